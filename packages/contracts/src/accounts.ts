@@ -1,0 +1,46 @@
+import { defineEvent, Type } from 'tributary';
+import { Cents, Country, Id } from './common.ts';
+
+export const UserRegistered = defineEvent({
+  source: 'accounts',
+  type: 'UserRegistered',
+  version: 1,
+  schema: Type.Object({ userId: Id, name: Type.String(), email: Type.String(), country: Country }),
+});
+
+/** PAID in the book: the order's total is reserved from the user's balance. */
+export const PaymentReserved = defineEvent({
+  source: 'accounts',
+  type: 'PaymentReserved',
+  version: 1,
+  schema: Type.Object({ orderId: Id, userId: Id, amountCents: Cents, country: Country }),
+});
+
+export const PaymentFailed = defineEvent({
+  source: 'accounts',
+  type: 'PaymentFailed',
+  version: 1,
+  schema: Type.Object({
+    orderId: Id,
+    userId: Id,
+    reason: Type.Union([Type.Literal('FAILED_PAYMENT_NO_FUNDS'), Type.Literal('FAILED_PAYMENT_UNKNOWN_USER')]),
+  }),
+});
+
+/** The final deduction of a reservation once the order completed. */
+export const PaymentCaptured = defineEvent({
+  source: 'accounts',
+  type: 'PaymentCaptured',
+  version: 1,
+  schema: Type.Object({ orderId: Id, userId: Id, amountCents: Cents }),
+});
+
+/** REFUNDED in the book: the reservation went back to the available balance. */
+export const PaymentRefunded = defineEvent({
+  source: 'accounts',
+  type: 'PaymentRefunded',
+  version: 1,
+  schema: Type.Object({ orderId: Id, userId: Id, amountCents: Cents }),
+});
+
+export const accountsEvents = [UserRegistered, PaymentReserved, PaymentFailed, PaymentCaptured, PaymentRefunded] as const;

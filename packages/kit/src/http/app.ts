@@ -1,0 +1,84 @@
+import Fastify, { type FastifyError, type FastifyInstance, type FastifyBaseLogger } from 'fastify';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { Logger } from 'pino';
+import { Registry, collectDefaultMetrics } from 'prom-client';
+import { HttpError } from './errors.ts';
+
+export type HttpApp = FastifyInstance<
+  import('node:http').Server,
+  import('node:http').IncomingMessage,
+  import('node:http').ServerResponse,
+  FastifyBaseLogger,
+  TypeBoxTypeProvider
+>;
+
+export interface HttpAppOptions {
+  service: string;
+  logger?: Logger;
+  /** Readiness checks; /readyz answers 503 while one fails. */
+  readiness?: Record<string, () => Promise<unknown>>;
+  registry?: Registry;
+  bodyLimit?: number;
+}
+
+const FASTIFY_CLIENT_ERRORS: Record<string, string> = {
+  FST_ERR_CTP_INVALID_JSON_BODY: 'INVALID_JSON',
+  FST_ERR_CTP_EMPTY_JSON_BODY: 'INVALID_JSON',
+  FST_ERR_CTP_BODY_TOO_LARGE: 'BODY_TOO_LARGE',
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: 'UNSUPPORTED_MEDIA_TYPE',
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: 'INVALID_CONTENT_LENGTH',
+};
+
+/**
+ * A Fastify app with the behaviour every Tributary service shares: TypeBox
+ * schemas, `{ error, message }` bodies, 4xx for every kind of bad input and
+ * never a stack trace, /healthz, /readyz and /metrics.
+ */
+export function createHttpApp(options: HttpAppOptions): HttpApp {
+  const app = Fastify({
+    loggerInstance: options.logger as FastifyBaseLogger | undefined,
+    disableRequestLogging: true,
+    bodyLimit: options.bodyLimit ?? 1_048_576,
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', allErrors: false } },
+  }).withTypeProvider<TypeBoxTypeProvider>();
+
+  const registry = options.registry ?? new Registry();
+  if (!options.registry) collectDefaultMetrics({ register: registry });
+  registry.setDefaultLabels({ service: options.service });
+
+  app.setErrorHandler((error: FastifyError | HttpError, request, reply) => {
+    if (error instanceof HttpError) return reply.status(error.statusCode).send({ error: error.code, message: error.message });
+    if ((error as FastifyError).validation) {
+      return reply.status(400).send({ error: 'VALIDATION_FAILED', message: error.message });
+    }
+    const status = (error as FastifyError).statusCode ?? 500;
+    if (status >= 400 && status < 500) {
+      const code = FASTIFY_CLIENT_ERRORS[(error as FastifyError).code] ?? 'BAD_REQUEST';
+      return reply.status(status).send({ error: code, message: error.message });
+    }
+    request.log.error({ err: error }, 'unhandled error');
+    return reply.status(500).send({ error: 'INTERNAL', message: 'internal error' });
+  });
+  app.setNotFoundHandler((request, reply) =>
+    reply.status(404).send({ error: 'NOT_FOUND', message: `no route for ${request.method} ${request.url.split('?')[0]}` }),
+  );
+
+  app.get('/healthz', async () => ({ status: 'ok', service: options.service }));
+  app.get('/readyz', async (_request, reply) => {
+    const failures: Record<string, string> = {};
+    for (const [name, check] of Object.entries(options.readiness ?? {})) {
+      try {
+        await check();
+      } catch (error) {
+        failures[name] = (error as Error).message;
+      }
+    }
+    const ready = Object.keys(failures).length === 0;
+    return reply.status(ready ? 200 : 503).send({ status: ready ? 'ready' : 'not ready', service: options.service, failures });
+  });
+  app.get('/metrics', async (_request, reply) =>
+    reply.type(registry.contentType).send(await registry.metrics()),
+  );
+  app.decorate('metricsRegistry', registry);
+  return app;
+}

@@ -1,0 +1,47 @@
+import { createClient } from 'redis';
+
+/**
+ * RESP2 on purpose: the kit parses raw stream replies in one place
+ * (`streams/commands.ts`) and node-redis 6 defaults to RESP3, whose map
+ * replies differ per command.
+ */
+function createResp2Client(url: string, name: string | undefined) {
+  return createClient({
+    url,
+    RESP: 2,
+    ...(name ? { name } : {}),
+    socket: { reconnectStrategy: (retries: number) => Math.min(50 * 2 ** Math.min(retries, 6), 2_000) },
+  });
+}
+
+export type RedisClient = ReturnType<typeof createResp2Client>;
+
+/** Removes the password from a connection string so it can be logged. */
+export function redactUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.password) parsed.password = '***';
+    return parsed.toString();
+  } catch {
+    return '<unparseable url>';
+  }
+}
+
+export interface ConnectOptions {
+  /** Shown by CLIENT LIST, helps operators see who is connected. */
+  name?: string;
+  /** Called on connection errors; node-redis reconnects by itself. */
+  onError?: (error: Error) => void;
+}
+
+/**
+ * Connects a node-redis client that reconnects forever with capped backoff,
+ * which is what a long-running service wants: a Redis restart is an outage to
+ * ride out, not a reason to exit.
+ */
+export async function connectRedis(url: string, options: ConnectOptions = {}): Promise<RedisClient> {
+  const client = createResp2Client(url, options.name);
+  client.on('error', (error: Error) => options.onError?.(error));
+  await client.connect();
+  return client;
+}

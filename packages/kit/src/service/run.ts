@@ -1,0 +1,50 @@
+import type { Logger } from 'pino';
+import { createLogger } from '../telemetry/logger.ts';
+import { readServiceConfig, type ServiceConfig } from './config.ts';
+
+export interface RunningService {
+  /** The address the service listens on, printed for the launcher. */
+  address?: string;
+  close(): Promise<void>;
+}
+
+/**
+ * The `main.ts` of every service: read config, start, print one "ready" line
+ * the launcher waits for, and on SIGTERM/SIGINT close within a deadline.
+ */
+export async function runService(
+  service: string,
+  start: (context: { config: ServiceConfig; logger: Logger }) => Promise<RunningService>,
+  options: { shutdownTimeoutMs?: number } = {},
+): Promise<void> {
+  const logger = createLogger(service);
+  let running: RunningService;
+  try {
+    const config = readServiceConfig(service);
+    running = await start({ config, logger });
+  } catch (error) {
+    logger.fatal({ err: error }, 'failed to start');
+    process.exit(1);
+  }
+  logger.info({ address: running.address }, 'ready');
+  let closing = false;
+  const shutdown = (signal: string) => {
+    if (closing) return;
+    closing = true;
+    logger.info({ signal }, 'shutting down');
+    const timer = setTimeout(() => {
+      logger.error('shutdown deadline passed, exiting');
+      process.exit(1);
+    }, options.shutdownTimeoutMs ?? 15_000);
+    timer.unref();
+    running.close().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        logger.error({ err: error }, 'error while closing');
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+  process.on('SIGINT', () => shutdown('SIGINT'));
+}

@@ -1,0 +1,114 @@
+import { PGlite } from '@electric-sql/pglite';
+import pg from 'pg';
+
+export interface QueryResult<Row> {
+  rows: Row[];
+  rowCount: number;
+}
+
+/** What a handler or a store needs: run a statement. */
+export interface SqlExecutor {
+  query<Row = Record<string, unknown>>(text: string, params?: unknown[]): Promise<QueryResult<Row>>;
+}
+
+/**
+ * One interface over PGlite (embedded, the local default) and a PostgreSQL
+ * server (`pg`), so stores are written once. Transactions retry on
+ * serialization failures and deadlocks, the two errors PostgreSQL asks the
+ * client to retry.
+ */
+export interface SqlDatabase extends SqlExecutor {
+  readonly kind: 'pglite' | 'postgres';
+  transaction<T>(work: (tx: SqlExecutor) => Promise<T>): Promise<T>;
+  close(): Promise<void>;
+}
+
+const RETRYABLE_CODES = new Set(['40001', '40P01']);
+const MAX_TRANSACTION_ATTEMPTS = 5;
+
+function isRetryable(error: unknown): boolean {
+  return typeof error === 'object' && error !== null && RETRYABLE_CODES.has(String((error as { code?: unknown }).code));
+}
+
+/**
+ * Opens a database from a connection string:
+ * - `postgres://…` or `postgresql://…`: a pooled server connection; an extra
+ *   `schema=<name>` query parameter sets the search path (used by tests);
+ * - `pglite:///absolute/dir` or `pglite://./relative/dir`: embedded PGlite kept on disk;
+ * - `memory://`: embedded PGlite in memory.
+ */
+export async function openDatabase(url: string): Promise<SqlDatabase> {
+  if (url.startsWith('postgres://') || url.startsWith('postgresql://')) return openPostgres(url);
+  if (url === 'memory://' || url.startsWith('pglite://')) return openPglite(url);
+  throw new Error(`unsupported database URL scheme (expected postgres://, pglite:// or memory://)`);
+}
+
+async function openPglite(url: string): Promise<SqlDatabase> {
+  const dataDir = url === 'memory://' ? undefined : url.slice('pglite://'.length);
+  const db = await PGlite.create(dataDir ? { dataDir } : {});
+  const executor = (target: Pick<PGlite, 'query'>): SqlExecutor => ({
+    async query<Row>(text: string, params: unknown[] = []) {
+      const result = await target.query<Row>(text, params);
+      return { rows: result.rows, rowCount: result.affectedRows ?? result.rows.length };
+    },
+  });
+  return {
+    kind: 'pglite',
+    ...executor(db),
+    transaction: (work) => db.transaction((tx) => work(executor(tx))),
+    close: () => db.close(),
+  };
+}
+
+async function openPostgres(url: string): Promise<SqlDatabase> {
+  const parsed = new URL(url);
+  const schema = parsed.searchParams.get('schema');
+  parsed.searchParams.delete('schema');
+  if (schema !== null && !/^[a-z_][a-z0-9_]*$/.test(schema)) throw new Error('invalid schema name in database URL');
+  const pool = new pg.Pool({
+    connectionString: parsed.toString(),
+    max: 8,
+    ...(schema ? { options: `-c search_path=${schema}` } : {}),
+  });
+  // An idle client that loses its server emits 'error'; the pool replaces it.
+  pool.on('error', () => undefined);
+  if (schema) {
+    const admin = new pg.Client({ connectionString: parsed.toString() });
+    await admin.connect();
+    try {
+      await admin.query(`CREATE SCHEMA IF NOT EXISTS ${schema}`);
+    } catch (error) {
+      // Two services racing to create the same schema: one wins, fine.
+      if ((error as { code?: string }).code !== '23505') throw error;
+    } finally {
+      await admin.end();
+    }
+  }
+  const executor = (target: pg.Pool | pg.PoolClient): SqlExecutor => ({
+    async query<Row>(text: string, params: unknown[] = []) {
+      const result = await target.query(text, params);
+      return { rows: result.rows as Row[], rowCount: result.rowCount ?? 0 };
+    },
+  });
+  return {
+    kind: 'postgres',
+    ...executor(pool),
+    async transaction(work) {
+      for (let attempt = 1; ; attempt++) {
+        const client = await pool.connect();
+        try {
+          await client.query('BEGIN');
+          const result = await work(executor(client));
+          await client.query('COMMIT');
+          return result;
+        } catch (error) {
+          await client.query('ROLLBACK').catch(() => undefined);
+          if (!isRetryable(error) || attempt >= MAX_TRANSACTION_ATTEMPTS) throw error;
+        } finally {
+          client.release();
+        }
+      }
+    },
+    close: () => pool.end(),
+  };
+}

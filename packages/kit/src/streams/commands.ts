@@ -1,0 +1,136 @@
+import type { RedisClient } from '../redis/client.ts';
+
+/**
+ * The stream commands the kit sends, with their RESP2 replies parsed in one
+ * place. We send them raw (node-redis `sendCommand`) rather than through the
+ * typed helpers so that one parser covers Redis 7.0's replies exactly (e.g.
+ * XAUTOCLAIM's third element) and nothing is lost to a transform.
+ */
+export interface StreamEntry {
+  id: string;
+  fields: Record<string, string>;
+}
+
+type RawEntry = [string, string[] | null];
+
+function toFields(flat: string[] | null): Record<string, string> {
+  const fields: Record<string, string> = {};
+  if (!flat) return fields;
+  for (let i = 0; i + 1 < flat.length; i += 2) fields[flat[i] as string] = flat[i + 1] as string;
+  return fields;
+}
+
+export function parseEntries(raw: unknown): StreamEntry[] {
+  if (!Array.isArray(raw)) return [];
+  // A deleted entry that is still pending comes back as [id, nil].
+  return (raw as RawEntry[]).map(([id, flat]) => ({ id, fields: toFields(flat) }));
+}
+
+export function flatten(fields: Record<string, string>): string[] {
+  const args: string[] = [];
+  for (const [name, value] of Object.entries(fields)) args.push(name, value);
+  return args;
+}
+
+export const xadd = (redis: RedisClient, stream: string, fields: Record<string, string>): Promise<string> =>
+  redis.sendCommand<string>(['XADD', stream, '*', ...flatten(fields)]);
+
+export const xackArgs = (stream: string, group: string, ids: string[]): string[] => ['XACK', stream, group, ...ids];
+
+export async function xreadgroup(
+  redis: RedisClient,
+  args: { stream: string; group: string; consumer: string; id: string; count: number; blockMs?: number },
+): Promise<StreamEntry[]> {
+  const command = ['XREADGROUP', 'GROUP', args.group, args.consumer, 'COUNT', String(args.count)];
+  if (args.blockMs !== undefined) command.push('BLOCK', String(args.blockMs));
+  command.push('STREAMS', args.stream, args.id);
+  const reply = await redis.sendCommand<Array<[string, unknown]> | null>(command);
+  return reply?.[0] ? parseEntries(reply[0][1]) : [];
+}
+
+export async function xautoclaim(
+  redis: RedisClient,
+  args: { stream: string; group: string; consumer: string; minIdleMs: number; start: string; count: number },
+): Promise<{ next: string; entries: StreamEntry[] }> {
+  const reply = await redis.sendCommand<[string, unknown, unknown?]>([
+    'XAUTOCLAIM', args.stream, args.group, args.consumer, String(args.minIdleMs), args.start, 'COUNT', String(args.count),
+  ]);
+  return { next: reply[0], entries: parseEntries(reply[1]).filter((entry) => Object.keys(entry.fields).length > 0) };
+}
+
+export async function xclaim(
+  redis: RedisClient,
+  args: { stream: string; group: string; consumer: string; ids: string[] },
+): Promise<StreamEntry[]> {
+  const reply = await redis.sendCommand(['XCLAIM', args.stream, args.group, args.consumer, '0', ...args.ids]);
+  return parseEntries(reply);
+}
+
+/** Delivery counts of this consumer's pending entries between two ids. */
+export async function pendingDeliveries(
+  redis: RedisClient,
+  args: { stream: string; group: string; consumer: string; from: string; to: string; count: number },
+): Promise<Map<string, number>> {
+  const reply = await redis.sendCommand<Array<[string, string, number, number]>>([
+    'XPENDING', args.stream, args.group, args.from, args.to, String(args.count), args.consumer,
+  ]);
+  return new Map(reply.map(([id, , , deliveries]) => [id, Number(deliveries)]));
+}
+
+export async function ensureGroup(redis: RedisClient, stream: string, group: string, startId: string): Promise<void> {
+  try {
+    await redis.sendCommand(['XGROUP', 'CREATE', stream, group, startId, 'MKSTREAM']);
+  } catch (error) {
+    if (!String((error as Error).message).startsWith('BUSYGROUP')) throw error;
+  }
+}
+
+export interface GroupInfo {
+  name: string;
+  consumers: number;
+  pending: number;
+  lastDeliveredId: string;
+  /** Entries not yet delivered to the group (Redis 7.0+; null when unknown). */
+  lag: number | null;
+}
+
+export async function groupsOf(redis: RedisClient, stream: string): Promise<GroupInfo[]> {
+  let reply: unknown[][];
+  try {
+    reply = await redis.sendCommand<unknown[][]>(['XINFO', 'GROUPS', stream]);
+  } catch (error) {
+    if (String((error as Error).message).includes('no such key')) return [];
+    throw error;
+  }
+  return reply.map((flat) => {
+    const info = new Map<string, unknown>();
+    for (let i = 0; i + 1 < flat.length; i += 2) info.set(String(flat[i]), flat[i + 1]);
+    const lag = info.get('lag');
+    return {
+      name: String(info.get('name')),
+      consumers: Number(info.get('consumers')),
+      pending: Number(info.get('pending')),
+      lastDeliveredId: String(info.get('last-delivered-id')),
+      lag: lag === null || lag === undefined ? null : Number(lag),
+    };
+  });
+}
+
+/** Smallest pending id of a group, or null when nothing is pending. */
+export async function oldestPending(redis: RedisClient, stream: string, group: string): Promise<string | null> {
+  const reply = await redis.sendCommand<[number, string | null, string | null, unknown]>(['XPENDING', stream, group]);
+  return Number(reply[0]) > 0 ? reply[1] : null;
+}
+
+export function compareIds(a: string, b: string): number {
+  const [aMs = 0n, aSeq = 0n] = a.split('-').map(BigInt);
+  const [bMs = 0n, bSeq = 0n] = b.split('-').map(BigInt);
+  if (aMs !== bMs) return aMs < bMs ? -1 : 1;
+  if (aSeq !== bSeq) return aSeq < bSeq ? -1 : 1;
+  return 0;
+}
+
+export function nextId(id: string): string {
+  const [ms = '0', seq = '0'] = id.split('-');
+  return `${ms}-${BigInt(seq) + 1n}`;
+}

@@ -1,0 +1,278 @@
+import { hostname } from 'node:os';
+import { randomBytes } from 'node:crypto';
+import { TributaryError } from '../errors.ts';
+import type { RedisClient } from '../redis/client.ts';
+import {
+  ensureGroup,
+  pendingDeliveries,
+  xackArgs,
+  xautoclaim,
+  xclaim,
+  xreadgroup,
+  type StreamEntry,
+} from './commands.ts';
+import { moveToDeadLetters, REPLAY_GROUP_FIELD } from './dead-letters.ts';
+import { decodeEnvelope, type Envelope } from './envelope.ts';
+import type { EventData, EventDefinition } from './events.ts';
+import { backoffDelay } from './backoff.ts';
+
+export interface HandlerContext {
+  stream: string;
+  group: string;
+  consumer: string;
+  entryId: string;
+  /** 1 on first delivery; counted by Redis, so it survives a crash. */
+  deliveryCount: number;
+  /** Aborted when the consumer is closing and its deadline has passed. */
+  signal: AbortSignal;
+}
+
+export type Handler<D extends EventDefinition> = (event: Envelope<EventData<D>>, context: HandlerContext) => Promise<void>;
+
+/** What a consumer reports, for logs and metrics. */
+export type ConsumerReport =
+  | { kind: 'handled'; type: string; entryId: string; durationMs: number }
+  | { kind: 'retry'; type: string; entryId: string; attempt: number; delayMs: number; error: Error }
+  | { kind: 'dead-lettered'; type: string; entryId: string; reason: string }
+  | { kind: 'claimed'; count: number }
+  | { kind: 'loop-error'; error: Error };
+
+export interface ConsumerOptions {
+  redis: RedisClient;
+  stream: string;
+  group: string;
+  /** Unique per live instance. Keep it stable across restarts of one instance so it finishes its own pending entries first. */
+  consumer?: string;
+  batchSize?: number;
+  blockMs?: number;
+  /** Entries idle this long on any consumer (a dead one) are reclaimed. */
+  claimIdleMs?: number;
+  claimIntervalMs?: number;
+  /** Deliveries before an entry goes to the dead-letter stream. */
+  maxAttempts?: number;
+  backoffBaseMs?: number;
+  backoffMaxMs?: number;
+  /** Where a new group starts: '0' replays the stream's history (catch-up), '$' only new entries. */
+  startFrom?: '0' | '$';
+  shutdownTimeoutMs?: number;
+  onReport?: (report: ConsumerReport) => void;
+}
+
+export const consumerDefaults = {
+  batchSize: 100,
+  blockMs: 1_000,
+  claimIdleMs: 30_000,
+  maxAttempts: 5,
+  backoffBaseMs: 100,
+  backoffMaxMs: 5_000,
+  startFrom: '0' as '0' | '$',
+  shutdownTimeoutMs: 10_000,
+};
+
+/** The instance part of a consumer name: TRIBUTARY_INSTANCE if set (stable across restarts), else host, pid and a nonce. */
+export function defaultConsumerName(): string {
+  return process.env.TRIBUTARY_INSTANCE ?? `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
+}
+
+interface Route {
+  definition: EventDefinition;
+  handle: (event: Envelope<unknown>, context: HandlerContext) => Promise<void>;
+}
+
+export interface Consumer {
+  readonly name: string;
+  on<D extends EventDefinition>(definition: D, handler: Handler<D>): Consumer;
+  start(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export function createConsumer(options: ConsumerOptions): Consumer {
+  const config = { ...consumerDefaults, ...options };
+  const claimIntervalMs = options.claimIntervalMs ?? Math.max(100, Math.min(config.claimIdleMs / 2, 5_000));
+  if (config.backoffMaxMs >= config.claimIdleMs) {
+    throw new TributaryError('TRIB_INVALID_CONFIG', 'backoffMaxMs must be below claimIdleMs, or retries are claimed by other instances');
+  }
+  const { stream, group } = config;
+  const name = options.consumer ?? defaultConsumerName();
+  const routes = new Map<string, Map<number, Route>>();
+  const retries = new Map<string, number>();
+  const abort = new AbortController();
+  const report = config.onReport ?? (() => undefined);
+  let connection: RedisClient | null = null;
+  let loop: Promise<void> | null = null;
+  let stopping = false;
+  let nextClaimAt = 0;
+
+  async function deadLetter(entry: StreamEntry, handler: string, error: string, attempts: number) {
+    await moveToDeadLetters(connection as RedisClient, stream, entry, { group, consumer: name, handler, error, attempts });
+    report({ kind: 'dead-lettered', type: entry.fields.type ?? '?', entryId: entry.id, reason: error });
+  }
+
+  /** Returns true when the entry may be acked now. */
+  async function processEntry(entry: StreamEntry, deliveryCount: number): Promise<boolean> {
+    if (Object.keys(entry.fields).length === 0) return true; // deleted from the stream while pending
+    const replayFor = entry.fields[REPLAY_GROUP_FIELD];
+    if (replayFor !== undefined && replayFor !== group) return true;
+    const decoded = decodeEnvelope(entry.fields);
+    if (!decoded.ok) {
+      await deadLetter(entry, '-', `invalid entry: ${decoded.reason}`, deliveryCount);
+      return false;
+    }
+    const event = decoded.envelope;
+    const versions = routes.get(event.type);
+    if (!versions) return true; // not an event this group subscribes to
+    const route = versions.get(event.version);
+    if (!route) {
+      await deadLetter(entry, event.type, `no handler for ${event.type} version ${event.version}`, deliveryCount);
+      return false;
+    }
+    const problem = route.definition.validate(event.data);
+    if (problem) {
+      await deadLetter(entry, event.type, `invalid ${event.type}: ${problem}`, deliveryCount);
+      return false;
+    }
+    if (deliveryCount > config.maxAttempts) {
+      await deadLetter(entry, event.type, `delivered ${deliveryCount} times without an ack (consumer died while handling?)`, deliveryCount);
+      return false;
+    }
+    const started = performance.now();
+    try {
+      await route.handle(event, { stream, group, consumer: name, entryId: entry.id, deliveryCount, signal: abort.signal });
+      report({ kind: 'handled', type: event.type, entryId: entry.id, durationMs: performance.now() - started });
+      return true;
+    } catch (caught) {
+      const error = caught instanceof Error ? caught : new Error(String(caught));
+      if (deliveryCount >= config.maxAttempts) {
+        await deadLetter(entry, event.type, error.message, deliveryCount);
+        return false;
+      }
+      // The entry stays pending on this consumer; XCLAIM after the delay makes
+      // Redis count the redelivery, so attempts survive a crash.
+      const delayMs = backoffDelay(deliveryCount, config.backoffBaseMs, config.backoffMaxMs);
+      retries.set(entry.id, Date.now() + delayMs);
+      report({ kind: 'retry', type: event.type, entryId: entry.id, attempt: deliveryCount, delayMs, error });
+      return false;
+    }
+  }
+
+  async function processBatch(entries: StreamEntry[], countsKnown: boolean) {
+    if (entries.length === 0) return;
+    const redis = connection as RedisClient;
+    const counts = countsKnown
+      ? null
+      : await pendingDeliveries(redis, {
+          stream, group, consumer: name,
+          from: entries[0]!.id, to: entries[entries.length - 1]!.id,
+          count: entries.length + retries.size + config.batchSize,
+        });
+    const acks: string[] = [];
+    for (const entry of entries) {
+      retries.delete(entry.id);
+      if (await processEntry(entry, counts?.get(entry.id) ?? 1)) acks.push(entry.id);
+    }
+    if (acks.length > 0) await redis.sendCommand(xackArgs(stream, group, acks));
+  }
+
+  async function drainOwnPending() {
+    let cursor = '0';
+    while (!stopping) {
+      const entries = await xreadgroup(connection as RedisClient, { stream, group, consumer: name, id: cursor, count: config.batchSize });
+      if (entries.length === 0) return;
+      await processBatch(entries, false);
+      cursor = entries[entries.length - 1]!.id;
+    }
+  }
+
+  async function retryDue() {
+    const now = Date.now();
+    const due = [...retries].filter(([, at]) => at <= now).map(([id]) => id);
+    if (due.length === 0) return;
+    for (const id of due) retries.delete(id);
+    const entries = await xclaim(connection as RedisClient, { stream, group, consumer: name, ids: due });
+    await processBatch(entries, false);
+  }
+
+  async function claimIdle() {
+    nextClaimAt = Date.now() + claimIntervalMs;
+    let start = '0-0';
+    // Bounded per round so a huge backlog of dead entries cannot starve new ones.
+    for (let round = 0; round < 10 && !stopping; round++) {
+      const { next, entries } = await xautoclaim(connection as RedisClient, {
+        stream, group, consumer: name, minIdleMs: config.claimIdleMs, start, count: config.batchSize,
+      });
+      if (entries.length > 0) {
+        report({ kind: 'claimed', count: entries.length });
+        await processBatch(entries, false);
+      }
+      if (next === '0-0') return;
+      start = next;
+    }
+  }
+
+  function nextWakeIn(): number {
+    let wake = Math.min(config.blockMs, Math.max(0, nextClaimAt - Date.now()));
+    for (const at of retries.values()) wake = Math.min(wake, Math.max(0, at - Date.now()));
+    return Math.max(1, wake);
+  }
+
+  async function run() {
+    let failures = 0;
+    let drained = false;
+    while (!stopping) {
+      try {
+        if (!drained) {
+          await ensureGroup(connection as RedisClient, stream, group, config.startFrom);
+          await drainOwnPending();
+          drained = true;
+        }
+        await retryDue();
+        if (Date.now() >= nextClaimAt) await claimIdle();
+        if (stopping) break;
+        const entries = await xreadgroup(connection as RedisClient, {
+          stream, group, consumer: name, id: '>', count: config.batchSize, blockMs: nextWakeIn(),
+        });
+        await processBatch(entries, true);
+        failures = 0;
+      } catch (caught) {
+        const error = caught instanceof Error ? caught : new Error(String(caught));
+        // NOGROUP: the stream or group vanished (e.g. a Redis without persistence restarted).
+        if (error.message.includes('NOGROUP')) drained = false;
+        report({ kind: 'loop-error', error });
+        failures++;
+        await new Promise((resolve) => setTimeout(resolve, backoffDelay(failures, 50, 2_000)));
+      }
+    }
+  }
+
+  const consumer: Consumer = {
+    name,
+    on(definition, handler) {
+      if (loop) throw new TributaryError('TRIB_CONSUMER_STATE', 'register handlers before start()');
+      if (definition.stream !== stream) {
+        throw new TributaryError('TRIB_INVALID_CONFIG', `${definition.type} is published on ${definition.stream}, not ${stream}`);
+      }
+      const versions = routes.get(definition.type) ?? new Map<number, Route>();
+      versions.set(definition.version, { definition, handle: handler as Route['handle'] });
+      routes.set(definition.type, versions);
+      return consumer;
+    },
+    async start() {
+      if (loop) throw new TributaryError('TRIB_CONSUMER_STATE', 'already started');
+      // Its own connection: XREADGROUP BLOCK would stall every other command on a shared one.
+      connection = config.redis.duplicate();
+      connection.on('error', (error: Error) => report({ kind: 'loop-error', error }));
+      await connection.connect();
+      await ensureGroup(connection, stream, group, config.startFrom);
+      loop = run();
+    },
+    async close() {
+      if (!loop || stopping) return;
+      stopping = true;
+      const deadline = setTimeout(() => abort.abort(), config.shutdownTimeoutMs);
+      await loop;
+      clearTimeout(deadline);
+      await connection?.close().catch(() => connection?.destroy());
+    },
+  };
+  return consumer;
+}

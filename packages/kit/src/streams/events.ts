@@ -1,0 +1,38 @@
+import type { Static, TSchema } from '@sinclair/typebox';
+import { TypeCompiler } from '@sinclair/typebox/compiler';
+import { streamKeys } from './keys.ts';
+
+/** A published event type: its name, version, owning service and payload schema. */
+export interface EventDefinition<Type extends string = string, Schema extends TSchema = TSchema> {
+  readonly type: Type;
+  readonly version: number;
+  readonly source: string;
+  readonly stream: string;
+  readonly schema: Schema;
+  /** Returns the first validation problem, or null when `data` is valid. */
+  validate(data: unknown): string | null;
+  is(data: unknown): data is Static<Schema>;
+}
+
+export type EventData<Definition> = Definition extends EventDefinition<string, infer Schema> ? Static<Schema> : never;
+
+export function defineEvent<Type extends string, Schema extends TSchema>(spec: {
+  source: string;
+  type: Type;
+  version?: number;
+  schema: Schema;
+}): EventDefinition<Type, Schema> {
+  const compiled = TypeCompiler.Compile(spec.schema);
+  return {
+    type: spec.type,
+    version: spec.version ?? 1,
+    source: spec.source,
+    stream: streamKeys.events(spec.source),
+    schema: spec.schema,
+    validate(data) {
+      const first = compiled.Errors(data).First();
+      return first ? `${first.path || '/'}: ${first.message}` : null;
+    },
+    is: (data): data is Static<Schema> => compiled.Check(data),
+  };
+}

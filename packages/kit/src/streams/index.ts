@@ -1,0 +1,31 @@
+export { defineEvent, type EventDefinition, type EventData } from './events.ts';
+export {
+  type Envelope,
+  encodeEnvelope,
+  decodeEnvelope,
+  deriveEventId,
+  newEventId,
+  newTraceparent,
+  childTraceparent,
+} from './envelope.ts';
+export { createPublisher, type Publisher, type PublishOptions } from './publisher.ts';
+export {
+  createConsumer,
+  consumerDefaults,
+  defaultConsumerName,
+  type Consumer,
+  type ConsumerOptions,
+  type ConsumerReport,
+  type Handler,
+  type HandlerContext,
+} from './consumer.ts';
+export {
+  listDeadLetters,
+  replayDeadLetters,
+  countDeadLetters,
+  moveToDeadLetters,
+  type DeadLetter,
+} from './dead-letters.ts';
+export { trimStream, safeTrimPoint, startTrimmer } from './trimmer.ts';
+export { groupsOf, type GroupInfo } from './commands.ts';
+export { streamKeys } from './keys.ts';

@@ -1,0 +1,77 @@
+import { TributaryError } from '../errors.ts';
+import type { RedisClient } from '../redis/client.ts';
+import { xadd } from './commands.ts';
+import {
+  childTraceparent,
+  deriveEventId,
+  encodeEnvelope,
+  newEventId,
+  newTraceparent,
+  type Envelope,
+} from './envelope.ts';
+import type { EventData, EventDefinition } from './events.ts';
+import { streamKeys } from './keys.ts';
+
+export interface PublishOptions {
+  /** The event this one answers: sets correlation, causation and trace. */
+  causedBy?: Envelope;
+  /** Use a deterministic id (e.g. `deriveEventId`) so a re-publish is deduplicated. */
+  id?: string;
+  correlationId?: string;
+  traceparent?: string;
+}
+
+export interface Publisher {
+  readonly service: string;
+  readonly stream: string;
+  /** Validates and builds an envelope without writing it (the outbox stores these). */
+  envelope<D extends EventDefinition>(definition: D, data: EventData<D>, options?: PublishOptions): Envelope<EventData<D>>;
+  publish<D extends EventDefinition>(definition: D, data: EventData<D>, options?: PublishOptions): Promise<string>;
+  /** Writes already-built envelopes in one pipelined batch; returns entry ids in order. */
+  publishEnvelopes(envelopes: Envelope[]): Promise<string[]>;
+}
+
+export function createPublisher(options: { redis: RedisClient; service: string }): Publisher {
+  const { redis, service } = options;
+  const stream = streamKeys.events(service);
+
+  function envelope<D extends EventDefinition>(definition: D, data: EventData<D>, publishOptions: PublishOptions = {}) {
+    if (definition.source !== service) {
+      throw new TributaryError('TRIB_FOREIGN_STREAM', `${service} cannot publish ${definition.type} of ${definition.source}`);
+    }
+    const problem = definition.validate(data);
+    if (problem) throw new TributaryError('TRIB_INVALID_EVENT', `${definition.type}: ${problem}`);
+    const cause = publishOptions.causedBy;
+    const id = publishOptions.id ?? (cause ? deriveEventId(cause.id, definition.type) : newEventId());
+    return {
+      id,
+      type: definition.type,
+      version: definition.version,
+      time: new Date().toISOString(),
+      source: service,
+      correlationId: publishOptions.correlationId ?? cause?.correlationId ?? id,
+      causationId: cause?.id ?? null,
+      traceparent: publishOptions.traceparent ?? (cause ? childTraceparent(cause.traceparent) : newTraceparent()),
+      data,
+    };
+  }
+
+  async function publishEnvelopes(envelopes: Envelope[]): Promise<string[]> {
+    for (const item of envelopes) {
+      if (item.source !== service) throw new TributaryError('TRIB_FOREIGN_STREAM', `${service} cannot publish for ${item.source}`);
+    }
+    // Commands issued in the same tick are pipelined by node-redis: one round trip per batch.
+    return Promise.all(envelopes.map((item) => xadd(redis, stream, encodeEnvelope(item))));
+  }
+
+  return {
+    service,
+    stream,
+    envelope,
+    publishEnvelopes,
+    async publish(definition, data, publishOptions) {
+      const [entryId] = await publishEnvelopes([envelope(definition, data, publishOptions)]);
+      return entryId as string;
+    },
+  };
+}

@@ -1,0 +1,49 @@
+import type { RedisClient } from '../redis/client.ts';
+import { compareIds, groupsOf, nextId, oldestPending } from './commands.ts';
+
+/**
+ * The id below which every group is done with a stream: for each group the
+ * older of its oldest pending entry and the first entry it has not been
+ * delivered yet; the minimum over groups. Null when the stream has no group
+ * (nobody has said what they still need, so nothing is safe to trim).
+ */
+export async function safeTrimPoint(redis: RedisClient, stream: string): Promise<string | null> {
+  const groups = await groupsOf(redis, stream);
+  if (groups.length === 0) return null;
+  let floor: string | null = null;
+  for (const group of groups) {
+    let keep = nextId(group.lastDeliveredId);
+    if (group.pending > 0) {
+      const pending = await oldestPending(redis, stream, group.name);
+      if (pending && compareIds(pending, keep) < 0) keep = pending;
+    }
+    if (floor === null || compareIds(keep, floor) < 0) floor = keep;
+  }
+  return floor;
+}
+
+/**
+ * Trims with MINID at the safe point, never with MAXLEN: a MAXLEN on publish
+ * deletes entries a slow group has not read yet. Returns how many were removed.
+ */
+export async function trimStream(redis: RedisClient, stream: string): Promise<number> {
+  const minId = await safeTrimPoint(redis, stream);
+  if (minId === null) return 0;
+  return Number(await redis.sendCommand(['XTRIM', stream, 'MINID', minId]));
+}
+
+/** Runs `trimStream` over some streams every `intervalMs` until closed. */
+export function startTrimmer(options: {
+  redis: RedisClient;
+  streams: string[];
+  intervalMs?: number;
+  onError?: (error: Error) => void;
+}): { close(): void } {
+  const timer = setInterval(() => {
+    for (const stream of options.streams) {
+      trimStream(options.redis, stream).catch((error: Error) => options.onError?.(error));
+    }
+  }, options.intervalMs ?? 10_000);
+  timer.unref();
+  return { close: () => clearInterval(timer) };
+}

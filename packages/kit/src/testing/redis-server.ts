@@ -1,0 +1,87 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createClient } from 'redis';
+import { freePort } from './free-port.ts';
+import { waitFor } from './wait-for.ts';
+
+export interface RedisServerOptions {
+  /** Turn on the append-only file (fsync always) for durability tests. */
+  appendOnly?: boolean;
+  /** Reuse a data directory, e.g. to restart a server on its AOF. */
+  dir?: string;
+  port?: number;
+  /** Extra `--name value` arguments. */
+  args?: string[];
+}
+
+export interface RedisServer {
+  readonly url: string;
+  readonly port: number;
+  readonly dir: string;
+  /** SIGKILL, keeps the data directory. */
+  kill(): Promise<void>;
+  /** Graceful stop, removes the data directory unless it was given. */
+  stop(): Promise<void>;
+  /** Starts a new server on the same port and directory (AOF replay). */
+  restart(): Promise<RedisServer>;
+}
+
+/** Starts a real, private `redis-server` on a free loopback port. */
+export async function startRedisServer(options: RedisServerOptions = {}): Promise<RedisServer> {
+  const port = options.port ?? (await freePort());
+  const ownDir = options.dir === undefined;
+  const dir = options.dir ?? mkdtempSync(join(tmpdir(), 'tributary-redis-'));
+  const args = [
+    '--port', String(port),
+    '--bind', '127.0.0.1',
+    '--dir', dir,
+    '--save', '',
+    '--appendonly', options.appendOnly ? 'yes' : 'no',
+    '--appendfsync', 'always',
+    '--protected-mode', 'no',
+    ...(options.args ?? []),
+  ];
+  const child: ChildProcess = spawn('redis-server', args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  child.stdout?.on('data', (chunk: Buffer) => { output = (output + chunk.toString()).slice(-4000); });
+  child.stderr?.on('data', (chunk: Buffer) => { output = (output + chunk.toString()).slice(-4000); });
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const url = `redis://127.0.0.1:${port}`;
+
+  await waitFor(
+    async () => {
+      if (child.exitCode !== null) throw new Error(`redis-server exited: ${output}`);
+      const probe = createClient({ url, socket: { reconnectStrategy: false } });
+      probe.on('error', () => undefined);
+      try {
+        await probe.connect();
+        return (await probe.ping()) === 'PONG';
+      } finally {
+        if (probe.isOpen) probe.destroy();
+      }
+    },
+    { timeoutMs: 15_000, description: `redis-server on ${port}` },
+  );
+
+  const server: RedisServer = {
+    url,
+    port,
+    dir,
+    async kill() {
+      if (child.exitCode === null) child.kill('SIGKILL');
+      await exited;
+    },
+    async stop() {
+      if (child.exitCode === null) child.kill('SIGTERM');
+      await exited;
+      if (ownDir) rmSync(dir, { recursive: true, force: true });
+    },
+    async restart() {
+      await server.kill();
+      return startRedisServer({ ...options, port, dir });
+    },
+  };
+  return server;
+}
