@@ -2,3 +2,4 @@ export * from './streams/index.ts';
 export { TributaryError, errorCatalogue, type ErrorCode } from './errors.ts';
 export { connectRedis, redactUrl, type RedisClient } from './redis/client.ts';
 export { Type, type Static, type TSchema } from '@sinclair/typebox';
+export { loadLuaScript, runLuaScript, type LuaScript } from './redis/script.ts';

@@ -1,0 +1,46 @@
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { basename } from 'node:path';
+import type { RedisClient } from './client.ts';
+
+export interface LuaScript {
+  readonly name: string;
+  readonly numberOfKeys: number;
+  readonly source: string;
+  readonly sha: string;
+}
+
+/**
+ * Loads a script file named `camelName-<numberOfKeys>.lua` (BullMQ's
+ * convention: the header lists KEYS, ARGV and the reply).
+ */
+export function loadLuaScript(path: string): LuaScript {
+  const match = /^([A-Za-z0-9]+)-(\d+)\.lua$/.exec(basename(path));
+  if (!match) throw new Error(`script file name must be camelName-<numberOfKeys>.lua: ${path}`);
+  const source = readFileSync(path, 'utf8');
+  return { name: match[1] as string, numberOfKeys: Number(match[2]), source, sha: createHash('sha1').update(source).digest('hex') };
+}
+
+/**
+ * EVALSHA, falling back to EVAL on NOSCRIPT (after a restart or SCRIPT
+ * FLUSH). Call it on its own, never queued inside MULTI: there a NOSCRIPT
+ * fails alone while the rest of the transaction commits. A script is already
+ * atomic; put the ack after it, not beside it.
+ */
+export async function runLuaScript<Reply = unknown>(
+  redis: RedisClient,
+  script: LuaScript,
+  keys: string[],
+  args: Array<string | number>,
+): Promise<Reply> {
+  if (keys.length !== script.numberOfKeys) {
+    throw new Error(`${script.name} takes ${script.numberOfKeys} keys, got ${keys.length}`);
+  }
+  const tail = [String(keys.length), ...keys, ...args.map(String)];
+  try {
+    return await redis.sendCommand<Reply>(['EVALSHA', script.sha, ...tail]);
+  } catch (error) {
+    if (!String((error as Error).message).startsWith('NOSCRIPT')) throw error;
+    return redis.sendCommand<Reply>(['EVAL', script.source, ...tail]);
+  }
+}
