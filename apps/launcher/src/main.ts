@@ -1,0 +1,37 @@
+import { join, resolve } from 'node:path';
+import { redactUrl } from 'tributary';
+import { startSystem } from './system.ts';
+
+/** `npm start`: the whole system on this machine, until Ctrl-C. */
+const rootDir = resolve(import.meta.dirname, '..', '..', '..');
+const gatewayPort = Number(process.env.PORT ?? 8080);
+const say = (line: string) => console.log(`[tributary] ${line}`);
+
+const system = await startSystem({
+  rootDir,
+  dataDir: resolve(process.env.TRIBUTARY_DATA_DIR ?? join(rootDir, '.data')),
+  gatewayPort,
+  ...(process.env.BUS_REDIS_URL ? { busRedisUrl: process.env.BUS_REDIS_URL } : {}),
+  ...(process.env.STORE_REDIS_URL ? { storeRedisUrl: process.env.STORE_REDIS_URL } : {}),
+  ...(process.env.DATABASE_URL ? { databaseUrl: process.env.DATABASE_URL } : {}),
+  onEvent: say,
+}).catch((error: Error) => {
+  console.error(`[tributary] could not start: ${error.message}`);
+  process.exit(1);
+});
+
+say(`bus ${redactUrl(system.busRedisUrl)}, store ${redactUrl(system.storeRedisUrl)}`);
+say(`gateway: ${system.gatewayUrl}  (API docs: ${system.gatewayUrl}/docs, metrics: ${system.gatewayUrl}/metrics)`);
+say('press Ctrl-C to stop');
+
+let stopping = false;
+const stop = async () => {
+  if (stopping) return;
+  stopping = true;
+  say('stopping…');
+  await system.stop();
+  say('stopped; data kept under .data/');
+  process.exit(0);
+};
+process.on('SIGINT', stop);
+process.on('SIGTERM', stop);

@@ -1,0 +1,126 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { freePort, startRedisServer, waitFor, type RedisServer } from 'tributary/testing';
+import { SERVICES, portVariable, urlVariable, type ServiceName } from './services.ts';
+import { Supervised } from './supervisor.ts';
+
+export interface SystemOptions {
+  /** Repository root: where `services/` is. */
+  rootDir: string;
+  /** Redis AOF files, PGlite directories and logs go here. */
+  dataDir: string;
+  gatewayPort: number;
+  /** Use these instead of starting private Redis servers. */
+  busRedisUrl?: string;
+  storeRedisUrl?: string;
+  /** A PostgreSQL server shared by the SQL services (one schema each); PGlite per service otherwise. */
+  databaseUrl?: string;
+  /** Extra environment for every service (e.g. LOG_LEVEL). */
+  env?: Record<string, string>;
+  onEvent?: (line: string) => void;
+  readyTimeoutMs?: number;
+}
+
+export interface RunningSystem {
+  readonly gatewayUrl: string;
+  readonly urls: Record<ServiceName, string>;
+  readonly busRedisUrl: string;
+  readonly storeRedisUrl: string;
+  process(name: ServiceName): Supervised;
+  /** Waits until the service answers /healthz. */
+  waitReady(name: ServiceName, timeoutMs?: number): Promise<void>;
+  stop(): Promise<void>;
+}
+
+async function healthy(url: string): Promise<boolean> {
+  try {
+    const response = await fetch(`${url}/healthz`, { signal: AbortSignal.timeout(1_000) });
+    return response.ok;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Starts the whole reference system: private bus and store Redis servers (AOF
+ * on, data under `dataDir`) unless URLs are given, then every service as its
+ * own supervised process. Used by `npm start` and by the system tests.
+ */
+export async function startSystem(options: SystemOptions): Promise<RunningSystem> {
+  const logDir = join(options.dataDir, 'logs');
+  mkdirSync(logDir, { recursive: true });
+  const ownedRedis: RedisServer[] = [];
+  async function privateRedis(role: 'bus' | 'store'): Promise<string> {
+    const dir = join(options.dataDir, 'redis', role);
+    mkdirSync(dir, { recursive: true });
+    const server = await startRedisServer({ appendOnly: true, dir });
+    ownedRedis.push(server);
+    options.onEvent?.(`${role} redis ready on ${server.url} (data in ${dir})`);
+    return server.url;
+  }
+  const busRedisUrl = options.busRedisUrl ?? (await privateRedis('bus'));
+  const storeRedisUrl = options.storeRedisUrl ?? (await privateRedis('store'));
+
+  const ports = {} as Record<ServiceName, number>;
+  for (const name of SERVICES) ports[name] = name === 'gateway' ? options.gatewayPort : await freePort();
+  const urls = Object.fromEntries(SERVICES.map((name) => [name, `http://127.0.0.1:${ports[name]}`])) as Record<ServiceName, string>;
+
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    ...options.env,
+    BUS_REDIS_URL: busRedisUrl,
+    STORE_REDIS_URL: storeRedisUrl,
+    TRIBUTARY_DATA_DIR: options.dataDir,
+    HOST: '127.0.0.1',
+    ...Object.fromEntries(SERVICES.map((name) => [portVariable(name), String(ports[name])])),
+    ...Object.fromEntries(SERVICES.map((name) => [urlVariable(name), urls[name]])),
+  };
+  delete env.PORT;
+  if (options.databaseUrl) env.DATABASE_URL = options.databaseUrl;
+  else delete env.DATABASE_URL;
+
+  const processes = new Map<ServiceName, Supervised>();
+  for (const name of SERVICES) {
+    const supervised = new Supervised({
+      name,
+      command: process.execPath,
+      args: ['--import', 'tsx', join(options.rootDir, 'services', name, 'src', 'main.ts')],
+      cwd: options.rootDir,
+      // A stable instance name: a restarted process finishes its own pending entries first.
+      env: { ...env, TRIBUTARY_INSTANCE: `${name}-0` },
+      logFile: join(logDir, `${name}.log`),
+      ...(options.onEvent ? { onEvent: options.onEvent } : {}),
+    });
+    supervised.start();
+    processes.set(name, supervised);
+  }
+
+  const system: RunningSystem = {
+    gatewayUrl: urls.gateway,
+    urls,
+    busRedisUrl,
+    storeRedisUrl,
+    process: (name) => processes.get(name) as Supervised,
+    async waitReady(name, timeoutMs = options.readyTimeoutMs ?? 60_000) {
+      await waitFor(() => healthy(urls[name]), { timeoutMs, intervalMs: 100, description: `${name} /healthz (log: ${join(logDir, `${name}.log`)})` });
+    },
+    async stop() {
+      // Gateway first so no new work comes in, then the rest together.
+      await processes.get('gateway')?.stop();
+      await Promise.all([...processes.values()].map((supervised) => supervised.stop()));
+      await Promise.all(ownedRedis.map((server) => server.stop()));
+    },
+  };
+  try {
+    await Promise.all(
+      SERVICES.map(async (name) => {
+        await system.waitReady(name);
+        options.onEvent?.(`${name} ready on ${urls[name]}`);
+      }),
+    );
+  } catch (error) {
+    await system.stop();
+    throw error;
+  }
+  return system;
+}

@@ -1,0 +1,35 @@
+import { Gauge, type Registry } from 'prom-client';
+import { countDeadLetters, groupsOf, streamKeys, type RedisClient } from 'tributary';
+
+export const OBSERVED_SERVICES = ['catalog', 'accounts', 'ordering', 'fulfillment'] as const;
+
+/** Stream length, per-group lag and pending, and DLQ size, read from the bus at scrape time. */
+export function registerStreamMetrics(registry: Registry, bus: RedisClient): void {
+  const streams = OBSERVED_SERVICES.map((service) => streamKeys.events(service));
+  const length = new Gauge({ name: 'tributary_stream_length', help: 'Entries in a stream', labelNames: ['stream'], registers: [registry] });
+  const deadLetters = new Gauge({ name: 'tributary_dlq_length', help: 'Entries in a dead-letter stream', labelNames: ['stream'], registers: [registry] });
+  const lag = new Gauge({ name: 'tributary_group_lag', help: 'Entries not yet delivered to a group', labelNames: ['stream', 'group'], registers: [registry] });
+  const pending = new Gauge({
+    name: 'tributary_group_pending',
+    help: 'Entries delivered to a group and not yet acked',
+    labelNames: ['stream', 'group'],
+    registers: [registry],
+    async collect() {
+      await Promise.all(
+        streams.map(async (stream) => {
+          const [size, groups, dlq] = await Promise.all([
+            bus.sendCommand<number>(['XLEN', stream]),
+            groupsOf(bus, stream),
+            countDeadLetters(bus, stream),
+          ]);
+          length.set({ stream }, Number(size));
+          deadLetters.set({ stream }, dlq);
+          for (const group of groups) {
+            pending.set({ stream, group: group.name }, group.pending);
+            if (group.lag !== null) lag.set({ stream, group: group.name }, group.lag);
+          }
+        }),
+      );
+    },
+  });
+}

@@ -1,0 +1,72 @@
+import { HttpError } from 'tributary/http';
+
+/** Base URLs of the services the gateway fronts. */
+export interface Upstreams {
+  accounts: string;
+  catalog: string;
+  ordering: string;
+  fulfillment: string;
+  orderMonitoring: string;
+}
+
+export function upstreamsFromEnv(env: NodeJS.ProcessEnv = process.env): Upstreams {
+  const need = (name: string): string => {
+    const value = env[name];
+    if (!value) throw new Error(`gateway: ${name} is not set (npm start sets it)`);
+    return value.replace(/\/$/, '');
+  };
+  return {
+    accounts: need('ACCOUNTS_URL'),
+    catalog: need('CATALOG_URL'),
+    ordering: need('ORDERING_URL'),
+    fulfillment: need('FULFILLMENT_URL'),
+    orderMonitoring: need('ORDER_MONITORING_URL'),
+  };
+}
+
+export interface UpstreamReply {
+  status: number;
+  body: unknown;
+}
+
+/**
+ * Calls a service. Its 4xx answers pass through unchanged (they are the
+ * caller's fault and already `{error, message}`); an unreachable or failing
+ * service becomes 503 SERVICE_UNAVAILABLE: the gateway never leaks a 500.
+ */
+export async function callUpstream(
+  base: string,
+  method: 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE',
+  path: string,
+  options: { body?: unknown; headers?: Record<string, string>; timeoutMs?: number } = {},
+): Promise<UpstreamReply> {
+  let response: Response;
+  try {
+    response = await fetch(`${base}${path}`, {
+      method,
+      headers: { ...(options.body === undefined ? {} : { 'content-type': 'application/json' }), ...options.headers },
+      ...(options.body === undefined ? {} : { body: JSON.stringify(options.body) }),
+      signal: AbortSignal.timeout(options.timeoutMs ?? 10_000),
+    });
+  } catch (error) {
+    throw new HttpError(503, 'SERVICE_UNAVAILABLE', `a service is unreachable (${(error as Error).name}), try again`);
+  }
+  const text = await response.text();
+  let body: unknown = null;
+  try {
+    body = text ? JSON.parse(text) : null;
+  } catch {
+    body = { error: 'BAD_UPSTREAM_REPLY', message: 'service answered with non-JSON' };
+  }
+  if (response.status >= 500) throw new HttpError(503, 'SERVICE_UNAVAILABLE', 'a service failed to answer, try again');
+  return { status: response.status, body };
+}
+
+/**
+ * Sends a service's answer on as the gateway's. The route's response schema
+ * still serializes it, so nothing the service adds leaks past the contract.
+ */
+export function relay<Reply>(reply: Reply, answer: UpstreamReply): Reply {
+  (reply as unknown as { code(status: number): { send(body: unknown): unknown } }).code(answer.status).send(answer.body);
+  return reply;
+}

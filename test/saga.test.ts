@@ -1,0 +1,150 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { TERMINAL_STATUSES } from '@tributary/contracts';
+import { waitFor } from 'tributary/testing';
+import { startTestSystem, systemDatabases, type TestSystem } from './support/system.ts';
+
+interface Order {
+  id: string;
+  status: string;
+  totalCents: number;
+  failureReason: string | null;
+  history: Array<{ status: string; at: string }>;
+}
+interface Account {
+  availableCents: number;
+  reservedCents: number;
+  spentCents: number;
+}
+
+describe.each(systemDatabases)('the order saga through the HTTP API (%s)', (database) => {
+  let t: TestSystem;
+  beforeAll(async () => {
+    t = await startTestSystem(database);
+  }, 120_000);
+  afterAll(async () => {
+    await t?.stop();
+  });
+
+  let serial = 0;
+  async function user(balanceCents: number, country = 'US') {
+    serial++;
+    const created = await t.api<{ id: string }>('POST', '/api/users', { name: `Customer ${serial}`, email: `c${serial}-${database}@example.com`, country, balanceCents });
+    expect(created.status).toBe(201);
+    return created.body.id;
+  }
+  async function product(priceCents: number, stock: number, bannedCountries: string[] = []) {
+    serial++;
+    const created = await t.api<{ id: string }>('POST', '/api/products', { sku: `SKU-${serial}`, name: `Product ${serial}`, priceCents, stock, bannedCountries });
+    expect(created.status).toBe(201);
+    return created.body.id;
+  }
+  async function order(userId: string, items: Array<{ productId: string; quantity: number }>, headers: Record<string, string> = {}) {
+    const placed = await t.api<{ orderId: string; status: string }>('POST', '/api/orders', { userId, items }, headers);
+    expect(placed.status).toBe(202);
+    expect(placed.body.status).toBe('AWAITING_PAYMENT');
+    return placed.body.orderId;
+  }
+  async function settled(orderId: string): Promise<Order> {
+    return waitFor(
+      async () => {
+        const found = await t.api<Order>('GET', `/api/orders/${orderId}`);
+        return found.status === 200 && TERMINAL_STATUSES.includes(found.body.status as never) ? found.body : null;
+      },
+      { timeoutMs: 30_000, description: `order ${orderId} terminal` },
+    );
+  }
+  async function account(userId: string) {
+    return (await t.api<Account>('GET', `/api/users/${userId}/account`)).body;
+  }
+
+  it('completes a normal order and deducts the reservation', async () => {
+    const userId = await user(10_000);
+    const productId = await product(1_250, 5);
+    const final = await settled(await order(userId, [{ productId, quantity: 2 }]));
+    expect(final.status).toBe('COMPLETED_SUCCESSFULLY');
+    expect(final.totalCents).toBe(2_500);
+    expect(final.history.map((step) => step.status)).toEqual(['AWAITING_PAYMENT', 'AWAITING_SHIPMENT', 'COMPLETED_SUCCESSFULLY']);
+    await waitFor(async () => (await account(userId)).spentCents === 2_500, { description: 'reservation deducted' });
+    expect(await account(userId)).toMatchObject({ availableCents: 7_500, reservedCents: 0, spentCents: 2_500 });
+  });
+
+  it('blocks an order the user cannot pay, and fulfillment never acts', async () => {
+    const userId = await user(500);
+    const productId = await product(1_000, 3);
+    const final = await settled(await order(userId, [{ productId, quantity: 1 }]));
+    expect(final.status).toBe('BLOCKED_NO_FUNDS');
+    expect(final.failureReason).toBe('FAILED_PAYMENT_NO_FUNDS');
+    expect(final.history.map((step) => step.status)).toEqual(['AWAITING_PAYMENT', 'BLOCKED_NO_FUNDS']);
+    expect(await account(userId)).toMatchObject({ availableCents: 500, reservedCents: 0, spentCents: 0 });
+    const stock = await fetch(`${t.system.urls.fulfillment}/stock/${productId}`).then((response) => response.json() as Promise<{ stock: number }>);
+    expect(stock.stock).toBe(3);
+  });
+
+  it('refunds an unshippable order (haggis to the US) and counts the failure', async () => {
+    const userId = await user(5_000, 'US');
+    const haggis = await product(900, 10, ['US']);
+    const final = await settled(await order(userId, [{ productId: haggis, quantity: 1 }]));
+    expect(final.status).toBe('COMPLETED_WITH_FAILURE');
+    expect(final.failureReason).toBe('SHIPMENT_FAILED_BANNED_PRODUCT');
+    expect(final.history.map((step) => step.status)).toEqual(['AWAITING_PAYMENT', 'AWAITING_SHIPMENT', 'AWAITING_REFUND', 'COMPLETED_WITH_FAILURE']);
+    expect(await account(userId)).toMatchObject({ availableCents: 5_000, reservedCents: 0, spentCents: 0 });
+    await waitFor(async () => {
+      const failures = await t.api<{ counts: Record<string, number> }>('GET', '/api/monitoring/order-failures');
+      return (failures.body.counts.SHIPMENT_FAILED_BANNED_PRODUCT ?? 0) >= 1;
+    }, { description: 'monitoring counted the banned product' });
+  });
+
+  it('refunds an order that is out of stock', async () => {
+    const userId = await user(5_000, 'GB');
+    const scarce = await product(100, 1);
+    const final = await settled(await order(userId, [{ productId: scarce, quantity: 2 }]));
+    expect(final.status).toBe('COMPLETED_WITH_FAILURE');
+    expect(final.failureReason).toBe('SHIPMENT_FAILED_OUT_OF_STOCK');
+    expect(await account(userId)).toMatchObject({ availableCents: 5_000, reservedCents: 0, spentCents: 0 });
+  });
+
+  it('honours Idempotency-Key: a retried POST yields the same order', async () => {
+    const userId = await user(10_000);
+    const productId = await product(100, 50);
+    const headers = { 'idempotency-key': `retry-${database}-${Date.now()}` };
+    const first = await order(userId, [{ productId, quantity: 1 }], headers);
+    const again = await t.api<{ orderId: string }>('POST', '/api/orders', { userId, items: [{ productId, quantity: 1 }] }, headers);
+    expect(again.status).toBe(202);
+    expect(again.body.orderId).toBe(first);
+    await settled(first);
+    expect((await account(userId)).spentCents).toBe(100);
+  });
+
+  it('rejects bad input with a 4xx and writes nothing', async () => {
+    const userId = await user(1_000);
+    const productId = await product(100, 5);
+    const cases: Array<[string, string, unknown, number]> = [
+      ['POST', '/api/users', { name: 'x', email: 'not-an-email', country: 'US', balanceCents: 1 }, 400],
+      ['POST', '/api/users', { name: 'x', email: 'a@b.c', country: 'US', balanceCents: -5 }, 400],
+      ['POST', '/api/users', '{"name": ', 400],
+      ['POST', '/api/products', { sku: 'S', name: 'n', priceCents: 1.5, stock: 1 }, 400],
+      ['POST', '/api/orders', { userId, items: [] }, 400],
+      ['POST', '/api/orders', { userId, items: [{ productId, quantity: 0 }] }, 400],
+      ['POST', '/api/orders', { userId: 'nobody', items: [{ productId, quantity: 1 }] }, 422],
+      ['POST', '/api/orders', { userId, items: [{ productId: 'nothing', quantity: 1 }] }, 422],
+      ['GET', '/api/orders/does-not-exist', undefined, 404],
+      ['GET', '/api/users/..%2f..', undefined, 400],
+    ];
+    for (const [method, path, body, status] of cases) {
+      const answer = await t.api<{ error: string; message: string }>(method, path, body);
+      expect(answer.status, `${method} ${path} ${JSON.stringify(body)}`).toBe(status);
+      expect(typeof answer.body.error).toBe('string');
+      expect(typeof answer.body.message).toBe('string');
+    }
+    expect(await account(userId)).toMatchObject({ availableCents: 1_000, reservedCents: 0, spentCents: 0 });
+  });
+
+  it('serves health, readiness, metrics and the OpenAPI document', async () => {
+    expect((await t.api('GET', '/healthz')).status).toBe(200);
+    expect((await t.api('GET', '/readyz')).status).toBe(200);
+    const metrics = await fetch(`${t.system.gatewayUrl}/metrics`).then((response) => response.text());
+    expect(metrics).toContain('tributary_group_pending');
+    const openapi = await t.api<{ openapi: string; paths: Record<string, unknown> }>('GET', '/docs/json');
+    expect(openapi.body.paths).toHaveProperty('/api/orders');
+  });
+});

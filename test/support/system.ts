@@ -1,0 +1,74 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
+import { startSystem, type RunningSystem } from '@tributary/launcher';
+import { freePort, startRedisServer, type RedisServer } from 'tributary/testing';
+
+export interface TestSystem {
+  system: RunningSystem;
+  bus: RedisServer;
+  store: RedisServer;
+  api<T = unknown>(method: string, path: string, body?: unknown, headers?: Record<string, string>): Promise<{ status: number; body: T }>;
+  stop(): Promise<void>;
+}
+
+/** The databases a system test runs against: PGlite per service, and a fresh real database when TEST_DATABASE_URL is set. */
+export const systemDatabases: Array<'pglite' | 'postgres'> = process.env.TEST_DATABASE_URL ? ['pglite', 'postgres'] : ['pglite'];
+
+async function freshServerDatabase(serverUrl: string): Promise<{ url: string; drop(): Promise<void> }> {
+  const name = `tributary_${randomBytes(5).toString('hex')}`;
+  const admin = new pg.Client({ connectionString: serverUrl });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE ${name}`);
+  await admin.end();
+  const url = new URL(serverUrl);
+  url.pathname = `/${name}`;
+  return {
+    url: url.toString(),
+    async drop() {
+      const cleanup = new pg.Client({ connectionString: serverUrl });
+      await cleanup.connect();
+      await cleanup.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      await cleanup.end();
+    },
+  };
+}
+
+/** The whole reference system as real processes, on private Redis servers and databases. */
+export async function startTestSystem(database: 'pglite' | 'postgres'): Promise<TestSystem> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'tributary-system-'));
+  const bus = await startRedisServer({ appendOnly: true });
+  const store = await startRedisServer({ appendOnly: true });
+  const serverDb = database === 'postgres' ? await freshServerDatabase(process.env.TEST_DATABASE_URL as string) : null;
+  const system = await startSystem({
+    rootDir: resolve(import.meta.dirname, '..', '..'),
+    dataDir,
+    gatewayPort: await freePort(),
+    busRedisUrl: bus.url,
+    storeRedisUrl: store.url,
+    ...(serverDb ? { databaseUrl: serverDb.url } : {}),
+    env: { LOG_LEVEL: 'warn' },
+  });
+  return {
+    system,
+    bus,
+    store,
+    async api<T>(method: string, path: string, body?: unknown, headers: Record<string, string> = {}) {
+      const response = await fetch(`${system.gatewayUrl}${path}`, {
+        method,
+        headers: { ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...headers },
+        ...(body === undefined ? {} : { body: typeof body === 'string' ? body : JSON.stringify(body) }),
+      });
+      const text = await response.text();
+      return { status: response.status, body: (text ? JSON.parse(text) : null) as T };
+    },
+    async stop() {
+      await system.stop();
+      await Promise.all([bus.stop(), store.stop()]);
+      await serverDb?.drop();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
