@@ -101,6 +101,7 @@ export function createConsumer(options: ConsumerOptions): Consumer {
   let connection: RedisClient | null = null;
   let loop: Promise<void> | null = null;
   let stopping = false;
+  let closing: Promise<void> | null = null;
   let nextClaimAt = 0;
 
   async function deadLetter(entry: StreamEntry, handler: string, error: string, attempts: number) {
@@ -265,13 +266,18 @@ export function createConsumer(options: ConsumerOptions): Consumer {
       await ensureGroup(connection, stream, group, config.startFrom);
       loop = run();
     },
-    async close() {
-      if (!loop || stopping) return;
-      stopping = true;
-      const deadline = setTimeout(() => abort.abort(), config.shutdownTimeoutMs);
-      await loop;
-      clearTimeout(deadline);
-      await connection?.close().catch(() => connection?.destroy());
+    close() {
+      if (!loop) return Promise.resolve();
+      // Every caller waits for the same shutdown: a second close() must not
+      // resolve while the first is still letting the in-flight batch finish.
+      closing ??= (async () => {
+        stopping = true;
+        const deadline = setTimeout(() => abort.abort(), config.shutdownTimeoutMs);
+        await loop;
+        clearTimeout(deadline);
+        await connection?.close().catch(() => connection?.destroy());
+      })();
+      return closing;
     },
   };
   return consumer;

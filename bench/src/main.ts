@@ -1,0 +1,10 @@
+import { benchBus } from './bus.ts';
+
+const benches: Record<string, () => Promise<void>> = { bus: benchBus };
+const names = process.argv.slice(2);
+const unknown = names.filter((name) => !(name in benches));
+if (unknown.length > 0 || names.length === 0) {
+  console.error(`usage: npm run bench -- <${Object.keys(benches).join('|')}>`);
+  process.exit(unknown.length > 0 ? 2 : 0);
+}
+for (const name of names) await (benches[name] as () => Promise<void>)();
