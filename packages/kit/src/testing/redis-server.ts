@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, realpathSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createClient } from 'redis';
@@ -28,9 +28,25 @@ export interface RedisServer {
   restart(): Promise<RedisServer>;
 }
 
-/** Starts a real, private `redis-server` on a free loopback port. */
+/**
+ * Starts a real, private `redis-server` on a free loopback port. A free port
+ * can be taken by another test process between the probe and the bind; then
+ * this server exits and we try a fresh port, and we only accept a server whose
+ * data directory is ours, so two suites never share (and flush) one server.
+ */
 export async function startRedisServer(options: RedisServerOptions = {}): Promise<RedisServer> {
-  const port = options.port ?? (await freePort());
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startOnce(options, options.port ?? (await freePort()));
+    } catch (error) {
+      if (options.port !== undefined || attempt >= 5 || !(error instanceof PortTakenError)) throw error;
+    }
+  }
+}
+
+class PortTakenError extends Error {}
+
+async function startOnce(options: RedisServerOptions, port: number): Promise<RedisServer> {
   const ownDir = options.dir === undefined;
   const dir = options.dir ?? mkdtempSync(join(tmpdir(), 'tributary-redis-'));
   const args = [
@@ -52,17 +68,26 @@ export async function startRedisServer(options: RedisServerOptions = {}): Promis
 
   await waitFor(
     async () => {
-      if (child.exitCode !== null) throw new Error(`redis-server exited: ${output}`);
+      if (child.exitCode !== null) {
+        if (/already in use|Could not create server TCP listening socket/i.test(output)) throw new PortTakenError(output);
+        throw new Error(`redis-server exited: ${output}`);
+      }
       const probe = createClient({ url, socket: { reconnectStrategy: false } });
       probe.on('error', () => undefined);
       try {
         await probe.connect();
-        return (await probe.ping()) === 'PONG';
+        const reply = await probe.sendCommand<string[]>(['CONFIG', 'GET', 'dir']);
+        if (reply[1] !== realpathSync(dir)) {
+          // Someone else's server answers on this port: ours failed to bind.
+          child.kill('SIGKILL');
+          throw new PortTakenError(`port ${port} is taken by another redis-server`);
+        }
+        return true;
       } finally {
         if (probe.isOpen) probe.destroy();
       }
     },
-    { timeoutMs: 15_000, description: `redis-server on ${port}` },
+    { timeoutMs: 15_000, description: `redis-server on ${port}`, stopOn: (error) => error instanceof PortTakenError },
   );
 
   const server: RedisServer = {

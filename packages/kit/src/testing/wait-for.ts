@@ -5,6 +5,8 @@ export interface WaitForOptions {
   intervalMs?: number;
   /** Shown in the error when the deadline passes. */
   description?: string;
+  /** An error for which waiting longer is pointless: rethrown at once. */
+  stopOn?: (error: unknown) => boolean;
 }
 
 /**
@@ -26,6 +28,7 @@ export async function waitFor<T>(
       if (value) return value as NonNullable<T>;
     } catch (error) {
       lastError = error;
+      if (options.stopOn?.(error)) throw error;
     }
     if (Date.now() > deadline) {
       const reason = lastError instanceof Error ? `: last error ${lastError.message}` : '';

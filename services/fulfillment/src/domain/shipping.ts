@@ -1,0 +1,74 @@
+/**
+ * The shipping rules, as pure functions. The store runs the same rules inside
+ * one Lua script (so they are atomic with the stock decrement); `decideShipment`
+ * is the reference model the script is property-tested against.
+ */
+
+export const SHIPMENT_FAILURES = ['SHIPMENT_FAILED_BANNED_PRODUCT', 'SHIPMENT_FAILED_OUT_OF_STOCK'] as const;
+export type ShipmentFailure = (typeof SHIPMENT_FAILURES)[number];
+
+/** What happened to an order; stored with the dedup key so a redelivery gets the same answer. */
+export type ShipmentOutcome = { outcome: 'SHIPPED' } | { outcome: ShipmentFailure; productIds: string[] };
+
+/**
+ * What the ship script can answer: an outcome, or "some product is not known
+ * yet" (its ProductCreated may still be on its way), which is never stored.
+ */
+export type ShipReply = ShipmentOutcome | { outcome: 'UNKNOWN_PRODUCT'; productIds: string[] };
+
+export interface OrderLine {
+  productId: string;
+  quantity: number;
+}
+
+export interface ProductStock {
+  stock: number;
+  bannedCountries: readonly string[];
+}
+
+/**
+ * One line per product, quantities summed, in order of first appearance. The
+ * script needs distinct keys (a product listed twice must be checked against
+ * its total), and a stable order keeps failure lists deterministic.
+ */
+export function mergeLines(items: readonly OrderLine[]): OrderLine[] {
+  const totals = new Map<string, number>();
+  for (const { productId, quantity } of items) totals.set(productId, (totals.get(productId) ?? 0) + quantity);
+  return [...totals].map(([productId, quantity]) => ({ productId, quantity }));
+}
+
+/**
+ * The rules in their order of precedence: unknown product (retry later) >
+ * banned in the destination country > not enough stock > ship everything.
+ * Returns the stock after the decision (changed only when shipped).
+ */
+export function decideShipment(
+  products: ReadonlyMap<string, ProductStock>,
+  country: string,
+  items: readonly OrderLine[],
+): { reply: ShipReply; stockAfter: Map<string, number> } {
+  const lines = mergeLines(items);
+  const stockAfter = new Map([...products].map(([id, product]) => [id, product.stock]));
+  const unknown = lines.filter((line) => !products.has(line.productId)).map((line) => line.productId);
+  if (unknown.length > 0) return { reply: { outcome: 'UNKNOWN_PRODUCT', productIds: unknown }, stockAfter };
+  const known = lines.map((line) => ({ ...line, product: products.get(line.productId) as ProductStock }));
+  const banned = known.filter((line) => line.product.bannedCountries.includes(country)).map((line) => line.productId);
+  if (banned.length > 0) return { reply: { outcome: 'SHIPMENT_FAILED_BANNED_PRODUCT', productIds: banned }, stockAfter };
+  const short = known.filter((line) => line.product.stock < line.quantity).map((line) => line.productId);
+  if (short.length > 0) return { reply: { outcome: 'SHIPMENT_FAILED_OUT_OF_STOCK', productIds: short }, stockAfter };
+  for (const line of known) stockAfter.set(line.productId, line.product.stock - line.quantity);
+  return { reply: { outcome: 'SHIPPED' }, stockAfter };
+}
+
+/** Parses the script's JSON reply; anything unexpected is a bug worth a loud error. */
+export function parseShipReply(raw: unknown): ShipReply {
+  if (typeof raw !== 'string') throw new Error(`ship script replied with ${typeof raw}, expected a JSON string`);
+  const value = JSON.parse(raw) as { outcome?: unknown; productIds?: unknown };
+  if (value.outcome === 'SHIPPED') return { outcome: 'SHIPPED' };
+  const productIds = Array.isArray(value.productIds) ? value.productIds.filter((id): id is string => typeof id === 'string') : [];
+  if (productIds.length === 0) throw new Error(`ship script replied with a failure without products: ${raw}`);
+  if (value.outcome === 'UNKNOWN_PRODUCT') return { outcome: 'UNKNOWN_PRODUCT', productIds };
+  const failure = SHIPMENT_FAILURES.find((reason) => reason === value.outcome);
+  if (!failure) throw new Error(`ship script replied with an unknown outcome: ${raw}`);
+  return { outcome: failure, productIds };
+}

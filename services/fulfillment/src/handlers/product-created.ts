@@ -1,0 +1,14 @@
+import type { Handler } from 'tributary';
+import type { ProductCreated } from '@tributary/contracts';
+import type { StockStore } from '../store/stock-store.ts';
+
+/**
+ * From here on fulfillment owns the product's stock: the first ProductCreated
+ * sets it, later ones (redelivered or replayed) leave it as orders left it.
+ */
+export function productCreatedHandler(deps: { store: StockStore; group: string }): Handler<typeof ProductCreated> {
+  return async (event) => {
+    const { productId, stock, bannedCountries } = event.data;
+    await deps.store.createProduct(deps.group, event.id, { productId, stock, bannedCountries });
+  };
+}

@@ -1,0 +1,25 @@
+import { Type } from 'tributary';
+import { HttpError, ErrorBody, type HttpApp } from 'tributary/http';
+import { Id } from '@tributary/contracts';
+import type { StockStore } from '../store/stock-store.ts';
+
+const StockReply = Type.Object({
+  productId: Id,
+  stock: Type.Integer({ minimum: 0 }),
+  bannedCountries: Type.Array(Type.String()),
+});
+
+/** GET /stock/:productId: what fulfillment knows of a product (internal API, called by the gateway). */
+export function stockRoutes(deps: { store: StockStore }) {
+  return async (app: HttpApp): Promise<void> => {
+    app.get(
+      '/stock/:productId',
+      { schema: { params: Type.Object({ productId: Id }), response: { 200: StockReply, 404: ErrorBody } } },
+      async (request) => {
+        const product = await deps.store.getProduct(request.params.productId);
+        if (!product) throw new HttpError(404, 'PRODUCT_NOT_FOUND', `product ${request.params.productId} is not known to fulfillment`);
+        return product;
+      },
+    );
+  };
+}

@@ -1,0 +1,114 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import { afterAll, afterEach, beforeAll, beforeEach } from 'vitest';
+import { connectRedis, createPublisher, decodeEnvelope, type Envelope, type Publisher, type RedisClient } from 'tributary';
+import { createLogger } from 'tributary/service';
+import { waitFor, type RedisServer } from 'tributary/testing';
+import { OrderAwaitingShipment, OrderShipped, ProductCreated, type ShipmentFailed } from '@tributary/contracts';
+import type { EventData } from 'tributary';
+import { startFulfillment, type ConsumerTuning } from '../src/app.ts';
+import { fulfillmentKeys } from '../src/store/keys.ts';
+import { startPrivateRedis } from './private-redis.ts';
+
+type Running = Awaited<ReturnType<typeof startFulfillment>>;
+export type OutcomeEvent = Envelope<EventData<typeof OrderShipped> | EventData<typeof ShipmentFailed>>;
+
+export interface FulfillmentTestEnv {
+  /** Streams only. */
+  bus: RedisClient;
+  /** The service's own data only: a different server, so nothing can depend on them being one. */
+  store: RedisClient;
+  catalog: Publisher;
+  ordering: Publisher;
+  /** Starts an instance (closed after the test). */
+  start(options?: { instance?: string; consumer?: ConsumerTuning }): Promise<Running>;
+  /** Publishes ProductCreated and waits until the instance's HTTP API knows the product. */
+  createProduct(running: Running, product: { stock: number; bannedCountries?: string[]; productId?: string }): Promise<string>;
+  order(items: Array<{ productId: string; quantity: number }>, country?: string): Envelope<EventData<typeof OrderAwaitingShipment>>;
+  /** Every event fulfillment published, in stream order. */
+  outcomes(): Promise<OutcomeEvent[]>;
+  /** Waits until fulfillment published at least `count` events. */
+  waitForOutcomes(count: number, timeoutMs?: number): Promise<OutcomeEvent[]>;
+  stock(productId: string): Promise<number>;
+}
+
+export function useFulfillment(): FulfillmentTestEnv {
+  const servers: RedisServer[] = [];
+  const clients: RedisClient[] = [];
+  let running: Running[] = [];
+  const logger = createLogger('fulfillment', process.env.TEST_LOG ?? 'silent');
+  const env = {} as FulfillmentTestEnv;
+
+  beforeAll(async () => {
+    const [bus, store] = await Promise.all([startPrivateRedis(), startPrivateRedis()]);
+    servers.push(bus.server, store.server);
+    env.bus = await connectRedis(bus.url);
+    env.store = await connectRedis(store.url);
+    clients.push(env.bus, env.store);
+    env.catalog = createPublisher({ redis: env.bus, service: 'catalog' });
+    env.ordering = createPublisher({ redis: env.bus, service: 'ordering' });
+  });
+  beforeEach(async () => {
+    await Promise.all([env.bus.sendCommand(['FLUSHALL']), env.store.sendCommand(['FLUSHALL'])]);
+  });
+  afterEach(async () => {
+    const closing = running;
+    running = [];
+    await Promise.all(closing.map((instance) => instance.close()));
+  });
+  afterAll(async () => {
+    await Promise.all(clients.map((client) => client.close()));
+    await Promise.all(servers.map((server) => server.stop()));
+  });
+
+  env.start = async (options = {}) => {
+    const instance = await startFulfillment({
+      bus: env.bus,
+      store: env.store,
+      logger,
+      instance: options.instance ?? `fulfillment-test-${randomBytes(3).toString('hex')}`,
+      consumer: { blockMs: 200, ...options.consumer },
+    });
+    running.push(instance);
+    return instance;
+  };
+
+  env.createProduct = async (instance, product) => {
+    const productId = product.productId ?? randomUUID();
+    await env.catalog.publish(ProductCreated, {
+      productId,
+      sku: `SKU-${productId.slice(0, 8)}`,
+      name: 'Haggis',
+      priceCents: 1_250,
+      stock: product.stock,
+      bannedCountries: product.bannedCountries ?? [],
+    });
+    await waitFor(async () => (await instance.app.inject({ method: 'GET', url: `/stock/${productId}` })).statusCode === 200, {
+      description: `product ${productId} known to fulfillment`,
+    });
+    return productId;
+  };
+
+  env.order = (items, country = 'GB') =>
+    env.ordering.envelope(OrderAwaitingShipment, { orderId: randomUUID(), userId: randomUUID(), country, items });
+
+  env.outcomes = async () => {
+    const reply = await env.bus.sendCommand<Array<[string, string[]]>>(['XRANGE', OrderShipped.stream, '-', '+']);
+    return reply.map(([, flat]) => {
+      const fields: Record<string, string> = {};
+      for (let i = 0; i + 1 < flat.length; i += 2) fields[flat[i] as string] = flat[i + 1] as string;
+      const decoded = decodeEnvelope(fields);
+      if (!decoded.ok) throw new Error(`fulfillment published an undecodable entry: ${decoded.reason}`);
+      return decoded.envelope as OutcomeEvent;
+    });
+  };
+
+  env.waitForOutcomes = (count, timeoutMs = 10_000) =>
+    waitFor(async () => {
+      const events = await env.outcomes();
+      return events.length >= count ? events : null;
+    }, { timeoutMs, description: `${count} fulfillment events` });
+
+  env.stock = async (productId) => Number(await env.store.sendCommand(['HGET', fulfillmentKeys.product(productId), 'stock']));
+
+  return env;
+}

@@ -1,0 +1,38 @@
+import { fileURLToPath } from 'node:url';
+import { loadLuaScript, runLuaScript, type RedisClient } from 'tributary';
+import { RECENT_FAILURES_LIMIT, parseRecentFailure, type RecentFailure } from '../domain/failures.ts';
+import { HANDLED_TTL_SECONDS, monitoringKeys } from './keys.ts';
+
+const recordFailureScript = loadLuaScript(fileURLToPath(new URL('./lua/recordFailure-3.lua', import.meta.url)));
+
+export interface FailureStore {
+  /** Counts a failure unless this event was counted already; true when counted now. */
+  record(group: string, eventId: string, failure: RecentFailure): Promise<boolean>;
+  /** Raw counts and the recent list, read in one MULTI so total and list agree. */
+  read(): Promise<{ counts: Record<string, string>; recent: RecentFailure[] }>;
+}
+
+export function createFailureStore(redis: RedisClient): FailureStore {
+  return {
+    async record(group, eventId, failure) {
+      const reply = await runLuaScript<number>(
+        redis,
+        recordFailureScript,
+        [monitoringKeys.handled(group, eventId), monitoringKeys.failures(), monitoringKeys.recentFailures()],
+        [failure.reason, JSON.stringify(failure), HANDLED_TTL_SECONDS, RECENT_FAILURES_LIMIT],
+      );
+      return Number(reply) === 1;
+    },
+
+    async read() {
+      const [flatCounts, recent] = (await redis
+        .multi()
+        .addCommand(['HGETALL', monitoringKeys.failures()])
+        .addCommand(['LRANGE', monitoringKeys.recentFailures(), '0', String(RECENT_FAILURES_LIMIT - 1)])
+        .exec()) as unknown as [string[], string[]];
+      const counts: Record<string, string> = {};
+      for (let i = 0; i + 1 < flatCounts.length; i += 2) counts[flatCounts[i] as string] = flatCounts[i + 1] as string;
+      return { counts, recent: recent.map(parseRecentFailure).filter((entry): entry is RecentFailure => entry !== null) };
+    },
+  };
+}
