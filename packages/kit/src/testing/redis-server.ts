@@ -76,8 +76,8 @@ async function startOnce(options: RedisServerOptions, port: number): Promise<Red
       probe.on('error', () => undefined);
       try {
         await probe.connect();
-        const reply = await probe.sendCommand<string[]>(['CONFIG', 'GET', 'dir']);
-        if (reply[1] !== realpathSync(dir)) {
+        const reply = await probe.configGet('dir');
+        if (reply.dir !== realpathSync(dir)) {
           // Someone else's server answers on this port: ours failed to bind.
           child.kill('SIGKILL');
           throw new PortTakenError(`port ${port} is taken by another redis-server`);
