@@ -1,0 +1,107 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { TERMINAL_STATUSES } from '@tributary/contracts';
+import { waitFor } from 'tributary/testing';
+import { startTestSystem, type TestSystem } from './support/system.ts';
+
+interface Order {
+  id: string;
+  userId: string;
+  status: string;
+  totalCents: number;
+  items: Array<{ productId: string; quantity: number }>;
+}
+interface Account {
+  availableCents: number;
+  reservedCents: number;
+  spentCents: number;
+}
+
+const USERS = 4;
+const BALANCE = 3_000;
+const ORDERS = 40;
+const STOCK = 15;
+
+/**
+ * Parallel orders against few accounts and scarce stock, while accounts and
+ * fulfillment are killed with SIGKILL mid-burst and restarted by the
+ * supervisor. Every order must end in exactly one terminal state and the
+ * money and stock invariants must hold.
+ */
+describe('invariants under concurrency and crashes', () => {
+  let t: TestSystem;
+  beforeAll(async () => {
+    t = await startTestSystem('pglite');
+  }, 120_000);
+  afterAll(async () => {
+    await t?.stop();
+  });
+
+  it('keeps money and stock consistent when accounts and fulfillment are killed during a burst', async () => {
+    const users: string[] = [];
+    for (let i = 0; i < USERS; i++) {
+      const created = await t.api<{ id: string }>('POST', '/api/users', { name: `Buyer ${i}`, email: `buyer${i}@example.com`, country: 'GB', balanceCents: BALANCE });
+      expect(created.status).toBe(201);
+      users.push(created.body.id);
+    }
+    const created = await t.api<{ id: string }>('POST', '/api/products', { sku: 'SCARCE', name: 'Scarce', priceCents: 400, stock: STOCK, bannedCountries: [] });
+    const productId = created.body.id;
+
+    const orderIds: string[] = [];
+    // While a service is down the gateway answers 503; a client retries with
+    // the same Idempotency-Key, so a retry never makes a second order.
+    const place = async (i: number) => {
+      const placed = await waitFor(
+        async () => {
+          const answer = await t.api<{ orderId: string }>(
+            'POST',
+            '/api/orders',
+            { userId: users[i % USERS], items: [{ productId, quantity: 1 + (i % 2) }] },
+            { 'idempotency-key': `burst-${i}` },
+          );
+          if (answer.status !== 503) return answer;
+          return null;
+        },
+        { timeoutMs: 30_000, intervalMs: 100, description: `order ${i} accepted` },
+      );
+      expect(placed.status).toBe(202);
+      orderIds.push(placed.body.orderId);
+    };
+    // Waves of parallel orders with a crash between them.
+    await Promise.all(Array.from({ length: 15 }, (_, i) => place(i)));
+    await t.system.process('accounts').signal('SIGKILL');
+    await Promise.all(Array.from({ length: 10 }, (_, i) => place(15 + i)));
+    await t.system.process('fulfillment').signal('SIGKILL');
+    await Promise.all(Array.from({ length: ORDERS - 25 }, (_, i) => place(25 + i)));
+    expect(t.system.process('accounts').restartCount).toBeGreaterThanOrEqual(1);
+    expect(t.system.process('fulfillment').restartCount).toBeGreaterThanOrEqual(1);
+
+    const orders = await waitFor(
+      async () => {
+        const all = await Promise.all(orderIds.map((id) => t.api<Order>('GET', `/api/orders/${id}`)));
+        const bodies = all.map((answer) => answer.body);
+        return bodies.every((order) => TERMINAL_STATUSES.includes(order.status as never)) ? bodies : null;
+      },
+      { timeoutMs: 90_000, intervalMs: 250, description: 'every order terminal' },
+    );
+    expect(orders).toHaveLength(ORDERS);
+
+    const completed = orders.filter((order) => order.status === 'COMPLETED_SUCCESSFULLY');
+    for (const userId of users) {
+      const spentOnCompleted = completed.filter((order) => order.userId === userId).reduce((sum, order) => sum + order.totalCents, 0);
+      const account = await waitFor(
+        async () => {
+          const current = (await t.api<Account>('GET', `/api/users/${userId}/account`)).body;
+          return current.spentCents === spentOnCompleted && current.reservedCents === 0 ? current : null;
+        },
+        { timeoutMs: 30_000, description: `reservations of ${userId} deducted or refunded` },
+      );
+      expect(account.availableCents + account.reservedCents + account.spentCents).toBe(BALANCE);
+      expect(account.availableCents).toBeGreaterThanOrEqual(0);
+    }
+
+    const shipped = completed.reduce((sum, order) => sum + (order.items[0]?.quantity ?? 0), 0);
+    const stock = await fetch(`${t.system.urls.fulfillment}/stock/${productId}`).then((response) => response.json() as Promise<{ stock: number }>);
+    expect(stock.stock).toBe(STOCK - shipped);
+    expect(stock.stock).toBeGreaterThanOrEqual(0);
+  });
+});
