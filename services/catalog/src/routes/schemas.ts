@@ -1,0 +1,48 @@
+import { Cents, Country, Id } from '@tributary/contracts';
+import { Type } from 'tributary';
+import { ErrorBody } from 'tributary/http';
+
+/** Request and response shapes of the catalog HTTP API. Unknown properties are rejected, so a typo is a 400, not a silent default. */
+export const MAX_LIMIT = 200;
+export const DEFAULT_LIMIT = 50;
+
+export const ProductParams = Type.Object({ id: Id }, { additionalProperties: false });
+
+export const CreateProductBody = Type.Object(
+  {
+    sku: Type.String({ minLength: 1, maxLength: 64 }),
+    name: Type.String({ minLength: 1, maxLength: 200 }),
+    priceCents: Cents,
+    // Stock is an int4 column; a billion units is beyond any real shelf.
+    stock: Type.Integer({ minimum: 0, maximum: 1_000_000_000 }),
+    bannedCountries: Type.Optional(Type.Array(Country, { maxItems: 250 })),
+  },
+  { additionalProperties: false },
+);
+
+export const ListQuery = Type.Object(
+  {
+    sort: Type.Optional(Type.Union([Type.Literal('price'), Type.Literal('name'), Type.Literal('createdAt')])),
+    order: Type.Optional(Type.Union([Type.Literal('asc'), Type.Literal('desc')])),
+    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: MAX_LIMIT })),
+    offset: Type.Optional(Type.Integer({ minimum: 0, maximum: 1_000_000_000 })),
+  },
+  { additionalProperties: false },
+);
+
+export const LookupBody = Type.Object({ ids: Type.Array(Id, { minItems: 1, maxItems: 100 }) }, { additionalProperties: false });
+
+export const ProductReply = Type.Object({
+  id: Type.String(),
+  sku: Type.String(),
+  name: Type.String(),
+  priceCents: Type.Integer(),
+  stock: Type.Integer(),
+  bannedCountries: Type.Array(Type.String()),
+  createdAt: Type.String(),
+});
+
+export const ListReply = Type.Object({ items: Type.Array(ProductReply), total: Type.Integer() });
+export const LookupReply = Type.Object({ items: Type.Array(ProductReply) });
+
+export { ErrorBody };

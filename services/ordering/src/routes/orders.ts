@@ -1,0 +1,69 @@
+import { HttpError, type HttpApp } from 'tributary/http';
+import type { OrderingContext } from '../handlers/context.ts';
+import { placeOrder } from '../handlers/place-order.ts';
+import { findOrderWithHistory, ordersOfUser } from '../store/orders-store.ts';
+import {
+  ErrorBody,
+  NewOrderBody,
+  OrderHeaders,
+  OrderAccepted,
+  OrderList,
+  OrderParams,
+  OrdersQuery,
+  OrderView,
+} from './schemas.ts';
+
+/** Ordering's internal HTTP API (the gateway calls it): place, read and list orders. */
+export function ordersRoutes(ctx: OrderingContext) {
+  return async function plugin(app: HttpApp): Promise<void> {
+    app.post(
+      '/orders',
+      { schema: { body: NewOrderBody, headers: OrderHeaders, response: { 202: OrderAccepted, 400: ErrorBody, 422: ErrorBody } } },
+      async (request, reply) => {
+        const placed = await placeOrder(ctx, request.body, {
+          idempotencyKey: request.headers['idempotency-key'],
+          traceparent: request.headers.traceparent,
+        });
+        return reply.status(202).send({ orderId: placed.orderId, status: placed.status });
+      },
+    );
+
+    app.get(
+      '/orders/:id',
+      { schema: { params: OrderParams, response: { 200: OrderView, 404: ErrorBody } } },
+      async (request) => {
+        const order = await findOrderWithHistory(ctx.db, request.params.id);
+        if (!order) throw new HttpError(404, 'ORDER_NOT_FOUND', `no order ${request.params.id}`);
+        return {
+          id: order.id,
+          userId: order.userId,
+          totalCents: order.totalCents,
+          status: order.status,
+          items: order.items,
+          failureReason: order.failureReason,
+          history: order.history,
+          createdAt: order.createdAt,
+        };
+      },
+    );
+
+    app.get(
+      '/orders',
+      { schema: { querystring: OrdersQuery, response: { 200: OrderList } } },
+      async (request) => {
+        const orders = await ordersOfUser(ctx.db, request.query.userId, request.query.limit ?? 20);
+        return {
+          items: orders.map((order) => ({
+            id: order.id,
+            userId: order.userId,
+            totalCents: order.totalCents,
+            status: order.status,
+            failureReason: order.failureReason,
+            createdAt: order.createdAt,
+            updatedAt: order.updatedAt,
+          })),
+        };
+      },
+    );
+  };
+}

@@ -1,0 +1,168 @@
+import { FAILURE_REASONS, ORDER_STATUSES, type OrderStatus } from '@tributary/contracts';
+import type { SqlExecutor } from 'tributary/sql';
+import type { FailureReason, OrderItem, OrderSnapshot } from '../domain/order-machine.ts';
+
+/**
+ * Every statement on ordering's tables. Rows are converted explicitly:
+ * bigint leaves the database as text (pg returns int8 as a string, PGlite
+ * may not), timestamps as Date or string depending on the driver.
+ */
+
+export interface OrderRecord extends OrderSnapshot {
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface HistoryEntry {
+  status: OrderStatus;
+  at: string;
+}
+
+interface OrderRow {
+  id: string;
+  user_id: string;
+  items: unknown;
+  total_cents: string;
+  status: string;
+  failure_reason: string | null;
+  created_at: unknown;
+  updated_at: unknown;
+}
+
+const ORDER_COLUMNS = 'id, user_id, items, total_cents::text AS total_cents, status, failure_reason, created_at, updated_at';
+
+function toIso(value: unknown): string {
+  const date = value instanceof Date ? value : new Date(String(value));
+  if (Number.isNaN(date.getTime())) throw new Error(`not a timestamp: ${String(value)}`);
+  return date.toISOString();
+}
+
+function toStatus(value: string): OrderStatus {
+  const status = ORDER_STATUSES.find((known) => known === value);
+  if (!status) throw new Error(`unknown order status in database: ${value}`);
+  return status;
+}
+
+function toReason(value: string | null): FailureReason | null {
+  if (value === null) return null;
+  const reason = FAILURE_REASONS.find((known) => known === value);
+  if (!reason) throw new Error(`unknown failure reason in database: ${value}`);
+  return reason;
+}
+
+function toItems(value: unknown): OrderItem[] {
+  const parsed: unknown = typeof value === 'string' ? JSON.parse(value) : value;
+  if (!Array.isArray(parsed)) throw new Error('order items are not an array');
+  return parsed.map((item: Record<string, unknown>) => ({
+    productId: String(item.productId),
+    quantity: Number(item.quantity),
+    unitPriceCents: Number(item.unitPriceCents),
+  }));
+}
+
+function toOrder(row: OrderRow): OrderRecord {
+  return {
+    id: row.id,
+    userId: row.user_id,
+    items: toItems(row.items),
+    totalCents: Number(row.total_cents),
+    status: toStatus(row.status),
+    failureReason: toReason(row.failure_reason),
+    createdAt: toIso(row.created_at),
+    updatedAt: toIso(row.updated_at),
+  };
+}
+
+export async function insertOrder(tx: SqlExecutor, order: OrderSnapshot): Promise<void> {
+  await tx.query(
+    `INSERT INTO orders (id, user_id, items, total_cents, status, failure_reason)
+     VALUES ($1, $2, $3::jsonb, $4::bigint, $5, $6)`,
+    [order.id, order.userId, JSON.stringify(order.items), String(order.totalCents), order.status, order.failureReason],
+  );
+}
+
+/** Reads an order and locks its row until the transaction ends: transitions of one order are serial. */
+export async function lockOrder(tx: SqlExecutor, id: string): Promise<OrderRecord | null> {
+  const { rows } = await tx.query<OrderRow>(`SELECT ${ORDER_COLUMNS} FROM orders WHERE id = $1 FOR UPDATE`, [id]);
+  return rows[0] ? toOrder(rows[0]) : null;
+}
+
+export async function updateStatus(tx: SqlExecutor, id: string, status: OrderStatus, failureReason: FailureReason | null): Promise<void> {
+  await tx.query('UPDATE orders SET status = $2, failure_reason = $3, updated_at = now() WHERE id = $1', [id, status, failureReason]);
+}
+
+/** Appends to the saga timeline; call with the order row locked (or just inserted), which makes `seq` safe. */
+export async function appendHistory(tx: SqlExecutor, orderId: string, status: OrderStatus, causeEventId: string | null): Promise<void> {
+  await tx.query(
+    `INSERT INTO order_history (order_id, seq, status, cause_event_id)
+     SELECT $1, coalesce(max(seq), 0) + 1, $2, $3 FROM order_history WHERE order_id = $1`,
+    [orderId, status, causeEventId],
+  );
+}
+
+export async function findOrder(db: SqlExecutor, id: string): Promise<OrderRecord | null> {
+  const { rows } = await db.query<OrderRow>(`SELECT ${ORDER_COLUMNS} FROM orders WHERE id = $1`, [id]);
+  return rows[0] ? toOrder(rows[0]) : null;
+}
+
+/**
+ * An order with its timeline, read in one statement so the status and the
+ * history come from the same snapshot.
+ */
+export async function findOrderWithHistory(db: SqlExecutor, id: string): Promise<(OrderRecord & { history: HistoryEntry[] }) | null> {
+  const { rows } = await db.query<OrderRow & { history: unknown }>(
+    `SELECT ${ORDER_COLUMNS},
+       (SELECT coalesce(json_agg(json_build_object('status', h.status, 'at', h.at) ORDER BY h.seq), '[]'::json)
+          FROM order_history h WHERE h.order_id = orders.id) AS history
+     FROM orders WHERE id = $1`,
+    [id],
+  );
+  const row = rows[0];
+  if (!row) return null;
+  const history: unknown = typeof row.history === 'string' ? JSON.parse(row.history) : row.history;
+  if (!Array.isArray(history)) throw new Error('order history is not an array');
+  return {
+    ...toOrder(row),
+    history: history.map((entry: { status: string; at: string }) => ({ status: toStatus(entry.status), at: toIso(entry.at) })),
+  };
+}
+
+export async function ordersOfUser(db: SqlExecutor, userId: string, limit: number): Promise<OrderRecord[]> {
+  const { rows } = await db.query<OrderRow>(
+    `SELECT ${ORDER_COLUMNS} FROM orders WHERE user_id = $1 ORDER BY created_at DESC, id DESC LIMIT $2`,
+    [userId, limit],
+  );
+  return rows.map(toOrder);
+}
+
+export type KeyClaim = { claimed: true } | { claimed: false; requestHash: string; orderId: string; status: OrderStatus };
+
+/**
+ * Claims an Idempotency-Key for a new order. The primary key decides between
+ * concurrent requests: on PostgreSQL a second insert of the same key waits for
+ * the first transaction and then does nothing, and the following SELECT (a new
+ * snapshot under READ COMMITTED) reads the winner.
+ */
+export async function claimIdempotencyKey(tx: SqlExecutor, key: string, requestHash: string, orderId: string): Promise<KeyClaim> {
+  const inserted = await tx.query(
+    'INSERT INTO idempotency_keys (key, request_hash, order_id) VALUES ($1, $2, $3) ON CONFLICT (key) DO NOTHING',
+    [key, requestHash, orderId],
+  );
+  if (inserted.rowCount === 1) return { claimed: true };
+  const { rows } = await tx.query<{ request_hash: string; order_id: string; status: string }>(
+    `SELECT k.request_hash, k.order_id, o.status FROM idempotency_keys k JOIN orders o ON o.id = k.order_id WHERE k.key = $1`,
+    [key],
+  );
+  const winner = rows[0];
+  if (!winner) throw new Error(`idempotency key vanished while claiming it`);
+  return { claimed: false, requestHash: winner.request_hash, orderId: winner.order_id, status: toStatus(winner.status) };
+}
+
+/** Counts rows, for tests and the "nothing written" checks. */
+export async function countRows(db: SqlExecutor): Promise<{ orders: number; history: number; keys: number }> {
+  const { rows } = await db.query<{ orders: number; history: number; keys: number }>(
+    `SELECT (SELECT count(*) FROM orders)::int AS orders, (SELECT count(*) FROM order_history)::int AS history,
+            (SELECT count(*) FROM idempotency_keys)::int AS keys`,
+  );
+  return rows[0] ?? { orders: 0, history: 0, keys: 0 };
+}

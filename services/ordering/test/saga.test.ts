@@ -1,0 +1,142 @@
+import { describe, expect, it } from 'vitest';
+import { OrderShipped, PaymentCaptured, PaymentFailed, PaymentRefunded, PaymentReserved, ShipmentFailed } from '@tributary/contracts';
+import { deriveEventId, type Envelope } from 'tributary';
+import { testDatabases, waitFor } from 'tributary/testing';
+import { newOrder, useOrdering, user, type Harness } from './harness.ts';
+
+async function place(h: Harness): Promise<string> {
+  const placed = await h.post(newOrder());
+  expect(placed.status).toBe(202);
+  return String(placed.body.orderId);
+}
+
+async function statusOf(h: Harness, orderId: string): Promise<string> {
+  return String((await h.get(`/orders/${orderId}`)).body.status);
+}
+
+async function untilStatus(h: Harness, orderId: string, status: string) {
+  await waitFor(async () => (await statusOf(h, orderId)) === status, { description: `order ${orderId} ${status}` });
+}
+
+/** The events ordering published about one order, once each. */
+async function eventsOf(h: Harness, orderId: string): Promise<Envelope[]> {
+  return (await h.orderingEvents()).filter((event) => (event.data as { orderId: string }).orderId === orderId);
+}
+
+describe.each(testDatabases())('ordering saga ($kind)', ({ create }) => {
+  const t = useOrdering(create);
+
+  it('normal order: AWAITING_PAYMENT → AWAITING_SHIPMENT → COMPLETED_SUCCESSFULLY, one event per step', async () => {
+    const h = t.current;
+    const orderId = await place(h);
+    await waitFor(async () => (await eventsOf(h, orderId)).length === 1);
+    const [placed] = await eventsOf(h, orderId);
+    expect(placed).toMatchObject({
+      type: 'OrderPlaced',
+      source: 'ordering',
+      data: { orderId, userId: user, totalCents: 3_000, items: newOrder().items },
+    });
+
+    const reserved = await h.accounts.publish(PaymentReserved, { orderId, userId: user, amountCents: 3_000, country: 'GB' }, { causedBy: placed });
+    expect(reserved).toBeTruthy();
+    await untilStatus(h, orderId, 'AWAITING_SHIPMENT');
+    await waitFor(async () => (await eventsOf(h, orderId)).length === 2);
+    const awaiting = (await eventsOf(h, orderId))[1] as Envelope;
+    expect(awaiting).toMatchObject({
+      type: 'OrderAwaitingShipment',
+      correlationId: placed!.correlationId,
+      data: { orderId, userId: user, country: 'GB', items: [{ productId: 'prod-a', quantity: 2 }, { productId: 'prod-b', quantity: 1 }] },
+    });
+    expect(awaiting.data).not.toHaveProperty('items.0.unitPriceCents');
+
+    await h.fulfillment.publish(OrderShipped, { orderId }, { causedBy: awaiting });
+    await untilStatus(h, orderId, 'COMPLETED_SUCCESSFULLY');
+    await waitFor(async () => (await eventsOf(h, orderId)).length === 3);
+    expect((await eventsOf(h, orderId))[2]).toMatchObject({ type: 'OrderCompleted', data: { orderId, userId: user, totalCents: 3_000 } });
+
+    // The reservation's final deduction is acknowledged and changes nothing.
+    await h.accounts.publish(PaymentCaptured, { orderId, userId: user, amountCents: 3_000 });
+    await h.drained('accounts:events');
+    const order = (await h.get(`/orders/${orderId}`)).body;
+    expect(order).toMatchObject({ status: 'COMPLETED_SUCCESSFULLY', failureReason: null });
+    expect((order.history as Array<{ status: string }>).map((entry) => entry.status))
+      .toEqual(['AWAITING_PAYMENT', 'AWAITING_SHIPMENT', 'COMPLETED_SUCCESSFULLY']);
+    expect(await eventsOf(h, orderId)).toHaveLength(3);
+  });
+
+  it('unshippable product: … → AWAITING_REFUND → COMPLETED_WITH_FAILURE, OrderFailed carries the shipment reason', async () => {
+    const h = t.current;
+    const orderId = await place(h);
+    await h.accounts.publish(PaymentReserved, { orderId, userId: user, amountCents: 3_000, country: 'US' });
+    await untilStatus(h, orderId, 'AWAITING_SHIPMENT');
+    await h.fulfillment.publish(ShipmentFailed, { orderId, reason: 'SHIPMENT_FAILED_BANNED_PRODUCT', productIds: ['prod-b'] });
+    await untilStatus(h, orderId, 'AWAITING_REFUND');
+    expect((await h.get(`/orders/${orderId}`)).body.failureReason).toBe('SHIPMENT_FAILED_BANNED_PRODUCT');
+    await h.accounts.publish(PaymentRefunded, { orderId, userId: user, amountCents: 3_000 });
+    await untilStatus(h, orderId, 'COMPLETED_WITH_FAILURE');
+    await waitFor(async () => (await eventsOf(h, orderId)).length === 4);
+    expect((await eventsOf(h, orderId)).map((event) => [event.type, event.data])).toEqual([
+      ['OrderPlaced', expect.anything()],
+      ['OrderAwaitingShipment', expect.objectContaining({ country: 'US' })],
+      ['OrderRefundRequested', { orderId, userId: user, reason: 'SHIPMENT_FAILED_BANNED_PRODUCT' }],
+      ['OrderFailed', { orderId, userId: user, reason: 'SHIPMENT_FAILED_BANNED_PRODUCT' }],
+    ]);
+    const order = (await h.get(`/orders/${orderId}`)).body;
+    expect(order.failureReason).toBe('SHIPMENT_FAILED_BANNED_PRODUCT');
+    expect((order.history as Array<{ status: string }>).map((entry) => entry.status))
+      .toEqual(['AWAITING_PAYMENT', 'AWAITING_SHIPMENT', 'AWAITING_REFUND', 'COMPLETED_WITH_FAILURE']);
+  });
+
+  it('a redelivered event (same id) is applied once; an event for an unknown order is retried, then dead-lettered', async () => {
+    const h = t.current;
+    const orderId = await place(h);
+    const reserved = h.accounts.envelope(PaymentReserved, { orderId, userId: user, amountCents: 3_000, country: 'GB' });
+    await h.accounts.publishEnvelopes([reserved, reserved]);
+    await h.accounts.publishEnvelopes([reserved]);
+    await h.drained('accounts:events');
+    await waitFor(async () => (await h.service.outbox.backlog()) === 0);
+    const events = await eventsOf(h, orderId);
+    expect(events.map((event) => event.type)).toEqual(['OrderPlaced', 'OrderAwaitingShipment']);
+    // The output's id is derived from its cause, so even a re-publish after a crash would carry the same id.
+    expect(events[1]!.id).toBe(deriveEventId(reserved.id, 'OrderAwaitingShipment'));
+    const history = (await h.get(`/orders/${orderId}`)).body.history as unknown[];
+    expect(history).toHaveLength(2);
+
+    // Orders commit before their events, so an unknown order never becomes known: the operator must see it.
+    await h.fulfillment.publish(OrderShipped, { orderId: 'no-such-order' });
+    await waitFor(async () => Number(await h.probe.sendCommand(['XLEN', 'fulfillment:events:dlq'])) === 1, { timeoutMs: 15_000 });
+    await h.drained('fulfillment:events');
+  });
+
+  it('insufficient funds → BLOCKED_NO_FUNDS; late, duplicate and out-of-order events change nothing and are not errors', async () => {
+    const h = t.current;
+    const orderId = await place(h);
+    // Out of order: shipment outcomes and a refund before any payment.
+    await h.fulfillment.publish(OrderShipped, { orderId });
+    await h.fulfillment.publish(ShipmentFailed, { orderId, reason: 'SHIPMENT_FAILED_OUT_OF_STOCK', productIds: [] });
+    await h.accounts.publish(PaymentRefunded, { orderId, userId: user, amountCents: 3_000 });
+    await h.drained('fulfillment:events');
+    await h.drained('accounts:events');
+    expect(await statusOf(h, orderId)).toBe('AWAITING_PAYMENT');
+
+    const failed = h.accounts.envelope(PaymentFailed, { orderId, userId: user, reason: 'FAILED_PAYMENT_NO_FUNDS' });
+    await h.accounts.publishEnvelopes([failed]);
+    await untilStatus(h, orderId, 'BLOCKED_NO_FUNDS');
+    await waitFor(async () => (await eventsOf(h, orderId)).length === 2);
+    expect((await eventsOf(h, orderId))[1]).toMatchObject({ type: 'OrderBlocked', data: { orderId, userId: user, reason: 'FAILED_PAYMENT_NO_FUNDS' } });
+    // Late: a different PaymentReserved (new id) after the order is blocked; terminal stays terminal.
+    await h.accounts.publish(PaymentReserved, { orderId, userId: user, amountCents: 3_000, country: 'GB' });
+    await h.fulfillment.publish(OrderShipped, { orderId });
+    await h.accounts.publishEnvelopes([failed]); // and a redelivery of the failure itself
+    await h.drained('accounts:events');
+    await h.drained('fulfillment:events');
+    await waitFor(async () => (await h.service.outbox.backlog()) === 0);
+
+    const order = (await h.get(`/orders/${orderId}`)).body;
+    expect(order).toMatchObject({ status: 'BLOCKED_NO_FUNDS', failureReason: 'FAILED_PAYMENT_NO_FUNDS' });
+    expect((order.history as Array<{ status: string }>).map((entry) => entry.status)).toEqual(['AWAITING_PAYMENT', 'BLOCKED_NO_FUNDS']);
+    expect((await eventsOf(h, orderId)).map((event) => event.type)).toEqual(['OrderPlaced', 'OrderBlocked']);
+    // Nothing went to a dead-letter stream: ignoring is not failing.
+    expect(Number(await h.probe.sendCommand(['EXISTS', 'accounts:events:dlq', 'fulfillment:events:dlq']))).toBe(0);
+  });
+});
