@@ -4,9 +4,12 @@
  */
 export const errorCatalogue = {
   TRIB_INVALID_EVENT: 'event payload does not match its schema',
+  TRIB_INVALID_PAYLOAD: 'queue payload does not match its schema',
   TRIB_FOREIGN_STREAM: 'a service may publish only to its own stream',
   TRIB_INVALID_CONFIG: 'invalid configuration',
+  TRIB_INVALID_MESSAGE: 'pub/sub message does not match its channel schema',
   TRIB_CONSUMER_STATE: 'consumer is not in a state that allows this',
+  TRIB_CLOSED: 'already closed',
 } as const;
 
 export type ErrorCode = keyof typeof errorCatalogue;

@@ -1,5 +1,6 @@
 import { Type } from '@sinclair/typebox';
 import { TypeCompiler } from '@sinclair/typebox/compiler';
+import '../formats.ts';
 import type { SqlDatabase, SqlExecutor } from '../sql/database.ts';
 import type { Envelope } from '../streams/envelope.ts';
 import type { Publisher } from '../streams/publisher.ts';
@@ -36,6 +37,8 @@ export interface OutboxOptions {
   publisher: Publisher;
   batchSize?: number;
   pollIntervalMs?: number;
+  /** Longest a batch may wait for the bus inside the relay's transaction. */
+  publishTimeoutMs?: number;
   onError?: (error: Error) => void;
   onPublished?: (count: number) => void;
 }
@@ -59,10 +62,31 @@ export function createOutbox(options: OutboxOptions): Outbox {
   const { db, publisher } = options;
   const batchSize = options.batchSize ?? 500;
   const pollIntervalMs = options.pollIntervalMs ?? 250;
+  const publishTimeoutMs = options.publishTimeoutMs ?? 5_000;
   let running: Promise<void> | null = null;
   let stopping = false;
   let wake: (() => void) | null = null;
   let nudged = false;
+
+  // The relay publishes inside its transaction (the advisory lock keeps one
+  // relay and the stream in outbox order). A transaction waiting on Redis
+  // would hold a connection, and on PGlite, the only one: every request of the
+  // service would queue behind it. So the relay does not start while the bus
+  // is down (node-redis would park the XADD in its offline queue), and a batch
+  // that hangs is abandoned after publishTimeoutMs. An abandoned XADD may still
+  // land later; its rows stay and are published again under the same event
+  // ids, which consumers deduplicate.
+  async function publishBounded(envelopes: Envelope[]): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_resolve, reject) => {
+      timer = setTimeout(() => reject(new Error(`outbox: the bus did not answer within ${publishTimeoutMs} ms`)), publishTimeoutMs);
+    });
+    try {
+      await Promise.race([publisher.publishEnvelopes(envelopes), timeout]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
 
   async function relayOnce(): Promise<number> {
     return db.transaction(async (tx) => {
@@ -73,11 +97,12 @@ export function createOutbox(options: OutboxOptions): Outbox {
         [batchSize],
       );
       if (rows.length === 0) return 0;
+      if (!publisher.isConnected()) throw new Error('outbox: the bus Redis is not connected; rows wait');
       const envelopes = rows.map((row) => {
         if (!checkEnvelope.Check(row.envelope)) throw new Error(`outbox row ${row.position} holds an invalid envelope`);
         return row.envelope as Envelope;
       });
-      await publisher.publishEnvelopes(envelopes);
+      await publishBounded(envelopes);
       await tx.query('DELETE FROM tributary_outbox WHERE position = ANY($1::bigint[])', [rows.map((row) => row.position)]);
       return rows.length;
     });

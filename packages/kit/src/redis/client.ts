@@ -5,11 +5,12 @@ import { createClient } from 'redis';
  * (`streams/commands.ts`) and node-redis 6 defaults to RESP3, whose map
  * replies differ per command.
  */
-function createResp2Client(url: string, name: string | undefined) {
+function createResp2Client(url: string, name: string | undefined, commandTimeoutMs?: number) {
   return createClient({
     url,
     RESP: 2,
     ...(name ? { name } : {}),
+    ...(commandTimeoutMs === undefined ? {} : { commandOptions: { timeout: commandTimeoutMs } }),
     socket: { reconnectStrategy: (retries: number) => Math.min(50 * 2 ** Math.min(retries, 6), 2_000) },
   });
 }
@@ -32,6 +33,12 @@ export interface ConnectOptions {
   name?: string;
   /** Called on connection errors; node-redis reconnects by itself. */
   onError?: (error: Error) => void;
+  /**
+   * Per-command timeout; node-redis's default is 5 000 ms. 0 turns it off,
+   * which saves an AbortSignal per command on hot paths (about 10% of CPU
+   * when ingesting telemetry) at the price of no bound on a hung connection.
+   */
+  commandTimeoutMs?: number;
 }
 
 /**
@@ -40,7 +47,7 @@ export interface ConnectOptions {
  * ride out, not a reason to exit.
  */
 export async function connectRedis(url: string, options: ConnectOptions = {}): Promise<RedisClient> {
-  const client = createResp2Client(url, options.name);
+  const client = createResp2Client(url, options.name, options.commandTimeoutMs);
   client.on('error', (error: Error) => options.onError?.(error));
   await client.connect();
   return client;

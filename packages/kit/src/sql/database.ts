@@ -1,6 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
+import { seedFromTemplate } from './pglite-template.ts';
 import pg from 'pg';
 
 export interface QueryResult<Row> {
@@ -48,7 +49,10 @@ export async function openDatabase(url: string): Promise<SqlDatabase> {
 async function openPglite(url: string): Promise<SqlDatabase> {
   const dataDir = url === 'memory://' ? undefined : url.slice('pglite://'.length);
   // PGlite creates its own directory but not the parents (`.data/pg/` on a fresh clone).
-  if (dataDir) mkdirSync(dirname(dataDir), { recursive: true });
+  if (dataDir) {
+    mkdirSync(dirname(dataDir), { recursive: true });
+    await seedFromTemplate(dataDir);
+  }
   const db = await PGlite.create(dataDir ? { dataDir } : {});
   const executor = (target: Pick<PGlite, 'query'>): SqlExecutor => ({
     async query<Row>(text: string, params: unknown[] = []) {

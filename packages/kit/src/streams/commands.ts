@@ -1,4 +1,5 @@
 import type { RedisClient } from '../redis/client.ts';
+import { envelopeFields, type Envelope } from './envelope.ts';
 
 /**
  * The stream commands the kit sends, with their RESP2 replies parsed in one
@@ -32,8 +33,9 @@ export function flatten(fields: Record<string, string>): string[] {
   return args;
 }
 
-export const xadd = (redis: RedisClient, stream: string, fields: Record<string, string>): Promise<string> =>
-  redis.sendCommand<string>(['XADD', stream, '*', ...flatten(fields)]);
+/** XADD of an envelope, without an intermediate field object (the publisher's hot path). */
+export const xaddEnvelope = (redis: RedisClient, stream: string, envelope: Envelope): Promise<string> =>
+  redis.sendCommand<string>(['XADD', stream, '*', ...envelopeFields(envelope)]);
 
 export const xackArgs = (stream: string, group: string, ids: string[]): string[] => ['XACK', stream, group, ...ids];
 
@@ -60,9 +62,9 @@ export async function xautoclaim(
 
 export async function xclaim(
   redis: RedisClient,
-  args: { stream: string; group: string; consumer: string; ids: string[] },
+  args: { stream: string; group: string; consumer: string; ids: string[]; minIdleMs: number },
 ): Promise<StreamEntry[]> {
-  const reply = await redis.sendCommand(['XCLAIM', args.stream, args.group, args.consumer, '0', ...args.ids]);
+  const reply = await redis.sendCommand(['XCLAIM', args.stream, args.group, args.consumer, String(args.minIdleMs), ...args.ids]);
   return parseEntries(reply);
 }
 

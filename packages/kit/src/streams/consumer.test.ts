@@ -162,3 +162,32 @@ describe('graceful shutdown', () => {
     expect(await pendingEntries(t.redis, stream, 'g')).toEqual([{ id: entryId, consumer: 'g-1', deliveries: 1 }]);
   });
 });
+
+describe('lifecycle', () => {
+  it('close() while start() is still connecting leaves nothing running', async () => {
+    const service = uniqueService('lifecycle');
+    const placed = orderPlaced(service);
+    const publisher = createPublisher({ redis: t.redis, service });
+    const handled: number[] = [];
+    const consumer = createConsumer({ redis: t.redis, stream: publisher.stream, group: 'g', consumer: 'g-1', blockMs: 50 }).on(
+      placed,
+      async (event) => {
+        handled.push(event.data.n);
+      },
+    );
+    const started = consumer.start();
+    await consumer.close();
+    await started;
+    await publisher.publish(placed, { n: 1, orderId: 'o-1' });
+    // A consumer that is really running (same group, another name) takes the entry; the closed one never did.
+    const witness: number[] = [];
+    await t
+      .track(createConsumer({ redis: t.redis, stream: publisher.stream, group: 'g', consumer: 'g-2', blockMs: 50 }).on(placed, async (event) => {
+        witness.push(event.data.n);
+      }))
+      .start();
+    await waitFor(() => witness.length === 1, { description: 'the live consumer handled the entry' });
+    expect(handled).toEqual([]);
+    await expect(consumer.start()).rejects.toThrow(/already started|closed/);
+  });
+});

@@ -2,7 +2,7 @@ import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import { TributaryError } from '../errors.ts';
 import type { RedisClient } from '../redis/client.ts';
-import {
+import { compareIds,
   ensureGroup,
   pendingDeliveries,
   xackArgs,
@@ -74,14 +74,42 @@ export function defaultConsumerName(): string {
   return process.env.TRIBUTARY_INSTANCE ?? `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
 }
 
-interface Route {
-  definition: EventDefinition;
-  handle: (event: Envelope<unknown>, context: HandlerContext) => Promise<void>;
+export interface BatchContext {
+  stream: string;
+  group: string;
+  consumer: string;
+  /** The entries' ids, in the order of the events. */
+  entryIds: string[];
+  /** Per event, as in HandlerContext. */
+  deliveryCounts: number[];
+  signal: AbortSignal;
+}
+
+export type BatchHandler<D extends EventDefinition> = (events: Array<Envelope<EventData<D>>>, context: BatchContext) => Promise<void>;
+
+type SingleHandle = (event: Envelope<unknown>, context: HandlerContext) => Promise<void>;
+type BatchHandle = (events: Array<Envelope<unknown>>, context: BatchContext) => Promise<void>;
+
+type Route =
+  | { kind: 'single'; definition: EventDefinition; handle: SingleHandle }
+  | { kind: 'batch'; definition: EventDefinition; handle: BatchHandle };
+
+interface BatchRun {
+  handle: BatchHandle;
+  alone: boolean;
+  items: Array<{ entry: StreamEntry; deliveryCount: number; event: Envelope<unknown> }>;
 }
 
 export interface Consumer {
   readonly name: string;
   on<D extends EventDefinition>(definition: D, handler: Handler<D>): Consumer;
+  /**
+   * Handles every valid event of this type from one read in one call, for
+   * handlers that pipeline their writes (high-rate telemetry). All are acked
+   * when it resolves; if it throws, each is retried on its own. Handlers must
+   * be idempotent per event, as always.
+   */
+  onBatch<D extends EventDefinition>(definition: D, handler: BatchHandler<D>): Consumer;
   start(): Promise<void>;
   close(): Promise<void>;
 }
@@ -95,11 +123,12 @@ export function createConsumer(options: ConsumerOptions): Consumer {
   const { stream, group } = config;
   const name = options.consumer ?? defaultConsumerName();
   const routes = new Map<string, Map<number, Route>>();
-  const retries = new Map<string, number>();
+  const retries = new Map<string, { at: number; delayMs: number }>();
   const abort = new AbortController();
   const report = config.onReport ?? (() => undefined);
   let connection: RedisClient | null = null;
   let loop: Promise<void> | null = null;
+  let starting: Promise<void> | null = null;
   let stopping = false;
   let closing: Promise<void> | null = null;
   let nextClaimAt = 0;
@@ -109,50 +138,86 @@ export function createConsumer(options: ConsumerOptions): Consumer {
     report({ kind: 'dead-lettered', type: entry.fields.type ?? '?', entryId: entry.id, reason: error });
   }
 
-  /** Returns true when the entry may be acked now. */
-  async function processEntry(entry: StreamEntry, deliveryCount: number): Promise<boolean> {
-    if (Object.keys(entry.fields).length === 0) return true; // deleted from the stream while pending
+  type Prepared =
+    | { kind: 'settled'; ack: boolean }
+    | { kind: 'ready'; route: Route; event: Envelope<unknown> };
+
+  /** Decodes and checks an entry; `settled` when there is nothing to run (skipped or dead-lettered). */
+  async function prepare(entry: StreamEntry, deliveryCount: number): Promise<Prepared> {
+    if (Object.keys(entry.fields).length === 0) return { kind: 'settled', ack: true }; // deleted from the stream while pending
     const replayFor = entry.fields[REPLAY_GROUP_FIELD];
-    if (replayFor !== undefined && replayFor !== group) return true;
+    if (replayFor !== undefined && replayFor !== group) return { kind: 'settled', ack: true };
     const decoded = decodeEnvelope(entry.fields);
     if (!decoded.ok) {
       await deadLetter(entry, '-', `invalid entry: ${decoded.reason}`, deliveryCount);
-      return false;
+      return { kind: 'settled', ack: false };
     }
     const event = decoded.envelope;
     const versions = routes.get(event.type);
-    if (!versions) return true; // not an event this group subscribes to
+    if (!versions) return { kind: 'settled', ack: true }; // not an event this group subscribes to
     const route = versions.get(event.version);
     if (!route) {
       await deadLetter(entry, event.type, `no handler for ${event.type} version ${event.version}`, deliveryCount);
-      return false;
+      return { kind: 'settled', ack: false };
     }
     const problem = route.definition.validate(event.data);
     if (problem) {
       await deadLetter(entry, event.type, `invalid ${event.type}: ${problem}`, deliveryCount);
-      return false;
+      return { kind: 'settled', ack: false };
     }
     if (deliveryCount > config.maxAttempts) {
       await deadLetter(entry, event.type, `delivered ${deliveryCount} times without an ack (consumer died while handling?)`, deliveryCount);
-      return false;
+      return { kind: 'settled', ack: false };
     }
+    return { kind: 'ready', route, event };
+  }
+
+  /** A failed attempt: retried after a backoff, or dead-lettered on the last attempt. */
+  async function failed(entry: StreamEntry, type: string, deliveryCount: number, caught: unknown) {
+    const error = caught instanceof Error ? caught : new Error(String(caught));
+    if (deliveryCount >= config.maxAttempts) {
+      await deadLetter(entry, type, error.message, deliveryCount);
+      return;
+    }
+    // The entry stays pending on this consumer; XCLAIM after the delay makes
+    // Redis count the redelivery, so attempts survive a crash.
+    const delayMs = backoffDelay(deliveryCount, config.backoffBaseMs, config.backoffMaxMs);
+    retries.set(entry.id, { at: Date.now() + delayMs, delayMs });
+    report({ kind: 'retry', type, entryId: entry.id, attempt: deliveryCount, delayMs, error });
+  }
+
+  /** Returns true when the entry may be acked now. */
+  async function runOne(entry: StreamEntry, deliveryCount: number, handle: SingleHandle, event: Envelope<unknown>): Promise<boolean> {
     const started = performance.now();
     try {
-      await route.handle(event, { stream, group, consumer: name, entryId: entry.id, deliveryCount, signal: abort.signal });
+      await handle(event, { stream, group, consumer: name, entryId: entry.id, deliveryCount, signal: abort.signal });
       report({ kind: 'handled', type: event.type, entryId: entry.id, durationMs: performance.now() - started });
       return true;
     } catch (caught) {
-      const error = caught instanceof Error ? caught : new Error(String(caught));
-      if (deliveryCount >= config.maxAttempts) {
-        await deadLetter(entry, event.type, error.message, deliveryCount);
-        return false;
-      }
-      // The entry stays pending on this consumer; XCLAIM after the delay makes
-      // Redis count the redelivery, so attempts survive a crash.
-      const delayMs = backoffDelay(deliveryCount, config.backoffBaseMs, config.backoffMaxMs);
-      retries.set(entry.id, Date.now() + delayMs);
-      report({ kind: 'retry', type: event.type, entryId: entry.id, attempt: deliveryCount, delayMs, error });
+      await failed(entry, event.type, deliveryCount, caught);
       return false;
+    }
+  }
+
+  /**
+   * One call for a run of entries: all acked when it resolves. When it throws
+   * we cannot tell which entry failed, so each one is retried on its own
+   * schedule, and a retried entry reaches the handler alone.
+   */
+  async function runMany(run: BatchRun): Promise<string[]> {
+    const started = performance.now();
+    const entryIds = run.items.map((item) => item.entry.id);
+    try {
+      await run.handle(
+        run.items.map((item) => item.event),
+        { stream, group, consumer: name, entryIds, deliveryCounts: run.items.map((item) => item.deliveryCount), signal: abort.signal },
+      );
+      const durationMs = (performance.now() - started) / run.items.length;
+      for (const item of run.items) report({ kind: 'handled', type: item.event.type, entryId: item.entry.id, durationMs });
+      return entryIds;
+    } catch (caught) {
+      for (const item of run.items) await failed(item.entry, item.event.type, item.deliveryCount, caught);
+      return [];
     }
   }
 
@@ -167,10 +232,35 @@ export function createConsumer(options: ConsumerOptions): Consumer {
           count: entries.length + retries.size + config.batchSize,
         });
     const acks: string[] = [];
+    // Consecutive entries of batch-handled types go to their handler together,
+    // so relative stream order is kept across both kinds of handler.
+    let run: BatchRun | null = null;
+    const flush = async () => {
+      if (run) acks.push(...(await runMany(run)));
+      run = null;
+    };
     for (const entry of entries) {
       retries.delete(entry.id);
-      if (await processEntry(entry, counts?.get(entry.id) ?? 1)) acks.push(entry.id);
+      const deliveryCount = counts?.get(entry.id) ?? 1;
+      const prepared = await prepare(entry, deliveryCount);
+      if (prepared.kind === 'ready' && prepared.route.kind === 'batch') {
+        const handle = prepared.route.handle;
+        // A redelivered entry runs alone: one poison entry must not keep failing its neighbours.
+        const alone = deliveryCount > 1;
+        if (run && ((run as BatchRun).handle !== handle || alone || (run as BatchRun).alone)) await flush();
+        if (alone) run = { handle, items: [], alone: true };
+        run ??= { handle, items: [], alone: false };
+        (run as BatchRun).items.push({ entry, deliveryCount, event: prepared.event });
+        continue;
+      }
+      await flush();
+      if (prepared.kind === 'settled') {
+        if (prepared.ack) acks.push(entry.id);
+      } else if (prepared.route.kind === 'single' && (await runOne(entry, deliveryCount, prepared.route.handle, prepared.event))) {
+        acks.push(entry.id);
+      }
     }
+    await flush();
     if (acks.length > 0) await redis.sendCommand(xackArgs(stream, group, acks));
   }
 
@@ -186,10 +276,20 @@ export function createConsumer(options: ConsumerOptions): Consumer {
 
   async function retryDue() {
     const now = Date.now();
-    const due = [...retries].filter(([, at]) => at <= now).map(([id]) => id);
+    const due = [...retries].filter(([, retry]) => retry.at <= now);
     if (due.length === 0) return;
-    for (const id of due) retries.delete(id);
-    const entries = await xclaim(connection as RedisClient, { stream, group, consumer: name, ids: due });
+    for (const [id] of due) retries.delete(id);
+    // Only entries still pending on this consumer, and idle for at least their
+    // backoff: one that another instance took over in the meantime (its idle
+    // time restarted) stays with that instance instead of being handled twice.
+    const ids = due.map(([id]) => id).sort(compareIds);
+    const ours = await pendingDeliveries(connection as RedisClient, {
+      stream, group, consumer: name, from: ids[0]!, to: ids[ids.length - 1]!, count: retries.size + ids.length + config.batchSize,
+    });
+    const stillOurs = ids.filter((id) => ours.has(id));
+    if (stillOurs.length === 0) return;
+    const minIdleMs = Math.min(...due.map(([, retry]) => retry.delayMs));
+    const entries = await xclaim(connection as RedisClient, { stream, group, consumer: name, ids: stillOurs, minIdleMs });
     await processBatch(entries, false);
   }
 
@@ -212,7 +312,7 @@ export function createConsumer(options: ConsumerOptions): Consumer {
 
   function nextWakeIn(): number {
     let wake = Math.min(config.blockMs, Math.max(0, nextClaimAt - Date.now()));
-    for (const at of retries.values()) wake = Math.min(wake, Math.max(0, at - Date.now()));
+    for (const { at } of retries.values()) wake = Math.min(wake, Math.max(0, at - Date.now()));
     return Math.max(1, wake);
   }
 
@@ -245,33 +345,48 @@ export function createConsumer(options: ConsumerOptions): Consumer {
     }
   }
 
+  function addRoute(route: Route): Consumer {
+    if (starting) throw new TributaryError('TRIB_CONSUMER_STATE', 'register handlers before start()');
+    const { definition } = route;
+    if (definition.stream !== stream) {
+      throw new TributaryError('TRIB_INVALID_CONFIG', `${definition.type} is published on ${definition.stream}, not ${stream}`);
+    }
+    const versions = routes.get(definition.type) ?? new Map<number, Route>();
+    versions.set(definition.version, route);
+    routes.set(definition.type, versions);
+    return consumer;
+  }
+
   const consumer: Consumer = {
     name,
     on(definition, handler) {
-      if (loop) throw new TributaryError('TRIB_CONSUMER_STATE', 'register handlers before start()');
-      if (definition.stream !== stream) {
-        throw new TributaryError('TRIB_INVALID_CONFIG', `${definition.type} is published on ${definition.stream}, not ${stream}`);
-      }
-      const versions = routes.get(definition.type) ?? new Map<number, Route>();
-      versions.set(definition.version, { definition, handle: handler as Route['handle'] });
-      routes.set(definition.type, versions);
-      return consumer;
+      return addRoute({ kind: 'single', definition, handle: handler as SingleHandle });
+    },
+    onBatch(definition, handler) {
+      return addRoute({ kind: 'batch', definition, handle: handler as BatchHandle });
     },
     async start() {
-      if (loop) throw new TributaryError('TRIB_CONSUMER_STATE', 'already started');
-      // Its own connection: XREADGROUP BLOCK would stall every other command on a shared one.
-      connection = config.redis.duplicate();
-      connection.on('error', (error: Error) => report({ kind: 'loop-error', error }));
-      await connection.connect();
-      await ensureGroup(connection, stream, group, config.startFrom);
-      loop = run();
+      if (starting || loop) throw new TributaryError('TRIB_CONSUMER_STATE', 'already started');
+      if (stopping) throw new TributaryError('TRIB_CONSUMER_STATE', 'closed');
+      starting = (async () => {
+        // Its own connection: XREADGROUP BLOCK would stall every other command on a shared one.
+        const own = config.redis.duplicate();
+        connection = own;
+        own.on('error', (error: Error) => report({ kind: 'loop-error', error }));
+        await own.connect();
+        await ensureGroup(own, stream, group, config.startFrom);
+        // close() may have been called while we connected: then no loop starts.
+        loop = stopping ? Promise.resolve() : run();
+      })();
+      return starting;
     },
     close() {
-      if (!loop) return Promise.resolve();
+      stopping = true;
+      if (!starting) return Promise.resolve();
       // Every caller waits for the same shutdown: a second close() must not
       // resolve while the first is still letting the in-flight batch finish.
       closing ??= (async () => {
-        stopping = true;
+        await starting?.catch(() => undefined);
         const deadline = setTimeout(() => abort.abort(), config.shutdownTimeoutMs);
         await loop;
         clearTimeout(deadline);

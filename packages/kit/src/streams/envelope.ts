@@ -52,18 +52,26 @@ export function newEventId(): string {
   return randomUUID();
 }
 
+/** The stream entry's fields as the flat name/value list XADD takes. */
+export function envelopeFields(envelope: Envelope): string[] {
+  return [
+    'id', envelope.id,
+    'type', envelope.type,
+    'version', String(envelope.version),
+    'time', envelope.time,
+    'source', envelope.source,
+    'correlationId', envelope.correlationId,
+    'causationId', envelope.causationId ?? '',
+    'traceparent', envelope.traceparent,
+    'data', JSON.stringify(envelope.data),
+  ];
+}
+
 export function encodeEnvelope(envelope: Envelope): Record<string, string> {
-  return {
-    id: envelope.id,
-    type: envelope.type,
-    version: String(envelope.version),
-    time: envelope.time,
-    source: envelope.source,
-    correlationId: envelope.correlationId,
-    causationId: envelope.causationId ?? '',
-    traceparent: envelope.traceparent,
-    data: JSON.stringify(envelope.data),
-  };
+  const flat = envelopeFields(envelope);
+  const fields: Record<string, string> = {};
+  for (let i = 0; i < flat.length; i += 2) fields[flat[i] as string] = flat[i + 1] as string;
+  return fields;
 }
 
 const REQUIRED = ['id', 'type', 'version', 'time', 'source', 'correlationId', 'traceparent', 'data'] as const;

@@ -1,5 +1,6 @@
 import type { Static, TSchema } from '@sinclair/typebox';
 import { TypeCompiler } from '@sinclair/typebox/compiler';
+import '../formats.ts';
 import { streamKeys } from './keys.ts';
 
 /** A published event type: its name, version, owning service and payload schema. */
@@ -21,13 +22,19 @@ export function defineEvent<Type extends string, Schema extends TSchema>(spec: {
   type: Type;
   version?: number;
   schema: Schema;
+  /**
+   * Defaults to the source's event stream `<source>:events`. A service may
+   * own further streams of its own, e.g. a command stream `lending:requests`
+   * that its HTTP API appends to and its consumer group works through.
+   */
+  stream?: string;
 }): EventDefinition<Type, Schema> {
   const compiled = TypeCompiler.Compile(spec.schema);
   return {
     type: spec.type,
     version: spec.version ?? 1,
     source: spec.source,
-    stream: streamKeys.events(spec.source),
+    stream: spec.stream ?? streamKeys.events(spec.source),
     schema: spec.schema,
     validate(data) {
       // Check first: walking the error iterator costs more than validating.

@@ -18,6 +18,8 @@ export {
   type ConsumerReport,
   type Handler,
   type HandlerContext,
+  type BatchHandler,
+  type BatchContext,
 } from './consumer.ts';
 export {
   listDeadLetters,

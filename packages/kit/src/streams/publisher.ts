@@ -1,10 +1,9 @@
 import { TributaryError } from '../errors.ts';
 import type { RedisClient } from '../redis/client.ts';
-import { xadd } from './commands.ts';
+import { xaddEnvelope } from './commands.ts';
 import {
   childTraceparent,
   deriveEventId,
-  encodeEnvelope,
   newEventId,
   newTraceparent,
   type Envelope,
@@ -29,15 +28,25 @@ export interface Publisher {
   publish<D extends EventDefinition>(definition: D, data: EventData<D>, options?: PublishOptions): Promise<string>;
   /** Writes already-built envelopes in one pipelined batch; returns entry ids in order. */
   publishEnvelopes(envelopes: Envelope[]): Promise<string[]>;
+  /** False while the bus connection is down (commands would wait in the client's offline queue). */
+  isConnected(): boolean;
 }
 
-export function createPublisher(options: { redis: RedisClient; service: string }): Publisher {
+export function createPublisher(options: {
+  redis: RedisClient;
+  service: string;
+  /** Another stream the service owns (e.g. `lending:requests`); default `<service>:events`. */
+  stream?: string;
+}): Publisher {
   const { redis, service } = options;
-  const stream = streamKeys.events(service);
+  const stream = options.stream ?? streamKeys.events(service);
 
   function envelope<D extends EventDefinition>(definition: D, data: EventData<D>, publishOptions: PublishOptions = {}) {
     if (definition.source !== service) {
       throw new TributaryError('TRIB_FOREIGN_STREAM', `${service} cannot publish ${definition.type} of ${definition.source}`);
+    }
+    if (definition.stream !== stream) {
+      throw new TributaryError('TRIB_FOREIGN_STREAM', `${definition.type} belongs on ${definition.stream}, this publisher writes ${stream}`);
     }
     const problem = definition.validate(data);
     if (problem) throw new TributaryError('TRIB_INVALID_EVENT', `${definition.type}: ${problem}`);
@@ -61,7 +70,7 @@ export function createPublisher(options: { redis: RedisClient; service: string }
       if (item.source !== service) throw new TributaryError('TRIB_FOREIGN_STREAM', `${service} cannot publish for ${item.source}`);
     }
     // Commands issued in the same tick are pipelined by node-redis: one round trip per batch.
-    return Promise.all(envelopes.map((item) => xadd(redis, stream, encodeEnvelope(item))));
+    return Promise.all(envelopes.map((item) => xaddEnvelope(redis, stream, item)));
   }
 
   return {
@@ -69,6 +78,7 @@ export function createPublisher(options: { redis: RedisClient; service: string }
     stream,
     envelope,
     publishEnvelopes,
+    isConnected: () => redis.isReady,
     async publish(definition, data, publishOptions) {
       const [entryId] = await publishEnvelopes([envelope(definition, data, publishOptions)]);
       return entryId as string;

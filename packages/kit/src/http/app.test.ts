@@ -1,0 +1,44 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Type } from '@sinclair/typebox';
+import { createHttpApp, type HttpApp } from './index.ts';
+
+describe('createHttpApp validation', () => {
+  let app: HttpApp;
+  beforeAll(async () => {
+    app = createHttpApp({ service: 'test' });
+    app.post(
+      '/things/:id',
+      {
+        schema: {
+          params: Type.Object({ id: Type.Integer() }),
+          querystring: Type.Object({ limit: Type.Optional(Type.Integer({ minimum: 1 })) }),
+          body: Type.Object({ quantity: Type.Integer(), email: Type.Optional(Type.String({ format: 'email' })) }, { additionalProperties: false }),
+        },
+      },
+      async (request) => ({ id: request.params.id, limit: request.query.limit ?? null, quantity: request.body.quantity }),
+    );
+    await app.ready();
+  });
+  afterAll(() => app.close());
+
+  it('coerces path and query text to the declared types', async () => {
+    const reply = await app.inject({ method: 'POST', url: '/things/7?limit=5', payload: { quantity: 2 } });
+    expect(reply.statusCode).toBe(200);
+    expect(reply.json()).toEqual({ id: 7, limit: 5, quantity: 2 });
+  });
+
+  it.each([['"100"', { quantity: '100' }], ['true', { quantity: true }], ['an unknown field', { quantity: 1, extra: 1 }], ['a bad email', { quantity: 1, email: 'nope' }]])(
+    'rejects a body with %s instead of coercing it',
+    async (_label, payload) => {
+      const reply = await app.inject({ method: 'POST', url: '/things/7', payload });
+      expect(reply.statusCode).toBe(400);
+      expect(reply.json()).toMatchObject({ error: 'VALIDATION_FAILED' });
+    },
+  );
+
+  it('answers malformed JSON with 400 INVALID_JSON', async () => {
+    const reply = await app.inject({ method: 'POST', url: '/things/7', headers: { 'content-type': 'application/json' }, payload: '{"quantity":' });
+    expect(reply.statusCode).toBe(400);
+    expect(reply.json()).toMatchObject({ error: 'INVALID_JSON' });
+  });
+});

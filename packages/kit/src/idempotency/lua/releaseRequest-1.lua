@@ -1,0 +1,15 @@
+--[[
+  Gives a key back without recording anything (the request failed in a way a
+  retry may fix, e.g. a 503), so the next request with it runs afresh.
+
+  KEYS[1] record hash    <prefix>:<scope>:<key>
+  ARGV[1] token
+
+  Reply: 1 released, 0 this caller no longer holds the key (nothing written)
+]]
+local record = redis.call('HMGET', KEYS[1], 'state', 'token')
+if record[1] ~= 'in-flight' or record[2] ~= ARGV[1] then
+  return 0
+end
+redis.call('DEL', KEYS[1])
+return 1

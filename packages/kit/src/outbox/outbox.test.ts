@@ -1,0 +1,58 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { Type } from '@sinclair/typebox';
+import { connectRedis, type RedisClient } from '../redis/client.ts';
+import { createPublisher } from '../streams/publisher.ts';
+import { defineEvent } from '../streams/events.ts';
+import { decodeEnvelope } from '../streams/envelope.ts';
+import { startRedisServer, testDatabases, waitFor, type RedisServer } from '../testing/index.ts';
+import type { SqlDatabase } from '../sql/database.ts';
+import { createOutbox } from './outbox.ts';
+
+const Noted = defineEvent({ source: 'notes', type: 'Noted', version: 1, schema: Type.Object({ n: Type.Integer() }) });
+
+describe.each(testDatabases())('outbox relay ($kind)', ({ create }) => {
+  let redis: RedisServer | undefined;
+  let bus: RedisClient | undefined;
+  let db: SqlDatabase | undefined;
+  let drop: (() => Promise<void>) | undefined;
+  afterEach(async () => {
+    await bus?.close().catch(() => undefined);
+    await db?.close();
+    await drop?.();
+    await redis?.stop();
+  });
+
+  it('never holds the database while the bus is down, then publishes every row once, in order', async () => {
+    redis = await startRedisServer();
+    bus = await connectRedis(redis.url);
+    const database = await create();
+    drop = database.drop;
+    db = await database.open();
+    const publisher = createPublisher({ redis: bus, service: 'notes' });
+    const outbox = createOutbox({ db, publisher, pollIntervalMs: 20 });
+    await outbox.install();
+
+    const client = bus;
+    await redis.kill();
+    await waitFor(() => !client.isReady, { description: 'client notices the bus is gone' });
+    for (let n = 1; n <= 3; n++) {
+      await db.transaction(async (tx) => outbox.add(tx, publisher.envelope(Noted, { n })));
+    }
+    // Fails fast instead of parking an XADD in the offline queue inside its transaction.
+    await expect(outbox.relayOnce()).rejects.toThrow(/not connected/);
+    outbox.start();
+    // The relay loop is retrying: the database still answers and the rows wait.
+    expect((await db.query<{ one: number }>('SELECT 1 AS one')).rows[0]?.one).toBe(1);
+    expect(await outbox.backlog()).toBe(3);
+
+    redis = await redis.restart();
+    await waitFor(async () => (await outbox.backlog()) === 0, { timeoutMs: 20_000, description: 'outbox drained' });
+    await outbox.close();
+    const entries = (await client.xRange(publisher.stream, '-', '+')) ?? [];
+    const published = entries.map((entry) => {
+      const decoded = decodeEnvelope(entry.message as Record<string, string>);
+      return decoded.ok ? decoded.envelope.data : decoded.reason;
+    });
+    expect(published).toEqual([{ n: 1 }, { n: 2 }, { n: 3 }]);
+  });
+});

@@ -1,0 +1,206 @@
+import { randomBytes } from 'node:crypto';
+import type { Static, TSchema } from '@sinclair/typebox';
+import { TributaryError } from '../errors.ts';
+import type { RedisClient } from '../redis/client.ts';
+import { runLuaScript } from '../redis/script.ts';
+import { backoffDelay } from '../streams/backoff.ts';
+import { defaultConsumerName } from '../streams/consumer.ts';
+import { PermanentJobError } from './errors.ts';
+import type { Queue } from './queue.ts';
+import { queueScripts } from './scripts.ts';
+import { sweepQueue } from './sweep.ts';
+
+export interface JobContext {
+  id: string;
+  /** 1 on the first take; counted in Redis, so a take by a worker that died counts too. */
+  attempt: number;
+  workerId: string;
+  /** Aborted when the worker is closing and its deadline has passed. */
+  signal: AbortSignal;
+}
+
+export type JobHandler<S extends TSchema> = (payload: Static<S>, context: JobContext) => Promise<void>;
+
+export type WorkerReport =
+  | { kind: 'completed'; id: string; attempt: number; durationMs: number }
+  | { kind: 'retry'; id: string; attempt: number; delayMs: number; error: Error }
+  | { kind: 'dead'; id: string; attempt: number; reason: string }
+  /** Taken, but its payload was gone: finished or buried by another worker meanwhile. */
+  | { kind: 'stale'; id: string }
+  | { kind: 'recovered'; count: number }
+  | { kind: 'loop-error'; error: Error };
+
+export interface WorkerOptions<S extends TSchema> {
+  queue: Queue<S>;
+  handler: JobHandler<S>;
+  /** Unique among live workers; default `<TRIBUTARY_INSTANCE or host-pid>-<nonce>`. */
+  workerId?: string;
+  /** The heartbeat key expires this long after the last refresh (refreshed every third of it). */
+  heartbeatTtlMs?: number;
+  /** Longest BLMOVE wait; also bounds how late a due retry is noticed when nothing is pushed. */
+  blockMs?: number;
+  /** Takes before an item goes to the dead list. */
+  maxAttempts?: number;
+  backoffBaseMs?: number;
+  backoffMaxMs?: number;
+  /** How often this worker sweeps the queue for dead workers' items; 0 turns it off. */
+  sweepIntervalMs?: number;
+  shutdownTimeoutMs?: number;
+  onReport?: (report: WorkerReport) => void;
+}
+
+export const workerDefaults = {
+  heartbeatTtlMs: 10_000,
+  blockMs: 1_000,
+  maxAttempts: 5,
+  backoffBaseMs: 200,
+  backoffMaxMs: 30_000,
+  shutdownTimeoutMs: 10_000,
+};
+
+export interface Worker {
+  readonly id: string;
+  start(): Promise<void>;
+  /** Finishes the item in hand (or gives it back after the deadline), then unregisters. */
+  close(): Promise<void>;
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+export function createWorker<S extends TSchema>(options: WorkerOptions<S>): Worker {
+  const config = { ...workerDefaults, ...options };
+  const { queue, handler } = config;
+  const { keys, redis } = queue;
+  if (!(config.heartbeatTtlMs >= 30) || !(config.maxAttempts >= 1) || !(config.blockMs >= 1)) {
+    throw new TributaryError('TRIB_INVALID_CONFIG', 'heartbeatTtlMs >= 30, maxAttempts >= 1 and blockMs >= 1 are required');
+  }
+  const sweepIntervalMs = options.sweepIntervalMs ?? config.heartbeatTtlMs;
+  const workerId = options.workerId ?? `${defaultConsumerName()}-${randomBytes(3).toString('hex')}`;
+  const processing = keys.processing(workerId);
+  const report = config.onReport ?? (() => undefined);
+  const abort = new AbortController();
+  let blocking: RedisClient | null = null;
+  let heartbeat: NodeJS.Timeout | null = null;
+  let loop: Promise<void> | null = null;
+  let closing: Promise<void> | null = null;
+  let stopping = false;
+  let waitingForItem = false;
+  let nextSweepAt = 0;
+
+  async function bury(id: string, attempt: number, reason: string) {
+    await runLuaScript(redis, queueScripts.bury, [processing, keys.dead, keys.items, keys.attempts], [
+      id, reason.slice(0, 2_000), attempt, queue.deadLimit, new Date().toISOString(),
+    ]);
+    report({ kind: 'dead', id, attempt, reason });
+  }
+
+  async function handle(id: string) {
+    // One MULTI: the count and the payload are read together, so an item
+    // finished meanwhile is seen as gone rather than half there.
+    const [counted, raw] = (await redis.multi().hIncrBy(keys.attempts, id, 1).hGet(keys.items, id).exec()) as unknown as [number, string | null];
+    const attempt = Number(counted);
+    if (raw === null || raw === undefined) {
+      await redis.multi().lRem(processing, 1, id).hDel(keys.attempts, id).exec();
+      report({ kind: 'stale', id });
+      return;
+    }
+    const parsed = queue.parse(raw);
+    if (!parsed.ok) return bury(id, attempt, parsed.reason);
+    if (attempt > config.maxAttempts) {
+      return bury(id, attempt, `taken ${attempt} times without completing (did a worker die while processing it?)`);
+    }
+    const started = performance.now();
+    try {
+      await handler(parsed.value, { id, attempt, workerId, signal: abort.signal });
+    } catch (caught) {
+      const error = caught instanceof Error ? caught : new Error(String(caught));
+      if (error instanceof PermanentJobError || attempt >= config.maxAttempts) return bury(id, attempt, error.message);
+      const delayMs = backoffDelay(attempt, config.backoffBaseMs, config.backoffMaxMs);
+      await runLuaScript(redis, queueScripts.retry, [processing, keys.delayed, keys.items], [id, delayMs]);
+      report({ kind: 'retry', id, attempt, delayMs, error });
+      return;
+    }
+    await runLuaScript(redis, queueScripts.complete, [processing, keys.pending, keys.delayed, keys.items, keys.attempts], [id]);
+    report({ kind: 'completed', id, attempt, durationMs: performance.now() - started });
+  }
+
+  async function sweep() {
+    nextSweepAt = Date.now() + sweepIntervalMs;
+    const moved = await sweepQueue(redis, queue.name);
+    if (moved > 0) report({ kind: 'recovered', count: moved });
+  }
+
+  async function run() {
+    let failures = 0;
+    while (!stopping) {
+      try {
+        if (sweepIntervalMs > 0 && Date.now() >= nextSweepAt) await sweep();
+        const [, dueInMs] = await runLuaScript<[number, number]>(redis, queueScripts.promote, [keys.delayed, keys.pending], [100]);
+        let waitMs = config.blockMs;
+        if (Number(dueInMs) >= 0) waitMs = Math.min(waitMs, Math.max(1, Number(dueInMs)));
+        if (sweepIntervalMs > 0) waitMs = Math.min(waitMs, Math.max(1, nextSweepAt - Date.now()));
+        if (stopping) break;
+        waitingForItem = true;
+        const id = await (blocking as RedisClient).sendCommand<string | null>([
+          'BLMOVE', keys.pending, processing, 'RIGHT', 'LEFT', (waitMs / 1000).toFixed(3),
+        ]);
+        waitingForItem = false;
+        if (id !== null && id !== undefined) await handle(id);
+        failures = 0;
+      } catch (caught) {
+        waitingForItem = false;
+        if (stopping) break;
+        report({ kind: 'loop-error', error: caught instanceof Error ? caught : new Error(String(caught)) });
+        failures++;
+        await sleep(backoffDelay(failures, 50, 2_000));
+      }
+    }
+  }
+
+  async function beat() {
+    await redis.multi().set(keys.heartbeat(workerId), '1', { PX: config.heartbeatTtlMs }).sAdd(keys.workers, workerId).exec();
+  }
+
+  return {
+    id: workerId,
+    async start() {
+      if (loop) throw new TributaryError('TRIB_CONSUMER_STATE', 'worker already started');
+      const moved = await runLuaScript<number>(redis, queueScripts.register, [keys.heartbeat(workerId), processing, keys.pending, keys.workers], [
+        workerId,
+        config.heartbeatTtlMs,
+      ]).catch((error: Error) => {
+        if (error.message.startsWith('WORKER_ID_IN_USE')) throw new TributaryError('TRIB_INVALID_CONFIG', `worker id ${workerId} is in use by a live worker`);
+        throw error;
+      });
+      if (Number(moved) > 0) report({ kind: 'recovered', count: Number(moved) });
+      // BLMOVE blocks its connection; a shared one would stall every other command.
+      blocking = redis.duplicate();
+      blocking.on('error', (error: Error) => report({ kind: 'loop-error', error }));
+      await blocking.connect();
+      heartbeat = setInterval(() => {
+        beat().catch((error: Error) => report({ kind: 'loop-error', error }));
+      }, Math.max(10, Math.floor(config.heartbeatTtlMs / 3)));
+      heartbeat.unref();
+      loop = run();
+    },
+    close() {
+      if (!loop) return Promise.resolve();
+      closing ??= (async () => {
+        stopping = true;
+        // Safe to cut a BLMOVE short: an item it moved just as we cut it is
+        // in our processing list, which the recovery below gives back.
+        if (waitingForItem) blocking?.destroy();
+        const deadline = setTimeout(() => abort.abort(), config.shutdownTimeoutMs);
+        let giveUp: NodeJS.Timeout | undefined;
+        await Promise.race([loop, new Promise((resolve) => { giveUp = setTimeout(resolve, config.shutdownTimeoutMs + 1_000); })]);
+        clearTimeout(deadline);
+        clearTimeout(giveUp);
+        if (heartbeat) clearInterval(heartbeat);
+        // Anything still in hand (a handler that ignored the abort) goes back to pending.
+        await runLuaScript(redis, queueScripts.recover, [keys.heartbeat(workerId), processing, keys.pending, keys.workers], [workerId, '1']);
+        if (blocking?.isOpen) await blocking.close().catch(() => blocking?.destroy());
+      })();
+      return closing;
+    },
+  };
+}

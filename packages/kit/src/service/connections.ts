@@ -1,0 +1,47 @@
+import type { Logger } from 'pino';
+import { connectRedis, redactUrl, type RedisClient } from '../redis/client.ts';
+import type { ServiceConfig } from './config.ts';
+
+export interface ServiceRedis {
+  /** Streams only: the service publishes to its own stream and reads others'. */
+  bus: RedisClient;
+  /** The service's own data, under its key prefix. */
+  store: RedisClient;
+  close(): Promise<void>;
+}
+
+/**
+ * Connects a service to its bus and store Redis, named for CLIENT LIST and
+ * logging errors with the password redacted. One server for both works (the
+ * store defaults to the bus) but defeats the book's chapter 1 point, so it is
+ * said once at start-up.
+ */
+export async function connectServiceRedis(
+  config: ServiceConfig,
+  logger: Logger,
+  options: { storeHolds: string },
+): Promise<ServiceRedis> {
+  const connect = (role: 'bus' | 'store', url: string) =>
+    connectRedis(url, {
+      name: `${config.service}:${config.instance}:${role}`,
+      onError: (error) => logger.warn({ err: error, redis: role, at: redactUrl(url) }, 'redis connection error'),
+    });
+  const bus = await connect('bus', config.busRedisUrl);
+  let store: RedisClient;
+  try {
+    store = await connect('store', config.storeRedisUrl);
+  } catch (error) {
+    await bus.close();
+    throw error;
+  }
+  if (config.storeRedisUrl === config.busRedisUrl) {
+    logger.warn(`STORE_REDIS_URL is not set: ${options.storeHolds} share the bus Redis (fine for a demo, not for production)`);
+  }
+  return {
+    bus,
+    store,
+    async close() {
+      await Promise.allSettled([bus.close(), store.close()]);
+    },
+  };
+}
