@@ -5,7 +5,37 @@ export const UserRegistered = defineEvent({
   source: 'accounts',
   type: 'UserRegistered',
   version: 1,
-  schema: Type.Object({ userId: Id, name: Type.String(), email: Type.String(), country: Country }),
+  schema: Type.Object({
+    userId: Id,
+    name: Type.String(),
+    email: Type.String(),
+    country: Country,
+    /** Optional so entries written before the field existed stay valid. */
+    address: Type.Optional(Type.Union([Type.String({ maxLength: 500 }), Type.Null()])),
+  }),
+});
+
+/**
+ * PATCH /api/users/:id: `changes` carries only the fields that changed (the
+ * book's User -> Mailing example), never the whole profile. A consumer applies
+ * the fields present and keeps the rest of its copy.
+ */
+export const UserProfileChanged = defineEvent({
+  source: 'accounts',
+  type: 'UserProfileChanged',
+  version: 1,
+  schema: Type.Object({
+    userId: Id,
+    changes: Type.Object(
+      {
+        name: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+        email: Type.Optional(Type.String({ minLength: 3, maxLength: 320 })),
+        address: Type.Optional(Type.Union([Type.String({ maxLength: 500 }), Type.Null()])),
+        country: Type.Optional(Country),
+      },
+      { minProperties: 1, additionalProperties: false },
+    ),
+  }),
 });
 
 /** PAID in the book: the order's total is reserved from the user's balance. */
@@ -43,4 +73,4 @@ export const PaymentRefunded = defineEvent({
   schema: Type.Object({ orderId: Id, userId: Id, amountCents: Cents }),
 });
 
-export const accountsEvents = [UserRegistered, PaymentReserved, PaymentFailed, PaymentCaptured, PaymentRefunded] as const;
+export const accountsEvents = [UserRegistered, UserProfileChanged, PaymentReserved, PaymentFailed, PaymentCaptured, PaymentRefunded] as const;

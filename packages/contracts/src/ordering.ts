@@ -40,6 +40,8 @@ export const OrderAwaitingShipment = defineEvent({
     userId: Id,
     country: Country,
     items: Type.Array(Type.Object({ productId: Id, quantity: Quantity }), { minItems: 1, maxItems: 100 }),
+    /** The customer's address from ordering's copy when the order was paid; optional for v1 entries written before it. */
+    address: Type.Optional(Type.Union([Type.String({ maxLength: 500 }), Type.Null()])),
   }),
 });
 
