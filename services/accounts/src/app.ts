@@ -1,8 +1,8 @@
 import { OrderPlaced } from '@tributary/contracts';
-import { createConsumer, createPublisher, type ConsumerOptions, type ConsumerReport, type RedisClient } from 'tributary';
+import { createPublisher, type RedisClient } from 'tributary';
 import { createHttpApp, type HttpApp } from 'tributary/http';
 import { createOutbox } from 'tributary/outbox';
-import { consumerMetrics, createLogger, type Logger } from 'tributary/service';
+import { createLogger, createServiceConsumers, type ConsumerTuning, type Logger } from 'tributary/service';
 import { ensureHandledTable, type SqlDatabase } from 'tributary/sql';
 import { registerPaymentHandlers } from './handlers/payments.ts';
 import { userRoutes } from './routes/users.ts';
@@ -20,11 +20,9 @@ export interface AccountsDeps {
   instance: string;
   logger?: Logger;
   /** Tuning for tests (short blocks, few attempts); production uses the kit defaults. */
-  consumer?: Partial<Pick<ConsumerOptions, 'blockMs' | 'claimIdleMs' | 'maxAttempts' | 'backoffBaseMs' | 'backoffMaxMs' | 'batchSize'>>;
+  consumer?: ConsumerTuning;
   outboxPollIntervalMs?: number;
 }
-
-type MetricsRegistry = Parameters<typeof consumerMetrics>[0];
 
 /**
  * Builds accounts: tables, outbox relay, the ordering-events consumer and the
@@ -51,32 +49,14 @@ export async function startAccounts(deps: AccountsDeps): Promise<{ app: HttpApp;
     logger,
     readiness: { database: () => db.query('SELECT 1'), bus: () => bus.ping() },
   });
-  // createHttpApp decorates its prom-client registry without a declared type.
-  const registry = (app as unknown as { metricsRegistry: MetricsRegistry }).metricsRegistry;
   await app.register(async (scope) => userRoutes(scope, { db, outbox, publisher }));
 
-  const stream = OrderPlaced.stream;
-  const metrics = consumerMetrics(registry, { stream, group: GROUP });
-  const consumer = registerPaymentHandlers(
-    createConsumer({
-      ...deps.consumer,
-      redis: bus,
-      stream,
-      group: GROUP,
-      consumer: deps.instance,
-      onReport: (report: ConsumerReport) => {
-        metrics(report);
-        if (report.kind === 'retry') logger.warn({ type: report.type, entryId: report.entryId, attempt: report.attempt, err: report.error }, 'handler failed, will retry');
-        else if (report.kind === 'dead-lettered') logger.warn({ type: report.type, entryId: report.entryId, reason: report.reason }, 'event dead-lettered');
-        else if (report.kind === 'loop-error') logger.warn({ err: report.error }, 'consumer loop error');
-      },
-    }),
-    { db, outbox, publisher, group: GROUP },
-  );
+  const consumers = createServiceConsumers({ bus, group: GROUP, instance: deps.instance, logger, registry: app.metricsRegistry, tuning: deps.consumer ?? {} });
+  registerPaymentHandlers(consumers.consumer(OrderPlaced.stream), { db, outbox, publisher, group: GROUP });
 
   outbox.start();
   await app.ready();
-  await consumer.start();
+  await consumers.startAll();
 
   let closed = false;
   return {
@@ -84,7 +64,7 @@ export async function startAccounts(deps: AccountsDeps): Promise<{ app: HttpApp;
     async close() {
       if (closed) return;
       closed = true;
-      await consumer.close();
+      await consumers.closeAll();
       await outbox.close();
       await app.close();
     },

@@ -1,28 +1,50 @@
-import { createPublisher, type RedisClient } from 'tributary';
+import { ProductChanged, ProductCreated } from '@tributary/contracts';
+import { createPublisher, defaultConsumerName, streamKeys, type RedisClient } from 'tributary';
 import { createHttpApp, type HttpApp } from 'tributary/http';
 import { createOutbox } from 'tributary/outbox';
-import { createLogger, type Logger } from 'tributary/service';
+import { createLogger, createServiceConsumers, type ConsumerTuning, type Logger } from 'tributary/service';
 import type { SqlDatabase } from 'tributary/sql';
+import { productEventsHandler } from './handlers/product-events.ts';
 import { productRoutes } from './routes/products.ts';
+import { SERVICE } from './store/keys.ts';
+import { createPriceIndex } from './store/price-index.ts';
+import { createProductReader, type CatalogCacheOptions } from './store/product-reader.ts';
+import type { Product } from './store/products.ts';
 import { installSchema } from './store/schema.ts';
 
-export const SERVICE = 'catalog';
+export { SERVICE };
+
+export type { ConsumerTuning };
 
 export interface CatalogDeps {
   db: SqlDatabase;
-  /** The bus Redis: catalog publishes ProductCreated on `catalog:events`. */
+  /** The bus Redis: catalog publishes on `catalog:events` and reads it back to keep its Redis copies in step. */
   bus: RedisClient;
+  /** The store Redis: the product cache and the by-price sorted set, both rebuildable from PostgreSQL. */
+  store: RedisClient;
   logger?: Logger;
+  /** Consumer name of this instance (stable across its restarts). */
+  instance?: string;
+  /** `false` reads products straight from PostgreSQL (the benchmark's baseline); default: cached. */
+  cache?: boolean | CatalogCacheOptions;
   outboxPollIntervalMs?: number;
+  consumer?: ConsumerTuning;
 }
 
 /**
- * Builds catalog: tables, outbox relay and the HTTP app (not listening).
- * Catalog consumes no events yet. close() stops what it started; the caller
- * closes the database and Redis it passed in.
+ * A store outage must not dead-letter invalidations within seconds: twenty
+ * attempts with backoff up to 5 s ride out about a minute and a half.
+ */
+export const catalogConsumerDefaults = { maxAttempts: 20, backoffBaseMs: 100, backoffMaxMs: 5_000 } satisfies ConsumerTuning;
+
+/**
+ * Builds catalog: tables, outbox relay, the consumer of its own events, the
+ * price index (checked against the table before serving) and the HTTP app
+ * (not listening). close() stops what it started; the caller closes the
+ * database and the Redis clients it passed in.
  */
 export async function startCatalog(deps: CatalogDeps): Promise<{ app: HttpApp; close(): Promise<void> }> {
-  const { db, bus } = deps;
+  const { db, bus, store } = deps;
   const logger = deps.logger ?? createLogger(SERVICE);
   await installSchema(db);
 
@@ -38,10 +60,61 @@ export async function startCatalog(deps: CatalogDeps): Promise<{ app: HttpApp; c
   const app = createHttpApp({
     service: SERVICE,
     logger,
-    readiness: { database: () => db.query('SELECT 1'), bus: () => bus.ping() },
+    readiness: { database: () => db.query('SELECT 1'), bus: () => bus.ping(), store: () => store.ping() },
   });
-  await app.register(async (scope) => productRoutes(scope, { db, outbox, publisher }));
+  const registry = app.metricsRegistry;
+  const reader = createProductReader({
+    db,
+    store,
+    cache: deps.cache === false ? false : deps.cache === true || deps.cache === undefined ? {} : deps.cache,
+    registry,
+    onReport: (report) => {
+      if (report.kind === 'redis-error') logger.warn({ err: report.error }, 'cache: store redis error, reading from the database');
+      else if (report.kind === 'corrupt') logger.warn({ key: report.key, reason: report.reason }, 'cache: corrupt entry replaced');
+    },
+  });
+  const index = createPriceIndex({ db, store });
+
+  const afterWrite = async (product: Product) => {
+    // The consumer below repeats this from the event, so a failure here only delays convergence.
+    if (!store.isReady) {
+      logger.warn({ productId: product.id }, 'store redis down: cache and price index catch up from the event');
+      return;
+    }
+    try {
+      await Promise.all([index.set(product.id, product.priceCents), reader.invalidate([product.id])]);
+    } catch (error) {
+      logger.warn({ err: error, productId: product.id }, 'after-commit sync failed; the event will repeat it');
+    }
+  };
+
+  const onEvent = productEventsHandler({ index, reader });
+  const consumers = createServiceConsumers({
+    bus,
+    group: SERVICE,
+    instance: deps.instance ?? defaultConsumerName(),
+    logger,
+    registry,
+    // The start-up repair covers what came before the group existed.
+    tuning: { ...catalogConsumerDefaults, ...deps.consumer, startFrom: '$' },
+  });
+  consumers.consumer(streamKeys.events(SERVICE)).on(ProductCreated, onEvent).on(ProductChanged, onEvent);
+
+  await app.register(async (scope) => productRoutes(scope, { db, outbox, publisher, reader, index, afterWrite }));
   await app.ready();
+  try {
+    await reader.start();
+    // The group exists before the repair reads the table: a change committed
+    // after the read is delivered to the group, one before it is in the read.
+    await consumers.startAll();
+    const repaired = await index.repair();
+    if (repaired.fixed > 0 || repaired.removed > 0) logger.info(repaired, 'price index repaired from the database');
+  } catch (error) {
+    await consumers.closeAll();
+    await reader.close();
+    await app.close();
+    throw error;
+  }
   outbox.start();
 
   let closed = false;
@@ -50,8 +123,10 @@ export async function startCatalog(deps: CatalogDeps): Promise<{ app: HttpApp; c
     async close() {
       if (closed) return;
       closed = true;
+      await consumers.closeAll();
       await outbox.close();
       await app.close();
+      await reader.close();
     },
   };
 }

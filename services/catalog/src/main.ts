@@ -1,22 +1,18 @@
-import { connectRedis, redactUrl } from 'tributary';
-import { runService } from 'tributary/service';
+import { connectServiceRedis, runService } from 'tributary/service';
 import { openDatabase } from 'tributary/sql';
 import { SERVICE, startCatalog } from './app.ts';
 
 await runService(SERVICE, async ({ config, logger }) => {
-  const bus = await connectRedis(config.busRedisUrl, {
-    name: `${SERVICE}:${config.instance}`,
-    onError: (error) => logger.warn({ err: error, bus: redactUrl(config.busRedisUrl) }, 'bus redis error'),
-  });
+  const { bus, store, close: disconnect } = await connectServiceRedis(config, logger, { storeHolds: 'the product cache and price index' });
   const db = await openDatabase(config.databaseUrl);
-  const catalog = await startCatalog({ db, bus, logger });
+  const catalog = await startCatalog({ db, bus, store, logger, instance: config.instance });
   const address = await catalog.app.listen({ host: config.host, port: config.port });
   return {
     address,
     async close() {
       await catalog.close();
       await db.close();
-      await bus.close();
+      await disconnect();
     },
   };
 });

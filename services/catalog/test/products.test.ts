@@ -23,6 +23,7 @@ describe.each(testDatabases())('catalog HTTP API on $kind', (entry) => {
       priceCents: 1_250,
       stock: 40,
       bannedCountries: ['CA', 'US'],
+      digital: false,
       createdAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/),
     });
     const read = await h.app.inject({ method: 'GET', url: `/products/${product.id}` });
@@ -35,8 +36,8 @@ describe.each(testDatabases())('catalog HTTP API on $kind', (entry) => {
 
     const events = await waitForEvents(h.bus, 2);
     expect(events.map((event) => [event.type, event.version, event.source, event.data])).toEqual([
-      ['ProductCreated', 1, 'catalog', { productId: product.id, sku: 'HAG-001', name: 'Haggis', priceCents: 1_250, stock: 40, bannedCountries: ['CA', 'US'] }],
-      ['ProductCreated', 1, 'catalog', { productId: plain.id, sku: 'TEA-1', name: 'Tea', priceCents: 900_000_000_000, stock: 0, bannedCountries: [] }],
+      ['ProductCreated', 1, 'catalog', { productId: product.id, sku: 'HAG-001', name: 'Haggis', priceCents: 1_250, stock: 40, bannedCountries: ['CA', 'US'], digital: false }],
+      ['ProductCreated', 1, 'catalog', { productId: plain.id, sku: 'TEA-1', name: 'Tea', priceCents: 900_000_000_000, stock: 0, bannedCountries: [], digital: false }],
     ]);
   });
 
@@ -100,7 +101,12 @@ describe.each(testDatabases())('catalog HTTP API on $kind', (entry) => {
       { sku: 'D', name: 'Date', priceCents: 200, stock: 1 },
       { sku: 'E', name: 'elderberry', priceCents: 50, stock: 1 },
     ];
-    for (const row of rows) expect((await create(h, row)).statusCode).toBe(201);
+    const ids = new Map<string, string>();
+    for (const row of rows) {
+      const response = await create(h, row);
+      expect(response.statusCode).toBe(201);
+      ids.set(row.sku, response.json().id);
+    }
     const list = async (query: string) => {
       const response = await h.app.inject({ method: 'GET', url: `/products${query}` });
       expect(response.statusCode, query).toBe(200);
@@ -110,12 +116,14 @@ describe.each(testDatabases())('catalog HTTP API on $kind', (entry) => {
 
     expect(await list('')).toEqual({ skus: 'ABCDE', total: 5 });
     expect(await list('?sort=createdAt&order=desc')).toEqual({ skus: 'EDCBA', total: 5 });
-    // Equal prices keep creation order (C before D), reversed when descending.
-    expect(await list('?sort=price')).toEqual({ skus: 'EBCDA', total: 5 });
-    expect(await list('?sort=price&order=desc')).toEqual({ skus: 'ADCBE', total: 5 });
+    // By price comes from the sorted set: equal prices (C and D) in product-id order, reversed when descending.
+    const tie = (ids.get('C') as string) < (ids.get('D') as string) ? 'CD' : 'DC';
+    const eit = [...tie].reverse().join('');
+    expect(await list('?sort=price')).toEqual({ skus: `EB${tie}A`, total: 5 });
+    expect(await list('?sort=price&order=desc')).toEqual({ skus: `A${eit}BE`, total: 5 });
     expect(await list('?sort=name')).toEqual({ skus: 'BACDE', total: 5 });
     expect(await list('?sort=name&order=desc&limit=2')).toEqual({ skus: 'ED', total: 5 });
-    expect(await list('?sort=price&limit=2&offset=2')).toEqual({ skus: 'CD', total: 5 });
+    expect(await list('?sort=price&limit=2&offset=2')).toEqual({ skus: tie, total: 5 });
     expect(await list('?offset=10')).toEqual({ skus: '', total: 5 });
 
     for (const query of ['?limit=0', '?limit=201', '?limit=abc', '?limit=1.5', '?offset=-1', '?sort=popularity', '?order=up', '?page=2']) {

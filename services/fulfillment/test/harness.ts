@@ -2,12 +2,11 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, beforeEach } from 'vitest';
 import { connectRedis, createPublisher, decodeEnvelope, type Envelope, type Publisher, type RedisClient } from 'tributary';
 import { createLogger } from 'tributary/service';
-import { waitFor, type RedisServer } from 'tributary/testing';
+import { startRedisServer, waitFor, type RedisServer } from 'tributary/testing';
 import { OrderAwaitingShipment, OrderShipped, ProductCreated, type ShipmentFailed } from '@tributary/contracts';
 import type { EventData } from 'tributary';
 import { startFulfillment, type ConsumerTuning } from '../src/app.ts';
 import { fulfillmentKeys } from '../src/store/keys.ts';
-import { startPrivateRedis } from './private-redis.ts';
 
 type Running = Awaited<ReturnType<typeof startFulfillment>>;
 export type OutcomeEvent = Envelope<EventData<typeof OrderShipped> | EventData<typeof ShipmentFailed>>;
@@ -22,8 +21,8 @@ export interface FulfillmentTestEnv {
   /** Starts an instance (closed after the test). */
   start(options?: { instance?: string; consumer?: ConsumerTuning }): Promise<Running>;
   /** Publishes ProductCreated and waits until the instance's HTTP API knows the product. */
-  createProduct(running: Running, product: { stock: number; bannedCountries?: string[]; productId?: string }): Promise<string>;
-  order(items: Array<{ productId: string; quantity: number }>, country?: string): Envelope<EventData<typeof OrderAwaitingShipment>>;
+  createProduct(running: Running, product: { stock: number; bannedCountries?: string[]; productId?: string; digital?: boolean }): Promise<string>;
+  order(items: Array<{ productId: string; quantity: number }>, country?: string, address?: string | null): Envelope<EventData<typeof OrderAwaitingShipment>>;
   /** Every event fulfillment published, in stream order. */
   outcomes(): Promise<OutcomeEvent[]>;
   /** Waits until fulfillment published at least `count` events. */
@@ -39,8 +38,8 @@ export function useFulfillment(): FulfillmentTestEnv {
   const env = {} as FulfillmentTestEnv;
 
   beforeAll(async () => {
-    const [bus, store] = await Promise.all([startPrivateRedis(), startPrivateRedis()]);
-    servers.push(bus.server, store.server);
+    const [bus, store] = await Promise.all([startRedisServer(), startRedisServer()]);
+    servers.push(bus, store);
     env.bus = await connectRedis(bus.url);
     env.store = await connectRedis(store.url);
     clients.push(env.bus, env.store);
@@ -81,6 +80,7 @@ export function useFulfillment(): FulfillmentTestEnv {
       priceCents: 1_250,
       stock: product.stock,
       bannedCountries: product.bannedCountries ?? [],
+      ...(product.digital === undefined ? {} : { digital: product.digital }),
     });
     await waitFor(async () => (await instance.app.inject({ method: 'GET', url: `/stock/${productId}` })).statusCode === 200, {
       description: `product ${productId} known to fulfillment`,
@@ -88,8 +88,11 @@ export function useFulfillment(): FulfillmentTestEnv {
     return productId;
   };
 
-  env.order = (items, country = 'GB') =>
-    env.ordering.envelope(OrderAwaitingShipment, { orderId: randomUUID(), userId: randomUUID(), country, items });
+  // Without an address argument the entry has no address field, as ordering wrote before it sent one.
+  env.order = (items, country = 'GB', address) =>
+    env.ordering.envelope(OrderAwaitingShipment, {
+      orderId: randomUUID(), userId: randomUUID(), country, items, ...(address === undefined ? {} : { address }),
+    });
 
   env.outcomes = async () => {
     const reply = await env.bus.sendCommand<Array<[string, string[]]>>(['XRANGE', OrderShipped.stream, '-', '+']);

@@ -2,23 +2,22 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { connectRedis, type RedisClient } from 'tributary';
-import type { RedisServer } from 'tributary/testing';
+import { startRedisServer, type RedisServer } from 'tributary/testing';
 import { decideShipment, mergeLines, type OrderLine, type ProductStock } from '../src/domain/shipping.ts';
 import { SERVICE } from '../src/store/keys.ts';
 import { createStockStore } from '../src/store/stock-store.ts';
-import { startPrivateRedis } from './private-redis.ts';
 
 /**
- * The Lua script against the pure model: for random catalogues and random
- * sequences of orders, the script answers what `decideShipment` answers and
- * leaves the same stock behind.
+ * The Lua script against the pure model: for random catalogues (physical and
+ * digital products) and random sequences of orders, the script answers what
+ * `decideShipment` answers (digital products listed, never short of stock,
+ * still banned) and leaves the same stock behind.
  */
 let server: RedisServer;
 let redis: RedisClient;
 beforeAll(async () => {
-  const started = await startPrivateRedis();
-  server = started.server;
-  redis = await connectRedis(started.url);
+  server = await startRedisServer();
+  redis = await connectRedis(server.url);
 });
 afterAll(async () => {
   await redis.close();
@@ -27,7 +26,7 @@ afterAll(async () => {
 
 const COUNTRIES = ['GB', 'US', 'FR'];
 const catalogue = fc.array(
-  fc.record({ stock: fc.integer({ min: 0, max: 6 }), bannedCountries: fc.subarray(COUNTRIES), known: fc.boolean() }),
+  fc.record({ stock: fc.integer({ min: 0, max: 6 }), bannedCountries: fc.subarray(COUNTRIES), known: fc.boolean(), digital: fc.boolean() }),
   { minLength: 1, maxLength: 4 },
 );
 const orders = (size: number) =>
@@ -51,8 +50,8 @@ describe('shipOrder-N.lua', () => {
           for (const [index, product] of products.entries()) {
             if (!product.known) continue;
             const id = ids[index] as string;
-            model.set(id, { stock: product.stock, bannedCountries: product.bannedCountries });
-            await store.createProduct(SERVICE, randomUUID(), { productId: id, stock: product.stock, bannedCountries: product.bannedCountries });
+            model.set(id, { stock: product.stock, bannedCountries: product.bannedCountries, digital: product.digital });
+            await store.createProduct(SERVICE, randomUUID(), { productId: id, stock: product.stock, bannedCountries: product.bannedCountries, digital: product.digital });
           }
           for (const order of sequence) {
             const items: OrderLine[] = order.items.map((item) => ({ productId: ids[item.product] as string, quantity: item.quantity }));
@@ -74,7 +73,7 @@ describe('shipOrder-N.lua', () => {
   it('rejects malformed arguments before writing anything', async () => {
     const store = createStockStore(redis);
     const productId = randomUUID();
-    await store.createProduct(SERVICE, randomUUID(), { productId, stock: 5, bannedCountries: [] });
+    await store.createProduct(SERVICE, randomUUID(), { productId, stock: 5, bannedCountries: [], digital: false });
     await expect(store.shipOrder(SERVICE, randomUUID(), { country: 'GB', lines: [{ productId, quantity: 0 }] })).rejects.toThrow(/BAD_ARGUMENTS/);
     await expect(store.shipOrder(SERVICE, randomUUID(), { country: 'GB', lines: [{ productId, quantity: 1.5 }] })).rejects.toThrow(/BAD_ARGUMENTS/);
     expect((await store.getProduct(productId))?.stock).toBe(5);

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { deriveEventId, encodeEnvelope, groupsOf, listDeadLetters } from 'tributary';
 import { waitFor } from 'tributary/testing';
 import { OrderAwaitingShipment, ProductCreated } from '@tributary/contracts';
-import { SERVICE } from '../src/store/keys.ts';
+import { SERVICE, fulfillmentKeys } from '../src/store/keys.ts';
 import { createStockStore } from '../src/store/stock-store.ts';
 import { useFulfillment } from './harness.ts';
 
@@ -24,7 +24,14 @@ describe('shipping an order', () => {
       id: deriveEventId(order.id, 'OrderShipped'),
       causationId: order.id,
       correlationId: order.correlationId,
-      data: { orderId: order.data.orderId },
+      data: { orderId: order.data.orderId, userId: order.data.userId },
+    });
+    // No digital products: the list is left out, not sent empty.
+    expect(shipped?.data).not.toHaveProperty('digitalProductIds');
+    // Everything ships; an order without an address (written before ordering sent one) ships to address null.
+    expect(shipped?.data).toMatchObject({
+      physicalItems: [{ productId: haggis, quantity: 2 }, { productId: whisky, quantity: 3 }],
+      shipTo: { country: 'GB', address: null },
     });
     expect(await t.stock(haggis)).toBe(3);
     expect(await t.stock(whisky)).toBe(0);
@@ -62,6 +69,82 @@ describe('shipping an order', () => {
   });
 });
 
+describe('digital products', () => {
+  it('a mixed order: physical stock decremented, digital untouched, OrderShipped lists the digital products', async () => {
+    const service = await t.start();
+    const tea = await t.createProduct(service, { stock: 4 });
+    const ebook = await t.createProduct(service, { stock: 0, digital: true });
+    const audiobook = await t.createProduct(service, { stock: 2, digital: true });
+    const order = t.order(
+      [{ productId: ebook, quantity: 1 }, { productId: tea, quantity: 1 }, { productId: audiobook, quantity: 5 }, { productId: tea, quantity: 2 }],
+      'FR',
+      '5 Rue de la Paix, Paris',
+    );
+    await t.ordering.publishEnvelopes([order]);
+
+    const [shipped] = await t.waitForOutcomes(1);
+    expect(shipped).toMatchObject({ type: 'OrderShipped', id: deriveEventId(order.id, 'OrderShipped') });
+    // The parcel holds only the physical product, its lines merged; the e-books go by mail.
+    expect(shipped?.data).toEqual({
+      orderId: order.data.orderId,
+      userId: order.data.userId,
+      digitalProductIds: [ebook, audiobook],
+      physicalItems: [{ productId: tea, quantity: 3 }],
+      shipTo: { country: 'FR', address: '5 Rue de la Paix, Paris' },
+    });
+    expect([await t.stock(tea), await t.stock(ebook), await t.stock(audiobook)]).toEqual([1, 0, 2]);
+  });
+
+  it('an all-digital order ships without stock and without touching any', async () => {
+    const service = await t.start();
+    const ebook = await t.createProduct(service, { stock: 0, digital: true });
+    const order = t.order([{ productId: ebook, quantity: 3 }], 'GB', null);
+    await t.ordering.publishEnvelopes([order, t.order([{ productId: ebook, quantity: 1 }])]);
+
+    const events = await t.waitForOutcomes(2);
+    // Nothing physical: no physicalItems at all, so package makes no parcel.
+    expect(events.map((event) => [event.type, event.data])).toEqual([
+      ['OrderShipped', { orderId: order.data.orderId, userId: order.data.userId, digitalProductIds: [ebook], shipTo: { country: 'GB', address: null } }],
+      ['OrderShipped', expect.objectContaining({ digitalProductIds: [ebook] })],
+    ]);
+    expect(events[1]?.data).not.toHaveProperty('physicalItems');
+    expect(await t.stock(ebook)).toBe(0);
+  });
+
+  it('a digital product banned in the destination fails the whole order, and no stock moves', async () => {
+    const service = await t.start();
+    const tea = await t.createProduct(service, { stock: 4 });
+    const ebook = await t.createProduct(service, { stock: 0, digital: true, bannedCountries: ['US'] });
+    const order = t.order([{ productId: tea, quantity: 1 }, { productId: ebook, quantity: 1 }], 'US');
+    await t.ordering.publishEnvelopes([order]);
+
+    const [failed] = await t.waitForOutcomes(1);
+    expect(failed).toMatchObject({
+      type: 'ShipmentFailed',
+      data: { orderId: order.data.orderId, reason: 'SHIPMENT_FAILED_BANNED_PRODUCT', productIds: [ebook] },
+    });
+    expect(await t.stock(tea)).toBe(4);
+  });
+
+  it('GET /stock/:productId says digital: true and reports no stock for it', async () => {
+    const service = await t.start();
+    const ebook = await t.createProduct(service, { stock: 12, digital: true, bannedCountries: ['FR'] });
+    const reply = await service.app.inject({ method: 'GET', url: `/stock/${ebook}` });
+    expect(reply.statusCode).toBe(200);
+    expect(reply.json()).toEqual({ productId: ebook, digital: true, stock: null, bannedCountries: ['FR'] });
+  });
+
+  it('a product stored before the digital flag existed is physical', async () => {
+    const service = await t.start();
+    const productId = randomUUID();
+    await t.store.sendCommand(['HSET', fulfillmentKeys.product(productId), 'stock', '2', 'banned', '[]']);
+    const reply = await service.app.inject({ method: 'GET', url: `/stock/${productId}` });
+    expect(reply.json()).toEqual({ productId, digital: false, stock: 2, bannedCountries: [] });
+    await t.ordering.publishEnvelopes([t.order([{ productId, quantity: 3 }])]);
+    expect((await t.waitForOutcomes(1))[0]?.data).toMatchObject({ reason: 'SHIPMENT_FAILED_OUT_OF_STOCK', productIds: [productId] });
+  });
+});
+
 describe('exactly once in effect', () => {
   it('a redelivered order yields the same outcome event id and decrements once', async () => {
     const service = await t.start();
@@ -80,7 +163,7 @@ describe('exactly once in effect', () => {
     const order = t.order([{ productId: product, quantity: 1 }]);
     // The effect happened (stock taken), the process died before publishing.
     const first = await createStockStore(t.store).shipOrder(SERVICE, order.id, { country: 'GB', lines: [{ productId: product, quantity: 1 }] });
-    expect(first).toEqual({ outcome: 'SHIPPED' });
+    expect(first).toEqual({ outcome: 'SHIPPED', digitalProductIds: [] });
     expect(await t.stock(product)).toBe(0);
 
     await t.ordering.publishEnvelopes([order]);
@@ -97,7 +180,7 @@ describe('exactly once in effect', () => {
     await t.waitForOutcomes(1);
 
     const again = t.catalog.envelope(ProductCreated, {
-      productId: product, sku: 'SKU-again', name: 'Haggis', priceCents: 1, stock: 100, bannedCountries: ['GB'],
+      productId: product, sku: 'SKU-again', name: 'Haggis', priceCents: 1, stock: 100, bannedCountries: ['GB'], digital: true,
     });
     const [, last] = await t.catalog.publishEnvelopes([again, again]);
     await waitFor(async () => {
@@ -105,7 +188,7 @@ describe('exactly once in effect', () => {
       return group?.lastDeliveredId === last && group?.pending === 0;
     }, { description: 'both ProductCreated handled' });
     const reply = await service.app.inject({ method: 'GET', url: `/stock/${product}` });
-    expect(reply.json()).toEqual({ productId: product, stock: 1, bannedCountries: [] });
+    expect(reply.json()).toEqual({ productId: product, digital: false, stock: 1, bannedCountries: [] });
   });
 });
 
@@ -139,7 +222,7 @@ describe('robustness', () => {
     const product = await t.createProduct(service, { stock: 3 });
     for (let n = 1; n <= 2; n++) {
       await t.store.sendCommand(['SCRIPT', 'FLUSH']);
-      expect(await store.shipOrder(SERVICE, randomUUID(), { country: 'GB', lines: [{ productId: product, quantity: 1 }] })).toEqual({ outcome: 'SHIPPED' });
+      expect(await store.shipOrder(SERVICE, randomUUID(), { country: 'GB', lines: [{ productId: product, quantity: 1 }] })).toEqual({ outcome: 'SHIPPED', digitalProductIds: [] });
       expect(await t.stock(product)).toBe(3 - n);
     }
     await t.store.sendCommand(['SCRIPT', 'FLUSH']);
@@ -181,7 +264,7 @@ describe('GET /stock/:productId', () => {
     const product = await t.createProduct(service, { stock: 7, bannedCountries: ['US', 'AU'] });
     const found = await service.app.inject({ method: 'GET', url: `/stock/${product}` });
     expect(found.statusCode).toBe(200);
-    expect(found.json()).toEqual({ productId: product, stock: 7, bannedCountries: ['US', 'AU'] });
+    expect(found.json()).toEqual({ productId: product, digital: false, stock: 7, bannedCountries: ['US', 'AU'] });
 
     const missing = await service.app.inject({ method: 'GET', url: `/stock/${randomUUID()}` });
     expect(missing.statusCode).toBe(404);

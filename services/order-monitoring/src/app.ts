@@ -1,26 +1,29 @@
-import { createConsumer, streamKeys, type ConsumerOptions, type RedisClient } from 'tributary';
+import { streamKeys, type RedisClient } from 'tributary';
 import { createHttpApp, type HttpApp } from 'tributary/http';
-import { consumerMetrics, type Logger } from 'tributary/service';
-import { OrderBlocked, OrderFailed } from '@tributary/contracts';
+import { createServiceConsumers, type ConsumerTuning, type Logger } from 'tributary/service';
+import { OrderBlocked, OrderCompleted, OrderFailed, OrderPlaced } from '@tributary/contracts';
+import { orderCompletedHandler } from './handlers/order-completed.ts';
 import { orderFailedHandler } from './handlers/order-failed.ts';
+import { orderPlacedHandler } from './handlers/order-placed.ts';
+import { leaderboardRoutes } from './routes/leaderboards.ts';
 import { orderFailureRoutes } from './routes/order-failures.ts';
 import { SERVICE } from './store/keys.ts';
 import { createFailureStore } from './store/failure-store.ts';
+import { createOrderLeaderboards } from './store/leaderboards.ts';
+import { createOrderLinesStore } from './store/order-lines-store.ts';
 
-export type ConsumerTuning = Partial<Pick<ConsumerOptions, 'batchSize' | 'blockMs' | 'claimIdleMs' | 'maxAttempts' | 'backoffBaseMs' | 'backoffMaxMs'>>;
+export type { ConsumerTuning };
 
 export interface OrderMonitoringDeps {
   /** The bus Redis: streams only. */
   bus: RedisClient;
-  /** The service's own Redis: the read model and its dedup markers. */
+  /** The service's own Redis: the read model (failures, order lines, leaderboards) and its dedup markers. */
   store: RedisClient;
   logger: Logger;
   /** Consumer name of this instance (stable across its restarts). */
   instance: string;
   consumer?: ConsumerTuning;
 }
-
-type MetricsRegistry = Parameters<typeof consumerMetrics>[0];
 
 export async function startOrderMonitoring(deps: OrderMonitoringDeps): Promise<{ app: HttpApp; close(): Promise<void> }> {
   const group = SERVICE;
@@ -31,33 +34,23 @@ export async function startOrderMonitoring(deps: OrderMonitoringDeps): Promise<{
     logger: deps.logger,
     readiness: { bus: () => deps.bus.ping(), store: () => deps.store.ping() },
   });
-  // createHttpApp decorates its registry (with default metrics) untyped.
-  const metrics = consumerMetrics((app as unknown as { metricsRegistry: MetricsRegistry }).metricsRegistry, { stream, group });
+  const registry = app.metricsRegistry;
+  const orderLines = createOrderLinesStore(deps.store);
+  const boards = createOrderLeaderboards(deps.store, registry);
 
-  const consumer = createConsumer({
-    ...deps.consumer,
-    redis: deps.bus,
-    stream,
-    group,
-    consumer: deps.instance,
-    onReport: (report) => {
-      metrics(report);
-      if (report.kind === 'retry') {
-        deps.logger.warn({ stream, entryId: report.entryId, type: report.type, attempt: report.attempt, delayMs: report.delayMs, err: report.error }, 'handler failed, will retry');
-      } else if (report.kind === 'dead-lettered') {
-        deps.logger.warn({ stream, entryId: report.entryId, type: report.type, reason: report.reason }, 'entry dead-lettered');
-      } else if (report.kind === 'loop-error') {
-        deps.logger.warn({ stream, err: report.error }, 'consumer loop error');
-      }
-    },
-  })
+  const consumers = createServiceConsumers({ bus: deps.bus, group, instance: deps.instance, logger: deps.logger, registry, tuning: deps.consumer ?? {} });
+  consumers
+    .consumer(stream)
     .on(OrderBlocked, orderFailedHandler<typeof OrderBlocked>({ store, group }))
-    .on(OrderFailed, orderFailedHandler<typeof OrderFailed>({ store, group }));
+    .on(OrderFailed, orderFailedHandler<typeof OrderFailed>({ store, group }))
+    .on(OrderPlaced, orderPlacedHandler({ orderLines }))
+    .on(OrderCompleted, orderCompletedHandler({ orderLines, boards, logger: deps.logger }));
 
   await app.register(orderFailureRoutes({ store }));
+  await app.register(leaderboardRoutes({ boards }));
   await app.ready();
   try {
-    await consumer.start();
+    await consumers.startAll();
   } catch (error) {
     await app.close();
     throw error;
@@ -67,7 +60,7 @@ export async function startOrderMonitoring(deps: OrderMonitoringDeps): Promise<{
     app,
     // The consumer first (it finishes its in-flight handler), then HTTP; connections belong to the caller.
     async close() {
-      await consumer.close();
+      await consumers.closeAll();
       await app.close();
     },
   };

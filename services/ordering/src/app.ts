@@ -1,10 +1,9 @@
-import { createPublisher, type ConsumerReport, type Publisher, type RedisClient } from 'tributary';
+import { createPublisher, type RedisClient } from 'tributary';
 import { createHttpApp, type HttpApp } from 'tributary/http';
 import { createOutbox, type Outbox, type OutboxOptions } from 'tributary/outbox';
-import { consumerMetrics, type Logger } from 'tributary/service';
+import { createServiceConsumers, type ConsumerTuning, type Logger } from 'tributary/service';
 import type { SqlDatabase } from 'tributary/sql';
-import type { ConsumerDeps } from './handlers/consumers.ts';
-import { createOrderingConsumers } from './handlers/consumers.ts';
+import { registerOrderingHandlers } from './handlers/consumers.ts';
 import { GROUP, type OrderingContext } from './handlers/context.ts';
 import { ordersRoutes } from './routes/orders.ts';
 import { installSchema } from './store/schema.ts';
@@ -18,7 +17,7 @@ export interface OrderingDeps {
   logger: Logger;
   /** Consumer name (config.instance); tests pass unique names. */
   instance: string;
-  consumerOptions?: ConsumerDeps['options'];
+  consumerOptions?: ConsumerTuning;
   outboxOptions?: Pick<OutboxOptions, 'pollIntervalMs' | 'batchSize'>;
 }
 
@@ -28,32 +27,12 @@ export interface OrderingService {
   close(): Promise<void>;
 }
 
-type MetricsRegistry = Parameters<typeof consumerMetrics>[0];
-
-/**
- * The outbox relay publishes inside a database transaction. node-redis queues
- * commands while it reconnects, so a publish to a Redis that is down would
- * hold that transaction open until Redis returns, and on PGlite (one
- * connection) every other statement would wait behind it: no order could be
- * placed. Failing fast instead lets the transaction roll back; the rows stay
- * in the outbox and the relay retries with backoff.
- */
-function failFastPublisher(publisher: Publisher, bus: RedisClient): Publisher {
-  return {
-    ...publisher,
-    async publishEnvelopes(envelopes) {
-      if (!bus.isReady) throw new Error('bus Redis is not connected; the outbox keeps the events until it is');
-      return publisher.publishEnvelopes(envelopes);
-    },
-  };
-}
-
 export async function startOrdering(deps: OrderingDeps): Promise<OrderingService> {
   const { db, bus, logger } = deps;
   const publisher = createPublisher({ redis: bus, service: SERVICE });
   const outbox = createOutbox({
     db,
-    publisher: failFastPublisher(publisher, bus),
+    publisher,
     ...deps.outboxOptions,
     onError: (error) => logger.warn({ err: error }, 'outbox relay failed; will retry'),
   });
@@ -64,24 +43,14 @@ export async function startOrdering(deps: OrderingDeps): Promise<OrderingService
   // Readiness is the database only: with the bus down orders are still
   // accepted (the outbox holds their events), so the instance stays in service.
   const app = createHttpApp({ service: SERVICE, logger, readiness: { database: () => db.query('SELECT 1') } });
-  const registry = app.getDecorator<MetricsRegistry>('metricsRegistry');
-  const onReport = (stream: string) => {
-    const metrics = consumerMetrics(registry, { stream, group: GROUP });
-    return (report: ConsumerReport) => {
-      metrics(report);
-      if (report.kind === 'retry') logger.warn({ stream, type: report.type, entryId: report.entryId, attempt: report.attempt, err: report.error }, 'handler failed; will retry');
-      else if (report.kind === 'dead-lettered') logger.warn({ stream, type: report.type, entryId: report.entryId, reason: report.reason }, 'event dead-lettered');
-      else if (report.kind === 'loop-error') logger.warn({ stream, err: report.error }, 'consumer loop error');
-    };
-  };
   await app.register(ordersRoutes(ctx));
 
-  const consumers = createOrderingConsumers(ctx, { bus, instance: deps.instance, onReport, options: deps.consumerOptions });
+  const consumers = createServiceConsumers({ bus, group: GROUP, instance: deps.instance, logger, registry: app.metricsRegistry, tuning: deps.consumerOptions ?? {} });
+  registerOrderingHandlers(ctx, consumers);
   outbox.start();
   try {
-    for (const consumer of consumers) await consumer.start();
+    await consumers.startAll();
   } catch (error) {
-    await Promise.all(consumers.map((consumer) => consumer.close()));
     await outbox.close();
     throw error;
   }
@@ -92,7 +61,7 @@ export async function startOrdering(deps: OrderingDeps): Promise<OrderingService
     outbox,
     async close() {
       await app.close();
-      await Promise.all(consumers.map((consumer) => consumer.close()));
+      await consumers.closeAll();
       await outbox.close();
     },
   };

@@ -24,6 +24,8 @@ export interface Harness {
   probe: RedisClient;
   accounts: Publisher;
   fulfillment: Publisher;
+  basket: Publisher;
+  delivery: Publisher;
   post(body: unknown, idempotencyKey?: string): Promise<{ status: number; body: Record<string, unknown> }>;
   get(url: string): Promise<{ status: number; body: Record<string, unknown> }>;
   /** Decoded envelopes on 'ordering:events', in stream order. */
@@ -101,6 +103,8 @@ export function useOrdering(create: () => Promise<TestDatabase>): HarnessState {
       probe,
       accounts: createPublisher({ redis: probe, service: 'accounts' }),
       fulfillment: createPublisher({ redis: probe, service: 'fulfillment' }),
+      basket: createPublisher({ redis: probe, service: 'basket' }),
+      delivery: createPublisher({ redis: probe, service: 'delivery' }),
       async post(body, idempotencyKey) {
         const headers: Record<string, string> = { 'content-type': 'application/json' };
         if (idempotencyKey !== undefined) headers['idempotency-key'] = idempotencyKey;

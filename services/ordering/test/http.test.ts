@@ -22,6 +22,8 @@ describe.each(testDatabases())('ordering HTTP API ($kind)', ({ create }) => {
       failureReason: null,
       history: [{ status: 'AWAITING_PAYMENT', at: expect.any(String) }],
       createdAt: expect.any(String),
+      customerName: null,
+      deliveryId: null,
     });
     expect(Date.parse(String(order.body.createdAt))).not.toBeNaN();
 

@@ -11,9 +11,10 @@ const Email = Type.String({ minLength: 3, maxLength: 254, pattern: '^[^\\s@]+@[^
 const Address = Type.Union([Type.Null(), Type.String({ maxLength: 500 })]);
 
 export const UserParams = Type.Object({ id: Id }, { additionalProperties: false });
+export const EmailParams = Type.Object({ email: Email }, { additionalProperties: false });
 
 export const CreateUserBody = Type.Object(
-  { name: Name, email: Email, country: Country, balanceCents: Cents },
+  { name: Name, email: Email, country: Country, balanceCents: Cents, address: Type.Optional(Address) },
   { additionalProperties: false },
 );
 

@@ -5,8 +5,9 @@ import { HttpError, type HttpApp } from 'tributary/http';
 import type { Outbox } from 'tributary/outbox';
 import type { SqlDatabase } from 'tributary/sql';
 import { normalizeEmail } from '../domain/user.ts';
-import { findBalance, findUser, insertUser, updateUser } from '../store/users.ts';
-import { AccountReply, CreateUserBody, ErrorBody, PatchUserBody, UserParams, UserReply } from './schemas.ts';
+import { updateProfile } from '../handlers/profile.ts';
+import { findBalance, findUser, findUserByEmail, insertUser } from '../store/users.ts';
+import { AccountReply, CreateUserBody, EmailParams, ErrorBody, PatchUserBody, UserParams, UserReply } from './schemas.ts';
 
 export interface UserRoutesDeps {
   db: SqlDatabase;
@@ -28,9 +29,16 @@ export async function userRoutes(app: HttpApp, deps: UserRoutesDeps): Promise<vo
       const email = normalizeEmail(body.email);
       // The user row and its UserRegistered event commit together (outbox).
       const user = await db.transaction(async (tx) => {
-        const created = await insertUser(tx, { id: randomUUID(), name: body.name, email, country: body.country, balanceCents: body.balanceCents });
+        const address = body.address ?? null;
+        const created = await insertUser(tx, { id: randomUUID(), name: body.name, email, country: body.country, address, balanceCents: body.balanceCents });
         if (!created) throw emailTaken();
-        const event = publisher.envelope(UserRegistered, { userId: created.id, name: created.name, email: created.email, country: created.country });
+        const event = publisher.envelope(UserRegistered, {
+          userId: created.id,
+          name: created.name,
+          email: created.email,
+          country: created.country,
+          ...(created.address === null ? {} : { address: created.address }),
+        });
         await outbox.add(tx, event);
         return created;
       });
@@ -45,15 +53,21 @@ export async function userRoutes(app: HttpApp, deps: UserRoutesDeps): Promise<vo
     return user;
   });
 
+  // Static segment: find-my-way prefers it over '/users/:id/...', so 'by-email' is never taken for an id.
+  app.get('/users/by-email/:email', { schema: { params: EmailParams, response: { 200: UserReply, 404: ErrorBody } } }, async (request) => {
+    const user = await findUserByEmail(db, request.params.email);
+    if (!user) throw new HttpError(404, 'USER_NOT_FOUND', 'no user with this email');
+    return user;
+  });
+
   app.patch(
     '/users/:id',
     { schema: { params: UserParams, body: PatchUserBody, response: { 200: UserReply, 404: ErrorBody, 409: ErrorBody } } },
     async (request) => {
-      const { email, ...rest } = request.body;
-      const result = await updateUser(db, request.params.id, { ...rest, ...(email === undefined ? {} : { email: normalizeEmail(email) }) });
-      if (result === 'not-found') throw userNotFound(request.params.id);
-      if (result === 'email-taken') throw emailTaken();
-      return result;
+      const result = await updateProfile({ db, outbox, publisher }, request.params.id, request.body);
+      if (result.kind === 'not-found') throw userNotFound(request.params.id);
+      if (result.kind === 'email-taken') throw emailTaken();
+      return result.user;
     },
   );
 

@@ -26,6 +26,9 @@ const STATEMENTS = [
     updated_at timestamptz NOT NULL DEFAULT now()
   )`,
   'CREATE INDEX IF NOT EXISTS reservations_user_id ON reservations (user_id)',
+  // Emails are written lower-cased; this index makes "one user per mailbox,
+  // whatever the case" a rule of the database, not only of the code.
+  'CREATE UNIQUE INDEX IF NOT EXISTS users_email_lower ON users (lower(email))',
 ];
 
 export async function installSchema(db: SqlExecutor): Promise<void> {

@@ -1,5 +1,6 @@
 import type { SqlExecutor } from 'tributary/sql';
 import type { Balance } from '../domain/payments.ts';
+import type { ProfilePatch } from '../domain/user.ts';
 import { isoTimestamp, isUniqueViolation } from './schema.ts';
 
 export interface User {
@@ -16,14 +17,8 @@ export interface NewUser {
   name: string;
   email: string;
   country: string;
+  address: string | null;
   balanceCents: number;
-}
-
-export interface UserPatch {
-  name?: string;
-  email?: string;
-  address?: string | null;
-  country?: string;
 }
 
 interface UserRow {
@@ -64,9 +59,9 @@ const toBalance = (row: BalanceRow): Balance => ({
 /** Returns null when the email is taken (the caller answers 409). */
 export async function insertUser(tx: SqlExecutor, user: NewUser): Promise<User | null> {
   const { rows } = await tx.query<UserRow>(
-    `INSERT INTO users (id, name, email, country, available_cents) VALUES ($1, $2, $3, $4, $5)
-     ON CONFLICT (email) DO NOTHING RETURNING ${USER_COLUMNS}`,
-    [user.id, user.name, user.email, user.country, user.balanceCents],
+    `INSERT INTO users (id, name, email, country, address, available_cents) VALUES ($1, $2, $3, $4, $5, $6)
+     ON CONFLICT DO NOTHING RETURNING ${USER_COLUMNS}`,
+    [user.id, user.name, user.email, user.country, user.address, user.balanceCents],
   );
   return rows[0] ? toUser(rows[0]) : null;
 }
@@ -76,25 +71,40 @@ export async function findUser(db: SqlExecutor, id: string): Promise<User | null
   return rows[0] ? toUser(rows[0]) : null;
 }
 
-const PATCHABLE = { name: 'name', email: 'email', address: 'address', country: 'country' } as const;
+/** Emails are stored lower-cased; the lookup lower-cases too, so any spelling finds the user. */
+export async function findUserByEmail(db: SqlExecutor, email: string): Promise<User | null> {
+  const { rows } = await db.query<UserRow>(`SELECT ${USER_COLUMNS} FROM users WHERE lower(email) = lower($1)`, [email]);
+  return rows[0] ? toUser(rows[0]) : null;
+}
 
-/** One UPDATE of the given columns; 'not-found' or 'email-taken' instead of throwing. */
-export async function updateUser(db: SqlExecutor, id: string, patch: UserPatch): Promise<User | 'not-found' | 'email-taken'> {
+/**
+ * Reads a user and locks the row until the transaction ends: concurrent
+ * PATCHes of one user queue here, so each compares against the row the
+ * previous one left.
+ */
+export async function lockUser(tx: SqlExecutor, id: string): Promise<User | null> {
+  const { rows } = await tx.query<UserRow>(`SELECT ${USER_COLUMNS} FROM users WHERE id = $1 FOR UPDATE`, [id]);
+  return rows[0] ? toUser(rows[0]) : null;
+}
+
+const PROFILE_COLUMNS = { name: 'name', email: 'email', address: 'address', country: 'country' } as const;
+
+/**
+ * One UPDATE of the changed columns. A taken email surfaces as PostgreSQL's
+ * unique violation (see `isUniqueViolation`), which aborts the transaction.
+ */
+export async function writeProfile(tx: SqlExecutor, id: string, changes: ProfilePatch): Promise<User> {
   const sets: string[] = [];
   const params: unknown[] = [id];
-  for (const key of Object.keys(PATCHABLE) as Array<keyof typeof PATCHABLE>) {
-    if (patch[key] === undefined) continue;
-    params.push(patch[key]);
-    sets.push(`${PATCHABLE[key]} = $${params.length}`);
+  for (const key of Object.keys(PROFILE_COLUMNS) as Array<keyof typeof PROFILE_COLUMNS>) {
+    if (changes[key] === undefined) continue;
+    params.push(changes[key]);
+    sets.push(`${PROFILE_COLUMNS[key]} = $${params.length}`);
   }
-  if (sets.length === 0) return (await findUser(db, id)) ?? 'not-found';
-  try {
-    const { rows } = await db.query<UserRow>(`UPDATE users SET ${sets.join(', ')} WHERE id = $1 RETURNING ${USER_COLUMNS}`, params);
-    return rows[0] ? toUser(rows[0]) : 'not-found';
-  } catch (error) {
-    if (isUniqueViolation(error)) return 'email-taken';
-    throw error;
-  }
+  if (sets.length === 0) throw new Error('writeProfile called without changes');
+  const { rows } = await tx.query<UserRow>(`UPDATE users SET ${sets.join(', ')} WHERE id = $1 RETURNING ${USER_COLUMNS}`, params);
+  if (!rows[0]) throw new Error(`user ${id} vanished while its row was locked`);
+  return toUser(rows[0]);
 }
 
 export async function findBalance(db: SqlExecutor, id: string): Promise<Balance | null> {

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { inRequestedOrder, normalizeBannedCountries } from './products.ts';
+import { inRequestedOrder, normalizeBannedCountries, productChanges } from './products.ts';
 
 describe('normalizeBannedCountries', () => {
   it('drops duplicates and sorts', () => {
@@ -26,5 +26,22 @@ describe('inRequestedOrder', () => {
   it('follows the requested order, skips unknown ids and collapses repeats', () => {
     expect(inRequestedOrder(['c', 'x', 'a', 'c', 'b'], [p('a'), p('b'), p('c')])).toEqual([p('c'), p('a'), p('b')]);
     expect(inRequestedOrder(['x'], [])).toEqual([]);
+  });
+});
+
+describe('productChanges', () => {
+  const current = { name: 'Haggis', priceCents: 1_250 };
+
+  it('keeps only the fields whose value differs', () => {
+    expect(productChanges(current, { priceCents: 1_300 })).toEqual({ priceCents: 1_300 });
+    expect(productChanges(current, { name: 'Haggis', priceCents: 999 })).toEqual({ priceCents: 999 });
+    expect(productChanges(current, { name: 'Neeps', priceCents: 1_250 })).toEqual({ name: 'Neeps' });
+    expect(productChanges(current, { name: 'Neeps', priceCents: 0 })).toEqual({ name: 'Neeps', priceCents: 0 });
+  });
+
+  it('answers null when nothing changes', () => {
+    expect(productChanges(current, {})).toBeNull();
+    expect(productChanges(current, { name: 'Haggis' })).toBeNull();
+    expect(productChanges(current, { name: 'Haggis', priceCents: 1_250 })).toBeNull();
   });
 });

@@ -22,3 +22,20 @@ export function inRequestedOrder<P extends { id: string }>(ids: readonly string[
   }
   return result;
 }
+
+export interface ProductChanges {
+  name?: string;
+  priceCents?: number;
+}
+
+/**
+ * What a PATCH really changes: only fields whose value differs, so an event
+ * never carries an unchanged price a consumer might apply over a newer one.
+ * Null when nothing changes (no write, no event).
+ */
+export function productChanges(current: { name: string; priceCents: number }, patch: ProductChanges): ProductChanges | null {
+  const changes: ProductChanges = {};
+  if (patch.name !== undefined && patch.name !== current.name) changes.name = patch.name;
+  if (patch.priceCents !== undefined && patch.priceCents !== current.priceCents) changes.priceCents = patch.priceCents;
+  return Object.keys(changes).length > 0 ? changes : null;
+}

@@ -16,8 +16,19 @@ export const CreateProductBody = Type.Object(
     // Stock is an int4 column; a billion units is beyond any real shelf.
     stock: Type.Integer({ minimum: 0, maximum: 1_000_000_000 }),
     bannedCountries: Type.Optional(Type.Array(Country, { maxItems: 250 })),
+    /** An e-book and the like: no stock is counted and nothing is shipped. */
+    digital: Type.Optional(Type.Boolean()),
   },
   { additionalProperties: false },
+);
+
+/** At least one field; sku, stock and the rest are not changed through this route. */
+export const PatchProductBody = Type.Object(
+  {
+    name: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+    priceCents: Type.Optional(Cents),
+  },
+  { additionalProperties: false, minProperties: 1 },
 );
 
 export const ListQuery = Type.Object(
@@ -39,6 +50,7 @@ export const ProductReply = Type.Object({
   priceCents: Type.Integer(),
   stock: Type.Integer(),
   bannedCountries: Type.Array(Type.String()),
+  digital: Type.Boolean(),
   createdAt: Type.String(),
 });
 

@@ -4,6 +4,7 @@ import type { SqlExecutor } from 'tributary/sql';
  * `seq` orders products created in the same microsecond and makes paging
  * stable; ids are text (our UUIDs) so a malformed id is just "not found".
  * banned_countries is jsonb: one portable encoding on PGlite and pg.
+ * `digital` (e-books and the like) takes no stock and is never shipped.
  */
 const STATEMENTS = [
   `CREATE TABLE IF NOT EXISTS products (
@@ -18,6 +19,8 @@ const STATEMENTS = [
   )`,
   'CREATE INDEX IF NOT EXISTS products_price ON products (price_cents, seq)',
   'CREATE INDEX IF NOT EXISTS products_created ON products (created_at, seq)',
+  // Added after the first release: ADD COLUMN IF NOT EXISTS upgrades an existing table in place.
+  'ALTER TABLE products ADD COLUMN IF NOT EXISTS digital boolean NOT NULL DEFAULT false',
 ];
 
 export async function installSchema(db: SqlExecutor): Promise<void> {

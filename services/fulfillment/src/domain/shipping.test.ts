@@ -1,10 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { decideShipment, mergeLines, parseShipReply, type ProductStock } from './shipping.ts';
+import { decideShipment, mergeLines, parseShipReply, physicalLines, type ProductStock } from './shipping.ts';
 
 const products = new Map<string, ProductStock>([
-  ['haggis', { stock: 3, bannedCountries: ['US'] }],
-  ['tea', { stock: 1, bannedCountries: [] }],
+  ['haggis', { stock: 3, bannedCountries: ['US'], digital: false }],
+  ['tea', { stock: 1, bannedCountries: [], digital: false }],
+  ['ebook', { stock: 0, bannedCountries: ['FR'], digital: true }],
 ]);
 
 describe('mergeLines', () => {
@@ -26,6 +27,15 @@ describe('mergeLines', () => {
   });
 });
 
+describe('physicalLines', () => {
+  it('keeps the lines whose product is not digital, in order', () => {
+    const lines = [{ productId: 'ebook', quantity: 1 }, { productId: 'tea', quantity: 3 }, { productId: 'haggis', quantity: 2 }];
+    expect(physicalLines(lines, ['ebook'])).toEqual([{ productId: 'tea', quantity: 3 }, { productId: 'haggis', quantity: 2 }]);
+    expect(physicalLines(lines, [])).toEqual(lines);
+    expect(physicalLines(lines, ['ebook', 'tea', 'haggis'])).toEqual([]);
+  });
+});
+
 describe('decideShipment', () => {
   it('unknown products come first: nothing is decided until every product is known', () => {
     const { reply } = decideShipment(products, 'US', [{ productId: 'haggis', quantity: 9 }, { productId: 'ghost', quantity: 1 }]);
@@ -41,13 +51,30 @@ describe('decideShipment', () => {
   it('a shortage names the short products and takes nothing', () => {
     const { reply, stockAfter } = decideShipment(products, 'GB', [{ productId: 'haggis', quantity: 2 }, { productId: 'tea', quantity: 2 }]);
     expect(reply).toEqual({ outcome: 'SHIPMENT_FAILED_OUT_OF_STOCK', productIds: ['tea'] });
-    expect([...stockAfter]).toEqual([['haggis', 3], ['tea', 1]]);
+    expect([...stockAfter]).toEqual([['haggis', 3], ['tea', 1], ['ebook', 0]]);
   });
 
   it('ships by taking every line from stock', () => {
     const { reply, stockAfter } = decideShipment(products, 'GB', [{ productId: 'haggis', quantity: 2 }, { productId: 'tea', quantity: 1 }]);
-    expect(reply).toEqual({ outcome: 'SHIPPED' });
-    expect([...stockAfter]).toEqual([['haggis', 1], ['tea', 0]]);
+    expect(reply).toEqual({ outcome: 'SHIPPED', digitalProductIds: [] });
+    expect([...stockAfter]).toEqual([['haggis', 1], ['tea', 0], ['ebook', 0]]);
+  });
+
+  it('a digital product needs no stock, takes none, and is listed', () => {
+    const { reply, stockAfter } = decideShipment(products, 'GB', [{ productId: 'ebook', quantity: 7 }, { productId: 'tea', quantity: 1 }]);
+    expect(reply).toEqual({ outcome: 'SHIPPED', digitalProductIds: ['ebook'] });
+    expect([...stockAfter]).toEqual([['haggis', 3], ['tea', 0], ['ebook', 0]]);
+  });
+
+  it('a digital product is still banned where it is banned', () => {
+    const { reply } = decideShipment(products, 'FR', [{ productId: 'tea', quantity: 1 }, { productId: 'ebook', quantity: 1 }]);
+    expect(reply).toEqual({ outcome: 'SHIPMENT_FAILED_BANNED_PRODUCT', productIds: ['ebook'] });
+  });
+
+  it('a physical shortage fails a mixed order, naming only the physical product', () => {
+    const { reply, stockAfter } = decideShipment(products, 'GB', [{ productId: 'ebook', quantity: 1 }, { productId: 'tea', quantity: 2 }]);
+    expect(reply).toEqual({ outcome: 'SHIPMENT_FAILED_OUT_OF_STOCK', productIds: ['tea'] });
+    expect(stockAfter.get('tea')).toBe(1);
   });
 
   it('never leaves stock negative', () => {
@@ -61,7 +88,8 @@ describe('decideShipment', () => {
 
 describe('parseShipReply', () => {
   it('accepts the script replies and rejects anything else', () => {
-    expect(parseShipReply('{"outcome":"SHIPPED"}')).toEqual({ outcome: 'SHIPPED' });
+    expect(parseShipReply('{"outcome":"SHIPPED"}')).toEqual({ outcome: 'SHIPPED', digitalProductIds: [] });
+    expect(parseShipReply('{"digitalProductIds":["e"],"outcome":"SHIPPED"}')).toEqual({ outcome: 'SHIPPED', digitalProductIds: ['e'] });
     expect(parseShipReply('{"productIds":["a"],"outcome":"SHIPMENT_FAILED_OUT_OF_STOCK"}')).toEqual({ outcome: 'SHIPMENT_FAILED_OUT_OF_STOCK', productIds: ['a'] });
     expect(() => parseShipReply('{"outcome":"LOST"}')).toThrow();
     expect(() => parseShipReply('{"outcome":"SHIPMENT_FAILED_BANNED_PRODUCT","productIds":[]}')).toThrow();

@@ -1,6 +1,6 @@
 import type { Handler, Publisher } from 'tributary';
 import { OrderShipped, ShipmentFailed, type OrderAwaitingShipment } from '@tributary/contracts';
-import { mergeLines } from '../domain/shipping.ts';
+import { mergeLines, physicalLines } from '../domain/shipping.ts';
 import type { StockStore } from '../store/stock-store.ts';
 
 /** Thrown so the consumer retries with backoff: the product's ProductCreated may not have arrived yet. */
@@ -23,11 +23,18 @@ export function orderAwaitingShipmentHandler(deps: {
   group: string;
 }): Handler<typeof OrderAwaitingShipment> {
   return async (event) => {
-    const { orderId, country, items } = event.data;
-    const reply = await deps.store.shipOrder(deps.group, event.id, { country, lines: mergeLines(items) });
+    const { orderId, userId, country, items } = event.data;
+    const lines = mergeLines(items);
+    const reply = await deps.store.shipOrder(deps.group, event.id, { country, lines });
     if (reply.outcome === 'UNKNOWN_PRODUCT') throw new UnknownProductError(reply.productIds);
     if (reply.outcome === 'SHIPPED') {
-      await deps.publisher.publish(OrderShipped, { orderId }, { causedBy: event });
+      // userId lets mailing address the e-book without asking ordering; the lists are left out when empty.
+      const digital = reply.digitalProductIds.length > 0 ? { digitalProductIds: reply.digitalProductIds } : {};
+      const parcel = physicalLines(lines, reply.digitalProductIds);
+      const physical = parcel.length > 0 ? { physicalItems: parcel } : {};
+      // Where package sends the parcel; orders paid before ordering sent addresses have none.
+      const shipTo = { country, address: event.data.address ?? null };
+      await deps.publisher.publish(OrderShipped, { orderId, userId, ...digital, ...physical, shipTo }, { causedBy: event });
     } else {
       await deps.publisher.publish(ShipmentFailed, { orderId, reason: reply.outcome, productIds: reply.productIds }, { causedBy: event });
     }

@@ -3,9 +3,14 @@ import { HttpError, ErrorBody, type HttpApp } from 'tributary/http';
 import { Id } from '@tributary/contracts';
 import type { StockStore } from '../store/stock-store.ts';
 
+/**
+ * `stock` is the units on hand for a physical product, and null for a
+ * digital one (`digital: true`): an e-book has no stock to report.
+ */
 const StockReply = Type.Object({
   productId: Id,
-  stock: Type.Integer({ minimum: 0 }),
+  digital: Type.Boolean(),
+  stock: Type.Union([Type.Integer({ minimum: 0 }), Type.Null()]),
   bannedCountries: Type.Array(Type.String()),
 });
 
@@ -18,7 +23,8 @@ export function stockRoutes(deps: { store: StockStore }) {
       async (request) => {
         const product = await deps.store.getProduct(request.params.productId);
         if (!product) throw new HttpError(404, 'PRODUCT_NOT_FOUND', `product ${request.params.productId} is not known to fulfillment`);
-        return product;
+        const { productId, digital, stock, bannedCountries } = product;
+        return { productId, digital, stock: digital ? null : stock, bannedCountries };
       },
     );
   };

@@ -7,7 +7,7 @@ export const SERVICE = 'fulfillment';
 const PREFIX = `${SERVICE}:`;
 
 export const fulfillmentKeys = {
-  /** Hash: `stock` (integer), `banned` (JSON array of ISO country codes). */
+  /** Hash: `stock` (integer), `banned` (JSON array of ISO country codes), `digital` ('1' or '0'; absent = '0'). */
   product: (productId: string): string => `${PREFIX}product:${productId}`,
   /** String: the stored outcome of an event a group already handled (with a TTL). */
   handled: (group: string, eventId: string): string => `${PREFIX}handled:${group}:${eventId}`,

@@ -5,8 +5,10 @@ import { createProductScript, runVariadicScript, shipOrderScript } from './scrip
 
 export interface ProductRecord {
   productId: string;
+  /** Meaningless for a digital product (kept as created, never checked or decremented). */
   stock: number;
   bannedCountries: string[];
+  digital: boolean;
 }
 
 export type CreateProductResult = 'created' | 'already-known' | 'duplicate-event';
@@ -28,7 +30,7 @@ export function createStockStore(redis: RedisClient): StockStore {
         redis,
         createProductScript,
         [fulfillmentKeys.handled(group, eventId), fulfillmentKeys.product(product.productId)],
-        [product.stock, JSON.stringify(product.bannedCountries), HANDLED_TTL_SECONDS],
+        [product.stock, JSON.stringify(product.bannedCountries), HANDLED_TTL_SECONDS, product.digital ? '1' : '0'],
       );
       const result = CREATE_RESULTS[Number(reply)];
       if (!result) throw new Error(`createProduct script replied ${String(reply)}`);
@@ -42,11 +44,12 @@ export function createStockStore(redis: RedisClient): StockStore {
     },
 
     async getProduct(productId) {
-      const [stock, banned] = await redis.sendCommand<Array<string | null>>(['HMGET', fulfillmentKeys.product(productId), 'stock', 'banned']);
+      const [stock, banned, digital] = await redis.sendCommand<Array<string | null>>(['HMGET', fulfillmentKeys.product(productId), 'stock', 'banned', 'digital']);
       if (stock === null || stock === undefined) return null;
       const parsed: unknown = JSON.parse(banned ?? '[]');
       const bannedCountries = Array.isArray(parsed) ? parsed.filter((code): code is string => typeof code === 'string') : [];
-      return { productId, stock: Number(stock), bannedCountries };
+      // Products stored before the flag existed have no field: physical.
+      return { productId, stock: Number(stock), bannedCountries, digital: digital === '1' };
     },
   };
 }

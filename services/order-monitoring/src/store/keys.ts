@@ -12,7 +12,18 @@ export const monitoringKeys = {
   recentFailures: (): string => `${PREFIX}recent-failures`,
   /** String: marks an event a group already counted (with a TTL). */
   handled: (group: string, eventId: string): string => `${PREFIX}handled:${group}:${eventId}`,
+  /** Hash: `item:<productId>` → units, an order's lines kept from OrderPlaced until it completes (with a TTL). */
+  orderLines: (orderId: string): string => `${PREFIX}order-lines:${orderId}`,
+  /** Namespace of the kit leaderboards (`<this>:{<board>}:scores`, `:ops`). */
+  leaderboards: (): string => `${PREFIX}leaderboard`,
 } as const;
 
 /** How long a handled marker is kept: far longer than any redelivery or replay window. */
 export const HANDLED_TTL_SECONDS = 7 * 24 * 60 * 60;
+
+/**
+ * How long an order's lines wait for its OrderCompleted. A saga takes seconds;
+ * a week covers an order stuck behind an outage, and bounds memory for orders
+ * that never complete (they fail, and their lines simply expire).
+ */
+export const ORDER_LINES_TTL_SECONDS = 7 * 24 * 60 * 60;

@@ -41,9 +41,15 @@ describe('order machine: the transition table', () => {
       failureReason: null,
       output: {
         type: 'OrderAwaitingShipment',
-        data: { ...ids, country: 'GB', items: [{ productId: 'p-1', quantity: 2 }, { productId: 'p-2', quantity: 1 }] },
+        data: { ...ids, country: 'GB', items: [{ productId: 'p-1', quantity: 2 }, { productId: 'p-2', quantity: 1 }], address: null },
       },
     });
+  });
+
+  it('OrderAwaitingShipment carries the customer address the caller knows at payment time', () => {
+    const step = transition(order('AWAITING_PAYMENT'), reserved, { customerAddress: '1 Lovelace Row, London' });
+    expect(step?.output).toMatchObject({ type: 'OrderAwaitingShipment', data: { address: '1 Lovelace Row, London' } });
+    expect(orderOutputs.OrderAwaitingShipment.validate(step?.output.data)).toBeNull();
   });
 
   it('AWAITING_PAYMENT + PaymentFailed → BLOCKED_NO_FUNDS, OrderBlocked with the reason', () => {

@@ -70,7 +70,15 @@ export function isTerminal(status: OrderStatus): boolean {
   return TERMINAL_STATUSES.includes(status);
 }
 
-export function transition(order: OrderSnapshot, event: OrderEvent): Transition | null {
+/** What the machine needs to know besides the order and the event. */
+export interface TransitionFacts {
+  /** Ordering's copy of the customer's address when the event is handled; null while unknown. */
+  customerAddress: string | null;
+}
+
+const NO_FACTS: TransitionFacts = { customerAddress: null };
+
+export function transition(order: OrderSnapshot, event: OrderEvent, facts: TransitionFacts = NO_FACTS): Transition | null {
   const ids = { orderId: order.id, userId: order.userId };
   switch (order.status) {
     case 'AWAITING_PAYMENT':
@@ -79,7 +87,8 @@ export function transition(order: OrderSnapshot, event: OrderEvent): Transition 
         return {
           status: 'AWAITING_SHIPMENT',
           failureReason: null,
-          output: { type: 'OrderAwaitingShipment', data: { ...ids, country: event.data.country, items } },
+          // The address as known when the order is paid: a later change does not redirect a parcel already on its way.
+          output: { type: 'OrderAwaitingShipment', data: { ...ids, country: event.data.country, items, address: facts.customerAddress } },
         };
       }
       if (event.type === 'PaymentFailed') {

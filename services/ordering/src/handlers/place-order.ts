@@ -1,60 +1,73 @@
 import { randomUUID } from 'node:crypto';
 import { OrderPlaced, type OrderStatus } from '@tributary/contracts';
-import { childTraceparent } from 'tributary';
+import { childTraceparent, type Envelope, type PublishOptions } from 'tributary';
 import { HttpError } from 'tributary/http';
+import { markHandled } from 'tributary/sql';
 import type { OrderSnapshot } from '../domain/order-machine.ts';
 import { planOrder, requestHash, type NewOrder } from '../domain/place-order.ts';
-import { appendHistory, claimIdempotencyKey, insertOrder } from '../store/orders-store.ts';
-import type { OrderingContext } from './context.ts';
+import { appendHistory, claimIdempotencyKey, findOrder, insertOrder } from '../store/orders-store.ts';
+import { GROUP, type OrderingContext } from './context.ts';
 
 export interface PlacedOrder {
   orderId: string;
   status: OrderStatus;
-  /** False when an Idempotency-Key replayed an earlier order. */
+  /** False when an Idempotency-Key, a redelivered event or a known order id replayed an earlier order. */
   created: boolean;
 }
 
-/**
- * Places an order: the row, its first timeline entry, OrderPlaced in the
- * outbox and the Idempotency-Key commit in one transaction, so a crash leaves
- * all or nothing and the event is published even if the bus is down now.
- */
 export interface PlaceOrderOptions {
   idempotencyKey?: string | undefined;
   /** The caller's W3C trace context: the order's events continue its trace. */
   traceparent?: string | undefined;
+  /** An order id chosen upstream (the basket's checkout); an order with this id is created at most once. */
+  orderId?: string | undefined;
+  /**
+   * The event asking for this order (CheckoutRequested): it is marked
+   * handled in the order's transaction and causes OrderPlaced (derived id,
+   * same correlation and trace).
+   */
+  causedBy?: Envelope | undefined;
 }
 
+/**
+ * Places an order: the row, its first timeline entry, OrderPlaced in the
+ * outbox and the Idempotency-Key or "event handled" record commit in one
+ * transaction, so a crash leaves all or nothing and the event is published
+ * even if the bus is down now. POST /orders and the basket's checkout both
+ * come through here.
+ */
 export async function placeOrder(ctx: OrderingContext, input: NewOrder, options: PlaceOrderOptions = {}): Promise<PlacedOrder> {
-  const { idempotencyKey } = options;
+  const { idempotencyKey, causedBy } = options;
   const plan = planOrder(input);
   if (!plan.ok) throw new HttpError(400, plan.code, plan.message);
   const order: OrderSnapshot = {
-    id: randomUUID(),
+    id: options.orderId ?? randomUUID(),
     userId: input.userId,
     status: 'AWAITING_PAYMENT',
     items: input.items.map(({ productId, quantity, unitPriceCents }) => ({ productId, quantity, unitPriceCents })),
     totalCents: plan.totalCents,
     failureReason: null,
   };
+  const trace: PublishOptions = causedBy ? { causedBy } : options.traceparent ? { traceparent: childTraceparent(options.traceparent) } : {};
   // Built before the transaction: an invalid event is a bad request, found before anything is written.
   const placed = ctx.publisher.envelope(OrderPlaced, {
     orderId: order.id,
     userId: order.userId,
     items: order.items,
     totalCents: order.totalCents,
-  }, options.traceparent ? { traceparent: childTraceparent(options.traceparent) } : {});
+  }, trace);
   const hash = requestHash({ userId: input.userId, items: order.items });
 
   const result = await ctx.db.transaction(async (tx): Promise<PlacedOrder | 'reused'> => {
+    if (causedBy && !(await markHandled(tx, GROUP, causedBy.id))) return existing(tx, order.id);
     if (idempotencyKey !== undefined) {
       const claim = await claimIdempotencyKey(tx, idempotencyKey, hash, order.id);
       if (!claim.claimed) {
         return claim.requestHash === hash ? { orderId: claim.orderId, status: claim.status, created: false } : 'reused';
       }
     }
-    await insertOrder(tx, order);
-    await appendHistory(tx, order.id, order.status, null);
+    if (!(await insertOrder(tx, order))) return existing(tx, order.id);
+    await appendHistory(tx, order.id, order.status, causedBy?.id ?? null);
     await ctx.outbox.add(tx, placed);
     return { orderId: order.id, status: order.status, created: true };
   });
@@ -63,4 +76,10 @@ export async function placeOrder(ctx: OrderingContext, input: NewOrder, options:
   }
   if (result.created) ctx.outbox.nudge();
   return result;
+}
+
+async function existing(tx: Parameters<typeof findOrder>[0], orderId: string): Promise<PlacedOrder> {
+  const order = await findOrder(tx, orderId);
+  if (!order) throw new Error(`order ${orderId} is marked as placed but does not exist`);
+  return { orderId, status: order.status, created: false };
 }

@@ -1,6 +1,7 @@
 import type { Envelope } from 'tributary';
 import { markHandled } from 'tributary/sql';
 import { transition, type OrderEvent } from '../domain/order-machine.ts';
+import { findCustomerAddress } from '../store/customers-store.ts';
 import { appendHistory, lockOrder, updateStatus } from '../store/orders-store.ts';
 import { GROUP, outputEnvelope, type OrderingContext } from './context.ts';
 
@@ -27,7 +28,9 @@ export async function applyOrderEvent(ctx: OrderingContext, envelope: Envelope, 
     if (!(await markHandled(tx, GROUP, envelope.id))) return 'duplicate';
     const order = await lockOrder(tx, orderId);
     if (!order) throw new UnknownOrderError(orderId, event.type);
-    const step = transition(order, event);
+    // Read under the order's lock, in the transaction that emits OrderAwaitingShipment.
+    const customerAddress = event.type === 'PaymentReserved' ? await findCustomerAddress(tx, order.userId) : null;
+    const step = transition(order, event, { customerAddress });
     if (!step) return 'ignored';
     await updateStatus(tx, order.id, step.status, step.failureReason);
     await appendHistory(tx, order.id, step.status, envelope.id);

@@ -43,6 +43,8 @@ export function ordersRoutes(ctx: OrderingContext) {
           failureReason: order.failureReason,
           history: order.history,
           createdAt: order.createdAt,
+          customerName: order.customerName,
+          deliveryId: order.deliveryId,
         };
       },
     );

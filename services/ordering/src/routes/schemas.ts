@@ -36,6 +36,10 @@ export const OrderView = Type.Object({
   ...OrderFields,
   items: Type.Array(OrderLine),
   history: Type.Array(Type.Object({ status: Status, at: Type.String() })),
+  /** Ordering's copy of the user's name (from accounts' events); null while it has none. */
+  customerName: Type.Union([Type.String(), Type.Null()]),
+  /** The delivery flying the order's parcel (from delivery's DeliveryScheduled); null until scheduled or for all-digital orders. */
+  deliveryId: Type.Union([Id, Type.Null()]),
 });
 
 export const OrderSummary = Type.Object({ ...OrderFields, updatedAt: Type.String() });

@@ -73,12 +73,14 @@ function toOrder(row: OrderRow): OrderRecord {
   };
 }
 
-export async function insertOrder(tx: SqlExecutor, order: OrderSnapshot): Promise<void> {
-  await tx.query(
+/** Returns false when an order with this id exists already (a checkout delivered twice): nothing is written. */
+export async function insertOrder(tx: SqlExecutor, order: OrderSnapshot): Promise<boolean> {
+  const result = await tx.query(
     `INSERT INTO orders (id, user_id, items, total_cents, status, failure_reason)
-     VALUES ($1, $2, $3::jsonb, $4::bigint, $5, $6)`,
+     VALUES ($1, $2, $3::jsonb, $4::bigint, $5, $6) ON CONFLICT (id) DO NOTHING`,
     [order.id, order.userId, JSON.stringify(order.items), String(order.totalCents), order.status, order.failureReason],
   );
+  return result.rowCount === 1;
 }
 
 /** Reads an order and locks its row until the transaction ends: transitions of one order are serial. */
@@ -105,15 +107,34 @@ export async function findOrder(db: SqlExecutor, id: string): Promise<OrderRecor
   return rows[0] ? toOrder(rows[0]) : null;
 }
 
+export type RecordDeliveryOutcome = 'recorded' | 'already-recorded' | 'unknown-order';
+
 /**
- * An order with its timeline, read in one statement so the status and the
- * history come from the same snapshot.
+ * Stores the delivery flying an order's parcel, once: the first id wins (it is
+ * derived from the order id upstream, so a second one would be a bug there,
+ * not a reason to rewrite the order).
  */
-export async function findOrderWithHistory(db: SqlExecutor, id: string): Promise<(OrderRecord & { history: HistoryEntry[] }) | null> {
-  const { rows } = await db.query<OrderRow & { history: unknown }>(
-    `SELECT ${ORDER_COLUMNS},
+export async function recordDelivery(tx: SqlExecutor, orderId: string, deliveryId: string): Promise<RecordDeliveryOutcome> {
+  const updated = await tx.query('UPDATE orders SET delivery_id = $2, updated_at = now() WHERE id = $1 AND delivery_id IS NULL', [orderId, deliveryId]);
+  if (updated.rowCount === 1) return 'recorded';
+  const { rows } = await tx.query<{ id: string }>('SELECT id FROM orders WHERE id = $1', [orderId]);
+  return rows.length === 1 ? 'already-recorded' : 'unknown-order';
+}
+
+/**
+ * An order with its timeline, its customer's name (ordering's copy, null
+ * while unknown) and its delivery (null until scheduled), read in one
+ * statement so all come from the same snapshot.
+ */
+export async function findOrderWithHistory(
+  db: SqlExecutor,
+  id: string,
+): Promise<(OrderRecord & { history: HistoryEntry[]; customerName: string | null; deliveryId: string | null }) | null> {
+  const { rows } = await db.query<OrderRow & { history: unknown; customer_name: unknown; delivery_id: unknown }>(
+    `SELECT ${ORDER_COLUMNS}, delivery_id,
        (SELECT coalesce(json_agg(json_build_object('status', h.status, 'at', h.at) ORDER BY h.seq), '[]'::json)
-          FROM order_history h WHERE h.order_id = orders.id) AS history
+          FROM order_history h WHERE h.order_id = orders.id) AS history,
+       (SELECT c.name FROM customers c WHERE c.user_id = orders.user_id) AS customer_name
      FROM orders WHERE id = $1`,
     [id],
   );
@@ -123,6 +144,8 @@ export async function findOrderWithHistory(db: SqlExecutor, id: string): Promise
   if (!Array.isArray(history)) throw new Error('order history is not an array');
   return {
     ...toOrder(row),
+    customerName: typeof row.customer_name === 'string' ? row.customer_name : null,
+    deliveryId: typeof row.delivery_id === 'string' ? row.delivery_id : null,
     history: history.map((entry: { status: string; at: string }) => ({ status: toStatus(entry.status), at: toIso(entry.at) })),
   };
 }

@@ -37,6 +37,32 @@ const STATEMENTS = [
     order_id text NOT NULL REFERENCES orders (id) DEFERRABLE INITIALLY DEFERRED,
     created_at timestamptz NOT NULL DEFAULT now()
   )`,
+  // Ordering's own copy of its customers' names and addresses (from accounts'
+  // events), so an order can show its customer and ship without asking
+  // accounts. <field>_at_* is the stream position of the event that wrote the
+  // field: an older event retried late never overwrites a newer value. Each
+  // field has its own position because a profile change carries only the
+  // fields that changed; a null position means "never heard of".
+  `CREATE TABLE IF NOT EXISTS customers (
+    user_id text PRIMARY KEY,
+    name text,
+    name_at_ms numeric(20, 0),
+    name_at_seq numeric(20, 0),
+    address text,
+    address_at_ms numeric(20, 0),
+    address_at_seq numeric(20, 0),
+    updated_at timestamptz NOT NULL DEFAULT now()
+  )`,
+  // Databases created before addresses were copied: a row may now start from
+  // an address-only change, so the name is no longer required.
+  'ALTER TABLE customers ALTER COLUMN name DROP NOT NULL',
+  'ALTER TABLE customers ALTER COLUMN name_at_ms DROP NOT NULL',
+  'ALTER TABLE customers ALTER COLUMN name_at_seq DROP NOT NULL',
+  'ALTER TABLE customers ADD COLUMN IF NOT EXISTS address text',
+  'ALTER TABLE customers ADD COLUMN IF NOT EXISTS address_at_ms numeric(20, 0)',
+  'ALTER TABLE customers ADD COLUMN IF NOT EXISTS address_at_seq numeric(20, 0)',
+  // The delivery flying the order's parcel (delivery's DeliveryScheduled); null until then.
+  'ALTER TABLE orders ADD COLUMN IF NOT EXISTS delivery_id text',
 ];
 
 // Two instances starting together on one server would race on CREATE TABLE

@@ -1,5 +1,6 @@
 --[[
-  Records a product's initial stock and banned countries, once.
+  Records a product's initial stock, banned countries and whether it is
+  digital (no stock is counted for it), once.
 
   Creating a product twice (a redelivery, or a replayed ProductCreated with a
   new event id) must not reset stock that orders already decremented: the
@@ -10,6 +11,7 @@
   ARGV[1] initial stock  (integer >= 0)
   ARGV[2] banned countries, JSON array of strings
   ARGV[3] dedup TTL in seconds
+  ARGV[4] digital: '1' or '0'
 
   Reply: 1 created, 2 product already known (left untouched), 0 event already handled
   Errors (raised before any write): BAD_ARGUMENTS
@@ -20,6 +22,9 @@ if not stock or stock < 0 or stock % 1 ~= 0 or not ttl or ttl <= 0 then
   return redis.error_reply('BAD_ARGUMENTS createProduct: stock and ttl must be non-negative integers')
 end
 local ok, banned = pcall(cjson.decode, ARGV[2])
+if ARGV[4] ~= '1' and ARGV[4] ~= '0' then
+  return redis.error_reply('BAD_ARGUMENTS createProduct: digital must be 1 or 0')
+end
 if not ok or type(banned) ~= 'table' then
   return redis.error_reply('BAD_ARGUMENTS createProduct: banned countries must be a JSON array')
 end
@@ -29,7 +34,7 @@ if redis.call('EXISTS', KEYS[1]) == 1 then
 end
 local reply = 2
 if redis.call('EXISTS', KEYS[2]) == 0 then
-  redis.call('HSET', KEYS[2], 'stock', ARGV[1], 'banned', ARGV[2])
+  redis.call('HSET', KEYS[2], 'stock', ARGV[1], 'banned', ARGV[2], 'digital', ARGV[4])
   reply = 1
 end
 redis.call('SET', KEYS[1], tostring(reply), 'EX', ttl)

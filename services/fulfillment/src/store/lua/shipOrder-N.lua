@@ -1,20 +1,26 @@
 --[[
   Ships one order atomically, or says why it cannot.
 
+  Digital products (e-books) have no stock: they are never checked against
+  nor taken from stock, but a country that bans them still fails the order.
+  An all-digital order is "shipped" without touching stock; mailing delivers
+  the digital products (listed in the reply).
+
   N: the number of keys varies, 1 + one per distinct product of the order.
   Product keys are passed as KEYS (never built inside the script) so Redis
   and a Cluster client know every key the script touches. On a Cluster, an
   order's products would also have to share a slot (hash tags in keys.ts).
 
   KEYS[1]       dedup key        fulfillment:handled:<group>:<eventId>
-  KEYS[1 + i]   product hash i   fulfillment:product:<productId> (stock, banned)
+  KEYS[1 + i]   product hash i   fulfillment:product:<productId> (stock, banned, digital)
   ARGV[1]       destination country (ISO alpha-2)
   ARGV[2]       dedup TTL in seconds
   ARGV[1 + 2i]  product id i     (reported in failures)
   ARGV[2 + 2i]  quantity i       (integer >= 1; ids are distinct, the caller merges lines)
 
   Reply: a JSON outcome string
-    {"outcome":"SHIPPED"}                                          stock decremented
+    {"outcome":"SHIPPED"}                                          physical stock decremented
+    {"outcome":"SHIPPED","digitalProductIds":[..]}                 the same, with the order's digital products
     {"outcome":"SHIPMENT_FAILED_BANNED_PRODUCT","productIds":[..]} stock untouched
     {"outcome":"SHIPMENT_FAILED_OUT_OF_STOCK","productIds":[..]}   stock untouched
     {"outcome":"UNKNOWN_PRODUCT","productIds":[..]}                nothing stored: retry later
@@ -45,7 +51,7 @@ for i = 1, n do
   if not quantity or quantity < 1 or quantity % 1 ~= 0 then
     return redis.error_reply('BAD_ARGUMENTS shipOrder: quantity of ' .. id .. ' must be a positive integer')
   end
-  local fields = redis.call('HMGET', KEYS[1 + i], 'stock', 'banned')
+  local fields = redis.call('HMGET', KEYS[1 + i], 'stock', 'banned', 'digital')
   if not fields[1] then
     table.insert(unknown, id)
   else
@@ -54,7 +60,8 @@ for i = 1, n do
     if not stock or not ok or type(banned) ~= 'table' then
       return redis.error_reply('CORRUPT_PRODUCT shipOrder: product ' .. id .. ' has an unreadable stock or banned list')
     end
-    products[i] = { id = id, quantity = quantity, stock = stock, banned = banned }
+    -- Products created before the flag existed have no field: physical.
+    products[i] = { id = id, quantity = quantity, stock = stock, banned = banned, digital = fields[3] == '1' }
   end
 end
 if #unknown > 0 then
@@ -76,17 +83,27 @@ if #banned > 0 then
 else
   local short = {}
   for i = 1, n do
-    if products[i].stock < products[i].quantity then
+    if not products[i].digital and products[i].stock < products[i].quantity then
       table.insert(short, products[i].id)
     end
   end
   if #short > 0 then
     outcome = cjson.encode({ outcome = 'SHIPMENT_FAILED_OUT_OF_STOCK', productIds = short })
   else
+    local digital = {}
     for i = 1, n do
-      redis.call('HINCRBY', KEYS[1 + i], 'stock', -products[i].quantity)
+      if products[i].digital then
+        table.insert(digital, products[i].id)
+      else
+        redis.call('HINCRBY', KEYS[1 + i], 'stock', -products[i].quantity)
+      end
     end
-    outcome = '{"outcome":"SHIPPED"}'
+    -- cjson encodes an empty table as {}, not []: the list is left out when empty.
+    if #digital > 0 then
+      outcome = cjson.encode({ outcome = 'SHIPPED', digitalProductIds = digital })
+    else
+      outcome = '{"outcome":"SHIPPED"}'
+    end
   end
 end
 

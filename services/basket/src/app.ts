@@ -1,0 +1,82 @@
+import { createPublisher, streamKeys, type RedisClient } from 'tributary';
+import { createHttpApp, type HttpApp } from 'tributary/http';
+import { createServiceConsumers, type ConsumerTuning, type Logger } from 'tributary/service';
+import { OrderPlaced, ProductChanged, ProductCreated } from '@tributary/contracts';
+import { productChangedHandler, productCreatedHandler } from './handlers/catalog-events.ts';
+import { createCheckout } from './handlers/checkout.ts';
+import { orderPlacedHandler } from './handlers/order-placed.ts';
+import { checkoutPublisher } from './handlers/publish-checkout.ts';
+import { createCheckoutSweep, sweepDefaults, type CheckoutSweep, type SweepOptions } from './handlers/sweep.ts';
+import { basketRoutes } from './routes/baskets.ts';
+import { createBasketStore } from './store/basket-store.ts';
+import { SERVICE } from './store/keys.ts';
+import { createProductStore } from './store/product-store.ts';
+
+export type { ConsumerTuning };
+
+/** A basket left alone this long disappears (BASKET_TTL_SECONDS). */
+export const DEFAULT_BASKET_TTL_SECONDS = 7 * 24 * 60 * 60;
+
+export interface BasketDeps {
+  /** The bus Redis: streams only. */
+  bus: RedisClient;
+  /** The service's own Redis: baskets, product copies, pending checkouts. */
+  store: RedisClient;
+  logger: Logger;
+  /** Consumer name of this instance (stable across its restarts). */
+  instance: string;
+  ttlSeconds?: number;
+  sweep?: Partial<SweepOptions>;
+  consumer?: ConsumerTuning;
+}
+
+export interface BasketService {
+  app: HttpApp;
+  sweep: CheckoutSweep;
+  close(): Promise<void>;
+}
+
+export async function startBasket(deps: BasketDeps): Promise<BasketService> {
+  const group = SERVICE;
+  const ttlSeconds = deps.ttlSeconds ?? DEFAULT_BASKET_TTL_SECONDS;
+  if (!Number.isSafeInteger(ttlSeconds) || ttlSeconds < 1) throw new Error(`basket TTL must be a positive whole number of seconds, got ${ttlSeconds}`);
+  const sweepOptions: SweepOptions = { ...sweepDefaults, ...deps.sweep };
+  const basket = createBasketStore(deps.store, { ttlSeconds });
+  const products = createProductStore(deps.store);
+  const publish = checkoutPublisher({ publisher: createPublisher({ redis: deps.bus, service: SERVICE }), bus: deps.bus });
+  const checkout = createCheckout({ basket, products, publish, timing: sweepOptions, logger: deps.logger });
+  const sweep = createCheckoutSweep({ basket, publish, logger: deps.logger, options: sweepOptions });
+
+  const app = createHttpApp({
+    service: SERVICE,
+    logger: deps.logger,
+    readiness: { bus: () => deps.bus.ping(), store: () => deps.store.ping() },
+  });
+  const consumers = createServiceConsumers({ bus: deps.bus, group, instance: deps.instance, logger: deps.logger, registry: app.metricsRegistry, tuning: deps.consumer ?? {} });
+  consumers
+    .consumer(streamKeys.events('catalog'))
+    .on(ProductCreated, productCreatedHandler({ products, group }))
+    .on(ProductChanged, productChangedHandler({ products, group }));
+  consumers.consumer(streamKeys.events('ordering')).on(OrderPlaced, orderPlacedHandler({ basket }));
+  await app.register(basketRoutes({ basket, products, checkout }));
+  await app.ready();
+  try {
+    await consumers.startAll();
+  } catch (error) {
+    await app.close();
+    throw error;
+  }
+  // The start-up round finds checkouts a previous process recorded but never published.
+  sweep.start();
+
+  return {
+    app,
+    sweep,
+    // Sweep and consumers first (they finish in-flight work), then HTTP; connections belong to the caller.
+    async close() {
+      await sweep.close();
+      await consumers.closeAll();
+      await app.close();
+    },
+  };
+}

@@ -1,0 +1,54 @@
+import { HttpError, type HttpApp } from 'tributary/http';
+import { basketView, type BasketView } from '../domain/basket.ts';
+import type { BasketStore } from '../store/basket-store.ts';
+import type { ProductStore } from '../store/product-store.ts';
+import { BasketParams, BasketReply, CheckoutReply, ErrorBody, ItemParams, SetItemBody } from './schemas.ts';
+
+export interface BasketRoutesDeps {
+  basket: BasketStore;
+  products: ProductStore;
+  checkout: (userId: string) => Promise<{ orderId: string }>;
+}
+
+/** Baskets by user id: an unknown or expired basket is an empty one. */
+export function basketRoutes(deps: BasketRoutesDeps) {
+  const { basket, products } = deps;
+
+  async function view(userId: string): Promise<BasketView> {
+    const { lines, checkout } = await basket.readBasket(userId);
+    const copies = await products.getMany(lines.map((line) => line.productId));
+    return basketView(userId, lines, copies, checkout ? { orderId: checkout.orderId } : null);
+  }
+
+  async function setItem(userId: string, productId: string, quantity: number): Promise<BasketView> {
+    if (quantity > 0 && !(await products.getMany([productId])).has(productId)) {
+      throw new HttpError(422, 'UNKNOWN_PRODUCT', `product ${productId} is not known to the basket (no price copied from the catalog yet)`);
+    }
+    if ((await basket.setItem(userId, productId, quantity)) === 'BASKET_FULL') {
+      throw new HttpError(422, 'BASKET_FULL', 'a basket holds at most 100 different products');
+    }
+    return view(userId);
+  }
+
+  return async (app: HttpApp): Promise<void> => {
+    app.put(
+      '/baskets/:userId/items/:productId',
+      { schema: { params: ItemParams, body: SetItemBody, response: { 200: BasketReply, 422: ErrorBody } } },
+      async (request) => setItem(request.params.userId, request.params.productId, request.body.quantity),
+    );
+
+    app.delete(
+      '/baskets/:userId/items/:productId',
+      { schema: { params: ItemParams, response: { 200: BasketReply } } },
+      async (request) => setItem(request.params.userId, request.params.productId, 0),
+    );
+
+    app.get('/baskets/:userId', { schema: { params: BasketParams, response: { 200: BasketReply } } }, async (request) => view(request.params.userId));
+
+    app.post(
+      '/baskets/:userId/checkout',
+      { schema: { params: BasketParams, response: { 202: CheckoutReply, 409: ErrorBody, 422: ErrorBody } } },
+      async (request, reply) => reply.status(202).send(await deps.checkout(request.params.userId)),
+    );
+  };
+}

@@ -1,0 +1,20 @@
+import type { PriceIndex } from '../store/price-index.ts';
+import type { ProductReader } from '../store/product-reader.ts';
+
+/**
+ * Catalog consumes its own ProductCreated / ProductChanged so that Redis
+ * converges on PostgreSQL even when the write path's after-commit step did
+ * not happen (the instance died after COMMIT, or the store Redis was down).
+ *
+ * No dedup record: both effects are idempotent and state-based. The price is
+ * re-read from the table rather than taken from the event, so a redelivered
+ * or out-of-order event writes today's price, never an old one; dropping a
+ * cache entry twice costs one extra load.
+ */
+export function productEventsHandler(deps: { index: PriceIndex; reader: ProductReader }) {
+  return async (event: { data: { productId: string } }): Promise<void> => {
+    const { productId } = event.data;
+    await deps.index.syncFromDb([productId]);
+    await deps.reader.invalidate([productId]);
+  };
+}

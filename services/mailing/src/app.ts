@@ -1,0 +1,141 @@
+import { randomBytes } from 'node:crypto';
+import { createPublisher, streamKeys, type RedisClient } from 'tributary';
+import { createHttpApp, type HttpApp } from 'tributary/http';
+import { createServiceConsumers, type ConsumerTuning, type Logger } from 'tributary/service';
+import { createWorker, queueMetrics, type WorkerOptions, type Worker } from 'tributary/queue';
+import type { ProjectionReport } from 'tributary/projection';
+import { OrderBlocked, OrderCompleted, OrderFailed, OrderShipped } from '@tributary/contracts';
+import type { MailJob } from './domain/mail-job.ts';
+import { orderCompletedHandler, orderFailedHandler, orderShippedHandler } from './handlers/order-mails.ts';
+import { createRecipientsProjection, type ProjectionTuning, type RecipientsProjection } from './handlers/recipients-projection.ts';
+import { sendMailHandler } from './handlers/send-mail.ts';
+import { mailRoutes } from './routes/mails.ts';
+import { recipientRoutes } from './routes/recipients.ts';
+import { SERVICE } from './store/keys.ts';
+import { createMailLog, mailLogDefaults, type MailLogLimits } from './store/mail-log.ts';
+import { createMailQueue, type MailQueue } from './store/mail-queue.ts';
+import { createRecipientStore } from './store/recipient-store.ts';
+
+export type { ConsumerTuning };
+export type WorkerTuning = Partial<Pick<WorkerOptions<typeof MailJob>, 'blockMs' | 'heartbeatTtlMs' | 'maxAttempts' | 'backoffBaseMs' | 'backoffMaxMs' | 'sweepIntervalMs'>>;
+
+export interface MailingDeps {
+  /** The bus Redis: streams only. */
+  bus: RedisClient;
+  /** The service's own Redis: recipients, the mail queue, the mail log. */
+  store: RedisClient;
+  logger: Logger;
+  /** Consumer name of this instance (stable across its restarts). */
+  instance: string;
+  consumer?: ConsumerTuning;
+  projection?: ProjectionTuning;
+  worker?: WorkerTuning;
+  mailLog?: Partial<MailLogLimits>;
+  /** How long one mail job waits for the recipients copy to catch up before it is retried. */
+  catchUpTimeoutMs?: number;
+  /** How long POST /projections/recipients/rebuild waits for the replay before answering. */
+  rebuildWaitMs?: number;
+}
+
+export interface RunningMailing {
+  app: HttpApp;
+  recipients: RecipientsProjection;
+  queue: MailQueue;
+  close(): Promise<void>;
+}
+
+/**
+ * A catch-up after a long outage can take a while; the worker's attempts
+ * are spaced so that about two minutes pass before a mail is given up.
+ */
+export const mailWorkerDefaults = { maxAttempts: 8, backoffBaseMs: 500, backoffMaxMs: 30_000 } satisfies WorkerTuning;
+
+export async function startMailing(deps: MailingDeps): Promise<RunningMailing> {
+  const group = SERVICE;
+  const { logger } = deps;
+  const publisher = createPublisher({ redis: deps.bus, service: SERVICE });
+  const app = createHttpApp({ service: SERVICE, logger, readiness: { bus: () => deps.bus.ping(), store: () => deps.store.ping() } });
+  const registry = app.metricsRegistry;
+
+  const mailLog = createMailLog(deps.store, { ...mailLogDefaults, ...deps.mailLog });
+  const recipientStore = createRecipientStore(deps.store);
+  const queue = createMailQueue(deps.store);
+  const recipients = createRecipientsProjection({
+    bus: deps.bus,
+    store: deps.store,
+    instance: deps.instance,
+    registry,
+    ...(deps.projection ? { tuning: deps.projection } : {}),
+    onReport: (report: ProjectionReport) => {
+      if (report.kind === 'retry') logger.warn({ stream: report.stream, entryId: report.entryId, attempt: report.attempt, err: report.error }, 'recipients projection: apply failed, will retry');
+      else if (report.kind === 'dead-lettered') logger.warn({ stream: report.stream, entryId: report.entryId, reason: report.reason }, 'recipients projection: entry dead-lettered');
+      else if (report.kind === 'commit-error' || report.kind === 'loop-error') logger.warn({ err: report.error }, `recipients projection: ${report.kind}`);
+      else if (report.kind === 'rebuilt') logger.info({ positions: report.positions }, 'recipients projection: rebuild started');
+    },
+  });
+
+  const consumers = createServiceConsumers({
+    bus: deps.bus,
+    group,
+    instance: deps.instance,
+    logger,
+    registry,
+    // A mailing deployed into a running shop must not mail every order in
+    // the streams' history: its groups start at the tip when first created.
+    // Once created, a group keeps its place, so downtime loses nothing.
+    tuning: { startFrom: '$', ...deps.consumer },
+  });
+  consumers
+    .consumer(streamKeys.events('ordering'))
+    .on(OrderCompleted, orderCompletedHandler(queue))
+    .on(OrderFailed, orderFailedHandler(queue))
+    .on(OrderBlocked, orderFailedHandler(queue));
+  consumers.consumer(streamKeys.events('fulfillment')).on(OrderShipped, orderShippedHandler(queue));
+
+  const queueReport = queueMetrics(registry, queue);
+  const worker: Worker = createWorker({
+    ...mailWorkerDefaults,
+    ...deps.worker,
+    queue,
+    // A nonce: a restarted instance must not wait for its previous heartbeat to expire (the sweep returns that one's mail).
+    workerId: `${deps.instance}-mail-${randomBytes(3).toString('hex')}`,
+    handler: sendMailHandler({ recipients, recipientStore, mailLog, publisher, catchUpTimeoutMs: deps.catchUpTimeoutMs ?? 5_000 }),
+    onReport: (report) => {
+      queueReport(report);
+      if (report.kind === 'retry') logger.warn({ mailId: report.id, attempt: report.attempt, delayMs: report.delayMs, err: report.error }, 'mail not sent yet, will retry');
+      else if (report.kind === 'dead') logger.warn({ mailId: report.id, attempt: report.attempt, reason: report.reason }, 'mail given up (dead list)');
+      else if (report.kind === 'loop-error') logger.warn({ err: report.error }, 'mail worker loop error');
+      else if (report.kind === 'recovered') logger.info({ count: report.count }, 'mail jobs of a dead worker given back');
+    },
+  });
+
+  await app.register(mailRoutes({ mailLog }));
+  await app.register(recipientRoutes({ recipientStore, recipients, rebuildWaitMs: deps.rebuildWaitMs ?? 10_000 }));
+  await app.ready();
+
+  const started: Array<{ close(): Promise<void> }> = [];
+  try {
+    // The projection first: mails wait for it anyway.
+    for (const part of [recipients, { start: () => consumers.startAll(), close: () => consumers.closeAll() }, worker]) {
+      await part.start();
+      started.push(part);
+    }
+  } catch (error) {
+    await Promise.all(started.map((part) => part.close()));
+    await app.close();
+    throw error;
+  }
+
+  return {
+    app,
+    recipients,
+    queue,
+    // Producers of work first, then the worker (finishes its mail), then the projection; connections belong to the caller.
+    async close() {
+      await consumers.closeAll();
+      await worker.close();
+      await recipients.close();
+      await app.close();
+    },
+  };
+}

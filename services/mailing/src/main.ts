@@ -1,0 +1,21 @@
+import { connectServiceRedis, runService } from 'tributary/service';
+import { startMailing } from './app.ts';
+import { SERVICE } from './store/keys.ts';
+
+/**
+ * Reads (via readServiceConfig): MAILING_BUS_REDIS_URL or BUS_REDIS_URL (required),
+ * MAILING_STORE_REDIS_URL or STORE_REDIS_URL (default: the bus), MAILING_PORT or PORT,
+ * HOST (default 127.0.0.1), TRIBUTARY_INSTANCE (default mailing-<pid>).
+ */
+await runService(SERVICE, async ({ config, logger }) => {
+  const { bus, store, close: disconnect } = await connectServiceRedis(config, logger, { storeHolds: 'recipients and mails' });
+  const service = await startMailing({ bus, store, logger, instance: config.instance });
+  const address = await service.app.listen({ host: config.host, port: config.port });
+  return {
+    address,
+    async close() {
+      await service.close();
+      await disconnect();
+    },
+  };
+});

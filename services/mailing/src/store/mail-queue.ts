@@ -1,0 +1,11 @@
+import { type RedisClient } from 'tributary';
+import { createQueue, type Queue } from 'tributary/queue';
+import { MailJob } from '../domain/mail-job.ts';
+import { mailingKeys } from './keys.ts';
+
+export type MailQueue = Queue<typeof MailJob>;
+
+/** Mails to send, in the store Redis (`mailing:{mail-jobs}:…`); a job's id is its mail id. */
+export function createMailQueue(redis: RedisClient): MailQueue {
+  return createQueue({ redis, name: mailingKeys.mailQueue, schema: MailJob });
+}
