@@ -1,0 +1,40 @@
+import { connectRedis, redactUrl } from 'tributary';
+import { runService } from 'tributary/service';
+import { openDatabase } from 'tributary/sql';
+import { SERVICE, startDeliveryHistory } from './app.ts';
+import { readHistoryConfig } from './config.ts';
+import { ownerFilePath, removeOwner, writeOwner } from './owner-file.ts';
+
+await runService(SERVICE, async ({ config, logger }) => {
+  const history = readHistoryConfig();
+  const bus = await connectRedis(config.busRedisUrl, {
+    name: `${SERVICE}:${config.instance}`,
+    onError: (error) => logger.warn({ err: error, bus: redactUrl(config.busRedisUrl) }, 'bus redis error'),
+  });
+  const db = await openDatabase(config.databaseUrl);
+  const ownerFile = ownerFilePath(config.databaseUrl);
+  if (ownerFile) writeOwner(ownerFile, { pid: process.pid, address: null });
+  const running = await startDeliveryHistory({
+    db,
+    bus,
+    instance: config.instance,
+    logger,
+    lakeDir: history.lakeDir,
+    lakeFlushIntervalMs: history.lakeFlushIntervalMs,
+    lakeBatchSize: history.lakeBatchSize,
+    archiveDays: history.archiveDays,
+    archiveIntervalMs: history.archiveIntervalMs,
+  });
+  const address = await running.app.listen({ host: config.host, port: config.port });
+  if (ownerFile) writeOwner(ownerFile, { pid: process.pid, address });
+  logger.info({ lakeDir: history.lakeDir }, 'data lake');
+  return {
+    address,
+    async close() {
+      await running.close();
+      await db.close();
+      await bus.close();
+      if (ownerFile) removeOwner(ownerFile);
+    },
+  };
+});

@@ -1,0 +1,209 @@
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, realpathSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DeliveryStatusChanged, type DeliveryStatus } from '@tributary/contracts';
+import { DuckDBInstance } from '@duckdb/node-api';
+import { afterAll, afterEach, beforeAll, beforeEach } from 'vitest';
+import { connectRedis, createPublisher, decodeEnvelope, deriveEventId, groupsOf, type Envelope, type Publisher, type RedisClient } from 'tributary';
+import { createLogger } from 'tributary/service';
+import type { SqlDatabase } from 'tributary/sql';
+import { startRedisServer, waitFor, type RedisServer, type TestDatabase } from 'tributary/testing';
+import { GROUP, startDeliveryHistory, type DeliveryHistoryDeps, type RunningDeliveryHistory } from '../src/app.ts';
+
+type DatabaseEntry = { kind: 'pglite' | 'postgres'; create: () => Promise<TestDatabase> };
+type Tuning = Partial<Omit<DeliveryHistoryDeps, 'db' | 'bus' | 'instance' | 'lakeDir'>>;
+
+export interface Harness {
+  bus: RedisClient;
+  db: SqlDatabase;
+  database: TestDatabase;
+  lakeDir: string;
+  history: RunningDeliveryHistory;
+  /** Publishes delivery's events, as the delivery service would. */
+  delivery: Publisher;
+  /** Another instance on the same database, bus and lake. */
+  startInstance(tuning?: Tuning): Promise<RunningDeliveryHistory>;
+  /** Closes the service and the test's database connection (for a child process that opens it). */
+  closeService(): Promise<void>;
+}
+
+let instances = 0;
+
+/**
+ * One redis-server per test file (flushed before each test); per test a
+ * fresh database of the given kind, a temporary lake directory and a
+ * delivery-history instance. The lake writer's interval is an hour unless a
+ * test asks otherwise, so tests decide when batches are written.
+ */
+export function useDeliveryHistory(entry: DatabaseEntry): { setup(tuning?: Tuning): Promise<Harness> } {
+  let server: RedisServer;
+  let bus: RedisClient;
+  let cleanups: Array<() => Promise<void>> = [];
+  beforeAll(async () => {
+    ({ server, bus } = await startOwnRedis());
+  });
+  beforeEach(async () => {
+    await bus.flushAll();
+  });
+  afterEach(async () => {
+    const pending = cleanups.reverse();
+    cleanups = [];
+    for (const cleanup of pending) await cleanup();
+  });
+  afterAll(async () => {
+    await bus?.close();
+    await server?.stop();
+  });
+
+  return {
+    async setup(tuning = {}): Promise<Harness> {
+      const database = await entry.create();
+      cleanups.push(() => database.drop());
+      const lakeDir = mkdtempSync(join(tmpdir(), 'tributary-lake-'));
+      cleanups.push(async () => rmSync(lakeDir, { recursive: true, force: true }));
+      const db = await database.open();
+      let dbOpen = true;
+      cleanups.push(async () => {
+        if (dbOpen) await db.close();
+      });
+      const running: RunningDeliveryHistory[] = [];
+      cleanups.push(async () => {
+        for (const one of running) await one.close();
+      });
+      const start = async (extra: Tuning) => {
+        const one = await startDeliveryHistory({
+          db,
+          bus,
+          instance: `delivery-history-test-${process.pid}-${++instances}`,
+          lakeDir,
+          logger: createLogger('delivery-history', 'silent'),
+          consumer: { blockMs: 50, batchSize: 10, maxAttempts: 3, backoffBaseMs: 10, backoffMaxMs: 50, claimIdleMs: 5_000 },
+          outboxPollIntervalMs: 50,
+          lakeFlushIntervalMs: 3_600_000,
+          archiveIntervalMs: null,
+          ...tuning,
+          ...extra,
+        });
+        running.push(one);
+        return one;
+      };
+      const history = await start({});
+      return {
+        bus,
+        db,
+        database,
+        lakeDir,
+        history,
+        delivery: createPublisher({ redis: bus, service: 'delivery' }),
+        startInstance: (extra = {}) => start(extra),
+        async closeService() {
+          for (const one of running) await one.close();
+          await db.close();
+          dbOpen = false;
+        },
+      };
+    },
+  };
+}
+
+async function startOwnRedis(): Promise<{ server: RedisServer; bus: RedisClient }> {
+  // Another test process may win the race for a free port: check the server runs in our directory.
+  for (let attempt = 1; ; attempt++) {
+    const server = await startRedisServer();
+    const bus = await connectRedis(server.url);
+    const reply = await bus.sendCommand<string[]>(['CONFIG', 'GET', 'dir']);
+    if (reply[1] === realpathSync(server.dir)) return { server, bus };
+    await bus.close();
+    await server.stop();
+    if (attempt === 5) throw new Error('could not start a private redis-server');
+  }
+}
+
+export interface Trip {
+  deliveryId: string;
+  packageId: string;
+  orderId: string;
+}
+
+export const newTrip = (): Trip => ({ deliveryId: randomUUID(), packageId: randomUUID(), orderId: randomUUID() });
+
+export interface StepSpec {
+  status: DeliveryStatus;
+  at: string;
+  reason?: 'BATTERY_DEPLETED' | 'DRONE_LOST' | 'NO_DRONE_AVAILABLE';
+}
+
+/** Delivery's event for one step, with delivery's id scheme: derived from (deliveryId, status). */
+export function stepEvent(delivery: Publisher, trip: Trip, step: StepSpec): Envelope {
+  return delivery.envelope(
+    DeliveryStatusChanged,
+    { ...trip, status: step.status, at: step.at, ...(step.reason ? { reason: step.reason } : {}) },
+    { id: deriveEventId(trip.deliveryId, step.status) },
+  );
+}
+
+const addSeconds = (iso: string, seconds: number) => new Date(Date.parse(iso) + seconds * 1_000).toISOString();
+
+/** A whole delivery: CREATED at `startedAt`, the terminal step `durationSeconds` later. */
+export function tripEvents(delivery: Publisher, trip: Trip, startedAt: string, durationSeconds: number, outcome: 'DELIVERED' | StepSpec['reason']): Envelope[] {
+  const steps: StepSpec[] = [
+    { status: 'CREATED', at: startedAt },
+    { status: 'PICKED_UP', at: addSeconds(startedAt, Math.min(60, durationSeconds / 3)) },
+    { status: 'IN_TRANSIT', at: addSeconds(startedAt, Math.min(120, (2 * durationSeconds) / 3)) },
+    outcome === 'DELIVERED'
+      ? { status: 'DELIVERED', at: addSeconds(startedAt, durationSeconds) }
+      : { status: 'FAILED', at: addSeconds(startedAt, durationSeconds), ...(outcome ? { reason: outcome } : {}) },
+  ];
+  return steps.map((step) => stepEvent(delivery, trip, step));
+}
+
+export async function readEvents(bus: RedisClient, stream: string): Promise<Envelope[]> {
+  const raw = await bus.sendCommand<Array<[string, string[]]>>(['XRANGE', stream, '-', '+']);
+  return raw.map(([id, flat]) => {
+    const fields: Record<string, string> = {};
+    for (let i = 0; i + 1 < flat.length; i += 2) fields[flat[i]!] = flat[i + 1]!;
+    const decoded = decodeEnvelope(fields);
+    if (!decoded.ok) throw new Error(`entry ${id} is not an envelope: ${decoded.reason}`);
+    return decoded.envelope;
+  });
+}
+
+/** Waits until the delivery-history group has been delivered and has acked every entry of delivery's stream. */
+export async function waitUntilConsumed(bus: RedisClient, stream = DeliveryStatusChanged.stream): Promise<void> {
+  await waitFor(
+    async () => {
+      const group = (await groupsOf(bus, stream)).find((candidate) => candidate.name === GROUP);
+      const last = await bus.sendCommand<Array<[string, string[]]>>(['XREVRANGE', stream, '+', '-', 'COUNT', '1']);
+      return group !== undefined && group.pending === 0 && group.lastDeliveredId === last[0]?.[0];
+    },
+    { timeoutMs: 20_000, description: `delivery-history consumed ${stream}` },
+  );
+}
+
+export async function count(db: SqlDatabase, sql: string, params: unknown[] = []): Promise<number> {
+  const { rows } = await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM (${sql}) AS counted`, params);
+  return rows[0]?.n ?? 0;
+}
+
+/**
+ * Reads the lake as an outside analyst would: a DuckDB of the test's own
+ * over every Parquet file, so the service's reader is not checking itself.
+ */
+export async function lakeRows(lakeDir: string): Promise<Array<Record<string, unknown>>> {
+  const instance = await DuckDBInstance.create(':memory:');
+  const connection = await instance.connect();
+  try {
+    const files = await connection.runAndReadAll('SELECT count(*)::INTEGER AS n FROM glob($1)', [join(lakeDir, 'deliveries', '**', '*.parquet')]);
+    if (files.getRowObjectsJson()[0]?.n === 0) return [];
+    const reader = await connection.runAndReadAll(
+      `SELECT delivery_id, status, reason, duration_seconds, lake_batch, year, month, day, strftime(finished_at, '%Y-%m-%d') AS finish_day
+       FROM read_parquet($1, hive_partitioning = true) ORDER BY delivery_id`,
+      [join(lakeDir, 'deliveries', '**', '*.parquet')],
+    );
+    return reader.getRowObjectsJson();
+  } finally {
+    connection.closeSync();
+    instance.closeSync();
+  }
+}

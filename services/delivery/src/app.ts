@@ -1,0 +1,102 @@
+import { createPublisher, streamKeys, type RedisClient } from 'tributary';
+import { createHttpApp, type HttpApp } from 'tributary/http';
+import { createPubSubPublisher } from 'tributary/pubsub';
+import { createServiceConsumers, type ConsumerTuning, type Logger } from 'tributary/service';
+import { Counter } from 'prom-client';
+import { DeliveryRecorded, DroneTelemetry, PackageCreated } from '@tributary/contracts';
+import { deliveryRecordedHandler } from './handlers/delivery-recorded.ts';
+import { packageCreatedHandler } from './handlers/package-created.ts';
+import { telemetryHandlers } from './handlers/telemetry.ts';
+import { createSilenceWatchdog, watchdogDefaults, type SilenceWatchdog, type WatchdogOptions } from './handlers/watchdog.ts';
+import { deliveryRoutes } from './routes/deliveries.ts';
+import { droneRoutes } from './routes/drones.ts';
+import { deliverySettingsDefaults } from './settings.ts';
+import { createDeliveryStore } from './store/deliveries.ts';
+import { createFleetStore } from './store/fleet.ts';
+import { SERVICE } from './store/keys.ts';
+
+export type { ConsumerTuning };
+
+/** Telemetry is read in bigger batches than other events: each read becomes one pipeline. */
+export const telemetryConsumerDefaults = { batchSize: 500 } satisfies ConsumerTuning;
+
+export interface DeliveryDeps {
+  /** The bus Redis: streams, and the DronePositions pub/sub channel. */
+  bus: RedisClient;
+  /** The service's own Redis: deliveries in flight and the fleet indexes. */
+  store: RedisClient;
+  logger: Logger;
+  /** Consumer name of this instance (stable across its restarts). */
+  instance: string;
+  /** For every consumer of the service. */
+  consumer?: ConsumerTuning;
+  /** For the `drone-sim:events` consumer, over `consumer`. */
+  telemetryConsumer?: ConsumerTuning;
+  watchdog?: Partial<WatchdogOptions>;
+  retentionSeconds?: number;
+  /**
+   * `pipelined` (the default) hands every reading of a read to one call
+   * that pipelines its writes; `one-by-one` handles them one at a time. Only
+   * the telemetry benchmark uses the second, to show what the first buys.
+   */
+  telemetryIngest?: 'pipelined' | 'one-by-one';
+}
+
+export interface DeliveryService {
+  app: HttpApp;
+  watchdog: SilenceWatchdog;
+  close(): Promise<void>;
+}
+
+export async function startDelivery(deps: DeliveryDeps): Promise<DeliveryService> {
+  const group = SERVICE;
+  const retentionSeconds = deps.retentionSeconds ?? deliverySettingsDefaults.retentionSeconds;
+  if (!Number.isSafeInteger(retentionSeconds) || retentionSeconds < 1) throw new Error(`retention must be a positive whole number of seconds, got ${retentionSeconds}`);
+  const deliveries = createDeliveryStore(deps.store);
+  const fleet = createFleetStore(deps.store);
+  const publisher = createPublisher({ redis: deps.bus, service: SERVICE });
+
+  const app = createHttpApp({
+    service: SERVICE,
+    logger: deps.logger,
+    readiness: { bus: () => deps.bus.ping(), store: () => deps.store.ping() },
+  });
+  const positions = createPubSubPublisher({ redis: deps.bus, registry: app.metricsRegistry });
+  const readings = new Counter({
+    name: 'delivery_telemetry_readings_total',
+    help: 'Drone readings by outcome: applied, stale (late, repeated or backwards: dropped), unknown (no such delivery: dropped)',
+    labelNames: ['outcome'],
+    registers: [app.metricsRegistry],
+  });
+  const telemetry = telemetryHandlers({ deliveries, fleet, publisher, positions, logger: deps.logger, count: (outcome) => readings.inc({ outcome }) });
+  const watchdog = createSilenceWatchdog({ deliveries, fleet, publisher, logger: deps.logger, options: { ...watchdogDefaults, ...deps.watchdog } });
+
+  const consumers = createServiceConsumers({ bus: deps.bus, group, instance: deps.instance, logger: deps.logger, registry: app.metricsRegistry, tuning: deps.consumer ?? {} });
+  consumers.consumer(streamKeys.events('package')).on(PackageCreated, packageCreatedHandler({ deliveries, fleet, publisher }));
+  const drones = consumers.consumer(streamKeys.events('drone-sim'), { ...deps.consumer, ...telemetryConsumerDefaults, ...deps.telemetryConsumer });
+  if (deps.telemetryIngest === 'one-by-one') drones.on(DroneTelemetry, telemetry.single);
+  else drones.onBatch(DroneTelemetry, telemetry.batch);
+  consumers.consumer(streamKeys.events('delivery-history')).on(DeliveryRecorded, deliveryRecordedHandler({ deliveries, retentionSeconds, logger: deps.logger }));
+
+  await app.register(deliveryRoutes({ deliveries }));
+  await app.register(droneRoutes({ fleet }));
+  await app.ready();
+  try {
+    await consumers.startAll();
+  } catch (error) {
+    await app.close();
+    throw error;
+  }
+  watchdog.start();
+
+  return {
+    app,
+    watchdog,
+    // Watchdog and consumers first (they finish in-flight work), then HTTP; connections belong to the caller.
+    async close() {
+      await watchdog.close();
+      await consumers.closeAll();
+      await app.close();
+    },
+  };
+}

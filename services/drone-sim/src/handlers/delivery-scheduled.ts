@@ -1,0 +1,20 @@
+import type { Handler } from 'tributary';
+import type { Logger } from 'tributary/service';
+import type { DeliveryScheduled } from '@tributary/contracts';
+import type { Fleet } from '../domain/fleet.ts';
+import type { FlightCause } from '../simulator.ts';
+
+/**
+ * Hands the job to the in-memory fleet; resolving acks it. Once acked, a job
+ * lives only in this process: a crash loses the flights in the air and the
+ * queue, and delivery's silence watchdog fails those deliveries as
+ * DRONE_LOST. That is the intended recovery: the simulator stays stateless.
+ */
+export function deliveryScheduledHandler(deps: { fleet: Fleet<FlightCause>; logger: Logger }): Handler<typeof DeliveryScheduled> {
+  return async (event) => {
+    const { data } = event;
+    const outcome = deps.fleet.accept({ deliveryId: data.deliveryId, pickup: data.pickup, dropoff: data.dropoff, cause: event });
+    if (outcome === 'duplicate') deps.logger.info({ deliveryId: data.deliveryId }, 'delivery already flown or flying: no second flight');
+    else if (outcome === 'queued') deps.logger.info({ deliveryId: data.deliveryId }, 'every drone is busy: job queued');
+  };
+}
