@@ -1,5 +1,5 @@
 /** The reference system's services, in start order (producers before the gateway). */
-export const SERVICES = ['accounts', 'catalog', 'ordering', 'fulfillment', 'order-monitoring', 'gateway'] as const;
+export const SERVICES = ['accounts', 'catalog', 'ordering', 'fulfillment', 'order-monitoring', 'basket', 'mailing', 'package', 'delivery', 'drone-sim', 'delivery-history', 'gateway'] as const;
 export type ServiceName = (typeof SERVICES)[number];
 
 /** How the gateway finds each service: `<NAME>_URL`. */

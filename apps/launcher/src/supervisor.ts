@@ -66,7 +66,8 @@ export class Supervised {
     return exited;
   }
 
-  async stop(timeoutMs = 15_000): Promise<void> {
+  /** Stops the process and its supervision but keeps the log open: resume() starts it again. */
+  async pause(timeoutMs = 15_000): Promise<void> {
     this.stopping = true;
     const child = this.child;
     if (child && child.exitCode === null && child.signalCode === null) {
@@ -75,6 +76,16 @@ export class Supervised {
       await this.exited;
       clearTimeout(killer);
     }
+  }
+
+  resume(): void {
+    if (!this.stopping) return;
+    this.stopping = false;
+    this.start();
+  }
+
+  async stop(timeoutMs = 15_000): Promise<void> {
+    await this.pause(timeoutMs);
     await new Promise<void>((resolve) => this.log.end(resolve));
   }
 }

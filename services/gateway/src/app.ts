@@ -1,24 +1,56 @@
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
+import type { FastifyPluginAsync } from 'fastify';
 import type { Logger } from 'pino';
 import { Registry, collectDefaultMetrics } from 'prom-client';
 import type { RedisClient } from 'tributary';
 import { createHttpApp, type HttpApp } from 'tributary/http';
+import { createIdempotencyStore, idempotencyHooks } from 'tributary/idempotency';
+import { createSlidingWindowLimiter, createTokenBucketLimiter, rateLimitHook } from 'tributary/ratelimit';
+import { createSessionPlugin, createSessionStore } from 'tributary/session';
+import { adminGuard } from './admin.ts';
+import { idempotencyScope, rateLimitKey, SessionUser } from './clients.ts';
+import { gatewayKeys } from './keys.ts';
+import { adminRoutes } from './routes/admin.ts';
+import { basketsRoutes } from './routes/baskets.ts';
+import type { RouteContext } from './routes/context.ts';
+import { mailsRoutes } from './routes/mails.ts';
+import { deliveriesRoutes } from './routes/deliveries.ts';
+import { livePositions } from './live-positions.ts';
 import { monitoringRoutes } from './routes/monitoring.ts';
 import { ordersRoutes } from './routes/orders.ts';
 import { productsRoutes } from './routes/products.ts';
+import { sessionsRoutes } from './routes/sessions.ts';
 import { usersRoutes } from './routes/users.ts';
+import { gatewayDefaults, type GatewaySettings } from './settings.ts';
 import { registerStreamMetrics } from './stream-metrics.ts';
 import { callUpstream, type Upstreams } from './upstream.ts';
 
 export interface GatewayDeps {
+  /** Streams: read-only for metrics, and dead letters for operators. */
   bus: RedisClient;
+  /** The gateway's own data: sessions, rate limits, idempotency keys (prefix `gateway:`). */
+  store: RedisClient;
   upstreams: Upstreams;
+  settings?: GatewaySettings;
   logger?: Logger;
 }
 
+const openapi = {
+  info: { title: 'Tributary gateway', version: '0.1.0', description: 'Public HTTP API of the Tributary reference shop. Amounts are integer cents.' },
+  tags: ['sessions', 'users', 'products', 'baskets', 'orders', 'mails', 'monitoring', 'leaderboards', 'admin'].map((name) => ({ name })),
+  components: {
+    securitySchemes: {
+      adminKey: { type: 'apiKey' as const, in: 'header', name: 'x-api-key', description: 'ADMIN_API_KEY, when the gateway has one' },
+      adminBearer: { type: 'http' as const, scheme: 'bearer', description: 'ADMIN_API_KEY as a bearer token' },
+      session: { type: 'apiKey' as const, in: 'cookie', name: 'sid', description: 'set by POST /api/sessions' },
+    },
+  },
+};
+
 /** The public HTTP API. Builds the app without listening (tests use inject). */
 export async function startGateway(deps: GatewayDeps): Promise<{ app: HttpApp; close(): Promise<void> }> {
+  const settings = deps.settings ?? gatewayDefaults;
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
   const app = createHttpApp({
@@ -27,24 +59,60 @@ export async function startGateway(deps: GatewayDeps): Promise<{ app: HttpApp; c
     ...(deps.logger ? { logger: deps.logger } : {}),
     readiness: {
       bus: () => deps.bus.ping(),
+      store: () => deps.store.ping(),
       ...Object.fromEntries(
         Object.entries(deps.upstreams).map(([name, base]) => [name, () => callUpstream(base, 'GET', '/healthz', { timeoutMs: 2_000 })]),
       ),
     },
   });
   registerStreamMetrics(registry, deps.bus);
-  await app.register(swagger, {
-    openapi: {
-      info: { title: 'Tributary gateway', version: '0.1.0', description: 'Public HTTP API of the Tributary reference shop. Amounts are integer cents.' },
-      tags: [{ name: 'users' }, { name: 'products' }, { name: 'orders' }, { name: 'monitoring' }],
-    },
-  });
+  await app.register(swagger, { openapi });
   await app.register(swaggerUi, { routePrefix: '/docs' });
-  const options = { upstreams: deps.upstreams };
-  await app.register(usersRoutes, options);
-  await app.register(productsRoutes, options);
-  await app.register(ordersRoutes, options);
-  await app.register(monitoringRoutes, options);
+
+  const sessions = createSessionPlugin({
+    store: createSessionStore({ redis: deps.store, prefix: gatewayKeys.sessions, schema: SessionUser, ttlSeconds: settings.session.ttlSeconds, registry }),
+    cookie: { name: 'sid', secure: settings.session.secureCookie, ...(settings.session.secret ? { secret: settings.session.secret } : {}) },
+  });
+  await app.register(sessions.plugin);
+
+  const positions = livePositions(deps.bus, registry);
+  app.addHook('onClose', async () => positions.close());
+
+  const context: RouteContext = {
+    upstreams: deps.upstreams,
+    positions,
+    bus: deps.bus,
+    sessions,
+    loginLimiter: createSlidingWindowLimiter({
+      redis: deps.store,
+      prefix: gatewayKeys.loginRateLimit,
+      name: 'login',
+      limit: settings.loginPerMinute,
+      windowMs: 60_000,
+      registry,
+    }),
+    idempotent: idempotencyHooks({
+      store: createIdempotencyStore({ redis: deps.store, prefix: gatewayKeys.idempotency, ttlMs: settings.idempotencyTtlSeconds * 1000, registry }),
+      scope: idempotencyScope,
+    }),
+    requireAdmin: adminGuard(settings.adminApiKey),
+  };
+  const apiLimiter = createTokenBucketLimiter({
+    redis: deps.store,
+    prefix: gatewayKeys.apiRateLimit,
+    name: 'api',
+    capacity: settings.rateLimit.burst,
+    refillPerSecond: settings.rateLimit.perSecond,
+    registry,
+  });
+  // One encapsulated context for /api/*: the limit guards the API, not /healthz, /metrics or /docs.
+  const api: FastifyPluginAsync = async (scope) => {
+    scope.addHook('onRequest', rateLimitHook({ limiter: apiLimiter, key: rateLimitKey }));
+    for (const routes of [sessionsRoutes, usersRoutes, productsRoutes, basketsRoutes, ordersRoutes, mailsRoutes, deliveriesRoutes, monitoringRoutes, adminRoutes]) {
+      await scope.register(routes, context);
+    }
+  };
+  await app.register(api);
   await app.ready();
   return { app, close: () => app.close() };
 }

@@ -1,20 +1,23 @@
-import { connectRedis, redactUrl } from 'tributary';
-import { runService } from 'tributary/service';
+import { connectServiceRedis, runService } from 'tributary/service';
 import { startGateway } from './app.ts';
+import { settingsFromEnv } from './settings.ts';
 import { upstreamsFromEnv } from './upstream.ts';
 
 await runService('gateway', async ({ config, logger }) => {
-  const bus = await connectRedis(config.busRedisUrl, {
-    name: `gateway:${config.instance}`,
-    onError: (error) => logger.warn({ err: error.message, bus: redactUrl(config.busRedisUrl) }, 'bus redis error'),
-  });
-  const gateway = await startGateway({ bus, upstreams: upstreamsFromEnv(), logger });
+  const settings = settingsFromEnv();
+  const upstreams = upstreamsFromEnv();
+  const { bus, store, close: disconnect } = await connectServiceRedis(config, logger, { storeHolds: 'sessions, rate limits and idempotency keys' });
+  const gateway = await startGateway({ bus, store, upstreams, settings, logger });
   const address = await gateway.app.listen({ host: config.host, port: config.port });
+  logger.info(
+    { rateLimit: settings.rateLimit, adminKey: settings.adminApiKey ? 'set' : 'not set (admin routes open)', secureCookie: settings.session.secureCookie },
+    'gateway settings',
+  );
   return {
     address,
     async close() {
       await gateway.close();
-      await bus.close();
+      await disconnect();
     },
   };
 });

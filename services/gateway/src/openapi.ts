@@ -1,16 +1,26 @@
 import { createClient } from 'redis';
 import type { RedisClient } from 'tributary';
 import { startGateway } from './app.ts';
+import type { Upstreams } from './upstream.ts';
 
 /** The gateway's OpenAPI document, built from its route schemas without any server running. */
 export async function renderOpenApi(): Promise<string> {
-  // Never connected: the bus is only touched when /metrics or /readyz is called.
-  const bus = createClient({ RESP: 2 }) as unknown as RedisClient;
+  // Never connected: Redis is only touched when a request arrives.
+  const unconnected = () => createClient({ RESP: 2 }) as unknown as RedisClient;
   const unused = 'http://127.0.0.1:9';
-  const gateway = await startGateway({
-    bus,
-    upstreams: { accounts: unused, catalog: unused, ordering: unused, fulfillment: unused, orderMonitoring: unused },
-  });
+  const upstreams: Upstreams = {
+    accounts: unused,
+    catalog: unused,
+    ordering: unused,
+    fulfillment: unused,
+    orderMonitoring: unused,
+    basket: unused,
+    mailing: unused,
+    package: unused,
+    delivery: unused,
+    deliveryHistory: unused,
+  };
+  const gateway = await startGateway({ bus: unconnected(), store: unconnected(), upstreams });
   const document = (gateway.app as unknown as { swagger(): unknown }).swagger();
   await gateway.close();
   return `${JSON.stringify(document, null, 2)}\n`;

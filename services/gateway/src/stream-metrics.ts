@@ -1,11 +1,14 @@
 import { Gauge, type Registry } from 'prom-client';
-import { countDeadLetters, groupsOf, streamKeys, type RedisClient } from 'tributary';
+import { allEvents } from '@tributary/contracts';
+import { countDeadLetters, groupsOf, type RedisClient } from 'tributary';
 
-export const OBSERVED_SERVICES = ['catalog', 'accounts', 'ordering', 'fulfillment'] as const;
+/** Every service that publishes events, per the contracts. */
+/** Every stream some service writes, per the contracts (event streams and command streams like `lending:requests`). */
+export const OBSERVED_STREAMS: readonly string[] = [...new Set(allEvents.map((definition) => definition.stream))].sort();
 
 /** Stream length, per-group lag and pending, and DLQ size, read from the bus at scrape time. */
 export function registerStreamMetrics(registry: Registry, bus: RedisClient): void {
-  const streams = OBSERVED_SERVICES.map((service) => streamKeys.events(service));
+  const streams = OBSERVED_STREAMS;
   const length = new Gauge({ name: 'tributary_stream_length', help: 'Entries in a stream', labelNames: ['stream'], registers: [registry] });
   const deadLetters = new Gauge({ name: 'tributary_dlq_length', help: 'Entries in a dead-letter stream', labelNames: ['stream'], registers: [registry] });
   const lag = new Gauge({ name: 'tributary_group_lag', help: 'Entries not yet delivered to a group', labelNames: ['stream', 'group'], registers: [registry] });

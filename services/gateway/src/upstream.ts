@@ -7,6 +7,11 @@ export interface Upstreams {
   ordering: string;
   fulfillment: string;
   orderMonitoring: string;
+  basket: string;
+  mailing: string;
+  package: string;
+  delivery: string;
+  deliveryHistory: string;
 }
 
 export function upstreamsFromEnv(env: NodeJS.ProcessEnv = process.env): Upstreams {
@@ -21,6 +26,11 @@ export function upstreamsFromEnv(env: NodeJS.ProcessEnv = process.env): Upstream
     ordering: need('ORDERING_URL'),
     fulfillment: need('FULFILLMENT_URL'),
     orderMonitoring: need('ORDER_MONITORING_URL'),
+    basket: need('BASKET_URL'),
+    mailing: need('MAILING_URL'),
+    package: need('PACKAGE_URL'),
+    delivery: need('DELIVERY_URL'),
+    deliveryHistory: need('DELIVERY_HISTORY_URL'),
   };
 }
 

@@ -1,7 +1,8 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { HttpError } from 'tributary/http';
-import { callUpstream, relay, type Upstreams } from '../upstream.ts';
-import { ErrorReply, IdempotencyHeaders, IdParams, NewOrder, Order, OrderAccepted } from './schemas.ts';
+import { callUpstream, relay } from '../upstream.ts';
+import { errors, type RouteContext } from './context.ts';
+import { IdempotencyHeaders, IdParams, NewOrder, Order, OrderAccepted } from './schemas.ts';
 
 interface PricedProduct {
   id: string;
@@ -18,11 +19,19 @@ function isPricedProducts(value: unknown): value is { items: PricedProduct[] } {
  * caller must hear at once (the user and products exist, the price); the
  * saga itself runs on events.
  */
-export const ordersRoutes: FastifyPluginAsyncTypebox<{ upstreams: Upstreams }> = async (app, { upstreams }) => {
-  const errors = { 400: ErrorReply, 404: ErrorReply, 422: ErrorReply, 503: ErrorReply };
+export const ordersRoutes: FastifyPluginAsyncTypebox<RouteContext> = async (app, { upstreams, idempotent }) => {
   app.post(
     '/api/orders',
-    { schema: { tags: ['orders'], body: NewOrder, headers: IdempotencyHeaders, response: { 202: OrderAccepted, ...errors } } },
+    {
+      ...idempotent,
+      schema: {
+        tags: ['orders'],
+        summary: 'Place an order; the saga runs on events',
+        body: NewOrder,
+        headers: IdempotencyHeaders,
+        response: { 202: OrderAccepted, ...errors(400, 409, 422) },
+      },
+    },
     async (request, reply) => {
       const { userId, items } = request.body;
       const productIds = items.map((item) => item.productId);
@@ -40,6 +49,7 @@ export const ordersRoutes: FastifyPluginAsyncTypebox<{ upstreams: Upstreams }> =
       const prices = new Map(products.body.items.map((product) => [product.id, product.priceCents]));
       const missing = productIds.filter((id) => !prices.has(id));
       if (missing.length > 0) throw new HttpError(422, 'UNKNOWN_PRODUCT', `no product with id ${missing.join(', ')}`);
+      // Ordering dedups by the key too: the last guard when the gateway released it (e.g. after a 503).
       const key = request.headers['idempotency-key'];
       const answer = await callUpstream(upstreams.ordering, 'POST', '/orders', {
         body: { userId, items: items.map((item) => ({ ...item, unitPriceCents: prices.get(item.productId) as number })) },
@@ -48,7 +58,7 @@ export const ordersRoutes: FastifyPluginAsyncTypebox<{ upstreams: Upstreams }> =
       return relay(reply, answer);
     },
   );
-  app.get('/api/orders/:id', { schema: { tags: ['orders'], params: IdParams, response: { 200: Order, ...errors } } }, async (request, reply) => {
+  app.get('/api/orders/:id', { schema: { tags: ['orders'], params: IdParams, response: { 200: Order, ...errors(400, 404) } } }, async (request, reply) => {
     const answer = await callUpstream(upstreams.ordering, 'GET', `/orders/${request.params.id}`);
     return relay(reply, answer);
   });

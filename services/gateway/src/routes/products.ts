@@ -1,35 +1,66 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'tributary';
-import { callUpstream, relay, type Upstreams } from '../upstream.ts';
-import { ErrorReply, IdParams, NewProduct, Product, ProductQuery } from './schemas.ts';
+import { ADMIN_SECURITY } from '../admin.ts';
+import { callUpstream, relay } from '../upstream.ts';
+import { adminErrors, errors, type RouteContext } from './context.ts';
+import { IdempotencyHeaders, IdParams, NewProduct, Product, ProductPatch, ProductQuery } from './schemas.ts';
 
-/** Products: owned by the catalog service. */
-export const productsRoutes: FastifyPluginAsyncTypebox<{ upstreams: Upstreams }> = async (app, { upstreams }) => {
-  const errors = { 400: ErrorReply, 404: ErrorReply, 409: ErrorReply, 503: ErrorReply };
-  app.post('/api/products', { schema: { tags: ['products'], body: NewProduct, response: { 201: Product, ...errors } } }, async (request, reply) => {
-    const answer = await callUpstream(upstreams.catalog, 'POST', '/products', {
-      body: { ...request.body, bannedCountries: request.body.bannedCountries ?? [] },
-    });
-    return relay(reply, answer);
-  });
-  app.get('/api/products/:id', { schema: { tags: ['products'], params: IdParams, response: { 200: Product, ...errors } } }, async (request, reply) => {
-    const answer = await callUpstream(upstreams.catalog, 'GET', `/products/${request.params.id}`);
-    return relay(reply, answer);
-  });
+/** Products: owned by the catalog service. Creating and changing them is an admin operation. */
+export const productsRoutes: FastifyPluginAsyncTypebox<RouteContext> = async (app, { upstreams, idempotent, requireAdmin }) => {
+  app.post(
+    '/api/products',
+    {
+      onRequest: requireAdmin,
+      ...idempotent,
+      schema: {
+        tags: ['products'],
+        summary: 'Create a product (admin)',
+        security: ADMIN_SECURITY,
+        body: NewProduct,
+        headers: IdempotencyHeaders,
+        response: { 201: Product, ...errors(400, 409, 422), ...adminErrors },
+      },
+    },
+    async (request, reply) =>
+      relay(
+        reply,
+        await callUpstream(upstreams.catalog, 'POST', '/products', { body: { ...request.body, bannedCountries: request.body.bannedCountries ?? [] } }),
+      ),
+  );
+  app.patch(
+    '/api/products/:id',
+    {
+      onRequest: requireAdmin,
+      schema: {
+        tags: ['products'],
+        summary: 'Rename or reprice a product (admin)',
+        security: ADMIN_SECURITY,
+        params: IdParams,
+        body: ProductPatch,
+        response: { 200: Product, ...errors(400, 404), ...adminErrors },
+      },
+    },
+    async (request, reply) =>
+      relay(reply, await callUpstream(upstreams.catalog, 'PATCH', `/products/${request.params.id}`, { body: request.body })),
+  );
+  app.get(
+    '/api/products/:id',
+    { schema: { tags: ['products'], params: IdParams, response: { 200: Product, ...errors(400, 404) } } },
+    async (request, reply) => relay(reply, await callUpstream(upstreams.catalog, 'GET', `/products/${request.params.id}`)),
+  );
   app.get(
     '/api/products',
     {
       schema: {
         tags: ['products'],
         querystring: ProductQuery,
-        response: { 200: Type.Object({ items: Type.Array(Product), total: Type.Integer() }), ...errors },
+        response: { 200: Type.Object({ items: Type.Array(Product), total: Type.Integer() }), ...errors(400) },
       },
     },
     async (request, reply) => {
       const query = new URLSearchParams();
       for (const [name, value] of Object.entries(request.query)) if (value !== undefined) query.set(name, String(value));
-      const answer = await callUpstream(upstreams.catalog, 'GET', `/products?${query}`);
-      return relay(reply, answer);
+      return relay(reply, await callUpstream(upstreams.catalog, 'GET', `/products?${query}`));
     },
   );
 };

@@ -42,6 +42,7 @@ export const Product = Type.Object({
   priceCents: Cents,
   stock: Type.Integer(),
   bannedCountries: Type.Array(Country),
+  digital: Type.Boolean({ description: 'an e-book and the like: no stock, not shipped, mailed' }),
   createdAt: Type.String(),
 });
 export const NewProduct = Type.Object(
@@ -51,8 +52,13 @@ export const NewProduct = Type.Object(
     priceCents: Cents,
     stock: Type.Integer({ minimum: 0, maximum: 1_000_000_000 }),
     bannedCountries: Type.Optional(Type.Array(Country, { maxItems: 250, uniqueItems: true })),
+    digital: Type.Optional(Type.Boolean({ default: false })),
   },
   { additionalProperties: false },
+);
+export const ProductPatch = Type.Object(
+  { name: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })), priceCents: Type.Optional(Cents) },
+  { additionalProperties: false, minProperties: 1 },
 );
 export const ProductQuery = Type.Object(
   {
@@ -75,13 +81,22 @@ export const NewOrder = Type.Object(
   { additionalProperties: false },
 );
 export const IdempotencyHeaders = Type.Object({
-  'idempotency-key': Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+  'idempotency-key': Type.Optional(
+    Type.String({
+      minLength: 1,
+      maxLength: 200,
+      pattern: '^[\\x21-\\x7e]+$',
+      description: 'a repeated POST with the same key (same client, same route, same body) gets the first answer again; use a fresh UUID per intended action',
+    }),
+  ),
 });
 export const OrderAccepted = Type.Object({ orderId: Id, status: Type.String() });
 export const Order = Type.Object({
   id: Id,
   userId: Id,
   totalCents: Cents,
+  customerName: Type.Union([Type.String(), Type.Null()], { description: "ordering's copy of the customer's current name" }),
+  deliveryId: Type.Union([Type.String(), Type.Null()], { description: 'the drone delivery, once it exists (GET /api/deliveries/:id)' }),
   status: Type.String(),
   items: Type.Array(Type.Object({ productId: Id, quantity: Type.Integer(), unitPriceCents: Cents })),
   failureReason: Type.Union([Type.String(), Type.Null()]),
@@ -93,3 +108,155 @@ export const FailureCounts = Type.Object({
   total: Type.Integer(),
   recent: Type.Array(Type.Object({ orderId: Id, reason: Type.String(), at: Type.String() })),
 });
+
+export const Email = Type.String({ minLength: 3, maxLength: 254, pattern: '^[^@\\s]+@[^@\\s]+$' });
+export const SessionLogin = Type.Object({ email: Email }, { additionalProperties: false });
+export const SessionUserReply = Type.Object({ userId: Id, name: Type.String(), email: Type.String() });
+
+export const Quantity = Type.Integer({ minimum: 0, maximum: 10_000, description: '0 removes the item' });
+export const BasketItemParams = Type.Object({ userId: Id, productId: Id });
+export const UserIdParams = Type.Object({ userId: Id });
+export const BasketItemUpdate = Type.Object({ quantity: Quantity }, { additionalProperties: false });
+export const Basket = Type.Object({
+  userId: Id,
+  items: Type.Array(
+    Type.Object({ productId: Id, name: Type.String(), quantity: Type.Integer(), unitPriceCents: Cents, lineTotalCents: Cents }),
+  ),
+  totalCents: Cents,
+  checkout: Type.Union([Type.Object({ orderId: Id }), Type.Null()], { description: 'the pending checkout, if any' }),
+});
+export const CheckoutAccepted = Type.Object({ orderId: Id });
+
+export const Limit = (maximum: number, fallback: number) => Type.Integer({ minimum: 1, maximum, default: fallback });
+export const Mail = Type.Object({
+  mailId: Id,
+  userId: Id,
+  orderId: Type.Union([Id, Type.Null()]),
+  kind: Type.String({ description: 'ORDER_COMPLETED | ORDER_FAILED | EBOOK_DELIVERY' }),
+  to: Type.Object({ name: Type.String(), email: Type.String(), address: Type.Union([Type.String(), Type.Null()]) }),
+  subject: Type.String(),
+  body: Type.String(),
+  sentAt: Type.String(),
+});
+export const MailList = Type.Object({ items: Type.Array(Mail) }, { description: 'newest first' });
+export const UserMailsQuery = Type.Object({ limit: Type.Optional(Limit(100, 20)) }, { additionalProperties: false });
+export const MailsQuery = Type.Object(
+  { userId: Type.Optional(Id), orderId: Type.Optional(Id), limit: Type.Optional(Limit(100, 20)) },
+  { additionalProperties: false },
+);
+export const RebuildResult = Type.Object({
+  rebuilt: Type.Boolean(),
+  position: Type.Union([Type.String(), Type.Null()], { description: 'the last stream entry the rebuilt projection applied' }),
+});
+
+export const Board = Type.String({ minLength: 1, maxLength: 64, pattern: '^[a-z0-9-]+$', description: 'best-sellers | top-spenders' });
+export const LeaderboardParams = Type.Object({ board: Board });
+export const LeaderboardMemberParams = Type.Object({ board: Board, member: Id });
+export const LeaderboardQuery = Type.Object({ limit: Type.Optional(Limit(100, 10)) }, { additionalProperties: false });
+export const LeaderboardEntry = Type.Object({ member: Type.String(), score: Type.Number(), rank: Type.Integer({ minimum: 1 }) });
+export const Leaderboard = Type.Object({ board: Type.String(), items: Type.Array(LeaderboardEntry) });
+
+export const StreamName = Type.String({ pattern: '^[a-z][a-z0-9-]*:events$', description: "a service's event stream, `<service>:events`" });
+export const EntryId = Type.String({ pattern: '^[0-9]+-[0-9]+$', description: 'a stream entry id' });
+export const DeadLetterQuery = Type.Object(
+  { stream: StreamName, limit: Type.Optional(Limit(1_000, 100)), after: Type.Optional(EntryId) },
+  { additionalProperties: false },
+);
+export const DeadLetter = Type.Object({
+  id: EntryId,
+  stream: Type.String(),
+  originalId: Type.String(),
+  group: Type.String(),
+  consumer: Type.String(),
+  handler: Type.String(),
+  error: Type.String(),
+  attempts: Type.Integer(),
+  at: Type.String(),
+  fields: Type.Record(Type.String(), Type.String(), { description: 'the original entry, as published' }),
+});
+export const DeadLetterList = Type.Object({
+  stream: Type.String(),
+  count: Type.Integer({ description: 'dead letters in the stream in all' }),
+  items: Type.Array(DeadLetter),
+});
+export const ReplayRequest = Type.Object(
+  {
+    stream: StreamName,
+    group: Type.Optional(Type.String({ minLength: 1, maxLength: 200, description: 'only letters this group failed' })),
+    ids: Type.Optional(Type.Array(EntryId, { minItems: 1, maxItems: 1_000, uniqueItems: true, description: 'dead-letter ids; all when absent' })),
+  },
+  { additionalProperties: false },
+);
+export const ReplayResult = Type.Object({
+  replayed: Type.Integer(),
+  ids: Type.Array(Type.String(), { description: 'ids of the new entries on the stream' }),
+});
+
+// --- drone delivery -----------------------------------------------------------------------------
+
+const Point = Type.Object({ lat: Type.Number(), lon: Type.Number() });
+const Day = Type.String({ pattern: '^\\d{4}-\\d{2}-\\d{2}$', description: 'YYYY-MM-DD (UTC)' });
+const Step = Type.Object({ status: Type.String(), at: Type.String() });
+
+export const PackageView = Type.Object({
+  packageId: Id,
+  orderId: Id,
+  userId: Id,
+  size: Type.String(),
+  weightGrams: Type.Integer(),
+  tags: Type.Array(Type.String()),
+  items: Type.Array(Type.Object({ productId: Id, quantity: Type.Integer() })),
+  pickup: Point,
+  dropoff: Point,
+  createdAt: Type.String(),
+});
+export const PackagesQuery = Type.Object({
+  tag: Type.String({ minLength: 1, maxLength: 40, pattern: '^[a-z0-9-]+$' }),
+  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100 })),
+  after: Type.Optional(Id),
+});
+export const PackageList = Type.Object({ items: Type.Array(PackageView), next: Type.Union([Type.String(), Type.Null()]) });
+
+export const DeliveryView = Type.Object({
+  deliveryId: Id,
+  packageId: Id,
+  orderId: Id,
+  status: Type.String(),
+  droneId: Type.Union([Type.String(), Type.Null()]),
+  position: Type.Union([Point, Type.Null()]),
+  batteryPct: Type.Union([Type.Number(), Type.Null()]),
+  etaSeconds: Type.Union([Type.Number(), Type.Null()]),
+  reason: Type.Union([Type.String(), Type.Null()]),
+  updatedAt: Type.String(),
+  steps: Type.Array(Step),
+});
+export const DronesQuery = Type.Object({
+  lat: Type.Optional(Type.Number({ minimum: -85, maximum: 85 })),
+  lon: Type.Optional(Type.Number({ minimum: -180, maximum: 180 })),
+  radiusKm: Type.Optional(Type.Number({ exclusiveMinimum: 0, maximum: 1000 })),
+});
+export const DroneList = Type.Object({
+  items: Type.Array(Type.Object({ droneId: Type.String(), deliveryId: Type.String(), position: Point, distanceKm: Type.Number() })),
+});
+export const DeliveryHistory = Type.Object({
+  deliveryId: Id,
+  packageId: Id,
+  orderId: Id,
+  status: Type.String(),
+  reason: Type.Union([Type.String(), Type.Null()]),
+  steps: Type.Array(Step),
+  startedAt: Type.String(),
+  finishedAt: Type.String(),
+  durationSeconds: Type.Number(),
+  source: Type.Union([Type.Literal('lookup'), Type.Literal('lake')]),
+});
+export const AnalyticsQuery = Type.Object({ from: Day, to: Day });
+export const DeliveryAnalytics = Type.Object({
+  from: Type.String(),
+  to: Type.String(),
+  days: Type.Array(Type.Object({ day: Type.String(), delivered: Type.Integer(), failed: Type.Integer(), avgDurationSeconds: Type.Union([Type.Number(), Type.Null()]) })),
+  totals: Type.Object({ delivered: Type.Integer(), failed: Type.Integer(), failureRate: Type.Union([Type.Number(), Type.Null()]) }),
+  failuresByReason: Type.Record(Type.String(), Type.Integer()),
+});
+export const ArchiveRequest = Type.Object({ olderThanDays: Type.Optional(Type.Integer({ minimum: 0, maximum: 36_500 })) }, { additionalProperties: false });
+export const ArchiveResult = Type.Object({ archived: Type.Integer(), cutoff: Type.String() });

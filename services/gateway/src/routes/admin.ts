@@ -1,0 +1,106 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { allEvents } from '@tributary/contracts';
+import { countDeadLetters, listDeadLetters, replayDeadLetters } from 'tributary';
+import { HttpError } from 'tributary/http';
+import { ADMIN_SECURITY } from '../admin.ts';
+import { callUpstream, relay } from '../upstream.ts';
+import { adminErrors, errors, type RouteContext } from './context.ts';
+import { ArchiveRequest, ArchiveResult, DeadLetterList, DeadLetterQuery, RebuildResult, ReplayRequest, ReplayResult } from './schemas.ts';
+
+/** The streams an operator may inspect: those some service publishes to, per the contracts. */
+export const KNOWN_STREAMS: ReadonlySet<string> = new Set(allEvents.map((definition) => definition.stream));
+
+function knownStream(stream: string): string {
+  if (!KNOWN_STREAMS.has(stream)) {
+    throw new HttpError(400, 'UNKNOWN_STREAM', `no such event stream: ${stream} (known: ${[...KNOWN_STREAMS].sort().join(', ')})`);
+  }
+  return stream;
+}
+
+/** The bus is another server: its outage is the gateway's 503, not a bug's 500. */
+async function onBus<T>(call: () => Promise<T>): Promise<T> {
+  try {
+    return await call();
+  } catch (error) {
+    if (error instanceof HttpError) throw error;
+    throw new HttpError(503, 'BUS_UNAVAILABLE', 'the event bus cannot be reached, try again');
+  }
+}
+
+/** Operator routes: dead letters on the bus, projection rebuilds. All need the admin key when one is set. */
+export const adminRoutes: FastifyPluginAsyncTypebox<RouteContext> = async (app, { upstreams, bus, requireAdmin }) => {
+  app.addHook('onRequest', requireAdmin);
+  const common = { tags: ['admin'], security: ADMIN_SECURITY };
+
+  app.get(
+    '/api/admin/dead-letters',
+    {
+      schema: {
+        ...common,
+        summary: "A stream's dead letters, oldest first (page with `after`)",
+        querystring: DeadLetterQuery,
+        response: { 200: DeadLetterList, ...errors(400), ...adminErrors },
+      },
+    },
+    async (request) => {
+      const stream = knownStream(request.query.stream);
+      const [count, items] = await onBus(() =>
+        Promise.all([
+          countDeadLetters(bus, stream),
+          listDeadLetters(bus, stream, { count: request.query.limit ?? 100, ...(request.query.after ? { after: request.query.after } : {}) }),
+        ]),
+      );
+      return { stream, count, items };
+    },
+  );
+
+  app.post(
+    '/api/admin/dead-letters/replay',
+    {
+      schema: {
+        ...common,
+        summary: 'Put dead letters back on their stream, for the group that failed them only',
+        body: ReplayRequest,
+        response: { 200: ReplayResult, ...errors(400), ...adminErrors },
+      },
+    },
+    async (request) => {
+      const stream = knownStream(request.body.stream);
+      const { group, ids } = request.body;
+      let chosen = ids;
+      if (group !== undefined) {
+        const wanted = ids ? new Set(ids) : null;
+        const letters = await onBus(() => listDeadLetters(bus, stream, { count: 10_000 }));
+        chosen = letters.filter((letter) => letter.group === group && (wanted === null || wanted.has(letter.id))).map((letter) => letter.id);
+        if (chosen.length === 0) return { replayed: 0, ids: [] };
+      }
+      const replayed = await onBus(() => replayDeadLetters(bus, stream, chosen ? { ids: chosen } : {}));
+      return { replayed: replayed.length, ids: replayed };
+    },
+  );
+
+  app.post(
+    '/api/admin/projections/mailing/rebuild',
+    {
+      schema: {
+        ...common,
+        summary: "Rebuild mailing's copy of recipients from the start of the accounts stream",
+        response: { 200: RebuildResult, ...errors(), ...adminErrors },
+      },
+    },
+    async (_request, reply) =>
+      relay(reply, await callUpstream(upstreams.mailing, 'POST', '/projections/recipients/rebuild', { timeoutMs: 120_000 })),
+  );
+  app.post(
+    '/api/admin/delivery-history/archive',
+    {
+      schema: {
+        ...common,
+        summary: 'Run the delivery-history archiver now: lookup records older than the cut-off leave PostgreSQL (they stay in the lake)',
+        body: ArchiveRequest,
+        response: { 200: ArchiveResult, ...errors(400), ...adminErrors },
+      },
+    },
+    async (request, reply) => relay(reply, await callUpstream(upstreams.deliveryHistory, 'POST', '/archive', { body: request.body ?? {}, timeoutMs: 120_000 })),
+  );
+};
