@@ -104,4 +104,65 @@ describe('invariants under concurrency and crashes', () => {
     expect(stock.stock).toBe(STOCK - shipped);
     expect(stock.stock).toBeGreaterThanOrEqual(0);
   });
+
+  it('checks out each basket once and mails each order once when basket and mailing are killed', async () => {
+    const SHOPPERS = 6;
+    const PRICE = 700;
+    const created = await t.api<{ id: string }>('POST', '/api/products', { sku: 'BASKETED', name: 'Basketed', priceCents: PRICE, stock: 1_000, bannedCountries: [] });
+    expect(created.status).toBe(201);
+    const productId = created.body.id;
+    const shoppers: string[] = [];
+    for (let i = 0; i < SHOPPERS; i++) {
+      const user = await t.api<{ id: string }>('POST', '/api/users', { name: `Shopper ${i}`, email: `crash-shopper${i}@example.com`, country: 'GB', balanceCents: 100_000 });
+      shoppers.push(user.body.id);
+      await waitFor(async () => (await t.api('PUT', `/api/baskets/${user.body.id}/items/${productId}`, { quantity: 2 })).status === 200, {
+        description: 'basket knows the product',
+      });
+    }
+
+    // A client retries a checkout until it gets an answer that is not 503.
+    // If basket dies after recording a checkout but before answering, the
+    // retry sees the pending order id, or 422 once the order emptied the basket.
+    const checkout = (userId: string) =>
+      waitFor(
+        async () => {
+          const answer = await t.api<{ orderId?: string; error?: string }>('POST', `/api/baskets/${userId}/checkout`);
+          return answer.status === 503 ? null : answer;
+        },
+        { timeoutMs: 60_000, intervalMs: 100, description: `checkout of ${userId} answered` },
+      );
+    const answers = Promise.all(shoppers.map((userId) => Promise.all([checkout(userId), checkout(userId)])));
+    await t.system.process('basket').signal('SIGKILL');
+    await t.system.process('mailing').signal('SIGKILL');
+    const replies = await answers;
+    expect(t.system.process('basket').restartCount).toBeGreaterThanOrEqual(1);
+    expect(t.system.process('mailing').restartCount).toBeGreaterThanOrEqual(1);
+
+    for (const [index, userId] of shoppers.entries()) {
+      const pair = replies[index] ?? [];
+      for (const reply of pair) expect([202, 422]).toContain(reply.status);
+      const seen = new Set(pair.filter((reply) => reply.status === 202).map((reply) => reply.body.orderId));
+      expect(seen.size).toBeLessThanOrEqual(1);
+
+      // Exactly one order was paid for: the basket's total, once.
+      await waitFor(async () => (await t.api<Account>('GET', `/api/users/${userId}/account`)).body.spentCents === 2 * PRICE, {
+        timeoutMs: 60_000,
+        description: `${userId} paid for one checkout`,
+      });
+      // Exactly one mail for it, even though mailing was killed.
+      const mails = await waitFor(async () => {
+        const answer = await t.api<{ items: Array<{ kind: string; orderId: string | null }> }>('GET', `/api/users/${userId}/mails`);
+        const completedMails = answer.body.items.filter((mail) => mail.kind === 'ORDER_COMPLETED');
+        return completedMails.length > 0 ? completedMails : null;
+      }, { timeoutMs: 60_000, description: `${userId} was mailed` });
+      expect(mails).toHaveLength(1);
+      if (seen.size === 1) expect(mails[0]?.orderId).toBe([...seen][0]);
+      const basket = await t.api<{ items: unknown[] }>('GET', `/api/baskets/${userId}`);
+      expect(basket.body.items).toEqual([]);
+    }
+    // Nothing more is coming: a late duplicate would show up as a second charge.
+    for (const userId of shoppers) {
+      expect((await t.api<Account>('GET', `/api/users/${userId}/account`)).body).toMatchObject({ spentCents: 2 * PRICE, reservedCents: 0 });
+    }
+  });
 });

@@ -1,6 +1,14 @@
 import { benchBus } from './bus.ts';
+import { benchCache } from './cache.ts';
+import { benchLakeWrites } from './lake.ts';
+import { benchTelemetryIngest } from './telemetry.ts';
 
-const benches: Record<string, () => Promise<void>> = { bus: benchBus };
+async function benchTelemetry(): Promise<void> {
+  await benchTelemetryIngest();
+  await benchLakeWrites();
+}
+
+const benches: Record<string, () => Promise<void>> = { bus: benchBus, cache: benchCache, telemetry: benchTelemetry };
 const names = process.argv.slice(2);
 const unknown = names.filter((name) => !(name in benches));
 if (unknown.length > 0 || names.length === 0) {

@@ -49,7 +49,8 @@ export async function startTestSystem(database: 'pglite' | 'postgres'): Promise<
     busRedisUrl: bus.url,
     storeRedisUrl: store.url,
     ...(serverDb ? { databaseUrl: serverDb.url } : {}),
-    env: { LOG_LEVEL: 'warn' },
+    // Drones fly fast and never fail here; the lake flushes often.
+    env: { LOG_LEVEL: 'warn', DRONE_TIME_SCALE: '200', DRONE_FAILURE_RATE: '0', LAKE_FLUSH_INTERVAL_MS: '500' },
   });
   return {
     system,
