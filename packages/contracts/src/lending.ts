@@ -24,13 +24,26 @@ export const ReturnRequested = defineEvent({
   schema: Type.Object({ userId: Id, bookIds: BookIds }),
 });
 
-export const LENDING_REJECTIONS = ['LIMIT_EXCEEDED', 'ALREADY_LENT', 'SHELVING_UNAVAILABLE'] as const;
+/**
+ * Why a request was refused. As in the book, a request is accepted with the
+ * books that could be found; NONE_AVAILABLE when not one could (all lent or
+ * handed out elsewhere).
+ */
+export const LENDING_REJECTIONS = ['LIMIT_EXCEEDED', 'NONE_AVAILABLE', 'SHELVING_UNAVAILABLE'] as const;
 
+const RequestId = Type.String({ minLength: 1, maxLength: 64 });
+
+/** The user now holds `bookIds`; requested books that were lent or not on a shelf are in `unavailableBookIds`. */
 export const RequestAccepted = defineEvent({
   source: 'lending',
   type: 'RequestAccepted',
   version: 1,
-  schema: Type.Object({ requestId: Type.String({ minLength: 1, maxLength: 64 }), userId: Id, bookIds: BookIds }),
+  schema: Type.Object({
+    requestId: RequestId,
+    userId: Id,
+    bookIds: BookIds,
+    unavailableBookIds: Type.Array(Id, { maxItems: 20 }),
+  }),
 });
 
 export const RequestRejected = defineEvent({
@@ -38,7 +51,7 @@ export const RequestRejected = defineEvent({
   type: 'RequestRejected',
   version: 1,
   schema: Type.Object({
-    requestId: Type.String({ minLength: 1, maxLength: 64 }),
+    requestId: RequestId,
     userId: Id,
     bookIds: BookIds,
     reason: Type.Union(LENDING_REJECTIONS.map((reason) => Type.Literal(reason))),
@@ -53,12 +66,23 @@ export const ReturnProcessed = defineEvent({
   type: 'ReturnProcessed',
   version: 1,
   schema: Type.Object({
-    requestId: Type.String({ minLength: 1, maxLength: 64 }),
+    requestId: RequestId,
     userId: Id,
     returnedBookIds: Type.Array(Id, { maxItems: 20 }),
     refusedBookIds: Type.Array(Id, { maxItems: 20 }),
   }),
 });
 
+/**
+ * Books that automated storage had no room for go back to the shelving
+ * service (the book's `books_for_shelving` stream); shelving consumes this.
+ */
+export const BooksSentToShelving = defineEvent({
+  source: 'lending',
+  type: 'BooksSentToShelving',
+  version: 1,
+  schema: Type.Object({ requestId: RequestId, bookIds: Type.Array(Id, { minItems: 1, maxItems: 20 }) }),
+});
+
 export const lendingRequests = [LendingRequested, ReturnRequested] as const;
-export const lendingEvents = [RequestAccepted, RequestRejected, ReturnProcessed] as const;
+export const lendingEvents = [RequestAccepted, RequestRejected, ReturnProcessed, BooksSentToShelving] as const;
