@@ -4,7 +4,10 @@ import type { Logger } from 'pino';
 import { Registry, collectDefaultMetrics } from 'prom-client';
 import { Ajv } from 'ajv';
 import addFormats from 'ajv-formats';
+import { Type } from '@sinclair/typebox';
+import { currentTracing } from '../telemetry/tracing.ts';
 import { HttpError } from './errors.ts';
+import { traceRequests } from './tracing.ts';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -59,7 +62,8 @@ function validatorCompiler() {
 /**
  * A Fastify app with the behaviour every Tributary service shares: TypeBox
  * schemas, `{ error, message }` bodies, 4xx for every kind of bad input and
- * never a stack trace, /healthz, /readyz and /metrics.
+ * never a stack trace, /healthz, /readyz, /metrics, and /traces (this
+ * process's recent spans, when `initTracing` was called; see telemetry/).
  */
 export function createHttpApp(options: HttpAppOptions): HttpApp {
   const app = Fastify({
@@ -68,6 +72,7 @@ export function createHttpApp(options: HttpAppOptions): HttpApp {
     bodyLimit: options.bodyLimit ?? 1_048_576,
   }).withTypeProvider<TypeBoxTypeProvider>();
   app.setValidatorCompiler(validatorCompiler());
+  traceRequests(app);
 
   const registry = options.registry ?? new Registry();
   if (!options.registry) collectDefaultMetrics({ register: registry });
@@ -105,6 +110,23 @@ export function createHttpApp(options: HttpAppOptions): HttpApp {
   });
   app.get('/metrics', async (_request, reply) =>
     reply.type(registry.contentType).send(await registry.metrics()),
+  );
+  app.get(
+    '/traces',
+    {
+      schema: {
+        querystring: Type.Object({
+          traceId: Type.Optional(Type.String({ pattern: '^[0-9a-f]{32}$' })),
+          limit: Type.Integer({ minimum: 1, maximum: 5_000, default: 200 }),
+        }),
+      },
+    },
+    async (request) => {
+      const tracing = currentTracing();
+      const { traceId, limit } = request.query;
+      if (!tracing) return { service: options.service, enabled: false, spans: [] };
+      return { service: options.service, enabled: true, spans: traceId ? tracing.ring.trace(traceId).slice(0, limit) : tracing.ring.recent(limit) };
+    },
   );
   app.decorate('metricsRegistry', registry);
   return app;

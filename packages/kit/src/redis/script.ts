@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
+import { SpanKind, tracingEnabled, withSpan } from '../telemetry/tracing.ts';
 import type { RedisClient } from './client.ts';
 
 export interface LuaScript {
@@ -36,6 +37,13 @@ export async function runLuaScript<Reply = unknown>(
   if (keys.length !== script.numberOfKeys) {
     throw new Error(`${script.name} takes ${script.numberOfKeys} keys, got ${keys.length}`);
   }
+  if (!tracingEnabled()) return evalScript<Reply>(redis, script, keys, args);
+  return withSpan(`EVALSHA ${script.name}`, { kind: SpanKind.CLIENT, attributes: { 'db.system.name': 'redis', 'db.operation.name': 'EVALSHA' } }, () =>
+    evalScript<Reply>(redis, script, keys, args),
+  );
+}
+
+async function evalScript<Reply>(redis: RedisClient, script: LuaScript, keys: string[], args: Array<string | number>): Promise<Reply> {
   const tail = [String(keys.length), ...keys, ...args.map(String)];
   try {
     return await redis.sendCommand<Reply>(['EVALSHA', script.sha, ...tail]);

@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import { createLogger } from '../telemetry/logger.ts';
+import { initTracing } from '../telemetry/tracing.ts';
 import { readServiceConfig, type ServiceConfig } from './config.ts';
 
 export interface RunningService {
@@ -17,6 +18,8 @@ export async function runService(
   start: (context: { config: ServiceConfig; logger: Logger }) => Promise<RunningService>,
   options: { shutdownTimeoutMs?: number } = {},
 ): Promise<void> {
+  // Before anything opens a connection or a route: every span of this process has somewhere to go.
+  const tracing = process.env.TRIBUTARY_TRACING === 'off' ? null : initTracing({ service });
   const logger = createLogger(service);
   let running: RunningService;
   try {
@@ -37,13 +40,16 @@ export async function runService(
       process.exit(1);
     }, options.shutdownTimeoutMs ?? 15_000);
     timer.unref();
-    running.close().then(
-      () => process.exit(0),
-      (error: unknown) => {
-        logger.error({ err: error }, 'error while closing');
-        process.exit(1);
-      },
-    );
+    running
+      .close()
+      .then(() => tracing?.shutdown()) // flush spans still queued for the OTLP exporter
+      .then(
+        () => process.exit(0),
+        (error: unknown) => {
+          logger.error({ err: error }, 'error while closing');
+          process.exit(1);
+        },
+      );
   };
   process.on('SIGTERM', () => shutdown('SIGTERM'));
   process.on('SIGINT', () => shutdown('SIGINT'));

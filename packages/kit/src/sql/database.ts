@@ -3,6 +3,7 @@ import { dirname } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import { seedFromTemplate } from './pglite-template.ts';
 import pg from 'pg';
+import { SpanKind, tracingEnabled, withSpan } from '../telemetry/tracing.ts';
 
 export interface QueryResult<Row> {
   rows: Row[];
@@ -46,6 +47,13 @@ export async function openDatabase(url: string): Promise<SqlDatabase> {
   throw new Error(`unsupported database URL scheme (expected postgres://, pglite:// or memory://)`);
 }
 
+/** A client span per statement when tracing is on; the text has placeholders, never values. */
+function traceQuery<T>(text: string, run: () => Promise<T>): Promise<T> {
+  if (!tracingEnabled()) return run();
+  const operation = /^\s*(\w+)/.exec(text)?.[1]?.toUpperCase() ?? 'SQL';
+  return withSpan(operation, { kind: SpanKind.CLIENT, attributes: { 'db.system.name': 'postgresql', 'db.query.text': text.slice(0, 500) } }, run);
+}
+
 async function openPglite(url: string): Promise<SqlDatabase> {
   const dataDir = url === 'memory://' ? undefined : url.slice('pglite://'.length);
   // PGlite creates its own directory but not the parents (`.data/pg/` on a fresh clone).
@@ -55,10 +63,11 @@ async function openPglite(url: string): Promise<SqlDatabase> {
   }
   const db = await PGlite.create(dataDir ? { dataDir } : {});
   const executor = (target: Pick<PGlite, 'query'>): SqlExecutor => ({
-    async query<Row>(text: string, params: unknown[] = []) {
-      const result = await target.query<Row>(text, params);
-      return { rows: result.rows, rowCount: result.affectedRows ?? result.rows.length };
-    },
+    query: <Row>(text: string, params: unknown[] = []) =>
+      traceQuery(text, async () => {
+        const result = await target.query<Row>(text, params);
+        return { rows: result.rows, rowCount: result.affectedRows ?? result.rows.length };
+      }),
   });
   return {
     kind: 'pglite',
@@ -93,10 +102,11 @@ async function openPostgres(url: string): Promise<SqlDatabase> {
     }
   }
   const executor = (target: pg.Pool | pg.PoolClient): SqlExecutor => ({
-    async query<Row>(text: string, params: unknown[] = []) {
-      const result = await target.query(text, params);
-      return { rows: result.rows as Row[], rowCount: result.rowCount ?? 0 };
-    },
+    query: <Row>(text: string, params: unknown[] = []) =>
+      traceQuery(text, async () => {
+        const result = await target.query(text, params);
+        return { rows: result.rows as Row[], rowCount: result.rowCount ?? 0 };
+      }),
   });
   return {
     kind: 'postgres',

@@ -15,6 +15,7 @@ import { moveToDeadLetters, REPLAY_GROUP_FIELD } from './dead-letters.ts';
 import { decodeEnvelope, type Envelope } from './envelope.ts';
 import type { EventData, EventDefinition } from './events.ts';
 import { backoffDelay } from './backoff.ts';
+import { contextFromTraceparent, SpanKind, tracingEnabled, withSpan } from '../telemetry/tracing.ts';
 
 export interface HandlerContext {
   stream: string;
@@ -190,7 +191,30 @@ export function createConsumer(options: ConsumerOptions): Consumer {
   async function runOne(entry: StreamEntry, deliveryCount: number, handle: SingleHandle, event: Envelope<unknown>): Promise<boolean> {
     const started = performance.now();
     try {
-      await handle(event, { stream, group, consumer: name, entryId: entry.id, deliveryCount, signal: abort.signal });
+      const call = () => handle(event, { stream, group, consumer: name, entryId: entry.id, deliveryCount, signal: abort.signal });
+      if (tracingEnabled()) {
+        // A child of the span that published the event: one flow, one trace across services.
+        await withSpan(
+          `handle ${event.type}`,
+          {
+            kind: SpanKind.CONSUMER,
+            parent: contextFromTraceparent(event.traceparent),
+            attributes: {
+              'messaging.system': 'redis',
+              'messaging.destination.name': stream,
+              'messaging.consumer.group.name': group,
+              'messaging.message.id': entry.id,
+              'tributary.event.id': event.id,
+              'tributary.event.type': event.type,
+              'tributary.correlation_id': event.correlationId,
+              'tributary.delivery_count': deliveryCount,
+            },
+          },
+          call,
+        );
+      } else {
+        await call();
+      }
       report({ kind: 'handled', type: event.type, entryId: entry.id, durationMs: performance.now() - started });
       return true;
     } catch (caught) {
@@ -208,10 +232,22 @@ export function createConsumer(options: ConsumerOptions): Consumer {
     const started = performance.now();
     const entryIds = run.items.map((item) => item.entry.id);
     try {
-      await run.handle(
-        run.items.map((item) => item.event),
-        { stream, group, consumer: name, entryIds, deliveryCounts: run.items.map((item) => item.deliveryCount), signal: abort.signal },
-      );
+      const call = () =>
+        run.handle(
+          run.items.map((item) => item.event),
+          { stream, group, consumer: name, entryIds, deliveryCounts: run.items.map((item) => item.deliveryCount), signal: abort.signal },
+        );
+      if (tracingEnabled()) {
+        // A batch has many parents; it is traced as its own root, with the count.
+        const type = run.items[0]?.event.type ?? '?';
+        await withSpan(
+          `handle batch ${type}`,
+          { kind: SpanKind.CONSUMER, attributes: { 'messaging.system': 'redis', 'messaging.destination.name': stream, 'messaging.consumer.group.name': group, 'messaging.batch.message_count': run.items.length } },
+          call,
+        );
+      } else {
+        await call();
+      }
       const durationMs = (performance.now() - started) / run.items.length;
       for (const item of run.items) report({ kind: 'handled', type: item.event.type, entryId: item.entry.id, durationMs });
       return entryIds;

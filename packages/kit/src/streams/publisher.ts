@@ -1,5 +1,6 @@
 import { TributaryError } from '../errors.ts';
 import type { RedisClient } from '../redis/client.ts';
+import { activeTraceparent, SpanKind, tracingEnabled, withSpan } from '../telemetry/tracing.ts';
 import { xaddEnvelope } from './commands.ts';
 import {
   childTraceparent,
@@ -60,7 +61,9 @@ export function createPublisher(options: {
       source: service,
       correlationId: publishOptions.correlationId ?? cause?.correlationId ?? id,
       causationId: cause?.id ?? null,
-      traceparent: publishOptions.traceparent ?? (cause ? childTraceparent(cause.traceparent) : newTraceparent()),
+      // The active span (an HTTP request, a handler) when tracing is on, so
+      // the consumer's span joins the same trace; else the kit's own ids.
+      traceparent: publishOptions.traceparent ?? activeTraceparent() ?? (cause ? childTraceparent(cause.traceparent) : newTraceparent()),
       data,
     };
   }
@@ -70,7 +73,13 @@ export function createPublisher(options: {
       if (item.source !== service) throw new TributaryError('TRIB_FOREIGN_STREAM', `${service} cannot publish for ${item.source}`);
     }
     // Commands issued in the same tick are pipelined by node-redis: one round trip per batch.
-    return Promise.all(envelopes.map((item) => xaddEnvelope(redis, stream, item)));
+    const write = () => Promise.all(envelopes.map((item) => xaddEnvelope(redis, stream, item)));
+    if (!tracingEnabled()) return write();
+    return withSpan(
+      `XADD ${stream}`,
+      { kind: SpanKind.PRODUCER, attributes: { 'db.system.name': 'redis', 'messaging.destination.name': stream, 'messaging.batch.message_count': envelopes.length } },
+      write,
+    );
   }
 
   return {
