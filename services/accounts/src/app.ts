@@ -1,7 +1,7 @@
 import { OrderPlaced } from '@tributary/contracts';
 import { createPublisher, type RedisClient } from 'tributary';
 import { createHttpApp, type HttpApp } from 'tributary/http';
-import { createOutbox } from 'tributary/outbox';
+import { createOutbox, registerOutboxMetrics } from 'tributary/outbox';
 import { createLogger, createServiceConsumers, type ConsumerTuning, type Logger } from 'tributary/service';
 import { ensureHandledTable, type SqlDatabase } from 'tributary/sql';
 import { registerPaymentHandlers } from './handlers/payments.ts';
@@ -49,6 +49,7 @@ export async function startAccounts(deps: AccountsDeps): Promise<{ app: HttpApp;
     logger,
     readiness: { database: () => db.query('SELECT 1'), bus: () => bus.ping() },
   });
+  registerOutboxMetrics(app.metricsRegistry, outbox);
   await app.register(async (scope) => userRoutes(scope, { db, outbox, publisher }));
 
   const consumers = createServiceConsumers({ bus, group: GROUP, instance: deps.instance, logger, registry: app.metricsRegistry, tuning: deps.consumer ?? {} });

@@ -1,7 +1,7 @@
 import { ProductChanged, ProductCreated } from '@tributary/contracts';
 import { createPublisher, defaultConsumerName, streamKeys, type RedisClient } from 'tributary';
 import { createHttpApp, type HttpApp } from 'tributary/http';
-import { createOutbox } from 'tributary/outbox';
+import { createOutbox, registerOutboxMetrics } from 'tributary/outbox';
 import { createLogger, createServiceConsumers, type ConsumerTuning, type Logger } from 'tributary/service';
 import type { SqlDatabase } from 'tributary/sql';
 import { productEventsHandler } from './handlers/product-events.ts';
@@ -62,6 +62,7 @@ export async function startCatalog(deps: CatalogDeps): Promise<{ app: HttpApp; c
     logger,
     readiness: { database: () => db.query('SELECT 1'), bus: () => bus.ping(), store: () => store.ping() },
   });
+  registerOutboxMetrics(app.metricsRegistry, outbox);
   const registry = app.metricsRegistry;
   const reader = createProductReader({
     db,

@@ -1,7 +1,7 @@
 import { DeliveryStatusChanged } from '@tributary/contracts';
 import { createPublisher, type RedisClient } from 'tributary';
 import { createHttpApp, type HttpApp } from 'tributary/http';
-import { createOutbox } from 'tributary/outbox';
+import { createOutbox, registerOutboxMetrics } from 'tributary/outbox';
 import { createLogger, createServiceConsumers, type ConsumerTuning, type Logger } from 'tributary/service';
 import { ensureHandledTable, type SqlDatabase } from 'tributary/sql';
 import { createArchiver, type Archiver } from './archiver.ts';
@@ -74,6 +74,7 @@ export async function startDeliveryHistory(deps: DeliveryHistoryDeps): Promise<R
     logger,
     readiness: { database: () => db.query('SELECT 1'), bus: () => bus.ping() },
   });
+  registerOutboxMetrics(app.metricsRegistry, outbox);
   const duck = await openDuck();
   const layout = lakeLayout(deps.lakeDir);
   const countWritten = lakeMetrics(app.metricsRegistry, db);

@@ -1,6 +1,6 @@
 import { createPublisher, type RedisClient } from 'tributary';
 import { createHttpApp, type HttpApp } from 'tributary/http';
-import { createOutbox, type Outbox, type OutboxOptions } from 'tributary/outbox';
+import { createOutbox, type Outbox, type OutboxOptions, registerOutboxMetrics } from 'tributary/outbox';
 import { createServiceConsumers, type ConsumerTuning, type Logger } from 'tributary/service';
 import type { SqlDatabase } from 'tributary/sql';
 import { registerOrderingHandlers } from './handlers/consumers.ts';
@@ -43,6 +43,7 @@ export async function startOrdering(deps: OrderingDeps): Promise<OrderingService
   // Readiness is the database only: with the bus down orders are still
   // accepted (the outbox holds their events), so the instance stays in service.
   const app = createHttpApp({ service: SERVICE, logger, readiness: { database: () => db.query('SELECT 1') } });
+  registerOutboxMetrics(app.metricsRegistry, outbox);
   await app.register(ordersRoutes(ctx));
 
   const consumers = createServiceConsumers({ bus, group: GROUP, instance: deps.instance, logger, registry: app.metricsRegistry, tuning: deps.consumerOptions ?? {} });

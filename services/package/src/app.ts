@@ -1,7 +1,7 @@
 import { OrderShipped } from '@tributary/contracts';
 import { createPublisher, streamKeys, type RedisClient } from 'tributary';
 import { createHttpApp, type HttpApp } from 'tributary/http';
-import { createOutbox, type Outbox, type OutboxOptions } from 'tributary/outbox';
+import { createOutbox, type Outbox, type OutboxOptions, registerOutboxMetrics } from 'tributary/outbox';
 import { createServiceConsumers, type ConsumerTuning, type Logger } from 'tributary/service';
 import type { SqlDatabase } from 'tributary/sql';
 import { DEFAULT_WAREHOUSE } from './config.ts';
@@ -55,6 +55,7 @@ export async function startPackage(deps: PackageDeps): Promise<PackageService> {
   // Readiness is the database only: with the bus down packages are still
   // readable and new ones wait in the outbox.
   const app = createHttpApp({ service: SERVICE, logger, readiness: { database: () => db.query('SELECT 1') } });
+  registerOutboxMetrics(app.metricsRegistry, outbox);
   await app.register(packagesRoutes(ctx));
 
   const consumers = createServiceConsumers({ bus, group: GROUP, instance: deps.instance, logger, registry: app.metricsRegistry, tuning: deps.consumerOptions ?? {} });

@@ -42,3 +42,26 @@ describe('createHttpApp validation', () => {
     expect(reply.json()).toMatchObject({ error: 'INVALID_JSON' });
   });
 });
+
+describe('createHttpApp metrics', () => {
+  it('records request latency by route pattern and status, never by raw URL', async () => {
+    const app = createHttpApp({ service: 'metered' });
+    app.get('/orders/:id', { schema: { params: Type.Object({ id: Type.String() }) } }, async (request) => ({ id: request.params.id }));
+    await app.ready();
+    try {
+      for (const id of ['a', 'b', 'c']) expect((await app.inject({ method: 'GET', url: `/orders/${id}` })).statusCode).toBe(200);
+      expect((await app.inject({ method: 'GET', url: '/no/such/path' })).statusCode).toBe(404);
+      const text = (await app.inject({ method: 'GET', url: '/metrics' })).body;
+      const count = (labels: string[]) =>
+        text
+          .split('\n')
+          .filter((line) => line.startsWith('tributary_http_request_duration_seconds_count{') && labels.every((label) => line.includes(label)))
+          .map((line) => Number(line.split(' ').at(-1)));
+      expect(count(['method="GET"', 'route="/orders/:id"', 'status_code="200"', 'service="metered"'])).toEqual([3]);
+      expect(count(['route="unmatched"', 'status_code="404"'])).toEqual([1]);
+      expect(text).not.toContain('/orders/a');
+    } finally {
+      await app.close();
+    }
+  });
+});

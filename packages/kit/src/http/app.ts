@@ -1,7 +1,7 @@
 import Fastify, { LogController, type FastifyError, type FastifyInstance, type FastifyBaseLogger } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Logger } from 'pino';
-import { Registry, collectDefaultMetrics } from 'prom-client';
+import { Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import { Ajv } from 'ajv';
 import addFormats from 'ajv-formats';
 import { Type } from '@sinclair/typebox';
@@ -59,6 +59,25 @@ function validatorCompiler() {
     (httpPart === 'body' ? forBody : forText).compile(schema);
 }
 
+/** HTTP latency by route (the route pattern, never the raw URL: ids would explode the label set). */
+function measureRequests(app: FastifyInstance, registry: Registry) {
+  const duration =
+    (registry.getSingleMetric('tributary_http_request_duration_seconds') as Histogram<string> | undefined) ??
+    new Histogram({
+      name: 'tributary_http_request_duration_seconds',
+      help: 'HTTP request duration by method, route and status code',
+      labelNames: ['method', 'route', 'status_code'],
+      buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+      registers: [registry],
+    });
+  app.addHook('onResponse', (request, reply, done) => {
+    const route = request.routeOptions.url;
+    // Unmatched URLs (404s, scans) share one label value instead of one each.
+    if (route !== '/metrics') duration.observe({ method: request.method, route: route ?? 'unmatched', status_code: String(reply.statusCode) }, reply.elapsedTime / 1000);
+    done();
+  });
+}
+
 /**
  * A Fastify app with the behaviour every Tributary service shares: TypeBox
  * schemas, `{ error, message }` bodies, 4xx for every kind of bad input and
@@ -77,6 +96,7 @@ export function createHttpApp(options: HttpAppOptions): HttpApp {
   const registry = options.registry ?? new Registry();
   if (!options.registry) collectDefaultMetrics({ register: registry });
   registry.setDefaultLabels({ service: options.service });
+  measureRequests(app, registry);
 
   app.setErrorHandler((error: FastifyError | HttpError, request, reply) => {
     if (error instanceof HttpError) return reply.status(error.statusCode).send({ error: error.code, message: error.message });

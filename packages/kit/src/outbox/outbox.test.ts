@@ -6,7 +6,9 @@ import { defineEvent } from '../streams/events.ts';
 import { decodeEnvelope } from '../streams/envelope.ts';
 import { startRedisServer, testDatabases, waitFor, type RedisServer } from '../testing/index.ts';
 import type { SqlDatabase } from '../sql/database.ts';
+import { Registry } from 'prom-client';
 import { createOutbox } from './outbox.ts';
+import { registerOutboxMetrics } from './metrics.ts';
 
 const Noted = defineEvent({ source: 'notes', type: 'Noted', version: 1, schema: Type.Object({ n: Type.Integer() }) });
 
@@ -54,5 +56,24 @@ describe.each(testDatabases())('outbox relay ($kind)', ({ create }) => {
       return decoded.ok ? decoded.envelope.data : decoded.reason;
     });
     expect(published).toEqual([{ n: 1 }, { n: 2 }, { n: 3 }]);
+  });
+
+  it('reports its backlog as tributary_outbox_backlog at scrape time', async () => {
+    redis = await startRedisServer();
+    bus = await connectRedis(redis.url);
+    const database = await create();
+    drop = database.drop;
+    db = await database.open();
+    const publisher = createPublisher({ redis: bus, service: 'notes' });
+    const outbox = createOutbox({ db, publisher });
+    await outbox.install();
+    const registry = new Registry();
+    registerOutboxMetrics(registry, outbox);
+    const backlog = async () => (await registry.getSingleMetricAsString('tributary_outbox_backlog')).split('\n').at(-1);
+
+    for (let n = 1; n <= 2; n++) await db.transaction(async (tx) => outbox.add(tx, publisher.envelope(Noted, { n })));
+    expect(await backlog()).toBe('tributary_outbox_backlog 2');
+    expect(await outbox.relayOnce()).toBe(2);
+    expect(await backlog()).toBe('tributary_outbox_backlog 0');
   });
 });
