@@ -5,13 +5,22 @@ import { createClient } from 'redis';
  * (`streams/commands.ts`) and node-redis 6 defaults to RESP3, whose map
  * replies differ per command.
  */
-function createResp2Client(url: string, name: string | undefined, commandTimeoutMs?: number) {
+/** Errors that retrying cannot fix: wrong credentials or a server that wants some. */
+const AUTH_FAILURE = /WRONGPASS|NOAUTH|invalid password|invalid username-password/i;
+
+function createResp2Client(url: string, name: string | undefined, commandTimeoutMs?: number, state = { connected: false }) {
   return createClient({
     url,
     RESP: 2,
     ...(name ? { name } : {}),
     ...(commandTimeoutMs === undefined ? {} : { commandOptions: { timeout: commandTimeoutMs } }),
-    socket: { reconnectStrategy: (retries: number) => Math.min(50 * 2 ** Math.min(retries, 6), 2_000) },
+    socket: {
+      // Before the first connection, bad credentials end connect() with the
+      // error instead of a silent retry loop; afterwards every failure is
+      // ridden out (credentials may be fixed on the server side).
+      reconnectStrategy: (retries: number, cause: Error) =>
+        !state.connected && AUTH_FAILURE.test(cause.message) ? cause : Math.min(50 * 2 ** Math.min(retries, 6), 2_000),
+    },
   });
 }
 
@@ -47,8 +56,10 @@ export interface ConnectOptions {
  * ride out, not a reason to exit.
  */
 export async function connectRedis(url: string, options: ConnectOptions = {}): Promise<RedisClient> {
-  const client = createResp2Client(url, options.name, options.commandTimeoutMs);
+  const state = { connected: false };
+  const client = createResp2Client(url, options.name, options.commandTimeoutMs, state);
   client.on('error', (error: Error) => options.onError?.(error));
   await client.connect();
+  state.connected = true;
   return client;
 }

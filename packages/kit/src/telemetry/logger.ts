@@ -1,14 +1,42 @@
 import { context, trace } from '@opentelemetry/api';
-import pino, { type Logger } from 'pino';
+import pino, { type DestinationStream, type Logger } from 'pino';
+
+/** Keys whose values are secrets or may carry one (connection strings), wherever they appear up to two levels down. */
+const SECRET_KEYS = [
+  'password',
+  'url',
+  'apiKey',
+  'adminApiKey',
+  'busRedisUrl',
+  'storeRedisUrl',
+  'databaseUrl',
+  'connectionString',
+  'authorization',
+  'cookie',
+  '"x-api-key"',
+  '"set-cookie"',
+];
+const REDACT_PATHS = SECRET_KEYS.flatMap((key) => {
+  const path = key.startsWith('"') ? `[${key}]` : `.${key}`;
+  return [path.startsWith('.') ? key : path, `*${path}`, `*.*${path}`];
+});
+
+/** `scheme://user:secret@host` anywhere in a line, e.g. in an error message a library wrote. */
+const URL_CREDENTIALS = /([a-z][a-z0-9+.-]*:\/\/[^\s:@/"]*):[^\s@/"]+@/gi;
+
+/** The last line of defence: no log line leaves the process with a URL's password in it. */
+export function scrubCredentials(line: string): string {
+  return line.replace(URL_CREDENTIALS, '$1:[redacted]@');
+}
 
 /**
- * Structured JSON logs. Known secret-bearing keys are redacted; connection
- * strings must go through `redactUrl` before they are logged. A line logged
- * inside a traced span carries its trace and span ids, so logs and traces
- * meet.
+ * Structured JSON logs. Secret-bearing keys are redacted by path, and every
+ * line is scrubbed of URL credentials before it is written, whatever logged
+ * them. A line logged inside a traced span carries its trace and span ids, so
+ * logs and traces meet.
  */
-export function createLogger(service: string, level = process.env.LOG_LEVEL ?? 'info'): Logger {
-  return pino({
+export function createLogger(service: string, level = process.env.LOG_LEVEL ?? 'info', destination?: DestinationStream): Logger {
+  const options: pino.LoggerOptions = {
     level,
     base: { service, pid: process.pid },
     mixin() {
@@ -17,11 +45,10 @@ export function createLogger(service: string, level = process.env.LOG_LEVEL ?? '
       const { traceId, spanId } = span.spanContext();
       return { traceId, spanId };
     },
-    redact: {
-      paths: ['password', '*.password', 'url', '*.url', 'headers.authorization', 'headers["x-api-key"]', 'apiKey', '*.apiKey'],
-      censor: '[redacted]',
-    },
-  });
+    redact: { paths: REDACT_PATHS, censor: '[redacted]' },
+    hooks: { streamWrite: scrubCredentials },
+  };
+  return destination ? pino(options, destination) : pino(options);
 }
 
 export type { Logger };

@@ -14,10 +14,14 @@ export interface RedisServerOptions {
   port?: number;
   /** Extra `--name value` arguments. */
   args?: string[];
+  /** `requirepass`: clients must authenticate; `url` stays without it, `authenticatedUrl` carries it. */
+  password?: string;
 }
 
 export interface RedisServer {
   readonly url: string;
+  /** `url` with the password, when the server has one. */
+  readonly authenticatedUrl: string;
   readonly port: number;
   readonly dir: string;
   /** SIGKILL, keeps the data directory. */
@@ -57,6 +61,7 @@ async function startOnce(options: RedisServerOptions, port: number): Promise<Red
     '--appendonly', options.appendOnly ? 'yes' : 'no',
     '--appendfsync', 'always',
     '--protected-mode', 'no',
+    ...(options.password === undefined ? [] : ['--requirepass', options.password]),
     ...(options.args ?? []),
   ];
   const child: ChildProcess = spawn('redis-server', args, { stdio: ['ignore', 'pipe', 'pipe'] });
@@ -65,6 +70,7 @@ async function startOnce(options: RedisServerOptions, port: number): Promise<Red
   child.stderr?.on('data', (chunk: Buffer) => { output = (output + chunk.toString()).slice(-4000); });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const url = `redis://127.0.0.1:${port}`;
+  const authenticatedUrl = options.password === undefined ? url : `redis://:${encodeURIComponent(options.password)}@127.0.0.1:${port}`;
 
   await waitFor(
     async () => {
@@ -72,7 +78,7 @@ async function startOnce(options: RedisServerOptions, port: number): Promise<Red
         if (/already in use|Could not create server TCP listening socket/i.test(output)) throw new PortTakenError(output);
         throw new Error(`redis-server exited: ${output}`);
       }
-      const probe = createClient({ url, socket: { reconnectStrategy: false } });
+      const probe = createClient({ url: authenticatedUrl, socket: { reconnectStrategy: false } });
       probe.on('error', () => undefined);
       try {
         await probe.connect();
@@ -92,6 +98,7 @@ async function startOnce(options: RedisServerOptions, port: number): Promise<Red
 
   const server: RedisServer = {
     url,
+    authenticatedUrl,
     port,
     dir,
     async kill() {

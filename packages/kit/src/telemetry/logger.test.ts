@@ -1,0 +1,45 @@
+import { Writable } from 'node:stream';
+import { expect, it } from 'vitest';
+import { readServiceConfig } from '../service/config.ts';
+import { createLogger, scrubCredentials } from './logger.ts';
+
+function capture() {
+  const lines: string[] = [];
+  const destination = new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      lines.push(...chunk.toString('utf8').split('\n').filter(Boolean));
+      done();
+    },
+  });
+  return { lines, logger: createLogger('secrets-test', 'debug', destination) };
+}
+
+const SECRETS = ['hunter2-bus', 'hunter2-store', 'pg-s3cret', 'admin-key-123', 'bearer-tok', 'cookie-val', 'plain-pw'];
+
+it('never writes a secret: redacted keys at any depth, and URL credentials anywhere in a line', async () => {
+  const { lines, logger } = capture();
+  const config = readServiceConfig('secrets-test', {
+    BUS_REDIS_URL: 'redis://:hunter2-bus@10.0.0.1:6379',
+    STORE_REDIS_URL: 'rediss://default:hunter2-store@cache.example:6380/0',
+    DATABASE_URL: 'postgres://app:pg-s3cret@db.example:5432/shop',
+  });
+  logger.info({ config }, 'starting');
+  logger.info(config, 'flat config');
+  logger.info({ request: { headers: { authorization: 'Bearer bearer-tok', 'x-api-key': 'admin-key-123', cookie: 'sid=cookie-val' } } }, 'request');
+  logger.info({ user: { password: 'plain-pw' }, settings: { adminApiKey: 'admin-key-123' } }, 'nested');
+  logger.error({ err: new Error('connect ECONNREFUSED redis://:hunter2-bus@10.0.0.1:6379') }, 'library error text');
+  logger.warn('message text mentioning postgres://app:pg-s3cret@db.example:5432/shop');
+  await new Promise((resolve) => setImmediate(resolve));
+
+  const output = lines.join('\n');
+  expect(lines.length).toBe(6);
+  for (const secret of SECRETS) expect(output, secret).not.toContain(secret);
+  // What is not secret stays readable.
+  expect(output).toContain('10.0.0.1:6379');
+  expect(output).toContain('db.example:5432/shop');
+  expect(output).toContain('ECONNREFUSED');
+});
+
+it('scrubs only the password part of a URL', () => {
+  expect(scrubCredentials('redis://user:pw@host:1 and https://example.com/a@b')).toBe('redis://user:[redacted]@host:1 and https://example.com/a@b');
+});
