@@ -65,3 +65,17 @@ describe('createHttpApp metrics', () => {
     }
   });
 });
+
+describe('createHttpApp health', () => {
+  it('/healthz says which service, version and instance answers, and since when', async () => {
+    const app = createHttpApp({ service: 'healthy', version: '9.9.9' });
+    try {
+      const body = (await app.inject({ method: 'GET', url: '/healthz' })).json() as Record<string, unknown>;
+      expect(body).toMatchObject({ status: 'ok', service: 'healthy', version: '9.9.9', pid: process.pid });
+      expect(Number.isNaN(Date.parse(String(body.startedAt)))).toBe(false);
+      expect(body.uptimeSeconds).toEqual(expect.any(Number));
+    } finally {
+      await app.close();
+    }
+  });
+});

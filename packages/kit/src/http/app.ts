@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import Fastify, { LogController, type FastifyError, type FastifyInstance, type FastifyBaseLogger } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Logger } from 'pino';
@@ -31,7 +33,12 @@ export interface HttpAppOptions {
   readiness?: Record<string, () => Promise<unknown>>;
   registry?: Registry;
   bodyLimit?: number;
+  /** Shown by /healthz; defaults to the kit's version. */
+  version?: string;
 }
+
+const KIT_VERSION = (JSON.parse(readFileSync(resolve(import.meta.dirname, '../../package.json'), 'utf8')) as { version: string }).version;
+const STARTED_AT = new Date();
 
 const FASTIFY_CLIENT_ERRORS: Record<string, string> = {
   FST_ERR_CTP_INVALID_JSON_BODY: 'INVALID_JSON',
@@ -115,7 +122,16 @@ export function createHttpApp(options: HttpAppOptions): HttpApp {
     reply.status(404).send({ error: 'NOT_FOUND', message: `no route for ${request.method} ${request.url.split('?')[0]}` }),
   );
 
-  app.get('/healthz', async () => ({ status: 'ok', service: options.service }));
+  // What the dashboard shows per instance: which version, since when.
+  app.get('/healthz', async () => ({
+    status: 'ok',
+    service: options.service,
+    version: options.version ?? KIT_VERSION,
+    instance: process.env.TRIBUTARY_INSTANCE ?? null,
+    pid: process.pid,
+    startedAt: STARTED_AT.toISOString(),
+    uptimeSeconds: Math.round(process.uptime()),
+  }));
   app.get('/readyz', async (_request, reply) => {
     const failures: Record<string, string> = {};
     for (const [name, check] of Object.entries(options.readiness ?? {})) {
