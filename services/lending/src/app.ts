@@ -1,0 +1,101 @@
+import { createPublisher, type RedisClient } from 'tributary';
+import { createHttpApp, type HttpApp } from 'tributary/http';
+import { createServiceConsumers, type ConsumerTuning, type Logger } from 'tributary/service';
+import { LendingRequested, LENDING_REQUESTS_STREAM, ReturnRequested } from '@tributary/contracts';
+import type { StepHook } from './domain/steps.ts';
+import { lendHandler } from './handlers/lend.ts';
+import { returnHandler } from './handlers/return.ts';
+import { holdingRoutes } from './routes/holdings.ts';
+import { requestRoutes } from './routes/requests.ts';
+import type { LendingSettings } from './settings.ts';
+import { createShelvingClient } from './shelving-client.ts';
+import { GROUP, SERVICE } from './store/keys.ts';
+import { createLendingStore, type LendingStore } from './store/lending.ts';
+
+export { SERVICE };
+
+export interface LendingDeps {
+  /**
+   * The bus Redis, for everything: the request stream, lending's state and
+   * `lending:events` must be in one server, because the ack, the state
+   * change and the outcome event commit in one script.
+   */
+  bus: RedisClient;
+  logger: Logger;
+  /** Consumer name of this instance (stable across its restarts). */
+  instance: string;
+  settings: LendingSettings;
+  /** Consumer tuning over what the settings imply (tests shorten blockMs). */
+  consumer?: ConsumerTuning;
+  /** Called at each step of src/domain/steps.ts: the crash hook, or a test's probe. */
+  onStep?: StepHook;
+}
+
+export interface LendingService {
+  app: HttpApp;
+  store: LendingStore;
+  close(): Promise<void>;
+}
+
+/** Builds and starts lending without listening: main.ts listens, tests use inject() or listen on port 0. */
+export async function startLending(deps: LendingDeps): Promise<LendingService> {
+  const { settings } = deps;
+  const store = createLendingStore({
+    redis: deps.bus,
+    group: GROUP,
+    maxBooksPerUser: settings.maxBooksPerUser,
+    storageCapacity: settings.storageCapacity,
+    outcomeTtlSeconds: settings.outcomeTtlSeconds,
+  });
+  const shelving = createShelvingClient({
+    baseUrl: settings.shelvingUrl,
+    attempts: settings.shelvingAttempts,
+    backoffMs: settings.shelvingBackoffMs,
+    timeoutMs: settings.shelvingTimeoutMs,
+  });
+  const requests = createPublisher({ redis: deps.bus, service: SERVICE, stream: LENDING_REQUESTS_STREAM });
+  const step: StepHook = deps.onStep ?? (() => undefined);
+
+  const app = createHttpApp({ service: SERVICE, logger: deps.logger, readiness: { bus: () => deps.bus.ping() } });
+  const consumers = createServiceConsumers({
+    bus: deps.bus,
+    group: GROUP,
+    instance: deps.instance,
+    logger: deps.logger,
+    registry: app.metricsRegistry,
+    tuning: {
+      claimIdleMs: settings.claimIdleMs,
+      // The kit requires retries to come back before another instance would claim the entry.
+      backoffMaxMs: Math.min(5_000, Math.floor(settings.claimIdleMs / 2)),
+      ...deps.consumer,
+    },
+  });
+  // One consumer: it runs handlers one at a time, in stream order, which the
+  // store's single WATCH connection relies on.
+  consumers
+    .consumer(LENDING_REQUESTS_STREAM)
+    .on(LendingRequested, lendHandler({ store, shelving, logger: deps.logger, step }))
+    .on(ReturnRequested, returnHandler({ store, logger: deps.logger, step }));
+
+  await app.register(requestRoutes({ redis: deps.bus, requests, store, group: GROUP }));
+  await app.register(holdingRoutes({ store, storageCapacity: settings.storageCapacity }));
+  await app.ready();
+  try {
+    await store.open();
+    await consumers.startAll();
+  } catch (error) {
+    await store.close();
+    await app.close();
+    throw error;
+  }
+  return {
+    app,
+    store,
+    // Consumer first (it finishes the request in hand), then the WATCH connection and HTTP; the bus belongs to the caller.
+    async close() {
+      await consumers.closeAll();
+      await store.close();
+      await app.close();
+    },
+  };
+}

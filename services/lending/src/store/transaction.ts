@@ -1,0 +1,58 @@
+import { MultiErrorReply, WatchError } from 'redis';
+import type { LuaScript, RedisClient } from 'tributary';
+
+export type AloneResult<Reply> = { kind: 'ok'; reply: Reply } | { kind: 'conflict' } | { kind: 'noscript' };
+
+/**
+ * `MULTI; EVALSHA <script>; EXEC` with the script as the transaction's ONLY
+ * command.
+ *
+ * Why alone: inside MULTI a NOSCRIPT (after a Redis restart or SCRIPT FLUSH)
+ * fails only its own command and EXEC commits the rest, so a
+ * `MULTI; EVALSHA; XACK; EXEC` would ack a request whose script never ran
+ * (test/multi-trap.test.ts shows it). Our scripts XACK inside, so a NOSCRIPT
+ * here means nothing at all happened: the script is loaded and the caller
+ * goes round again (with a fresh WATCH, since EXEC ended the old one).
+ *
+ * Why MULTI at all, when a script is atomic anyway: it is what makes EXEC
+ * refuse (WatchError, `conflict`) when a WATCHed key changed since it was
+ * read, the book's optimistic lock on the user's counter.
+ */
+export async function execScriptAlone<Reply>(
+  connection: RedisClient,
+  script: LuaScript,
+  keys: string[],
+  args: string[],
+): Promise<AloneResult<Reply>> {
+  if (keys.length !== script.numberOfKeys) throw new Error(`${script.name} takes ${script.numberOfKeys} keys, got ${keys.length}`);
+  try {
+    const replies = await connection.multi().addCommand(['EVALSHA', script.sha, String(keys.length), ...keys, ...args]).exec();
+    return { kind: 'ok', reply: replies[0] as Reply };
+  } catch (error) {
+    if (error instanceof WatchError) return { kind: 'conflict' };
+    if (error instanceof MultiErrorReply) {
+      const [failure] = [...error.errors()];
+      if (failure && String(failure.message).startsWith('NOSCRIPT')) {
+        await connection.sendCommand(['SCRIPT', 'LOAD', script.source]);
+        return { kind: 'noscript' };
+      }
+      // A script error (BAD_ARGUMENTS, RESERVED_BOOK_LENT) is raised before any write: nothing happened.
+      throw failure ?? error;
+    }
+    throw error;
+  }
+}
+
+/**
+ * Runs a script alone in MULTI until it has run: on NOSCRIPT it was loaded
+ * and runs again. No WATCH: for decisions that no concurrent change can
+ * invalidate (the script re-reads everything it depends on).
+ */
+export async function runScriptAlone<Reply>(connection: RedisClient, script: LuaScript, keys: string[], args: string[]): Promise<Reply> {
+  for (let attempt = 1; ; attempt++) {
+    const result = await execScriptAlone<Reply>(connection, script, keys, args);
+    if (result.kind === 'ok') return result.reply;
+    // Loaded and flushed again in between, over and over: something else is wrong.
+    if (attempt >= 5) throw new Error(`${script.name}: EXEC did not run it in ${attempt} attempts (${result.kind})`);
+  }
+}

@@ -1,0 +1,62 @@
+import { streamKeys, type RedisClient } from 'tributary';
+import { createHttpApp, type HttpApp } from 'tributary/http';
+import { createServiceConsumers, type ConsumerTuning, type Logger } from 'tributary/service';
+import { BooksSentToShelving } from '@tributary/contracts';
+import { booksSentHandler } from './handlers/books-sent.ts';
+import { bookRoutes } from './routes/books.ts';
+import { SERVICE } from './store/keys.ts';
+import { createShelvesStore } from './store/shelves.ts';
+
+export { SERVICE };
+
+export interface ShelvingDeps {
+  /** The bus Redis: lending's events stream, read by the `shelving` group. */
+  bus: RedisClient;
+  /** Shelving's own Redis: which books are handed out. */
+  store: RedisClient;
+  logger: Logger;
+  /** Consumer name of this instance (stable across its restarts). */
+  instance: string;
+  consumer?: ConsumerTuning;
+}
+
+export interface ShelvingService {
+  app: HttpApp;
+  close(): Promise<void>;
+}
+
+/** Builds and starts shelving without listening: main.ts listens, tests use inject() or listen on port 0. */
+export async function startShelving(deps: ShelvingDeps): Promise<ShelvingService> {
+  const shelves = createShelvesStore(deps.store);
+  const app = createHttpApp({
+    service: SERVICE,
+    logger: deps.logger,
+    readiness: { bus: () => deps.bus.ping(), store: () => deps.store.ping() },
+  });
+  const consumers = createServiceConsumers({
+    bus: deps.bus,
+    group: SERVICE,
+    instance: deps.instance,
+    logger: deps.logger,
+    registry: app.metricsRegistry,
+    tuning: deps.consumer ?? {},
+  });
+  consumers.consumer(streamKeys.events('lending')).on(BooksSentToShelving, booksSentHandler({ shelves, logger: deps.logger }));
+
+  await app.register(bookRoutes({ shelves }));
+  await app.ready();
+  try {
+    await consumers.startAll();
+  } catch (error) {
+    await app.close();
+    throw error;
+  }
+  return {
+    app,
+    // Consumers first (they finish the in-flight event), then HTTP; connections belong to the caller.
+    async close() {
+      await consumers.closeAll();
+      await app.close();
+    },
+  };
+}
