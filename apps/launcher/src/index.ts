@@ -1,2 +1,2 @@
 export { startSystem, type RunningSystem, type SystemOptions } from './system.ts';
-export { SERVICES, type ServiceName } from './services.ts';
+export { BUS_URL_FILE, SERVICES, type ServiceName } from './services.ts';

@@ -1,15 +1,18 @@
+import { rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { redactUrl } from 'tributary';
+import { BUS_URL_FILE } from './services.ts';
 import { startSystem } from './system.ts';
 
 /** `npm start`: the whole system on this machine, until Ctrl-C. */
 const rootDir = resolve(import.meta.dirname, '..', '..', '..');
 const gatewayPort = Number(process.env.PORT ?? 8080);
 const say = (line: string) => console.log(`[tributary] ${line}`);
+const dataDir = resolve(process.env.TRIBUTARY_DATA_DIR ?? join(rootDir, '.data'));
 
 const system = await startSystem({
   rootDir,
-  dataDir: resolve(process.env.TRIBUTARY_DATA_DIR ?? join(rootDir, '.data')),
+  dataDir,
   gatewayPort,
   ...(process.env.BUS_REDIS_URL ? { busRedisUrl: process.env.BUS_REDIS_URL } : {}),
   ...(process.env.STORE_REDIS_URL ? { storeRedisUrl: process.env.STORE_REDIS_URL } : {}),
@@ -20,6 +23,8 @@ const system = await startSystem({
   process.exit(1);
 });
 
+// Owner-only: a URL given in BUS_REDIS_URL may hold a password.
+writeFileSync(join(dataDir, BUS_URL_FILE), `${system.busRedisUrl}\n`, { mode: 0o600 });
 say(`bus ${redactUrl(system.busRedisUrl)}, store ${redactUrl(system.storeRedisUrl)}`);
 say(`gateway: ${system.gatewayUrl}  (API docs: ${system.gatewayUrl}/docs, metrics: ${system.gatewayUrl}/metrics)`);
 say('press Ctrl-C to stop');
@@ -30,6 +35,7 @@ const stop = async () => {
   stopping = true;
   say('stopping…');
   await system.stop();
+  rmSync(join(dataDir, BUS_URL_FILE), { force: true });
   say('stopped; data kept under .data/');
   process.exit(0);
 };

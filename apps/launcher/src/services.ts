@@ -1,5 +1,8 @@
-/** The reference system's services, in start order (producers before the gateway). */
-export const SERVICES = ['accounts', 'catalog', 'ordering', 'fulfillment', 'order-monitoring', 'basket', 'mailing', 'package', 'delivery', 'drone-sim', 'delivery-history', 'gateway'] as const;
+/**
+ * The reference system's services, in start order (producers before the
+ * gateway; shelving before lending, which checks books out of it).
+ */
+export const SERVICES = ['accounts', 'catalog', 'ordering', 'fulfillment', 'order-monitoring', 'basket', 'mailing', 'package', 'delivery', 'drone-sim', 'delivery-history', 'shelving', 'lending', 'gateway'] as const;
 export type ServiceName = (typeof SERVICES)[number];
 
 /** How the gateway finds each service: `<NAME>_URL`. */
@@ -10,3 +13,10 @@ export function urlVariable(service: ServiceName): string {
 export function portVariable(service: ServiceName): string {
   return `${service.toUpperCase().replace(/-/g, '_')}_PORT`;
 }
+
+/**
+ * Under the data directory (`.data/` by default) while `npm start` runs: the
+ * bus Redis URL. The private bus Redis listens on a free port chosen at start,
+ * so the `tributary` CLI reads it from here (its default --url).
+ */
+export const BUS_URL_FILE = 'bus-redis.url';

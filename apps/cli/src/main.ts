@@ -1,0 +1,33 @@
+import { Command, CommanderError } from 'commander';
+import { registerLending } from './commands/lending.ts';
+import { CliError, EXIT } from './errors.ts';
+import { terminalOutput } from './output.ts';
+
+/**
+ * `tributary <group> <command>`: only wiring. Each command group is its own
+ * module under commands/ and registers itself on the program.
+ */
+const output = terminalOutput();
+const program = new Command('tributary')
+  .description('Command line for a running Tributary system (`npm start`)')
+  // Throw instead of exiting, so usage errors map to exit status 2 here.
+  // Set before the groups register: subcommands inherit it.
+  .exitOverride()
+  .showHelpAfterError('(add --help for usage)');
+
+registerLending(program, output);
+
+try {
+  await program.parseAsync(process.argv);
+} catch (error) {
+  if (error instanceof CommanderError) {
+    // Commander already printed the help or the usage error.
+    process.exitCode = error.code === 'commander.helpDisplayed' || error.code === 'commander.version' ? EXIT.ok : EXIT.usage;
+  } else if (error instanceof CliError) {
+    output.error(`tributary: ${error.message}`);
+    process.exitCode = error.exitCode;
+  } else {
+    output.error(`tributary: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+    process.exitCode = EXIT.failed;
+  }
+}

@@ -1,0 +1,129 @@
+import { spawn } from 'node:child_process';
+import { resolve } from 'node:path';
+import { connectRedis, createPublisher, decodeEnvelope, type Envelope, type RedisClient } from 'tributary';
+import { freePort, waitFor } from 'tributary/testing';
+
+export const ROOT = resolve(import.meta.dirname, '..', '..', '..');
+export const BIN = resolve(import.meta.dirname, '..', 'bin', 'tributary.mjs');
+
+export interface CliRun {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+}
+
+/**
+ * Runs the real `tributary` bin as a child process. The environment is the
+ * test's, less anything that would point the CLI at another Redis, plus `env`.
+ */
+export function runCli(args: string[], env: Record<string, string> = {}): Promise<CliRun> {
+  const base: NodeJS.ProcessEnv = { ...process.env };
+  delete base.REDIS_URL;
+  delete base.TRIBUTARY_DATA_DIR;
+  return new Promise((resolvePromise, reject) => {
+    const child = spawn(process.execPath, [BIN, ...args], { cwd: ROOT, env: { ...base, NO_COLOR: '1', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    child.once('error', reject);
+    child.once('close', (code, signal) => resolvePromise({ code, signal, stdout, stderr }));
+  });
+}
+
+export interface ReadRequest {
+  id: string;
+  envelope: Envelope;
+}
+
+/** Every entry on a stream, decoded (throws on an entry that is not an envelope). */
+export async function readStream(redis: RedisClient, stream: string): Promise<ReadRequest[]> {
+  const reply = await redis.sendCommand<Array<[string, string[]]>>(['XRANGE', stream, '-', '+']);
+  return reply.map(([id, flat]) => {
+    const fields: Record<string, string> = {};
+    for (let i = 0; i + 1 < flat.length; i += 2) fields[flat[i] as string] = flat[i + 1] as string;
+    const decoded = decodeEnvelope(fields);
+    if (!decoded.ok) throw new Error(`${stream} ${id}: ${decoded.reason}`);
+    return { id, envelope: decoded.envelope };
+  });
+}
+
+/**
+ * A stand-in for the lending service that answers each entry on
+ * lending:requests as `answer` says, so the CLI's output for every outcome
+ * can be checked without the real rules deciding it.
+ */
+export async function scriptedLending(url: string, answer: (request: ReadRequest, bus: RedisClient) => Promise<void>): Promise<{ close(): Promise<void> }> {
+  const redis = await connectRedis(url);
+  let running = true;
+  let cursor = '0-0';
+  const loop = (async () => {
+    while (running) {
+      // A short block so close() is prompt; this waits for entries, not for time.
+      const reply = await redis.sendCommand<Array<[string, Array<[string, string[]]>]> | null>(['XREAD', 'BLOCK', '100', 'STREAMS', 'lending:requests', cursor]);
+      for (const [id, flat] of reply?.[0]?.[1] ?? []) {
+        cursor = id;
+        const fields: Record<string, string> = {};
+        for (let i = 0; i + 1 < flat.length; i += 2) fields[flat[i] as string] = flat[i + 1] as string;
+        const decoded = decodeEnvelope(fields);
+        if (decoded.ok) await answer({ id, envelope: decoded.envelope }, redis);
+      }
+    }
+  })();
+  return {
+    async close() {
+      running = false;
+      await loop;
+      await redis.close();
+    },
+  };
+}
+
+export const lendingEvents = (redis: RedisClient) => createPublisher({ redis, service: 'lending' });
+
+export interface ServiceProcess {
+  url: string;
+  log(): string;
+  stop(): Promise<void>;
+}
+
+/**
+ * Runs a service's main.ts as a child process (as `npm start` does) and
+ * waits for its /healthz; its output is kept for the failure message.
+ */
+export async function startServiceProcess(service: string, env: Record<string, string>): Promise<ServiceProcess> {
+  const port = await freePort();
+  const prefix = service.toUpperCase().replace(/-/g, '_');
+  const child = spawn(process.execPath, ['--import', 'tsx', resolve(ROOT, 'services', service, 'src', 'main.ts')], {
+    cwd: ROOT,
+    env: { ...process.env, LOG_LEVEL: 'warn', HOST: '127.0.0.1', TRIBUTARY_INSTANCE: `${service}-cli-test`, ...env, [`${prefix}_PORT`]: String(port) },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout?.on('data', (chunk: Buffer) => (output = (output + chunk.toString()).slice(-8_000)));
+  child.stderr?.on('data', (chunk: Buffer) => (output = (output + chunk.toString()).slice(-8_000)));
+  const exited = new Promise<void>((done) => child.once('exit', () => done()));
+  const url = `http://127.0.0.1:${port}`;
+  const stop = async () => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+    await exited;
+  };
+  try {
+    await waitFor(
+      async () => {
+        if (child.exitCode !== null) throw new Error(`${service} exited with ${child.exitCode}: ${output}`);
+        try {
+          return (await fetch(`${url}/healthz`, { signal: AbortSignal.timeout(1_000) })).ok;
+        } catch {
+          return false;
+        }
+      },
+      { timeoutMs: 30_000, intervalMs: 100, description: `${service} /healthz`, stopOn: (error) => error instanceof Error && error.message.includes('exited with') },
+    );
+  } catch (error) {
+    await stop();
+    throw new Error(`${(error as Error).message}\n${output}`);
+  }
+  return { url, log: () => output, stop };
+}
