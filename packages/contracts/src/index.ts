@@ -23,6 +23,10 @@ import { deliveryEvents } from './delivery.ts';
 import { droneSimEvents } from './drone-sim.ts';
 import { deliveryHistoryEvents } from './delivery-history.ts';
 import { lendingEvents, lendingRequests } from './lending.ts';
+import { DronePositions } from './channels.ts';
 
 /** Every published event, for the event catalogue and the dashboard. */
 export const allEvents = [...catalogEvents, ...accountsEvents, ...orderingEvents, ...fulfillmentEvents, ...basketEvents, ...mailingEvents, ...packageEvents, ...deliveryEvents, ...droneSimEvents, ...deliveryHistoryEvents, ...lendingRequests, ...lendingEvents];
+
+/** Every pub/sub channel (fire and forget, for live views), for the AsyncAPI document. */
+export const allChannels = [DronePositions];
