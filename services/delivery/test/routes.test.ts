@@ -61,14 +61,19 @@ describe('GET /drones', () => {
     expect(response.json().items.map((item: { droneId: string }) => item.droneId)).toEqual(['drone-near', 'drone-far']);
     expect(response.json().items.some((item: { deliveryId: string }) => item.deliveryId === waiting)).toBe(false);
 
+    // Without a point: the whole fleet in flight.
+    response = await service.app.inject({ method: 'GET', url: '/drones' });
+    expect(response.statusCode).toBe(200);
+    expect(response.json().items.map((item: { droneId: string }) => item.droneId).sort()).toEqual(['drone-far', 'drone-near']);
+
     await env.fly([env.reading(near, 1, 'DELIVERED', { droneId: 'drone-near', position: DROPOFF })]);
     response = await service.app.inject({ method: 'GET', url: `${query}&radiusKm=100` });
     expect(response.json().items.map((item: { droneId: string }) => item.droneId)).toEqual(['drone-far']);
   });
 
-  it('400 for a missing or impossible point or radius', async () => {
+  it('400 for half a point, or an impossible point or radius', async () => {
     const service = await env.start();
-    for (const url of ['/drones', '/drones?lat=55', '/drones?lat=91&lon=0', '/drones?lat=55&lon=-181', '/drones?lat=55&lon=0&radiusKm=0', '/drones?lat=55&lon=0&radiusKm=-3', '/drones?lat=north&lon=0']) {
+    for (const url of ['/drones?lat=55', '/drones?lon=3', '/drones?lat=91&lon=0', '/drones?lat=55&lon=-181', '/drones?lat=55&lon=0&radiusKm=0', '/drones?lat=55&lon=0&radiusKm=-3', '/drones?lat=north&lon=0']) {
       const response = await service.app.inject({ method: 'GET', url });
       expect(response.statusCode, url).toBe(400);
       expect(response.json(), url).toMatchObject({ error: 'VALIDATION_FAILED' });

@@ -14,7 +14,7 @@ const items = [
 function checkout(h: Harness, orderId: string = randomUUID(), userId = 'basket-user') {
   // The basket derives the event id from the order id, so a re-publication is the same event.
   const id = deriveEventId(orderId, 'CheckoutRequested');
-  return h.basket.envelope(CheckoutRequested, { orderId, userId, items }, { id, correlationId: id });
+  return h.basket.envelope(CheckoutRequested, { orderId, userId, items }, { id, correlationId: orderId });
 }
 
 describe.each(testDatabases())('ordering places the basket\'s checkouts ($kind)', ({ create }) => {

@@ -34,6 +34,8 @@ describe.each(testDatabases())('ordering saga ($kind)', ({ create }) => {
     expect(placed).toMatchObject({
       type: 'OrderPlaced',
       source: 'ordering',
+      // The order id correlates the saga: every event it causes inherits it.
+      correlationId: orderId,
       data: { orderId, userId: user, totalCents: 3_000, items: newOrder().items },
     });
 

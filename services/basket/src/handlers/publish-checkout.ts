@@ -26,7 +26,8 @@ export function checkoutPublisher(deps: { publisher: Publisher; bus: RedisClient
     const envelope = deps.publisher.envelope(
       CheckoutRequested,
       { orderId: pending.orderId, userId: pending.userId, items: pending.items },
-      { id, correlationId: id },
+      // The order id correlates the saga the checkout starts (timelines, logs).
+      { id, correlationId: pending.orderId },
     );
     await deps.publisher.publishEnvelopes([envelope]);
   };

@@ -95,7 +95,7 @@ export const deliveriesRoutes: FastifyPluginAsyncTypebox<RouteContext> = async (
   );
   app.get(
     '/api/drones',
-    { schema: { tags: ['delivery'], summary: 'Drones in flight near a point (default: everywhere within 50 km of the warehouse)', querystring: DronesQuery, response: { 200: DroneList, ...errors(400) } } },
+    { schema: { tags: ['delivery'], summary: 'Drones in flight near a point (lat, lon; radiusKm default 50), nearest first; without a point, every drone in flight (at most 100)', querystring: DronesQuery, response: { 200: DroneList, ...errors(400) } } },
     async (request, reply) => relay(reply, await callUpstream(upstreams.delivery, 'GET', `/drones?${queryString(request.query)}`)),
   );
   app.get(

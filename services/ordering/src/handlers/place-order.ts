@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { OrderPlaced, type OrderStatus } from '@tributary/contracts';
+import { activeTraceparent } from 'tributary/telemetry';
 import { childTraceparent, type Envelope, type PublishOptions } from 'tributary';
 import { HttpError } from 'tributary/http';
 import { markHandled } from 'tributary/sql';
@@ -48,7 +49,12 @@ export async function placeOrder(ctx: OrderingContext, input: NewOrder, options:
     totalCents: plan.totalCents,
     failureReason: null,
   };
-  const trace: PublishOptions = causedBy ? { causedBy } : options.traceparent ? { traceparent: childTraceparent(options.traceparent) } : {};
+  // The order id correlates the whole saga: every event it causes carries it (timelines, logs).
+  // The trace: the active request span when tracing is on, else the caller's traceparent.
+  const trace: PublishOptions = {
+    ...(causedBy ? { causedBy } : options.traceparent && !activeTraceparent() ? { traceparent: childTraceparent(options.traceparent) } : {}),
+    correlationId: order.id,
+  };
   // Built before the transaction: an invalid event is a bad request, found before anything is written.
   const placed = ctx.publisher.envelope(OrderPlaced, {
     orderId: order.id,
