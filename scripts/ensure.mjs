@@ -1,7 +1,7 @@
 // Bootstrap shared by `npm start`, `npm test` and `npm run bench`.
 // Plain Node, no dependencies: it runs before `node_modules` exists.
 import { execSync, spawnSync } from 'node:child_process';
-import { existsSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -45,4 +45,65 @@ export function ensureRedis() {
     ].join('\n'),
   );
   process.exit(1);
+}
+
+/** Where the end-to-end tests look for Chromium: Debian's `chromium` package, or CHROMIUM_PATH. */
+export function chromiumPath() {
+  if (process.env.CHROMIUM_PATH) return process.env.CHROMIUM_PATH;
+  for (const candidate of ['/usr/bin/chromium', '/usr/bin/chromium-browser']) if (existsSync(candidate)) return candidate;
+  return null;
+}
+
+/**
+ * The dashboard's end-to-end tests drive a real headless Chromium. Installed
+ * from the distribution (apt) where we can; elsewhere we say what to install
+ * and the e2e test skips with that message (it runs wherever Chromium is found).
+ */
+export function ensureChromium() {
+  if (chromiumPath()) return true;
+  const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
+  if (has('apt-get')) {
+    const sudo = isRoot ? '' : has('sudo') ? 'sudo ' : null;
+    if (sudo !== null) {
+      try {
+        run(`${sudo}apt-get update`);
+        run(`${sudo}env DEBIAN_FRONTEND=noninteractive apt-get install -y chromium`);
+      } catch {
+        // Reported below: the e2e test skips rather than the whole run failing.
+      }
+      if (chromiumPath()) return true;
+    }
+  }
+  console.warn(
+    [
+      'The dashboard end-to-end test needs Chromium and will be skipped.',
+      '  Debian/Ubuntu: sudo apt-get install -y chromium',
+      '  Elsewhere:     install Chromium and set CHROMIUM_PATH=/path/to/chromium',
+    ].join('\n'),
+  );
+  return false;
+}
+
+function newestMtime(path) {
+  const stat = statSync(path);
+  if (!stat.isDirectory()) return stat.mtimeMs;
+  let newest = stat.mtimeMs;
+  for (const name of readdirSync(path)) newest = Math.max(newest, newestMtime(join(path, name)));
+  return newest;
+}
+
+/**
+ * Builds the dashboard (apps/dashboard/dist, served by the gateway at `/`)
+ * unless dist/index.html is newer than every source: sources, index.html,
+ * vite.config.ts and package.json.
+ */
+export function ensureDashboard({ force = false } = {}) {
+  const app = join(root, 'apps', 'dashboard');
+  const built = join(app, 'dist', 'index.html');
+  if (!force && existsSync(built)) {
+    const sources = ['src', 'index.html', 'vite.config.ts', 'package.json'].map((name) => join(app, name)).filter((path) => existsSync(path));
+    const newestSource = Math.max(...sources.map(newestMtime));
+    if (statSync(built).mtimeMs > newestSource) return;
+  }
+  run('npm run build --silent -w @tributary/dashboard');
 }

@@ -14,6 +14,7 @@ import { gatewayKeys } from './keys.ts';
 import { adminRoutes } from './routes/admin.ts';
 import { basketsRoutes } from './routes/baskets.ts';
 import type { RouteContext } from './routes/context.ts';
+import { lendingRoutes } from './routes/lending.ts';
 import { mailsRoutes } from './routes/mails.ts';
 import { deliveriesRoutes } from './routes/deliveries.ts';
 import { livePositions } from './live-positions.ts';
@@ -22,9 +23,19 @@ import { ordersRoutes } from './routes/orders.ts';
 import { productsRoutes } from './routes/products.ts';
 import { sessionsRoutes } from './routes/sessions.ts';
 import { usersRoutes } from './routes/users.ts';
+import { asyncApiRoutes } from './routes/asyncapi.ts';
+import { dashboardRoutes } from './routes/dashboard.ts';
+import { lendingRecentRoutes } from './routes/lending-recent.ts';
+import { liveEventsRoutes } from './routes/live-events.ts';
+import type { OpsContext } from './routes/ops-context.ts';
+import { systemRoutes } from './routes/system.ts';
+import { timelineRoutes } from './routes/timeline.ts';
+import { tracesRoutes } from './routes/traces.ts';
+import { liveEvents } from './live-events.ts';
+import { serveMergedMetrics } from './metrics-merge.ts';
 import { gatewayDefaults, type GatewaySettings } from './settings.ts';
-import { registerStreamMetrics } from './stream-metrics.ts';
-import { callUpstream, type Upstreams } from './upstream.ts';
+import { OBSERVED_STREAMS, registerStreamMetrics } from './stream-metrics.ts';
+import { callUpstream, observedServices, type Upstreams } from './upstream.ts';
 
 export interface GatewayDeps {
   /** Streams: read-only for metrics, and dead letters for operators. */
@@ -38,7 +49,7 @@ export interface GatewayDeps {
 
 const openapi = {
   info: { title: 'Tributary gateway', version: '0.1.0', description: 'Public HTTP API of the Tributary reference shop. Amounts are integer cents.' },
-  tags: ['sessions', 'users', 'products', 'baskets', 'orders', 'mails', 'monitoring', 'leaderboards', 'admin'].map((name) => ({ name })),
+  tags: ['sessions', 'users', 'products', 'baskets', 'orders', 'mails', 'monitoring', 'leaderboards', 'lending', 'admin', 'system'].map((name) => ({ name })),
   components: {
     securitySchemes: {
       adminKey: { type: 'apiKey' as const, in: 'header', name: 'x-api-key', description: 'ADMIN_API_KEY, when the gateway has one' },
@@ -66,6 +77,9 @@ export async function startGateway(deps: GatewayDeps): Promise<{ app: HttpApp; c
     },
   });
   registerStreamMetrics(registry, deps.bus);
+  const services = observedServices(deps.upstreams);
+  // GET /metrics: the gateway's metrics and every service's, one scrape for the whole system.
+  serveMergedMetrics(app, registry, () => services);
   await app.register(swagger, { openapi });
   await app.register(swaggerUi, { routePrefix: '/docs' });
 
@@ -77,6 +91,8 @@ export async function startGateway(deps: GatewayDeps): Promise<{ app: HttpApp; c
 
   const positions = livePositions(deps.bus, registry);
   app.addHook('onClose', async () => positions.close());
+  const events = liveEvents(deps.bus, OBSERVED_STREAMS, deps.logger ? { onError: (error) => deps.logger?.warn({ err: error }, 'live events: bus read failed') } : {});
+  app.addHook('onClose', async () => events.close());
 
   const context: RouteContext = {
     upstreams: deps.upstreams,
@@ -108,11 +124,17 @@ export async function startGateway(deps: GatewayDeps): Promise<{ app: HttpApp; c
   // One encapsulated context for /api/*: the limit guards the API, not /healthz, /metrics or /docs.
   const api: FastifyPluginAsync = async (scope) => {
     scope.addHook('onRequest', rateLimitHook({ limiter: apiLimiter, key: rateLimitKey }));
-    for (const routes of [sessionsRoutes, usersRoutes, productsRoutes, basketsRoutes, ordersRoutes, mailsRoutes, deliveriesRoutes, monitoringRoutes, adminRoutes]) {
+    for (const routes of [sessionsRoutes, usersRoutes, productsRoutes, basketsRoutes, ordersRoutes, mailsRoutes, deliveriesRoutes, lendingRoutes, monitoringRoutes, adminRoutes]) {
       await scope.register(routes, context);
     }
+    // The operator's views (the dashboard's API).
+    const ops: OpsContext = { ...context, services, streams: OBSERVED_STREAMS, liveEvents: events, timelineScanLimit: settings.timelineScanLimit };
+    for (const routes of [systemRoutes, liveEventsRoutes, timelineRoutes, tracesRoutes, lendingRecentRoutes]) await scope.register(routes, ops);
   };
   await app.register(api);
+  await app.register(asyncApiRoutes);
+  // The operator's dashboard (apps/dashboard/dist) at `/`, outside /api and its rate limit.
+  await app.register(dashboardRoutes);
   await app.ready();
   return { app, close: () => app.close() };
 }

@@ -19,6 +19,7 @@ export async function renderOpenApi(): Promise<string> {
     package: unused,
     delivery: unused,
     deliveryHistory: unused,
+    lending: unused,
   };
   const gateway = await startGateway({ bus: unconnected(), store: unconnected(), upstreams });
   const document = (gateway.app as unknown as { swagger(): unknown }).swagger();

@@ -12,6 +12,12 @@ export interface GatewaySettings {
   session: { ttlSeconds: number; secureCookie: boolean; secret: string | null };
   /** How long an Idempotency-Key's answer is replayed. */
   idempotencyTtlSeconds: number;
+  /**
+   * How far back (entries per stream, newest first) an order's timeline is
+   * searched for its events: streams are trimmed, not indexed by order, so
+   * this bounds the work of one GET /api/orders/:id/timeline.
+   */
+  timelineScanLimit: number;
 }
 
 /**
@@ -26,6 +32,7 @@ export const gatewayDefaults: GatewaySettings = {
   // Plain HTTP on 127.0.0.1 by default; set SESSION_COOKIE_SECURE=1 behind TLS.
   session: { ttlSeconds: 24 * 60 * 60, secureCookie: false, secret: null },
   idempotencyTtlSeconds: 24 * 60 * 60,
+  timelineScanLimit: 10_000,
 };
 
 function positive(env: NodeJS.ProcessEnv, name: string, fallback: number, integer: boolean): number {
@@ -61,5 +68,6 @@ export function settingsFromEnv(env: NodeJS.ProcessEnv = process.env): GatewaySe
       secret: env.SESSION_COOKIE_SECRET || null,
     },
     idempotencyTtlSeconds: positive(env, 'IDEMPOTENCY_TTL_SECONDS', d.idempotencyTtlSeconds, true),
+    timelineScanLimit: positive(env, 'TIMELINE_SCAN_LIMIT', d.timelineScanLimit, true),
   };
 }

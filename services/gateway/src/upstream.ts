@@ -1,4 +1,5 @@
 import { HttpError } from 'tributary/http';
+import { traceHeaders } from 'tributary/telemetry';
 
 /** Base URLs of the services the gateway fronts. */
 export interface Upstreams {
@@ -12,6 +13,22 @@ export interface Upstreams {
   package: string;
   delivery: string;
   deliveryHistory: string;
+  /** The lending library (its shelving service is lending's upstream, not the gateway's). */
+  lending: string;
+  /**
+   * Services the gateway never routes to but shows to operators (health,
+   * traces, metrics). Optional: `npm start` sets their URLs, a gateway run
+   * without them simply does not list them.
+   */
+  droneSim?: string;
+  shelving?: string;
+}
+
+/** Every service the gateway knows a URL for, by its service name (`orderMonitoring` is `order-monitoring`). */
+export function observedServices(upstreams: Upstreams): Array<{ name: string; url: string }> {
+  return Object.entries(upstreams)
+    .filter((entry): entry is [string, string] => typeof entry[1] === 'string' && entry[1] !== '')
+    .map(([key, url]) => ({ name: key.replace(/[A-Z]/g, (letter) => `-${letter.toLowerCase()}`), url }));
 }
 
 export function upstreamsFromEnv(env: NodeJS.ProcessEnv = process.env): Upstreams {
@@ -31,6 +48,9 @@ export function upstreamsFromEnv(env: NodeJS.ProcessEnv = process.env): Upstream
     package: need('PACKAGE_URL'),
     delivery: need('DELIVERY_URL'),
     deliveryHistory: need('DELIVERY_HISTORY_URL'),
+    lending: need('LENDING_URL'),
+    ...(env.DRONE_SIM_URL ? { droneSim: env.DRONE_SIM_URL.replace(/\/$/, '') } : {}),
+    ...(env.SHELVING_URL ? { shelving: env.SHELVING_URL.replace(/\/$/, '') } : {}),
   };
 }
 
@@ -54,7 +74,8 @@ export async function callUpstream(
   try {
     response = await fetch(`${base}${path}`, {
       method,
-      headers: { ...(options.body === undefined ? {} : { 'content-type': 'application/json' }), ...options.headers },
+      // The active span's traceparent: the service's request span joins the gateway's trace.
+      headers: { ...traceHeaders(), ...(options.body === undefined ? {} : { 'content-type': 'application/json' }), ...options.headers },
       ...(options.body === undefined ? {} : { body: JSON.stringify(options.body) }),
       signal: AbortSignal.timeout(options.timeoutMs ?? 10_000),
     });

@@ -33,11 +33,11 @@ export interface GatewayTestEnv {
   /** How a stub service answers (default 404 NOT_FOUND); reset after each test. */
   stub(service: keyof Upstreams, handler: StubHandler): void;
   callsTo(service: keyof Upstreams): StubCall[];
-  /** Starts a gateway in-process on these Redis servers and the stubs (closed after the test). */
-  start(settings?: Partial<GatewaySettings>): Promise<HttpApp>;
+  /** Starts a gateway in-process on these Redis servers and the stubs (closed after the test); `upstreams` replaces stubs (e.g. a closed port). */
+  start(settings?: Partial<GatewaySettings>, upstreams?: Partial<Upstreams>): Promise<HttpApp>;
 }
 
-const SERVICES: Array<keyof Upstreams> = ['accounts', 'catalog', 'ordering', 'fulfillment', 'orderMonitoring', 'basket', 'mailing', 'package', 'delivery', 'deliveryHistory'];
+const SERVICES: Array<keyof Upstreams> = ['accounts', 'catalog', 'ordering', 'fulfillment', 'orderMonitoring', 'basket', 'mailing', 'package', 'delivery', 'deliveryHistory', 'lending'];
 
 /**
  * The gateway with real Redis servers (bus and store) and one real HTTP
@@ -70,6 +70,12 @@ export function useGateway(): GatewayTestEnv {
           body: text ? JSON.parse(text) : undefined,
           headers: request.headers,
         };
+        // The gateway's GET /metrics scrapes every service: not a call a test is about.
+        if (call.method === 'GET' && call.path === '/metrics') {
+          response.writeHead(404, { 'content-type': 'text/plain' });
+          response.end('stub services have no metrics');
+          return;
+        }
         env.calls.push(call);
         const handler = handlers.get(call.service);
         const answer = handler ? await handler(call) : { status: 404, body: { error: 'NOT_FOUND', message: `stub ${service} has no handler` } };
@@ -98,8 +104,8 @@ export function useGateway(): GatewayTestEnv {
 
   env.stub = (service, handler) => handlers.set(service, handler);
   env.callsTo = (service) => env.calls.filter((call) => call.service === service);
-  env.start = async (settings = {}) => {
-    const upstreams = Object.fromEntries(SERVICES.map((service) => [service, `${stubUrl}/${service}`])) as unknown as Upstreams;
+  env.start = async (settings = {}, overrides = {}) => {
+    const upstreams = { ...(Object.fromEntries(SERVICES.map((service) => [service, `${stubUrl}/${service}`])) as unknown as Upstreams), ...overrides };
     const { app } = await startGateway({ bus: env.bus, store: env.store, upstreams, settings: { ...gatewayDefaults, ...settings } });
     apps.push(app);
     return app;

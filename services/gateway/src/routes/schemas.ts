@@ -1,4 +1,5 @@
-import { Type } from 'tributary';
+import { LendingRequested } from '@tributary/contracts';
+import { Type, type TSchema } from 'tributary';
 
 /** Public API schemas. Services validate again; the gateway rejects early with the same rules. */
 export const Id = Type.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9_-]+$' });
@@ -260,3 +261,134 @@ export const DeliveryAnalytics = Type.Object({
 });
 export const ArchiveRequest = Type.Object({ olderThanDays: Type.Optional(Type.Integer({ minimum: 0, maximum: 36_500 })) }, { additionalProperties: false });
 export const ArchiveResult = Type.Object({ archived: Type.Integer(), cutoff: Type.String() });
+
+// --- lending library ----------------------------------------------------------------------------
+
+/**
+ * A lending or return request: the contract's payload (one schema for both, as
+ * LendingRequested and ReturnRequested share it), closed to unknown fields here.
+ */
+export const LendingBody = Type.Object(LendingRequested.schema.properties, { additionalProperties: false });
+/** A request id is its entry id on lending:requests, `<ms>-<seq>` (bounded as lending bounds it). */
+const LendingRequestId = Type.String({ pattern: '^[0-9]{1,20}-[0-9]{1,20}$', maxLength: 41, description: 'the entry id on lending:requests' });
+export const LendingRequestParams = Type.Object({ id: LendingRequestId });
+export const LendingSubmitted = Type.Object({ requestId: Type.String({ description: 'the entry id on lending:requests; poll GET /api/lending/requests/{id}' }) });
+const BookIdList = Type.Array(Type.String());
+export const LendingRequestStatus = Type.Object({
+  requestId: Type.String(),
+  kind: Type.String({ description: 'lend | return | unknown (an entry dead-lettered before it could be read)' }),
+  status: Type.String({ description: 'PENDING | ACCEPTED | REJECTED | PROCESSED | DEAD_LETTERED' }),
+  userId: Type.Optional(Type.String()),
+  reason: Type.Optional(Type.String({ description: 'why a request was REJECTED: LIMIT_EXCEEDED | NONE_AVAILABLE | SHELVING_UNAVAILABLE' })),
+  bookIds: Type.Optional(Type.Array(Type.String(), { description: 'ACCEPTED: the books lent; REJECTED: the books asked for' })),
+  unavailableBookIds: Type.Optional(Type.Array(Type.String(), { description: 'ACCEPTED: asked for but lent or not on a shelf' })),
+  bookIdsAtFault: Type.Optional(Type.Array(Type.String(), { description: 'REJECTED: the books that caused it' })),
+  returnedBookIds: Type.Optional(BookIdList),
+  refusedBookIds: Type.Optional(Type.Array(Type.String(), { description: 'PROCESSED: not lent to this user, so not taken back' })),
+  processedAt: Type.Optional(Type.String()),
+  error: Type.Optional(Type.String({ description: 'DEAD_LETTERED: why the entry could not be handled' })),
+});
+export const UserBooks = Type.Object({ userId: Id, bookIds: BookIdList, count: Type.Integer({ minimum: 0 }) });
+
+// --- operating the system (dashboard) -----------------------------------------------------------
+
+const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
+
+export const ServiceHealth = Type.Object({
+  name: Type.String(),
+  url: Type.String({ description: 'where the gateway reaches it' }),
+  up: Type.Boolean({ description: 'answered /healthz in time' }),
+  version: Nullable(Type.String()),
+  instance: Nullable(Type.String({ description: 'TRIBUTARY_INSTANCE of the process' })),
+  pid: Nullable(Type.Integer()),
+  startedAt: Nullable(Type.String()),
+  uptimeSeconds: Nullable(Type.Number()),
+  error: Nullable(Type.String({ description: 'why it is down' })),
+});
+export const ServiceList = Type.Object({ services: Type.Array(ServiceHealth, { description: 'the gateway first, then every service it knows' }) });
+
+export const StreamConsumer = Type.Object({
+  name: Type.String(),
+  pending: Type.Integer({ description: 'entries delivered to it and not yet acked' }),
+  idleMs: Type.Integer({ description: 'since its last read or claim' }),
+});
+export const StreamGroup = Type.Object({
+  name: Type.String(),
+  lag: Nullable(Type.Integer({ description: 'entries not yet delivered to the group (null when Redis cannot tell)' })),
+  pending: Type.Integer(),
+  lastDeliveredId: Type.String(),
+  consumers: Type.Array(StreamConsumer),
+});
+export const StreamState = Type.Object({
+  stream: Type.String(),
+  length: Type.Integer(),
+  entriesAdded: Type.Integer({ description: 'entries ever added (XINFO STREAM entries-added): the difference between two polls is the throughput' }),
+  lastId: Nullable(Type.String({ description: 'the last entry id generated (null before the stream exists)' })),
+  deadLetters: Type.Integer({ description: 'entries in `<stream>:dlq`' }),
+  groups: Type.Array(StreamGroup),
+});
+export const StreamList = Type.Object({ at: Type.String({ description: 'when the bus was read' }), streams: Type.Array(StreamState) });
+
+export const LiveEventsQuery = Type.Object(
+  {
+    stream: Type.Optional(Type.String({ maxLength: 100, description: 'only this stream (empty: every stream)' })),
+    type: Type.Optional(Type.String({ maxLength: 100, pattern: '^[A-Za-z0-9_.-]*$', description: 'only this event type (empty: every type)' })),
+  },
+  { additionalProperties: false },
+);
+
+const TraceId = Type.String({ pattern: '^[0-9a-f]{32}$', description: 'W3C trace id, 32 lowercase hex' });
+export const TimelineStep = Type.Object({
+  at: Type.String({ description: "the event's time" }),
+  service: Type.String({ description: 'the service that published it' }),
+  stream: Type.String(),
+  entryId: Type.String(),
+  type: Type.String(),
+  eventId: Type.String(),
+  causationId: Nullable(Type.String()),
+  traceId: Nullable(TraceId),
+});
+export const OrderTimeline = Type.Object({
+  orderId: Id,
+  status: Type.String(),
+  traceId: Nullable(Type.String({ description: "the trace of the order's first event (GET /api/traces/{traceId})" })),
+  history: Type.Array(Type.Object({ status: Type.String(), at: Type.String() }), { description: "ordering's status transitions" }),
+  steps: Type.Array(TimelineStep, { description: 'every event whose correlationId or data.orderId is the order id, oldest first' }),
+  scanLimit: Type.Integer({ description: 'entries searched per stream, newest first (TIMELINE_SCAN_LIMIT): older events are not shown' }),
+});
+
+export const TraceParams = Type.Object({ traceId: TraceId });
+export const SpanView = Type.Object({
+  traceId: Type.String(),
+  spanId: Type.String(),
+  parentSpanId: Nullable(Type.String()),
+  name: Type.String(),
+  kind: Type.String({ description: 'internal | server | client | producer | consumer' }),
+  service: Type.String(),
+  startedAt: Type.String(),
+  durationMs: Type.Number(),
+  error: Nullable(Type.String()),
+  attributes: Type.Record(Type.String(), Type.Union([Type.String(), Type.Number(), Type.Boolean()])),
+});
+export const TraceView = Type.Object({
+  traceId: Type.String(),
+  spans: Type.Array(SpanView, { description: 'from every service that still holds them, by start time' }),
+  missing: Type.Array(Type.String(), { description: 'services that did not answer: their spans may be absent' }),
+});
+
+export const LendingRecentQuery = Type.Object({ limit: Type.Optional(Limit(200, 50)) }, { additionalProperties: false });
+export const LendingRecent = Type.Object({
+  requests: Type.Array(
+    Type.Object({
+      requestId: Type.String({ description: 'the entry id on lending:requests' }),
+      kind: Type.Union([Type.Literal('lend'), Type.Literal('return')]),
+      userId: Type.String(),
+      bookIds: Type.Array(Type.String()),
+      status: Type.String({ description: 'PENDING | ACCEPTED | REJECTED | PROCESSED | DEAD_LETTERED' }),
+      reason: Nullable(Type.String({ description: 'REJECTED: the reason; DEAD_LETTERED: the error' })),
+      at: Type.String({ description: 'when it was asked' }),
+      processedAt: Nullable(Type.String({ description: 'when lending decided' })),
+    }),
+    { description: 'newest first' },
+  ),
+});

@@ -1,0 +1,90 @@
+import { render } from 'preact';
+import { useEffect, useState } from 'preact/hooks';
+import { adminKey, setAdminKey } from './api.ts';
+import { DeadLettersPage } from './pages/DeadLetters.tsx';
+import { DeliveriesPage } from './pages/Deliveries.tsx';
+import { EventsPage } from './pages/Events.tsx';
+import { LendingPage } from './pages/Lending.tsx';
+import { OrdersPage } from './pages/Orders.tsx';
+import { ServicesPage } from './pages/Services.tsx';
+import { StreamsPage } from './pages/Streams.tsx';
+
+// Hash routes (#/services, #/orders?id=...): the gateway serves one
+// index.html and the browser keeps the page in the fragment, so no router.
+const PAGES = [
+  { path: 'services', title: 'Services', Page: ServicesPage },
+  { path: 'streams', title: 'Streams', Page: StreamsPage },
+  { path: 'events', title: 'Events', Page: EventsPage },
+  { path: 'orders', title: 'Orders', Page: OrdersPage },
+  { path: 'dead-letters', title: 'Dead letters', Page: DeadLettersPage },
+  { path: 'deliveries', title: 'Deliveries', Page: DeliveriesPage },
+  { path: 'lending', title: 'Lending', Page: LendingPage },
+] as const;
+
+interface Route {
+  path: string;
+  params: URLSearchParams;
+}
+
+function currentRoute(): Route {
+  const hash = location.hash.replace(/^#\/?/, '');
+  const [path = '', query = ''] = hash.split('?');
+  return { path: path || 'services', params: new URLSearchParams(query) };
+}
+
+function AdminKey() {
+  const [value, setValue] = useState(adminKey());
+  return (
+    <label class="admin-key" title="Sent as x-api-key with admin actions; kept in this tab only">
+      admin key
+      <input
+        type="password"
+        data-testid="admin-key"
+        value={value}
+        placeholder="(none)"
+        onInput={(event) => {
+          const key = (event.target as HTMLInputElement).value;
+          setValue(key);
+          setAdminKey(key);
+        }}
+      />
+    </label>
+  );
+}
+
+function App() {
+  const [route, setRoute] = useState(currentRoute);
+  useEffect(() => {
+    const onChange = () => setRoute(currentRoute());
+    window.addEventListener('hashchange', onChange);
+    return () => window.removeEventListener('hashchange', onChange);
+  }, []);
+  const page = PAGES.find((candidate) => candidate.path === route.path);
+  return (
+    <div class="layout">
+      <header>
+        <h1>Tributary</h1>
+        <nav>
+          {PAGES.map(({ path, title }) => (
+            <a key={path} href={`#/${path}`} class={path === route.path ? 'active' : ''} data-testid={`nav-${path}`}>
+              {title}
+            </a>
+          ))}
+        </nav>
+        <AdminKey />
+      </header>
+      <main data-testid={`page-${route.path}`}>
+        {page ? (
+          <page.Page params={route.params} />
+        ) : (
+          <p class="empty">
+            No page <code>{route.path}</code>. <a href="#/services">Services</a>
+          </p>
+        )}
+      </main>
+    </div>
+  );
+}
+
+const root = document.getElementById('app');
+if (root) render(<App />, root);

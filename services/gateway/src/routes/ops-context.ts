@@ -1,0 +1,46 @@
+import { HttpError } from 'tributary/http';
+import type { LiveEvents } from '../live-events.ts';
+import type { RouteContext } from './context.ts';
+
+/** What the operator routes (system, live events, timeline, traces, lending feed) are given besides the usual. */
+export interface OpsContext extends RouteContext {
+  /** Every service the gateway has a URL for, by service name: health, traces and metrics ask them all. */
+  services: ReadonlyArray<{ name: string; url: string }>;
+  /** The streams the operator views cover: every stream in the contracts. */
+  streams: readonly string[];
+  liveEvents: LiveEvents;
+  /** Entries per stream an order's timeline searches back (TIMELINE_SCAN_LIMIT). */
+  timelineScanLimit: number;
+}
+
+/** The bus is another server: its outage is the gateway's 503, not a bug's 500. */
+export async function onBus<T>(call: () => Promise<T>): Promise<T> {
+  try {
+    return await call();
+  } catch (error) {
+    if (error instanceof HttpError) throw error;
+    throw new HttpError(503, 'BUS_UNAVAILABLE', 'the event bus cannot be reached, try again');
+  }
+}
+
+/** A flat RESP2 `[name, value, name, value...]` reply (XINFO's) as a map. */
+export function pairs(flat: unknown): Map<string, unknown> {
+  const map = new Map<string, unknown>();
+  if (!Array.isArray(flat)) return map;
+  for (let i = 0; i + 1 < flat.length; i += 2) map.set(String(flat[i]), flat[i + 1]);
+  return map;
+}
+
+/** Fetches JSON from a service with a deadline; never throws (operator views show what they can). */
+export async function fetchJson(url: string, timeoutMs: number, headers: Record<string, string> = {}): Promise<{ ok: true; body: unknown } | { ok: false; error: string }> {
+  try {
+    const response = await fetch(url, { headers, signal: AbortSignal.timeout(timeoutMs) });
+    const text = await response.text();
+    if (!response.ok) return { ok: false, error: `HTTP ${response.status}` };
+    return { ok: true, body: text ? JSON.parse(text) : null };
+  } catch (error) {
+    const { name, message, cause } = error as Error & { cause?: { code?: string } };
+    // fetch says only "fetch failed"; the cause says why (ECONNREFUSED: nothing listens).
+    return { ok: false, error: name === 'TimeoutError' ? `no answer within ${timeoutMs} ms` : cause?.code ?? message };
+  }
+}
