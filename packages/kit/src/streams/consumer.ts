@@ -16,6 +16,7 @@ import { decodeEnvelope, type Envelope } from './envelope.ts';
 import type { EventData, EventDefinition } from './events.ts';
 import { backoffDelay } from './backoff.ts';
 import { contextFromTraceparent, SpanKind, tracingEnabled, withSpan } from '../telemetry/tracing.ts';
+import { withCorrelation } from '../telemetry/correlation.ts';
 
 export interface HandlerContext {
   stream: string;
@@ -191,7 +192,7 @@ export function createConsumer(options: ConsumerOptions): Consumer {
   async function runOne(entry: StreamEntry, deliveryCount: number, handle: SingleHandle, event: Envelope<unknown>): Promise<boolean> {
     const started = performance.now();
     try {
-      const call = () => handle(event, { stream, group, consumer: name, entryId: entry.id, deliveryCount, signal: abort.signal });
+      const call = () => withCorrelation(event.correlationId, () => handle(event, { stream, group, consumer: name, entryId: entry.id, deliveryCount, signal: abort.signal }));
       if (tracingEnabled()) {
         // A child of the span that published the event: one flow, one trace across services.
         await withSpan(

@@ -2,3 +2,4 @@ export { initTracing, currentTracing, activeTraceparent, traceHeaders, contextFr
 export { SpanRing, type SpanRecord } from './span-ring.ts';
 export { consumerMetrics } from './consumer-metrics.ts';
 export { createLogger, type Logger } from './logger.ts';
+export { withCorrelation, currentCorrelationId } from './correlation.ts';

@@ -43,3 +43,17 @@ it('never writes a secret: redacted keys at any depth, and URL credentials anywh
 it('scrubs only the password part of a URL', () => {
   expect(scrubCredentials('redis://user:pw@host:1 and https://example.com/a@b')).toBe('redis://user:[redacted]@host:1 and https://example.com/a@b');
 });
+
+it('a line logged inside withCorrelation carries the correlation id, and only there', async () => {
+  const { lines, logger } = capture();
+  const { withCorrelation } = await import('./correlation.ts');
+  await withCorrelation('order-42', async () => {
+    await Promise.resolve();
+    logger.info('inside a handler');
+  });
+  logger.info('outside');
+  await new Promise((resolve) => setImmediate(resolve));
+  const [inside, outside] = lines.map((line) => JSON.parse(line) as Record<string, unknown>);
+  expect(inside).toMatchObject({ msg: 'inside a handler', correlationId: 'order-42' });
+  expect(outside?.correlationId).toBeUndefined();
+});

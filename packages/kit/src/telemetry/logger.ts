@@ -1,5 +1,6 @@
 import { context, trace } from '@opentelemetry/api';
 import pino, { type DestinationStream, type Logger } from 'pino';
+import { currentCorrelationId } from './correlation.ts';
 
 /** Keys whose values are secrets or may carry one (connection strings), wherever they appear up to two levels down. */
 const SECRET_KEYS = [
@@ -32,18 +33,19 @@ export function scrubCredentials(line: string): string {
 /**
  * Structured JSON logs. Secret-bearing keys are redacted by path, and every
  * line is scrubbed of URL credentials before it is written, whatever logged
- * them. A line logged inside a traced span carries its trace and span ids, so
- * logs and traces meet.
+ * them. A line logged inside a traced span carries its trace and span ids,
+ * and one logged by an event handler the event's correlation id, so logs,
+ * traces and an order's timeline meet.
  */
 export function createLogger(service: string, level = process.env.LOG_LEVEL ?? 'info', destination?: DestinationStream): Logger {
   const options: pino.LoggerOptions = {
     level,
     base: { service, pid: process.pid },
     mixin() {
+      const correlationId = currentCorrelationId();
       const span = trace.getSpan(context.active());
-      if (!span) return {};
-      const { traceId, spanId } = span.spanContext();
-      return { traceId, spanId };
+      const ids = span ? { traceId: span.spanContext().traceId, spanId: span.spanContext().spanId } : {};
+      return correlationId === undefined ? ids : { ...ids, correlationId };
     },
     redact: { paths: REDACT_PATHS, censor: '[redacted]' },
     hooks: { streamWrite: scrubCredentials },

@@ -10,6 +10,7 @@ import { waitFor } from '../testing/wait-for.ts';
 import { uniqueService, useRedis } from '../streams/test-fixtures/harness.ts';
 import type { SpanRecord } from './span-ring.ts';
 import { initTracing } from './tracing.ts';
+import { currentCorrelationId } from './correlation.ts';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -41,7 +42,9 @@ describe('one flow is one trace: HTTP request -> event -> handler -> SQL and Red
     const touch = loadLuaScript(join(dir, 'touch-1.lua'));
 
     const handled: string[] = [];
+    const correlations: Array<[string | undefined, string]> = [];
     consumer = createConsumer({ redis: t.redis, stream: publisher.stream, group: 'g', blockMs: 50 }).on(ThingAdded, async (event) => {
+      correlations.push([currentCorrelationId(), event.correlationId]);
       await database.query('SELECT $1::text AS name', [event.data.name]);
       await runLuaScript(t.redis, touch, [`${service}:touched`], []);
       handled.push(event.data.name);
@@ -50,7 +53,7 @@ describe('one flow is one trace: HTTP request -> event -> handler -> SQL and Red
 
     const app = createHttpApp({ service });
     app.post('/things', { schema: { body: Type.Object({ name: Type.String() }) } }, async (request, reply) => {
-      await publisher.publish(ThingAdded, { name: request.body.name });
+      await publisher.publish(ThingAdded, { name: request.body.name }, { correlationId: 'thing-kettle' });
       return reply.status(202).send({ ok: true });
     });
     const response = await app.inject({
@@ -61,6 +64,8 @@ describe('one flow is one trace: HTTP request -> event -> handler -> SQL and Red
     });
     expect(response.statusCode).toBe(202);
     await waitFor(() => handled.includes('kettle'), { description: 'event handled' });
+    // The handler runs with its event's correlation id in scope (the logger adds it to every line).
+    expect(correlations).toEqual([['thing-kettle', 'thing-kettle']]);
 
     const spans = await waitFor(
       () => {

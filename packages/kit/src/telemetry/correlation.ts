@@ -1,0 +1,16 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
+
+/**
+ * The business flow (an order id, say) the current work belongs to: set by
+ * the consumer around each handler from the event's correlationId, read by
+ * the logger so every line a handler logs can be found by order id.
+ */
+const current = new AsyncLocalStorage<string>();
+
+export function withCorrelation<T>(correlationId: string, work: () => T): T {
+  return current.run(correlationId, work);
+}
+
+export function currentCorrelationId(): string | undefined {
+  return current.getStore();
+}
