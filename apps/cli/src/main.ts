@@ -1,5 +1,10 @@
 import { Command, CommanderError } from 'commander';
+import { registerBench } from './commands/bench.ts';
+import { registerDlq } from './commands/dlq.ts';
+import { registerLauncher } from './commands/launcher.ts';
 import { registerLending } from './commands/lending.ts';
+import { registerLoad } from './commands/load.ts';
+import { registerStreams } from './commands/streams.ts';
 import { CliError, EXIT } from './errors.ts';
 import { terminalOutput } from './output.ts';
 
@@ -9,13 +14,18 @@ import { terminalOutput } from './output.ts';
  */
 const output = terminalOutput();
 const program = new Command('tributary')
-  .description('Command line for a running Tributary system (`npm start`)')
+  .description('Command line for a Tributary system: start and stop it, watch its services and streams, dead letters, load, benchmarks')
   // Throw instead of exiting, so usage errors map to exit status 2 here.
   // Set before the groups register: subcommands inherit it.
   .exitOverride()
   .showHelpAfterError('(add --help for usage)');
 
+registerLauncher(program, output);
+registerStreams(program, output);
+registerDlq(program, output);
 registerLending(program, output);
+registerLoad(program, output);
+registerBench(program);
 
 try {
   await program.parseAsync(process.argv);

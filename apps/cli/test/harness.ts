@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { resolve } from 'node:path';
 import { connectRedis, createPublisher, decodeEnvelope, type Envelope, type RedisClient } from 'tributary';
 import { freePort, waitFor } from 'tributary/testing';
@@ -14,15 +14,12 @@ export interface CliRun {
 }
 
 /**
- * Runs the real `tributary` bin as a child process. The environment is the
- * test's, less anything that would point the CLI at another Redis, plus `env`.
+ * Runs the real `tributary` bin as a child process, in `cliEnv(env)`.
  */
 export function runCli(args: string[], env: Record<string, string> = {}): Promise<CliRun> {
-  const base: NodeJS.ProcessEnv = { ...process.env };
-  delete base.REDIS_URL;
-  delete base.TRIBUTARY_DATA_DIR;
   return new Promise((resolvePromise, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { cwd: ROOT, env: { ...base, NO_COLOR: '1', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawnCli(args, env);
+    child.stdin.end();
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
@@ -30,6 +27,22 @@ export function runCli(args: string[], env: Record<string, string> = {}): Promis
     child.once('error', reject);
     child.once('close', (code, signal) => resolvePromise({ code, signal, stdout, stderr }));
   });
+}
+
+/**
+ * The environment a test runs the bin in: the test's, less anything that
+ * would point it at another Redis, gateway or system (the shared Redis on
+ * 6379, someone's gateway on 8080), plus `env`.
+ */
+export function cliEnv(env: Record<string, string> = {}): NodeJS.ProcessEnv {
+  const base: NodeJS.ProcessEnv = { ...process.env };
+  for (const name of ['REDIS_URL', 'TRIBUTARY_DATA_DIR', 'TRIBUTARY_URL', 'PORT', 'ADMIN_API_KEY', 'BUS_REDIS_URL', 'STORE_REDIS_URL', 'DATABASE_URL']) delete base[name];
+  return { ...base, NO_COLOR: '1', ...env };
+}
+
+/** The bin as a child process with piped output, for a test that signals it or reads it as it runs. */
+export function spawnCli(args: string[], env: Record<string, string> = {}): ChildProcessWithoutNullStreams {
+  return spawn(process.execPath, [BIN, ...args], { cwd: ROOT, env: cliEnv(env), stdio: ['pipe', 'pipe', 'pipe'] });
 }
 
 export interface ReadRequest {

@@ -1,0 +1,65 @@
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { freePort, waitFor } from 'tributary/testing';
+import { runCli } from './harness.ts';
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+  } catch {
+    return false;
+  }
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
+  } catch {
+    return true;
+  }
+}
+
+/** The real `tributary start` / `status` / `stop`: the whole system once more, so one test. */
+describe('tributary start, status, stop', () => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'tributary-cli-start-'));
+  const pidFile = join(dataDir, 'launcher.pid');
+  let pid: number | null = null;
+  afterAll(async () => {
+    // Whatever happened, leave no system behind.
+    if (pid !== null && alive(pid)) {
+      process.kill(pid, 'SIGTERM');
+      await waitFor(() => !alive(pid as number), { timeoutMs: 60_000, intervalMs: 200, description: 'the launcher gone' }).catch(() => process.kill(-(pid as number), 'SIGKILL'));
+    }
+    rmSync(dataDir, { recursive: true, force: true });
+  }, 90_000);
+
+  it('starts the system detached, reports it all up, refuses a second start, stops it', { timeout: 400_000 }, async () => {
+    const env = { TRIBUTARY_DATA_DIR: dataDir, PORT: String(await freePort()), LOG_LEVEL: 'warn' };
+    const start = await runCli(['start', '--timeout', '300000'], env);
+    if (existsSync(pidFile)) pid = Number(readFileSync(pidFile, 'utf8'));
+    expect(start.code, `${start.stdout}\n${start.stderr}`).toBe(0);
+    expect(pid).toBeGreaterThan(0);
+    expect(start.stdout).toContain(`gateway http://127.0.0.1:${env.PORT}`);
+    expect(existsSync(join(dataDir, 'launcher.log'))).toBe(true);
+
+    const status = await runCli(['status', '--json'], env);
+    expect(status.code, status.stdout).toBe(0);
+    expect(JSON.parse(status.stdout)).toMatchObject({ running: true, pid, reachable: true, allUp: true });
+
+    const twice = await runCli(['start'], env);
+    expect(twice.code).toBe(1);
+    expect(twice.stderr).toContain(`already running (pid ${pid}`);
+
+    const stop = await runCli(['stop'], env);
+    expect(stop.code, stop.stderr).toBe(0);
+    expect(stop.stdout).toContain('stopped');
+    expect(existsSync(pidFile)).toBe(false);
+    expect(alive(pid as number)).toBe(false);
+    // The launcher's own clean-up ran: it removes the bus URL file on stop.
+    expect(existsSync(join(dataDir, 'bus-redis.url'))).toBe(false);
+
+    const after = await runCli(['status', '--json'], env);
+    expect(after.code).toBe(1);
+    expect(JSON.parse(after.stdout)).toMatchObject({ running: false, reachable: false, allUp: false });
+  });
+});

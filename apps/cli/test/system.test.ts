@@ -1,0 +1,103 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { waitFor } from 'tributary/testing';
+import { startTestSystem, type TestSystem } from '../../../test/support/system.ts';
+import { runCli } from './harness.ts';
+
+interface StreamsJson {
+  streams: Array<{ stream: string; length: number; deadLetters: number; groups: Array<{ name: string; lag: number | null; pending: number; consumers: Array<{ name: string; idleMs: number }> }> }>;
+}
+interface DlqJson {
+  streams: Array<{ stream: string; count: number; items: Array<{ id: string; originalId: string; group: string }> }>;
+}
+
+/** The gateway commands against the whole reference system (real processes, one per file: it is slow to start). */
+describe('tributary against a running system', { timeout: 180_000 }, () => {
+  let t: TestSystem;
+  let gateway: Record<string, string>;
+  beforeAll(async () => {
+    t = await startTestSystem('pglite');
+    gateway = { TRIBUTARY_URL: t.system.gatewayUrl, REDIS_URL: t.bus.url };
+  }, 180_000);
+  afterAll(async () => {
+    await t?.stop();
+  });
+
+  it('status: every service up (exit 0), though no launcher of `tributary start` runs', async () => {
+    const run = await runCli(['status', '--json'], { ...gateway, TRIBUTARY_DATA_DIR: '/nonexistent/tributary-cli' });
+    expect(run.code).toBe(0);
+    const status = JSON.parse(run.stdout);
+    expect(status).toMatchObject({ running: false, reachable: true, allUp: true });
+    expect(status.services.map((service: { name: string }) => service.name)).toEqual(expect.arrayContaining(['gateway', 'ordering', 'lending']));
+    const text = await runCli(['status'], { ...gateway, TRIBUTARY_DATA_DIR: '/nonexistent/tributary-cli' });
+    expect(text.stdout).toMatch(/^ordering\s+up\s/m);
+    expect(text.stdout).toMatch(/(\d+)\/\1 up/);
+  });
+
+  it('streams: every stream with its groups, as a table and as JSON', async () => {
+    const json = await runCli(['streams', '--json'], gateway);
+    expect(json.code).toBe(0);
+    const answer = JSON.parse(json.stdout) as StreamsJson;
+    const ordering = answer.streams.find((state) => state.stream === 'ordering:events');
+    expect(ordering?.groups.map((group) => group.name)).toEqual(expect.arrayContaining(['accounts']));
+    const text = await runCli(['streams'], gateway);
+    expect(text.code).toBe(0);
+    expect(text.stdout).toMatch(/^STREAM\s+LENGTH\s+DEAD\s+GROUP\s+LAG\s+PENDING\s+CONSUMERS/);
+    expect(text.stdout).toMatch(/^ordering:events\s+\d+\s+\d+/m);
+    expect(text.stdout).toMatch(/^\s+accounts\s+\d+\s+\d+\s+\S+ idle /m);
+  });
+
+  it('dlq: a malformed entry is listed as a dead letter, then replayed by id; tail shows it as malformed', async () => {
+    const bus = t.system.busRedisUrl;
+    const { connectRedis } = await import('tributary');
+    const redis = await connectRedis(bus);
+    try {
+      const before = (await redis.sendCommand<Array<[string]>>(['XREVRANGE', 'ordering:events', '+', '-', 'COUNT', '1']))[0]?.[0] ?? '0-0';
+      // No type, no payload: every group on the stream fails to decode it and dead-letters it at once.
+      const entryId = await redis.sendCommand<string>(['XADD', 'ordering:events', '*', 'garbage', 'from the cli test']);
+
+      const tail = await runCli(['tail', 'ordering:events', '--since', before, '--count', '1', '--json'], gateway);
+      expect(tail.code).toBe(0);
+      expect(JSON.parse(tail.stdout)).toMatchObject({ entryId, malformed: true });
+
+      const letters = await waitFor(
+        async () => {
+          const run = await runCli(['dlq', 'list', '--json'], gateway);
+          expect(run.code).toBe(0);
+          const items = (JSON.parse(run.stdout) as DlqJson).streams.flatMap((stream) => stream.items).filter((item) => item.originalId === entryId);
+          return items.length > 0 ? items : null;
+        },
+        { timeoutMs: 60_000, intervalMs: 500, description: `a dead letter of ${entryId}` },
+      );
+      const letter = letters[0] as { id: string; group: string };
+      const text = await runCli(['dlq', 'list', '--stream', 'ordering:events'], gateway);
+      expect(text.code).toBe(0);
+      expect(text.stdout).toMatch(new RegExp(`^${letter.id}\\s+ordering:events\\s+${letter.group}\\s`, 'm'));
+
+      const replay = await runCli(['dlq', 'replay', 'ordering:events', letter.id, '--json'], gateway);
+      expect(replay.code).toBe(0);
+      expect(JSON.parse(replay.stdout)).toMatchObject({ replayed: 1, streams: [{ stream: 'ordering:events', replayed: 1 }] });
+      const again = await runCli(['dlq', 'replay', 'ordering:events', letter.id], gateway);
+      expect(again.code).toBe(1);
+      expect(again.stderr).toContain(`no dead letter ${letter.id} on ordering:events`);
+
+      const unknown = await runCli(['dlq', 'list', '--stream', 'nosuch:events'], gateway);
+      expect(unknown.code).toBe(2);
+      expect(unknown.stderr).toContain('UNKNOWN_STREAM');
+    } finally {
+      await redis.close();
+    }
+  });
+
+  it('load: 5 orders at 5 per second all reach a final status; the summary as JSON', async () => {
+    const run = await runCli(['load', '--orders', '5', '--rate', '5', '--json'], gateway);
+    expect(run.code, run.stderr).toBe(0);
+    const summary = JSON.parse(run.stdout);
+    expect(summary).toMatchObject({ requested: 5, placed: 5, terminal: 5, notTerminal: 0, errors: { total: 0 } });
+    expect(Object.values(summary.byStatus as Record<string, number>).reduce((a, b) => a + b, 0)).toBe(5);
+    expect(summary.latencyMs.post).toMatchObject({ count: 5 });
+    expect(summary.latencyMs.placementToTerminal.count).toBe(5);
+    for (const key of ['p50', 'p90', 'p99', 'max'] as const) expect(summary.latencyMs.post[key]).toBeGreaterThan(0);
+    expect(summary.latencyMs.post.p50).toBeLessThanOrEqual(summary.latencyMs.post.max);
+    expect(run.stderr).toContain('5/5 placed');
+  });
+});
