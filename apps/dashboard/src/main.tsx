@@ -1,6 +1,6 @@
 import { render } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
-import { adminKey, setAdminKey } from './api.ts';
+import { adminKey, api, errorText, get, setAdminKey } from './api.ts';
 import { DeadLettersPage } from './pages/DeadLetters.tsx';
 import { DeliveriesPage } from './pages/Deliveries.tsx';
 import { EventsPage } from './pages/Events.tsx';
@@ -32,22 +32,48 @@ function currentRoute(): Route {
   return { path: path || 'services', params: new URLSearchParams(query) };
 }
 
+interface AdminSession {
+  adminKeyRequired: boolean;
+  signedIn: boolean;
+}
+
+/**
+ * The admin key, when the gateway has one: exchanged once for an httpOnly
+ * cookie (POST /api/admin/session) that every view, the live ones over
+ * EventSource included, then carries. The key is also kept for this tab only
+ * and sent as x-api-key with admin actions.
+ */
 function AdminKey() {
   const [value, setValue] = useState(adminKey());
+  const [session, setSession] = useState<AdminSession | null>(null);
+  const [problem, setProblem] = useState<string | null>(null);
+  useEffect(() => {
+    get<AdminSession>('/api/admin/session').then(setSession, (error: unknown) => setProblem(errorText(error)));
+  }, []);
+  const signIn = async (key: string) => {
+    setAdminKey(key);
+    if (!key) return;
+    try {
+      setSession(await api<AdminSession>('POST', '/api/admin/session', { apiKey: key }));
+      setProblem(null);
+      location.reload(); // views that failed with 401 load again, now signed in
+    } catch (error) {
+      setProblem(errorText(error));
+    }
+  };
+  const state = session === null ? '' : !session.adminKeyRequired ? 'open (no key set)' : session.signedIn ? 'signed in' : 'key needed';
   return (
-    <label class="admin-key" title="Sent as x-api-key with admin actions; kept in this tab only">
+    <label class="admin-key" title="ADMIN_API_KEY, when the gateway has one: signs this browser in as operator">
       admin key
       <input
         type="password"
         data-testid="admin-key"
         value={value}
         placeholder="(none)"
-        onInput={(event) => {
-          const key = (event.target as HTMLInputElement).value;
-          setValue(key);
-          setAdminKey(key);
-        }}
+        onInput={(event) => setValue((event.target as HTMLInputElement).value)}
+        onChange={(event) => void signIn((event.target as HTMLInputElement).value)}
       />
+      <span data-testid="admin-state" title={problem ?? ''}>{problem ? 'wrong key' : state}</span>
     </label>
   );
 }

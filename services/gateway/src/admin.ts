@@ -1,9 +1,15 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { RedisClient } from 'tributary';
 import { HttpError } from 'tributary/http';
 
-/** The OpenAPI security requirement of admin routes: either header works. */
-export const ADMIN_SECURITY: Array<Record<string, string[]>> = [{ adminKey: [] }, { adminBearer: [] }];
+/** The OpenAPI security requirement of admin routes: any one of these works. */
+export const ADMIN_SECURITY: Array<Record<string, string[]>> = [{ adminKey: [] }, { adminBearer: [] }, { adminCookie: [] }];
+
+/** The dashboard's sign-in cookie (EventSource cannot send headers, a cookie travels with it). */
+export const ADMIN_COOKIE = 'tributary_admin';
+
+const digest = (value: string): Buffer => createHash('sha256').update(value).digest();
 
 function presentedKey(request: FastifyRequest): string | null {
   const header = request.headers['x-api-key'];
@@ -14,22 +20,57 @@ function presentedKey(request: FastifyRequest): string | null {
 }
 
 /**
- * An onRequest hook for admin routes. With no key configured (the local
- * default) it lets everything through. Digests of equal length are compared
- * in constant time, so neither the key's content nor its length leaks through
- * response timing.
+ * Operator sign-ins: a random token per sign-in, kept in the store Redis
+ * only as its digest, with a TTL. The token itself lives in an httpOnly
+ * cookie, never in the page's JavaScript.
  */
-export function adminGuard(adminApiKey: string | null) {
-  const expected = adminApiKey === null ? null : createHash('sha256').update(adminApiKey).digest();
+export interface AdminTokens {
+  issue(): Promise<string>;
+  valid(token: string): Promise<boolean>;
+  revoke(token: string): Promise<void>;
+}
+
+export function adminTokens(redis: RedisClient, prefix: string, ttlSeconds: number): AdminTokens {
+  const key = (token: string) => `${prefix}:${digest(token).toString('hex')}`;
+  return {
+    async issue() {
+      const token = randomBytes(32).toString('base64url');
+      await redis.sendCommand(['SET', key(token), '1', 'EX', String(ttlSeconds)]);
+      return token;
+    },
+    async valid(token) {
+      return Number(await redis.sendCommand(['EXISTS', key(token)])) === 1;
+    },
+    async revoke(token) {
+      await redis.sendCommand(['DEL', key(token)]);
+    },
+  };
+}
+
+/** True when `key` is the configured admin key; digests of equal length are compared in constant time. */
+export function adminKeyMatcher(adminApiKey: string | null): (key: string) => boolean {
+  const expected = adminApiKey === null ? null : digest(adminApiKey);
+  return (key) => expected !== null && timingSafeEqual(digest(key), expected);
+}
+
+/**
+ * An onRequest hook for admin and operator routes. With no key configured
+ * (the local default) it lets everything through. Otherwise a request
+ * passes with the key (x-api-key or Bearer) or the cookie of a sign-in made
+ * with it; a wrong key is 403 at once, whatever cookie comes with it.
+ */
+export function adminGuard(adminApiKey: string | null, tokens: AdminTokens) {
+  const matches = adminKeyMatcher(adminApiKey);
   return async function requireAdmin(request: FastifyRequest, reply: FastifyReply): Promise<void> {
-    if (expected === null) return;
+    if (adminApiKey === null) return;
     const key = presentedKey(request);
-    if (key === null) {
-      reply.header('www-authenticate', 'Bearer realm="tributary-admin"');
-      throw new HttpError(401, 'ADMIN_KEY_REQUIRED', 'this is an admin operation: send x-api-key or Authorization: Bearer');
-    }
-    if (!timingSafeEqual(createHash('sha256').update(key).digest(), expected)) {
+    if (key !== null) {
+      if (matches(key)) return;
       throw new HttpError(403, 'ADMIN_KEY_INVALID', 'the admin key is not valid');
     }
+    const token = request.cookies?.[ADMIN_COOKIE];
+    if (token && (await tokens.valid(token))) return;
+    reply.header('www-authenticate', 'Bearer realm="tributary-admin"');
+    throw new HttpError(401, 'ADMIN_KEY_REQUIRED', 'this is an admin view or operation: send x-api-key or Authorization: Bearer, or sign in (POST /api/admin/session)');
   };
 }

@@ -8,7 +8,8 @@ import { createHttpApp, type HttpApp } from 'tributary/http';
 import { createIdempotencyStore, idempotencyHooks } from 'tributary/idempotency';
 import { createSlidingWindowLimiter, createTokenBucketLimiter, rateLimitHook } from 'tributary/ratelimit';
 import { createSessionPlugin, createSessionStore } from 'tributary/session';
-import { adminGuard } from './admin.ts';
+import { ADMIN_SECURITY, adminGuard, adminTokens } from './admin.ts';
+import { adminSessionRoutes } from './routes/admin-session.ts';
 import { idempotencyScope, rateLimitKey, SessionUser } from './clients.ts';
 import { gatewayKeys } from './keys.ts';
 import { adminRoutes } from './routes/admin.ts';
@@ -54,6 +55,7 @@ const openapi = {
     securitySchemes: {
       adminKey: { type: 'apiKey' as const, in: 'header', name: 'x-api-key', description: 'ADMIN_API_KEY, when the gateway has one' },
       adminBearer: { type: 'http' as const, scheme: 'bearer', description: 'ADMIN_API_KEY as a bearer token' },
+      adminCookie: { type: 'apiKey' as const, in: 'cookie', name: 'tributary_admin', description: 'set by POST /api/admin/session' },
       session: { type: 'apiKey' as const, in: 'cookie', name: 'sid', description: 'set by POST /api/sessions' },
     },
   },
@@ -94,6 +96,8 @@ export async function startGateway(deps: GatewayDeps): Promise<{ app: HttpApp; c
   const events = liveEvents(deps.bus, OBSERVED_STREAMS, deps.logger ? { onError: (error) => deps.logger?.warn({ err: error }, 'live events: bus read failed') } : {});
   app.addHook('onClose', async () => events.close());
 
+  // Operator sign-ins of the dashboard last as long as a customer session.
+  const operatorTokens = adminTokens(deps.store, gatewayKeys.adminTokens, settings.session.ttlSeconds);
   const context: RouteContext = {
     upstreams: deps.upstreams,
     positions,
@@ -111,7 +115,7 @@ export async function startGateway(deps: GatewayDeps): Promise<{ app: HttpApp; c
       store: createIdempotencyStore({ redis: deps.store, prefix: gatewayKeys.idempotency, ttlMs: settings.idempotencyTtlSeconds * 1000, registry }),
       scope: idempotencyScope,
     }),
-    requireAdmin: adminGuard(settings.adminApiKey),
+    requireAdmin: adminGuard(settings.adminApiKey, operatorTokens),
   };
   const apiLimiter = createTokenBucketLimiter({
     redis: deps.store,
@@ -127,9 +131,22 @@ export async function startGateway(deps: GatewayDeps): Promise<{ app: HttpApp; c
     for (const routes of [sessionsRoutes, usersRoutes, productsRoutes, basketsRoutes, ordersRoutes, mailsRoutes, deliveriesRoutes, lendingRoutes, monitoringRoutes, adminRoutes]) {
       await scope.register(routes, context);
     }
-    // The operator's views (the dashboard's API).
+    await scope.register(adminSessionRoutes, {
+      adminApiKey: settings.adminApiKey,
+      tokens: operatorTokens,
+      ttlSeconds: settings.session.ttlSeconds,
+      secureCookie: settings.session.secureCookie,
+    });
+    // The operator's views (the dashboard's API): they show every event's data (names,
+    // addresses), so with ADMIN_API_KEY set they need the key or an operator sign-in.
     const ops: OpsContext = { ...context, services, streams: OBSERVED_STREAMS, liveEvents: events, timelineScanLimit: settings.timelineScanLimit };
-    for (const routes of [systemRoutes, liveEventsRoutes, timelineRoutes, tracesRoutes, lendingRecentRoutes]) await scope.register(routes, ops);
+    await scope.register(async (operator) => {
+      operator.addHook('onRequest', context.requireAdmin);
+      operator.addHook('onRoute', (route) => {
+        route.schema = { ...route.schema, security: ADMIN_SECURITY };
+      });
+      for (const routes of [systemRoutes, liveEventsRoutes, timelineRoutes, tracesRoutes, lendingRecentRoutes]) await operator.register(routes, ops);
+    });
   };
   await app.register(api);
   await app.register(asyncApiRoutes);
