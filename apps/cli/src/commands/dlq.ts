@@ -69,8 +69,8 @@ export function registerDlq(program: Command, output: Output): void {
 }
 
 /** The streams that have dead letters, per GET /api/system/streams. */
-async function streamsWithLetters(base: string): Promise<string[]> {
-  const answer = await getJson<{ streams: StreamState[] }>(base, '/api/system/streams', 'GET /api/system/streams');
+async function streamsWithLetters(base: string, apiKey: string | null): Promise<string[]> {
+  const answer = await getJson<{ streams: StreamState[] }>(base, '/api/system/streams', 'GET /api/system/streams', apiKey);
   return answer.streams.filter((state) => state.deadLetters > 0 && STREAM.test(state.stream)).map((state) => state.stream);
 }
 
@@ -92,7 +92,7 @@ async function list(options: ListOptions, output: Output): Promise<void> {
   const stream = options.stream === undefined ? undefined : checkStream(options.stream);
   const base = resolveGatewayUrl(options);
   const apiKey = resolveApiKey(options);
-  const streams = stream ? [stream] : await streamsWithLetters(base);
+  const streams = stream ? [stream] : await streamsWithLetters(base, apiKey);
   const results = [];
   for (const name of streams) results.push(await lettersOf(base, name, apiKey));
   if (options.json) {
@@ -125,7 +125,7 @@ async function replay(stream: string | undefined, id: string | undefined, option
   if (id !== undefined && !ENTRY_ID.test(id)) throw new CliError(`not a dead-letter entry id: ${id} (expected e.g. 1712345678901-0)`, EXIT.usage);
   const base = resolveGatewayUrl(options);
   const apiKey = resolveApiKey(options);
-  const streams = options.all ? await streamsWithLetters(base) : [stream as string];
+  const streams = options.all ? await streamsWithLetters(base, apiKey) : [stream as string];
   const results: Array<{ stream: string; replayed: number; ids: string[] }> = [];
   for (const name of streams) {
     const body = options.all ? { stream: name } : { stream: name, ids: [id as string] };

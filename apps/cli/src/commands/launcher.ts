@@ -3,7 +3,7 @@ import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, statS
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { CliError, EXIT } from '../errors.ts';
-import { callGateway, getJson, resolveGatewayUrl, Unreachable, withGatewayOption, type GatewayOptions } from '../gateway.ts';
+import { callGateway, getJson, resolveApiKey, resolveGatewayUrl, Unreachable, withApiKeyOption, withGatewayOption, type AdminOptions, type GatewayOptions } from '../gateway.ts';
 import type { Output } from '../output.ts';
 import { dataDir, describe, positiveInteger } from '../redis.ts';
 import { duration, table } from '../table.ts';
@@ -22,7 +22,7 @@ interface StartOptions extends GatewayOptions {
 interface StopOptions {
   timeout: number;
 }
-interface StatusOptions extends GatewayOptions {
+interface StatusOptions extends AdminOptions {
   json: boolean;
 }
 
@@ -145,11 +145,13 @@ export function registerLauncher(program: Command, output: Output): void {
     .addHelpText('after', '\nExit status: 0 when stopped (or nothing was running), 1 when it is still running at the deadline.')
     .action(async (options: StopOptions) => stop(options, output));
 
-  withGatewayOption(
-    program
-      .command('status')
-      .description('whether the launcher runs, and every service: up or down, version, uptime')
-      .option('--json', 'one JSON object instead of the table', false),
+  withApiKeyOption(
+    withGatewayOption(
+      program
+        .command('status')
+        .description('whether the launcher runs, and every service: up or down, version, uptime')
+        .option('--json', 'one JSON object instead of the table', false),
+    ),
   )
     .addHelpText('after', '\nExit status: 0 when every service is up, 1 otherwise (not running, gateway unreachable, a service down).')
     .action(async (options: StatusOptions) => status(options, output));
@@ -204,7 +206,8 @@ async function start(options: StartOptions, output: Output): Promise<void> {
     }
     if (await healthy(base)) {
       try {
-        services = (await getJson<{ services: ServiceHealth[] }>(base, '/api/system/services', 'services')).services;
+        // The system it starts inherits this environment, ADMIN_API_KEY included.
+        services = (await getJson<{ services: ServiceHealth[] }>(base, '/api/system/services', 'services', resolveApiKey({}))).services;
         if (services.length > 0 && services.every((service) => service.up)) break;
       } catch {
         // still starting
@@ -256,7 +259,7 @@ async function status(options: StatusOptions, output: Output): Promise<void> {
   let services: ServiceHealth[] | null = null;
   let error: string | null = null;
   try {
-    services = (await getJson<{ services: ServiceHealth[] }>(base, '/api/system/services', 'GET /api/system/services')).services;
+    services = (await getJson<{ services: ServiceHealth[] }>(base, '/api/system/services', 'GET /api/system/services', resolveApiKey(options))).services;
   } catch (failure) {
     if (!(failure instanceof CliError)) throw failure;
     error = failure instanceof Unreachable ? `cannot reach the gateway at ${base}` : failure.message;

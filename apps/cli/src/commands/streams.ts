@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { decodeEnvelope, redactUrl, type RedisClient } from 'tributary';
 import { CliError, EXIT } from '../errors.ts';
-import { getJson, resolveGatewayUrl, withGatewayOption, type GatewayOptions } from '../gateway.ts';
+import { getJson, resolveApiKey, resolveGatewayUrl, withApiKeyOption, withGatewayOption, type AdminOptions } from '../gateway.ts';
 import type { Output } from '../output.ts';
 import { connectCliRedis, describe, positiveInteger, resolveRedisUrl, withRedisOptions, type RedisOptions } from '../redis.ts';
 import { millis, table } from '../table.ts';
@@ -21,7 +21,7 @@ export interface StreamState {
   }>;
 }
 
-interface StreamsOptions extends GatewayOptions {
+interface StreamsOptions extends AdminOptions {
   json: boolean;
 }
 
@@ -36,11 +36,13 @@ interface TailOptions extends RedisOptions {
 const ENTRY_ID = /^\d+(-\d+)?$/;
 
 export function registerStreams(program: Command, output: Output): void {
-  withGatewayOption(
-    program
-      .command('streams')
-      .description('every stream: length, dead letters, and per consumer group its lag, pending entries and consumers\' idle time')
-      .option('--json', 'the gateway\'s answer as one JSON object', false),
+  withApiKeyOption(
+    withGatewayOption(
+      program
+        .command('streams')
+        .description('every stream: length, dead letters, and per consumer group its lag, pending entries and consumers\' idle time')
+        .option('--json', 'the gateway\'s answer as one JSON object', false),
+    ),
   )
     .addHelpText('after', '\nExit status: 0, or 1 when the gateway cannot be reached or fails.')
     .action(async (options: StreamsOptions) => streams(options, output));
@@ -66,7 +68,7 @@ export function registerStreams(program: Command, output: Output): void {
 
 async function streams(options: StreamsOptions, output: Output): Promise<void> {
   const base = resolveGatewayUrl(options);
-  const answer = await getJson<{ at: string; streams: StreamState[] }>(base, '/api/system/streams', 'GET /api/system/streams');
+  const answer = await getJson<{ at: string; streams: StreamState[] }>(base, '/api/system/streams', 'GET /api/system/streams', resolveApiKey(options));
   if (options.json) {
     output.line(JSON.stringify(answer));
     return;
