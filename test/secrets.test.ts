@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { resolve } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { freePort, startRedisServer, waitFor, type RedisServer } from 'tributary/testing';
@@ -10,11 +10,14 @@ const ROOT = resolve(import.meta.dirname, '..');
 const PASSWORD = 'pw-never-logged-7f3a';
 const ADMIN_KEY = 'admin-never-logged-91c2';
 let redis: RedisServer;
+const children: ChildProcess[] = [];
 
 beforeAll(async () => {
   redis = await startRedisServer({ password: PASSWORD });
 });
 afterAll(async () => {
+  // A failed or timed-out test must not leave a service running.
+  for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
   await redis?.stop();
 });
 
@@ -24,6 +27,7 @@ function runBasket(busUrl: string, port: number) {
     env: { ...process.env, BUS_REDIS_URL: busUrl, BASKET_PORT: String(port), ADMIN_API_KEY: ADMIN_KEY, LOG_LEVEL: 'debug', TRIBUTARY_INSTANCE: `secrets-${port}` },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  children.push(child);
   let output = '';
   child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
