@@ -1,8 +1,9 @@
 import { streamKeys, type RedisClient } from 'tributary';
 import { createHttpApp, type HttpApp } from 'tributary/http';
 import { createServiceConsumers, type ConsumerTuning, type Logger } from 'tributary/service';
-import { BooksSentToShelving } from '@tributary/contracts';
+import { BooksSentToShelving, RequestRejected } from '@tributary/contracts';
 import { booksSentHandler } from './handlers/books-sent.ts';
+import { requestRejectedHandler } from './handlers/request-rejected.ts';
 import { bookRoutes } from './routes/books.ts';
 import { SERVICE } from './store/keys.ts';
 import { createShelvesStore } from './store/shelves.ts';
@@ -41,7 +42,10 @@ export async function startShelving(deps: ShelvingDeps): Promise<ShelvingService
     registry: app.metricsRegistry,
     tuning: deps.consumer ?? {},
   });
-  consumers.consumer(streamKeys.events('lending')).on(BooksSentToShelving, booksSentHandler({ shelves, logger: deps.logger }));
+  consumers
+    .consumer(streamKeys.events('lending'))
+    .on(BooksSentToShelving, booksSentHandler({ shelves, logger: deps.logger }))
+    .on(RequestRejected, requestRejectedHandler({ shelves, logger: deps.logger }));
 
   await app.register(bookRoutes({ shelves }));
   await app.ready();

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, beforeEach, afterEach, describe, expect, it } from
 import { connectRedis, createPublisher, groupsOf, type Publisher, type RedisClient } from 'tributary';
 import { createLogger } from 'tributary/service';
 import { startRedisServer, waitFor, type RedisServer } from 'tributary/testing';
-import { BooksSentToShelving } from '@tributary/contracts';
+import { BooksSentToShelving, RequestRejected } from '@tributary/contracts';
 import { startShelving, type ShelvingService } from '../src/app.ts';
 import { shelvingKeys } from '../src/store/keys.ts';
 
@@ -106,5 +106,30 @@ describe('BooksSentToShelving', () => {
     await caughtUp();
     expect(await book('a')).toEqual({ bookId: 'a', onShelf: false, heldBy: '3-0' });
     expect(await store.ttl(shelvingKeys.handled(event.id))).toBeGreaterThan(600_000);
+  });
+});
+
+describe('RequestRejected SHELVING_UNAVAILABLE (a checkout whose answer lending never got)', () => {
+  it('puts back the books at fault still held by that request, and nothing else', async () => {
+    await checkout('a', '1-0'); // handed, but the answer was lost: lending refused 1-0
+    await checkout('b', '2-0'); // held by another request
+    await lending.publish(RequestRejected, { requestId: '1-0', userId: 'u', bookIds: ['a', 'b'], reason: 'SHELVING_UNAVAILABLE', bookIdsAtFault: ['a', 'b'] });
+    // Other reasons are lending's own business: nothing to release.
+    await checkout('c', '3-0');
+    await lending.publish(RequestRejected, { requestId: '3-0', userId: 'u', bookIds: ['c'], reason: 'LIMIT_EXCEEDED', bookIdsAtFault: ['c'] });
+    await caughtUp();
+    expect(await store.hGetAll(shelvingKeys.out())).toEqual({ b: '2-0', c: '3-0' });
+    expect(await book('a')).toEqual({ bookId: 'a', onShelf: true });
+  });
+
+  it('a redelivery after the book was handed to another request changes nothing', async () => {
+    await checkout('a', '1-0');
+    const event = lending.envelope(RequestRejected, { requestId: '1-0', userId: 'u', bookIds: ['a'], reason: 'SHELVING_UNAVAILABLE', bookIdsAtFault: ['a'] });
+    await lending.publishEnvelopes([event]);
+    await caughtUp();
+    expect((await checkout('a', '4-0')).statusCode).toBe(200);
+    await lending.publishEnvelopes([event]);
+    await caughtUp();
+    expect(await book('a')).toEqual({ bookId: 'a', onShelf: false, heldBy: '4-0' });
   });
 });

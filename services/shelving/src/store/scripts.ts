@@ -5,3 +5,4 @@ const luaFile = (name: string): string => fileURLToPath(new URL(`./lua/${name}`,
 
 export const checkoutScript: LuaScript = loadLuaScript(luaFile('checkout-1.lua'));
 export const shelveScript: LuaScript = loadLuaScript(luaFile('shelve-2.lua'));
+export const releaseScript: LuaScript = loadLuaScript(luaFile('release-1.lua'));

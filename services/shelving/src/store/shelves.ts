@@ -1,5 +1,5 @@
 import { runLuaScript, type RedisClient } from 'tributary';
-import { checkoutScript, shelveScript } from './scripts.ts';
+import { checkoutScript, releaseScript, shelveScript } from './scripts.ts';
 import { HANDLED_TTL_SECONDS, shelvingKeys } from './keys.ts';
 
 export type CheckoutResult = { kind: 'handed' | 'already' } | { kind: 'held'; heldBy: string };
@@ -9,6 +9,8 @@ export interface ShelvesStore {
   checkout(bookId: string, requestId: string): Promise<CheckoutResult>;
   /** Puts books back on their shelves, once per event id; null when the event was already applied. */
   shelve(eventId: string, bookIds: string[]): Promise<number | null>;
+  /** Puts back the books still held by `requestId` (and only those); returns how many. */
+  release(requestId: string, bookIds: string[]): Promise<number>;
   /** Which request holds the book, or null when it is on a shelf. */
   holder(bookId: string): Promise<string | null>;
 }
@@ -24,6 +26,9 @@ export function createShelvesStore(redis: RedisClient): ShelvesStore {
     async shelve(eventId, bookIds) {
       const reply = await runLuaScript<number>(redis, shelveScript, [shelvingKeys.handled(eventId), shelvingKeys.out()], [HANDLED_TTL_SECONDS, ...bookIds]);
       return Number(reply) < 0 ? null : Number(reply);
+    },
+    async release(requestId, bookIds) {
+      return Number(await runLuaScript<number>(redis, releaseScript, [shelvingKeys.out()], [requestId, ...bookIds]));
     },
     async holder(bookId) {
       return (await redis.sendCommand<string | null>(['HGET', shelvingKeys.out(), bookId])) ?? null;
