@@ -35,9 +35,9 @@ async function eventsOf(bus: RedisClient, stream: string, orderId: string, limit
     const page = await bus.sendCommand<RawEntries>(['XREVRANGE', stream, end, '-', 'COUNT', String(count)]);
     for (const [entryId, flat] of page) {
       // Only this order's entries are decoded (their data parsed): a scan reads thousands of others.
-      // An event is the order's when it correlates to the order id, or names it in its data: ordering
-      // correlates its saga by OrderPlaced's event id (a checkout's, when placed from a basket), not
-      // by the order id, and every saga event carries `orderId`. Data is JSON.stringify's, no spaces.
+      // An event is the order's when it correlates to the order id (ordering makes the order id the
+      // saga's correlation id, and caused events inherit it), or names it in its data: events written
+      // before that, or by a flow that merely mentions the order. Data is JSON.stringify's, no spaces.
       if (field(flat, 'correlationId') !== orderId && !field(flat, 'data')?.includes(`"orderId":"${orderId}"`)) continue;
       const entry = toLiveEntry(stream, entryId, flat);
       if (!entry) continue;
