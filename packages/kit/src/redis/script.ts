@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { basename } from 'node:path';
+import { basename, dirname, resolve } from 'node:path';
 import { SpanKind, tracingEnabled, withSpan } from '../telemetry/tracing.ts';
 import type { RedisClient } from './client.ts';
 
@@ -11,14 +11,32 @@ export interface LuaScript {
   readonly sha: string;
 }
 
+/** BullMQ's include line: `--- @include "includes/name"`, relative to the including file, `.lua` implied. */
+const INCLUDE = /^--- @include "([^"]+)"\s*$/gm;
+
+/**
+ * A script's text with its includes inlined, each file once (Redis runs one
+ * self-contained text; helpers shared by several scripts live in their own
+ * file instead of being copied into each).
+ */
+function expandIncludes(path: string, seen: Set<string>): string {
+  return readFileSync(path, 'utf8').replace(INCLUDE, (_line, name: string) => {
+    const included = resolve(dirname(path), name.endsWith('.lua') ? name : `${name}.lua`);
+    if (seen.has(included)) return '';
+    seen.add(included);
+    return expandIncludes(included, seen);
+  });
+}
+
 /**
  * Loads a script file named `camelName-<numberOfKeys>.lua` (BullMQ's
- * convention: the header lists KEYS, ARGV and the reply).
+ * convention: the header lists KEYS, ARGV and the reply; shared helpers come
+ * in with `--- @include "includes/name"`).
  */
 export function loadLuaScript(path: string): LuaScript {
   const match = /^([A-Za-z0-9]+)-(\d+)\.lua$/.exec(basename(path));
   if (!match) throw new Error(`script file name must be camelName-<numberOfKeys>.lua: ${path}`);
-  const source = readFileSync(path, 'utf8');
+  const source = expandIncludes(path, new Set([resolve(path)]));
   return { name: match[1] as string, numberOfKeys: Number(match[2]), source, sha: createHash('sha1').update(source).digest('hex') };
 }
 
