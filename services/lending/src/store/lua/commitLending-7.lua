@@ -39,18 +39,7 @@ if requestId == '' or group == '' or userId == '' or not maxBooks or not ttl or 
   return redis.error_reply('BAD_ARGUMENTS commitLending: request, group, user, limit, ttl, now, envelope and books expected')
 end
 
-local function jsonArray(list)
-  local parts = {}
-  for i, value in ipairs(list) do parts[i] = cjson.encode(value) end
-  return '[' .. table.concat(parts, ',') .. ']'
-end
-
-local function xaddEvent(stream, from, data)
-  return redis.call('XADD', stream, '*',
-    'id', ARGV[from], 'type', ARGV[from + 1], 'version', ARGV[from + 2], 'time', ARGV[from + 3],
-    'source', ARGV[from + 4], 'correlationId', ARGV[from + 5], 'causationId', ARGV[from + 6],
-    'traceparent', ARGV[from + 7], 'data', data)
-end
+--- @include "includes/lending"
 
 if redis.call('EXISTS', KEYS[1]) == 1 then
   redis.call('XACK', KEYS[7], group, requestId)

@@ -39,18 +39,7 @@ if requestId == '' or group == '' or userId == '' or not capacity or not ttl or 
   return redis.error_reply('BAD_ARGUMENTS returnBooks: request, group, user, capacity, ttl, now, envelopes and books expected')
 end
 
-local function jsonArray(list)
-  local parts = {}
-  for i, value in ipairs(list) do parts[i] = cjson.encode(value) end
-  return '[' .. table.concat(parts, ',') .. ']'
-end
-
-local function xaddEvent(stream, from, data)
-  return redis.call('XADD', stream, '*',
-    'id', ARGV[from], 'type', ARGV[from + 1], 'version', ARGV[from + 2], 'time', ARGV[from + 3],
-    'source', ARGV[from + 4], 'correlationId', ARGV[from + 5], 'causationId', ARGV[from + 6],
-    'traceparent', ARGV[from + 7], 'data', data)
-end
+--- @include "includes/lending"
 
 if redis.call('EXISTS', KEYS[1]) == 1 then
   redis.call('XACK', KEYS[8], group, requestId)
@@ -84,16 +73,7 @@ if #returned > 0 then
     redis.call('DEL', KEYS[4])
   end
   redis.call('SREM', KEYS[5], unpack(returned))
-  local free = capacity - redis.call('SCARD', KEYS[6])
-  for _, bookId in ipairs(returned) do
-    if free > 0 then
-      redis.call('SADD', KEYS[6], bookId)
-      stored[#stored + 1] = bookId
-      free = free - 1
-    else
-      sent[#sent + 1] = bookId
-    end
-  end
+  stored, sent = refillStorage(KEYS[6], capacity, returned)
 end
 redis.call('DEL', KEYS[2])
 

@@ -39,18 +39,7 @@ if requestId == '' or group == '' or userId == '' or not capacity or not ttl or 
   return redis.error_reply('BAD_ARGUMENTS undoReservations: 26 arguments expected')
 end
 
-local function jsonArray(list)
-  local parts = {}
-  for i, value in ipairs(list) do parts[i] = cjson.encode(value) end
-  return '[' .. table.concat(parts, ',') .. ']'
-end
-
-local function xaddEvent(stream, from, data)
-  return redis.call('XADD', stream, '*',
-    'id', ARGV[from], 'type', ARGV[from + 1], 'version', ARGV[from + 2], 'time', ARGV[from + 3],
-    'source', ARGV[from + 4], 'correlationId', ARGV[from + 5], 'causationId', ARGV[from + 6],
-    'traceparent', ARGV[from + 7], 'data', data)
-end
+--- @include "includes/lending"
 
 if redis.call('EXISTS', KEYS[1]) == 1 then
   redis.call('XACK', KEYS[5], group, requestId)
@@ -59,17 +48,7 @@ end
 
 local reserved = redis.call('SMEMBERS', KEYS[2])
 table.sort(reserved)
-local free = capacity - redis.call('SCARD', KEYS[3])
-local stored, sent = {}, {}
-for _, bookId in ipairs(reserved) do
-  if free > 0 then
-    redis.call('SADD', KEYS[3], bookId)
-    stored[#stored + 1] = bookId
-    free = free - 1
-  else
-    sent[#sent + 1] = bookId
-  end
-end
+local stored, sent = refillStorage(KEYS[3], capacity, reserved)
 redis.call('DEL', KEYS[2])
 
 redis.call('HSET', KEYS[1], 'kind', 'lend', 'status', 'REJECTED', 'userId', userId, 'reason', ARGV[7],
