@@ -1,11 +1,12 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import { afterAll, afterEach, beforeAll, beforeEach } from 'vitest';
+import { beforeAll } from 'vitest';
 import {
-  connectRedis, createPublisher, decodeEnvelope, deriveEventId, groupsOf,
+  createPublisher, decodeEnvelope, deriveEventId, groupsOf,
   type Envelope, type EventData, type Publisher, type RedisClient,
 } from 'tributary';
 import { createLogger } from 'tributary/service';
-import { startRedisServer, waitFor, type RedisServer } from 'tributary/testing';
+import { useBusAndStore } from 'tributary/testing/vitest';
+import { waitFor } from 'tributary/testing';
 import { DeliveryStatusChanged, DroneTelemetry, PackageCreated, type DeliveryScheduled, type DRONE_PHASES } from '@tributary/contracts';
 import { startDelivery, type DeliveryDeps, type DeliveryService } from '../src/app.ts';
 import type { DeliveryRecord } from '../src/domain/delivery.ts';
@@ -54,33 +55,16 @@ export function along(fraction: number): Point {
 }
 
 export function useDelivery(): DeliveryTestEnv {
-  const servers: RedisServer[] = [];
-  const clients: RedisClient[] = [];
-  let running: DeliveryService[] = [];
+  const redis = useBusAndStore<DeliveryService>();
   const logger = createLogger('delivery', process.env.TEST_LOG ?? 'silent');
   const env = {} as DeliveryTestEnv;
 
-  beforeAll(async () => {
-    const [bus, store] = await Promise.all([startRedisServer(), startRedisServer()]);
-    servers.push(bus, store);
-    env.bus = await connectRedis(bus.url);
-    env.store = await connectRedis(store.url);
-    clients.push(env.bus, env.store);
+  beforeAll(() => {
+    env.bus = redis.bus;
+    env.store = redis.store;
     env.packages = createPublisher({ redis: env.bus, service: 'package' });
     env.drones = createPublisher({ redis: env.bus, service: 'drone-sim' });
     env.history = createPublisher({ redis: env.bus, service: 'delivery-history' });
-  });
-  beforeEach(async () => {
-    await Promise.all([env.bus.sendCommand(['FLUSHALL']), env.store.sendCommand(['FLUSHALL'])]);
-  });
-  afterEach(async () => {
-    const closing = running;
-    running = [];
-    await Promise.all(closing.map((instance) => instance.close()));
-  });
-  afterAll(async () => {
-    await Promise.all(clients.map((client) => client.close()));
-    await Promise.all(servers.map((server) => server.stop()));
   });
 
   env.start = async (options = {}) => {
@@ -94,12 +78,11 @@ export function useDelivery(): DeliveryTestEnv {
       // Off unless a test turns it on: silence must not be judged on a slow test machine.
       watchdog: { timeoutMs: 3_600_000, intervalMs: 3_600_000, ...options.watchdog },
     });
-    running.push(instance);
-    return instance;
+    return redis.track(instance);
   };
 
   env.stop = async (instance) => {
-    running = running.filter((other) => other !== instance);
+    redis.forget(instance);
     await instance.close();
   };
 

@@ -1,8 +1,9 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import { afterAll, afterEach, beforeAll, beforeEach } from 'vitest';
-import { connectRedis, createPublisher, decodeEnvelope, type Envelope, type Publisher, type RedisClient } from 'tributary';
+import { beforeAll } from 'vitest';
+import { createPublisher, decodeEnvelope, type Envelope, type Publisher, type RedisClient } from 'tributary';
 import { createLogger } from 'tributary/service';
-import { startRedisServer, waitFor, type RedisServer } from 'tributary/testing';
+import { useBusAndStore } from 'tributary/testing/vitest';
+import { waitFor } from 'tributary/testing';
 import { OrderAwaitingShipment, OrderShipped, ProductCreated, type ShipmentFailed } from '@tributary/contracts';
 import type { EventData } from 'tributary';
 import { startFulfillment, type ConsumerTuning } from '../src/app.ts';
@@ -31,32 +32,15 @@ export interface FulfillmentTestEnv {
 }
 
 export function useFulfillment(): FulfillmentTestEnv {
-  const servers: RedisServer[] = [];
-  const clients: RedisClient[] = [];
-  let running: Running[] = [];
+  const redis = useBusAndStore<Running>();
   const logger = createLogger('fulfillment', process.env.TEST_LOG ?? 'silent');
   const env = {} as FulfillmentTestEnv;
 
-  beforeAll(async () => {
-    const [bus, store] = await Promise.all([startRedisServer(), startRedisServer()]);
-    servers.push(bus, store);
-    env.bus = await connectRedis(bus.url);
-    env.store = await connectRedis(store.url);
-    clients.push(env.bus, env.store);
+  beforeAll(() => {
+    env.bus = redis.bus;
+    env.store = redis.store;
     env.catalog = createPublisher({ redis: env.bus, service: 'catalog' });
     env.ordering = createPublisher({ redis: env.bus, service: 'ordering' });
-  });
-  beforeEach(async () => {
-    await Promise.all([env.bus.sendCommand(['FLUSHALL']), env.store.sendCommand(['FLUSHALL'])]);
-  });
-  afterEach(async () => {
-    const closing = running;
-    running = [];
-    await Promise.all(closing.map((instance) => instance.close()));
-  });
-  afterAll(async () => {
-    await Promise.all(clients.map((client) => client.close()));
-    await Promise.all(servers.map((server) => server.stop()));
   });
 
   env.start = async (options = {}) => {
@@ -67,8 +51,7 @@ export function useFulfillment(): FulfillmentTestEnv {
       instance: options.instance ?? `fulfillment-test-${randomBytes(3).toString('hex')}`,
       consumer: { blockMs: 200, ...options.consumer },
     });
-    running.push(instance);
-    return instance;
+    return redis.track(instance);
   };
 
   env.createProduct = async (instance, product) => {

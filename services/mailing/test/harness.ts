@@ -1,8 +1,9 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import { afterAll, afterEach, beforeAll, beforeEach } from 'vitest';
-import { connectRedis, createPublisher, decodeEnvelope, type Envelope, type EventData, type Publisher, type RedisClient } from 'tributary';
+import { beforeAll } from 'vitest';
+import { createPublisher, decodeEnvelope, type Envelope, type EventData, type Publisher, type RedisClient } from 'tributary';
 import { createLogger } from 'tributary/service';
-import { startRedisServer, waitFor, type RedisServer } from 'tributary/testing';
+import { useBusAndStore } from 'tributary/testing/vitest';
+import { waitFor } from 'tributary/testing';
 import { MailSent, OrderCompleted, UserProfileChanged, UserRegistered } from '@tributary/contracts';
 import { startMailing, type MailingDeps, type RunningMailing } from '../src/app.ts';
 import type { SentMail } from '../src/store/mail-log.ts';
@@ -32,33 +33,16 @@ export interface MailingTestEnv {
 }
 
 export function useMailing(): MailingTestEnv {
-  const servers: RedisServer[] = [];
-  const clients: RedisClient[] = [];
-  let running: RunningMailing[] = [];
+  const redis = useBusAndStore<RunningMailing>();
   const logger = createLogger('mailing', process.env.TEST_LOG ?? 'silent');
   const env = {} as MailingTestEnv;
 
-  beforeAll(async () => {
-    const [bus, store] = await Promise.all([startRedisServer(), startRedisServer()]);
-    servers.push(bus, store);
-    env.bus = await connectRedis(bus.url);
-    env.store = await connectRedis(store.url);
-    clients.push(env.bus, env.store);
+  beforeAll(() => {
+    env.bus = redis.bus;
+    env.store = redis.store;
     env.accounts = createPublisher({ redis: env.bus, service: 'accounts' });
     env.ordering = createPublisher({ redis: env.bus, service: 'ordering' });
     env.fulfillment = createPublisher({ redis: env.bus, service: 'fulfillment' });
-  });
-  beforeEach(async () => {
-    await Promise.all([env.bus.sendCommand(['FLUSHALL']), env.store.sendCommand(['FLUSHALL'])]);
-  });
-  afterEach(async () => {
-    const closing = running;
-    running = [];
-    await Promise.all(closing.map((instance) => instance.close()));
-  });
-  afterAll(async () => {
-    await Promise.all(clients.map((client) => client.close()));
-    await Promise.all(servers.map((server) => server.stop()));
   });
 
   env.start = async (options = {}) => {
@@ -76,8 +60,7 @@ export function useMailing(): MailingTestEnv {
     const close = instance.close.bind(instance);
     let closing: Promise<void> | null = null;
     instance.close = () => (closing ??= close());
-    running.push(instance);
-    return instance;
+    return redis.track(instance);
   };
 
   env.register = async (user = {}) => {

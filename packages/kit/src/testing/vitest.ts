@@ -1,0 +1,52 @@
+import { afterAll, afterEach, beforeAll, beforeEach } from 'vitest';
+import { connectRedis, type RedisClient } from '../redis/client.ts';
+import { startRedisServer, type RedisServer } from './redis-server.ts';
+
+export interface BusAndStore<Instance> {
+  /** Streams only. */
+  bus: RedisClient;
+  /** The service's own data: a different server, so nothing can depend on them being one. */
+  store: RedisClient;
+  busServer: RedisServer;
+  storeServer: RedisServer;
+  /** Closes the instance after the current test. */
+  track(instance: Instance): Instance;
+  /** Stops tracking an instance the test closes itself. */
+  forget(instance: Instance): void;
+}
+
+/**
+ * The Vitest lifecycle most service tests share: a private bus and store
+ * `redis-server` for the file, both flushed before each test, the test's
+ * service instances closed after it, everything stopped at the end. Kept
+ * apart from `tributary/testing`, which the launcher imports outside Vitest.
+ */
+export function useBusAndStore<Instance extends { close(): Promise<unknown> }>(): BusAndStore<Instance> {
+  const env = {} as BusAndStore<Instance>;
+  let running: Instance[] = [];
+  env.track = (instance) => {
+    running.push(instance);
+    return instance;
+  };
+  env.forget = (instance) => {
+    running = running.filter((other) => other !== instance);
+  };
+  beforeAll(async () => {
+    [env.busServer, env.storeServer] = await Promise.all([startRedisServer(), startRedisServer()]);
+    env.bus = await connectRedis(env.busServer.url);
+    env.store = await connectRedis(env.storeServer.url);
+  });
+  beforeEach(async () => {
+    await Promise.all([env.bus.sendCommand(['FLUSHALL']), env.store.sendCommand(['FLUSHALL'])]);
+  });
+  afterEach(async () => {
+    const closing = running;
+    running = [];
+    await Promise.all(closing.map((instance) => instance.close()));
+  });
+  afterAll(async () => {
+    await Promise.all([env.bus, env.store].filter((client) => client?.isOpen).map((client) => client.close()));
+    await Promise.all([env.busServer, env.storeServer].filter(Boolean).map((server) => server.stop()));
+  });
+  return env;
+}
