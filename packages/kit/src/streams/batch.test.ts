@@ -65,6 +65,32 @@ describe('batch handlers (onBatch)', () => {
     expect(reasons).toContain('poison 3');
   });
 
+  it('acks the events a batch handler did not name as failed, and retries only the named one', async () => {
+    const service = uniqueService('batch-outcome');
+    const placed = orderPlaced(service);
+    const publisher = createPublisher({ redis: t.redis, service });
+    await publisher.publishEnvelopes(Array.from({ length: 5 }, (_, n) => publisher.envelope(placed, { n, orderId: `o-${n}` })));
+    const seen: number[][] = [];
+    await t
+      .track(
+        createConsumer({
+          redis: t.redis, stream: publisher.stream, group: 'g', consumer: 'g-1', blockMs: 50, startFrom: '0',
+          maxAttempts: 2, backoffBaseMs: 10, backoffMaxMs: 40, claimIdleMs: 10_000,
+        }).onBatch(placed, async (events) => {
+          seen.push(events.map((event) => event.data.n));
+          const index = events.findIndex((event) => event.data.n === 2);
+          return index < 0 ? undefined : { failed: [{ index, error: new Error('poison 2') }] };
+        }),
+      )
+      .start();
+    await waitFor(async () => (await listDeadLetters(t.redis, publisher.stream)).length === 1, { description: 'the poison event dead-lettered' });
+    await waitFor(async () => (await pendingCount(t.redis, publisher.stream, 'g')) === 0, { description: 'nothing pending' });
+    // Its neighbours were handled once, in the first call; only n = 2 came back, alone.
+    expect(seen).toEqual([[0, 1, 2, 3, 4], [2]]);
+    const [letter] = await listDeadLetters(t.redis, publisher.stream);
+    expect(letter?.error).toBe('poison 2');
+  });
+
   it('keeps stream order between batch and single handlers of one stream', async () => {
     const service = uniqueService('batch-mixed');
     const placed = orderPlaced(service);

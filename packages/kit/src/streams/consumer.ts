@@ -87,10 +87,19 @@ export interface BatchContext {
   signal: AbortSignal;
 }
 
-export type BatchHandler<D extends EventDefinition> = (events: Array<Envelope<EventData<D>>>, context: BatchContext) => Promise<void>;
+/**
+ * What a batch handler may say about single events: those listed failed
+ * (retried on their own, then dead-lettered, as a single handler's would);
+ * every other event of the batch is acked. Resolving with nothing acks all.
+ */
+export interface BatchOutcome {
+  failed?: Array<{ index: number; error: Error }>;
+}
+
+export type BatchHandler<D extends EventDefinition> = (events: Array<Envelope<EventData<D>>>, context: BatchContext) => Promise<void | BatchOutcome>;
 
 type SingleHandle = (event: Envelope<unknown>, context: HandlerContext) => Promise<void>;
-type BatchHandle = (events: Array<Envelope<unknown>>, context: BatchContext) => Promise<void>;
+type BatchHandle = (events: Array<Envelope<unknown>>, context: BatchContext) => Promise<void | BatchOutcome>;
 
 type Route =
   | { kind: 'single'; definition: EventDefinition; handle: SingleHandle }
@@ -108,7 +117,7 @@ export interface Consumer {
   /**
    * Handles every valid event of this type from one read in one call, for
    * handlers that pipeline their writes (high-rate telemetry). All are acked
-   * when it resolves; if it throws, each is retried on its own. Handlers must
+   * when it resolves, but those it names in `failed`; if it throws, each is retried on its own. Handlers must
    * be idempotent per event, as always.
    */
   onBatch<D extends EventDefinition>(definition: D, handler: BatchHandler<D>): Consumer;
@@ -238,20 +247,31 @@ export function createConsumer(options: ConsumerOptions): Consumer {
           run.items.map((item) => item.event),
           { stream, group, consumer: name, entryIds, deliveryCounts: run.items.map((item) => item.deliveryCount), signal: abort.signal },
         );
+      let outcome: void | BatchOutcome;
       if (tracingEnabled()) {
         // A batch has many parents; it is traced as its own root, with the count.
         const type = run.items[0]?.event.type ?? '?';
-        await withSpan(
+        outcome = await withSpan(
           `handle batch ${type}`,
           { kind: SpanKind.CONSUMER, attributes: { 'messaging.system': 'redis', 'messaging.destination.name': stream, 'messaging.consumer.group.name': group, 'messaging.batch.message_count': run.items.length } },
           call,
         );
       } else {
-        await call();
+        outcome = await call();
       }
+      const failedAt = new Map((outcome?.failed ?? []).map((failure) => [failure.index, failure.error]));
       const durationMs = (performance.now() - started) / run.items.length;
-      for (const item of run.items) report({ kind: 'handled', type: item.event.type, entryId: item.entry.id, durationMs });
-      return entryIds;
+      const acked: string[] = [];
+      for (const [index, item] of run.items.entries()) {
+        const error = failedAt.get(index);
+        if (error) {
+          await failed(item.entry, item.event.type, item.deliveryCount, error);
+        } else {
+          report({ kind: 'handled', type: item.event.type, entryId: item.entry.id, durationMs });
+          acked.push(item.entry.id);
+        }
+      }
+      return acked;
     } catch (caught) {
       for (const item of run.items) await failed(item.entry, item.event.type, item.deliveryCount, caught);
       return [];

@@ -20,6 +20,7 @@ export {
   type HandlerContext,
   type BatchHandler,
   type BatchContext,
+  type BatchOutcome,
 } from './consumer.ts';
 export {
   listDeadLetters,
