@@ -49,8 +49,9 @@ export async function startTestSystem(database: 'pglite' | 'postgres'): Promise<
     busRedisUrl: bus.url,
     storeRedisUrl: store.url,
     ...(serverDb ? { databaseUrl: serverDb.url } : {}),
-    // Drones fly fast and never fail here; the lake flushes often.
-    env: { LOG_LEVEL: 'warn', DRONE_TIME_SCALE: '200', DRONE_FAILURE_RATE: '0', LAKE_FLUSH_INTERVAL_MS: '500' },
+    // Drones fly fast and never fail here; the lake flushes often; every
+    // trace is recorded (the dashboard test opens one order's trace).
+    env: { LOG_LEVEL: 'warn', DRONE_TIME_SCALE: '200', DRONE_FAILURE_RATE: '0', LAKE_FLUSH_INTERVAL_MS: '500', TRIBUTARY_TRACE_SAMPLE_RATIO: '1' },
   });
   return {
     system,

@@ -1,5 +1,5 @@
 import type { RedisClient } from '../redis/client.ts';
-import { envelopeFields, type Envelope } from './envelope.ts';
+import { fieldsOf, xaddEnvelopeArgs, type Envelope } from './envelope.ts';
 
 /**
  * The stream commands the kit sends, with their RESP2 replies parsed in one
@@ -12,19 +12,19 @@ export interface StreamEntry {
   fields: Record<string, string>;
 }
 
-type RawEntry = [string, string[] | null];
-
-function toFields(flat: string[] | null): Record<string, string> {
-  const fields: Record<string, string> = {};
-  if (!flat) return fields;
-  for (let i = 0; i + 1 < flat.length; i += 2) fields[flat[i] as string] = flat[i + 1] as string;
-  return fields;
-}
+/**
+ * An entry as Redis replies with it: its id and its flat name/value list,
+ * nil for a deleted entry that is still pending. The consumer decodes these
+ * directly; `parseEntries` turns them into `StreamEntry` objects.
+ */
+export type RawEntry = [id: string, fields: string[] | null];
 
 export function parseEntries(raw: unknown): StreamEntry[] {
-  if (!Array.isArray(raw)) return [];
-  // A deleted entry that is still pending comes back as [id, nil].
-  return (raw as RawEntry[]).map(([id, flat]) => ({ id, fields: toFields(flat) }));
+  return rawEntries(raw).map(([id, flat]) => ({ id, fields: fieldsOf(flat) }));
+}
+
+function rawEntries(raw: unknown): RawEntry[] {
+  return Array.isArray(raw) ? (raw as RawEntry[]) : [];
 }
 
 export function flatten(fields: Record<string, string>): string[] {
@@ -35,37 +35,38 @@ export function flatten(fields: Record<string, string>): string[] {
 
 /** XADD of an envelope, without an intermediate field object (the publisher's hot path). */
 export const xaddEnvelope = (redis: RedisClient, stream: string, envelope: Envelope): Promise<string> =>
-  redis.sendCommand<string>(['XADD', stream, '*', ...envelopeFields(envelope)]);
+  redis.sendCommand<string>(xaddEnvelopeArgs(stream, envelope));
 
 export const xackArgs = (stream: string, group: string, ids: string[]): string[] => ['XACK', stream, group, ...ids];
 
 export async function xreadgroup(
   redis: RedisClient,
   args: { stream: string; group: string; consumer: string; id: string; count: number; blockMs?: number },
-): Promise<StreamEntry[]> {
+): Promise<RawEntry[]> {
   const command = ['XREADGROUP', 'GROUP', args.group, args.consumer, 'COUNT', String(args.count)];
   if (args.blockMs !== undefined) command.push('BLOCK', String(args.blockMs));
   command.push('STREAMS', args.stream, args.id);
   const reply = await redis.sendCommand<Array<[string, unknown]> | null>(command);
-  return reply?.[0] ? parseEntries(reply[0][1]) : [];
+  return reply?.[0] ? rawEntries(reply[0][1]) : [];
 }
 
 export async function xautoclaim(
   redis: RedisClient,
   args: { stream: string; group: string; consumer: string; minIdleMs: number; start: string; count: number },
-): Promise<{ next: string; entries: StreamEntry[] }> {
+): Promise<{ next: string; entries: RawEntry[] }> {
   const reply = await redis.sendCommand<[string, unknown, unknown?]>([
     'XAUTOCLAIM', args.stream, args.group, args.consumer, String(args.minIdleMs), args.start, 'COUNT', String(args.count),
   ]);
-  return { next: reply[0], entries: parseEntries(reply[1]).filter((entry) => Object.keys(entry.fields).length > 0) };
+  // Deleted entries come back as nil (Redis 7.0 also drops them from the PEL).
+  return { next: reply[0], entries: rawEntries(reply[1]).filter(([, flat]) => flat !== null && flat.length > 0) };
 }
 
 export async function xclaim(
   redis: RedisClient,
   args: { stream: string; group: string; consumer: string; ids: string[]; minIdleMs: number },
-): Promise<StreamEntry[]> {
+): Promise<RawEntry[]> {
   const reply = await redis.sendCommand(['XCLAIM', args.stream, args.group, args.consumer, String(args.minIdleMs), ...args.ids]);
-  return parseEntries(reply);
+  return rawEntries(reply);
 }
 
 /** Delivery counts of this consumer's pending entries between two ids. */

@@ -7,8 +7,8 @@ import { AsyncLocalStorage } from 'node:async_hooks';
  */
 const current = new AsyncLocalStorage<string>();
 
-export function withCorrelation<T>(correlationId: string, work: () => T): T {
-  return current.run(correlationId, work);
+export function withCorrelation<A extends unknown[], T>(correlationId: string, work: (...args: A) => T, ...args: A): T {
+  return current.run(correlationId, work, ...args);
 }
 
 export function currentCorrelationId(): string | undefined {

@@ -1,6 +1,6 @@
 import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
 import { ExportResultCode, hrTimeToMilliseconds, type ExportResult } from '@opentelemetry/core';
-import type { ReadableSpan, SpanExporter } from '@opentelemetry/sdk-trace-base';
+import type { ReadableSpan, Span, SpanExporter, SpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { ATTR_SERVICE_NAME } from '@opentelemetry/semantic-conventions';
 
 /** A finished span as `/traces` serves it: plain JSON, small. */
@@ -26,13 +26,16 @@ const KINDS: Record<SpanKind, SpanRecord['kind']> = {
 };
 
 /**
- * An exporter that keeps the last `capacity` spans in memory. Written here
- * because OpenTelemetry's InMemorySpanExporter grows without bound (it is
- * meant for tests); this one is a fixed ring that a dashboard can read while
- * no collector runs.
+ * Keeps the last `capacity` finished spans in memory. Written here because
+ * OpenTelemetry's InMemorySpanExporter grows without bound (it is meant for
+ * tests); this one is a fixed ring that a dashboard can read while no
+ * collector runs. It is a span processor itself (an exporter too, for
+ * callers that wrap it in one): `initTracing` adds it directly, because a
+ * SimpleSpanProcessor runs each span's export in a context switch of its
+ * own, and converting spans to records is left to the rare read.
  */
-export class SpanRing implements SpanExporter {
-  private readonly spans: SpanRecord[] = [];
+export class SpanRing implements SpanExporter, SpanProcessor {
+  private readonly spans: ReadableSpan[] = [];
   private next = 0;
 
   constructor(readonly capacity: number) {
@@ -40,28 +43,37 @@ export class SpanRing implements SpanExporter {
   }
 
   export(spans: ReadableSpan[], done: (result: ExportResult) => void): void {
-    for (const span of spans) this.add(toRecord(span));
+    for (const span of spans) this.add(span);
     done({ code: ExportResultCode.SUCCESS });
+  }
+
+  onStart(_span: Span): void {}
+
+  onEnd(span: ReadableSpan): void {
+    if (span.spanContext().traceFlags & 1) this.add(span);
   }
 
   async shutdown(): Promise<void> {}
 
   async forceFlush(): Promise<void> {}
 
-  private add(record: SpanRecord) {
-    if (this.spans.length < this.capacity) this.spans.push(record);
-    else this.spans[this.next] = record;
+  private add(span: ReadableSpan) {
+    if (this.spans.length < this.capacity) this.spans.push(span);
+    else this.spans[this.next] = span;
     this.next = (this.next + 1) % this.capacity;
   }
 
   /** The spans of one trace that this process still holds, oldest first. */
   trace(traceId: string): SpanRecord[] {
-    return this.spans.filter((span) => span.traceId === traceId).sort((a, b) => a.startedAt.localeCompare(b.startedAt));
+    return this.spans
+      .filter((span) => span.spanContext().traceId === traceId)
+      .map(toRecord)
+      .sort((a, b) => a.startedAt.localeCompare(b.startedAt));
   }
 
   /** The newest spans, newest first. */
   recent(limit: number): SpanRecord[] {
-    return [...this.spans].sort((a, b) => b.startedAt.localeCompare(a.startedAt)).slice(0, limit);
+    return this.spans.map(toRecord).sort((a, b) => b.startedAt.localeCompare(a.startedAt)).slice(0, limit);
   }
 }
 

@@ -1,0 +1,66 @@
+import type { RedisClient } from '../../redis/client.ts';
+import { moveToDeadLetters } from '../dead-letters.ts';
+import { fieldsOf } from '../envelope.ts';
+import { asError, allFailed, type BatchMiddleware, type Middleware } from './pipeline.ts';
+
+export interface DeadLetterBox {
+  /** The consumer's own connection (set once it has started). */
+  redis(): RedisClient;
+  stream: string;
+  group: string;
+  consumer: string;
+  onDeadLettered(type: string, entryId: string, reason: string): void;
+}
+
+/** Moves an entry to `<stream>:dlq` and acks it, in one MULTI (see moveToDeadLetters). */
+export async function deadLetter(
+  box: DeadLetterBox,
+  entry: { entryId: string; fields: readonly string[] | null; type: string },
+  handler: string,
+  reason: string,
+  attempts: number,
+): Promise<'dead-lettered'> {
+  await moveToDeadLetters(box.redis(), box.stream, { id: entry.entryId, fields: fieldsOf(entry.fields) }, {
+    group: box.group,
+    consumer: box.consumer,
+    handler,
+    error: reason,
+    attempts,
+  });
+  box.onDeadLettered(entry.type, entry.entryId, reason);
+  return 'dead-lettered';
+}
+
+/** What fails past the retry middleware (the last attempt) goes to the dead-letter stream. */
+export function deadLetterOnFailure(box: DeadLetterBox): Middleware {
+  return (next) => async (delivery) => {
+    try {
+      return await next(delivery);
+    } catch (caught) {
+      const { event } = delivery;
+      return deadLetter(box, { ...delivery, type: event.type }, event.type, asError(caught).message, delivery.deliveryCount);
+    }
+  };
+}
+
+/** The same per event of a batch. */
+export function deadLetterBatch(box: DeadLetterBox): BatchMiddleware {
+  return (next) => async (deliveries) => {
+    let results;
+    try {
+      results = await next(deliveries);
+    } catch (caught) {
+      results = allFailed(deliveries.length, asError(caught));
+    }
+    if (!results) return results;
+    for (let i = 0; i < deliveries.length; i++) {
+      const result = results[i];
+      const delivery = deliveries[i];
+      if (result instanceof Error && delivery) {
+        const { event } = delivery;
+        results[i] = await deadLetter(box, { ...delivery, type: event.type }, event.type, result.message, delivery.deliveryCount);
+      }
+    }
+    return results;
+  };
+}

@@ -1,0 +1,93 @@
+import type { RedisClient } from '../../redis/client.ts';
+import { backoffDelay } from '../backoff.ts';
+import { ensureGroup, xackArgs, xreadgroup, type RawEntry } from '../commands.ts';
+import { claimDueRetries, claimIdleEntries, deliveryCounts, type ClaimTarget } from './claims.ts';
+import type { RetrySchedule } from './retry.ts';
+import type { Router } from './router.ts';
+
+export interface ReadLoopOptions {
+  /** The consumer's own connection: XREADGROUP BLOCK would stall every other command on a shared one. */
+  redis: RedisClient;
+  stream: string;
+  group: string;
+  consumer: string;
+  batchSize: number;
+  blockMs: number;
+  claimIdleMs: number;
+  claimIntervalMs: number;
+  startFrom: '0' | '$';
+  router: Router;
+  schedule: RetrySchedule;
+  onClaimed(count: number): void;
+  onLoopError(error: Error): void;
+  stopping(): boolean;
+}
+
+/**
+ * The consumer's loop: first its own pending entries (those it read before a
+ * crash), then, round after round, retries whose backoff is over, entries
+ * idle on dead consumers (XAUTOCLAIM, every `claimIntervalMs`), and new
+ * entries (XREADGROUP `>`). Each read is routed and acked with one XACK.
+ */
+export async function runReadLoop(options: ReadLoopOptions): Promise<void> {
+  const { redis, stream, group, consumer, batchSize, router, schedule, stopping } = options;
+  const target: ClaimTarget = { redis, stream, group, consumer, batchSize };
+  let nextClaimAt = 0;
+
+  async function handle(entries: RawEntry[], countsKnown: boolean) {
+    if (entries.length === 0) return;
+    // New entries (`>`) are on their first delivery; anything read again asks Redis how often it was delivered.
+    const counts = countsKnown ? null : await deliveryCounts(target, entries, schedule.size + batchSize);
+    const acks: string[] = [];
+    try {
+      await router.dispatch(entries, counts, acks);
+    } finally {
+      if (acks.length > 0) await redis.sendCommand(xackArgs(stream, group, acks));
+    }
+  }
+
+  async function drainOwnPending() {
+    let cursor = '0';
+    while (!stopping()) {
+      const entries = await xreadgroup(redis, { stream, group, consumer, id: cursor, count: batchSize });
+      if (entries.length === 0) return;
+      await handle(entries, false);
+      cursor = (entries[entries.length - 1] as RawEntry)[0];
+    }
+  }
+
+  async function claimIdle() {
+    nextClaimAt = Date.now() + options.claimIntervalMs;
+    await claimIdleEntries(target, options.claimIdleMs, async (entries) => {
+      options.onClaimed(entries.length);
+      await handle(entries, false);
+    }, stopping);
+  }
+
+  const nextWakeIn = () => Math.max(1, Math.min(options.blockMs, Math.max(0, nextClaimAt - Date.now()), schedule.nextDueIn()));
+
+  let failures = 0;
+  let drained = false;
+  while (!stopping()) {
+    try {
+      if (!drained) {
+        await ensureGroup(redis, stream, group, options.startFrom);
+        await drainOwnPending();
+        drained = true;
+      }
+      if (schedule.size > 0) await handle(await claimDueRetries(target, schedule), false);
+      if (Date.now() >= nextClaimAt) await claimIdle();
+      if (stopping()) break;
+      const entries = await xreadgroup(redis, { stream, group, consumer, id: '>', count: batchSize, blockMs: nextWakeIn() });
+      await handle(entries, true);
+      failures = 0;
+    } catch (caught) {
+      const error = caught instanceof Error ? caught : new Error(String(caught));
+      // NOGROUP: the stream or group vanished (e.g. a Redis without persistence restarted).
+      if (error.message.includes('NOGROUP')) drained = false;
+      options.onLoopError(error);
+      failures++;
+      await new Promise((resolve) => setTimeout(resolve, backoffDelay(failures, 50, 2_000)));
+    }
+  }
+}

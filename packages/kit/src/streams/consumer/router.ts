@@ -1,0 +1,144 @@
+import { TributaryError } from '../../errors.ts';
+import type { RawEntry } from '../commands.ts';
+import { REPLAY_GROUP_FIELD } from '../dead-letters.ts';
+import { decodeEnvelopeFields, type Envelope } from '../envelope.ts';
+import type { EventDefinition } from '../events.ts';
+import { deadLetter, type DeadLetterBox } from './dead-letter.ts';
+import { compose, type BatchHandlerFunc, type BatchMiddleware, type BatchResult, type Delivery, type HandlerFunc, type Middleware } from './pipeline.ts';
+
+type Route =
+  | { kind: 'single'; definition: EventDefinition; handle: HandlerFunc }
+  | { kind: 'batch'; definition: EventDefinition; handle: BatchHandlerFunc };
+
+/**
+ * Routes each entry of a read to the handler of its type and version, after
+ * the checks every entry gets: decoded from Redis's reply, its data validated
+ * against the event's schema (the contract: nothing from a stream reaches a
+ * handler unchecked), its delivery count under the limit. Consecutive
+ * entries for one batch handler go to it together, so stream order holds
+ * across both kinds of handler.
+ */
+export interface Router {
+  add(kind: 'single', definition: EventDefinition, handle: HandlerFunc): void;
+  add(kind: 'batch', definition: EventDefinition, handle: BatchHandlerFunc): void;
+  /** Wraps every route's handler in the middlewares, the first outermost. Once, before the first dispatch. */
+  wrap(middlewares: Middleware[], batchMiddlewares: BatchMiddleware[]): void;
+  /**
+   * Handles entries in stream order and pushes the ids to ack onto `acks`
+   * as it goes (the caller acks them even if a later entry throws).
+   * `counts` are the delivery counts from XPENDING; null means first delivery.
+   */
+  dispatch(entries: RawEntry[], counts: Map<string, number> | null, acks: string[]): Promise<void>;
+}
+
+export function createRouter(options: { stream: string; group: string; maxAttempts: number; deadLetters: DeadLetterBox; forget(entryId: string): void }): Router {
+  const { stream, group, maxAttempts, deadLetters } = options;
+  const routes = new Map<string, Map<number, Route>>();
+
+  interface Run {
+    handle: BatchHandlerFunc;
+    alone: boolean;
+    deliveries: Delivery[];
+  }
+
+  async function runBatch(run: Run, acks: string[]) {
+    const results: BatchResult = await run.handle(run.deliveries);
+    for (let i = 0; i < run.deliveries.length; i++) {
+      if (!results || results[i] === undefined) acks.push((run.deliveries[i] as Delivery).entryId);
+    }
+  }
+
+  const reject = (entryId: string, fields: string[] | null, type: string, handler: string, reason: string, attempts: number) =>
+    deadLetter(deadLetters, { entryId, fields, type }, handler, reason, attempts);
+
+  return {
+    add(kind: 'single' | 'batch', definition: EventDefinition, handle: HandlerFunc | BatchHandlerFunc) {
+      if (definition.stream !== stream) {
+        throw new TributaryError('TRIB_INVALID_CONFIG', `${definition.type} is published on ${definition.stream}, not ${stream}`);
+      }
+      const versions = routes.get(definition.type) ?? new Map<number, Route>();
+      versions.set(definition.version, { kind, definition, handle } as Route);
+      routes.set(definition.type, versions);
+    },
+
+    wrap(middlewares, batchMiddlewares) {
+      for (const versions of routes.values()) {
+        for (const route of versions.values()) {
+          if (route.kind === 'single') route.handle = compose(middlewares, route.handle);
+          else route.handle = compose(batchMiddlewares, route.handle);
+        }
+      }
+    },
+
+    async dispatch(entries, counts, acks) {
+      let run: Run | null = null;
+      for (const [entryId, fields] of entries) {
+        options.forget(entryId);
+        const deliveryCount = counts?.get(entryId) ?? 1;
+        // Deleted from the stream while pending: nothing left to handle.
+        if (!fields || fields.length === 0) {
+          acks.push(entryId);
+          continue;
+        }
+        const replayFor = fieldValue(fields, REPLAY_GROUP_FIELD);
+        if (replayFor !== undefined && replayFor !== group) {
+          acks.push(entryId);
+          continue;
+        }
+        const decoded = decodeEnvelopeFields(fields);
+        let event: Envelope<unknown> | null = null;
+        let route: Route | undefined;
+        if (!decoded.ok) {
+          await reject(entryId, fields, fieldValue(fields, 'type') ?? '?', '-', `invalid entry: ${decoded.reason}`, deliveryCount);
+        } else {
+          event = decoded.envelope;
+          const versions = routes.get(event.type);
+          if (!versions) {
+            // Not an event this group subscribes to.
+            acks.push(entryId);
+            event = null;
+          } else if (!(route = versions.get(event.version))) {
+            await reject(entryId, fields, event.type, event.type, `no handler for ${event.type} version ${event.version}`, deliveryCount);
+            event = null;
+          } else {
+            const problem = route.definition.validate(event.data);
+            if (problem) {
+              await reject(entryId, fields, event.type, event.type, `invalid ${event.type}: ${problem}`, deliveryCount);
+              event = null;
+            } else if (deliveryCount > maxAttempts) {
+              const reason = `delivered ${deliveryCount} times without an ack (consumer died while handling?)`;
+              await reject(entryId, fields, event.type, event.type, reason, deliveryCount);
+              event = null;
+            }
+          }
+        }
+        if (event && route?.kind === 'batch') {
+          // A redelivered entry runs alone: one poison entry must not keep failing its neighbours.
+          const alone = deliveryCount > 1;
+          if (run && (run.handle !== route.handle || alone || run.alone)) {
+            await runBatch(run, acks);
+            run = null;
+          }
+          run ??= { handle: route.handle, alone, deliveries: [] };
+          run.deliveries.push({ entryId, fields, deliveryCount, event });
+          continue;
+        }
+        if (run) {
+          await runBatch(run, acks);
+          run = null;
+        }
+        if (event && route?.kind === 'single') {
+          const outcome = await route.handle({ entryId, fields, deliveryCount, event });
+          if (outcome === undefined) acks.push(entryId);
+        }
+      }
+      if (run) await runBatch(run, acks);
+    },
+  };
+}
+
+/** One field of a flat name/value list (e.g. the group a replayed dead letter is meant for). */
+function fieldValue(fields: readonly string[], name: string): string | undefined {
+  for (let i = 0; i + 1 < fields.length; i += 2) if (fields[i] === name) return fields[i + 1];
+  return undefined;
+}
