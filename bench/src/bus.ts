@@ -19,7 +19,7 @@ const BenchEvent = defineEvent({
   schema: Type.Object({ orderId: Type.String(), userId: Type.String(), totalCents: Type.Integer({ minimum: 0 }) }),
 });
 
-async function kitRun(redis: RedisClient, round: number): Promise<number> {
+export async function kitRun(redis: RedisClient, round: number): Promise<number> {
   const publisher = createPublisher({ redis, service: 'bench' });
   let handled = 0;
   let done!: () => void;

@@ -8,12 +8,12 @@ import { createClient } from 'redis';
 /** Errors that retrying cannot fix: wrong credentials or a server that wants some. */
 const AUTH_FAILURE = /WRONGPASS|NOAUTH|invalid password|invalid username-password/i;
 
-function createResp2Client(url: string, name: string | undefined, commandTimeoutMs?: number, state = { connected: false }) {
+function createResp2Client(url: string, name: string | undefined, commandTimeoutMs = 0, state = { connected: false }) {
   return createClient({
     url,
     RESP: 2,
     ...(name ? { name } : {}),
-    ...(commandTimeoutMs === undefined ? {} : { commandOptions: { timeout: commandTimeoutMs } }),
+    commandOptions: { timeout: commandTimeoutMs },
     socket: {
       // Before the first connection, bad credentials end connect() with the
       // error instead of a silent retry loop; afterwards every failure is
@@ -43,9 +43,14 @@ export interface ConnectOptions {
   /** Called on connection errors; node-redis reconnects by itself. */
   onError?: (error: Error) => void;
   /**
-   * Per-command timeout; node-redis's default is 5 000 ms. 0 turns it off,
-   * which saves an AbortSignal per command on hot paths (about 10% of CPU
-   * when ingesting telemetry) at the price of no bound on a hung connection.
+   * Per-command timeout, off (0) by default; node-redis's own default is
+   * 5 000 ms. In node-redis 6 it only bounds how long a command waits to be
+   * written (in the offline queue while reconnecting): the timer is removed
+   * once the command is on the socket, so it never caught a hung reply. It
+   * costs an `AbortSignal.timeout` and two listener calls per command, which
+   * cut pipelined XADD throughput to a fifth (`npm run bench --
+   * command-timeout`, docs/benchmarks.md). Set it where failing after a
+   * while beats waiting for the reconnect.
    */
   commandTimeoutMs?: number;
 }

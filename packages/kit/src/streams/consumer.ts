@@ -7,23 +7,14 @@ import type { Envelope } from './envelope.ts';
 import type { EventData, EventDefinition } from './events.ts';
 import { correlate } from './consumer/correlation.ts';
 import { deadLetterBatch, deadLetterOnFailure, type DeadLetterBox } from './consumer/dead-letter.ts';
-import type { BatchHandlerFunc, BatchMiddleware, BatchResult, Delivery, HandlerFunc, Middleware } from './consumer/pipeline.ts';
+import type { BatchHandlerFunc, BatchMiddleware, BatchResult, Delivery, HandlerContext, HandlerFunc, Middleware } from './consumer/pipeline.ts';
 import { runReadLoop } from './consumer/read-loop.ts';
 import { reportHandled, reportHandledBatch } from './consumer/reporting.ts';
 import { retry, retryBatch, RetrySchedule, type RetryReport } from './consumer/retry.ts';
 import { createRouter } from './consumer/router.ts';
 import { traceBatch, traceHandler } from './consumer/tracing.ts';
 
-export interface HandlerContext {
-  stream: string;
-  group: string;
-  consumer: string;
-  entryId: string;
-  /** 1 on first delivery; counted by Redis, so it survives a crash. */
-  deliveryCount: number;
-  /** Aborted when the consumer is closing and its deadline has passed. */
-  signal: AbortSignal;
-}
+export type { HandlerContext } from './consumer/pipeline.ts';
 
 export type Handler<D extends EventDefinition> = (event: Envelope<EventData<D>>, context: HandlerContext) => Promise<void>;
 
@@ -138,7 +129,7 @@ export function createConsumer(options: ConsumerOptions): Consumer {
     consumer: name,
     onDeadLettered: (type, entryId, reason) => report({ kind: 'dead-lettered', type, entryId, reason }),
   };
-  const router = createRouter({ stream, group, maxAttempts: config.maxAttempts, deadLetters, forget: (entryId) => schedule.forget(entryId) });
+  const router = createRouter({ stream, group, consumer: name, signal: abort.signal, maxAttempts: config.maxAttempts, deadLetters, forget: (entryId) => schedule.forget(entryId) });
 
   function middlewares(): { single: Middleware[]; batch: BatchMiddleware[] } {
     const onRetry: RetryReport = (delivery, delayMs, error) =>
@@ -163,10 +154,7 @@ export function createConsumer(options: ConsumerOptions): Consumer {
   }
 
   function single<D extends EventDefinition>(handler: Handler<D>): HandlerFunc {
-    return (delivery: Delivery) =>
-      handler(delivery.event as Envelope<EventData<D>>, {
-        stream, group, consumer: name, entryId: delivery.entryId, deliveryCount: delivery.deliveryCount, signal: abort.signal,
-      });
+    return (delivery: Delivery) => handler(delivery.event as Envelope<EventData<D>>, delivery);
   }
 
   function batch<D extends EventDefinition>(handler: BatchHandler<D>): BatchHandlerFunc {

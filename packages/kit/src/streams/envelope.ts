@@ -103,7 +103,7 @@ const REQUIRED = ['id', 'type', 'version', 'time', 'source', 'correlationId', 't
 
 /** Parses a raw stream entry; never throws: a bad entry is a value to dead-letter. */
 export function decodeEnvelope(fields: Record<string, string | undefined>): DecodeResult {
-  return decodeParts(fields.id, fields.type, fields.version, fields.time, fields.source, fields.correlationId, fields.causationId, fields.traceparent, fields.data);
+  return asResult(decodeParts(fields.id, fields.type, fields.version, fields.time, fields.source, fields.correlationId, fields.causationId, fields.traceparent, fields.data));
 }
 
 /** The field names of an entry the kit wrote, in the order `envelopeFields` writes them. */
@@ -111,18 +111,26 @@ const FIELD_ORDER = ['id', 'type', 'version', 'time', 'source', 'correlationId',
 
 /**
  * Parses an entry straight from the flat name/value list Redis returns, with
- * the same checks and reasons as `decodeEnvelope`. An entry in the kit's own
- * field order (every one it wrote) is read by position, without building a
- * field object; any other layout goes through `decodeEnvelope`.
+ * the same checks and reasons as `decodeEnvelope`: the envelope, or why it is
+ * not one. An entry in the kit's own field order (every one it wrote) is
+ * read by position, without building a field object; any other layout goes
+ * through the field object.
  */
-export function decodeEnvelopeFields(flat: readonly string[]): DecodeResult {
-  if (flat.length === 2 * FIELD_ORDER.length && inKitOrder(flat)) {
+export function decodeEnvelopeFields(flat: readonly string[]): Envelope | string {
+  if (isKitEntry(flat)) {
     return decodeParts(flat[1], flat[3], flat[5], flat[7], flat[9], flat[11], flat[13], flat[15], flat[17]);
   }
-  return decodeEnvelope(fieldsOf(flat));
+  const fields = fieldsOf(flat);
+  return decodeParts(fields.id, fields.type, fields.version, fields.time, fields.source, fields.correlationId, fields.causationId, fields.traceparent, fields.data);
 }
 
-function inKitOrder(flat: readonly string[]): boolean {
+function asResult(decoded: Envelope | string): DecodeResult {
+  return typeof decoded === 'string' ? { ok: false, reason: decoded } : { ok: true, envelope: decoded };
+}
+
+/** True when an entry has exactly the envelope's fields in the order the kit writes them. */
+export function isKitEntry(flat: readonly string[]): boolean {
+  if (flat.length !== 2 * FIELD_ORDER.length) return false;
   for (let i = 0; i < FIELD_ORDER.length; i++) if (flat[2 * i] !== FIELD_ORDER[i]) return false;
   return true;
 }
@@ -135,6 +143,12 @@ export function fieldsOf(flat: readonly string[] | null | undefined): Record<str
   return fields;
 }
 
+const present = (value: string | undefined): value is string => typeof value === 'string' && value !== '';
+
+// Events published together share their millisecond, so their `time`: the
+// last one found valid is not parsed again.
+let lastValidTime = '';
+
 function decodeParts(
   id: string | undefined,
   type: string | undefined,
@@ -145,33 +159,30 @@ function decodeParts(
   causationId: string | undefined,
   traceparent: string | undefined,
   dataText: string | undefined,
-): DecodeResult {
-  const required = [id, type, versionText, time, source, correlationId, traceparent, dataText];
-  for (let i = 0; i < required.length; i++) {
-    const value = required[i];
-    if (typeof value !== 'string' || value === '') return { ok: false, reason: `missing field "${REQUIRED[i]}"` };
-  }
+): Envelope | string {
+  if (!present(id)) return missing(0);
+  if (!present(type)) return missing(1);
+  if (!present(versionText)) return missing(2);
+  if (!present(time)) return missing(3);
+  if (!present(source)) return missing(4);
+  if (!present(correlationId)) return missing(5);
+  if (!present(traceparent)) return missing(6);
+  if (!present(dataText)) return missing(7);
   const version = Number(versionText);
-  if (!Number.isInteger(version) || version < 1) return { ok: false, reason: `invalid version "${versionText}"` };
-  if (Number.isNaN(Date.parse(time as string))) return { ok: false, reason: `invalid time "${time}"` };
+  if (!Number.isInteger(version) || version < 1) return `invalid version "${versionText}"`;
+  if (time !== lastValidTime) {
+    if (Number.isNaN(Date.parse(time))) return `invalid time "${time}"`;
+    lastValidTime = time;
+  }
   let data: unknown;
   try {
-    data = JSON.parse(dataText as string);
+    data = JSON.parse(dataText);
   } catch (error) {
-    return { ok: false, reason: `data is not JSON: ${(error as Error).message}` };
+    return `data is not JSON: ${(error as Error).message}`;
   }
-  return {
-    ok: true,
-    envelope: {
-      id: id as string,
-      type: type as string,
-      version,
-      time: time as string,
-      source: source as string,
-      correlationId: correlationId as string,
-      causationId: causationId ? causationId : null,
-      traceparent: traceparent as string,
-      data,
-    },
-  };
+  return { id, type, version, time, source, correlationId, causationId: causationId ? causationId : null, traceparent, data };
+}
+
+function missing(index: number): string {
+  return `missing field "${REQUIRED[index]}"`;
 }

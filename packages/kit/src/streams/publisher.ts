@@ -33,6 +33,18 @@ export interface Publisher {
   isConnected(): boolean;
 }
 
+// Events built in one burst share their millisecond: one ISO string for them all.
+let clockMs = -1;
+let clockIso = '';
+function isoNow(): string {
+  const now = Date.now();
+  if (now !== clockMs) {
+    clockMs = now;
+    clockIso = new Date(now).toISOString();
+  }
+  return clockIso;
+}
+
 export function createPublisher(options: {
   redis: RedisClient;
   service: string;
@@ -57,7 +69,7 @@ export function createPublisher(options: {
       id,
       type: definition.type,
       version: definition.version,
-      time: new Date().toISOString(),
+      time: isoNow(),
       source: service,
       correlationId: publishOptions.correlationId ?? cause?.correlationId ?? id,
       causationId: cause?.id ?? null,

@@ -8,13 +8,24 @@ import type { Envelope } from '../envelope.ts';
  * event.
  */
 
-/** One decoded, schema-valid stream entry on its way to a handler. */
-export interface Delivery {
-  readonly entryId: string;
+export interface HandlerContext {
+  stream: string;
+  group: string;
+  consumer: string;
+  entryId: string;
+  /** 1 on first delivery; counted by Redis, so it survives a crash. */
+  deliveryCount: number;
+  /** Aborted when the consumer is closing and its deadline has passed. */
+  signal: AbortSignal;
+}
+
+/**
+ * One decoded, schema-valid stream entry on its way to a handler. It is
+ * also the handler's context (one object per event, not two).
+ */
+export interface Delivery extends HandlerContext {
   /** The entry's flat name/value list as Redis returned it (dead letters keep the original fields). */
   readonly fields: readonly string[];
-  /** 1 on first delivery; counted by Redis, so it survives a crash. */
-  readonly deliveryCount: number;
   readonly event: Envelope<unknown>;
 }
 

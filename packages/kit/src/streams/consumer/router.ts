@@ -1,7 +1,7 @@
 import { TributaryError } from '../../errors.ts';
 import type { RawEntry } from '../commands.ts';
 import { REPLAY_GROUP_FIELD } from '../dead-letters.ts';
-import { decodeEnvelopeFields, type Envelope } from '../envelope.ts';
+import { decodeEnvelopeFields, isKitEntry, type Envelope } from '../envelope.ts';
 import type { EventDefinition } from '../events.ts';
 import { deadLetter, type DeadLetterBox } from './dead-letter.ts';
 import { compose, type BatchHandlerFunc, type BatchMiddleware, type BatchResult, type Delivery, type HandlerFunc, type Middleware } from './pipeline.ts';
@@ -31,8 +31,16 @@ export interface Router {
   dispatch(entries: RawEntry[], counts: Map<string, number> | null, acks: string[]): Promise<void>;
 }
 
-export function createRouter(options: { stream: string; group: string; maxAttempts: number; deadLetters: DeadLetterBox; forget(entryId: string): void }): Router {
-  const { stream, group, maxAttempts, deadLetters } = options;
+export function createRouter(options: {
+  stream: string;
+  group: string;
+  consumer: string;
+  signal: AbortSignal;
+  maxAttempts: number;
+  deadLetters: DeadLetterBox;
+  forget(entryId: string): void;
+}): Router {
+  const { stream, group, consumer, signal, maxAttempts, deadLetters } = options;
   const routes = new Map<string, Map<number, Route>>();
 
   interface Run {
@@ -80,7 +88,8 @@ export function createRouter(options: { stream: string; group: string; maxAttemp
           acks.push(entryId);
           continue;
         }
-        const replayFor = fieldValue(fields, REPLAY_GROUP_FIELD);
+        // A replayed dead letter carries a field the kit never writes (see replayDeadLetters).
+        const replayFor = isKitEntry(fields) ? undefined : fieldValue(fields, REPLAY_GROUP_FIELD);
         if (replayFor !== undefined && replayFor !== group) {
           acks.push(entryId);
           continue;
@@ -88,10 +97,10 @@ export function createRouter(options: { stream: string; group: string; maxAttemp
         const decoded = decodeEnvelopeFields(fields);
         let event: Envelope<unknown> | null = null;
         let route: Route | undefined;
-        if (!decoded.ok) {
-          await reject(entryId, fields, fieldValue(fields, 'type') ?? '?', '-', `invalid entry: ${decoded.reason}`, deliveryCount);
+        if (typeof decoded === 'string') {
+          await reject(entryId, fields, fieldValue(fields, 'type') ?? '?', '-', `invalid entry: ${decoded}`, deliveryCount);
         } else {
-          event = decoded.envelope;
+          event = decoded;
           const versions = routes.get(event.type);
           if (!versions) {
             // Not an event this group subscribes to.
@@ -120,7 +129,7 @@ export function createRouter(options: { stream: string; group: string; maxAttemp
             run = null;
           }
           run ??= { handle: route.handle, alone, deliveries: [] };
-          run.deliveries.push({ entryId, fields, deliveryCount, event });
+          run.deliveries.push({ stream, group, consumer, signal, entryId, deliveryCount, fields, event });
           continue;
         }
         if (run) {
@@ -128,7 +137,7 @@ export function createRouter(options: { stream: string; group: string; maxAttemp
           run = null;
         }
         if (event && route?.kind === 'single') {
-          const outcome = await route.handle({ entryId, fields, deliveryCount, event });
+          const outcome = await route.handle({ stream, group, consumer, signal, entryId, deliveryCount, fields, event });
           if (outcome === undefined) acks.push(entryId);
         }
       }
