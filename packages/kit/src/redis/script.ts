@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { basename, dirname, resolve } from 'node:path';
-import { SpanKind, tracingEnabled, withSpan } from '../telemetry/tracing.ts';
+import { activeTraceSampled, SpanKind, withSpan } from '../telemetry/tracing.ts';
 import type { RedisClient } from './client.ts';
 
 export interface LuaScript {
@@ -55,7 +55,8 @@ export async function runLuaScript<Reply = unknown>(
   if (keys.length !== script.numberOfKeys) {
     throw new Error(`${script.name} takes ${script.numberOfKeys} keys, got ${keys.length}`);
   }
-  if (!tracingEnabled()) return evalScript<Reply>(redis, script, keys, args);
+  // No span, and no attributes built, outside a recorded trace.
+  if (!activeTraceSampled()) return evalScript<Reply>(redis, script, keys, args);
   return withSpan(`EVALSHA ${script.name}`, { kind: SpanKind.CLIENT, attributes: { 'db.system.name': 'redis', 'db.operation.name': 'EVALSHA' } }, () =>
     evalScript<Reply>(redis, script, keys, args),
   );

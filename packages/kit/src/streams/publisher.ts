@@ -1,6 +1,6 @@
 import { TributaryError } from '../errors.ts';
 import type { RedisClient } from '../redis/client.ts';
-import { activeTraceparent, SpanKind, tracingEnabled, withSpan } from '../telemetry/tracing.ts';
+import { activeTraceparent, activeTraceSampled, SpanKind, withSpan } from '../telemetry/tracing.ts';
 import { xaddEnvelope } from './commands.ts';
 import {
   childTraceparent,
@@ -86,7 +86,7 @@ export function createPublisher(options: {
     }
     // Commands issued in the same tick are pipelined by node-redis: one round trip per batch.
     const write = () => Promise.all(envelopes.map((item) => xaddEnvelope(redis, stream, item)));
-    if (!tracingEnabled()) return write();
+    if (!activeTraceSampled()) return write();
     return withSpan(
       `XADD ${stream}`,
       { kind: SpanKind.PRODUCER, attributes: { 'db.system.name': 'redis', 'messaging.destination.name': stream, 'messaging.batch.message_count': envelopes.length } },

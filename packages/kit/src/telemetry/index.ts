@@ -1,4 +1,4 @@
-export { initTracing, currentTracing, activeTraceparent, traceHeaders, contextFromTraceparent, withSpan, tracingEnabled, SpanKind, type Tracing } from './tracing.ts';
+export { initTracing, currentTracing, activeTraceparent, traceHeaders, contextFromTraceparent, withSpan, withTraceparent, tracingEnabled, activeTraceSampled, DEFAULT_SAMPLE_RATIO, SpanKind, type Tracing } from './tracing.ts';
 export { SpanRing, type SpanRecord } from './span-ring.ts';
 export { consumerMetrics } from './consumer-metrics.ts';
 export { createLogger, type Logger } from './logger.ts';
