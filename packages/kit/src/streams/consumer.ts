@@ -5,14 +5,14 @@ import type { RedisClient } from '../redis/client.ts';
 import { ensureGroup } from './commands.ts';
 import type { Envelope } from './envelope.ts';
 import type { EventData, EventDefinition } from './events.ts';
-import { correlate } from './consumer/correlation.ts';
-import { deadLetterBatch, deadLetterOnFailure, type DeadLetterBox } from './consumer/dead-letter.ts';
+import { correlate } from './consumer/middleware/correlation.ts';
+import { deadLetterBatch, deadLetterOnFailure, type DeadLetterBox } from './consumer/middleware/dead-letter.ts';
 import type { BatchHandlerFunc, BatchMiddleware, BatchResult, Delivery, HandlerContext, HandlerFunc, Middleware } from './consumer/pipeline.ts';
 import { runReadLoop } from './consumer/read-loop.ts';
-import { reportHandled, reportHandledBatch } from './consumer/reporting.ts';
-import { retry, retryBatch, RetrySchedule, type RetryReport } from './consumer/retry.ts';
+import { reportHandled, reportHandledBatch } from './consumer/middleware/reporting.ts';
+import { retry, retryBatch, RetrySchedule, type RetryReport } from './consumer/middleware/retry.ts';
 import { createRouter } from './consumer/router.ts';
-import { traceBatch, traceHandler } from './consumer/tracing.ts';
+import { traceBatch, traceHandler } from './consumer/middleware/tracing.ts';
 
 export type { HandlerContext } from './consumer/pipeline.ts';
 

@@ -1,6 +1,6 @@
 import type { RedisClient } from '../../redis/client.ts';
 import { compareIds, pendingDeliveries, xautoclaim, xclaim, type RawEntry } from '../commands.ts';
-import type { RetrySchedule } from './retry.ts';
+import type { RetrySchedule } from './middleware/retry.ts';
 
 export interface ClaimTarget {
   redis: RedisClient;

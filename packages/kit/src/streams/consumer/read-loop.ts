@@ -2,7 +2,7 @@ import type { RedisClient } from '../../redis/client.ts';
 import { backoffDelay } from '../backoff.ts';
 import { ensureGroup, xackArgs, xreadgroup, type RawEntry } from '../commands.ts';
 import { claimDueRetries, claimIdleEntries, deliveryCounts, type ClaimTarget } from './claims.ts';
-import type { RetrySchedule } from './retry.ts';
+import type { RetrySchedule } from './middleware/retry.ts';
 import type { Router } from './router.ts';
 
 export interface ReadLoopOptions {

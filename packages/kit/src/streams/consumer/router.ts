@@ -3,7 +3,7 @@ import type { RawEntry } from '../commands.ts';
 import { REPLAY_GROUP_FIELD } from '../dead-letters.ts';
 import { decodeEnvelopeFields, isKitEntry, type Envelope } from '../envelope.ts';
 import type { EventDefinition } from '../events.ts';
-import { deadLetter, type DeadLetterBox } from './dead-letter.ts';
+import { deadLetter, type DeadLetterBox } from './middleware/dead-letter.ts';
 import { compose, type BatchHandlerFunc, type BatchMiddleware, type BatchResult, type Delivery, type HandlerFunc, type Middleware } from './pipeline.ts';
 
 type Route =

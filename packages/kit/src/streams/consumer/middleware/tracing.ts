@@ -1,7 +1,7 @@
 import { ROOT_CONTEXT } from '@opentelemetry/api';
-import { contextFromTraceparent, SpanKind, tracingEnabled, withSpan, withTraceparent } from '../../telemetry/tracing.ts';
-import { traceparentSampled } from '../../telemetry/sampling.ts';
-import type { BatchMiddleware, Middleware } from './pipeline.ts';
+import { contextFromTraceparent, SpanKind, tracingEnabled, withSpan, withTraceparent } from '../../../telemetry/tracing.ts';
+import { traceparentSampled } from '../../../telemetry/sampling.ts';
+import type { BatchMiddleware, Middleware } from '../pipeline.ts';
 
 /**
  * A handler span per event, child of the span that published it: one flow,

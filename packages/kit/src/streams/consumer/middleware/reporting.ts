@@ -1,4 +1,4 @@
-import type { BatchMiddleware, Middleware } from './pipeline.ts';
+import type { BatchMiddleware, Middleware } from '../pipeline.ts';
 
 export type HandledReport = (type: string, entryId: string, durationMs: number) => void;
 

@@ -1,5 +1,5 @@
-import { backoffDelay } from '../backoff.ts';
-import { asError, allFailed, type BatchMiddleware, type Delivery, type Middleware } from './pipeline.ts';
+import { backoffDelay } from '../../backoff.ts';
+import { asError, allFailed, type BatchMiddleware, type Delivery, type Middleware } from '../pipeline.ts';
 
 export interface RetryPolicy {
   /** Deliveries before an entry goes to the dead-letter stream. */

@@ -1,7 +1,7 @@
-import type { RedisClient } from '../../redis/client.ts';
-import { moveToDeadLetters } from '../dead-letters.ts';
-import { fieldsOf } from '../envelope.ts';
-import { asError, allFailed, type BatchMiddleware, type Middleware } from './pipeline.ts';
+import type { RedisClient } from '../../../redis/client.ts';
+import { moveToDeadLetters } from '../../dead-letters.ts';
+import { fieldsOf } from '../../envelope.ts';
+import { asError, allFailed, type BatchMiddleware, type Middleware } from '../pipeline.ts';
 
 export interface DeadLetterBox {
   /** The consumer's own connection (set once it has started). */
@@ -37,8 +37,8 @@ export function deadLetterOnFailure(box: DeadLetterBox): Middleware {
     try {
       return await next(delivery);
     } catch (caught) {
-      const { event } = delivery;
-      return deadLetter(box, { ...delivery, type: event.type }, event.type, asError(caught).message, delivery.deliveryCount);
+      const { entryId, fields, event, deliveryCount } = delivery;
+      return deadLetter(box, { entryId, fields, type: event.type }, event.type, asError(caught).message, deliveryCount);
     }
   };
 }
@@ -57,8 +57,8 @@ export function deadLetterBatch(box: DeadLetterBox): BatchMiddleware {
       const result = results[i];
       const delivery = deliveries[i];
       if (result instanceof Error && delivery) {
-        const { event } = delivery;
-        results[i] = await deadLetter(box, { ...delivery, type: event.type }, event.type, result.message, delivery.deliveryCount);
+        const { entryId, fields, event, deliveryCount } = delivery;
+        results[i] = await deadLetter(box, { entryId, fields, type: event.type }, event.type, result.message, deliveryCount);
       }
     }
     return results;
