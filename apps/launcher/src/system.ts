@@ -1,5 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { readServiceConfig } from 'tributary/service';
 import { freePort, waitFor } from 'tributary/testing';
 import { startPrivateRedis, type PrivateRedis, type RedisRole } from './redis.ts';
 import { SERVICES, portVariable, urlVariable, type ServiceName } from './services.ts';
@@ -80,6 +81,21 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
   if (options.databaseUrl) env.DATABASE_URL = options.databaseUrl;
   else delete env.DATABASE_URL;
 
+  // Every service's connection settings are checked here, before any starts:
+  // one line naming the setting, instead of services that exit and restart.
+  try {
+    for (const name of SERVICES) readServiceConfig(name, env);
+  } catch (error) {
+    await Promise.all(ownedRedis.map((redis) => redis.process.stop()));
+    throw error;
+  }
+
+  // A service that exits with a configuration error is not restarted; start-up fails with its reason.
+  let gaveUp: (reason: string) => void = () => undefined;
+  const givenUp = new Promise<never>((_resolve, reject) => {
+    gaveUp = (reason) => reject(new Error(reason));
+  });
+  givenUp.catch(() => undefined);
   const processes = new Map<ServiceName, Supervised>();
   for (const name of SERVICES) {
     const supervised = new Supervised({
@@ -91,6 +107,7 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
       env: { ...env, TRIBUTARY_INSTANCE: `${name}-0` },
       logFile: join(logDir, `${name}.log`),
       ...(options.onEvent ? { onEvent: options.onEvent } : {}),
+      onGiveUp: gaveUp,
     });
     supervised.start();
     processes.set(name, supervised);
@@ -115,12 +132,14 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
     },
   };
   try {
-    await Promise.all(
+    const ready = Promise.all(
       SERVICES.map(async (name) => {
         await system.waitReady(name);
         options.onEvent?.(`${name} ready on ${urls[name]}`);
       }),
     );
+    ready.catch(() => undefined);
+    await Promise.race([givenUp, ready]);
   } catch (error) {
     await system.stop();
     throw error;
