@@ -36,6 +36,27 @@ async function freshServerDatabase(serverUrl: string): Promise<{ url: string; dr
   };
 }
 
+export type GatewayApi = TestSystem['api'];
+
+/** JSON requests to the gateway, answering status and parsed body. */
+export function gatewayApi(gatewayUrl: string): GatewayApi {
+  return async <T>(method: string, path: string, body?: unknown, headers: Record<string, string> = {}) => {
+    const response = await fetch(`${gatewayUrl}${path}`, {
+      method,
+      headers: { ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...headers },
+      ...(body === undefined ? {} : { body: typeof body === 'string' ? body : JSON.stringify(body) }),
+    });
+    const text = await response.text();
+    return { status: response.status, body: (text ? JSON.parse(text) : null) as T };
+  };
+}
+
+/**
+ * What system tests want: drones that fly fast and never fail, a lake that
+ * flushes often, every trace recorded (the dashboard test opens one order's trace).
+ */
+export const TEST_SYSTEM_ENV = { LOG_LEVEL: 'warn', DRONE_TIME_SCALE: '200', DRONE_FAILURE_RATE: '0', LAKE_FLUSH_INTERVAL_MS: '500', TRIBUTARY_TRACE_SAMPLE_RATIO: '1' };
+
 /** The whole reference system as real processes, on private Redis servers and databases. */
 export async function startTestSystem(database: 'pglite' | 'postgres'): Promise<TestSystem> {
   const dataDir = mkdtempSync(join(tmpdir(), 'tributary-system-'));
@@ -49,23 +70,13 @@ export async function startTestSystem(database: 'pglite' | 'postgres'): Promise<
     busRedisUrl: bus.url,
     storeRedisUrl: store.url,
     ...(serverDb ? { databaseUrl: serverDb.url } : {}),
-    // Drones fly fast and never fail here; the lake flushes often; every
-    // trace is recorded (the dashboard test opens one order's trace).
-    env: { LOG_LEVEL: 'warn', DRONE_TIME_SCALE: '200', DRONE_FAILURE_RATE: '0', LAKE_FLUSH_INTERVAL_MS: '500', TRIBUTARY_TRACE_SAMPLE_RATIO: '1' },
+    env: TEST_SYSTEM_ENV,
   });
   return {
     system,
     bus,
     store,
-    async api<T>(method: string, path: string, body?: unknown, headers: Record<string, string> = {}) {
-      const response = await fetch(`${system.gatewayUrl}${path}`, {
-        method,
-        headers: { ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...headers },
-        ...(body === undefined ? {} : { body: typeof body === 'string' ? body : JSON.stringify(body) }),
-      });
-      const text = await response.text();
-      return { status: response.status, body: (text ? JSON.parse(text) : null) as T };
-    },
+    api: gatewayApi(system.gatewayUrl),
     async stop() {
       await system.stop();
       await Promise.all([bus.stop(), store.stop()]);

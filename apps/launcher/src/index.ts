@@ -1,2 +1,3 @@
 export { startSystem, type RunningSystem, type SystemOptions } from './system.ts';
 export { BUS_URL_FILE, SERVICES, type ServiceName } from './services.ts';
+export { type PrivateRedis, type RedisRole } from './redis.ts';

@@ -7,6 +7,10 @@ import { startSystem } from './system.ts';
 /** `npm start`: the whole system on this machine, until Ctrl-C. */
 const rootDir = resolve(import.meta.dirname, '..', '..', '..');
 const gatewayPort = Number(process.env.PORT ?? 8080);
+if (!Number.isInteger(gatewayPort) || gatewayPort < 1 || gatewayPort > 65_535) {
+  console.error(`[tributary] could not start: PORT must be a port number (1-65535), got "${process.env.PORT}"`);
+  process.exit(1);
+}
 const say = (line: string) => console.log(`[tributary] ${line}`);
 const dataDir = resolve(process.env.TRIBUTARY_DATA_DIR ?? join(rootDir, '.data'));
 

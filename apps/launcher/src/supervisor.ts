@@ -1,6 +1,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, type WriteStream } from 'node:fs';
 
+/** sysexits' EX_CONFIG, what the kit's runService exits with on a setting it cannot use: restarting cannot help. */
+export const EXIT_CONFIG = 78;
+
 export interface SupervisedOptions {
   name: string;
   command: string;
@@ -11,6 +14,8 @@ export interface SupervisedOptions {
   /** Restart when the process exits without being asked to (default true). */
   restart?: boolean;
   onEvent?: (line: string) => void;
+  /** Called once when the process exits with a configuration error (exit code 78) and is not restarted. */
+  onGiveUp?: (reason: string) => void;
 }
 
 /**
@@ -49,6 +54,13 @@ export class Supervised {
       child.once('exit', (code, signal) => {
         resolve();
         if (this.stopping || this.options.restart === false) return;
+        if (code === EXIT_CONFIG) {
+          this.stopping = true;
+          const reason = `${this.options.name} cannot run with its configuration (exit code ${EXIT_CONFIG}); see ${this.options.logFile}`;
+          this.options.onEvent?.(reason);
+          this.options.onGiveUp?.(reason);
+          return;
+        }
         this.restarts++;
         const delay = Math.min(250 * 2 ** Math.min(this.restarts - 1, 5), 8_000);
         this.options.onEvent?.(`${this.options.name} exited (${signal ?? `code ${code}`}), restarting in ${delay} ms`);

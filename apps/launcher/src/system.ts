@@ -1,6 +1,8 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { freePort, startRedisServer, waitFor, type RedisServer } from 'tributary/testing';
+import { readServiceConfig } from 'tributary/service';
+import { freePort, waitFor } from 'tributary/testing';
+import { startPrivateRedis, type PrivateRedis, type RedisRole } from './redis.ts';
 import { SERVICES, portVariable, urlVariable, type ServiceName } from './services.ts';
 import { Supervised } from './supervisor.ts';
 
@@ -27,6 +29,8 @@ export interface RunningSystem {
   readonly busRedisUrl: string;
   readonly storeRedisUrl: string;
   process(name: ServiceName): Supervised;
+  /** The private Redis server of this role, when the launcher started one (no URL was given). */
+  redis(role: RedisRole): PrivateRedis | undefined;
   /** Waits until the service answers /healthz. */
   waitReady(name: ServiceName, timeoutMs?: number): Promise<void>;
   stop(): Promise<void>;
@@ -49,14 +53,12 @@ async function healthy(url: string): Promise<boolean> {
 export async function startSystem(options: SystemOptions): Promise<RunningSystem> {
   const logDir = join(options.dataDir, 'logs');
   mkdirSync(logDir, { recursive: true });
-  const ownedRedis: RedisServer[] = [];
-  async function privateRedis(role: 'bus' | 'store'): Promise<string> {
-    const dir = join(options.dataDir, 'redis', role);
-    mkdirSync(dir, { recursive: true });
-    const server = await startRedisServer({ appendOnly: true, dir });
-    ownedRedis.push(server);
-    options.onEvent?.(`${role} redis ready on ${server.url} (data in ${dir})`);
-    return server.url;
+  const ownedRedis: PrivateRedis[] = [];
+  async function privateRedis(role: RedisRole): Promise<string> {
+    const redis = await startPrivateRedis({ role, dataDir: options.dataDir, logDir, cwd: options.rootDir, ...(options.onEvent ? { onEvent: options.onEvent } : {}) });
+    ownedRedis.push(redis);
+    options.onEvent?.(`${role} redis ready on ${redis.url} (data in ${join(options.dataDir, 'redis', role)}, supervised)`);
+    return redis.url;
   }
   const busRedisUrl = options.busRedisUrl ?? (await privateRedis('bus'));
   const storeRedisUrl = options.storeRedisUrl ?? (await privateRedis('store'));
@@ -79,6 +81,21 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
   if (options.databaseUrl) env.DATABASE_URL = options.databaseUrl;
   else delete env.DATABASE_URL;
 
+  // Every service's connection settings are checked here, before any starts:
+  // one line naming the setting, instead of services that exit and restart.
+  try {
+    for (const name of SERVICES) readServiceConfig(name, env);
+  } catch (error) {
+    await Promise.all(ownedRedis.map((redis) => redis.process.stop()));
+    throw error;
+  }
+
+  // A service that exits with a configuration error is not restarted; start-up fails with its reason.
+  let gaveUp: (reason: string) => void = () => undefined;
+  const givenUp = new Promise<never>((_resolve, reject) => {
+    gaveUp = (reason) => reject(new Error(reason));
+  });
+  givenUp.catch(() => undefined);
   const processes = new Map<ServiceName, Supervised>();
   for (const name of SERVICES) {
     const supervised = new Supervised({
@@ -90,6 +107,7 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
       env: { ...env, TRIBUTARY_INSTANCE: `${name}-0` },
       logFile: join(logDir, `${name}.log`),
       ...(options.onEvent ? { onEvent: options.onEvent } : {}),
+      onGiveUp: gaveUp,
     });
     supervised.start();
     processes.set(name, supervised);
@@ -101,6 +119,7 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
     busRedisUrl,
     storeRedisUrl,
     process: (name) => processes.get(name) as Supervised,
+    redis: (role) => ownedRedis.find((redis) => redis.role === role),
     async waitReady(name, timeoutMs = options.readyTimeoutMs ?? 60_000) {
       await waitFor(() => healthy(urls[name]), { timeoutMs, intervalMs: 100, description: `${name} /healthz (log: ${join(logDir, `${name}.log`)})` });
     },
@@ -108,16 +127,19 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
       // Gateway first so no new work comes in, then the rest together.
       await processes.get('gateway')?.stop();
       await Promise.all([...processes.values()].map((supervised) => supervised.stop()));
-      await Promise.all(ownedRedis.map((server) => server.stop()));
+      // Last: services flush to them while they stop. SIGTERM makes Redis fsync and exit cleanly.
+      await Promise.all(ownedRedis.map((redis) => redis.process.stop()));
     },
   };
   try {
-    await Promise.all(
+    const ready = Promise.all(
       SERVICES.map(async (name) => {
         await system.waitReady(name);
         options.onEvent?.(`${name} ready on ${urls[name]}`);
       }),
     );
+    ready.catch(() => undefined);
+    await Promise.race([givenUp, ready]);
   } catch (error) {
     await system.stop();
     throw error;

@@ -139,7 +139,7 @@ export async function startGateway(deps: GatewayDeps): Promise<{ app: HttpApp; c
     });
     // The operator's views (the dashboard's API): they show every event's data (names,
     // addresses), so with ADMIN_API_KEY set they need the key or an operator sign-in.
-    const ops: OpsContext = { ...context, services, streams: OBSERVED_STREAMS, liveEvents: events, timelineScanLimit: settings.timelineScanLimit };
+    const ops: OpsContext = { ...context, store: deps.store, services, streams: OBSERVED_STREAMS, liveEvents: events, timelineScanLimit: settings.timelineScanLimit };
     await scope.register(async (operator) => {
       operator.addHook('onRequest', context.requireAdmin);
       operator.addHook('onRoute', (route) => {

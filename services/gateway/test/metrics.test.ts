@@ -103,3 +103,18 @@ describe('GET /metrics on the gateway', () => {
     expect(await metricValue(app, 'tributary_scrape_failures_total', { service: 'ordering' })).toBe(0);
   });
 });
+
+describe('stream gauges', () => {
+  it('show the streams as they are at this scrape, on the first scrape already', async () => {
+    const app = await t.start();
+    for (let i = 0; i < 3; i++) await t.bus.xAdd('ordering:events', '*', { type: 'Noise', n: String(i) });
+    await t.bus.sendCommand(['XGROUP', 'CREATE', 'ordering:events', 'accounts', '0']);
+    await t.bus.sendCommand(['XREADGROUP', 'GROUP', 'accounts', 'accounts-0', 'COUNT', '2', 'STREAMS', 'ordering:events', '>']);
+    expect(await metricValue(app, 'tributary_stream_length', { stream: 'ordering:events' })).toBe(3);
+    expect(await metricValue(app, 'tributary_group_pending', { stream: 'ordering:events', group: 'accounts' })).toBe(2);
+    expect(await metricValue(app, 'tributary_group_lag', { stream: 'ordering:events', group: 'accounts' })).toBe(1);
+    await t.bus.xAdd('ordering:events', '*', { type: 'Noise', n: '3' });
+    expect(await metricValue(app, 'tributary_stream_length', { stream: 'ordering:events' })).toBe(4);
+    expect(await metricValue(app, 'tributary_group_lag', { stream: 'ordering:events', group: 'accounts' })).toBe(2);
+  });
+});

@@ -79,3 +79,62 @@ describe('createHttpApp health', () => {
     }
   });
 });
+
+describe('createHttpApp control characters', () => {
+  let app: HttpApp;
+  let writes = 0;
+  beforeAll(async () => {
+    app = createHttpApp({ service: 'test' });
+    app.post(
+      '/notes/:slug',
+      {
+        schema: {
+          params: Type.Object({ slug: Type.String() }),
+          querystring: Type.Object({ tag: Type.Optional(Type.String()) }),
+          body: Type.Object({ title: Type.String(), lines: Type.Array(Type.Object({ text: Type.String() })) }),
+        },
+      },
+      async () => {
+        writes++;
+        return { ok: true };
+      },
+    );
+    await app.ready();
+  });
+  afterAll(() => app.close());
+
+  it.each([
+    ['a body string', '/notes/a', { title: 'a\u0000b', lines: [] }],
+    ['a nested body string', '/notes/a', { title: 'fine', lines: [{ text: 'ok' }, { text: '\u0000' }] }],
+    ['the query string', '/notes/a?tag=x%00y', { title: 'fine', lines: [] }],
+    ['a path parameter', '/notes/a%00b', { title: 'fine', lines: [] }],
+  ])('refuses a NUL character in %s with 400 and never runs the handler', async (_label, url, payload) => {
+    const before = writes;
+    const reply = await app.inject({ method: 'POST', url, payload });
+    expect(reply.statusCode).toBe(400);
+    expect(reply.json()).toMatchObject({ error: 'INVALID_CHARACTER' });
+    expect(writes).toBe(before);
+  });
+
+  it('lets other control characters and ordinary text through', async () => {
+    const reply = await app.inject({ method: 'POST', url: '/notes/a', payload: { title: 'tab\there', lines: [{ text: 'ünïcode ✓' }] } });
+    expect(reply.statusCode).toBe(200);
+  });
+});
+
+describe('createHttpApp readiness', () => {
+  it('/readyz answers 503 naming a check that does not answer, instead of waiting for it', async () => {
+    const app = createHttpApp({
+      service: 'stuck',
+      readiness: { database: async () => undefined, bus: () => new Promise<never>(() => undefined) },
+    });
+    try {
+      const reply = await app.inject({ method: 'GET', url: '/readyz' });
+      expect(reply.statusCode).toBe(503);
+      expect(reply.json()).toMatchObject({ status: 'not ready', failures: { bus: expect.stringContaining('no answer within') } });
+      expect(Object.keys((reply.json() as { failures: object }).failures)).toEqual(['bus']);
+    } finally {
+      await app.close();
+    }
+  });
+});

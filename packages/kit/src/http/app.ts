@@ -10,6 +10,7 @@ import { Type } from '@sinclair/typebox';
 import { currentTracing } from '../telemetry/tracing.ts';
 import { HttpError } from './errors.ts';
 import { traceRequests } from './tracing.ts';
+import { refuseNulCharacters } from './control-characters.ts';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -35,6 +36,16 @@ export interface HttpAppOptions {
   bodyLimit?: number;
   /** Shown by /healthz; defaults to the kit's version. */
   version?: string;
+}
+
+const READINESS_TIMEOUT_MS = 1_000;
+
+function withDeadline<T>(work: Promise<T>, timeoutMs: number, message: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const expired = new Promise<never>((_resolve, reject) => {
+    timer = setTimeout(() => reject(new Error(message)), timeoutMs);
+  });
+  return Promise.race([work, expired]).finally(() => clearTimeout(timer));
 }
 
 const KIT_VERSION = (JSON.parse(readFileSync(resolve(import.meta.dirname, '../../package.json'), 'utf8')) as { version: string }).version;
@@ -99,6 +110,7 @@ export function createHttpApp(options: HttpAppOptions): HttpApp {
   }).withTypeProvider<TypeBoxTypeProvider>();
   app.setValidatorCompiler(validatorCompiler());
   traceRequests(app);
+  refuseNulCharacters(app);
 
   const registry = options.registry ?? new Registry();
   if (!options.registry) collectDefaultMetrics({ register: registry });
@@ -134,13 +146,17 @@ export function createHttpApp(options: HttpAppOptions): HttpApp {
   }));
   app.get('/readyz', async (_request, reply) => {
     const failures: Record<string, string> = {};
-    for (const [name, check] of Object.entries(options.readiness ?? {})) {
-      try {
-        await check();
-      } catch (error) {
-        failures[name] = (error as Error).message;
-      }
-    }
+    // All at once and each bounded: a client whose server is down queues its
+    // command until reconnect, and /readyz must answer now, not then.
+    await Promise.all(
+      Object.entries(options.readiness ?? {}).map(async ([name, check]) => {
+        try {
+          await withDeadline(check(), READINESS_TIMEOUT_MS, `no answer within ${READINESS_TIMEOUT_MS} ms`);
+        } catch (error) {
+          failures[name] = (error as Error).message;
+        }
+      }),
+    );
     const ready = Object.keys(failures).length === 0;
     return reply.status(ready ? 200 : 503).send({ status: ready ? 'ready' : 'not ready', service: options.service, failures });
   });

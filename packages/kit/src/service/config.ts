@@ -16,25 +16,57 @@ export interface ServiceConfig {
   instance: string;
 }
 
+import { TributaryError } from '../errors.ts';
+
+const REDIS_SCHEMES = ['redis:', 'rediss:'];
+const DATABASE_SCHEMES = ['postgres:', 'postgresql:', 'pglite:', 'memory:'];
+
+/**
+ * A connection string the service cannot use is a configuration error named
+ * after its variable, found before anything connects: the launcher stops at
+ * once instead of restarting a service that can never start.
+ */
+function checkUrl(variable: string, value: string, schemes: string[]): void {
+  let scheme: string;
+  try {
+    scheme = new URL(value).protocol;
+  } catch {
+    throw new TributaryError('TRIB_INVALID_CONFIG', `${variable} is not a URL`);
+  }
+  if (!schemes.includes(scheme)) {
+    throw new TributaryError('TRIB_INVALID_CONFIG', `${variable} has the scheme ${scheme}//, expected ${schemes.map((known) => `${known}//`).join(' or ')}`);
+  }
+}
+
 export function readServiceConfig(service: string, env: NodeJS.ProcessEnv = process.env): ServiceConfig {
   const prefix = service.toUpperCase().replace(/-/g, '_');
-  const pick = (name: string) => env[`${prefix}_${name}`] ?? env[name];
-  const busRedisUrl = pick('BUS_REDIS_URL');
-  if (!busRedisUrl) throw new Error(`${service}: BUS_REDIS_URL is not set (npm start sets it)`);
-  const storeRedisUrl = pick('STORE_REDIS_URL') ?? busRedisUrl;
+  // The variable that was used, for error messages: the per-service override when set.
+  const pick = (name: string): [string, string | undefined] => {
+    const own = env[`${prefix}_${name}`];
+    return own === undefined ? [name, env[name]] : [`${prefix}_${name}`, own];
+  };
+  const [busVariable, busRedisUrl] = pick('BUS_REDIS_URL');
+  if (!busRedisUrl) throw new TributaryError('TRIB_INVALID_CONFIG', `${service}: BUS_REDIS_URL is not set (npm start sets it)`);
+  checkUrl(busVariable, busRedisUrl, REDIS_SCHEMES);
+  const [storeVariable, storeRedisUrl = busRedisUrl] = pick('STORE_REDIS_URL');
+  checkUrl(storeVariable, storeRedisUrl, REDIS_SCHEMES);
   const own = env[`${prefix}_DATABASE_URL`];
   const shared = env.DATABASE_URL;
+  if (own !== undefined) checkUrl(`${prefix}_DATABASE_URL`, own, DATABASE_SCHEMES);
+  else if (shared) checkUrl('DATABASE_URL', shared, DATABASE_SCHEMES);
   let databaseUrl = own ?? `pglite://${env.TRIBUTARY_DATA_DIR ?? './.data'}/pg/${service}`;
   if (!own && shared) {
     const url = new URL(shared);
     url.searchParams.set('schema', prefix.toLowerCase());
     databaseUrl = url.toString();
   }
-  const port = Number(env[`${prefix}_PORT`] ?? env.PORT ?? 0);
+  const [portVariable, rawPort = '0'] = pick('PORT');
+  const port = Number(rawPort);
+  if (!Number.isInteger(port) || port < 0 || port > 65_535) throw new TributaryError('TRIB_INVALID_CONFIG', `${portVariable} must be a port number (0-65535), got "${rawPort}"`);
   return {
     service,
     host: env.HOST ?? '127.0.0.1',
-    port: Number.isInteger(port) && port >= 0 ? port : 0,
+    port,
     busRedisUrl,
     storeRedisUrl,
     databaseUrl,

@@ -1,7 +1,15 @@
 import type { Logger } from 'pino';
 import { createLogger } from '../telemetry/logger.ts';
 import { initTracing } from '../telemetry/tracing.ts';
+import { TributaryError } from '../errors.ts';
 import { readServiceConfig, type ServiceConfig } from './config.ts';
+
+/**
+ * The exit code of a service that cannot run with its configuration
+ * (sysexits' EX_CONFIG): a supervisor does not restart it, since the same
+ * settings would fail the same way.
+ */
+export const EXIT_CONFIG = 78;
 
 export interface RunningService {
   /** The address the service listens on, printed for the launcher. */
@@ -27,7 +35,7 @@ export async function runService(
     running = await start({ config, logger });
   } catch (error) {
     logger.fatal({ err: error }, 'failed to start');
-    process.exit(1);
+    process.exit(error instanceof TributaryError && error.code === 'TRIB_INVALID_CONFIG' ? EXIT_CONFIG : 1);
   }
   logger.info({ address: running.address }, 'ready');
   let closing = false;

@@ -6,6 +6,7 @@ import { ADMIN_SECURITY } from '../admin.ts';
 import { callUpstream, relay } from '../upstream.ts';
 import { adminErrors, errors, type RouteContext } from './context.ts';
 import { ArchiveRequest, ArchiveResult, DeadLetterList, DeadLetterQuery, RebuildResult, ReplayRequest, ReplayResult } from './schemas.ts';
+import { onBus } from '../bus-guard.ts';
 
 /** The streams an operator may inspect: those some service publishes to, per the contracts. */
 export const KNOWN_STREAMS: ReadonlySet<string> = new Set(allEvents.map((definition) => definition.stream));
@@ -15,16 +16,6 @@ function knownStream(stream: string): string {
     throw new HttpError(400, 'UNKNOWN_STREAM', `no such event stream: ${stream} (known: ${[...KNOWN_STREAMS].sort().join(', ')})`);
   }
   return stream;
-}
-
-/** The bus is another server: its outage is the gateway's 503, not a bug's 500. */
-async function onBus<T>(call: () => Promise<T>): Promise<T> {
-  try {
-    return await call();
-  } catch (error) {
-    if (error instanceof HttpError) throw error;
-    throw new HttpError(503, 'BUS_UNAVAILABLE', 'the event bus cannot be reached, try again');
-  }
 }
 
 /** Operator routes: dead letters on the bus, projection rebuilds. All need the admin key when one is set. */
@@ -44,7 +35,7 @@ export const adminRoutes: FastifyPluginAsyncTypebox<RouteContext> = async (app, 
     },
     async (request) => {
       const stream = knownStream(request.query.stream);
-      const [count, items] = await onBus(() =>
+      const [count, items] = await onBus(bus, () =>
         Promise.all([
           countDeadLetters(bus, stream),
           listDeadLetters(bus, stream, { count: request.query.limit ?? 100, ...(request.query.after ? { after: request.query.after } : {}) }),
@@ -70,11 +61,11 @@ export const adminRoutes: FastifyPluginAsyncTypebox<RouteContext> = async (app, 
       let chosen = ids;
       if (group !== undefined) {
         const wanted = ids ? new Set(ids) : null;
-        const letters = await onBus(() => listDeadLetters(bus, stream, { count: 10_000 }));
+        const letters = await onBus(bus, () => listDeadLetters(bus, stream, { count: 10_000 }));
         chosen = letters.filter((letter) => letter.group === group && (wanted === null || wanted.has(letter.id))).map((letter) => letter.id);
         if (chosen.length === 0) return { replayed: 0, ids: [] };
       }
-      const replayed = await onBus(() => replayDeadLetters(bus, stream, chosen ? { ids: chosen } : {}));
+      const replayed = await onBus(bus, () => replayDeadLetters(bus, stream, chosen ? { ids: chosen } : {}));
       return { replayed: replayed.length, ids: replayed };
     },
   );

@@ -42,7 +42,7 @@ export const lendingRecentRoutes: FastifyPluginAsyncTypebox<OpsContext> = async 
     },
     async (request) => {
       const limit = request.query.limit ?? 50;
-      const raw = await onBus(() => bus.sendCommand<RawEntries>(['XREVRANGE', LENDING_REQUESTS_STREAM, '+', '-', 'COUNT', String(limit)]));
+      const raw = await onBus(bus, () => bus.sendCommand<RawEntries>(['XREVRANGE', LENDING_REQUESTS_STREAM, '+', '-', 'COUNT', String(limit)]));
       const rows = new Map<string, Row>();
       for (const [entryId, flat] of raw) {
         const entry = toLiveEntry(LENDING_REQUESTS_STREAM, entryId, flat);
@@ -63,7 +63,7 @@ export const lendingRecentRoutes: FastifyPluginAsyncTypebox<OpsContext> = async 
       const oldest = raw.at(-1)?.[0];
       if (oldest === undefined) return { requests: [] };
       // An outcome is always published after its request: only the events since the oldest request can be theirs.
-      const [outcomes, letters] = await onBus(() =>
+      const [outcomes, letters] = await onBus(bus, () =>
         Promise.all([
           bus.sendCommand<RawEntries>(['XREVRANGE', LENDING_EVENTS_STREAM, '+', oldest, 'COUNT', String(timelineScanLimit)]),
           listDeadLetters(bus, LENDING_REQUESTS_STREAM, { count: DEAD_LETTERS_READ }),

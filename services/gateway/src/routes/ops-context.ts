@@ -1,9 +1,12 @@
-import { HttpError } from 'tributary/http';
+export { onBus } from '../bus-guard.ts';
+import type { RedisClient } from 'tributary';
 import type { LiveEvents } from '../live-events.ts';
 import type { RouteContext } from './context.ts';
 
 /** What the operator routes (system, live events, timeline, traces, lending feed) are given besides the usual. */
 export interface OpsContext extends RouteContext {
+  /** The gateway's own Redis (sessions, limits): shown beside the bus in the services view. */
+  store: RedisClient;
   /** Every service the gateway has a URL for, by service name: health, traces and metrics ask them all. */
   services: ReadonlyArray<{ name: string; url: string }>;
   /** The streams the operator views cover: every stream in the contracts. */
@@ -11,16 +14,6 @@ export interface OpsContext extends RouteContext {
   liveEvents: LiveEvents;
   /** Entries per stream an order's timeline searches back (TIMELINE_SCAN_LIMIT). */
   timelineScanLimit: number;
-}
-
-/** The bus is another server: its outage is the gateway's 503, not a bug's 500. */
-export async function onBus<T>(call: () => Promise<T>): Promise<T> {
-  try {
-    return await call();
-  } catch (error) {
-    if (error instanceof HttpError) throw error;
-    throw new HttpError(503, 'BUS_UNAVAILABLE', 'the event bus cannot be reached, try again');
-  }
 }
 
 /** A flat RESP2 `[name, value, name, value...]` reply (XINFO's) as a map. */

@@ -305,7 +305,7 @@ export const ServiceHealth = Type.Object({
   uptimeSeconds: Nullable(Type.Number()),
   error: Nullable(Type.String({ description: 'why it is down' })),
 });
-export const ServiceList = Type.Object({ services: Type.Array(ServiceHealth, { description: 'the gateway first, then every service it knows' }) });
+export const ServiceList = Type.Object({ services: Type.Array(ServiceHealth, { description: 'the gateway first, then every service it knows, then the bus-redis and store-redis servers' }) });
 
 export const StreamConsumer = Type.Object({
   name: Type.String(),

@@ -1,7 +1,8 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { countDeadLetters, groupsOf, type RedisClient, type Static } from 'tributary';
+import { countDeadLetters, groupsOf, redactUrl, type RedisClient, type Static } from 'tributary';
+import { BUS_ANSWER_TIMEOUT_MS, onBus } from '../bus-guard.ts';
 import { errors } from './context.ts';
-import { fetchJson, onBus, pairs, type OpsContext } from './ops-context.ts';
+import { fetchJson, pairs, type OpsContext } from './ops-context.ts';
 import { ServiceList, StreamList } from './schemas.ts';
 
 /** A service that does not answer /healthz within this is shown down: the page must not hang on one. */
@@ -28,6 +29,30 @@ function health(name: string, url: string, answer: Awaited<ReturnType<typeof fet
     uptimeSeconds: number(body.uptimeSeconds),
     error: null,
   };
+}
+
+/**
+ * A Redis server the gateway uses, as a row beside the services: up when its
+ * client is connected and PING answers in time. The server's own version and
+ * uptime come from INFO, so the operator sees a restart.
+ */
+async function redisHealth(name: string, client: RedisClient): Promise<Health> {
+  const url = redactUrl(String(client.options?.url ?? 'redis'));
+  try {
+    const info = await onBus(client, () => client.info('server'));
+    const field = (key: string) => new RegExp(`^${key}:(.*)$`, 'm').exec(info)?.[1]?.trim() ?? null;
+    const uptime = Number(field('uptime_in_seconds'));
+    const pid = Number(field('process_id'));
+    return {
+      name, url, up: true, version: field('redis_version'), instance: null,
+      pid: Number.isInteger(pid) ? pid : null,
+      startedAt: Number.isFinite(uptime) ? new Date(Date.now() - uptime * 1000).toISOString() : null,
+      uptimeSeconds: Number.isFinite(uptime) ? uptime : null,
+      error: null,
+    };
+  } catch {
+    return { name, url, up: false, version: null, instance: null, pid: null, startedAt: null, uptimeSeconds: null, error: client.isReady ? `no answer within ${BUS_ANSWER_TIMEOUT_MS} ms` : 'not connected' };
+  }
 }
 
 const isNoSuchKey = (error: unknown) => /no such key/i.test(String((error as Error)?.message));
@@ -69,13 +94,13 @@ async function streamState(bus: RedisClient, stream: string) {
 }
 
 /** What is running and how the streams are doing: the dashboard's overview, polled. */
-export const systemRoutes: FastifyPluginAsyncTypebox<OpsContext> = async (app, { bus, services, streams }) => {
+export const systemRoutes: FastifyPluginAsyncTypebox<OpsContext> = async (app, { bus, store, services, streams }) => {
   app.get(
     '/api/system/services',
     {
       schema: {
         tags: ['system'],
-        summary: `Every service: up or down (its /healthz within ${HEALTH_TIMEOUT_MS} ms), version, instance, pid, uptime`,
+        summary: `Every service (up or down by its /healthz within ${HEALTH_TIMEOUT_MS} ms: version, instance, pid, uptime), then the bus and store Redis servers`,
         response: { 200: ServiceList, ...errors() },
       },
     },
@@ -83,8 +108,11 @@ export const systemRoutes: FastifyPluginAsyncTypebox<OpsContext> = async (app, {
       // The gateway asks itself the same way, so its row has the same shape and source.
       const self = await app.inject({ method: 'GET', url: '/healthz' });
       const own = health('gateway', 'self', self.statusCode === 200 ? { ok: true, body: self.json() } : { ok: false, error: `HTTP ${self.statusCode}` });
-      const rows = await Promise.all(services.map(async ({ name, url }) => health(name, url, await fetchJson(`${url}/healthz`, HEALTH_TIMEOUT_MS))));
-      return { services: [own, ...rows] };
+      const [rows, servers] = await Promise.all([
+        Promise.all(services.map(async ({ name, url }) => health(name, url, await fetchJson(`${url}/healthz`, HEALTH_TIMEOUT_MS)))),
+        Promise.all([redisHealth('bus-redis', bus), redisHealth('store-redis', store)]),
+      ]);
+      return { services: [own, ...rows, ...servers] };
     },
   );
 
@@ -99,7 +127,7 @@ export const systemRoutes: FastifyPluginAsyncTypebox<OpsContext> = async (app, {
     },
     async () => {
       const at = new Date().toISOString();
-      return { at, streams: await onBus(() => Promise.all(streams.map((stream) => streamState(bus, stream)))) };
+      return { at, streams: await onBus(bus, () => Promise.all(streams.map((stream) => streamState(bus, stream)))) };
     },
   );
 };

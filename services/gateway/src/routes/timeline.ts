@@ -90,7 +90,7 @@ export const timelineRoutes: FastifyPluginAsyncTypebox<OpsContext> = async (app,
       if (order.status !== 200) return relay(reply, order);
       const { status, history } = order.body as OrderReply;
       if (typeof status !== 'string' || !Array.isArray(history)) throw new HttpError(503, 'SERVICE_UNAVAILABLE', 'ordering answered an unexpected shape');
-      const perStream = await onBus(() => Promise.all(streams.map((stream) => eventsOf(bus, stream, orderId, timelineScanLimit))));
+      const perStream = await onBus(bus, () => Promise.all(streams.map((stream) => eventsOf(bus, stream, orderId, timelineScanLimit))));
       // Event time first (clocks of one machine, or NTP-close); the bus's entry id breaks ties within a millisecond.
       const steps = perStream.flat().sort((a, b) => a.at.localeCompare(b.at) || compareEntryIds(a.entryId, b.entryId));
       return { orderId, status, traceId: steps[0]?.traceId ?? null, history, steps, scanLimit: timelineScanLimit };

@@ -1,0 +1,58 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { freePort, waitFor } from 'tributary/testing';
+import { startSystem } from '../src/system.ts';
+import { EXIT_CONFIG, Supervised } from '../src/supervisor.ts';
+
+const dataDir = mkdtempSync(join(tmpdir(), 'tributary-launcher-config-'));
+afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
+
+describe('a setting the system cannot use', () => {
+  it('stops start-up at once with the setting named, before any service starts', async () => {
+    const events: string[] = [];
+    const started = startSystem({
+      rootDir: resolve(import.meta.dirname, '..', '..', '..'),
+      dataDir,
+      gatewayPort: await freePort(),
+      busRedisUrl: 'redis+sentinel://127.0.0.1:26379/mymaster',
+      storeRedisUrl: 'redis://127.0.0.1:1',
+      onEvent: (line) => events.push(line),
+    });
+    await expect(started).rejects.toThrow(/BUS_REDIS_URL has the scheme redis\+sentinel:/);
+    expect(events.filter((line) => / ready on /.test(line))).toEqual([]);
+  });
+
+  it('is not restarted when a process exits with the configuration exit code', async () => {
+    const reasons: string[] = [];
+    const supervised = new Supervised({
+      name: 'misconfigured',
+      command: process.execPath,
+      args: ['-e', `process.exit(${EXIT_CONFIG})`],
+      cwd: dataDir,
+      env: {},
+      logFile: join(dataDir, 'misconfigured.log'),
+      onGiveUp: (reason) => reasons.push(reason),
+    });
+    supervised.start();
+    await waitFor(() => reasons.length === 1, { description: 'the supervisor gives up' });
+    expect(reasons[0]).toContain('cannot run with its configuration');
+    expect(supervised.restartCount).toBe(0);
+    await supervised.stop();
+  });
+
+  it('is restarted when a process crashes for another reason', async () => {
+    const supervised = new Supervised({
+      name: 'crashing',
+      command: process.execPath,
+      args: ['-e', 'process.exit(1)'],
+      cwd: dataDir,
+      env: {},
+      logFile: join(dataDir, 'crashing.log'),
+    });
+    supervised.start();
+    await waitFor(() => supervised.restartCount >= 2, { description: 'restarted twice' });
+    await supervised.stop();
+  });
+});

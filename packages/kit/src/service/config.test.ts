@@ -1,0 +1,47 @@
+import { describe, expect, it } from 'vitest';
+import { TributaryError } from '../errors.ts';
+import { readServiceConfig } from './config.ts';
+
+const base = { BUS_REDIS_URL: 'redis://127.0.0.1:6390', TRIBUTARY_DATA_DIR: '/tmp/data' };
+
+function configError(env: NodeJS.ProcessEnv): TributaryError {
+  try {
+    readServiceConfig('ordering', env);
+  } catch (error) {
+    if (error instanceof TributaryError) return error;
+    throw error;
+  }
+  throw new Error('expected a configuration error');
+}
+
+describe('readServiceConfig', () => {
+  it('reads connection strings, the per-service ones first, and gives a shared server one schema per service', () => {
+    const config = readServiceConfig('ordering', {
+      ...base,
+      ORDERING_STORE_REDIS_URL: 'rediss://user:pw@redis.example:6380',
+      DATABASE_URL: 'postgres://postgres@127.0.0.1:5432/shop',
+      ORDERING_PORT: '4100',
+    });
+    expect(config).toMatchObject({ busRedisUrl: base.BUS_REDIS_URL, storeRedisUrl: 'rediss://user:pw@redis.example:6380', port: 4100 });
+    expect(new URL(config.databaseUrl).searchParams.get('schema')).toBe('ordering');
+    expect(readServiceConfig('ordering', base).databaseUrl).toBe('pglite:///tmp/data/pg/ordering');
+  });
+
+  it.each([
+    [{ BUS_REDIS_URL: 'redis+sentinel://127.0.0.1:26379/mymaster' }, 'BUS_REDIS_URL has the scheme redis+sentinel:'],
+    [{ ORDERING_BUS_REDIS_URL: 'not a url' }, 'ORDERING_BUS_REDIS_URL is not a URL'],
+    [{ STORE_REDIS_URL: 'http://127.0.0.1:6379' }, 'STORE_REDIS_URL has the scheme http:'],
+    [{ DATABASE_URL: 'mysql://127.0.0.1/shop' }, 'DATABASE_URL has the scheme mysql:'],
+    [{ ORDERING_DATABASE_URL: 'sqlite:///tmp/x' }, 'ORDERING_DATABASE_URL has the scheme sqlite:'],
+    [{ ORDERING_PORT: 'eighty' }, 'ORDERING_PORT must be a port number'],
+    [{ PORT: '70000' }, 'PORT must be a port number'],
+  ])('refuses %o naming the setting', (overrides, message) => {
+    const error = configError({ ...base, ...overrides });
+    expect(error.code).toBe('TRIB_INVALID_CONFIG');
+    expect(error.message).toContain(message);
+  });
+
+  it('says so when the bus is not set at all', () => {
+    expect(configError({}).message).toContain('BUS_REDIS_URL is not set');
+  });
+});
