@@ -1,6 +1,9 @@
-import { mkdirSync } from 'node:fs';
+import { randomUUID } from 'node:crypto';
+import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { freePort, startRedisServer, waitFor, type RedisServer } from 'tributary/testing';
+import { buildServices } from './build.ts';
+import { serviceNodeOptions } from './node-options.ts';
 import { SERVICES, portVariable, urlVariable, type ServiceName } from './services.ts';
 import { Supervised } from './supervisor.ts';
 
@@ -58,6 +61,14 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
     options.onEvent?.(`${role} redis ready on ${server.url} (data in ${dir})`);
     return server.url;
   }
+  // Inside the repository, so the bundles find node_modules as the sources do;
+  // one directory per running system, so concurrent systems (tests) never share files.
+  const buildDir = join(options.rootDir, 'node_modules', '.cache', 'tributary-services', randomUUID());
+  const removeBuild = () => rmSync(buildDir, { recursive: true, force: true });
+  const built = await buildServices(options.rootDir, buildDir).catch((error: unknown) => {
+    removeBuild();
+    throw error;
+  });
   const busRedisUrl = options.busRedisUrl ?? (await privateRedis('bus'));
   const storeRedisUrl = options.storeRedisUrl ?? (await privateRedis('store'));
 
@@ -84,7 +95,7 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
     const supervised = new Supervised({
       name,
       command: process.execPath,
-      args: ['--import', 'tsx', join(options.rootDir, 'services', name, 'src', 'main.ts')],
+      args: [...serviceNodeOptions(name, built), built.entries[name]],
       cwd: options.rootDir,
       // A stable instance name: a restarted process finishes its own pending entries first.
       env: { ...env, TRIBUTARY_INSTANCE: `${name}-0` },
@@ -109,6 +120,7 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
       await processes.get('gateway')?.stop();
       await Promise.all([...processes.values()].map((supervised) => supervised.stop()));
       await Promise.all(ownedRedis.map((server) => server.stop()));
+      removeBuild();
     },
   };
   try {

@@ -11,21 +11,24 @@ type Health = Static<typeof ServiceList>['services'][number];
 
 const text = (value: unknown): string | null => (typeof value === 'string' ? value : null);
 const number = (value: unknown): number | null => (typeof value === 'number' && Number.isFinite(value) ? value : null);
+const integer = (value: unknown): number | null => (Number.isInteger(value) ? (value as number) : null);
 
 /** A service's /healthz answer (the kit's shape) as a row of the list. */
 function health(name: string, url: string, answer: Awaited<ReturnType<typeof fetchJson>>): Health {
-  if (!answer.ok) return { name, url, up: false, version: null, instance: null, pid: null, startedAt: null, uptimeSeconds: null, error: answer.error };
+  if (!answer.ok) return { name, url, up: false, version: null, instance: null, pid: null, startedAt: null, uptimeSeconds: null, rssBytes: null, heapUsedBytes: null, error: answer.error };
   const body = (answer.body ?? {}) as Record<string, unknown>;
-  const pid = number(body.pid);
+  const pid = integer(body.pid);
   return {
     name,
     url,
     up: true,
     version: text(body.version),
     instance: text(body.instance),
-    pid: pid !== null && Number.isInteger(pid) ? pid : null,
+    pid,
     startedAt: text(body.startedAt),
     uptimeSeconds: number(body.uptimeSeconds),
+    rssBytes: integer(body.rssBytes),
+    heapUsedBytes: integer(body.heapUsedBytes),
     error: null,
   };
 }
