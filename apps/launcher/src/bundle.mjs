@@ -16,7 +16,9 @@ const bundleOnlyWorkspaces = {
   setup(pluginBuild) {
     pluginBuild.onResolve({ filter: /^[^./]/ }, (args) => {
       if (/^(tributary(\/|$)|@tributary\/)/.test(args.path)) return undefined;
-      return { path: args.path, external: true };
+      // Not imported for side effects (none of our sources does): an import whose bindings go unused is dropped,
+      // so a process does not load, say, PGlite or the OTLP exporter because the kit's index names them.
+      return { path: args.path, external: true, sideEffects: false };
     });
   },
 };
