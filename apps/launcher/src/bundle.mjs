@@ -41,25 +41,32 @@ const keepSourceLocation = {
   },
 };
 
+let building = 0;
+
 /**
  * Compiles each entry (name → TypeScript file) into `outDir/<name>.mjs` with
  * a source map. `outDir` must be inside the repository, so the bundles find
  * node_modules where the sources do.
  */
 export async function bundle(entries, outDir) {
-  await build({
-    entryPoints: entries,
-    outdir: outDir,
-    outExtension: { '.js': '.mjs' },
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    target: `node${process.versions.node.split('.')[0]}`,
-    sourcemap: 'linked',
-    sourcesContent: false,
-    logLevel: 'warning',
-    plugins: [bundleOnlyWorkspaces, keepSourceLocation],
-  });
-  // esbuild's helper process would otherwise stay for the caller's lifetime (30–50 MB).
-  await stop();
+  building++;
+  try {
+    await build({
+      entryPoints: entries,
+      outdir: outDir,
+      outExtension: { '.js': '.mjs' },
+      bundle: true,
+      platform: 'node',
+      format: 'esm',
+      target: `node${process.versions.node.split('.')[0]}`,
+      sourcemap: 'linked',
+      sourcesContent: false,
+      logLevel: 'warning',
+      plugins: [bundleOnlyWorkspaces, keepSourceLocation],
+    });
+  } finally {
+    // esbuild's helper process would otherwise stay for the caller's lifetime (30–50 MB);
+    // not while another system of this process (tests) is still building.
+    if (--building === 0) await stop();
+  }
 }
