@@ -21,6 +21,8 @@ const system = await startSystem({
   ...(process.env.BUS_REDIS_URL ? { busRedisUrl: process.env.BUS_REDIS_URL } : {}),
   ...(process.env.STORE_REDIS_URL ? { storeRedisUrl: process.env.STORE_REDIS_URL } : {}),
   ...(process.env.DATABASE_URL ? { databaseUrl: process.env.DATABASE_URL } : {}),
+  // A loaded machine may need longer than the default minute for every service to answer.
+  ...(process.env.TRIBUTARY_READY_TIMEOUT_MS ? { readyTimeoutMs: Number(process.env.TRIBUTARY_READY_TIMEOUT_MS) } : {}),
   onEvent: say,
 }).catch((error: Error) => {
   console.error(`[tributary] could not start: ${error.message}`);

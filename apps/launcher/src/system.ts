@@ -1,7 +1,10 @@
-import { mkdirSync } from 'node:fs';
+import { randomUUID } from 'node:crypto';
+import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { readServiceConfig } from 'tributary/service';
 import { freePort, waitFor } from 'tributary/testing';
+import { buildServices } from './build.ts';
+import { serviceNodeOptions } from './node-options.ts';
 import { startPrivateRedis, type PrivateRedis, type RedisRole } from './redis.ts';
 import { SERVICES, portVariable, urlVariable, type ServiceName } from './services.ts';
 import { Supervised } from './supervisor.ts';
@@ -60,6 +63,14 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
     options.onEvent?.(`${role} redis ready on ${redis.url} (data in ${join(options.dataDir, 'redis', role)}, supervised)`);
     return redis.url;
   }
+  // Inside the repository, so the bundles find node_modules as the sources do;
+  // one directory per running system, so concurrent systems (tests) never share files.
+  const buildDir = join(options.rootDir, 'node_modules', '.cache', 'tributary-services', randomUUID());
+  const removeBuild = () => rmSync(buildDir, { recursive: true, force: true });
+  const built = await buildServices(options.rootDir, buildDir).catch((error: unknown) => {
+    removeBuild();
+    throw error;
+  });
   const busRedisUrl = options.busRedisUrl ?? (await privateRedis('bus'));
   const storeRedisUrl = options.storeRedisUrl ?? (await privateRedis('store'));
 
@@ -87,6 +98,7 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
     for (const name of SERVICES) readServiceConfig(name, env);
   } catch (error) {
     await Promise.all(ownedRedis.map((redis) => redis.process.stop()));
+    removeBuild();
     throw error;
   }
 
@@ -101,7 +113,7 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
     const supervised = new Supervised({
       name,
       command: process.execPath,
-      args: ['--import', 'tsx', join(options.rootDir, 'services', name, 'src', 'main.ts')],
+      args: [...serviceNodeOptions(name, built), built.entries[name]],
       cwd: options.rootDir,
       // A stable instance name: a restarted process finishes its own pending entries first.
       env: { ...env, TRIBUTARY_INSTANCE: `${name}-0` },
@@ -129,6 +141,7 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
       await Promise.all([...processes.values()].map((supervised) => supervised.stop()));
       // Last: services flush to them while they stop. SIGTERM makes Redis fsync and exit cleanly.
       await Promise.all(ownedRedis.map((redis) => redis.process.stop()));
+      removeBuild();
     },
   };
   try {

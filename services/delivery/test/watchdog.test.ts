@@ -119,6 +119,29 @@ describe('silence watchdog', () => {
     await watchdog.close();
   });
 
+  it('judges each listed delivery once a round: deliveries waiting for a drone do not hide a silent one behind them', async () => {
+    await env.start();
+    const waiting = [];
+    for (let i = 0; i < 3; i++) waiting.push(await env.createDelivery());
+    const flying = await env.createDelivery();
+    await env.fly([env.reading(flying, 0, 'PICKED_UP')]);
+    const heardAt = (await env.get(flying))?.heardAtMs as number;
+    const deliveries = createDeliveryStore(env.store);
+    const judged: string[] = [];
+    const watchdog = createSilenceWatchdog({
+      deliveries: { ...deliveries, failIfSilent: (id, ...rest) => (judged.push(id), deliveries.failIfSilent(id, ...rest)) },
+      fleet: createFleetStore(env.store),
+      publisher: createPublisher({ redis: env.bus, service: SERVICE }),
+      logger: createLogger('delivery', 'silent'),
+      options: { timeoutMs: TIMEOUT_MS, waitingTimeoutMs: 10 * TIMEOUT_MS, intervalMs: TIMEOUT_MS, batchSize: 2 },
+    });
+    expect(await watchdog.runOnce(heardAt + TIMEOUT_MS)).toBe(1);
+    expect(await env.get(flying)).toMatchObject({ status: 'FAILED', reason: 'DRONE_LOST' });
+    expect(judged.sort()).toEqual([...waiting, flying].sort());
+    for (const id of waiting) expect((await env.get(id))?.status).toBe('CREATED');
+    await watchdog.close();
+  });
+
   it('a delivery waiting for a free drone is not silent; past the waiting timeout it fails with NO_DRONE_AVAILABLE', async () => {
     const service = await env.start({ watchdog: { timeoutMs: TIMEOUT_MS, waitingTimeoutMs: 10 * TIMEOUT_MS } });
     const deliveryId = await env.createDelivery();

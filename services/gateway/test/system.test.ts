@@ -28,7 +28,9 @@ describe('GET /api/system/services', () => {
     expect(byName.get('ordering')).toMatchObject({ url: ordering.url, up: true, pid: process.pid, version: expect.any(String), error: null });
     expect(byName.get('ordering')?.uptimeSeconds).toEqual(expect.any(Number));
     expect(byName.get('ordering')?.startedAt).toEqual(expect.any(String));
-    expect(byName.get('accounts')).toMatchObject({ url: down, up: false, version: null, pid: null, uptimeSeconds: null, error: 'ECONNREFUSED' });
+    expect(byName.get('ordering')?.rssBytes).toBeGreaterThan(0);
+    expect(byName.get('ordering')?.heapUsedBytes).toBeGreaterThan(0);
+    expect(byName.get('accounts')).toMatchObject({ url: down, up: false, version: null, pid: null, uptimeSeconds: null, rssBytes: null, error: 'ECONNREFUSED' });
     // Optional services are listed under their service names, camelCase keys in kebab-case.
     expect(byName.get('shelving')).toMatchObject({ up: true });
     expect(byName.has('order-monitoring')).toBe(true);

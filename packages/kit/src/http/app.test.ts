@@ -74,6 +74,10 @@ describe('createHttpApp health', () => {
       expect(body).toMatchObject({ status: 'ok', service: 'healthy', version: '9.9.9', pid: process.pid });
       expect(Number.isNaN(Date.parse(String(body.startedAt)))).toBe(false);
       expect(body.uptimeSeconds).toEqual(expect.any(Number));
+      // A soak run reads each process's memory here.
+      expect(body.rssBytes).toBeGreaterThan(0);
+      expect(body.heapUsedBytes).toBeGreaterThan(0);
+      expect(Number(body.heapUsedBytes)).toBeLessThan(Number(body.rssBytes));
     } finally {
       await app.close();
     }

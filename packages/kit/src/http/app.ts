@@ -143,6 +143,9 @@ export function createHttpApp(options: HttpAppOptions): HttpApp {
     pid: process.pid,
     startedAt: STARTED_AT.toISOString(),
     uptimeSeconds: Math.round(process.uptime()),
+    // What a soak run watches per process (the same figures as /metrics' process_resident_memory_bytes and nodejs_heap_size_used_bytes).
+    rssBytes: process.memoryUsage.rss(),
+    heapUsedBytes: process.memoryUsage().heapUsed,
   }));
   app.get('/readyz', async (_request, reply) => {
     const failures: Record<string, string> = {};

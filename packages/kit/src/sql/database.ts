@@ -61,7 +61,10 @@ async function openPglite(url: string): Promise<SqlDatabase> {
     mkdirSync(dirname(dataDir), { recursive: true });
     await seedFromTemplate(dataDir);
   }
-  const db = await PGlite.create(dataDir ? { dataDir } : {});
+  // Postgres's default 128 MB of shared buffers is touched at start in PGlite's
+  // WASM memory, which never shrinks: 16 MB holds a service's hot rows (docs/benchmarks.md, Memory).
+  const startParams = [...PGlite.defaultStartParams, '-c', 'shared_buffers=16MB'];
+  const db = await PGlite.create(dataDir ? { dataDir, startParams } : { startParams });
   const executor = (target: Pick<PGlite, 'query'>): SqlExecutor => ({
     query: <Row>(text: string, params: unknown[] = []) =>
       traceQuery(text, async () => {

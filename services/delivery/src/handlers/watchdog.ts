@@ -57,7 +57,8 @@ export function createSilenceWatchdog(deps: {
   let running: Promise<unknown> | null = null;
   let stopping = false;
 
-  async function judge(ids: string[], nowMs: number): Promise<number> {
+  /** How many it failed, and how many are still listed as silent (alive, or waiting for a drone). */
+  async function judge(ids: string[], nowMs: number): Promise<{ failed: number; stillListed: number }> {
     const cutoffMs = nowMs - options.timeoutMs;
     const verdicts = await Promise.all(ids.map((id) => deliveries.failIfSilent(id, cutoffMs, new Date(nowMs), 'DRONE_LOST', nowMs - (options.waitingTimeoutMs ?? 600_000))));
     // Failed now, or finished earlier by a handler that crashed before publishing: what is unsent goes out.
@@ -76,15 +77,24 @@ export function createSilenceWatchdog(deps: {
       ...markSent(deliveries, sent),
       ...verdicts.map((verdict, index) => fleet.sync(ids[index] as string, verdict.outcome === 'unknown' ? null : verdict.snapshot)),
     ]);
-    return verdicts.filter((verdict) => verdict.outcome === 'failed').length;
+    return {
+      failed: verdicts.filter((verdict) => verdict.outcome === 'failed').length,
+      stillListed: verdicts.filter((verdict) => verdict.outcome === 'heard').length,
+    };
   }
 
   async function runOnce(nowMs = Date.now()): Promise<number> {
     let failed = 0;
+    // Deliveries judged and left in the index (waiting for a drone, or heard
+    // meanwhile) are skipped, not read again page after page: with hundreds
+    // waiting, each round used to judge the same first page up to MAX_PAGES times.
+    let offset = 0;
     for (let page = 0; page < MAX_PAGES; page++) {
-      const ids = await fleet.silentSince(nowMs - options.timeoutMs, options.batchSize);
+      const ids = await fleet.silentSince(nowMs - options.timeoutMs, options.batchSize, offset);
       if (ids.length === 0) break;
-      failed += await judge(ids, nowMs);
+      const judged = await judge(ids, nowMs);
+      failed += judged.failed;
+      offset += judged.stillListed;
       if (ids.length < options.batchSize) break;
     }
     return failed;

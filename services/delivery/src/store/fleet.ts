@@ -20,8 +20,8 @@ export interface NearbyDrone {
 export interface FleetStore {
   /** Writes a delivery's state (`null`: the hash is gone) unless the indexes hold a newer one. */
   sync(deliveryId: string, state: Snapshot | null): Promise<boolean>;
-  /** Deliveries in flight last heard at or before `cutoffMs`, oldest first. */
-  silentSince(cutoffMs: number, limit: number): Promise<string[]>;
+  /** Deliveries in flight last heard at or before `cutoffMs`, oldest first, skipping the first `offset`. */
+  silentSince(cutoffMs: number, limit: number, offset?: number): Promise<string[]>;
   /** Drones of deliveries in flight within `radiusKm`, nearest first. */
   nearby(centre: Point, radiusKm: number, limit: number): Promise<NearbyDrone[]>;
 }
@@ -46,8 +46,8 @@ export function createFleetStore(redis: RedisClient): FleetStore {
       return Number(reply) === 1;
     },
 
-    async silentSince(cutoffMs, limit) {
-      const reply = await redis.sendCommand<unknown[]>(['ZRANGE', deliveryKeys.heard(), '-inf', String(cutoffMs), 'BYSCORE', 'LIMIT', '0', String(limit)]);
+    async silentSince(cutoffMs, limit, offset = 0) {
+      const reply = await redis.sendCommand<unknown[]>(['ZRANGE', deliveryKeys.heard(), '-inf', String(cutoffMs), 'BYSCORE', 'LIMIT', String(offset), String(limit)]);
       return reply.map(String);
     },
 

@@ -303,6 +303,8 @@ export const ServiceHealth = Type.Object({
   pid: Nullable(Type.Integer()),
   startedAt: Nullable(Type.String()),
   uptimeSeconds: Nullable(Type.Number()),
+  rssBytes: Nullable(Type.Integer({ description: 'resident memory of the process' })),
+  heapUsedBytes: Nullable(Type.Integer({ description: "V8 heap in use (RSS also counts code, buffers and PGlite's WASM memory)" })),
   error: Nullable(Type.String({ description: 'why it is down' })),
 });
 export const ServiceList = Type.Object({ services: Type.Array(ServiceHealth, { description: 'the gateway first, then every service it knows, then the bus-redis and store-redis servers' }) });

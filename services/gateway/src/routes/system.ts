@@ -12,21 +12,24 @@ type Health = Static<typeof ServiceList>['services'][number];
 
 const text = (value: unknown): string | null => (typeof value === 'string' ? value : null);
 const number = (value: unknown): number | null => (typeof value === 'number' && Number.isFinite(value) ? value : null);
+const integer = (value: unknown): number | null => (Number.isInteger(value) ? (value as number) : null);
 
 /** A service's /healthz answer (the kit's shape) as a row of the list. */
 function health(name: string, url: string, answer: Awaited<ReturnType<typeof fetchJson>>): Health {
-  if (!answer.ok) return { name, url, up: false, version: null, instance: null, pid: null, startedAt: null, uptimeSeconds: null, error: answer.error };
+  if (!answer.ok) return { name, url, up: false, version: null, instance: null, pid: null, startedAt: null, uptimeSeconds: null, rssBytes: null, heapUsedBytes: null, error: answer.error };
   const body = (answer.body ?? {}) as Record<string, unknown>;
-  const pid = number(body.pid);
+  const pid = integer(body.pid);
   return {
     name,
     url,
     up: true,
     version: text(body.version),
     instance: text(body.instance),
-    pid: pid !== null && Number.isInteger(pid) ? pid : null,
+    pid,
     startedAt: text(body.startedAt),
     uptimeSeconds: number(body.uptimeSeconds),
+    rssBytes: integer(body.rssBytes),
+    heapUsedBytes: integer(body.heapUsedBytes),
     error: null,
   };
 }
@@ -39,7 +42,7 @@ function health(name: string, url: string, answer: Awaited<ReturnType<typeof fet
 async function redisHealth(name: string, client: RedisClient): Promise<Health> {
   const url = redactUrl(String(client.options?.url ?? 'redis'));
   try {
-    const info = await onBus(client, () => client.info('server'));
+    const info = await onBus(client, () => client.info());
     const field = (key: string) => new RegExp(`^${key}:(.*)$`, 'm').exec(info)?.[1]?.trim() ?? null;
     const uptime = Number(field('uptime_in_seconds'));
     const pid = Number(field('process_id'));
@@ -48,10 +51,13 @@ async function redisHealth(name: string, client: RedisClient): Promise<Health> {
       pid: Number.isInteger(pid) ? pid : null,
       startedAt: Number.isFinite(uptime) ? new Date(Date.now() - uptime * 1000).toISOString() : null,
       uptimeSeconds: Number.isFinite(uptime) ? uptime : null,
+      // Redis's own accounting: resident memory, and the memory its data uses in place of a heap.
+      rssBytes: Number(field('used_memory_rss')) || null,
+      heapUsedBytes: Number(field('used_memory')) || null,
       error: null,
     };
   } catch {
-    return { name, url, up: false, version: null, instance: null, pid: null, startedAt: null, uptimeSeconds: null, error: client.isReady ? `no answer within ${BUS_ANSWER_TIMEOUT_MS} ms` : 'not connected' };
+    return { name, url, up: false, version: null, instance: null, pid: null, startedAt: null, uptimeSeconds: null, rssBytes: null, heapUsedBytes: null, error: client.isReady ? `no answer within ${BUS_ANSWER_TIMEOUT_MS} ms` : 'not connected' };
   }
 }
 

@@ -1,0 +1,52 @@
+import { readFileSync } from 'node:fs';
+import { SourceMap } from 'node:module';
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/**
+ * Loaded first (`--import`) in every process that runs a bundle: stack
+ * traces name the TypeScript sources, as under tsx. Node's own
+ * `--enable-source-maps` does the same but reads and keeps the source map of
+ * every module it loads, node_modules included (some 20 MB per process,
+ * docs/benchmarks.md, Memory); here only a bundle's own map is read, and only
+ * when a stack trace is first formatted.
+ */
+const maps = new Map<string, SourceMap | null>();
+
+function sourceMapOf(file: string): SourceMap | null {
+  if (!maps.has(file)) {
+    try {
+      maps.set(file, new SourceMap(JSON.parse(readFileSync(`${file}.map`, 'utf8'))));
+    } catch {
+      maps.set(file, null);
+    }
+  }
+  return maps.get(file) ?? null;
+}
+
+function formatFrame(site: NodeJS.CallSite): string {
+  const location = site.getFileName();
+  const line = site.getLineNumber();
+  const column = site.getColumnNumber();
+  if (!location?.endsWith('.mjs') || line === null || column === null) return String(site);
+  const file = location.startsWith('file:') ? fileURLToPath(location) : location;
+  const entry = sourceMapOf(file)?.findEntry(line - 1, column - 1);
+  if (!entry || !('originalSource' in entry)) return String(site);
+  const source = resolve(dirname(file), entry.originalSource);
+  const where = `${source}:${entry.originalLine + 1}:${entry.originalColumn + 1}`;
+  const typeName = site.getTypeName();
+  const functionName = site.getFunctionName();
+  const method = functionName && typeName && !site.isToplevel() && !site.isConstructor() ? `${typeName}.${functionName}` : functionName;
+  const name = site.isConstructor() ? `new ${functionName ?? '<anonymous>'}` : method;
+  return `${site.isAsync() ? 'async ' : ''}${name ? `${name} (${where})` : where}`;
+}
+
+function header(error: Error): string {
+  try {
+    return Error.prototype.toString.call(error);
+  } catch {
+    return '<error>';
+  }
+}
+
+Error.prepareStackTrace = (error, sites) => [header(error), ...sites.map((site) => `    at ${formatFrame(site)}`)].join('\n');
