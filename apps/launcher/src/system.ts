@@ -1,5 +1,5 @@
 import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { freePort, startRedisServer, waitFor, type RedisServer } from 'tributary/testing';
 import { SERVICES, portVariable, urlVariable, type ServiceName } from './services.ts';
 import { Supervised } from './supervisor.ts';
@@ -19,6 +19,11 @@ export interface SystemOptions {
   env?: Record<string, string>;
   onEvent?: (line: string) => void;
   readyTimeoutMs?: number;
+  /**
+   * Run every service under `node --cpu-prof`, writing `<dir>/<service>/*.cpuprofile`
+   * when it exits (a clean stop: SIGTERM). Default: $TRIBUTARY_CPU_PROF_DIR; off when unset.
+   */
+  cpuProfileDir?: string;
 }
 
 export interface RunningSystem {
@@ -30,6 +35,15 @@ export interface RunningSystem {
   /** Waits until the service answers /healthz. */
   waitReady(name: ServiceName, timeoutMs?: number): Promise<void>;
   stop(): Promise<void>;
+}
+
+/** Node's flags that profile a service's whole life, in a directory named after it. */
+function cpuProfileFlags(dir: string | undefined): (service: ServiceName) => string[] {
+  if (!dir) return () => [];
+  const absolute = resolve(dir);
+  mkdirSync(absolute, { recursive: true });
+  // One directory per service: node names the file itself (time, pid), and a restarted process adds its own.
+  return (service) => ['--cpu-prof', `--cpu-prof-dir=${join(absolute, service)}`];
 }
 
 async function healthy(url: string): Promise<boolean> {
@@ -79,12 +93,13 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
   if (options.databaseUrl) env.DATABASE_URL = options.databaseUrl;
   else delete env.DATABASE_URL;
 
+  const profileFlags = cpuProfileFlags(options.cpuProfileDir ?? process.env.TRIBUTARY_CPU_PROF_DIR);
   const processes = new Map<ServiceName, Supervised>();
   for (const name of SERVICES) {
     const supervised = new Supervised({
       name,
       command: process.execPath,
-      args: ['--import', 'tsx', join(options.rootDir, 'services', name, 'src', 'main.ts')],
+      args: [...profileFlags(name), '--import', 'tsx', join(options.rootDir, 'services', name, 'src', 'main.ts')],
       cwd: options.rootDir,
       // A stable instance name: a restarted process finishes its own pending entries first.
       env: { ...env, TRIBUTARY_INSTANCE: `${name}-0` },
