@@ -23,6 +23,8 @@ const ROOT = resolve(import.meta.dirname, '..', '..');
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 60);
 const CLIENTS = Number(process.env.BENCH_CLIENTS ?? 64);
 const WARMUP_ORDERS = Number(process.env.BENCH_WARMUP_ORDERS ?? 200);
+/** How long the services have to come up: on a crowded machine the SQL services' start (tsx, PGlite's wasm) takes minutes. */
+const READY_TIMEOUT_MS = Number(process.env.BENCH_READY_TIMEOUT_MS ?? 300_000);
 const ADMIN_KEY = randomBytes(16).toString('hex');
 
 interface Percentiles {
@@ -98,7 +100,7 @@ async function measure(database: 'PGlite' | 'PostgreSQL', tracing: 'on' | 'off')
     dataDir,
     gatewayPort: await freePort(),
     ...(server ? { databaseUrl: server.url } : {}),
-    readyTimeoutMs: 180_000,
+    readyTimeoutMs: READY_TIMEOUT_MS,
     env: { LOG_LEVEL: process.env.LOG_LEVEL ?? 'info', ADMIN_API_KEY: ADMIN_KEY, TRIBUTARY_TRACING: tracing },
   });
   try {
