@@ -40,6 +40,11 @@ describe('tributary commands without a system', { timeout: 120_000 }, () => {
     [['load', '--orders', '0', '--rate', '5']],
     [['load', '--orders', '5', '--rate', 'fast']],
     [['load', '--orders', '5', '--rate', '5', '--concurrency', '-1']],
+    [['load', '--orders', '5']],
+    [['load', '--clients', '4']],
+    [['load', '--clients', '0', '--orders', '5']],
+    [['load', '--clients', '4', '--rate', '5', '--orders', '5']],
+    [['load', '--clients', '4', '--duration', 'long']],
     [['dlq', 'replay']],
     [['dlq', 'replay', 'ordering:events']],
     [['dlq', 'replay', '--all', 'ordering:events', '1-0']],
@@ -63,6 +68,7 @@ describe('tributary commands without a system', { timeout: 120_000 }, () => {
       ['dlq', 'list', '--api-key', 'sekrit-key'],
       ['dlq', 'replay', '--all'],
       ['load', '--orders', '1', '--rate', '1'],
+      ['load', '--clients', '2', '--duration', '1'],
     ]) {
       const run = await runCli([...args, '--gateway', closed], { ADMIN_API_KEY: 'other-sekrit' });
       expect(run.code, args.join(' ')).toBe(1);

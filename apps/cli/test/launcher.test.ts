@@ -1,8 +1,9 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { freePort, waitFor } from 'tributary/testing';
+import { SERVICES } from '@tributary/launcher/services';
 import { runCli } from './harness.ts';
 
 function alive(pid: number): boolean {
@@ -33,8 +34,9 @@ describe('tributary start, status, stop', () => {
     rmSync(dataDir, { recursive: true, force: true });
   }, 90_000);
 
-  it('starts the system detached, reports it all up, refuses a second start, stops it', { timeout: 400_000 }, async () => {
-    const env = { TRIBUTARY_DATA_DIR: dataDir, PORT: String(await freePort()), LOG_LEVEL: 'warn' };
+  it('starts the system detached, reports it all up, refuses a second start, stops it (each service profiled when asked)', { timeout: 400_000 }, async () => {
+    const profiles = join(dataDir, 'profiles');
+    const env = { TRIBUTARY_DATA_DIR: dataDir, PORT: String(await freePort()), LOG_LEVEL: 'warn', TRIBUTARY_CPU_PROF_DIR: profiles };
     const start = await runCli(['start', '--timeout', '300000'], env);
     if (existsSync(pidFile)) pid = Number(readFileSync(pidFile, 'utf8'));
     expect(start.code, `${start.stdout}\n${start.stderr}`).toBe(0);
@@ -57,6 +59,11 @@ describe('tributary start, status, stop', () => {
     expect(alive(pid as number)).toBe(false);
     // The launcher's own clean-up ran: it removes the bus URL file on stop.
     expect(existsSync(join(dataDir, 'bus-redis.url'))).toBe(false);
+    // TRIBUTARY_CPU_PROF_DIR: every service ran under --cpu-prof and wrote its profile on the clean stop.
+    for (const service of SERVICES) {
+      const written = existsSync(join(profiles, service)) ? readdirSync(join(profiles, service)) : [];
+      expect(written.filter((name) => name.endsWith('.cpuprofile')).length, service).toBeGreaterThan(0);
+    }
 
     const after = await runCli(['status', '--json'], env);
     expect(after.code).toBe(1);

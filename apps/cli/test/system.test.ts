@@ -100,4 +100,51 @@ describe('tributary against a running system', { timeout: 180_000 }, () => {
     expect(summary.latencyMs.post.p50).toBeLessThanOrEqual(summary.latencyMs.post.max);
     expect(run.stderr).toContain('5/5 placed');
   });
+
+  it('load --clients: a closed loop of customers, each waiting for its order to be final; CPU and RSS per service from /metrics', async () => {
+    const run = await runCli(['load', '--clients', '3', '--orders', '9', '--json'], gateway);
+    expect(run.code, run.stderr).toBe(0);
+    const summary = JSON.parse(run.stdout);
+    expect(summary).toMatchObject({ mode: 'closed-loop', clients: 3, requested: 9, attempted: 9, placed: 9, terminal: 9, notTerminal: 0, ok: true, errors: { total: 0, server5xx: 0, client4xx: 0 } });
+    expect(summary.latencyMs.postToSeenFinal.count).toBe(9);
+    expect(summary.latencyMs.placementToTerminal.count).toBe(9);
+    expect(summary.throughput.terminalPerSecond).toBeGreaterThan(0);
+    expect(summary.window.endMonotonicUs).toBeGreaterThan(summary.window.startMonotonicUs);
+    const ordering = summary.processes.find((p: { service: string }) => p.service === 'ordering');
+    expect(ordering).toMatchObject({ cpuSeconds: expect.any(Number), cpuMsPerOrder: expect.any(Number), rssStartBytes: expect.any(Number), rssEndBytes: expect.any(Number) });
+    expect(ordering.rssEndBytes).toBeGreaterThan(10 * 1024 * 1024);
+
+    const text = await runCli(['load', '--clients', '2', '--orders', '2', '--soak', '--sample-every', '0.2'], gateway);
+    expect(text.code, text.stderr).toBe(0);
+    expect(text.stdout).toMatch(/^orders\s+closed loop of 2 clients: 2 placed of 2, 2 accepted, 2 reached a final status/m);
+    expect(text.stdout).toMatch(/^process\s+CPU s\s+CPU ms\/order\s+RSS start MB\s+RSS end MB\s+RSS max MB/m);
+    expect(text.stdout).toMatch(/^ordering\s+[\d.]+\s+[\d.]+\s+\d+\s+\d+\s+\d+/m);
+  });
+
+  it('load exits 1 with a summary when orders do not become final (fulfillment stopped)', async () => {
+    const fulfillment = t.system.process('fulfillment');
+    await fulfillment.pause();
+    try {
+      const run = await runCli(['load', '--clients', '2', '--orders', '2', '--timeout', '3000', '--json'], gateway);
+      expect(run.code, run.stderr).toBe(1);
+      expect(JSON.parse(run.stdout)).toMatchObject({ placed: 2, terminal: 0, notTerminal: 2, ok: false, errors: { total: 0 } });
+    } finally {
+      fulfillment.resume();
+      await t.system.waitReady('fulfillment');
+    }
+  });
+
+  it('load exits 1 and counts the 5xx when orders cannot be placed (ordering stopped)', async () => {
+    const ordering = t.system.process('ordering');
+    await ordering.pause();
+    try {
+      const run = await runCli(['load', '--clients', '1', '--orders', '2', '--timeout', '5000'], gateway);
+      expect(run.code, run.stderr).toBe(1);
+      expect(run.stdout).toMatch(/^errors\s+2: 2 5xx, 0 4xx, 0 no answer \(503 × 2\)/m);
+      expect(run.stdout).toContain('not every order was placed');
+    } finally {
+      ordering.resume();
+      await t.system.waitReady('ordering');
+    }
+  });
 });

@@ -13,6 +13,8 @@ if (!Number.isInteger(gatewayPort) || gatewayPort < 1 || gatewayPort > 65_535) {
 }
 const say = (line: string) => console.log(`[tributary] ${line}`);
 const dataDir = resolve(process.env.TRIBUTARY_DATA_DIR ?? join(rootDir, '.data'));
+// How long every service has to answer /healthz; `tributary start --timeout` passes its own.
+const readyTimeoutMs = Number(process.env.TRIBUTARY_READY_TIMEOUT_MS);
 
 const system = await startSystem({
   rootDir,
@@ -21,8 +23,7 @@ const system = await startSystem({
   ...(process.env.BUS_REDIS_URL ? { busRedisUrl: process.env.BUS_REDIS_URL } : {}),
   ...(process.env.STORE_REDIS_URL ? { storeRedisUrl: process.env.STORE_REDIS_URL } : {}),
   ...(process.env.DATABASE_URL ? { databaseUrl: process.env.DATABASE_URL } : {}),
-  // A loaded machine may need longer than the default minute for every service to answer.
-  ...(process.env.TRIBUTARY_READY_TIMEOUT_MS ? { readyTimeoutMs: Number(process.env.TRIBUTARY_READY_TIMEOUT_MS) } : {}),
+  ...(Number.isInteger(readyTimeoutMs) && readyTimeoutMs > 0 ? { readyTimeoutMs } : {}),
   onEvent: say,
 }).catch((error: Error) => {
   console.error(`[tributary] could not start: ${error.message}`);

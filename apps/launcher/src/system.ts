@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { mkdirSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { readServiceConfig } from 'tributary/service';
 import { freePort, waitFor } from 'tributary/testing';
 import { buildServices } from './build.ts';
@@ -24,6 +24,11 @@ export interface SystemOptions {
   env?: Record<string, string>;
   onEvent?: (line: string) => void;
   readyTimeoutMs?: number;
+  /**
+   * Run every service under `node --cpu-prof`, writing `<dir>/<service>/*.cpuprofile`
+   * when it exits (a clean stop: SIGTERM). Default: $TRIBUTARY_CPU_PROF_DIR; off when unset.
+   */
+  cpuProfileDir?: string;
 }
 
 export interface RunningSystem {
@@ -37,6 +42,15 @@ export interface RunningSystem {
   /** Waits until the service answers /healthz. */
   waitReady(name: ServiceName, timeoutMs?: number): Promise<void>;
   stop(): Promise<void>;
+}
+
+/** Node's flags that profile a service's whole life, in a directory named after it. */
+function cpuProfileFlags(dir: string | undefined): (service: ServiceName) => string[] {
+  if (!dir) return () => [];
+  const absolute = resolve(dir);
+  mkdirSync(absolute, { recursive: true });
+  // One directory per service: node names the file itself (time, pid), and a restarted process adds its own.
+  return (service) => ['--cpu-prof', `--cpu-prof-dir=${join(absolute, service)}`];
 }
 
 async function healthy(url: string): Promise<boolean> {
@@ -108,12 +122,14 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
     gaveUp = (reason) => reject(new Error(reason));
   });
   givenUp.catch(() => undefined);
+
+  const profileFlags = cpuProfileFlags(options.cpuProfileDir ?? process.env.TRIBUTARY_CPU_PROF_DIR);
   const processes = new Map<ServiceName, Supervised>();
   for (const name of SERVICES) {
     const supervised = new Supervised({
       name,
       command: process.execPath,
-      args: [...serviceNodeOptions(name, built), built.entries[name]],
+      args: [...profileFlags(name), ...serviceNodeOptions(name, built), built.entries[name]],
       cwd: options.rootDir,
       // A stable instance name: a restarted process finishes its own pending entries first.
       env: { ...env, TRIBUTARY_INSTANCE: `${name}-0` },

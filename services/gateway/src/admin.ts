@@ -11,7 +11,8 @@ export const ADMIN_COOKIE = 'tributary_admin';
 
 const digest = (value: string): Buffer => createHash('sha256').update(value).digest();
 
-function presentedKey(request: FastifyRequest): string | null {
+/** The admin key a request presents (x-api-key, else a Bearer token), or null. */
+export function presentedKey(request: FastifyRequest): string | null {
   const header = request.headers['x-api-key'];
   if (typeof header === 'string' && header) return header;
   const authorization = request.headers.authorization;

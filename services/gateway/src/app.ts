@@ -8,9 +8,9 @@ import { createHttpApp, type HttpApp } from 'tributary/http';
 import { createIdempotencyStore, idempotencyHooks } from 'tributary/idempotency';
 import { createSlidingWindowLimiter, createTokenBucketLimiter, rateLimitHook } from 'tributary/ratelimit';
 import { createSessionPlugin, createSessionStore } from 'tributary/session';
-import { ADMIN_SECURITY, adminGuard, adminTokens } from './admin.ts';
+import { ADMIN_SECURITY, adminGuard, adminKeyMatcher, adminTokens } from './admin.ts';
 import { adminSessionRoutes } from './routes/admin-session.ts';
-import { idempotencyScope, rateLimitKey, SessionUser } from './clients.ts';
+import { idempotencyScope, rateLimitKeyExemptingAdmin, SessionUser } from './clients.ts';
 import { gatewayKeys } from './keys.ts';
 import { adminRoutes } from './routes/admin.ts';
 import { basketsRoutes } from './routes/baskets.ts';
@@ -127,7 +127,7 @@ export async function startGateway(deps: GatewayDeps): Promise<{ app: HttpApp; c
   });
   // One encapsulated context for /api/*: the limit guards the API, not /healthz, /metrics or /docs.
   const api: FastifyPluginAsync = async (scope) => {
-    scope.addHook('onRequest', rateLimitHook({ limiter: apiLimiter, key: rateLimitKey }));
+    scope.addHook('onRequest', rateLimitHook({ limiter: apiLimiter, key: rateLimitKeyExemptingAdmin(adminKeyMatcher(settings.adminApiKey)) }));
     for (const routes of [sessionsRoutes, usersRoutes, productsRoutes, basketsRoutes, ordersRoutes, mailsRoutes, deliveriesRoutes, lendingRoutes, monitoringRoutes, adminRoutes]) {
       await scope.register(routes, context);
     }

@@ -49,6 +49,27 @@ describe('rate limits on /api/*', () => {
     expect((await app.inject({ method: 'GET', url: '/api/products/p-1', headers: { cookie } })).statusCode).toBe(429);
   });
 
+  it('does not count requests carrying the valid admin key (a load test measures the system, not the limit); a wrong key is counted', async () => {
+    const KEY = 'load-test-admin-key';
+    t.stub('catalog', () => ({ status: 200, body: product }));
+    const app = await t.start({ rateLimit: { burst: 2, perSecond: 0.01 }, adminApiKey: KEY });
+    for (let i = 0; i < 5; i++) {
+      const exempt = await app.inject({ method: 'GET', url: '/api/products/p-1', headers: i % 2 ? { authorization: `Bearer ${KEY}` } : { 'x-api-key': KEY } });
+      expect(exempt.statusCode).toBe(200);
+      expect(exempt.headers['ratelimit-remaining']).toBeUndefined();
+    }
+    expect((await app.inject({ method: 'GET', url: '/api/products/p-1', headers: { 'x-api-key': 'wrong' } })).statusCode).toBe(200);
+    expect((await app.inject({ method: 'GET', url: '/api/products/p-1' })).statusCode).toBe(200);
+    expect((await app.inject({ method: 'GET', url: '/api/products/p-1', headers: { 'x-api-key': 'wrong' } })).statusCode).toBe(429);
+  });
+
+  it('exempts nobody when no admin key is configured, whatever x-api-key says', async () => {
+    t.stub('catalog', () => ({ status: 200, body: product }));
+    const app = await t.start({ rateLimit: { burst: 1, perSecond: 0.01 }, adminApiKey: null });
+    expect((await app.inject({ method: 'GET', url: '/api/products/p-1', headers: { 'x-api-key': 'anything' } })).statusCode).toBe(200);
+    expect((await app.inject({ method: 'GET', url: '/api/products/p-1', headers: { 'x-api-key': 'anything' } })).statusCode).toBe(429);
+  });
+
   it('reads limits from the environment, with generous documented defaults, and rejects nonsense', () => {
     expect(settingsFromEnv({}).rateLimit).toEqual(gatewayDefaults.rateLimit);
     expect(gatewayDefaults.rateLimit.burst).toBeGreaterThanOrEqual(500);

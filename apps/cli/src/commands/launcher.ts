@@ -182,8 +182,8 @@ async function start(options: StartOptions, output: Output): Promise<void> {
 
   const logStart = existsSync(logFile) ? statSync(logFile).size : 0;
   const log = openSync(logFile, 'a');
-  // The launcher waits for the services as long as we wait for it (its own default is a minute).
-  const env = { ...process.env, TRIBUTARY_READY_TIMEOUT_MS: String(options.timeout) };
+  // The launcher waits for the services as long as we wait for it (its own default is 60 s).
+  const env = { ...process.env, TRIBUTARY_READY_TIMEOUT_MS: process.env.TRIBUTARY_READY_TIMEOUT_MS ?? String(options.timeout) };
   const child = spawn(process.execPath, [START_SCRIPT], { cwd: repoRoot, env, detached: true, stdio: ['ignore', log, log] });
   closeSync(log);
   const pid = child.pid;
