@@ -1,3 +1,4 @@
+import { benchBacklog } from './backlog.ts';
 import { benchBus } from './bus.ts';
 import { benchCache } from './cache.ts';
 import { benchLakeWrites } from './lake.ts';
@@ -8,7 +9,7 @@ async function benchTelemetry(): Promise<void> {
   await benchLakeWrites();
 }
 
-const benches: Record<string, () => Promise<void>> = { bus: benchBus, cache: benchCache, telemetry: benchTelemetry };
+const benches: Record<string, () => Promise<void>> = { backlog: benchBacklog, bus: benchBus, cache: benchCache, telemetry: benchTelemetry };
 const names = process.argv.slice(2);
 const unknown = names.filter((name) => !(name in benches));
 if (unknown.length > 0 || names.length === 0) {
