@@ -18,13 +18,14 @@ import { printTable } from './table.ts';
 /**
  * The other periodic jobs, one run each with 100 and with 100,000 stored
  * items of which none is due: what a run costs while the system idles on
- * a big store. Median of BENCH_SWEEP_RUNS (20) runs after two warm-ups.
+ * a big store. Fastest and median of BENCH_SWEEP_RUNS (20) runs after two warm-ups.
  */
 const SIZES = [100, 100_000];
 const RUNS = Number(process.env.BENCH_SWEEP_RUNS ?? 20);
 const logger = createLogger('bench', 'silent');
 
-async function medianMs(run: () => Promise<unknown>): Promise<number> {
+/** Fastest and median of RUNS runs: on a shared machine waiting for a core only ever adds, so the fastest is the job's own cost. */
+async function timeRuns(run: () => Promise<unknown>): Promise<{ fastest: number; median: number }> {
   for (let i = 0; i < 2; i++) await run();
   const times: number[] = [];
   for (let i = 0; i < RUNS; i++) {
@@ -33,7 +34,7 @@ async function medianMs(run: () => Promise<unknown>): Promise<number> {
     times.push(performance.now() - started);
   }
   times.sort((a, b) => a - b);
-  return times[Math.floor(times.length / 2)] as number;
+  return { fastest: times[0] as number, median: times[Math.floor(times.length / 2)] as number };
 }
 
 /** Sends commands in pipelined chunks (node-redis pipelines what is issued in one tick). */
@@ -111,35 +112,45 @@ const sqlJobs: Array<{ name: string; stored: string; run(db: SqlDatabase): Promi
   { name: 'history lake writer (claim)', stored: 'records in the lake, none waiting', run: (db) => claimBatch(db, { size: 500, resumeAfterMs: 30_000 }) },
 ];
 
+function row(name: string, stored: string, times: Array<{ fastest: number; median: number }>): string[] {
+  const [small, big] = times as [{ fastest: number; median: number }, { fastest: number; median: number }];
+  const cell = (time: { fastest: number; median: number }) => `${time.fastest.toFixed(2)} / ${time.median.toFixed(2)}`;
+  return [name, stored, cell(small), cell(big), (big.fastest / small.fastest).toFixed(2)];
+}
+
 export async function benchSweeps(): Promise<void> {
   const server = await startRedisServer();
   const redis = await connectRedis(server.url);
   const rows: string[][] = [];
   try {
     for (const job of redisJobs) {
-      const times: number[] = [];
+      const times: Array<{ fastest: number; median: number }> = [];
       for (const size of SIZES) {
         await redis.sendCommand(['FLUSHALL']);
-        times.push(await medianMs(await job.prepare(redis, size)));
+        times.push(await timeRuns(await job.prepare(redis, size)));
       }
-      rows.push([job.name, job.stored, ...times.map((ms) => ms.toFixed(2)), ((times[1] as number) / (times[0] as number)).toFixed(2)]);
+      rows.push(row(job.name, job.stored, times));
     }
   } finally {
     await redis.close();
     await server.stop();
   }
   for (const job of sqlJobs) {
-    const times: number[] = [];
+    const times: Array<{ fastest: number; median: number }> = [];
     for (const size of SIZES) {
       const db = await openDatabase('memory://');
       try {
         await fillHistory(db, size);
-        times.push(await medianMs(() => job.run(db)));
+        times.push(await timeRuns(() => job.run(db)));
       } finally {
         await db.close();
       }
     }
-    rows.push([job.name, `${job.stored} (PGlite)`, ...times.map((ms) => ms.toFixed(2)), ((times[1] as number) / (times[0] as number)).toFixed(2)]);
+    rows.push(row(job.name, `${job.stored} (PGlite)`, times));
   }
-  printTable(`Periodic jobs: one run (median of ${RUNS}, ms) with 100 and 100,000 stored items, none due`, ['job', 'stored items', '100', '100,000', 'ratio'], rows);
+  printTable(
+    `Periodic jobs: one run, ms, fastest / median of ${RUNS}, with 100 and 100,000 stored items, none due`,
+    ['job', 'stored items', '100', '100,000', 'ratio of fastest'],
+    rows,
+  );
 }
