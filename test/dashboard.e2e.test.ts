@@ -135,6 +135,8 @@ describe.skipIf(!chromiumPath)('the dashboard in a browser', () => {
     await waitFor(async () => (await textOf(b.page, 'positions-state'))?.includes('open'), { description: 'live positions connected' });
     await waitFor(async () => (await countOf(b.page, 'delivery-step')) > 0, { timeoutMs: 15_000, description: 'the delivery history' });
     expect(await textOf(b.page, 'delivery-status')).toBeTruthy();
+    // The queue for a drone, as the delivery service counts it (a whole number, whatever the fleet is doing).
+    await waitFor(async () => /^\d+$/.test((await textOf(b.page, 'drone-queue-waiting')) ?? ''), { description: 'the queue for a drone shown' });
     await b.screenshot('deliveries');
 
     const lend = await t.api<{ requestId: string }>('POST', '/api/lending/requests', { userId: 'Salvatore', bookIds: ['ofmiceandmen'] });

@@ -125,6 +125,12 @@ export interface Point {
 export interface DroneList {
   items: Array<{ droneId: string; deliveryId: string; position: Point; distanceKm: number }>;
 }
+/** GET /api/deliveries/queue: deliveries waiting for a drone. */
+export interface DroneQueue {
+  waiting: number;
+  oldestWaitSeconds: number | null;
+  waitLimitSeconds: number;
+}
 /** One message of GET /api/deliveries/live (event name `position`). */
 export interface DronePosition {
   droneId: string;

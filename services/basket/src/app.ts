@@ -45,13 +45,13 @@ export async function startBasket(deps: BasketDeps): Promise<BasketService> {
   const products = createProductStore(deps.store);
   const publish = checkoutPublisher({ publisher: createPublisher({ redis: deps.bus, service: SERVICE }), bus: deps.bus });
   const checkout = createCheckout({ basket, products, publish, timing: sweepOptions, logger: deps.logger });
-  const sweep = createCheckoutSweep({ basket, publish, logger: deps.logger, options: sweepOptions });
 
   const app = createHttpApp({
     service: SERVICE,
     logger: deps.logger,
     readiness: { bus: () => deps.bus.ping(), store: () => deps.store.ping() },
   });
+  const sweep = createCheckoutSweep({ basket, publish, logger: deps.logger, options: sweepOptions, registry: app.metricsRegistry });
   const consumers = createServiceConsumers({ bus: deps.bus, group, instance: deps.instance, logger: deps.logger, registry: app.metricsRegistry, tuning: deps.consumer ?? {} });
   consumers
     .consumer(streamKeys.events('catalog'))

@@ -86,13 +86,14 @@ export async function startDeliveryHistory(deps: DeliveryHistoryDeps): Promise<R
     batchSize: deps.lakeBatchSize ?? historyDefaults.lakeBatchSize,
     flushIntervalMs,
     ...(deps.lakeResumeAfterMs === undefined ? {} : { resumeAfterMs: deps.lakeResumeAfterMs }),
+    registry: app.metricsRegistry,
     onError: (error) => logger.warn({ err: error }, 'lake write failed, the batch will be redone'),
     onWritten: (batch) => {
       countWritten(batch);
       logger.debug(batch, 'lake batch written');
     },
   });
-  const archiver = createArchiver({ db, olderThanDays: deps.archiveDays ?? historyDefaults.archiveDays, logger });
+  const archiver = createArchiver({ db, olderThanDays: deps.archiveDays ?? historyDefaults.archiveDays, logger, registry: app.metricsRegistry });
 
   await app.register(async (scope) => historyRoutes(scope, { db, duck, layout }));
   await app.register(async (scope) => analyticsRoutes(scope, { duck, layout }));

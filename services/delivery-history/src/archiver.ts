@@ -1,5 +1,7 @@
 import type { Logger } from 'tributary/service';
 import type { SqlDatabase } from 'tributary/sql';
+import { periodicJob } from 'tributary/telemetry';
+import type { Registry } from 'prom-client';
 import { deleteArchivable } from './store/archive.ts';
 
 const MS_PER_DAY = 86_400_000;
@@ -29,7 +31,8 @@ export interface Archiver {
  * lookup store once the lake holds them. It never touches the lake, so it
  * can run anywhere and as often as anyone likes: a second run finds nothing.
  */
-export function createArchiver(options: { db: SqlDatabase; olderThanDays: number; logger?: Logger }): Archiver {
+export function createArchiver(options: { db: SqlDatabase; olderThanDays: number; logger?: Logger; registry?: Registry }): Archiver {
+  const meter = periodicJob('history-archiver', options.registry ? { registry: options.registry } : {});
   let timer: NodeJS.Timeout | null = null;
   let running: Promise<unknown> = Promise.resolve();
   let closed = false;
@@ -48,7 +51,11 @@ export function createArchiver(options: { db: SqlDatabase; olderThanDays: number
       if (timer || closed) return;
       const tick = (delay: number) => {
         timer = setTimeout(() => {
-          running = archive().then(
+          running = meter.run(async (run) => {
+            const result = await archive();
+            run.items(result.archived);
+            return result;
+          }).then(
             (result) => options.logger?.info(result, 'archived old deliveries from the lookup store'),
             (error: unknown) => options.logger?.warn({ err: error }, 'archiving failed, will try at the next interval'),
           );

@@ -49,6 +49,8 @@ describe.each(testDatabases())('archiving the lookup store on $kind', (entry) =>
     expect(await count(h.db, 'SELECT 1 FROM delivery_steps WHERE delivery_id = ANY($1::text[])', [old.map((trip) => trip.deliveryId)])).toBe(0);
     expect(await inLookup(h, recent[0]!)).toBe(1);
     expect(await inLookup(h, oldButWaiting)).toBe(1);
+    // The batch journal counts its records down: the first batch keeps the recent one.
+    expect((await h.db.query<{ records: number }>('SELECT records FROM lake_batches')).rows).toEqual([{ records: 1 }]);
 
     const archived = await history(h, old[1]!);
     expect(archived.statusCode).toBe(200);
@@ -65,6 +67,8 @@ describe.each(testDatabases())('archiving the lookup store on $kind', (entry) =>
     await h.history.lake.flushAll();
     expect((await h.history.archiver.archive({ olderThanDays: 30, now: new Date('2024-03-25T00:00:00.000Z') })).archived).toBe(1);
     expect((await history(h, oldButWaiting)).json().source).toBe('lake');
+    // Its batch emptied and left the journal; the first one still holds the recent record.
+    expect((await h.db.query<{ records: number }>('SELECT records FROM lake_batches')).rows).toEqual([{ records: 1 }]);
   });
 
   it('a replayed step of an archived delivery does not bring its record back', async () => {

@@ -2,7 +2,7 @@ import { createPublisher, streamKeys, type RedisClient } from 'tributary';
 import { createHttpApp, type HttpApp } from 'tributary/http';
 import { createPubSubPublisher } from 'tributary/pubsub';
 import { createServiceConsumers, type ConsumerTuning, type Logger } from 'tributary/service';
-import { Counter } from 'prom-client';
+import { Counter, Gauge } from 'prom-client';
 import { DeliveryRecorded, DroneTelemetry, PackageCreated } from '@tributary/contracts';
 import { deliveryRecordedHandler } from './handlers/delivery-recorded.ts';
 import { packageCreatedHandler } from './handlers/package-created.ts';
@@ -10,6 +10,7 @@ import { telemetryHandlers } from './handlers/telemetry.ts';
 import { createSilenceWatchdog, watchdogDefaults, type SilenceWatchdog, type WatchdogOptions } from './handlers/watchdog.ts';
 import { deliveryRoutes } from './routes/deliveries.ts';
 import { droneRoutes } from './routes/drones.ts';
+import { queueRoutes } from './routes/queue.ts';
 import { deliverySettingsDefaults } from './settings.ts';
 import { createDeliveryStore } from './store/deliveries.ts';
 import { createFleetStore } from './store/fleet.ts';
@@ -52,8 +53,10 @@ export async function startDelivery(deps: DeliveryDeps): Promise<DeliveryService
   const group = SERVICE;
   const retentionSeconds = deps.retentionSeconds ?? deliverySettingsDefaults.retentionSeconds;
   if (!Number.isSafeInteger(retentionSeconds) || retentionSeconds < 1) throw new Error(`retention must be a positive whole number of seconds, got ${retentionSeconds}`);
+  const watchdogOptions = { ...watchdogDefaults, ...deps.watchdog };
+  const rule = { silenceTimeoutMs: watchdogOptions.timeoutMs, droneWaitTimeoutMs: watchdogOptions.waitingTimeoutMs };
   const deliveries = createDeliveryStore(deps.store);
-  const fleet = createFleetStore(deps.store);
+  const fleet = createFleetStore(deps.store, rule);
   const publisher = createPublisher({ redis: deps.bus, service: SERVICE });
 
   const app = createHttpApp({
@@ -69,7 +72,25 @@ export async function startDelivery(deps: DeliveryDeps): Promise<DeliveryService
     registers: [app.metricsRegistry],
   });
   const telemetry = telemetryHandlers({ deliveries, fleet, publisher, positions, logger: deps.logger, count: (outcome) => readings.inc({ outcome }) });
-  const watchdog = createSilenceWatchdog({ deliveries, fleet, publisher, logger: deps.logger, options: { ...watchdogDefaults, ...deps.watchdog } });
+  const watchdog = createSilenceWatchdog({ deliveries, fleet, publisher, logger: deps.logger, options: watchdogOptions, registry: app.metricsRegistry });
+  // Read at scrape time: two O(log n) commands, whatever the queue holds.
+  new Gauge({
+    name: 'delivery_queue_waiting',
+    help: 'Deliveries waiting for a drone (no drone has reported on them yet)',
+    registers: [app.metricsRegistry],
+    async collect() {
+      this.set((await fleet.queue()).waiting);
+    },
+  });
+  new Gauge({
+    name: 'delivery_queue_oldest_wait_seconds',
+    help: 'How long the oldest delivery waiting for a drone has waited (0 when none waits)',
+    registers: [app.metricsRegistry],
+    async collect() {
+      const { oldestCreatedAtMs } = await fleet.queue();
+      this.set(oldestCreatedAtMs === null ? 0 : Math.max(0, Date.now() - oldestCreatedAtMs) / 1_000);
+    },
+  });
 
   const consumers = createServiceConsumers({ bus: deps.bus, group, instance: deps.instance, logger: deps.logger, registry: app.metricsRegistry, tuning: deps.consumer ?? {} });
   consumers.consumer(streamKeys.events('package')).on(PackageCreated, packageCreatedHandler({ deliveries, fleet, publisher }));
@@ -78,10 +99,13 @@ export async function startDelivery(deps: DeliveryDeps): Promise<DeliveryService
   else drones.onBatch(DroneTelemetry, telemetry.batch);
   consumers.consumer(streamKeys.events('delivery-history')).on(DeliveryRecorded, deliveryRecordedHandler({ deliveries, retentionSeconds, logger: deps.logger }));
 
+  await app.register(queueRoutes({ fleet, waitLimitMs: rule.droneWaitTimeoutMs }));
   await app.register(deliveryRoutes({ deliveries }));
   await app.register(droneRoutes({ fleet }));
   await app.ready();
   try {
+    const adopted = await fleet.adoptLegacyIndex();
+    if (adopted > 0) deps.logger.info({ adopted }, 'deliveries of the last-heard index adopted into the deadline index');
     await consumers.startAll();
   } catch (error) {
     await app.close();

@@ -12,7 +12,7 @@ await runService(SERVICE, async ({ config, logger }) => {
     logger,
     instance: config.instance,
     retentionSeconds: settings.retentionSeconds,
-    watchdog: { timeoutMs: settings.silenceTimeoutMs, waitingTimeoutMs: settings.droneWaitTimeoutMs, intervalMs: settings.watchdogIntervalMs },
+    watchdog: { timeoutMs: settings.silenceTimeoutMs, waitingTimeoutMs: settings.droneWaitTimeoutMs, intervalMs: settings.watchdogIntervalMs, batchSize: settings.watchdogBatch },
   });
   const address = await service.app.listen({ host: config.host, port: config.port });
   return {

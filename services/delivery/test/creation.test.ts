@@ -4,6 +4,7 @@ import { waitFor } from 'tributary/testing';
 import { DeliveryScheduled, PackageCreated } from '@tributary/contracts';
 import { scheduledEventId, statusEventId } from '../src/handlers/status-events.ts';
 import { createDeliveryStore } from '../src/store/deliveries.ts';
+import { watchdogDefaults } from '../src/handlers/watchdog.ts';
 import { deliveryKeys } from '../src/store/keys.ts';
 import { createDeliveryScript } from '../src/store/scripts.ts';
 import { DROPOFF, PICKUP, useDelivery } from './harness.ts';
@@ -34,8 +35,9 @@ describe('PackageCreated -> delivery', () => {
     expect(events[1]?.data).toEqual({ deliveryId, packageId: event.data.packageId, orderId: event.data.orderId, status: 'CREATED', at: delivery?.createdAt });
     // Traced back to the package.
     expect(events.every((published) => published.causationId === event.id && published.correlationId === event.correlationId)).toBe(true);
-    // In the last-heard index from its creation, for the watchdog.
-    expect(Number(await env.store.sendCommand(['ZSCORE', deliveryKeys.heard(), deliveryId]))).toBe(delivery?.heardAtMs);
+    // Queued for a drone, and in the watchdog's deadline index at creation + the wait limit.
+    expect(Number(await env.store.sendCommand(['ZSCORE', deliveryKeys.due(), deliveryId]))).toBe((delivery?.heardAtMs as number) + watchdogDefaults.waitingTimeoutMs);
+    expect(Number(await env.store.sendCommand(['ZSCORE', deliveryKeys.waiting(), deliveryId]))).toBe(delivery?.heardAtMs);
   });
 
   it('a repeated PackageCreated (same event twice, or a replay) creates and announces nothing more', async () => {

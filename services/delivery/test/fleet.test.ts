@@ -5,8 +5,10 @@ import { createFleetStore } from '../src/store/fleet.ts';
 import { deliveryKeys } from '../src/store/keys.ts';
 import type { Snapshot } from '../src/store/replies.ts';
 
+const rule = { silenceTimeoutMs: 60_000, droneWaitTimeoutMs: 600_000 };
+
 /**
- * syncFleet-3.lua: the fleet indexes are written by a second call after the
+ * syncFleet-4.lua and takeDue-1.lua: the fleet indexes are written by a second call after the
  * delivery's script, so calls can arrive late or twice (two instances, a
  * retry). An older state never overwrites a newer one, and a finished
  * delivery never comes back.
@@ -30,51 +32,83 @@ const position = async (id: string) => {
   const [point] = await redis.sendCommand<Array<[string, string] | null>>(['GEOPOS', deliveryKeys.drones(), id]);
   return point ? Number(point[1]) : null;
 };
-const heard = async (id: string) => {
-  const score = await redis.sendCommand<string | null>(['ZSCORE', deliveryKeys.heard(), id]);
-  return score === null ? null : Number(score);
+const score = async (key: string, id: string) => {
+  const found = await redis.sendCommand<string | null>(['ZSCORE', key, id]);
+  return found === null ? null : Number(found);
 };
+const deadline = (id: string) => score(deliveryKeys.due(), id);
 
-describe('syncFleet-3.lua', () => {
+describe('syncFleet-4.lua', () => {
   it('keeps the newest state whatever order the calls come in', async () => {
-    const fleet = createFleetStore(redis);
+    const fleet = createFleetStore(redis, rule);
     expect(await fleet.sync('d-1', state(5, 'IN_TRANSIT', 55.5, 5_000))).toBe(true);
     expect(await fleet.sync('d-1', state(3, 'PICKED_UP', 55.3, 3_000))).toBe(false);
     expect(await position('d-1')).toBeCloseTo(55.5, 4);
-    expect(await heard('d-1')).toBe(5_000);
+    expect(await deadline('d-1')).toBe(5_000 + rule.silenceTimeoutMs);
     expect(await fleet.sync('d-1', state(6, 'IN_TRANSIT', 55.6, 6_000))).toBe(true);
     expect(await position('d-1')).toBeCloseTo(55.6, 4);
   });
 
-  it('never lets the last-heard time go back', async () => {
-    const fleet = createFleetStore(redis);
-    await fleet.sync('d-2', state(1, 'IN_TRANSIT', 55.1, 9_000));
-    await fleet.sync('d-2', state(1, 'IN_TRANSIT', 55.1, 4_000));
-    expect(await heard('d-2')).toBe(9_000);
+  it('the first reading moves the deadline from the wait limit to the silence timeout, and leaves the queue', async () => {
+    const fleet = createFleetStore(redis, rule);
+    await fleet.sync('d-2', { ...state(-1, 'CREATED', 0, 1_000), position: null });
+    expect(await deadline('d-2')).toBe(1_000 + rule.droneWaitTimeoutMs);
+    expect(await score(deliveryKeys.waiting(), 'd-2')).toBe(1_000);
+    await fleet.sync('d-2', state(0, 'CREATED', 55.1, 9_000));
+    expect(await deadline('d-2')).toBe(9_000 + rule.silenceTimeoutMs);
+    expect(await score(deliveryKeys.waiting(), 'd-2')).toBeNull();
+    // A late call for the waiting state does not put it back.
+    expect(await fleet.sync('d-2', { ...state(-1, 'CREATED', 0, 1_000), position: null })).toBe(false);
+    expect(await deadline('d-2')).toBe(9_000 + rule.silenceTimeoutMs);
   });
 
   it('a finished delivery leaves both indexes for good, even if an older call comes after', async () => {
-    const fleet = createFleetStore(redis);
+    const fleet = createFleetStore(redis, rule);
     await fleet.sync('d-3', state(4, 'IN_TRANSIT', 55.4, 4_000));
     expect(await fleet.sync('d-3', state(7, 'DELIVERED', 55.7, 7_000))).toBe(true);
     expect(await fleet.sync('d-3', state(6, 'IN_TRANSIT', 55.6, 6_000))).toBe(false);
     expect(await fleet.sync('d-3', state(9, 'IN_TRANSIT', 55.9, 9_000))).toBe(false);
     expect(await position('d-3')).toBeNull();
-    expect(await heard('d-3')).toBeNull();
-    expect(await fleet.silentSince(Number.MAX_SAFE_INTEGER, 100)).not.toContain('d-3');
+    expect(await deadline('d-3')).toBeNull();
+    expect((await fleet.takeDue(Number.MAX_SAFE_INTEGER - 1, 100, Number.MAX_SAFE_INTEGER)).ids).not.toContain('d-3');
   });
 
   it('a delivery that is gone is taken out', async () => {
-    const fleet = createFleetStore(redis);
+    const fleet = createFleetStore(redis, rule);
     await fleet.sync('d-4', state(1, 'CREATED', 55.1, 1_000));
     expect(await fleet.sync('d-4', null)).toBe(true);
-    expect(await heard('d-4')).toBeNull();
+    expect(await deadline('d-4')).toBeNull();
   });
 
   it('a CREATED delivery without a position is watched but not on the map', async () => {
-    const fleet = createFleetStore(redis);
+    const fleet = createFleetStore(redis, rule);
     await fleet.sync('d-5', { ...state(-1, 'CREATED', 0, 2_000), position: null });
-    expect(await heard('d-5')).toBe(2_000);
+    expect(await deadline('d-5')).toBe(2_000 + rule.droneWaitTimeoutMs);
     expect(await position('d-5')).toBeNull();
+    expect(await fleet.queue()).toEqual({ waiting: 1, oldestCreatedAtMs: 2_000 });
+  });
+});
+
+describe('takeDue-1.lua', () => {
+  it('takes only what is due, oldest deadline first, bounded, and leases what it took', async () => {
+    await redis.sendCommand(['DEL', deliveryKeys.due()]);
+    await redis.sendCommand(['ZADD', deliveryKeys.due(), '100', 'a', '200', 'b', '300', 'c', '10000', 'later']);
+    expect(await createFleetStore(redis, rule).takeDue(300, 2, 5_000)).toEqual({ due: 3, ids: ['a', 'b'] });
+    expect(await score(deliveryKeys.due(), 'a')).toBe(5_000);
+    // The next run carries on with the rest, not the same two again.
+    expect(await createFleetStore(redis, rule).takeDue(300, 2, 5_000)).toEqual({ due: 1, ids: ['c'] });
+    expect(await createFleetStore(redis, rule).takeDue(300, 2, 5_000)).toEqual({ due: 0, ids: [] });
+    // After the lease, what was never settled is due again.
+    expect((await createFleetStore(redis, rule).takeDue(5_000, 10, 9_000)).ids).toEqual(['a', 'b', 'c']);
+    expect(await score(deliveryKeys.due(), 'later')).toBe(10_000);
+  });
+
+  it('adopts the last-heard index of earlier versions once', async () => {
+    await redis.sendCommand(['DEL', deliveryKeys.due()]);
+    await redis.sendCommand(['ZADD', deliveryKeys.legacyHeard(), '50', 'old-1', '60', 'old-2']);
+    const fleet = createFleetStore(redis, rule);
+    expect(await fleet.adoptLegacyIndex()).toBe(2);
+    expect(await fleet.adoptLegacyIndex()).toBe(0);
+    expect((await fleet.takeDue(100, 10, 200)).ids).toEqual(['old-1', 'old-2']);
   });
 });

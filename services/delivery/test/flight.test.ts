@@ -36,7 +36,8 @@ describe('drone telemetry -> delivery status', () => {
     );
     expect(events[1]?.data).toMatchObject({ droneId: 'drone-7', position: readings[3]?.position, at: readings[3]?.at });
     // Finished: off the map and out of the watchdog's index.
-    expect(await env.store.sendCommand(['ZSCORE', deliveryKeys.heard(), deliveryId])).toBeNull();
+    expect(await env.store.sendCommand(['ZSCORE', deliveryKeys.due(), deliveryId])).toBeNull();
+    expect(await env.store.sendCommand(['ZSCORE', deliveryKeys.waiting(), deliveryId])).toBeNull();
     expect(await env.store.sendCommand(['GEOPOS', deliveryKeys.drones(), deliveryId])).toEqual([null]);
   });
 

@@ -10,6 +10,8 @@ import { DROPOFF, useDelivery } from './harness.ts';
 
 const env = useDelivery();
 const TIMEOUT_MS = 60_000;
+/** For tests that run a watchdog of their own beside the service: the service's never runs, and both compute the same deadlines. */
+const SAME_LIMITS = { timeoutMs: TIMEOUT_MS, waitingTimeoutMs: TIMEOUT_MS, startDelayMs: 3_600_000 };
 
 describe('silence watchdog', () => {
   it('running on its own, fails a silent delivery with DRONE_LOST; a DELIVERED arriving later changes nothing', async () => {
@@ -30,7 +32,7 @@ describe('silence watchdog', () => {
     const events = await env.statusEvents(deliveryId);
     const distinct = [...new Map(events.map((event) => [event.id, event])).values()];
     expect(distinct.map((event) => [event.data.status, event.data.reason ?? null])).toEqual([['CREATED', null], ['FAILED', 'DRONE_LOST']]);
-    expect(await env.store.sendCommand(['ZSCORE', deliveryKeys.heard(), deliveryId])).toBeNull();
+    expect(await env.store.sendCommand(['ZSCORE', deliveryKeys.due(), deliveryId])).toBeNull();
   });
 
   it('judges by the last reading heard: quiet for less than the timeout is fine, more is DRONE_LOST', async () => {
@@ -39,9 +41,9 @@ describe('silence watchdog', () => {
     await env.fly([env.reading(deliveryId, 0, 'PICKED_UP'), env.reading(deliveryId, 1, 'IN_TRANSIT')]);
     const heardAt = (await env.get(deliveryId))?.heardAtMs as number;
 
-    expect(await service.watchdog.runOnce(heardAt + TIMEOUT_MS - 1)).toBe(0);
+    expect((await service.watchdog.runOnce(heardAt + TIMEOUT_MS - 1)).failed).toBe(0);
     expect((await env.get(deliveryId))?.status).toBe('IN_TRANSIT');
-    expect(await service.watchdog.runOnce(heardAt + TIMEOUT_MS)).toBe(1);
+    expect((await service.watchdog.runOnce(heardAt + TIMEOUT_MS)).failed).toBe(1);
     const delivery = await env.get(deliveryId);
     expect(delivery).toMatchObject({ status: 'FAILED', reason: 'DRONE_LOST', droneId: 'drone-7' });
     const failed = (await env.statusEvents(deliveryId)).filter((event) => event.data.status === 'FAILED');
@@ -68,7 +70,9 @@ describe('silence watchdog', () => {
     const ids = [await env.createDelivery(), await env.createDelivery(), await env.createDelivery()];
     const later = Date.now() + TIMEOUT_MS + 1_000;
     const [failedByA, failedByB] = await Promise.all([a.watchdog.runOnce(later), b.watchdog.runOnce(later)]);
-    expect(failedByA + failedByB).toBe(3);
+    expect(failedByA.failed + failedByB.failed).toBe(3);
+    // The claim hands each delivery to one instance.
+    expect(failedByA.judged + failedByB.judged).toBe(3);
     for (const deliveryId of ids) {
       // The instance that lost the race may publish the same event again before the winner marks it
       // sent: the same id and content, which consumers deduplicate.
@@ -80,65 +84,45 @@ describe('silence watchdog', () => {
   });
 
   it('repairs a crash: a delivery finished but never announced nor taken off the index is announced and removed', async () => {
-    await env.start();
+    await env.start({ watchdog: SAME_LIMITS });
     const deliveryId = await env.createDelivery();
     // A telemetry handler applied DELIVERED and died before publishing and before the fleet update.
     await createDeliveryStore(env.store).applyReading(env.reading(deliveryId, 3, 'DELIVERED', { position: DROPOFF }), Date.now());
-    expect(Number(await env.store.sendCommand(['ZSCORE', deliveryKeys.heard(), deliveryId]))).toBeGreaterThan(0);
+    expect(Number(await env.store.sendCommand(['ZSCORE', deliveryKeys.due(), deliveryId]))).toBeGreaterThan(0);
 
     const watchdog = createSilenceWatchdog({
       deliveries: createDeliveryStore(env.store),
-      fleet: createFleetStore(env.store),
+      fleet: createFleetStore(env.store, { silenceTimeoutMs: TIMEOUT_MS, droneWaitTimeoutMs: TIMEOUT_MS }),
       publisher: createPublisher({ redis: env.bus, service: SERVICE }),
       logger: createLogger('delivery', 'silent'),
-      options: { timeoutMs: TIMEOUT_MS, waitingTimeoutMs: TIMEOUT_MS, intervalMs: TIMEOUT_MS, batchSize: 2 },
+      options: { timeoutMs: TIMEOUT_MS, waitingTimeoutMs: TIMEOUT_MS, intervalMs: TIMEOUT_MS, batchSize: 2, leaseMs: TIMEOUT_MS },
     });
-    expect(await watchdog.runOnce(Date.now() + TIMEOUT_MS)).toBe(0);
+    expect((await watchdog.runOnce(Date.now() + TIMEOUT_MS)).failed).toBe(0);
     expect((await env.get(deliveryId))?.status).toBe('DELIVERED');
     expect((await env.statusEvents(deliveryId)).map((event) => event.data.status)).toEqual(['CREATED', 'PICKED_UP', 'IN_TRANSIT', 'DELIVERED']);
-    expect(await env.store.sendCommand(['ZSCORE', deliveryKeys.heard(), deliveryId])).toBeNull();
+    expect(await env.store.sendCommand(['ZSCORE', deliveryKeys.due(), deliveryId])).toBeNull();
     // Nothing left to repair: a second round publishes nothing more.
     await watchdog.runOnce(Date.now() + TIMEOUT_MS);
     expect(await env.statusEvents(deliveryId)).toHaveLength(4);
   });
 
-  it('pages through more silent deliveries than one batch, and forgets deliveries that are gone', async () => {
-    await env.start();
+  it('judges at most one batch per run and carries on in the next, and forgets deliveries that are gone', async () => {
+    await env.start({ watchdog: SAME_LIMITS });
     const ids = [];
     for (let i = 0; i < 5; i++) ids.push(await env.createDelivery());
     await env.store.sendCommand(['DEL', deliveryKeys.delivery(ids[0] as string)]);
     const watchdog = createSilenceWatchdog({
       deliveries: createDeliveryStore(env.store),
-      fleet: createFleetStore(env.store),
+      fleet: createFleetStore(env.store, { silenceTimeoutMs: TIMEOUT_MS, droneWaitTimeoutMs: TIMEOUT_MS }),
       publisher: createPublisher({ redis: env.bus, service: SERVICE }),
       logger: createLogger('delivery', 'silent'),
-      options: { timeoutMs: TIMEOUT_MS, waitingTimeoutMs: TIMEOUT_MS, intervalMs: TIMEOUT_MS, batchSize: 2 },
+      options: { timeoutMs: TIMEOUT_MS, waitingTimeoutMs: TIMEOUT_MS, intervalMs: TIMEOUT_MS, batchSize: 2, leaseMs: TIMEOUT_MS },
     });
-    expect(await watchdog.runOnce(Date.now() + TIMEOUT_MS)).toBe(4);
-    expect(Number(await env.store.sendCommand(['ZCARD', deliveryKeys.heard()]))).toBe(0);
-    await watchdog.close();
-  });
-
-  it('judges each listed delivery once a round: deliveries waiting for a drone do not hide a silent one behind them', async () => {
-    await env.start();
-    const waiting = [];
-    for (let i = 0; i < 3; i++) waiting.push(await env.createDelivery());
-    const flying = await env.createDelivery();
-    await env.fly([env.reading(flying, 0, 'PICKED_UP')]);
-    const heardAt = (await env.get(flying))?.heardAtMs as number;
-    const deliveries = createDeliveryStore(env.store);
-    const judged: string[] = [];
-    const watchdog = createSilenceWatchdog({
-      deliveries: { ...deliveries, failIfSilent: (id, ...rest) => (judged.push(id), deliveries.failIfSilent(id, ...rest)) },
-      fleet: createFleetStore(env.store),
-      publisher: createPublisher({ redis: env.bus, service: SERVICE }),
-      logger: createLogger('delivery', 'silent'),
-      options: { timeoutMs: TIMEOUT_MS, waitingTimeoutMs: 10 * TIMEOUT_MS, intervalMs: TIMEOUT_MS, batchSize: 2 },
-    });
-    expect(await watchdog.runOnce(heardAt + TIMEOUT_MS)).toBe(1);
-    expect(await env.get(flying)).toMatchObject({ status: 'FAILED', reason: 'DRONE_LOST' });
-    expect(judged.sort()).toEqual([...waiting, flying].sort());
-    for (const id of waiting) expect((await env.get(id))?.status).toBe('CREATED');
+    const later = Date.now() + TIMEOUT_MS;
+    const runs = [await watchdog.runOnce(later), await watchdog.runOnce(later), await watchdog.runOnce(later), await watchdog.runOnce(later)];
+    expect(runs.map((run) => run.judged)).toEqual([2, 2, 1, 0]);
+    expect(runs.reduce((sum, run) => sum + run.failed, 0)).toBe(4);
+    expect(Number(await env.store.sendCommand(['ZCARD', deliveryKeys.due()]))).toBe(0);
     await watchdog.close();
   });
 
@@ -146,9 +130,9 @@ describe('silence watchdog', () => {
     const service = await env.start({ watchdog: { timeoutMs: TIMEOUT_MS, waitingTimeoutMs: 10 * TIMEOUT_MS } });
     const deliveryId = await env.createDelivery();
     const createdAt = (await env.get(deliveryId))?.heardAtMs as number;
-    expect(await service.watchdog.runOnce(createdAt + 2 * TIMEOUT_MS)).toBe(0);
+    expect((await service.watchdog.runOnce(createdAt + 2 * TIMEOUT_MS)).failed).toBe(0);
     expect((await env.get(deliveryId))?.status).toBe('CREATED');
-    expect(await service.watchdog.runOnce(createdAt + 10 * TIMEOUT_MS)).toBe(1);
+    expect((await service.watchdog.runOnce(createdAt + 10 * TIMEOUT_MS)).failed).toBe(1);
     expect(await env.get(deliveryId)).toMatchObject({ status: 'FAILED', reason: 'NO_DRONE_AVAILABLE' });
   });
 });

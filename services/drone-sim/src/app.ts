@@ -2,10 +2,10 @@ import { createPublisher, streamKeys, type RedisClient } from 'tributary';
 import { createHttpApp, type HttpApp } from 'tributary/http';
 import { createServiceConsumers, type ConsumerTuning, type Logger } from 'tributary/service';
 import { Counter, Gauge } from 'prom-client';
-import { DeliveryScheduled } from '@tributary/contracts';
+import { DeliveryScheduled, DeliveryStatusChanged } from '@tributary/contracts';
 import { droneSimDefaults, stepSeconds, validateDroneSimConfig, type DroneSimConfig } from './config.ts';
 import { createFleet, type Fleet, type FleetSnapshot } from './domain/fleet.ts';
-import { deliveryScheduledHandler } from './handlers/delivery-scheduled.ts';
+import { deliveryFailedHandler, deliveryScheduledHandler } from './handlers/delivery-scheduled.ts';
 import { fleetRoutes } from './routes/fleet.ts';
 import { createSimulator, type FlightCause } from './simulator.ts';
 
@@ -72,7 +72,10 @@ export async function startDroneSim(deps: DroneSimDeps): Promise<DroneSim> {
   await app.register(fleetRoutes({ snapshot: () => fleet.snapshot() }));
 
   const consumers = createServiceConsumers({ bus, group: SERVICE, instance: deps.instance, logger, registry: app.metricsRegistry, tuning: deps.consumer ?? {} });
-  consumers.consumer(streamKeys.events('delivery')).on(DeliveryScheduled, deliveryScheduledHandler({ fleet, logger }));
+  consumers
+    .consumer(streamKeys.events('delivery'))
+    .on(DeliveryScheduled, deliveryScheduledHandler({ fleet, logger }))
+    .on(DeliveryStatusChanged, deliveryFailedHandler({ fleet, logger }));
   try {
     await app.ready();
     await consumers.startAll();

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { deriveEventId } from 'tributary';
+import { DeliveryStatusChanged } from '@tributary/contracts';
 import { waitFor } from 'tributary/testing';
 import { expectWellFormed, flightOf, useDroneSim, WAREHOUSE } from './harness.ts';
 
@@ -62,5 +63,19 @@ describe('drone-sim flights', () => {
     const body = response.json() as { drones: unknown[]; queued: number };
     expect(body.queued).toBe(0);
     expect(body.drones[0]).toMatchObject({ droneId: 'drone-1', busy: true, deliveryId: scheduled.data.deliveryId });
+  });
+
+  it('a queued delivery that failed (NO_DRONE_AVAILABLE) is never flown; the others are', async () => {
+    const sim = await t.start({ fleetSize: 1 });
+    const scheduled = [t.scheduled('queue', 1), t.scheduled('queue', 2), t.scheduled('queue', 3)];
+    const given = scheduled[2]?.data as (typeof scheduled)[number]['data'];
+    // One write, read in stream order: the third is queued behind the other two when its failure arrives.
+    const failed = t.delivery.envelope(DeliveryStatusChanged, {
+      deliveryId: given.deliveryId, packageId: given.packageId, orderId: given.orderId, status: 'FAILED', reason: 'NO_DRONE_AVAILABLE', at: new Date().toISOString(),
+    });
+    await t.delivery.publishEnvelopes([...scheduled, failed]);
+    await t.settled(sim);
+    const flown = new Set((await t.telemetry()).map((reading) => reading.data.deliveryId));
+    expect(flown).toEqual(new Set([scheduled[0]?.data.deliveryId, scheduled[1]?.data.deliveryId]));
   });
 });

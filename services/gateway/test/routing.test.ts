@@ -181,6 +181,12 @@ const cases: Case[] = [
     answer: { status: 200, body: delivery },
   },
   {
+    name: 'GET /api/deliveries/queue',
+    request: { method: 'GET', url: '/api/deliveries/queue' },
+    upstream: { service: 'delivery', method: 'GET', path: '/deliveries/queue' },
+    answer: { status: 200, body: { waiting: 12, oldestWaitSeconds: 42.5, waitLimitSeconds: 600 } },
+  },
+  {
     name: 'GET /api/drones',
     request: { method: 'GET', url: '/api/drones?lat=51.5&lon=-0.12&radiusKm=5' },
     upstream: { service: 'delivery', method: 'GET', path: '/drones?lat=51.5&lon=-0.12&radiusKm=5' },

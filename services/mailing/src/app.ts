@@ -97,6 +97,7 @@ export async function startMailing(deps: MailingDeps): Promise<RunningMailing> {
     ...mailWorkerDefaults,
     ...deps.worker,
     queue,
+    registry,
     // A nonce: a restarted instance must not wait for its previous heartbeat to expire (the sweep returns that one's mail).
     workerId: `${deps.instance}-mail-${randomBytes(3).toString('hex')}`,
     handler: sendMailHandler({ recipients, recipientStore, mailLog, publisher, catchUpTimeoutMs: deps.catchUpTimeoutMs ?? 5_000 }),

@@ -1,5 +1,5 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
-import { ApiError, errorText, get, type Delivery, type DeliveryHistory, type DroneList, type DronePosition, type Point } from '../api.ts';
+import { ApiError, errorText, get, type Delivery, type DeliveryHistory, type DroneList, type DronePosition, type DroneQueue, type Point } from '../api.ts';
 import { formatTime, useEventSource, usePoll, setRouteParams, type PageProps } from '../hooks.ts';
 
 interface Drone {
@@ -17,6 +17,12 @@ const HEIGHT = 440;
 const TRAIL = 40;
 /** A drone not heard of for this long has landed or left: it leaves the map. */
 const FORGET_MS = 60_000;
+
+function formatSeconds(seconds: number): string {
+  if (seconds < 90) return `${Math.round(seconds)} s`;
+  if (seconds < 5_400) return `${Math.round(seconds / 60)} min`;
+  return `${(seconds / 3_600).toFixed(1)} h`;
+}
 
 function DroneMap({ drones }: { drones: Drone[] }) {
   const points = drones.flatMap((drone) => [drone.position, ...drone.trail]);
@@ -152,6 +158,7 @@ export function DeliveriesPage({ params }: PageProps) {
   const state = useEventSource<DronePosition>('/api/deliveries/live', 'position', (message) =>
     update(message.droneId, message.deliveryId, message.position, message.status, message.batteryPct),
   );
+  const queue = usePoll(() => get<DroneQueue>('/api/deliveries/queue'), 5_000);
   useEffect(() => {
     const timer = setInterval(() => setNow(Date.now()), 5_000);
     return () => clearInterval(timer);
@@ -168,6 +175,12 @@ export function DeliveriesPage({ params }: PageProps) {
         <span class="muted small" data-testid="drone-count">
           {visible.length} drone{visible.length === 1 ? '' : 's'} on the map
         </span>
+        {queue.data && (
+          <span class="muted small" data-testid="drone-queue" title={`a delivery waiting longer than ${formatSeconds(queue.data.waitLimitSeconds)} fails with NO_DRONE_AVAILABLE`}>
+            queue: <span data-testid="drone-queue-waiting">{queue.data.waiting}</span> waiting for a drone
+            {queue.data.oldestWaitSeconds !== null && `, oldest for ${formatSeconds(queue.data.oldestWaitSeconds)}`}
+          </span>
+        )}
       </div>
       <DroneMap drones={visible} />
       <form

@@ -1,4 +1,6 @@
+import type { Registry } from 'prom-client';
 import type { RedisClient } from '../redis/client.ts';
+import { periodicJob } from '../telemetry/periodic.ts';
 import { runLuaScript } from '../redis/script.ts';
 import { queueKeys } from './keys.ts';
 import { queueScripts } from './scripts.ts';
@@ -9,6 +11,8 @@ import { queueScripts } from './scripts.ts';
  * unregisters it (one script per worker, so an item is never lost or doubled
  * between the two lists). A live worker is left alone. Any process may run
  * it, any number of times, concurrently. Returns the number of items moved.
+ * A run costs one script per registered worker (live processes), whatever
+ * the queue holds: a live worker's script returns after one EXISTS.
  */
 export async function sweepQueue(redis: RedisClient, name: string): Promise<number> {
   const keys = queueKeys(name);
@@ -33,9 +37,16 @@ export function startSweeper(options: {
   intervalMs?: number;
   onSwept?: (moved: number) => void;
   onError?: (error: Error) => void;
+  /** Run time and items moved, `job="queue-sweep:<name>"`; default: prom-client's global registry. */
+  registry?: Registry;
 }): { close(): void } {
+  const meter = periodicJob(`queue-sweep:${options.name}`, options.registry ? { registry: options.registry } : {});
   const timer = setInterval(() => {
-    sweepQueue(options.redis, options.name).then(
+    meter.run(async (run) => {
+      const moved = await sweepQueue(options.redis, options.name);
+      run.items(moved);
+      return moved;
+    }).then(
       (moved) => {
         if (moved > 0) options.onSwept?.(moved);
       },

@@ -9,6 +9,8 @@ import { PermanentJobError } from './errors.ts';
 import type { Queue } from './queue.ts';
 import { queueScripts } from './scripts.ts';
 import { sweepQueue } from './sweep.ts';
+import { periodicJob } from '../telemetry/periodic.ts';
+import type { Registry } from 'prom-client';
 
 export interface JobContext {
   id: string;
@@ -45,6 +47,8 @@ export interface WorkerOptions<S extends TSchema> {
   backoffMaxMs?: number;
   /** How often this worker sweeps the queue for dead workers' items; 0 turns it off. */
   sweepIntervalMs?: number;
+  /** Where the sweep's run time and items moved go (`tributary_periodic_*{job="queue-sweep:<name>"}`); default: prom-client's global registry. */
+  registry?: Registry;
   shutdownTimeoutMs?: number;
   onReport?: (report: WorkerReport) => void;
 }
@@ -75,6 +79,7 @@ export function createWorker<S extends TSchema>(options: WorkerOptions<S>): Work
     throw new TributaryError('TRIB_INVALID_CONFIG', 'heartbeatTtlMs >= 30, maxAttempts >= 1 and blockMs >= 1 are required');
   }
   const sweepIntervalMs = options.sweepIntervalMs ?? config.heartbeatTtlMs;
+  const sweepMeter = periodicJob(`queue-sweep:${queue.name}`, options.registry ? { registry: options.registry } : {});
   const workerId = options.workerId ?? `${defaultConsumerName()}-${randomBytes(3).toString('hex')}`;
   const processing = keys.processing(workerId);
   const report = config.onReport ?? (() => undefined);
@@ -126,7 +131,11 @@ export function createWorker<S extends TSchema>(options: WorkerOptions<S>): Work
 
   async function sweep() {
     nextSweepAt = Date.now() + sweepIntervalMs;
-    const moved = await sweepQueue(redis, queue.name);
+    const moved = await sweepMeter.run(async (run) => {
+      const count = await sweepQueue(redis, queue.name);
+      run.items(count);
+      return count;
+    });
     if (moved > 0) report({ kind: 'recovered', count: moved });
   }
 

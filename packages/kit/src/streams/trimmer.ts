@@ -1,4 +1,6 @@
+import type { Registry } from 'prom-client';
 import type { RedisClient } from '../redis/client.ts';
+import { periodicJob } from '../telemetry/periodic.ts';
 import { compareIds, groupsOf, nextId, oldestPending } from './commands.ts';
 
 /**
@@ -38,11 +40,21 @@ export function startTrimmer(options: {
   streams: string[];
   intervalMs?: number;
   onError?: (error: Error) => void;
+  /** Run time and entries removed, `job="stream-trim"`; default: prom-client's global registry. */
+  registry?: Registry;
 }): { close(): void } {
+  const meter = periodicJob('stream-trim', options.registry ? { registry: options.registry } : {});
+  // A run costs a few commands per stream (XINFO GROUPS, the oldest pending entry, XTRIM MINID), whatever the streams hold.
   const timer = setInterval(() => {
-    for (const stream of options.streams) {
-      trimStream(options.redis, stream).catch((error: Error) => options.onError?.(error));
-    }
+    meter.run(async (run) => {
+      for (const stream of options.streams) {
+        try {
+          run.items(await trimStream(options.redis, stream));
+        } catch (error) {
+          options.onError?.(error as Error);
+        }
+      }
+    }).catch((error: Error) => options.onError?.(error));
   }, options.intervalMs ?? 10_000);
   timer.unref();
   return { close: () => clearInterval(timer) };

@@ -3,3 +3,4 @@ export { SpanRing, type SpanRecord } from './span-ring.ts';
 export { consumerMetrics } from './consumer-metrics.ts';
 export { createLogger, type Logger } from './logger.ts';
 export { withCorrelation, currentCorrelationId } from './correlation.ts';
+export { periodicJob, type PeriodicJobMeter, type PeriodicRunRecorder } from './periodic.ts';

@@ -1,4 +1,6 @@
 import type { Logger } from 'tributary/service';
+import { periodicJob } from 'tributary/telemetry';
+import type { Registry } from 'prom-client';
 import { nextSweepDelay, type SweepTiming } from '../domain/checkout.ts';
 import type { BasketStore } from '../store/basket-store.ts';
 import type { PublishCheckout } from './publish-checkout.ts';
@@ -25,15 +27,23 @@ export interface CheckoutSweep {
  * way. Runs at start-up and every `intervalMs`; several instances may sweep
  * at once, which only publishes the same event id twice.
  */
-export function createCheckoutSweep(deps: { basket: BasketStore; publish: PublishCheckout; logger: Logger; options: SweepOptions }): CheckoutSweep {
+export function createCheckoutSweep(deps: { basket: BasketStore; publish: PublishCheckout; logger: Logger; options: SweepOptions; registry?: Registry }): CheckoutSweep {
   const { basket, publish, logger, options } = deps;
+  const meter = periodicJob('basket-checkout-sweep', deps.registry ? { registry: deps.registry } : {});
   let timer: NodeJS.Timeout | null = null;
   let running: Promise<unknown> | null = null;
   let stopping = false;
 
-  async function sweepOnce(nowMs = Date.now()): Promise<number> {
+  // Costs what is due: the due index (a sorted set by when to look again) is read up to now, at most `batchSize`.
+  const sweepOnce = (nowMs = Date.now()): Promise<number> => meter.run(async (run) => {
+    const due = await basket.dueCheckouts(nowMs, options.batchSize ?? 100);
+    run.items(due.length);
+    return republish(due, nowMs);
+  });
+
+  async function republish(due: Array<{ userId: string; score: string }>, nowMs: number): Promise<number> {
     let published = 0;
-    for (const { userId, score } of await basket.dueCheckouts(nowMs, options.batchSize ?? 100)) {
+    for (const { userId, score } of due) {
       const pending = await basket.pendingCheckout(userId);
       if (!pending) {
         await basket.forgetDue(userId, score);

@@ -1,4 +1,6 @@
 import type { SqlDatabase } from 'tributary/sql';
+import { periodicJob } from 'tributary/telemetry';
+import type { Registry } from 'prom-client';
 import { batchRecords, claimBatch, markBatchWritten, type ClaimedBatch } from '../store/lake-batches.ts';
 import type { Duck } from './duck.ts';
 import type { LakeLayout } from './layout.ts';
@@ -31,6 +33,8 @@ export interface LakeWriterOptions {
   batchSize: number;
   flushIntervalMs: number;
   resumeAfterMs?: number;
+  /** Where the writer's run time and records written go (`job="history-lake-writer"`). */
+  registry?: Registry;
   onError?: (error: Error) => void;
   onWritten?: (batch: { batchId: string; records: number; files: number; resumed: boolean }) => void;
 }
@@ -57,6 +61,7 @@ export const DEFAULT_RESUME_AFTER_MS = 30_000;
 export function createLakeWriter(options: LakeWriterOptions): LakeWriter {
   const { db, duck, layout, batchSize } = options;
   const resumeAfterMs = options.resumeAfterMs ?? DEFAULT_RESUME_AFTER_MS;
+  const meter = periodicJob('history-lake-writer', options.registry ? { registry: options.registry } : {});
   let sinceFlush = 0;
   let stopping = false;
   let loop: Promise<void> | null = null;
@@ -105,7 +110,7 @@ export function createLakeWriter(options: LakeWriterOptions): LakeWriter {
       wake = null;
       if (stopping) break;
       try {
-        await flushAll();
+        await meter.run(async (run) => run.items(await flushAll()));
       } catch (error) {
         options.onError?.(error instanceof Error ? error : new Error(String(error)));
       }

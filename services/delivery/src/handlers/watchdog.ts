@@ -1,5 +1,7 @@
 import type { Publisher } from 'tributary';
 import type { Logger } from 'tributary/service';
+import { periodicJob } from 'tributary/telemetry';
+import { Counter, Gauge, type Registry } from 'prom-client';
 import type { DeliveryStore } from '../store/deliveries.ts';
 import type { FleetStore } from '../store/fleet.ts';
 import { markSent, publishSteps, type UnsentStep } from './status-events.ts';
@@ -12,11 +14,16 @@ export interface WatchdogOptions {
    * drone: not silence. Past this it fails with NO_DRONE_AVAILABLE
    * (DELIVERY_DRONE_WAIT_TIMEOUT_MS, default 10 minutes).
    */
-  waitingTimeoutMs?: number;
+  waitingTimeoutMs: number;
   /** How often the watchdog looks (DELIVERY_WATCHDOG_INTERVAL_MS). */
   intervalMs: number;
-  /** Deliveries judged per script pipeline. */
+  /** Deliveries judged per run at most (DELIVERY_WATCHDOG_BATCH); the rest wait for the next run, which comes sooner. */
   batchSize: number;
+  /**
+   * A delivery a run took but did not settle (the process died, or judging
+   * it failed) is taken again after this long.
+   */
+  leaseMs: number;
   /**
    * Wait before the first round after start. After an outage, readings wait
    * in the stream while the consumers catch up; judging silence before they
@@ -26,24 +33,38 @@ export interface WatchdogOptions {
   startDelayMs?: number;
 }
 
-export const watchdogDefaults: WatchdogOptions = { timeoutMs: 60_000, intervalMs: 5_000, batchSize: 200 };
+export const watchdogDefaults: WatchdogOptions = { timeoutMs: 60_000, waitingTimeoutMs: 600_000, intervalMs: 5_000, batchSize: 200, leaseMs: 30_000 };
+
+/** One run: `due` deadlines had passed, `judged` were taken and decided, `failed` of them failed now. */
+export interface WatchdogRun {
+  due: number;
+  judged: number;
+  failed: number;
+}
 
 export interface SilenceWatchdog {
-  /** One round at `nowMs`: returns how many deliveries it failed. */
-  runOnce(nowMs?: number): Promise<number>;
+  /** One run at `nowMs`. */
+  runOnce(nowMs?: number): Promise<WatchdogRun>;
   start(): void;
   close(): Promise<void>;
 }
 
-/** Rounds per run at most: a run must end even if the index keeps changing under it. */
-const MAX_PAGES = 50;
+/** When a run took a full batch, the next one follows after this rather than a whole interval: a backlog drains, bounded per run. */
+const CATCH_UP_DELAY_MS = 100;
 
 /**
- * Fails deliveries whose drone went silent. Several instances may run it at
- * once: the script decides each delivery (first terminal status wins), and
- * the events carry derived ids. It also repairs what a crash left behind: a
- * finished delivery still listed in the index has its unsent steps
- * published and leaves the index.
+ * Judges each delivery in flight once per deadline (see `domain/deadline.ts`):
+ * a run takes only the deliveries whose deadline passed (`takeDue-1.lua`, at
+ * most `batchSize`), and each verdict moves the delivery on: out of the index
+ * once it failed or ended, or to its next deadline once heard from. An idle
+ * run is one claim on the index, whatever it holds.
+ *
+ * Several instances may run it at once: the claim hands each delivery to one
+ * of them, the verdict script decides on the hash (first terminal status
+ * wins), and the events carry derived ids. It also repairs what a crash left
+ * behind: a finished delivery still in the index has its unsent steps
+ * published and leaves the index. A run is one span and one set of metrics;
+ * nothing per delivery.
  */
 export function createSilenceWatchdog(deps: {
   deliveries: DeliveryStore;
@@ -51,16 +72,19 @@ export function createSilenceWatchdog(deps: {
   publisher: Publisher;
   logger: Logger;
   options: WatchdogOptions;
+  registry?: Registry;
 }): SilenceWatchdog {
   const { deliveries, fleet, publisher, logger, options } = deps;
+  const meter = periodicJob('delivery-watchdog', deps.registry ? { registry: deps.registry } : {});
+  const registers = deps.registry ? [deps.registry] : [];
+  const dueGauge = new Gauge({ name: 'delivery_watchdog_due', help: 'Deadlines passed at the watchdog\'s last run (judged then, or in the runs that follow)', registers });
+  const failedCounter = new Counter({ name: 'delivery_watchdog_failed_total', help: 'Deliveries the watchdog failed, by reason', labelNames: ['reason'], registers });
   let timer: NodeJS.Timeout | null = null;
   let running: Promise<unknown> | null = null;
   let stopping = false;
 
-  /** How many it failed, and how many are still listed as silent (alive, or waiting for a drone). */
-  async function judge(ids: string[], nowMs: number): Promise<{ failed: number; stillListed: number }> {
-    const cutoffMs = nowMs - options.timeoutMs;
-    const verdicts = await Promise.all(ids.map((id) => deliveries.failIfSilent(id, cutoffMs, new Date(nowMs), 'DRONE_LOST', nowMs - (options.waitingTimeoutMs ?? 600_000))));
+  async function judge(ids: string[], nowMs: number): Promise<number> {
+    const verdicts = await Promise.all(ids.map((id) => deliveries.failIfSilent(id, nowMs - options.timeoutMs, new Date(nowMs), 'DRONE_LOST', nowMs - options.waitingTimeoutMs)));
     // Failed now, or finished earlier by a handler that crashed before publishing: what is unsent goes out.
     const unsent: UnsentStep[] = verdicts.flatMap((verdict, index) => {
       if (verdict.outcome === 'unknown') return [];
@@ -73,42 +97,45 @@ export function createSilenceWatchdog(deps: {
       }));
     });
     const sent = await publishSteps(publisher, unsent);
+    // The index moves last: a crash before this leaves the lease, and the delivery is judged again after it.
     await Promise.all([
       ...markSent(deliveries, sent),
       ...verdicts.map((verdict, index) => fleet.sync(ids[index] as string, verdict.outcome === 'unknown' ? null : verdict.snapshot)),
     ]);
-    return {
-      failed: verdicts.filter((verdict) => verdict.outcome === 'failed').length,
-      stillListed: verdicts.filter((verdict) => verdict.outcome === 'heard').length,
-    };
-  }
-
-  async function runOnce(nowMs = Date.now()): Promise<number> {
     let failed = 0;
-    // Deliveries judged and left in the index (waiting for a drone, or heard
-    // meanwhile) are skipped, not read again page after page: with hundreds
-    // waiting, each round used to judge the same first page up to MAX_PAGES times.
-    let offset = 0;
-    for (let page = 0; page < MAX_PAGES; page++) {
-      const ids = await fleet.silentSince(nowMs - options.timeoutMs, options.batchSize, offset);
-      if (ids.length === 0) break;
-      const judged = await judge(ids, nowMs);
-      failed += judged.failed;
-      offset += judged.stillListed;
-      if (ids.length < options.batchSize) break;
+    for (const verdict of verdicts) {
+      if (verdict.outcome !== 'failed') continue;
+      failed++;
+      failedCounter.inc({ reason: verdict.snapshot.reason ?? 'UNKNOWN' });
     }
     return failed;
+  }
+
+  function runOnce(nowMs = Date.now()): Promise<WatchdogRun> {
+    return meter.run(async (run) => {
+      const { due, ids } = await fleet.takeDue(nowMs, options.batchSize, nowMs + options.leaseMs);
+      dueGauge.set(due);
+      run.note('due', due);
+      const failed = ids.length === 0 ? 0 : await judge(ids, nowMs);
+      run.items(ids.length);
+      run.note('failed', failed);
+      return { due, judged: ids.length, failed };
+    });
   }
 
   function schedule(delayMs: number) {
     if (stopping) return;
     timer = setTimeout(() => {
+      let next = options.intervalMs;
       running = runOnce()
-        .then((count) => { if (count > 0) logger.info({ count }, 'failed silent deliveries (DRONE_LOST)'); })
+        .then((result) => {
+          if (result.failed > 0) logger.info(result, 'watchdog failed deliveries (DRONE_LOST, NO_DRONE_AVAILABLE)');
+          if (result.judged === options.batchSize) next = Math.min(options.intervalMs, CATCH_UP_DELAY_MS);
+        })
         .catch((error: unknown) => logger.warn({ err: error }, 'silence watchdog failed; will retry'))
         .finally(() => {
           running = null;
-          schedule(options.intervalMs);
+          schedule(next);
         });
     }, delayMs);
   }

@@ -1,9 +1,10 @@
 import { runLuaScript, type RedisClient } from 'tributary';
+import { deadlineRuleDefaults, nextDeadline, type DeadlineRule } from '../domain/deadline.ts';
 import type { Point } from '../domain/geo.ts';
 import { isTerminal } from '../domain/status.ts';
 import { deliveryKeys, FLIGHT_TTL_SECONDS } from './keys.ts';
 import { parseNumber, parsePoint, parseStatus, StoreReplyError, type Snapshot } from './replies.ts';
-import { syncFleetScript } from './scripts.ts';
+import { adoptLegacyIndexScript, syncFleetScript, takeDueScript } from './scripts.ts';
 
 export interface NearbyDrone {
   droneId: string;
@@ -12,32 +13,51 @@ export interface NearbyDrone {
   distanceKm: number;
 }
 
+/** What the watchdog's claim took: `due` deadlines had passed, `ids` are the ones taken (at most the limit). */
+export interface DueDeliveries {
+  due: number;
+  ids: string[];
+}
+
+/** The deliveries queued for a drone: how many, and since when the oldest waits (null: none). */
+export interface DroneQueue {
+  waiting: number;
+  oldestCreatedAtMs: number | null;
+}
+
 /**
- * The fleet-wide indexes: where the drones in flight are (geo set) and when
- * each delivery in flight was last heard from (sorted set, for the
- * watchdog). Derived from the delivery hashes, which stay the truth.
+ * The fleet-wide indexes: where the drones in flight are (geo set), when
+ * each delivery in flight must next be judged (the watchdog's deadline
+ * index), and which ones still wait for a drone (the queue). Derived from
+ * the delivery hashes, which stay the truth.
  */
 export interface FleetStore {
   /** Writes a delivery's state (`null`: the hash is gone) unless the indexes hold a newer one. */
   sync(deliveryId: string, state: Snapshot | null): Promise<boolean>;
-  /** Deliveries in flight last heard at or before `cutoffMs`, oldest first, skipping the first `offset`. */
-  silentSince(cutoffMs: number, limit: number, offset?: number): Promise<string[]>;
+  /** Takes up to `limit` deliveries whose deadline is at or before `nowMs`, moving each to `leaseUntilMs` meanwhile. */
+  takeDue(nowMs: number, limit: number, leaseUntilMs: number): Promise<DueDeliveries>;
+  /** The queue for a drone, read in O(log n). */
+  queue(): Promise<DroneQueue>;
+  /** Once at start: the last-heard set of earlier versions joins the deadline index. Returns how many it held. */
+  adoptLegacyIndex(): Promise<number>;
   /** Drones of deliveries in flight within `radiusKm`, nearest first. */
   nearby(centre: Point, radiusKm: number, limit: number): Promise<NearbyDrone[]>;
 }
 
-export function createFleetStore(redis: RedisClient): FleetStore {
+/** `rule`: the limits that turn a delivery's state into its next deadline. */
+export function createFleetStore(redis: RedisClient, rule: DeadlineRule = deadlineRuleDefaults): FleetStore {
   return {
     async sync(deliveryId, state) {
       const reply = await runLuaScript<number>(
         redis,
         syncFleetScript,
-        [deliveryKeys.drones(), deliveryKeys.heard(), deliveryKeys.flight(deliveryId)],
+        [deliveryKeys.drones(), deliveryKeys.due(), deliveryKeys.waiting(), deliveryKeys.flight(deliveryId)],
         [
           deliveryId,
           state?.status ?? 'GONE',
           state?.seq ?? -1,
           state?.heardAtMs ?? 0,
+          state ? nextDeadline(state, rule) : 0,
           state?.position?.lon ?? '',
           state?.position?.lat ?? '',
           FLIGHT_TTL_SECONDS,
@@ -46,9 +66,23 @@ export function createFleetStore(redis: RedisClient): FleetStore {
       return Number(reply) === 1;
     },
 
-    async silentSince(cutoffMs, limit, offset = 0) {
-      const reply = await redis.sendCommand<unknown[]>(['ZRANGE', deliveryKeys.heard(), '-inf', String(cutoffMs), 'BYSCORE', 'LIMIT', String(offset), String(limit)]);
-      return reply.map(String);
+    async takeDue(nowMs, limit, leaseUntilMs) {
+      const reply = await runLuaScript<unknown[]>(redis, takeDueScript, [deliveryKeys.due()], [nowMs, limit, leaseUntilMs]);
+      const [due, ids] = reply;
+      if (!Array.isArray(ids)) throw new StoreReplyError('takeDue', JSON.stringify(reply));
+      return { due: Number(due), ids: ids.map(String) };
+    },
+
+    async queue() {
+      const [waiting, oldest] = await Promise.all([
+        redis.sendCommand<number>(['ZCARD', deliveryKeys.waiting()]),
+        redis.sendCommand<unknown[]>(['ZRANGE', deliveryKeys.waiting(), '0', '0', 'WITHSCORES']),
+      ]);
+      return { waiting: Number(waiting), oldestCreatedAtMs: oldest.length === 2 ? parseNumber(String(oldest[1])) : null };
+    },
+
+    async adoptLegacyIndex() {
+      return Number(await runLuaScript<number>(redis, adoptLegacyIndexScript, [deliveryKeys.due(), deliveryKeys.legacyHeard()], []));
     },
 
     async nearby(centre, radiusKm, limit) {

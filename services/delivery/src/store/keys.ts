@@ -4,7 +4,7 @@
  *
  * A delivery's keys share the hash tag `{<deliveryId>}`, so its scripts run
  * on one Redis Cluster slot. The fleet-wide indexes (the geo set of drones
- * and the last-heard sorted set) cannot share a slot with every delivery:
+ * and the watchdog's deadline and queue sets) cannot share a slot with every delivery:
  * they share the tag `{fleet}` instead, and are kept in step by a second
  * script call (`syncFleet-3.lua`) guarded by the reading's seq. The price in
  * a cluster: the fleet indexes live on one node, and between the two calls
@@ -30,8 +30,17 @@ export const deliveryKeys = {
   scheduled: (deliveryId: string): string => `${PREFIX}{${deliveryId}}:scheduled`,
   /** Geo set: member = deliveryId, at the drone's last applied position; deliveries in flight only. */
   drones: (): string => `${PREFIX}{fleet}:drones`,
-  /** Sorted set: member = deliveryId, score = last heard (ms, service clock); deliveries in flight only. */
-  heard: (): string => `${PREFIX}{fleet}:heard`,
+  /**
+   * Sorted set, the watchdog's deadline index: member = deliveryId, score =
+   * when (ms, service clock) the watchdog must next judge it: created + the
+   * drone wait limit while no drone has reported, last heard + the silence
+   * timeout once one has. Deliveries in flight only.
+   */
+  due: (): string => `${PREFIX}{fleet}:due`,
+  /** Sorted set, the queue for a drone: member = deliveryId, score = created (ms); deliveries no drone has reported on yet. */
+  waiting: (): string => `${PREFIX}{fleet}:waiting`,
+  /** The last-heard sorted set of earlier versions: adopted into `due` once at start (see fleet.ts `adoptLegacyIndex`). */
+  legacyHeard: (): string => `${PREFIX}{fleet}:heard`,
   /** String with a TTL: the seq last written to the fleet indexes for a delivery, or `done` once it ended. */
   flight: (deliveryId: string): string => `${PREFIX}{fleet}:flight:${deliveryId}`,
 } as const;

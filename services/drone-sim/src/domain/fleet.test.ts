@@ -60,6 +60,17 @@ describe('fleet', () => {
     expect(fleet.snapshot().queued).toBe(0);
   });
 
+  it('a withdrawn job (its delivery failed while queued) never flies; a flight in the air is not withdrawn', () => {
+    const fleet = createFleet<string>(options);
+    for (const id of ['a', 'b', 'c', 'd']) fleet.accept(job(id));
+    expect(fleet.withdraw('c')).toBe(true);
+    expect(fleet.withdraw('c')).toBe(false);
+    expect(fleet.withdraw('a')).toBe(false);
+    expect(fleet.snapshot().queued).toBe(1);
+    const flown = new Set(flyAll(fleet).map((reading) => reading.deliveryId));
+    expect(flown).toEqual(new Set(['a', 'b', 'd']));
+  });
+
   it('the next flight of a drone starts where the last one ended; the nearest free drone takes a job', () => {
     const fleet = createFleet<string>({ ...options, size: 2 });
     const far = { lat: 51.6, lon: 0.1 };

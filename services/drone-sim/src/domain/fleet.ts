@@ -58,6 +58,12 @@ export type AcceptOutcome = 'started' | 'queued' | 'duplicate';
 export interface Fleet<Cause> {
   /** Takes a job: flies it on a free drone, or queues it (FIFO) while every drone is busy. */
   accept(job: Job<Cause>): AcceptOutcome;
+  /**
+   * Takes a job out of the queue (delivery gave up on it: NO_DRONE_AVAILABLE),
+   * so no drone flies a delivery that already failed. A flight in the air is
+   * left to finish. Returns whether it was queued.
+   */
+  withdraw(deliveryId: string): boolean;
   /** One reading per flying drone: the next of its flight. Changes nothing. */
   due(): Array<DueReading<Cause>>;
   /** Records readings as sent: drones move, finished flights free their drone, queued jobs take off. */
@@ -122,7 +128,15 @@ export function createFleet<Cause>(options: FleetOptions): Fleet<Cause> {
       if (!seen.add(job.deliveryId)) return 'duplicate';
       queue.push(job);
       dispatch();
-      return queue.includes(job) ? 'queued' : 'started';
+      // FIFO: if anything is left, the job just pushed (the last) is among it.
+      return queue.length > 0 ? 'queued' : 'started';
+    },
+
+    withdraw(deliveryId) {
+      const index = queue.findIndex((job) => job.deliveryId === deliveryId);
+      if (index < 0) return false;
+      queue.splice(index, 1);
+      return true;
     },
 
     due() {

@@ -1,6 +1,6 @@
 import type { Handler } from 'tributary';
 import type { Logger } from 'tributary/service';
-import type { DeliveryScheduled } from '@tributary/contracts';
+import type { DeliveryScheduled, DeliveryStatusChanged } from '@tributary/contracts';
 import type { Fleet } from '../domain/fleet.ts';
 import type { FlightCause } from '../simulator.ts';
 
@@ -16,5 +16,17 @@ export function deliveryScheduledHandler(deps: { fleet: Fleet<FlightCause>; logg
     const outcome = deps.fleet.accept({ deliveryId: data.deliveryId, pickup: data.pickup, dropoff: data.dropoff, cause: event });
     if (outcome === 'duplicate') deps.logger.info({ deliveryId: data.deliveryId }, 'delivery already flown or flying: no second flight');
     else if (outcome === 'queued') deps.logger.info({ deliveryId: data.deliveryId }, 'every drone is busy: job queued');
+  };
+}
+
+/**
+ * A delivery that failed while still queued here (delivery's watchdog gave
+ * up waiting: NO_DRONE_AVAILABLE) leaves the queue: flying it would only
+ * hold up the deliveries behind it.
+ */
+export function deliveryFailedHandler(deps: { fleet: Fleet<FlightCause>; logger: Logger }): Handler<typeof DeliveryStatusChanged> {
+  return async (event) => {
+    if (event.data.status !== 'FAILED') return;
+    if (deps.fleet.withdraw(event.data.deliveryId)) deps.logger.info({ deliveryId: event.data.deliveryId, reason: event.data.reason }, 'failed delivery taken out of the queue');
   };
 }

@@ -9,6 +9,7 @@ import {
   DeliveryHistory,
   DeliveryView,
   DroneList,
+  DroneQueue,
   DronesQuery,
   IdParams,
   PackageList,
@@ -75,6 +76,17 @@ export const deliveriesRoutes: FastifyPluginAsyncTypebox<RouteContext> = async (
         streams.delete(response);
       });
     },
+  );
+  app.get(
+    '/api/deliveries/queue',
+    {
+      schema: {
+        tags: ['delivery'],
+        summary: 'Deliveries waiting for a drone (demand beyond the fleet): how many, the oldest wait, and the wait limit past which one fails NO_DRONE_AVAILABLE',
+        response: { 200: DroneQueue },
+      },
+    },
+    async (_request, reply) => relay(reply, await callUpstream(upstreams.delivery, 'GET', '/deliveries/queue')),
   );
   app.get(
     '/api/deliveries/:id',

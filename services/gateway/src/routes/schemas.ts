@@ -239,6 +239,11 @@ export const DronesQuery = Type.Object({
 export const DroneList = Type.Object({
   items: Type.Array(Type.Object({ droneId: Type.String(), deliveryId: Type.String(), position: Point, distanceKm: Type.Number() })),
 });
+export const DroneQueue = Type.Object({
+  waiting: Type.Integer({ minimum: 0 }),
+  oldestWaitSeconds: Type.Union([Type.Number({ minimum: 0 }), Type.Null()]),
+  waitLimitSeconds: Type.Number({ minimum: 0 }),
+});
 export const DeliveryHistory = Type.Object({
   deliveryId: Id,
   packageId: Id,
