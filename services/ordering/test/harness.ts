@@ -27,6 +27,7 @@ export interface Harness {
   fulfillment: Publisher;
   basket: Publisher;
   delivery: Publisher;
+  catalog: Publisher;
   /** What accounts and the catalog answer when ordering has no copy of a user or product yet. */
   owners: OwnersStandIn;
   post(body: unknown, idempotencyKey?: string): Promise<{ status: number; body: Record<string, unknown> }>;
@@ -146,6 +147,7 @@ export function useOrdering(create: () => Promise<TestDatabase>): HarnessState {
       fulfillment: createPublisher({ redis: probe, service: 'fulfillment' }),
       basket: createPublisher({ redis: probe, service: 'basket' }),
       delivery: createPublisher({ redis: probe, service: 'delivery' }),
+      catalog: createPublisher({ redis: probe, service: 'catalog' }),
       owners,
       async post(body, idempotencyKey) {
         const headers: Record<string, string> = { 'content-type': 'application/json' };
