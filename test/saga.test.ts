@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TERMINAL_STATUSES } from '@tributary/contracts';
+import { connectRedis, groupsOf } from 'tributary';
 import { waitFor } from 'tributary/testing';
 import { startTestSystem, systemDatabases, type TestSystem } from './support/system.ts';
 
@@ -146,6 +147,39 @@ describe.each(systemDatabases)('the order saga through the HTTP API (%s)', (data
       expect(typeof answer.body.message).toBe('string');
     }
     expect(await account(userId)).toMatchObject({ availableCents: 1_000, reservedCents: 0, spentCents: 0 });
+  });
+
+  it('places an order for a known user and products while accounts and the catalog are both stopped; it completes once they are back', async () => {
+    const userId = await user(10_000, 'GB');
+    const productId = await product(700, 10);
+    // Ordering has copied both once its group has read and acked everything on their streams.
+    const bus = await connectRedis(t.system.busRedisUrl);
+    try {
+      for (const stream of ['accounts:events', 'catalog:events']) {
+        await waitFor(async () => {
+          const group = (await groupsOf(bus, stream)).find((info) => info.name === 'ordering');
+          return group !== undefined && group.lag === 0 && group.pending === 0;
+        }, { description: `ordering has read ${stream}` });
+      }
+    } finally {
+      await bus.close();
+    }
+    const accounts = t.system.process('accounts');
+    const catalog = t.system.process('catalog');
+    await Promise.all([accounts.pause(), catalog.pause()]);
+    let orderId: string;
+    try {
+      expect((await t.api('GET', `/api/users/${userId}`)).status).toBe(503);
+      orderId = await order(userId, [{ productId, quantity: 2 }]);
+      expect((await t.api<Order>('GET', `/api/orders/${orderId}`)).body).toMatchObject({ status: 'AWAITING_PAYMENT', totalCents: 1_400 });
+    } finally {
+      accounts.resume();
+      catalog.resume();
+    }
+    await Promise.all([t.system.waitReady('accounts'), t.system.waitReady('catalog')]);
+    const final = await settled(orderId);
+    expect(final.status).toBe('COMPLETED_SUCCESSFULLY');
+    expect(final.totalCents).toBe(1_400);
   });
 
   it('serves health, readiness, metrics and the OpenAPI document', async () => {

@@ -10,8 +10,6 @@ describe('Idempotency-Key on POSTs that create something', () => {
   function orderingStubs(options: { gate?: Promise<void>; failures?: number } = {}) {
     let placed = 0;
     let failures = options.failures ?? 0;
-    t.stub('accounts', () => ({ status: 200, body: user }));
-    t.stub('catalog', () => ({ status: 200, body: { items: [product] } }));
     t.stub('ordering', async () => {
       await options.gate;
       if (failures > 0) {

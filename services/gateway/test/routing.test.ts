@@ -156,6 +156,25 @@ const cases: Case[] = [
     upstream: { service: 'orderMonitoring', method: 'GET', path: '/leaderboards/top-spenders/members/u-1' },
     answer: { status: 200, body: { member: 'u-1', score: 2_500, rank: 1 } },
   },
+  // One hop: ordering checks the user and prices the lines from its own copies; accounts and the catalog are not called.
+  {
+    name: 'POST /api/orders',
+    request: { method: 'POST', url: '/api/orders', payload: { userId: 'u-1', items: [{ productId: 'p-1', quantity: 2 }] } },
+    upstream: { service: 'ordering', method: 'POST', path: '/orders', body: { userId: 'u-1', items: [{ productId: 'p-1', quantity: 2 }] } },
+    answer: { status: 202, body: { orderId: 'o-1', status: 'AWAITING_PAYMENT' } },
+  },
+  {
+    name: 'POST /api/orders for an unknown user',
+    request: { method: 'POST', url: '/api/orders', payload: { userId: 'u-9', items: [{ productId: 'p-1', quantity: 1 }] } },
+    upstream: { service: 'ordering', method: 'POST', path: '/orders', body: { userId: 'u-9', items: [{ productId: 'p-1', quantity: 1 }] } },
+    answer: { status: 422, body: { error: 'UNKNOWN_USER', message: 'no user with id u-9' } },
+  },
+  {
+    name: 'POST /api/orders for an unknown product',
+    request: { method: 'POST', url: '/api/orders', payload: { userId: 'u-1', items: [{ productId: 'p-9', quantity: 1 }] } },
+    upstream: { service: 'ordering', method: 'POST', path: '/orders', body: { userId: 'u-1', items: [{ productId: 'p-9', quantity: 1 }] } },
+    answer: { status: 422, body: { error: 'UNKNOWN_PRODUCT', message: 'no product with id p-9' } },
+  },
   {
     name: 'GET /api/orders/:id with customerName',
     request: { method: 'GET', url: '/api/orders/o-1' },
@@ -240,6 +259,8 @@ describe('proxied routes', () => {
     ['GET', '/api/analytics/deliveries?from=2024-1-1&to=2024-01-02', undefined],
     ['GET', '/api/drones?radiusKm=0', undefined],
     ['POST', '/api/admin/delivery-history/archive', { olderThanDays: -1 }],
+    ['POST', '/api/orders', { userId: 'u-1', items: [{ productId: 'p-1', quantity: 1 }, { productId: 'p-1', quantity: 2 }] }],
+    ['POST', '/api/orders', { userId: 'u-1', items: [{ productId: 'p-1', quantity: 1, unitPriceCents: 1 }] }],
   ])('%s %s %j is a 400 that never reaches a service', async (method, url, payload) => {
     const app = await t.start();
     const reply = await app.inject({ method: method as 'GET', url, ...(payload === undefined ? {} : { payload }) });

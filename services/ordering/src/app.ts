@@ -5,6 +5,7 @@ import { createServiceConsumers, type ConsumerTuning, type Logger } from 'tribut
 import type { SqlDatabase } from 'tributary/sql';
 import { registerOrderingHandlers } from './handlers/consumers.ts';
 import { GROUP, type OrderingContext } from './handlers/context.ts';
+import type { OwnerLookups } from './owner-lookups.ts';
 import { ordersRoutes } from './routes/orders.ts';
 import { installSchema } from './store/schema.ts';
 
@@ -19,6 +20,8 @@ export interface OrderingDeps {
   instance: string;
   consumerOptions?: ConsumerTuning;
   outboxOptions?: Pick<OutboxOptions, 'pollIntervalMs' | 'batchSize'>;
+  /** Asked when an order names a user or product ordering has no copy of yet; without it such an order is 422. */
+  owners?: OwnerLookups;
 }
 
 export interface OrderingService {
@@ -44,7 +47,7 @@ export async function startOrdering(deps: OrderingDeps): Promise<OrderingService
   // accepted (the outbox holds their events), so the instance stays in service.
   const app = createHttpApp({ service: SERVICE, logger, readiness: { database: () => db.query('SELECT 1') } });
   registerOutboxMetrics(app.metricsRegistry, outbox);
-  await app.register(ordersRoutes(ctx));
+  await app.register(ordersRoutes(ctx, deps.owners ?? null));
 
   const consumers = createServiceConsumers({ bus, group: GROUP, instance: deps.instance, logger, registry: app.metricsRegistry, tuning: deps.consumerOptions ?? {} });
   registerOrderingHandlers(ctx, consumers);

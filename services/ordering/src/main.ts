@@ -2,6 +2,7 @@ import { connectRedis, redactUrl } from 'tributary';
 import { runService } from 'tributary/service';
 import { openDatabase } from 'tributary/sql';
 import { SERVICE, startOrdering } from './app.ts';
+import { createHttpOwnerLookups, type OwnerLookups } from './owner-lookups.ts';
 
 await runService(SERVICE, async ({ config, logger }) => {
   const bus = await connectRedis(config.busRedisUrl, {
@@ -12,7 +13,13 @@ await runService(SERVICE, async ({ config, logger }) => {
     await bus.close();
     throw error;
   });
-  const running = await startOrdering({ db, bus, logger, instance: config.instance }).catch(async (error: unknown) => {
+  // npm start sets both; without them a user or product ordering has not copied yet is unknown (422).
+  const { ACCOUNTS_URL: accountsUrl, CATALOG_URL: catalogUrl } = process.env;
+  const owners: OwnerLookups | undefined = accountsUrl && catalogUrl
+    ? createHttpOwnerLookups({ accountsUrl: accountsUrl.replace(/\/+$/, ''), catalogUrl: catalogUrl.replace(/\/+$/, '') })
+    : undefined;
+  if (!owners) logger.warn('ACCOUNTS_URL or CATALOG_URL not set: orders are checked against ordering\'s copies only');
+  const running = await startOrdering({ db, bus, logger, instance: config.instance, ...(owners ? { owners } : {}) }).catch(async (error: unknown) => {
     await db.close();
     await bus.close();
     throw error;

@@ -14,6 +14,7 @@ import { createLogger } from 'tributary/service';
 import type { SqlDatabase } from 'tributary/sql';
 import { startRedisServer, waitFor, type RedisServer, type TestDatabase } from 'tributary/testing';
 import { startOrdering, type OrderingService } from '../src/app.ts';
+import { OwnerUnavailableError, type OwnerLookups } from '../src/owner-lookups.ts';
 
 export interface Harness {
   db: SqlDatabase;
@@ -26,6 +27,9 @@ export interface Harness {
   fulfillment: Publisher;
   basket: Publisher;
   delivery: Publisher;
+  catalog: Publisher;
+  /** What accounts and the catalog answer when ordering has no copy of a user or product yet. */
+  owners: OwnersStandIn;
   post(body: unknown, idempotencyKey?: string): Promise<{ status: number; body: Record<string, unknown> }>;
   get(url: string): Promise<{ status: number; body: Record<string, unknown> }>;
   /** Decoded envelopes on 'ordering:events', in stream order. */
@@ -37,6 +41,42 @@ export interface Harness {
 export interface HarnessState {
   redis: RedisServer;
   current: Harness;
+}
+
+/**
+ * Accounts and the catalog as ordering's fallback sees them, in memory:
+ * every user exists unless `users` lists who does; `prices` are the
+ * catalog's; `down` makes every question fail as an unreachable owner does.
+ */
+export interface OwnersStandIn extends OwnerLookups {
+  users: Set<string> | null;
+  prices: Map<string, number>;
+  down: boolean;
+  /** Questions asked, in order: `user:<id>` or `products:<id,id>`. */
+  asked: string[];
+}
+
+/** The harness's catalog: the products of `newOrder()` at its prices. */
+export const catalogPrices: ReadonlyArray<[string, number]> = [['prod-a', 1_250], ['prod-b', 500]];
+
+function ownersStandIn(): OwnersStandIn {
+  const owners: OwnersStandIn = {
+    users: null,
+    prices: new Map(catalogPrices),
+    down: false,
+    asked: [],
+    async userExists(userId) {
+      owners.asked.push(`user:${userId}`);
+      if (owners.down) throw new OwnerUnavailableError('accounts', 'down in this test');
+      return owners.users === null || owners.users.has(userId);
+    },
+    async productPrices(productIds) {
+      owners.asked.push(`products:${productIds.join(',')}`);
+      if (owners.down) throw new OwnerUnavailableError('catalog', 'down in this test');
+      return new Map(productIds.filter((id) => owners.prices.has(id)).map((id) => [id, owners.prices.get(id) as number]));
+    },
+  };
+  return owners;
 }
 
 const silent = createLogger('ordering', process.env.LOG_LEVEL ?? 'silent');
@@ -78,9 +118,11 @@ export function useOrdering(create: () => Promise<TestDatabase>): HarnessState {
     const bus = await connectRedis(url);
     database = await create();
     const db = await database.open();
+    const owners = ownersStandIn();
     const service = await startOrdering({
       db,
       bus,
+      owners,
       logger: silent,
       instance: `ordering-test-${randomBytes(4).toString('hex')}`,
       consumerOptions: { blockMs: 100, backoffBaseMs: 20, backoffMaxMs: 200 },
@@ -105,6 +147,8 @@ export function useOrdering(create: () => Promise<TestDatabase>): HarnessState {
       fulfillment: createPublisher({ redis: probe, service: 'fulfillment' }),
       basket: createPublisher({ redis: probe, service: 'basket' }),
       delivery: createPublisher({ redis: probe, service: 'delivery' }),
+      catalog: createPublisher({ redis: probe, service: 'catalog' }),
+      owners,
       async post(body, idempotencyKey) {
         const headers: Record<string, string> = { 'content-type': 'application/json' };
         if (idempotencyKey !== undefined) headers['idempotency-key'] = idempotencyKey;
@@ -145,16 +189,23 @@ export const user = 'user-1';
 
 export interface TestOrder {
   userId: string;
-  items: Array<{ productId: string; quantity: number; unitPriceCents: number }>;
+  items: Array<{ productId: string; quantity: number }>;
 }
 
+/** Two lines of products the harness's catalog knows; `pricedItems` is how ordering prices them. */
 export function newOrder(overrides: Partial<TestOrder> = {}): TestOrder {
   return {
     userId: user,
     items: [
-      { productId: 'prod-a', quantity: 2, unitPriceCents: 1_250 },
-      { productId: 'prod-b', quantity: 1, unitPriceCents: 500 },
+      { productId: 'prod-a', quantity: 2 },
+      { productId: 'prod-b', quantity: 1 },
     ],
     ...overrides,
   };
 }
+
+/** The lines of `newOrder()` as ordering stores and publishes them (total 3 000). */
+export const pricedItems = [
+  { productId: 'prod-a', quantity: 2, unitPriceCents: 1_250 },
+  { productId: 'prod-b', quantity: 1, unitPriceCents: 500 },
+];

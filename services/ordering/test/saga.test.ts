@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { OrderShipped, PaymentCaptured, PaymentFailed, PaymentRefunded, PaymentReserved, ShipmentFailed } from '@tributary/contracts';
 import { deriveEventId, type Envelope } from 'tributary';
 import { testDatabases, waitFor } from 'tributary/testing';
-import { newOrder, useOrdering, user, type Harness } from './harness.ts';
+import { newOrder, pricedItems, useOrdering, user, type Harness } from './harness.ts';
 
 async function place(h: Harness): Promise<string> {
   const placed = await h.post(newOrder());
@@ -36,7 +36,7 @@ describe.each(testDatabases())('ordering saga ($kind)', ({ create }) => {
       source: 'ordering',
       // The order id correlates the saga: every event it causes inherits it.
       correlationId: orderId,
-      data: { orderId, userId: user, totalCents: 3_000, items: newOrder().items },
+      data: { orderId, userId: user, totalCents: 3_000, items: pricedItems },
     });
 
     const reserved = await h.accounts.publish(PaymentReserved, { orderId, userId: user, amountCents: 3_000, country: 'GB' }, { causedBy: placed });

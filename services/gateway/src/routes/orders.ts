@@ -4,19 +4,10 @@ import { callUpstream, relay } from '../upstream.ts';
 import { errors, type RouteContext } from './context.ts';
 import { IdempotencyHeaders, IdParams, NewOrder, Order, OrderAccepted } from './schemas.ts';
 
-interface PricedProduct {
-  id: string;
-  priceCents: number;
-}
-
-function isPricedProducts(value: unknown): value is { items: PricedProduct[] } {
-  const items = (value as { items?: unknown } | null)?.items;
-  return Array.isArray(items) && items.every((item) => typeof item?.id === 'string' && Number.isInteger(item?.priceCents));
-}
-
 /**
- * Placing an order composes three services synchronously only for what the
- * caller must hear at once (the user and products exist, the price); the
+ * Placing an order is one call to ordering, which checks the user and prices
+ * the lines from its own copies of accounts' and the catalog's data (fed by
+ * their events), so orders go on while accounts or the catalog restart. The
  * saga itself runs on events.
  */
 export const ordersRoutes: FastifyPluginAsyncTypebox<RouteContext> = async (app, { upstreams, idempotent }) => {
@@ -27,6 +18,13 @@ export const ordersRoutes: FastifyPluginAsyncTypebox<RouteContext> = async (app,
       schema: {
         tags: ['orders'],
         summary: 'Place an order; the saga runs on events',
+        description:
+          'Ordering checks the user and prices each line from its own copies of accounts\' and the catalog\'s data, kept current by their events. ' +
+          'A user or product it has not copied yet (created a moment ago) is looked up once at its owner: it can be ordered at once, ' +
+          'and 422 UNKNOWN_USER / UNKNOWN_PRODUCT means the owner does not have it either. ' +
+          'Orders for known users and products are accepted while accounts and the catalog are down; ' +
+          'a not-yet-copied one then gets 503 SERVICE_UNAVAILABLE (retry with the same Idempotency-Key). ' +
+          'Lines are priced at the latest price ordering has seen, which may trail a change made in the catalog by a moment.',
         body: NewOrder,
         headers: IdempotencyHeaders,
         response: { 202: OrderAccepted, ...errors(400, 409, 422) },
@@ -38,21 +36,10 @@ export const ordersRoutes: FastifyPluginAsyncTypebox<RouteContext> = async (app,
       if (new Set(productIds).size !== productIds.length) {
         throw new HttpError(400, 'DUPLICATE_PRODUCT', 'each product may appear once; use quantity');
       }
-      const [user, products] = await Promise.all([
-        callUpstream(upstreams.accounts, 'GET', `/users/${userId}`),
-        callUpstream(upstreams.catalog, 'POST', '/products/lookup', { body: { ids: productIds } }),
-      ]);
-      if (user.status === 404) throw new HttpError(422, 'UNKNOWN_USER', `no user with id ${userId}`);
-      if (user.status !== 200) return relay(reply, user);
-      if (products.status !== 200) return relay(reply, products);
-      if (!isPricedProducts(products.body)) throw new HttpError(503, 'SERVICE_UNAVAILABLE', 'catalog answered an unexpected shape');
-      const prices = new Map(products.body.items.map((product) => [product.id, product.priceCents]));
-      const missing = productIds.filter((id) => !prices.has(id));
-      if (missing.length > 0) throw new HttpError(422, 'UNKNOWN_PRODUCT', `no product with id ${missing.join(', ')}`);
       // Ordering dedups by the key too: the last guard when the gateway released it (e.g. after a 503).
       const key = request.headers['idempotency-key'];
       const answer = await callUpstream(upstreams.ordering, 'POST', '/orders', {
-        body: { userId, items: items.map((item) => ({ ...item, unitPriceCents: prices.get(item.productId) as number })) },
+        body: { userId, items },
         ...(key ? { headers: { 'idempotency-key': key } } : {}),
       });
       return relay(reply, answer);

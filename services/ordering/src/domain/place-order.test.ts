@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { canonicalJson, MAX_TOTAL_CENTS, planOrder, requestHash } from './place-order.ts';
+import { canonicalJson, duplicateProduct, MAX_TOTAL_CENTS, planOrder, priceRequest, requestHash } from './place-order.ts';
 
 describe('planOrder', () => {
   it('sums quantity × unit price', () => {
@@ -32,5 +32,26 @@ describe('request hash', () => {
     expect(canonicalJson(b)).toBe('{"items":[{"productId":"p","quantity":1,"unitPriceCents":5}],"userId":"u"}');
     expect(requestHash(a)).toBe(requestHash(b));
     expect(requestHash(a)).not.toBe(requestHash({ ...a, userId: 'v' }));
+  });
+});
+
+describe('priceRequest', () => {
+  const request = { userId: 'u', items: [{ productId: 'a', quantity: 2 }, { productId: 'b', quantity: 1 }] };
+
+  it('prices every line from the copy, in the request\'s order', () => {
+    expect(priceRequest(request, new Map([['b', 5], ['a', 250]]))).toEqual({
+      ok: true,
+      order: { userId: 'u', items: [{ productId: 'a', quantity: 2, unitPriceCents: 250 }, { productId: 'b', quantity: 1, unitPriceCents: 5 }] },
+    });
+  });
+
+  it('names every product without a price', () => {
+    expect(priceRequest(request, new Map([['b', 5]]))).toEqual({ ok: false, missing: ['a'] });
+    expect(priceRequest(request, new Map())).toEqual({ ok: false, missing: ['a', 'b'] });
+  });
+
+  it('finds the first product listed twice', () => {
+    expect(duplicateProduct(request.items)).toBeNull();
+    expect(duplicateProduct([...request.items, { productId: 'b' }, { productId: 'a' }])).toBe('b');
   });
 });

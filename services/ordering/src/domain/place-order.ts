@@ -10,6 +10,32 @@ export interface NewOrder {
   items: OrderItem[];
 }
 
+/** What a caller of POST /orders asks for: products and quantities; ordering fills in the prices. */
+export interface OrderRequest {
+  userId: string;
+  items: Array<{ productId: string; quantity: number }>;
+}
+
+/** The first product that appears on two lines, or null: one line per product. */
+export function duplicateProduct(items: ReadonlyArray<{ productId: string }>): string | null {
+  const seen = new Set<string>();
+  for (const item of items) {
+    if (seen.has(item.productId)) return item.productId;
+    seen.add(item.productId);
+  }
+  return null;
+}
+
+export type PricedRequest = { ok: true; order: NewOrder } | { ok: false; missing: string[] };
+
+/** The request's lines at these prices, or the products that have none. */
+export function priceRequest(request: OrderRequest, prices: ReadonlyMap<string, number>): PricedRequest {
+  const missing = request.items.filter((item) => !prices.has(item.productId)).map((item) => item.productId);
+  if (missing.length > 0) return { ok: false, missing };
+  const items = request.items.map(({ productId, quantity }) => ({ productId, quantity, unitPriceCents: prices.get(productId) as number }));
+  return { ok: true, order: { userId: request.userId, items } };
+}
+
 export type PlaceOrderPlan =
   | { ok: true; totalCents: number }
   | { ok: false; code: 'DUPLICATE_PRODUCT' | 'TOTAL_TOO_LARGE'; message: string };
@@ -20,13 +46,8 @@ export type PlaceOrderPlan =
  * lines × 10 000 × 10^12 cents is far beyond Number's exact range).
  */
 export function planOrder(order: NewOrder): PlaceOrderPlan {
-  const seen = new Set<string>();
-  for (const item of order.items) {
-    if (seen.has(item.productId)) {
-      return { ok: false, code: 'DUPLICATE_PRODUCT', message: `product ${item.productId} appears more than once` };
-    }
-    seen.add(item.productId);
-  }
+  const duplicate = duplicateProduct(order.items);
+  if (duplicate !== null) return { ok: false, code: 'DUPLICATE_PRODUCT', message: `product ${duplicate} appears more than once` };
   const total = order.items.reduce((sum, item) => sum + BigInt(item.quantity) * BigInt(item.unitPriceCents), 0n);
   if (total > BigInt(MAX_TOTAL_CENTS)) {
     return { ok: false, code: 'TOTAL_TOO_LARGE', message: `order total exceeds ${MAX_TOTAL_CENTS} cents` };

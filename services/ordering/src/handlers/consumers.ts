@@ -6,6 +6,8 @@ import {
   PaymentFailed,
   PaymentRefunded,
   PaymentReserved,
+  ProductChanged,
+  ProductCreated,
   ShipmentFailed,
   UserProfileChanged,
   UserRegistered,
@@ -16,6 +18,7 @@ import { checkoutRequestedHandler } from './checkout-requested.ts';
 import { GROUP, type OrderingContext } from './context.ts';
 import { userProfileChangedHandler, userRegisteredHandler } from './customers.ts';
 import { deliveryScheduledHandler } from './delivery-scheduled.ts';
+import { productChangedHandler, productCreatedHandler } from './products.ts';
 import { applyOrderEvent } from './saga-events.ts';
 
 /** Registers ordering's handlers, one consumer per stream it listens to, all in group 'ordering'. */
@@ -35,6 +38,9 @@ export function registerOrderingHandlers(ctx: OrderingContext, consumers: Servic
   make('fulfillment')
     .on(OrderShipped, async (event) => void (await applyOrderEvent(ctx, event, { type: 'OrderShipped', data: event.data })))
     .on(ShipmentFailed, async (event) => void (await applyOrderEvent(ctx, event, { type: 'ShipmentFailed', data: event.data })));
+
+  // A new group reads from the stream's start: products created before ordering subscribed are copied too.
+  make('catalog').on(ProductCreated, productCreatedHandler(ctx)).on(ProductChanged, productChangedHandler(ctx));
 
   make('basket').on(CheckoutRequested, checkoutRequestedHandler(ctx));
 

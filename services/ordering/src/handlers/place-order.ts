@@ -62,7 +62,9 @@ export async function placeOrder(ctx: OrderingContext, input: NewOrder, options:
     items: order.items,
     totalCents: order.totalCents,
   }, trace);
-  const hash = requestHash({ userId: input.userId, items: order.items });
+  // What the client asked for, without the prices ordering filled in: a retry
+  // after a price change is the same request and replays the same order.
+  const hash = requestHash({ userId: input.userId, items: order.items.map(({ productId, quantity }) => ({ productId, quantity })) });
 
   const result = await ctx.db.transaction(async (tx): Promise<PlacedOrder | 'reused'> => {
     if (causedBy && !(await markHandled(tx, GROUP, causedBy.id))) return existing(tx, order.id);

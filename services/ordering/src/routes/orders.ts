@@ -1,6 +1,8 @@
 import { HttpError, type HttpApp } from 'tributary/http';
 import type { OrderingContext } from '../handlers/context.ts';
 import { placeOrder } from '../handlers/place-order.ts';
+import { priceOrder } from '../handlers/price-order.ts';
+import type { OwnerLookups } from '../owner-lookups.ts';
 import { findOrderWithHistory, ordersOfUser } from '../store/orders-store.ts';
 import {
   ErrorBody,
@@ -13,14 +15,18 @@ import {
   OrderView,
 } from './schemas.ts';
 
-/** Ordering's internal HTTP API (the gateway calls it): place, read and list orders. */
-export function ordersRoutes(ctx: OrderingContext) {
+/**
+ * Ordering's internal HTTP API (the gateway calls it): place, read and list
+ * orders. `owners` answers for users and products ordering has no copy of yet.
+ */
+export function ordersRoutes(ctx: OrderingContext, owners: OwnerLookups | null = null) {
   return async function plugin(app: HttpApp): Promise<void> {
     app.post(
       '/orders',
-      { schema: { body: NewOrderBody, headers: OrderHeaders, response: { 202: OrderAccepted, 400: ErrorBody, 422: ErrorBody } } },
+      { schema: { body: NewOrderBody, headers: OrderHeaders, response: { 202: OrderAccepted, 400: ErrorBody, 422: ErrorBody, 503: ErrorBody } } },
       async (request, reply) => {
-        const placed = await placeOrder(ctx, request.body, {
+        const order = await priceOrder(ctx, owners, request.body);
+        const placed = await placeOrder(ctx, order, {
           idempotencyKey: request.headers['idempotency-key'],
           traceparent: request.headers.traceparent,
         });

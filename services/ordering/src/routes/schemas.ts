@@ -8,8 +8,11 @@ const Status = Type.Union(ORDER_STATUSES.map((status) => Type.Literal(status)));
 
 export const OrderLine = Type.Object({ productId: Id, quantity: Quantity, unitPriceCents: Cents }, { additionalProperties: false });
 
+/** A line as asked for: ordering prices it from its copy of the catalog (a price from the caller is refused). */
+export const RequestedLine = Type.Object({ productId: Id, quantity: Quantity }, { additionalProperties: false });
+
 export const NewOrderBody = Type.Object(
-  { userId: Id, items: Type.Array(OrderLine, { minItems: 1, maxItems: 100 }) },
+  { userId: Id, items: Type.Array(RequestedLine, { minItems: 1, maxItems: 100 }) },
   { additionalProperties: false },
 );
 

@@ -63,6 +63,16 @@ const STATEMENTS = [
   'ALTER TABLE customers ADD COLUMN IF NOT EXISTS address_at_seq numeric(20, 0)',
   // The delivery flying the order's parcel (delivery's DeliveryScheduled); null until then.
   'ALTER TABLE orders ADD COLUMN IF NOT EXISTS delivery_id text',
+  // Ordering's copy of catalog prices (from ProductCreated / ProductChanged),
+  // so an order is priced without a call to the catalog. price_at_* is the
+  // stream position of the event that set the price, as for customers.
+  `CREATE TABLE IF NOT EXISTS catalog_products (
+    product_id text PRIMARY KEY,
+    price_cents bigint NOT NULL CHECK (price_cents >= 0),
+    price_at_ms numeric(20, 0) NOT NULL,
+    price_at_seq numeric(20, 0) NOT NULL,
+    updated_at timestamptz NOT NULL DEFAULT now()
+  )`,
 ];
 
 // Two instances starting together on one server would race on CREATE TABLE
