@@ -147,6 +147,10 @@ export function createOutbox(options: OutboxOptions): Outbox {
     options.onError?.(error instanceof Error ? error : new Error(String(error)));
   }
 
+  // Rows this process left to the relay because another process's older row
+  // was still waiting: the relay takes them without waiting for their age.
+  const deferred = new Set<string>();
+
   async function flushWaiting(): Promise<void> {
     const rows = waiting.sort((a, b) => comparePositions(a.position, b.position));
     waiting = [];
@@ -154,6 +158,22 @@ export function createOutbox(options: OutboxOptions): Outbox {
     try {
       if (backlogSuspected || !publisher.isConnected()) {
         backlogSuspected = true;
+        for (const row of rows) deferred.add(row.position);
+        return;
+      }
+      // A row of another commit still in the table below ours (another
+      // instance's being published, or a leftover) goes first: ours then wait
+      // for the relay, which keeps position order. For one aggregate,
+      // position order is commit order (its lock is held from the insert to
+      // the commit).
+      const positions = rows.map((row) => row.position);
+      const older = await db.query<{ older: boolean }>(
+        'SELECT EXISTS (SELECT 1 FROM tributary_outbox WHERE position < $1::bigint AND NOT (position = ANY($2::bigint[]))) AS older',
+        [positions[positions.length - 1], positions],
+      );
+      if (older.rows[0]?.older) {
+        for (const row of rows) deferred.add(row.position);
+        wakeRelay(false);
         return;
       }
       await publishBounded(rows.map((row) => row.envelope));
@@ -164,8 +184,14 @@ export function createOutbox(options: OutboxOptions): Outbox {
       reportError(error);
     } finally {
       for (const row of rows) inFlight.delete(row.position);
-      if (backlogSuspected) wakeRelay();
+      if (backlogSuspected) wakeRelay(false);
     }
+  }
+
+  function lowestInFlight(): string | null {
+    let lowest: string | null = null;
+    for (const position of inFlight) if (lowest === null || comparePositions(position, lowest) < 0) lowest = position;
+    return lowest;
   }
 
   async function relayOnce(): Promise<number> {
@@ -173,33 +199,44 @@ export function createOutbox(options: OutboxOptions): Outbox {
       db.transaction(async (tx) => {
         const lock = await tx.query<{ locked: boolean }>('SELECT pg_try_advisory_xact_lock($1) AS locked', [RELAY_LOCK_KEY]);
         if (!lock.rows[0]?.locked) return 0;
-        const takeAll = backlogSuspected || nudged;
+        const takeAll = nudged;
         nudged = false;
-        const { rows } = await tx.query<{ position: string; envelope: unknown }>(
-          `SELECT position::text AS position, envelope FROM tributary_outbox
-           WHERE NOT (position = ANY($2::bigint[])) AND ($3::boolean OR created_at < now() - make_interval(secs => $4::double precision))
-           ORDER BY position LIMIT $1`,
-          [batchSize, [...inFlight], takeAll, relayMinAgeMs / 1000],
+        // In position order, up to the first row the relay must not take yet:
+        // one a live process is publishing itself (ours in flight, or another's
+        // younger than relayMinAgeMs). Skipping it would publish out of order.
+        // Taken: old rows (crash leftovers), ours left to the relay, or all after nudge().
+        const { rows } = await tx.query<{ position: string; envelope: unknown; takeable: boolean }>(
+          `SELECT position::text AS position, envelope,
+                  ($3::boolean OR created_at < now() - make_interval(secs => $4::double precision) OR position = ANY($5::bigint[])) AS takeable
+           FROM tributary_outbox WHERE ($2::bigint IS NULL OR tributary_outbox.position < $2::bigint)
+           ORDER BY tributary_outbox.position LIMIT $1`,
+          [batchSize, lowestInFlight(), takeAll, relayMinAgeMs / 1000, [...deferred]],
         );
-        if (rows.length === 0) {
-          if (takeAll) backlogSuspected = false;
+        const stop = rows.findIndex((row) => !row.takeable);
+        const taken = stop < 0 ? rows : rows.slice(0, stop);
+        // Nothing of ours or of a dead process is left below a live process's rows: the fast path may resume.
+        const drained = rows.length < batchSize || stop >= 0;
+        if (taken.length === 0) {
+          if (drained) backlogSuspected = false;
           return 0;
         }
         if (!publisher.isConnected()) throw new Error('outbox: the bus Redis is not connected; rows wait');
-        const envelopes = rows.map((row) => {
+        const envelopes = taken.map((row) => {
           if (!checkEnvelope.Check(row.envelope)) throw new Error(`outbox row ${row.position} holds an invalid envelope`);
           return row.envelope as Envelope;
         });
         await publishBounded(envelopes);
-        await tx.query('DELETE FROM tributary_outbox WHERE position = ANY($1::bigint[])', [rows.map((row) => row.position)]);
-        if (takeAll && rows.length < batchSize) backlogSuspected = false;
-        return rows.length;
+        await tx.query('DELETE FROM tributary_outbox WHERE position = ANY($1::bigint[])', [taken.map((row) => row.position)]);
+        for (const row of taken) deferred.delete(row.position);
+        if (drained) backlogSuspected = false;
+        return taken.length;
       }),
     );
   }
 
-  function wakeRelay() {
-    nudged = true;
+  /** Wakes the relay loop; `takeAll`: its next round publishes rows however young. */
+  function wakeRelay(takeAll: boolean) {
+    if (takeAll) nudged = true;
     woken = true;
     if (failures === 0) wake?.();
   }
@@ -297,7 +334,7 @@ export function createOutbox(options: OutboxOptions): Outbox {
     addMany,
     transaction,
     publishCommitted,
-    nudge: wakeRelay,
+    nudge: () => wakeRelay(true),
     relayOnce,
     async backlog() {
       const { rows } = await db.query<{ count: string }>('SELECT count(*)::text AS count FROM tributary_outbox');
