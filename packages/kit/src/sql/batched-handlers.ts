@@ -41,6 +41,8 @@ export interface SqlBatchOptions {
   outbox: Outbox;
   /** The consumer group: the key of the "handled" markers. */
   group: string;
+  /** Told after each committed transaction, with the events it emitted (already handed to the outbox). */
+  afterCommit?: (emitted: readonly Envelope[]) => void;
   /** Told when a batch's shared transaction failed and its events were retried one per transaction. */
   onFallback?: (size: number, error: Error) => void;
 }
@@ -73,7 +75,14 @@ export function sqlBatchHandlers(consumer: Consumer, options: SqlBatchOptions): 
   const key = (type: string, version: number) => `${type}@${version}`;
 
   async function applyInOneTransaction(items: readonly IndexedItem[]): Promise<void> {
+    const emitted: Envelope[] = [];
+    const collect = (envelopes: readonly Envelope[]) => emitted.push(...envelopes);
     await outbox.transaction(async (tx, emit) => {
+      emitted.length = 0;
+      const keep = (envelopes: readonly Envelope[]) => {
+        collect(envelopes);
+        emit(envelopes);
+      };
       const fresh = await markHandledMany(tx, group, items.map((item) => item.event.id));
       let position = 0;
       while (position < items.length) {
@@ -84,7 +93,7 @@ export function sqlBatchHandlers(consumer: Consumer, options: SqlBatchOptions): 
         const route = routes.get(key(item.event.type, item.event.version));
         if (!route) throw new Error(`no SQL handler for ${item.event.type} version ${item.event.version}`);
         if (route.kind === 'each') {
-          emitAll(emit, await route.handle(tx, item));
+          emitAll(keep, await route.handle(tx, item));
           continue;
         }
         const run: SqlBatchItem[] = [item];
@@ -94,9 +103,10 @@ export function sqlBatchHandlers(consumer: Consumer, options: SqlBatchOptions): 
           position++;
           if (fresh.delete(next.event.id)) run.push(next);
         }
-        emitAll(emit, await route.handle(tx, run));
+        emitAll(keep, await route.handle(tx, run));
       }
     });
+    options.afterCommit?.(emitted);
   }
 
   async function handleBatch(events: Array<Envelope<unknown>>, context: BatchContext): Promise<void | BatchOutcome> {
