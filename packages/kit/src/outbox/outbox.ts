@@ -67,7 +67,7 @@ export type Emit = (envelopes: Envelope | readonly Envelope[]) => void;
 export interface Outbox {
   /** Creates the outbox table if it is missing. */
   install(): Promise<void>;
-  /** Stores an envelope inside the caller's transaction; the relay publishes it (call nudge() after the commit). */
+  /** Stores an envelope inside the caller's transaction; the relay's next round publishes it (call nudge() after the commit to run it now). */
   add(tx: SqlExecutor, envelope: Envelope): Promise<void>;
   /** Stores envelopes in one statement inside the caller's transaction; hand the rows to publishCommitted() after COMMIT. */
   addMany(tx: SqlExecutor, envelopes: readonly Envelope[]): Promise<OutboxRow[]>;
@@ -330,6 +330,8 @@ export function createOutbox(options: OutboxOptions): Outbox {
     },
     async add(tx, envelope) {
       await tx.query('INSERT INTO tributary_outbox (event_id, envelope) VALUES ($1, $2)', [envelope.id, JSON.stringify(envelope)]);
+      // Rows added this way are the relay's to publish, however young: its next round takes everything.
+      nudged = true;
     },
     addMany,
     transaction,
