@@ -99,7 +99,7 @@ export async function startCatalog(deps: CatalogDeps): Promise<{ app: HttpApp; c
     // The start-up repair covers what came before the group existed.
     tuning: { ...catalogConsumerDefaults, ...deps.consumer, startFrom: '$' },
   });
-  consumers.consumer(streamKeys.events(SERVICE)).on(ProductCreated, onEvent).on(ProductChanged, onEvent);
+  consumers.consumer(streamKeys.events(SERVICE)).onBatch(ProductCreated, onEvent).onBatch(ProductChanged, onEvent);
 
   await app.register(async (scope) => productRoutes(scope, { db, outbox, publisher, reader, index, afterWrite }));
   await app.ready();

@@ -3,7 +3,7 @@ import { createPublisher, streamKeys, type RedisClient } from 'tributary';
 import { createHttpApp, type HttpApp } from 'tributary/http';
 import { createOutbox, type Outbox, type OutboxOptions, registerOutboxMetrics } from 'tributary/outbox';
 import { createServiceConsumers, type ConsumerTuning, type Logger } from 'tributary/service';
-import type { SqlDatabase } from 'tributary/sql';
+import { sqlBatchHandlers, type SqlDatabase } from 'tributary/sql';
 import { DEFAULT_WAREHOUSE } from './config.ts';
 import type { GeoPoint } from './domain/dropoff.ts';
 import { GROUP, type PackageContext } from './handlers/context.ts';
@@ -59,7 +59,7 @@ export async function startPackage(deps: PackageDeps): Promise<PackageService> {
   await app.register(packagesRoutes(ctx));
 
   const consumers = createServiceConsumers({ bus, group: GROUP, instance: deps.instance, logger, registry: app.metricsRegistry, tuning: deps.consumerOptions ?? {} });
-  consumers.consumer(streamKeys.events('fulfillment')).on(OrderShipped, orderShippedHandler(ctx));
+  sqlBatchHandlers(consumers.consumer(streamKeys.events('fulfillment')), { outbox, group: GROUP }).on(OrderShipped, orderShippedHandler(ctx));
   outbox.start();
   try {
     await consumers.startAll();

@@ -76,4 +76,87 @@ describe.each(testDatabases())('outbox relay ($kind)', ({ create }) => {
     expect(await outbox.relayOnce()).toBe(2);
     expect(await backlog()).toBe('tributary_outbox_backlog 0');
   });
+
+  const published = async (client: RedisClient, stream: string) =>
+    ((await client.xRange(stream, '-', '+')) ?? []).map((entry) => {
+      const decoded = decodeEnvelope(entry.message as Record<string, string>);
+      return decoded.ok ? decoded.envelope.data : decoded.reason;
+    });
+
+  it('publishes what a transaction emitted right after its commit and deletes the rows, without the relay', async () => {
+    redis = await startRedisServer();
+    bus = await connectRedis(redis.url);
+    const database = await create();
+    drop = database.drop;
+    db = await database.open();
+    const publisher = createPublisher({ redis: bus, service: 'notes' });
+    // The relay never polls on its own here: only its start-up round runs (relayOnce).
+    const outbox = createOutbox({ db, publisher, pollIntervalMs: 60_000 });
+    await outbox.install();
+    expect(await outbox.relayOnce()).toBe(0);
+    await outbox.transaction(async (_tx, emit) => emit([publisher.envelope(Noted, { n: 1 }), publisher.envelope(Noted, { n: 2 })]));
+    await outbox.transaction(async (_tx, emit) => emit(publisher.envelope(Noted, { n: 3 })));
+    expect(await published(bus, publisher.stream)).toEqual([{ n: 1 }, { n: 2 }, { n: 3 }]);
+    expect(await outbox.backlog()).toBe(0);
+    // A transaction that fails publishes nothing and leaves nothing.
+    await expect(
+      outbox.transaction(async (_tx, emit) => {
+        emit(publisher.envelope(Noted, { n: 4 }));
+        throw new Error('rolled back');
+      }),
+    ).rejects.toThrow('rolled back');
+    expect(await outbox.backlog()).toBe(0);
+    expect(await bus.xLen(publisher.stream)).toBe(3);
+    await outbox.close();
+  });
+
+  it('keeps the rows of a commit made while the bus is down; the relay publishes them, before later commits, once it is back', async () => {
+    redis = await startRedisServer();
+    bus = await connectRedis(redis.url);
+    const database = await create();
+    drop = database.drop;
+    db = await database.open();
+    const publisher = createPublisher({ redis: bus, service: 'notes' });
+    const outbox = createOutbox({ db, publisher, pollIntervalMs: 20 });
+    await outbox.install();
+    outbox.start();
+    await outbox.transaction(async (_tx, emit) => emit(publisher.envelope(Noted, { n: 1 })));
+    const client = bus;
+    await redis.kill();
+    await waitFor(() => !client.isReady, { description: 'client notices the bus is gone' });
+    // The commit succeeds; its rows wait.
+    await outbox.transaction(async (_tx, emit) => emit([publisher.envelope(Noted, { n: 2 }), publisher.envelope(Noted, { n: 3 })]));
+    expect(await outbox.backlog()).toBe(2);
+
+    redis = await redis.restart();
+    await waitFor(() => client.isReady, { timeoutMs: 20_000, description: 'client reconnected' });
+    // A commit right after the bus is back must not overtake the waiting rows.
+    await outbox.transaction(async (_tx, emit) => emit(publisher.envelope(Noted, { n: 4 })));
+    await waitFor(async () => (await outbox.backlog()) === 0, { timeoutMs: 20_000, description: 'outbox drained' });
+    await outbox.close();
+    const data = await published(client, publisher.stream);
+    // n = 1 was published before the restart (a Redis without persistence forgot it).
+    expect(data.filter((item) => typeof item === 'object' && (item as { n: number }).n > 1)).toEqual([{ n: 2 }, { n: 3 }, { n: 4 }]);
+  });
+
+  it('publishes the rows of a process that died between COMMIT and publish from the next relay', async () => {
+    redis = await startRedisServer();
+    bus = await connectRedis(redis.url);
+    const database = await create();
+    drop = database.drop;
+    db = await database.open();
+    const publisher = createPublisher({ redis: bus, service: 'notes' });
+    const dying = createOutbox({ db, publisher });
+    await dying.install();
+    // What transaction() does up to COMMIT; the process "dies" before publishCommitted().
+    await db.transaction(async (tx) => dying.addMany(tx, [publisher.envelope(Noted, { n: 1 }), publisher.envelope(Noted, { n: 2 })]));
+    expect(await bus.xLen(publisher.stream)).toBe(0);
+
+    const next = createOutbox({ db, publisher, pollIntervalMs: 20 });
+    next.start();
+    await waitFor(async () => (await next.backlog()) === 0, { description: 'the leftovers published' });
+    await next.transaction(async (_tx, emit) => emit(publisher.envelope(Noted, { n: 3 })));
+    await next.close();
+    expect(await published(bus, publisher.stream)).toEqual([{ n: 1 }, { n: 2 }, { n: 3 }]);
+  });
 });

@@ -8,8 +8,13 @@ import { backoffDelay } from '../streams/backoff.ts';
 
 /**
  * Transactional outbox: a service whose truth is SQL writes its events into
- * `tributary_outbox` in the same transaction as the rows they describe. A
- * relay publishes them to the service's stream in order and deletes them.
+ * `tributary_outbox` in the same transaction as the rows they describe.
+ *
+ * Hot path: `transaction()` inserts a commit's envelopes in one statement and,
+ * right after COMMIT, publishes them in one pipeline and deletes them in one
+ * statement: no polling transaction per publication. The polling relay is the
+ * safety net: rows left by a crash between COMMIT and publish, or by a bus
+ * outage, are published by it in position order.
  *
  * Exactly once in effect: a crash between XADD and DELETE re-publishes the
  * same envelope (same event id) and consumers deduplicate by that id. While
@@ -39,16 +44,44 @@ export interface OutboxOptions {
   pollIntervalMs?: number;
   /** Longest a batch may wait for the bus inside the relay's transaction. */
   publishTimeoutMs?: number;
+  /**
+   * Rows younger than this are left to the fast path of whichever process
+   * wrote them (another instance may be publishing them right now); older
+   * ones are crash leftovers the relay publishes. Not applied while this
+   * process knows of a backlog (start-up, bus outage) or after nudge().
+   */
+  relayMinAgeMs?: number;
   onError?: (error: Error) => void;
   onPublished?: (count: number) => void;
 }
 
+/** An outbox row written in a transaction that has not committed yet or is about to be published. */
+export interface OutboxRow {
+  position: string;
+  envelope: Envelope;
+}
+
+/** Collects a transaction's outgoing events; they are inserted in one statement before COMMIT. */
+export type Emit = (envelopes: Envelope | readonly Envelope[]) => void;
+
 export interface Outbox {
   /** Creates the outbox table if it is missing. */
   install(): Promise<void>;
-  /** Stores an envelope inside the caller's transaction. */
+  /** Stores an envelope inside the caller's transaction; the relay's next round publishes it (call nudge() after the commit to run it now). */
   add(tx: SqlExecutor, envelope: Envelope): Promise<void>;
-  /** Publishes now instead of at the next poll (call after a commit). */
+  /** Stores envelopes in one statement inside the caller's transaction; hand the rows to publishCommitted() after COMMIT. */
+  addMany(tx: SqlExecutor, envelopes: readonly Envelope[]): Promise<OutboxRow[]>;
+  /**
+   * Runs `work` in a transaction; what it emits is inserted in one statement
+   * at its end and, once committed, published at once (publishCommitted).
+   */
+  transaction<T>(work: (tx: SqlExecutor, emit: Emit) => Promise<T>): Promise<T>;
+  /**
+   * Publishes committed rows in one pipeline and deletes them in one
+   * statement. Never throws: if the bus is down the rows stay for the relay.
+   */
+  publishCommitted(rows: readonly OutboxRow[]): Promise<void>;
+  /** Publishes rows added with add() now instead of at the next poll (call after a commit). */
   nudge(): void;
   /** Publishes one batch; returns how many were published. */
   relayOnce(): Promise<number>;
@@ -63,10 +96,15 @@ export function createOutbox(options: OutboxOptions): Outbox {
   const batchSize = options.batchSize ?? 500;
   const pollIntervalMs = options.pollIntervalMs ?? 250;
   const publishTimeoutMs = options.publishTimeoutMs ?? 5_000;
+  const relayMinAgeMs = options.relayMinAgeMs ?? 2_000;
   let running: Promise<void> | null = null;
   let stopping = false;
   let wake: (() => void) | null = null;
+  // nudged: the next relay round takes every row (rows added with add()); woken: it starts without waiting.
   let nudged = false;
+  let woken = false;
+  // Consecutive failed relay rounds; while above zero a nudge does not cut the backoff short.
+  let failures = 0;
 
   // The relay publishes inside its transaction (the advisory lock keeps one
   // relay and the stream in outbox order). A transaction waiting on Redis
@@ -88,28 +126,170 @@ export function createOutbox(options: OutboxOptions): Outbox {
     }
   }
 
-  async function relayOnce(): Promise<number> {
-    return db.transaction(async (tx) => {
-      const lock = await tx.query<{ locked: boolean }>('SELECT pg_try_advisory_xact_lock($1) AS locked', [RELAY_LOCK_KEY]);
-      if (!lock.rows[0]?.locked) return 0;
-      const { rows } = await tx.query<{ position: string; envelope: unknown }>(
-        'SELECT position, envelope FROM tributary_outbox ORDER BY position LIMIT $1',
-        [batchSize],
+  // Every publication of this process (fast path and relay) runs through one
+  // chain, so this process's rows reach the stream in commit order, and a
+  // commit's rows in position order.
+  let chain: Promise<unknown> = Promise.resolve();
+  function serially<T>(work: () => Promise<T>): Promise<T> {
+    const run = chain.then(work, work);
+    chain = run.catch(() => undefined);
+    return run;
+  }
+  // Rows this process committed and is about to publish itself: the relay leaves them alone.
+  const inFlight = new Set<string>();
+  let waiting: OutboxRow[] = [];
+  // True until the relay has drained what an earlier run left, and again after
+  // the fast path failed: then fast-path rows go to the relay, behind the
+  // older ones, so the stream stays in order.
+  let backlogSuspected = true;
+
+  function reportError(error: unknown) {
+    options.onError?.(error instanceof Error ? error : new Error(String(error)));
+  }
+
+  // Rows this process left to the relay because another process's older row
+  // was still waiting: the relay takes them without waiting for their age.
+  const deferred = new Set<string>();
+
+  async function flushWaiting(): Promise<void> {
+    const rows = waiting.sort((a, b) => comparePositions(a.position, b.position));
+    waiting = [];
+    if (rows.length === 0) return;
+    try {
+      if (backlogSuspected || !publisher.isConnected()) {
+        backlogSuspected = true;
+        for (const row of rows) deferred.add(row.position);
+        return;
+      }
+      // A row of another commit still in the table below ours (another
+      // instance's being published, or a leftover) goes first: ours then wait
+      // for the relay, which keeps position order. For one aggregate,
+      // position order is commit order (its lock is held from the insert to
+      // the commit).
+      const positions = rows.map((row) => row.position);
+      const older = await db.query<{ older: boolean }>(
+        'SELECT EXISTS (SELECT 1 FROM tributary_outbox WHERE position < $1::bigint AND NOT (position = ANY($2::bigint[]))) AS older',
+        [positions[positions.length - 1], positions],
       );
-      if (rows.length === 0) return 0;
-      if (!publisher.isConnected()) throw new Error('outbox: the bus Redis is not connected; rows wait');
-      const envelopes = rows.map((row) => {
-        if (!checkEnvelope.Check(row.envelope)) throw new Error(`outbox row ${row.position} holds an invalid envelope`);
-        return row.envelope as Envelope;
-      });
-      await publishBounded(envelopes);
-      await tx.query('DELETE FROM tributary_outbox WHERE position = ANY($1::bigint[])', [rows.map((row) => row.position)]);
-      return rows.length;
+      if (older.rows[0]?.older) {
+        for (const row of rows) deferred.add(row.position);
+        wakeRelay(false);
+        return;
+      }
+      await publishBounded(rows.map((row) => row.envelope));
+      await db.query('DELETE FROM tributary_outbox WHERE position = ANY($1::bigint[])', [rows.map((row) => row.position)]);
+      options.onPublished?.(rows.length);
+    } catch (error) {
+      backlogSuspected = true;
+      reportError(error);
+    } finally {
+      for (const row of rows) inFlight.delete(row.position);
+      if (backlogSuspected) wakeRelay(false);
+    }
+  }
+
+  function lowestInFlight(): string | null {
+    let lowest: string | null = null;
+    for (const position of inFlight) if (lowest === null || comparePositions(position, lowest) < 0) lowest = position;
+    return lowest;
+  }
+
+  async function relayOnce(): Promise<number> {
+    return serially(() =>
+      db.transaction(async (tx) => {
+        const lock = await tx.query<{ locked: boolean }>('SELECT pg_try_advisory_xact_lock($1) AS locked', [RELAY_LOCK_KEY]);
+        if (!lock.rows[0]?.locked) return 0;
+        const takeAll = nudged;
+        nudged = false;
+        // In position order, up to the first row the relay must not take yet:
+        // one a live process is publishing itself (ours in flight, or another's
+        // younger than relayMinAgeMs). Skipping it would publish out of order.
+        // Taken: old rows (crash leftovers), ours left to the relay, or all after nudge().
+        const { rows } = await tx.query<{ position: string; envelope: unknown; takeable: boolean }>(
+          `SELECT position::text AS position, envelope,
+                  ($3::boolean OR created_at < now() - make_interval(secs => $4::double precision) OR position = ANY($5::bigint[])) AS takeable
+           FROM tributary_outbox WHERE ($2::bigint IS NULL OR tributary_outbox.position < $2::bigint)
+           ORDER BY tributary_outbox.position LIMIT $1`,
+          [batchSize, lowestInFlight(), takeAll, relayMinAgeMs / 1000, [...deferred]],
+        );
+        const stop = rows.findIndex((row) => !row.takeable);
+        const taken = stop < 0 ? rows : rows.slice(0, stop);
+        // Nothing of ours or of a dead process is left below a live process's rows: the fast path may resume.
+        const drained = rows.length < batchSize || stop >= 0;
+        if (taken.length === 0) {
+          if (drained) backlogSuspected = false;
+          return 0;
+        }
+        if (!publisher.isConnected()) throw new Error('outbox: the bus Redis is not connected; rows wait');
+        const envelopes = taken.map((row) => {
+          if (!checkEnvelope.Check(row.envelope)) throw new Error(`outbox row ${row.position} holds an invalid envelope`);
+          return row.envelope as Envelope;
+        });
+        await publishBounded(envelopes);
+        await tx.query('DELETE FROM tributary_outbox WHERE position = ANY($1::bigint[])', [taken.map((row) => row.position)]);
+        for (const row of taken) deferred.delete(row.position);
+        if (drained) backlogSuspected = false;
+        return taken.length;
+      }),
+    );
+  }
+
+  /** Wakes the relay loop; `takeAll`: its next round publishes rows however young. */
+  function wakeRelay(takeAll: boolean) {
+    if (takeAll) nudged = true;
+    woken = true;
+    if (failures === 0) wake?.();
+  }
+
+  async function addMany(tx: SqlExecutor, envelopes: readonly Envelope[]): Promise<OutboxRow[]> {
+    if (envelopes.length === 0) return [];
+    const { rows } = await tx.query<{ position: string; event_id: string }>(
+      `INSERT INTO tributary_outbox (event_id, envelope)
+       SELECT item.value->>'id', item.value FROM jsonb_array_elements($1::jsonb) WITH ORDINALITY AS item(value, n) ORDER BY item.n
+       RETURNING position::text AS position, event_id`,
+      [JSON.stringify(envelopes)],
+    );
+    const positions = new Map(rows.map((row) => [row.event_id, row.position]));
+    return envelopes.map((envelope) => {
+      const position = positions.get(envelope.id);
+      if (position === undefined) throw new Error(`outbox: no row came back for event ${envelope.id}`);
+      return { position, envelope };
     });
   }
 
+  function publishCommitted(rows: readonly OutboxRow[]): Promise<void> {
+    if (rows.length === 0) return Promise.resolve();
+    for (const row of rows) inFlight.add(row.position);
+    waiting.push(...rows);
+    // The first flush in the chain takes every row waiting by then: commits
+    // that land while a pipeline is in flight share the next one.
+    return serially(flushWaiting);
+  }
+
+  async function transaction<T>(work: (tx: SqlExecutor, emit: Emit) => Promise<T>): Promise<T> {
+    let written: OutboxRow[] = [];
+    try {
+      const result = await db.transaction(async (tx) => {
+        const emitted: Envelope[] = [];
+        const value = await work(tx, (envelopes) => {
+          if (Array.isArray(envelopes)) emitted.push(...(envelopes as readonly Envelope[]));
+          else emitted.push(envelopes as Envelope);
+        });
+        for (const row of written) inFlight.delete(row.position);
+        written = await addMany(tx, emitted);
+        // Claimed before COMMIT so that a relay round right after it cannot take them too.
+        for (const row of written) inFlight.add(row.position);
+        return value;
+      });
+      await publishCommitted(written);
+      return result;
+    } catch (error) {
+      for (const row of written) inFlight.delete(row.position);
+      throw error;
+    }
+  }
+
   async function loop() {
-    let failures = 0;
     while (!stopping) {
       try {
         const published = await relayOnce();
@@ -124,8 +304,8 @@ export function createOutbox(options: OutboxOptions): Outbox {
       }
       if (stopping) break;
       const delay = failures > 0 ? backoffDelay(failures, pollIntervalMs, 5_000) : pollIntervalMs;
-      if (nudged && failures === 0) {
-        nudged = false;
+      if (woken && failures === 0) {
+        woken = false;
         continue;
       }
       await new Promise<void>((resolve) => {
@@ -150,11 +330,13 @@ export function createOutbox(options: OutboxOptions): Outbox {
     },
     async add(tx, envelope) {
       await tx.query('INSERT INTO tributary_outbox (event_id, envelope) VALUES ($1, $2)', [envelope.id, JSON.stringify(envelope)]);
-    },
-    nudge() {
+      // Rows added this way are the relay's to publish, however young: its next round takes everything.
       nudged = true;
-      wake?.();
     },
+    addMany,
+    transaction,
+    publishCommitted,
+    nudge: () => wakeRelay(true),
     relayOnce,
     async backlog() {
       const { rows } = await db.query<{ count: string }>('SELECT count(*)::text AS count FROM tributary_outbox');
@@ -167,6 +349,11 @@ export function createOutbox(options: OutboxOptions): Outbox {
       stopping = true;
       wake?.();
       await running;
+      await chain;
     },
   };
+}
+
+function comparePositions(a: string, b: string): number {
+  return a.length - b.length || (a < b ? -1 : a > b ? 1 : 0);
 }

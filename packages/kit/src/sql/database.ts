@@ -47,11 +47,29 @@ export async function openDatabase(url: string): Promise<SqlDatabase> {
   throw new Error(`unsupported database URL scheme (expected postgres://, pglite:// or memory://)`);
 }
 
-/** A client span per statement when tracing is on; the text has placeholders, never values. */
-function traceQuery<T>(text: string, run: () => Promise<T>): Promise<T> {
-  if (!tracingEnabled()) return run();
+/**
+ * A client span per statement outside a transaction when tracing is on; the
+ * text has placeholders, never values. Statements inside a transaction get
+ * no span of their own: the transaction has one (a batch handler runs dozens
+ * of statements, and a span each cost more than the statements).
+ */
+function traceQuery<T>(text: string, run: () => Promise<T>, traced: boolean): Promise<T> {
+  if (!traced || !tracingEnabled()) return run();
   const operation = /^\s*(\w+)/.exec(text)?.[1]?.toUpperCase() ?? 'SQL';
   return withSpan(operation, { kind: SpanKind.CLIENT, attributes: { 'db.system.name': 'postgresql', 'db.query.text': text.slice(0, 500) } }, run);
+}
+
+/** One client span for a whole transaction, with its statement count. */
+function traceTransaction<T>(run: (counted: () => void) => Promise<T>): Promise<T> {
+  if (!tracingEnabled()) return run(() => undefined);
+  let statements = 0;
+  return withSpan('TRANSACTION', { kind: SpanKind.CLIENT, attributes: { 'db.system.name': 'postgresql' } }, async (span) => {
+    try {
+      return await run(() => void statements++);
+    } finally {
+      span.setAttribute('db.tributary.statement_count', statements);
+    }
+  });
 }
 
 async function openPglite(url: string): Promise<SqlDatabase> {
@@ -65,17 +83,19 @@ async function openPglite(url: string): Promise<SqlDatabase> {
   // WASM memory, which never shrinks: 16 MB holds a service's hot rows (docs/benchmarks.md, Memory).
   const startParams = [...PGlite.defaultStartParams, '-c', 'shared_buffers=16MB'];
   const db = await PGlite.create(dataDir ? { dataDir, startParams } : { startParams });
-  const executor = (target: Pick<PGlite, 'query'>): SqlExecutor => ({
-    query: <Row>(text: string, params: unknown[] = []) =>
-      traceQuery(text, async () => {
+  const executor = (target: Pick<PGlite, 'query'>, traced: boolean, counted?: () => void): SqlExecutor => ({
+    query: <Row>(text: string, params: unknown[] = []) => {
+      counted?.();
+      return traceQuery(text, async () => {
         const result = await target.query<Row>(text, params);
         return { rows: result.rows, rowCount: result.affectedRows ?? result.rows.length };
-      }),
+      }, traced);
+    },
   });
   return {
     kind: 'pglite',
-    ...executor(db),
-    transaction: (work) => db.transaction((tx) => work(executor(tx))),
+    ...executor(db, true),
+    transaction: (work) => traceTransaction((counted) => db.transaction((tx) => work(executor(tx, false, counted)))),
     close: () => db.close(),
   };
 }
@@ -104,32 +124,35 @@ async function openPostgres(url: string): Promise<SqlDatabase> {
       await admin.end();
     }
   }
-  const executor = (target: pg.Pool | pg.PoolClient): SqlExecutor => ({
-    query: <Row>(text: string, params: unknown[] = []) =>
-      traceQuery(text, async () => {
+  const executor = (target: pg.Pool | pg.PoolClient, traced: boolean, counted?: () => void): SqlExecutor => ({
+    query: <Row>(text: string, params: unknown[] = []) => {
+      counted?.();
+      return traceQuery(text, async () => {
         const result = await target.query(text, params);
         return { rows: result.rows as Row[], rowCount: result.rowCount ?? 0 };
-      }),
+      }, traced);
+    },
   });
   return {
     kind: 'postgres',
-    ...executor(pool),
-    async transaction(work) {
-      for (let attempt = 1; ; attempt++) {
-        const client = await pool.connect();
-        try {
-          await client.query('BEGIN');
-          const result = await work(executor(client));
-          await client.query('COMMIT');
-          return result;
-        } catch (error) {
-          await client.query('ROLLBACK').catch(() => undefined);
-          if (!isRetryable(error) || attempt >= MAX_TRANSACTION_ATTEMPTS) throw error;
-        } finally {
-          client.release();
+    ...executor(pool, true),
+    transaction: (work) =>
+      traceTransaction(async (counted) => {
+        for (let attempt = 1; ; attempt++) {
+          const client = await pool.connect();
+          try {
+            await client.query('BEGIN');
+            const result = await work(executor(client, false, counted));
+            await client.query('COMMIT');
+            return result;
+          } catch (error) {
+            await client.query('ROLLBACK').catch(() => undefined);
+            if (!isRetryable(error) || attempt >= MAX_TRANSACTION_ATTEMPTS) throw error;
+          } finally {
+            client.release();
+          }
         }
-      }
-    },
+      }),
     close: () => pool.end(),
   };
 }

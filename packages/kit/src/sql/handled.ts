@@ -24,3 +24,19 @@ export async function markHandled(tx: SqlExecutor, group: string, eventId: strin
   );
   return result.rowCount === 1;
 }
+
+/**
+ * Marks many events handled in one statement; returns the ids marked now
+ * (first time), so the caller applies exactly those. Duplicates in `eventIds`
+ * count once.
+ */
+export async function markHandledMany(tx: SqlExecutor, group: string, eventIds: readonly string[]): Promise<Set<string>> {
+  if (eventIds.length === 0) return new Set();
+  const result = await tx.query<{ event_id: string }>(
+    `INSERT INTO tributary_handled_events (consumer_group, event_id)
+     SELECT DISTINCT $1::text, ids.id FROM jsonb_array_elements_text($2::jsonb) AS ids(id)
+     ON CONFLICT DO NOTHING RETURNING event_id`,
+    [group, JSON.stringify(eventIds)],
+  );
+  return new Set(result.rows.map((row) => row.event_id));
+}

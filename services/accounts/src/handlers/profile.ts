@@ -27,13 +27,13 @@ export async function updateProfile(
 ): Promise<ProfileUpdate> {
   let result: ProfileUpdate;
   try {
-    result = await deps.db.transaction(async (tx): Promise<ProfileUpdate> => {
+    result = await deps.outbox.transaction(async (tx, emit): Promise<ProfileUpdate> => {
       const current = await lockUser(tx, userId);
       if (!current) return { kind: 'not-found' };
       const changes = profileChanges(current, patch);
       if (Object.keys(changes).length === 0) return { kind: 'unchanged', user: current };
       const user = await writeProfile(tx, userId, changes);
-      await deps.outbox.add(tx, deps.publisher.envelope(UserProfileChanged, { userId, changes }));
+      emit(deps.publisher.envelope(UserProfileChanged, { userId, changes }));
       return { kind: 'updated', user, changes };
     });
   } catch (error) {
@@ -41,6 +41,5 @@ export async function updateProfile(
     if (isUniqueViolation(error)) return { kind: 'email-taken' };
     throw error;
   }
-  if (result.kind === 'updated') deps.outbox.nudge();
   return result;
 }

@@ -28,7 +28,7 @@ export async function userRoutes(app: HttpApp, deps: UserRoutesDeps): Promise<vo
       const body = request.body;
       const email = normalizeEmail(body.email);
       // The user row and its UserRegistered event commit together (outbox).
-      const user = await db.transaction(async (tx) => {
+      const user = await outbox.transaction(async (tx, emit) => {
         const address = body.address ?? null;
         const created = await insertUser(tx, { id: randomUUID(), name: body.name, email, country: body.country, address, balanceCents: body.balanceCents });
         if (!created) throw emailTaken();
@@ -39,10 +39,9 @@ export async function userRoutes(app: HttpApp, deps: UserRoutesDeps): Promise<vo
           country: created.country,
           ...(created.address === null ? {} : { address: created.address }),
         });
-        await outbox.add(tx, event);
+        emit(event);
         return created;
       });
-      outbox.nudge();
       return reply.status(201).send(user);
     },
   );

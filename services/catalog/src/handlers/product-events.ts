@@ -12,9 +12,10 @@ import type { ProductReader } from '../store/product-reader.ts';
  * cache entry twice costs one extra load.
  */
 export function productEventsHandler(deps: { index: PriceIndex; reader: ProductReader }) {
-  return async (event: { data: { productId: string } }): Promise<void> => {
-    const { productId } = event.data;
-    await deps.index.syncFromDb([productId]);
-    await deps.reader.invalidate([productId]);
+  // A whole read at once: one table read and one cache round for all its products.
+  return async (events: ReadonlyArray<{ data: { productId: string } }>): Promise<void> => {
+    const productIds = [...new Set(events.map((event) => event.data.productId))];
+    await deps.index.syncFromDb(productIds);
+    await deps.reader.invalidate(productIds);
   };
 }

@@ -1,7 +1,7 @@
 import { DeliveryRecorded, DeliveryStatusChanged } from '@tributary/contracts';
-import { deriveEventId, type Consumer, type EventData, type Envelope, type Publisher } from 'tributary';
+import { deriveEventId, type Consumer, type Publisher } from 'tributary';
 import type { Outbox } from 'tributary/outbox';
-import { markHandled, type SqlDatabase } from 'tributary/sql';
+import { sqlBatchHandlers, type Emitted, type SqlBatchItem, type SqlDatabase, type SqlExecutor } from 'tributary/sql';
 import { completeRecord, normalizeInstant, orderSteps } from '../domain/record.ts';
 import { hasRecord, insertRecord, refreshSteps } from '../store/deliveries.ts';
 import { insertStep, lockDelivery, stepsOf } from '../store/steps.ts';
@@ -16,44 +16,37 @@ export interface StatusHandlerDeps {
 }
 
 /**
- * Every step of a delivery, in one transaction: the "handled" marker, the
- * step row, and, when this step finishes the record, the record and its
- * DeliveryRecorded event (outbox). The event's id is derived from the
- * delivery, so however the record comes about, it is announced once.
+ * Every step of a delivery, in the transaction of its batch (the kit's
+ * batched SQL handlers): the "handled" marker, the step row, and, when this
+ * step finishes the record, the record and its DeliveryRecorded event
+ * (outbox). The event's id is derived from the delivery, so however the
+ * record comes about, it is announced once.
  *
  * The handled marker outlives the archiver on purpose: a step event replayed
  * after its record left the lookup store must not make a second record (and
  * a second row in the lake).
  */
 export function registerStatusHandler(consumer: Consumer, deps: StatusHandlerDeps): Consumer {
-  const { db, outbox, publisher, group } = deps;
+  const { outbox, publisher, group } = deps;
 
-  async function onStatusChanged(event: Envelope<EventData<typeof DeliveryStatusChanged>>): Promise<void> {
+  async function onStatusChanged(tx: SqlExecutor, { event }: SqlBatchItem<typeof DeliveryStatusChanged>): Promise<Emitted> {
     const { deliveryId, packageId, orderId, status } = event.data;
     const ids = { deliveryId, packageId, orderId };
-    const recorded = await db.transaction(async (tx) => {
-      if (!(await markHandled(tx, group, event.id))) return false;
-      await lockDelivery(tx, deliveryId);
-      const step = { status, at: normalizeInstant(event.data.at), reason: event.data.reason ?? null };
-      if (!(await insertStep(tx, { ...ids, ...step }))) return false;
-      const steps = await stepsOf(tx, deliveryId);
-      if (await hasRecord(tx, deliveryId)) {
-        await refreshSteps(tx, deliveryId, orderSteps(steps).map(({ status: s, at }) => ({ status: s, at })));
-        return false;
-      }
-      const record = completeRecord(ids, steps);
-      if (!record || !(await insertRecord(tx, record))) return false;
-      await outbox.add(
-        tx,
-        publisher.envelope(DeliveryRecorded, { deliveryId, status: record.status }, { causedBy: event, id: deriveEventId(deliveryId, DeliveryRecorded.type) }),
-      );
-      return true;
-    });
-    if (recorded) {
-      outbox.nudge();
-      deps.onRecorded?.();
+    await lockDelivery(tx, deliveryId);
+    const step = { status, at: normalizeInstant(event.data.at), reason: event.data.reason ?? null };
+    if (!(await insertStep(tx, { ...ids, ...step }))) return;
+    const steps = await stepsOf(tx, deliveryId);
+    if (await hasRecord(tx, deliveryId)) {
+      await refreshSteps(tx, deliveryId, orderSteps(steps).map(({ status: s, at }) => ({ status: s, at })));
+      return;
     }
+    const record = completeRecord(ids, steps);
+    if (!record || !(await insertRecord(tx, record))) return;
+    return publisher.envelope(DeliveryRecorded, { deliveryId, status: record.status }, { causedBy: event, id: deriveEventId(deliveryId, DeliveryRecorded.type) });
   }
 
-  return consumer.on(DeliveryStatusChanged, onStatusChanged);
+  // Every event emitted is a new record: the lake writer is told once they commit.
+  const handlers = sqlBatchHandlers(consumer, { outbox, group, afterCommit: (emitted) => emitted.forEach(() => deps.onRecorded?.()) });
+  handlers.on(DeliveryStatusChanged, onStatusChanged);
+  return consumer;
 }

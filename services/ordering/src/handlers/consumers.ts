@@ -13,6 +13,7 @@ import {
   UserRegistered,
 } from '@tributary/contracts';
 import { streamKeys } from 'tributary';
+import { sqlBatchHandlers } from 'tributary/sql';
 import type { ServiceConsumers } from 'tributary/service';
 import { checkoutRequestedHandler } from './checkout-requested.ts';
 import { GROUP, type OrderingContext } from './context.ts';
@@ -21,28 +22,34 @@ import { deliveryScheduledHandler } from './delivery-scheduled.ts';
 import { productChangedHandler, productCreatedHandler } from './products.ts';
 import { applyOrderEvent } from './saga-events.ts';
 
-/** Registers ordering's handlers, one consumer per stream it listens to, all in group 'ordering'. */
+/**
+ * Registers ordering's handlers, one consumer per stream it listens to, all in
+ * group 'ordering'. The SQL ones are batched: a read of a stream is one
+ * transaction (the kit's sqlBatchHandlers).
+ */
 export function registerOrderingHandlers(ctx: OrderingContext, consumers: ServiceConsumers): void {
   const make = (service: string) => consumers.consumer(streamKeys.events(service));
+  const batched = (service: string) => sqlBatchHandlers(make(service), { outbox: ctx.outbox, group: GROUP });
 
-  make('accounts')
-    .on(PaymentReserved, async (event) => void (await applyOrderEvent(ctx, event, { type: 'PaymentReserved', data: event.data })))
-    .on(PaymentFailed, async (event) => void (await applyOrderEvent(ctx, event, { type: 'PaymentFailed', data: event.data })))
-    .on(PaymentRefunded, async (event) => void (await applyOrderEvent(ctx, event, { type: 'PaymentRefunded', data: event.data })))
+  batched('accounts')
+    .on(PaymentReserved, (tx, { event }) => applyOrderEvent(ctx, tx, event, { type: 'PaymentReserved', data: event.data }))
+    .on(PaymentFailed, (tx, { event }) => applyOrderEvent(ctx, tx, event, { type: 'PaymentFailed', data: event.data }))
+    .on(PaymentRefunded, (tx, { event }) => applyOrderEvent(ctx, tx, event, { type: 'PaymentRefunded', data: event.data }))
     // The final deduction of a reservation changes no order status; registered
     // so the group acks it knowingly rather than as an unknown type.
     .on(PaymentCaptured, async () => undefined)
-    .on(UserRegistered, userRegisteredHandler(ctx))
-    .on(UserProfileChanged, userProfileChangedHandler(ctx));
+    .on(UserRegistered, userRegisteredHandler())
+    .on(UserProfileChanged, userProfileChangedHandler());
 
-  make('fulfillment')
-    .on(OrderShipped, async (event) => void (await applyOrderEvent(ctx, event, { type: 'OrderShipped', data: event.data })))
-    .on(ShipmentFailed, async (event) => void (await applyOrderEvent(ctx, event, { type: 'ShipmentFailed', data: event.data })));
+  batched('fulfillment')
+    .on(OrderShipped, (tx, { event }) => applyOrderEvent(ctx, tx, event, { type: 'OrderShipped', data: event.data }))
+    .on(ShipmentFailed, (tx, { event }) => applyOrderEvent(ctx, tx, event, { type: 'ShipmentFailed', data: event.data }));
 
   // A new group reads from the stream's start: products created before ordering subscribed are copied too.
-  make('catalog').on(ProductCreated, productCreatedHandler(ctx)).on(ProductChanged, productChangedHandler(ctx));
+  batched('catalog').on(ProductCreated, productCreatedHandler()).on(ProductChanged, productChangedHandler());
 
+  // Placing an order owns its transaction (POST /orders shares it): not batched.
   make('basket').on(CheckoutRequested, checkoutRequestedHandler(ctx));
 
-  make('delivery').on(DeliveryScheduled, deliveryScheduledHandler(ctx));
+  batched('delivery').on(DeliveryScheduled, deliveryScheduledHandler(ctx));
 }

@@ -34,7 +34,7 @@ export interface PlaceOrderOptions {
  * Places an order: the row, its first timeline entry, OrderPlaced in the
  * outbox and the Idempotency-Key or "event handled" record commit in one
  * transaction, so a crash leaves all or nothing and the event is published
- * even if the bus is down now. POST /orders and the basket's checkout both
+ * even if the bus is down now (right after the commit when it is up). POST /orders and the basket's checkout both
  * come through here.
  */
 export async function placeOrder(ctx: OrderingContext, input: NewOrder, options: PlaceOrderOptions = {}): Promise<PlacedOrder> {
@@ -66,7 +66,7 @@ export async function placeOrder(ctx: OrderingContext, input: NewOrder, options:
   // after a price change is the same request and replays the same order.
   const hash = requestHash({ userId: input.userId, items: order.items.map(({ productId, quantity }) => ({ productId, quantity })) });
 
-  const result = await ctx.db.transaction(async (tx): Promise<PlacedOrder | 'reused'> => {
+  const result = await ctx.outbox.transaction(async (tx, emit): Promise<PlacedOrder | 'reused'> => {
     if (causedBy && !(await markHandled(tx, GROUP, causedBy.id))) return existing(tx, order.id);
     if (idempotencyKey !== undefined) {
       const claim = await claimIdempotencyKey(tx, idempotencyKey, hash, order.id);
@@ -76,13 +76,12 @@ export async function placeOrder(ctx: OrderingContext, input: NewOrder, options:
     }
     if (!(await insertOrder(tx, order))) return existing(tx, order.id);
     await appendHistory(tx, order.id, order.status, causedBy?.id ?? null);
-    await ctx.outbox.add(tx, placed);
+    emit(placed);
     return { orderId: order.id, status: order.status, created: true };
   });
   if (result === 'reused') {
     throw new HttpError(422, 'IDEMPOTENCY_KEY_REUSED', 'this Idempotency-Key was used with a different request');
   }
-  if (result.created) ctx.outbox.nudge();
   return result;
 }
 
