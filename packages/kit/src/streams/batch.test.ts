@@ -91,6 +91,25 @@ describe('batch handlers (onBatch)', () => {
     expect(letter?.error).toBe('poison 2');
   });
 
+  it('gives one call to a read of several types that share one batch handler', async () => {
+    const service = uniqueService('batch-shared');
+    const placed = orderPlaced(service);
+    const noted = defineEvent({ source: service, type: 'OrderNoted', schema: placed.schema });
+    const publisher = createPublisher({ redis: t.redis, service });
+    await publisher.publishEnvelopes([
+      publisher.envelope(placed, { n: 1, orderId: 'a' }),
+      publisher.envelope(noted, { n: 2, orderId: 'b' }),
+      publisher.envelope(placed, { n: 3, orderId: 'c' }),
+    ]);
+    const calls: number[][] = [];
+    const shared = async (events: Array<{ data: { n: number } }>) => void calls.push(events.map((event) => event.data.n));
+    await t
+      .track(createConsumer({ redis: t.redis, stream: publisher.stream, group: 'g', consumer: 'g-1', blockMs: 50, startFrom: '0' }).onBatch(placed, shared).onBatch(noted, shared))
+      .start();
+    await waitFor(async () => (await pendingCount(t.redis, publisher.stream, 'g')) === 0 && calls.flat().length === 3, { description: 'all handled' });
+    expect(calls).toEqual([[1, 2, 3]]);
+  });
+
   it('keeps stream order between batch and single handlers of one stream', async () => {
     const service = uniqueService('batch-mixed');
     const placed = orderPlaced(service);

@@ -157,8 +157,13 @@ export function createConsumer(options: ConsumerOptions): Consumer {
     return (delivery: Delivery) => handler(delivery.event as Envelope<EventData<D>>, delivery);
   }
 
+  // The same handler registered for several types stays one function, so consecutive
+  // entries of those types form one run (one call, e.g. one SQL transaction per read).
+  const batchFuncs = new WeakMap<object, BatchHandlerFunc>();
   function batch<D extends EventDefinition>(handler: BatchHandler<D>): BatchHandlerFunc {
-    return async (deliveries: Delivery[]): Promise<BatchResult> => {
+    const known = batchFuncs.get(handler);
+    if (known) return known;
+    const func = async (deliveries: Delivery[]): Promise<BatchResult> => {
       const outcome = await handler(deliveries.map((delivery) => delivery.event as Envelope<EventData<D>>), {
         stream, group, consumer: name,
         entryIds: deliveries.map((delivery) => delivery.entryId),
@@ -171,6 +176,8 @@ export function createConsumer(options: ConsumerOptions): Consumer {
       for (const { index, error } of failed) if (error && index >= 0 && index < deliveries.length) results[index] = error;
       return results;
     };
+    batchFuncs.set(handler, func);
+    return func;
   }
 
   function register(add: () => void): Consumer {

@@ -70,10 +70,20 @@ export function createRouter(options: {
     },
 
     wrap(middlewares, batchMiddlewares) {
+      // One wrapped function per handler, not per route: types that share a
+      // batch handler must still share one function, or a read stops being one run.
+      const wrapped = new Map<HandlerFunc | BatchHandlerFunc, HandlerFunc | BatchHandlerFunc>();
       for (const versions of routes.values()) {
         for (const route of versions.values()) {
-          if (route.kind === 'single') route.handle = compose(middlewares, route.handle);
-          else route.handle = compose(batchMiddlewares, route.handle);
+          if (route.kind === 'single') {
+            const handle = (wrapped.get(route.handle) as HandlerFunc | undefined) ?? compose(middlewares, route.handle);
+            wrapped.set(route.handle, handle);
+            route.handle = handle;
+          } else {
+            const handle = (wrapped.get(route.handle) as BatchHandlerFunc | undefined) ?? compose(batchMiddlewares, route.handle);
+            wrapped.set(route.handle, handle);
+            route.handle = handle;
+          }
         }
       }
     },
