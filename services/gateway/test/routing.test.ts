@@ -182,6 +182,12 @@ const cases: Case[] = [
     answer: { status: 200, body: order },
   },
   {
+    name: 'GET /api/orders/:id?waitMs= (long-poll, passed to ordering)',
+    request: { method: 'GET', url: '/api/orders/o-1?waitMs=5000' },
+    upstream: { service: 'ordering', method: 'GET', path: '/orders/o-1?waitMs=5000' },
+    answer: { status: 200, body: order },
+  },
+  {
     name: 'GET /api/packages/:id',
     request: { method: 'GET', url: '/api/packages/pk-1' },
     upstream: { service: 'package', method: 'GET', path: '/packages/pk-1' },

@@ -8,6 +8,7 @@ import { GROUP, type OrderingContext } from './handlers/context.ts';
 import type { OwnerLookups } from './owner-lookups.ts';
 import { ordersRoutes } from './routes/orders.ts';
 import { installSchema } from './store/schema.ts';
+import { createOrderWatch } from './order-watch.ts';
 
 export const SERVICE = 'ordering';
 
@@ -42,7 +43,7 @@ export async function startOrdering(deps: OrderingDeps): Promise<OrderingService
   await installSchema(db);
   await outbox.install();
 
-  const ctx: OrderingContext = { db, outbox, publisher, logger };
+  const ctx: OrderingContext = { db, outbox, publisher, logger, watch: createOrderWatch() };
   // Readiness is the database only: with the bus down orders are still
   // accepted (the outbox holds their events), so the instance stays in service.
   const app = createHttpApp({ service: SERVICE, logger, readiness: { database: () => db.query('SELECT 1') } });

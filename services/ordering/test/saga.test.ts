@@ -142,3 +142,32 @@ describe.each(testDatabases())('ordering saga ($kind)', ({ create }) => {
     expect(Number(await h.probe.sendCommand(['EXISTS', 'accounts:events:dlq', 'fulfillment:events:dlq']))).toBe(0);
   });
 });
+
+describe.each(testDatabases())('GET /orders/:id?waitMs= ($kind)', ({ create }) => {
+  const t = useOrdering(create);
+
+  it('answers once the order is final (woken by the commit, or by its recheck)', async () => {
+    const h = t.current;
+    const orderId = await place(h);
+    await waitFor(async () => (await eventsOf(h, orderId)).length === 1);
+    const [placed] = await eventsOf(h, orderId);
+    // Asked before anything happened; its deadline is far beyond this test's own timeout.
+    const waiting = h.get(`/orders/${orderId}?waitMs=20000`);
+    await h.accounts.publish(PaymentReserved, { orderId, userId: user, amountCents: 3_000, country: 'GB' }, { causedBy: placed });
+    await waitFor(async () => (await eventsOf(h, orderId)).length === 2);
+    const awaiting = (await eventsOf(h, orderId))[1] as Envelope;
+    await h.fulfillment.publish(OrderShipped, { orderId }, { causedBy: awaiting });
+    const answer = await waiting;
+    expect(answer.status).toBe(200);
+    expect(answer.body.status).toBe('COMPLETED_SUCCESSFULLY');
+  });
+
+  it('answers at once for a final or unknown order and refuses a wait beyond 20 s', async () => {
+    const h = t.current;
+    expect((await h.get('/orders/00000000-0000-4000-8000-000000000000?waitMs=20000')).status).toBe(404);
+    expect((await h.get('/orders/00000000-0000-4000-8000-000000000000?waitMs=20001')).status).toBe(400);
+    const orderId = await place(h);
+    // Not final within the wait: the order as it is then.
+    expect((await h.get(`/orders/${orderId}?waitMs=50`)).body.status).toBe('AWAITING_PAYMENT');
+  });
+});

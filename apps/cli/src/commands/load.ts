@@ -38,7 +38,7 @@ export function registerLoad(program: Command, output: Output): void {
         .option('--duration <seconds>', 'stop placing orders after this long', positiveNumber)
         .option('--concurrency <n>', 'with --rate: POSTs in flight at most', positiveInteger, 10)
         .option('--timeout <ms>', 'how long each order may take from its POST to a final status', positiveInteger, 60_000)
-        .option('--poll-max <ms>', 'longest wait between two looks at one order (the first is after 25 ms, each next 1.5 times longer)', positiveInteger, 500)
+        .option('--poll-max <ms>', 'longest pause between two looks at one order that came back without the outcome (each look is a 10 s long-poll; pauses start at 25 ms and grow 1.5 times)', positiveInteger, 500)
         .option('--soak', 'also sample every process every --sample-every seconds and report RSS at start, end and its largest', false)
         .option('--sample-every <seconds>', 'with --soak: seconds between samples', positiveNumber, 60)
         .option('--json', 'the summary as one JSON object (progress still goes to stderr)', false),

@@ -10,8 +10,10 @@ interface Order {
 }
 
 const TERMINAL: ReadonlySet<string> = new Set(TERMINAL_STATUSES);
-/** The first look at a placed order comes this soon; each next one waits 1.5 times longer, up to the poll cap. */
+/** After a look that came back without the outcome, the next comes this soon; each next one waits 1.5 times longer, up to the poll cap. */
 const FIRST_POLL_MS = 25;
+/** How long one look asks the gateway to hold the request for the order to become final. */
+const LONG_POLL_MS = 10_000;
 
 const pause = (ms: number) => new Promise((done) => setTimeout(done, ms));
 
@@ -81,14 +83,25 @@ export async function placeOrder(traffic: OrderTraffic, tally: Tally, index: num
   return { orderId: answer.body.orderId, sentAt: firstSent };
 }
 
-/** Looks at a placed order, less and less often, until it is final or out of time. */
+/**
+ * Follows a placed order until it is final or out of time. Each look is a
+ * long-poll (`?waitMs=`: the gateway answers when the order is final, or
+ * after LONG_POLL_MS), as a client that wants the outcome would ask; between
+ * looks that came back early without it (an error, a gateway without
+ * long-poll), the pause grows 1.5 times, up to the poll cap.
+ */
 export async function followOrder(traffic: OrderTraffic, tally: Tally, orderId: string, sentAt: number): Promise<void> {
   const deadline = sentAt + traffic.timeoutMs;
   let wait = FIRST_POLL_MS;
-  for (;;) {
-    await pause(Math.max(0, Math.min(wait, deadline - performance.now())));
-    wait = Math.min(wait * 1.5, traffic.pollMaxMs);
-    const answer = await noAnswerCounted(tally, () => callGateway<Order>(traffic.base, 'GET', `/api/orders/${encodeURIComponent(orderId)}`, { apiKey: traffic.apiKey }));
+  for (let look = 0; ; look++) {
+    if (look > 0) {
+      await pause(Math.max(0, Math.min(wait, deadline - performance.now())));
+      wait = Math.min(wait * 1.5, traffic.pollMaxMs);
+    }
+    const waitMs = Math.max(0, Math.min(LONG_POLL_MS, Math.floor(deadline - performance.now())));
+    const answer = await noAnswerCounted(tally, () =>
+      callGateway<Order>(traffic.base, 'GET', `/api/orders/${encodeURIComponent(orderId)}?waitMs=${waitMs}`, { apiKey: traffic.apiKey, timeoutMs: waitMs + 15_000 }),
+    );
     if (answer?.status === 200 && TERMINAL.has(answer.body.status)) {
       const now = performance.now();
       tally.seenMs.push(now - sentAt);

@@ -2,7 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { HttpError } from 'tributary/http';
 import { callUpstream, relay } from '../upstream.ts';
 import { errors, type RouteContext } from './context.ts';
-import { IdempotencyHeaders, IdParams, NewOrder, Order, OrderAccepted } from './schemas.ts';
+import { IdempotencyHeaders, IdParams, NewOrder, Order, OrderAccepted, OrderWaitQuery } from './schemas.ts';
 
 /**
  * Placing an order is one call to ordering, which checks the user and prices
@@ -45,8 +45,24 @@ export const ordersRoutes: FastifyPluginAsyncTypebox<RouteContext> = async (app,
       return relay(reply, answer);
     },
   );
-  app.get('/api/orders/:id', { schema: { tags: ['orders'], params: IdParams, response: { 200: Order, ...errors(400, 404) } } }, async (request, reply) => {
-    const answer = await callUpstream(upstreams.ordering, 'GET', `/orders/${request.params.id}`);
-    return relay(reply, answer);
-  });
+  app.get(
+    '/api/orders/:id',
+    {
+      schema: {
+        tags: ['orders'],
+        summary: 'An order with its history; with waitMs, answered once it is final or after that long (long-poll)',
+        params: IdParams,
+        querystring: OrderWaitQuery,
+        response: { 200: Order, ...errors(400, 404) },
+      },
+    },
+    async (request, reply) => {
+      const waitMs = request.query.waitMs ?? 0;
+      const answer = await callUpstream(upstreams.ordering, 'GET', `/orders/${request.params.id}${waitMs > 0 ? `?waitMs=${waitMs}` : ''}`, {
+        // Ordering holds the request up to waitMs: the deadline is on top of it.
+        timeoutMs: waitMs + 10_000,
+      });
+      return relay(reply, answer);
+    },
+  );
 };

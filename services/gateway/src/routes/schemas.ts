@@ -8,6 +8,11 @@ export const Cents = Type.Integer({ minimum: 0, maximum: 1_000_000_000_000, desc
 export const ErrorReply = Type.Object({ error: Type.String(), message: Type.String() }, { description: 'error' });
 export const IdParams = Type.Object({ id: Id });
 
+/** Long-poll of GET /api/orders/:id: at most 20 s, so a proxy's idle timeout is not in the way. */
+export const OrderWaitQuery = Type.Object(
+  { waitMs: Type.Optional(Type.Integer({ minimum: 0, maximum: 20_000, description: 'answer once the order is final, or after this many ms with its status then' })) },
+);
+
 export const User = Type.Object({
   id: Id,
   name: Type.String(),

@@ -12,7 +12,7 @@ import {
   UserProfileChanged,
   UserRegistered,
 } from '@tributary/contracts';
-import { streamKeys } from 'tributary';
+import { streamKeys, type Envelope } from 'tributary';
 import { sqlBatchHandlers } from 'tributary/sql';
 import type { ServiceConsumers } from 'tributary/service';
 import { checkoutRequestedHandler } from './checkout-requested.ts';
@@ -29,7 +29,14 @@ import { applyOrderEvent } from './saga-events.ts';
  */
 export function registerOrderingHandlers(ctx: OrderingContext, consumers: ServiceConsumers): void {
   const make = (service: string) => consumers.consumer(streamKeys.events(service));
-  const batched = (service: string) => sqlBatchHandlers(make(service), { outbox: ctx.outbox, group: GROUP });
+  // Every event ordering emits names its order: those orders changed, waiting readers look again.
+  const afterCommit = (emitted: readonly Envelope[]) => {
+    for (const envelope of emitted) {
+      const orderId = (envelope.data as { orderId?: unknown } | null)?.orderId;
+      if (typeof orderId === 'string') ctx.watch.changed(orderId);
+    }
+  };
+  const batched = (service: string) => sqlBatchHandlers(make(service), { outbox: ctx.outbox, group: GROUP, afterCommit });
 
   batched('accounts')
     .on(PaymentReserved, (tx, { event }) => applyOrderEvent(ctx, tx, event, { type: 'PaymentReserved', data: event.data }))

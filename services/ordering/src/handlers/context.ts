@@ -2,6 +2,7 @@ import type { Envelope, Publisher } from 'tributary';
 import type { Outbox } from 'tributary/outbox';
 import type { SqlDatabase } from 'tributary/sql';
 import type { Logger } from 'tributary/service';
+import type { OrderWatch } from '../order-watch.ts';
 import { orderOutputs, type OrderOutput } from '../domain/order-machine.ts';
 
 /** What the handlers share: the database, the outbox and the publisher that builds envelopes. */
@@ -10,6 +11,8 @@ export interface OrderingContext {
   outbox: Outbox;
   publisher: Publisher;
   logger: Logger;
+  /** Requests waiting for an order to change (GET /orders/:id?waitMs=); handlers ring it after commit. */
+  watch: OrderWatch;
 }
 
 /** The consumer group of every ordering consumer: the service name. */

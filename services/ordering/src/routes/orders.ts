@@ -3,6 +3,8 @@ import type { OrderingContext } from '../handlers/context.ts';
 import { placeOrder } from '../handlers/place-order.ts';
 import { priceOrder } from '../handlers/price-order.ts';
 import type { OwnerLookups } from '../owner-lookups.ts';
+import { TERMINAL_STATUSES } from '@tributary/contracts';
+import { RECHECK_MS } from '../order-watch.ts';
 import { findOrderWithHistory, ordersOfUser } from '../store/orders-store.ts';
 import {
   ErrorBody,
@@ -11,6 +13,7 @@ import {
   OrderAccepted,
   OrderList,
   OrderParams,
+  OrderReadQuery,
   OrdersQuery,
   OrderView,
 } from './schemas.ts';
@@ -36,10 +39,17 @@ export function ordersRoutes(ctx: OrderingContext, owners: OwnerLookups | null =
 
     app.get(
       '/orders/:id',
-      { schema: { params: OrderParams, response: { 200: OrderView, 404: ErrorBody } } },
+      { schema: { params: OrderParams, querystring: OrderReadQuery, response: { 200: OrderView, 404: ErrorBody } } },
       async (request) => {
-        const order = await findOrderWithHistory(ctx.db, request.params.id);
-        if (!order) throw new HttpError(404, 'ORDER_NOT_FOUND', `no order ${request.params.id}`);
+        const { id } = request.params;
+        const deadline = Date.now() + (request.query.waitMs ?? 0);
+        let order = await findOrderWithHistory(ctx.db, id);
+        if (!order) throw new HttpError(404, 'ORDER_NOT_FOUND', `no order ${id}`);
+        // Long-poll: a client that wants the outcome asks once and is answered when it is there.
+        while (!TERMINAL_STATUSES.includes(order.status) && Date.now() < deadline) {
+          await ctx.watch.next(id, Math.min(RECHECK_MS, deadline - Date.now()));
+          order = (await findOrderWithHistory(ctx.db, id)) ?? order;
+        }
         return {
           id: order.id,
           userId: order.userId,

@@ -1,6 +1,7 @@
 import { Cents, Id, Quantity, ORDER_STATUSES, FailureReason } from '@tributary/contracts';
 import { Type } from 'tributary';
 import { ErrorBody } from 'tributary/http';
+import { MAX_WAIT_MS } from '../order-watch.ts';
 
 /** The internal HTTP API's shapes; the gateway maps its public API onto these. */
 
@@ -25,6 +26,12 @@ export const OrderHeaders = Type.Object({
 export const OrderAccepted = Type.Object({ orderId: Id, status: Status });
 
 export const OrderParams = Type.Object({ id: Id });
+
+/** `waitMs`: answer once the order is final, or after this long with what it is then (long-poll). */
+export const OrderReadQuery = Type.Object(
+  { waitMs: Type.Optional(Type.Integer({ minimum: 0, maximum: MAX_WAIT_MS, default: 0 })) },
+  { additionalProperties: false },
+);
 
 const OrderFields = {
   id: Id,
