@@ -59,7 +59,15 @@ export function asError(caught: unknown): Error {
   return caught instanceof Error ? caught : new Error(String(caught));
 }
 
-/** Per delivery of a batch that threw: the same error for each. */
-export function allFailed(count: number, error: Error): Error[] {
-  return new Array<Error>(count).fill(error);
+/**
+ * What the rest of a batch chain says per delivery; a batch that threw
+ * failed as a whole (we cannot tell which event broke it): the same error
+ * for each.
+ */
+export async function settleBatch(next: BatchHandlerFunc, deliveries: Delivery[]): Promise<BatchResult> {
+  try {
+    return await next(deliveries);
+  } catch (caught) {
+    return new Array<Error>(deliveries.length).fill(asError(caught));
+  }
 }

@@ -1,7 +1,7 @@
 import type { RedisClient } from '../../../redis/client.ts';
 import { moveToDeadLetters } from '../../dead-letters.ts';
 import { fieldsOf } from '../../envelope.ts';
-import { asError, allFailed, type BatchMiddleware, type Middleware } from '../pipeline.ts';
+import { asError, settleBatch, type BatchMiddleware, type Middleware } from '../pipeline.ts';
 
 export interface DeadLetterBox {
   /** The consumer's own connection (set once it has started). */
@@ -46,12 +46,7 @@ export function deadLetterOnFailure(box: DeadLetterBox): Middleware {
 /** The same per event of a batch. */
 export function deadLetterBatch(box: DeadLetterBox): BatchMiddleware {
   return (next) => async (deliveries) => {
-    let results;
-    try {
-      results = await next(deliveries);
-    } catch (caught) {
-      results = allFailed(deliveries.length, asError(caught));
-    }
+    const results = await settleBatch(next, deliveries);
     if (!results) return results;
     for (let i = 0; i < deliveries.length; i++) {
       const result = results[i];

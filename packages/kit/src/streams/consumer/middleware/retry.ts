@@ -1,5 +1,5 @@
 import { backoffDelay } from '../../backoff.ts';
-import { asError, allFailed, type BatchMiddleware, type Delivery, type Middleware } from '../pipeline.ts';
+import { asError, settleBatch, type BatchMiddleware, type Delivery, type Middleware } from '../pipeline.ts';
 
 export interface RetryPolicy {
   /** Deliveries before an entry goes to the dead-letter stream. */
@@ -78,12 +78,7 @@ export function retry(policy: RetryPolicy, schedule: RetrySchedule, report: Retr
  */
 export function retryBatch(policy: RetryPolicy, schedule: RetrySchedule, report: RetryReport): BatchMiddleware {
   return (next) => async (deliveries) => {
-    let results;
-    try {
-      results = await next(deliveries);
-    } catch (caught) {
-      results = allFailed(deliveries.length, asError(caught));
-    }
+    const results = await settleBatch(next, deliveries);
     if (!results) return results;
     for (let i = 0; i < deliveries.length; i++) {
       const result = results[i];
