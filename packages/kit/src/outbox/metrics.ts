@@ -5,8 +5,10 @@ import type { Outbox } from './outbox.ts';
  * `tributary_outbox_backlog`: rows written and not yet on the bus, counted
  * at scrape time. A backlog that only grows means the relay cannot publish
  * (the bus is down, or a row is rejected) while the service keeps working.
+ * The relay's rounds go to the same registry (`job="outbox-relay"`).
  */
 export function registerOutboxMetrics(registry: Registry, outbox: Outbox): void {
+  outbox.meterInto(registry);
   new Gauge({
     name: 'tributary_outbox_backlog',
     help: 'Outbox rows waiting to be published',

@@ -75,6 +75,13 @@ describe.each(testDatabases())('outbox relay ($kind)', ({ create }) => {
     expect(await backlog()).toBe('tributary_outbox_backlog 2');
     expect(await outbox.relayOnce()).toBe(2);
     expect(await backlog()).toBe('tributary_outbox_backlog 0');
+
+    // The relay loop's rounds are a periodic job in the same registry, with the rows each published.
+    await db.transaction(async (tx) => outbox.add(tx, publisher.envelope(Noted, { n: 3 })));
+    outbox.start();
+    const relayed = async () => (await registry.metrics()).split('\n').find((line) => line.startsWith('tributary_periodic_items_total{job="outbox-relay"}'));
+    await waitFor(async () => (await relayed()) === 'tributary_periodic_items_total{job="outbox-relay"} 1', { description: 'the relay round metered' });
+    await outbox.close();
   });
 
   const published = async (client: RedisClient, stream: string) =>

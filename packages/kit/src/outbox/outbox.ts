@@ -5,6 +5,8 @@ import type { SqlDatabase, SqlExecutor } from '../sql/database.ts';
 import type { Envelope } from '../streams/envelope.ts';
 import type { Publisher } from '../streams/publisher.ts';
 import { backoffDelay } from '../streams/backoff.ts';
+import type { Registry } from 'prom-client';
+import { periodicJob } from '../telemetry/periodic.ts';
 
 /**
  * Transactional outbox: a service whose truth is SQL writes its events into
@@ -88,6 +90,8 @@ export interface Outbox {
   /** Rows waiting to be published. */
   backlog(): Promise<number>;
   start(): void;
+  /** Reports the relay's rounds to this registry (the service's /metrics). */
+  meterInto(registry: Registry): void;
   close(): Promise<void>;
 }
 
@@ -289,10 +293,17 @@ export function createOutbox(options: OutboxOptions): Outbox {
     }
   }
 
+  // The safety-net relay's rounds (`tributary_periodic_*{job="outbox-relay"}`), in the service's registry once registerOutboxMetrics names it.
+  let relayMeter = periodicJob('outbox-relay');
+
   async function loop() {
     while (!stopping) {
       try {
-        const published = await relayOnce();
+        const published = await relayMeter.measure(async (run) => {
+          const count = await relayOnce();
+          run.items(count);
+          return count;
+        });
         failures = 0;
         if (published > 0) {
           options.onPublished?.(published);
@@ -344,6 +355,9 @@ export function createOutbox(options: OutboxOptions): Outbox {
     },
     start() {
       if (!running) running = loop();
+    },
+    meterInto(registry) {
+      relayMeter = periodicJob('outbox-relay', { registry });
     },
     async close() {
       stopping = true;

@@ -55,6 +55,7 @@ export function createServiceConsumers(options: ServiceConsumersOptions): Servic
         stream,
         group: options.group,
         consumer: options.instance,
+        registry: options.registry,
         onReport: (report) => {
           metrics(report);
           logConsumerReport(options.logger, stream, report);

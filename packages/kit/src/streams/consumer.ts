@@ -13,6 +13,8 @@ import { reportHandled, reportHandledBatch } from './consumer/middleware/reporti
 import { retry, retryBatch, RetrySchedule, type RetryReport } from './consumer/middleware/retry.ts';
 import { createRouter } from './consumer/router.ts';
 import { traceBatch, traceHandler } from './consumer/middleware/tracing.ts';
+import type { Registry } from 'prom-client';
+import { periodicJob } from '../telemetry/periodic.ts';
 
 export type { HandlerContext } from './consumer/pipeline.ts';
 
@@ -45,6 +47,12 @@ export interface ConsumerOptions {
   startFrom?: '0' | '$';
   shutdownTimeoutMs?: number;
   onReport?: (report: ConsumerReport) => void;
+  /**
+   * Where the retry and claim loops report their run time and entries
+   * (`tributary_periodic_*{job="consumer-retry|consumer-claim:<stream>:<group>"}`):
+   * the service's /metrics registry; prom-client's global one when absent.
+   */
+  registry?: Registry;
 }
 
 export const consumerDefaults = {
@@ -214,6 +222,8 @@ export function createConsumer(options: ConsumerOptions): Consumer {
               batchSize: config.batchSize, blockMs: config.blockMs, claimIdleMs: config.claimIdleMs, claimIntervalMs, startFrom: config.startFrom,
               router, schedule,
               onClaimed: (count) => report({ kind: 'claimed', count }),
+              retryMeter: periodicJob(`consumer-retry:${stream}:${group}`, options.registry ? { registry: options.registry } : {}),
+              claimMeter: periodicJob(`consumer-claim:${stream}:${group}`, options.registry ? { registry: options.registry } : {}),
               onLoopError: (error) => report({ kind: 'loop-error', error }),
               stopping: () => stopping,
             });

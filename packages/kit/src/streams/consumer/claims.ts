@@ -32,22 +32,25 @@ export async function claimDueRetries(target: ClaimTarget, schedule: RetrySchedu
 
 /**
  * Takes over entries idle on any consumer for `claimIdleMs` (a dead one's),
- * a batch at a time, handing each batch to `handle`. Bounded per round so a
- * huge backlog of dead entries cannot starve new ones.
+ * a batch at a time from `start`, handing each batch to `handle`. Bounded
+ * per call so a huge backlog of dead entries cannot starve new ones; returns
+ * where the next call goes on ('0-0' once the pending list was walked to its end).
  */
 export async function claimIdleEntries(
   target: ClaimTarget,
   claimIdleMs: number,
+  start: string,
   handle: (entries: RawEntry[]) => Promise<void>,
   stopping: () => boolean,
-): Promise<void> {
-  let start = '0-0';
+): Promise<string> {
+  let cursor = start;
   for (let round = 0; round < 10 && !stopping(); round++) {
-    const { next, entries } = await xautoclaim(target.redis, { ...target, minIdleMs: claimIdleMs, start, count: target.batchSize });
+    const { next, entries } = await xautoclaim(target.redis, { ...target, minIdleMs: claimIdleMs, start: cursor, count: target.batchSize });
     if (entries.length > 0) await handle(entries);
-    if (next === '0-0') return;
-    start = next;
+    cursor = next;
+    if (next === '0-0') break;
   }
+  return cursor;
 }
 
 /** Delivery counts of entries read again (own pending, claimed), from XPENDING. */

@@ -4,6 +4,7 @@ import { ensureGroup, xackArgs, xreadgroup, type RawEntry } from '../commands.ts
 import { claimDueRetries, claimIdleEntries, deliveryCounts, type ClaimTarget } from './claims.ts';
 import type { RetrySchedule } from './middleware/retry.ts';
 import type { Router } from './router.ts';
+import type { PeriodicJobMeter } from '../../telemetry/periodic.ts';
 
 export interface ReadLoopOptions {
   /** The consumer's own connection: XREADGROUP BLOCK would stall every other command on a shared one. */
@@ -19,6 +20,9 @@ export interface ReadLoopOptions {
   router: Router;
   schedule: RetrySchedule;
   onClaimed(count: number): void;
+  /** Run time and entries of each retry round and each claim round (their handling included: each entry keeps its own span). */
+  retryMeter: PeriodicJobMeter;
+  claimMeter: PeriodicJobMeter;
   onLoopError(error: Error): void;
   stopping(): boolean;
 }
@@ -56,12 +60,27 @@ export async function runReadLoop(options: ReadLoopOptions): Promise<void> {
     }
   }
 
+  // Where the next claim round starts in the pending list: each round goes
+  // on from where the last one stopped, so a long list of entries that are
+  // not idle yet is walked once per cycle, not rescanned from 0-0 each time.
+  let claimCursor = '0-0';
   async function claimIdle() {
     nextClaimAt = Date.now() + options.claimIntervalMs;
-    await claimIdleEntries(target, options.claimIdleMs, async (entries) => {
-      options.onClaimed(entries.length);
+    await options.claimMeter.measure(async (run) => {
+      claimCursor = await claimIdleEntries(target, options.claimIdleMs, claimCursor, async (entries) => {
+        options.onClaimed(entries.length);
+        run.items(entries.length);
+        await handle(entries, false);
+      }, stopping);
+    });
+  }
+
+  async function retryDue() {
+    await options.retryMeter.measure(async (run) => {
+      const entries = await claimDueRetries(target, schedule);
+      run.items(entries.length);
       await handle(entries, false);
-    }, stopping);
+    });
   }
 
   const nextWakeIn = () => Math.max(1, Math.min(options.blockMs, Math.max(0, nextClaimAt - Date.now()), schedule.nextDueIn()));
@@ -75,7 +94,7 @@ export async function runReadLoop(options: ReadLoopOptions): Promise<void> {
         await drainOwnPending();
         drained = true;
       }
-      if (schedule.size > 0) await handle(await claimDueRetries(target, schedule), false);
+      if (schedule.size > 0 && schedule.nextDueIn() === 0) await retryDue();
       if (Date.now() >= nextClaimAt) await claimIdle();
       if (stopping()) break;
       const entries = await xreadgroup(redis, { stream, group, consumer, id: '>', count: batchSize, blockMs: nextWakeIn() });
