@@ -71,22 +71,39 @@ function metricsOf(registry: Registry) {
 export function periodicJob(job: string, options: { registry?: Registry } = {}): PeriodicJobMeter {
   const metrics = metricsOf(options.registry ?? globalRegistry);
   const labels = { job };
+  /** Times a round and counts what it reported; a throw counts as a failure and goes on. */
+  async function metered<T>(round: (items: (count: number) => void) => Promise<T>): Promise<T> {
+    const started = process.hrtime.bigint();
+    let items = 0;
+    try {
+      return await round((count) => {
+        if (count > 0) items += count;
+      });
+    } catch (error) {
+      metrics.failures.inc(labels);
+      throw error;
+    } finally {
+      metrics.histogram.observe(labels, Number(process.hrtime.bigint() - started) / 1e9);
+      if (items > 0) metrics.items.inc(labels, items);
+    }
+  }
+
   return {
     job,
-    async run(round) {
-      const started = process.hrtime.bigint();
-      const attributes: Attributes = {};
-      let items = 0;
-      const recorder: PeriodicRunRecorder = {
-        items(count) {
-          if (count > 0) items += count;
-        },
-        note(name, value) {
-          attributes[`periodic.${name}`] = value;
-        },
-      };
-      try {
-        return await withSpan(`periodic ${job}`, { kind: SpanKind.INTERNAL, attributes: { 'periodic.job': job } }, async (span) => {
+    run(round) {
+      return metered((addItems) => {
+        const attributes: Attributes = {};
+        let items = 0;
+        const recorder: PeriodicRunRecorder = {
+          items(count) {
+            if (count > 0) items += count;
+            addItems(count);
+          },
+          note(name, value) {
+            attributes[`periodic.${name}`] = value;
+          },
+        };
+        return withSpan(`periodic ${job}`, { kind: SpanKind.INTERNAL, attributes: { 'periodic.job': job } }, async (span) => {
           try {
             // Suppressed below the run's span: calls made inside start no span of their own, while
             // events published inside still carry this span's trace.
@@ -95,34 +112,11 @@ export function periodicJob(job: string, options: { registry?: Registry } = {}):
             span.setAttributes({ ...attributes, 'periodic.items': items });
           }
         });
-      } catch (error) {
-        metrics.failures.inc(labels);
-        throw error;
-      } finally {
-        metrics.histogram.observe(labels, Number(process.hrtime.bigint() - started) / 1e9);
-        if (items > 0) metrics.items.inc(labels, items);
-      }
+      });
     },
-    async measure(round) {
-      const started = process.hrtime.bigint();
-      let items = 0;
-      const recorder: PeriodicRunRecorder = {
-        items(count) {
-          if (count > 0) items += count;
-        },
-        note() {
-          // No span to note on: measure() is for rounds traced item by item.
-        },
-      };
-      try {
-        return await round(recorder);
-      } catch (error) {
-        metrics.failures.inc(labels);
-        throw error;
-      } finally {
-        metrics.histogram.observe(labels, Number(process.hrtime.bigint() - started) / 1e9);
-        if (items > 0) metrics.items.inc(labels, items);
-      }
+    measure(round) {
+      // No span to note on: measure() is for rounds traced item by item.
+      return metered((addItems) => round({ items: addItems, note: () => undefined }));
     },
   };
 }
