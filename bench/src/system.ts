@@ -3,9 +3,8 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import pg from 'pg';
 import { startSystem } from '@tributary/launcher';
-import { freePort } from 'tributary/testing';
+import { createServerDatabase, freePort } from 'tributary/testing';
 import { printTable } from './table.ts';
 
 /**
@@ -64,24 +63,6 @@ function runLoad(gatewayUrl: string, args: string[]): Promise<LoadJson> {
   });
 }
 
-async function freshDatabase(serverUrl: string): Promise<{ url: string; drop(): Promise<void> }> {
-  const name = `tributary_bench_${randomBytes(5).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: serverUrl });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${name}`);
-  await admin.end();
-  const url = new URL(serverUrl);
-  url.pathname = `/${name}`;
-  return {
-    url: url.toString(),
-    async drop() {
-      const cleanup = new pg.Client({ connectionString: serverUrl });
-      await cleanup.connect();
-      await cleanup.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      await cleanup.end();
-    },
-  };
-}
 
 interface Row {
   database: string;
@@ -93,7 +74,7 @@ interface Row {
 
 async function measure(database: 'PGlite' | 'PostgreSQL', tracing: 'on' | 'off'): Promise<Row> {
   const dataDir = mkdtempSync(join(tmpdir(), 'tributary-bench-system-'));
-  const server = database === 'PostgreSQL' ? await freshDatabase(process.env.BENCH_DATABASE_URL as string) : null;
+  const server = database === 'PostgreSQL' ? await createServerDatabase(process.env.BENCH_DATABASE_URL as string, 'tributary_bench') : null;
   console.error(`system bench: starting the system (${database}, tracing ${tracing})`);
   const system = await startSystem({
     rootDir: ROOT,

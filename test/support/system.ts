@@ -1,10 +1,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { randomBytes } from 'node:crypto';
-import pg from 'pg';
 import { startSystem, type RunningSystem } from '@tributary/launcher';
-import { freePort, startRedisServer, type RedisServer } from 'tributary/testing';
+import { createServerDatabase, freePort, startRedisServer, type RedisServer } from 'tributary/testing';
 
 export interface TestSystem {
   system: RunningSystem;
@@ -17,24 +15,6 @@ export interface TestSystem {
 /** The databases a system test runs against: PGlite per service, and a fresh real database when TEST_DATABASE_URL is set. */
 export const systemDatabases: Array<'pglite' | 'postgres'> = process.env.TEST_DATABASE_URL ? ['pglite', 'postgres'] : ['pglite'];
 
-async function freshServerDatabase(serverUrl: string): Promise<{ url: string; drop(): Promise<void> }> {
-  const name = `tributary_${randomBytes(5).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: serverUrl });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${name}`);
-  await admin.end();
-  const url = new URL(serverUrl);
-  url.pathname = `/${name}`;
-  return {
-    url: url.toString(),
-    async drop() {
-      const cleanup = new pg.Client({ connectionString: serverUrl });
-      await cleanup.connect();
-      await cleanup.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      await cleanup.end();
-    },
-  };
-}
 
 export type GatewayApi = TestSystem['api'];
 
@@ -62,7 +42,7 @@ export async function startTestSystem(database: 'pglite' | 'postgres'): Promise<
   const dataDir = mkdtempSync(join(tmpdir(), 'tributary-system-'));
   const bus = await startRedisServer({ appendOnly: true });
   const store = await startRedisServer({ appendOnly: true });
-  const serverDb = database === 'postgres' ? await freshServerDatabase(process.env.TEST_DATABASE_URL as string) : null;
+  const serverDb = database === 'postgres' ? await createServerDatabase(process.env.TEST_DATABASE_URL as string) : null;
   const system = await startSystem({
     rootDir: resolve(import.meta.dirname, '..', '..'),
     dataDir,

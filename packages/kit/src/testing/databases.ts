@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import pg from 'pg';
 import { openDatabase, type SqlDatabase } from '../sql/database.ts';
 
 export interface TestDatabase {
@@ -54,4 +55,25 @@ async function createSchemaDatabase(serverUrl: string): Promise<TestDatabase> {
       await cleanup.close();
     },
   };
+}
+
+/**
+ * A fresh database of its own on a PostgreSQL server (for a whole system:
+ * every service makes its schema in it), dropped with its connections.
+ */
+export async function createServerDatabase(serverUrl: string, prefix = 'tributary'): Promise<{ url: string; drop(): Promise<void> }> {
+  const name = `${prefix}_${randomBytes(5).toString('hex')}`;
+  const run = async (statement: string) => {
+    const admin = new pg.Client({ connectionString: serverUrl });
+    await admin.connect();
+    try {
+      await admin.query(statement);
+    } finally {
+      await admin.end();
+    }
+  };
+  await run(`CREATE DATABASE ${name}`);
+  const url = new URL(serverUrl);
+  url.pathname = `/${name}`;
+  return { url: url.toString(), drop: () => run(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`) };
 }
