@@ -1,20 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TERMINAL_STATUSES } from '@tributary/contracts';
 import { waitFor } from 'tributary/testing';
-import { startTestSystem, type TestSystem } from './support/system.ts';
-
-interface Order {
-  id: string;
-  userId: string;
-  status: string;
-  totalCents: number;
-  items: Array<{ productId: string; quantity: number }>;
-}
-interface Account {
-  availableCents: number;
-  reservedCents: number;
-  spentCents: number;
-}
+import { startTestSystem, type TestSystem, type OrderReply as Order, type AccountReply as Account } from './support/system.ts';
 
 const USERS = 4;
 const BALANCE = 3_000;

@@ -5,19 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TERMINAL_STATUSES } from '@tributary/contracts';
 import { startSystem, type RunningSystem } from '@tributary/launcher';
 import { freePort, waitFor } from 'tributary/testing';
-import { gatewayApi, TEST_SYSTEM_ENV, type GatewayApi } from './support/system.ts';
-
-interface Order {
-  id: string;
-  userId: string;
-  status: string;
-  totalCents: number;
-}
-interface Account {
-  availableCents: number;
-  reservedCents: number;
-  spentCents: number;
-}
+import { gatewayApi, TEST_SYSTEM_ENV, type GatewayApi, type OrderReply as Order, type AccountReply as Account } from './support/system.ts';
 
 const BALANCE = 100_000;
 const ORDERS = 30;

@@ -18,6 +18,20 @@ export const systemDatabases: Array<'pglite' | 'postgres'> = process.env.TEST_DA
 
 export type GatewayApi = TestSystem['api'];
 
+/** What the gateway answers for an order and an account: the parts system tests read. */
+export interface OrderReply {
+  id: string;
+  userId: string;
+  status: string;
+  totalCents: number;
+  items: Array<{ productId: string; quantity: number }>;
+}
+export interface AccountReply {
+  availableCents: number;
+  reservedCents: number;
+  spentCents: number;
+}
+
 /** JSON requests to the gateway, answering status and parsed body. */
 export function gatewayApi(gatewayUrl: string): GatewayApi {
   return async <T>(method: string, path: string, body?: unknown, headers: Record<string, string> = {}) => {
