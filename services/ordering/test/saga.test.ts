@@ -110,6 +110,37 @@ describe.each(testDatabases())('ordering saga ($kind)', ({ create }) => {
     await h.drained('fulfillment:events');
   });
 
+  it('a batch of saga events for several orders, one order twice and an unknown order in the middle, ends as one by one would', async () => {
+    const h = t.current;
+    const [paid, blocked, refunded] = [await place(h), await place(h), await place(h)];
+    await h.accounts.publish(PaymentReserved, { orderId: refunded, userId: user, amountCents: 3_000, country: 'GB' });
+    await untilStatus(h, refunded, 'AWAITING_SHIPMENT');
+    await h.fulfillment.publish(ShipmentFailed, { orderId: refunded, reason: 'SHIPMENT_FAILED_OUT_OF_STOCK', productIds: [] });
+    await untilStatus(h, refunded, 'AWAITING_REFUND');
+    // One XADD pipeline: the consumer reads them as one batch, the set-based handler gets them in one call.
+    await h.accounts.publishEnvelopes([
+      h.accounts.envelope(PaymentReserved, { orderId: paid, userId: user, amountCents: 3_000, country: 'GB' }),
+      h.accounts.envelope(PaymentFailed, { orderId: blocked, userId: user, reason: 'FAILED_PAYMENT_NO_FUNDS' }),
+      h.accounts.envelope(PaymentReserved, { orderId: 'no-such-order', userId: user, amountCents: 1, country: 'GB' }),
+      h.accounts.envelope(PaymentRefunded, { orderId: refunded, userId: user, amountCents: 3_000 }),
+      // Too late for `blocked` (now terminal): changes nothing.
+      h.accounts.envelope(PaymentReserved, { orderId: blocked, userId: user, amountCents: 3_000, country: 'GB' }),
+    ]);
+    await untilStatus(h, paid, 'AWAITING_SHIPMENT');
+    await untilStatus(h, blocked, 'BLOCKED_NO_FUNDS');
+    await untilStatus(h, refunded, 'COMPLETED_WITH_FAILURE');
+    await waitFor(async () => Number(await h.probe.sendCommand(['XLEN', 'accounts:events:dlq'])) === 1, { timeoutMs: 15_000, description: 'the unknown order dead-lettered' });
+    await h.drained('accounts:events');
+    await waitFor(async () => (await h.service.outbox.backlog()) === 0);
+    const historyOf = async (orderId: string) => ((await h.get(`/orders/${orderId}`)).body.history as Array<{ status: string }>).map((entry) => entry.status);
+    expect(await historyOf(paid)).toEqual(['AWAITING_PAYMENT', 'AWAITING_SHIPMENT']);
+    expect(await historyOf(blocked)).toEqual(['AWAITING_PAYMENT', 'BLOCKED_NO_FUNDS']);
+    expect(await historyOf(refunded)).toEqual(['AWAITING_PAYMENT', 'AWAITING_SHIPMENT', 'AWAITING_REFUND', 'COMPLETED_WITH_FAILURE']);
+    expect((await eventsOf(h, paid)).map((event) => event.type)).toEqual(['OrderPlaced', 'OrderAwaitingShipment']);
+    expect((await eventsOf(h, blocked)).map((event) => event.type)).toEqual(['OrderPlaced', 'OrderBlocked']);
+    expect((await eventsOf(h, refunded)).map((event) => event.type)).toEqual(['OrderPlaced', 'OrderAwaitingShipment', 'OrderRefundRequested', 'OrderFailed']);
+  });
+
   it('insufficient funds → BLOCKED_NO_FUNDS; late, duplicate and out-of-order events change nothing and are not errors', async () => {
     const h = t.current;
     const orderId = await place(h);

@@ -9,9 +9,9 @@ import { createPublisher, type Publisher } from '../streams/publisher.ts';
 import { pendingCount, uniqueService, useRedis } from '../streams/test-fixtures/harness.ts';
 import { testDatabases } from '../testing/databases.ts';
 import { waitFor } from '../testing/wait-for.ts';
-import type { SqlDatabase } from './database.ts';
+import type { SqlDatabase, SqlExecutor } from './database.ts';
 import { ensureHandledTable } from './handled.ts';
-import { sqlBatchHandlers } from './batched-handlers.ts';
+import { sqlBatchHandlers, type SqlBatchItem } from './batched-handlers.ts';
 
 const t = useRedis();
 
@@ -105,6 +105,24 @@ describe.each(testDatabases())('batched SQL handlers ($kind)', ({ create }) => {
     });
     expect(published).toEqual(Array.from({ length: 40 }, (_, n) => n));
     expect(await s.outbox.backlog()).toBe(0);
+  });
+
+  it('one set-based function registered for several types gets their consecutive events in one call, in stream order', async () => {
+    const s = await setUp('sqlmixed');
+    await s.source.publishEnvelopes(
+      Array.from({ length: 6 }, (_, n) => (n % 2 === 0 ? s.source.envelope(s.Deposited, { account: 'a', cents: 10, n }) : s.source.envelope(s.Noted, { n }))),
+    );
+    const calls: Array<Array<[string, number]>> = [];
+    const both = async (tx: SqlExecutor, items: SqlBatchItem[]) => {
+      calls.push(items.map((item) => [item.event.type, (item.event.data as { n: number }).n]));
+      await tx.query('INSERT INTO notes (n) SELECT unnest($1::int[])', [items.map((item) => (item.event.data as { n: number }).n)]);
+    };
+    const consumer = t.track(consumerFor(s.source));
+    sqlBatchHandlers(consumer, { outbox: s.outbox, group: 'bank' }).onMany(s.Deposited, both).onMany(s.Noted, both);
+    await consumer.start();
+    await waitFor(async () => (await pendingCount(t.redis, s.source.stream, 'bank')) === 0 && calls.length > 0, { description: 'handled and acked' });
+    expect(calls).toEqual([[['Deposited', 0], ['Noted', 1], ['Deposited', 2], ['Noted', 3], ['Deposited', 4], ['Noted', 5]]]);
+    expect((await s.db.query<{ n: number }>('SELECT n FROM notes ORDER BY n')).rows.map((row) => row.n)).toEqual([0, 1, 2, 3, 4, 5]);
   });
 
   it('a poison event in the middle fails alone: its neighbours are applied once, it is retried and dead-lettered', async () => {

@@ -33,7 +33,11 @@ export type SqlEventsHandler<D extends EventDefinition> = (tx: SqlExecutor, item
 export interface SqlBatchHandlers {
   /** Handles this type one event at a time inside the batch's transaction. */
   on<D extends EventDefinition>(definition: D, handler: SqlEventHandler<D>): SqlBatchHandlers;
-  /** Handles every consecutive event of this type with one call inside the batch's transaction. */
+  /**
+   * Handles every consecutive event of this type with one call inside the
+   * batch's transaction. The same function registered for several types
+   * gets their consecutive events together, in stream order.
+   */
   onMany<D extends EventDefinition>(definition: D, handler: SqlEventsHandler<D>): SqlBatchHandlers;
 }
 
@@ -72,6 +76,8 @@ interface IndexedItem extends SqlBatchItem {
 export function sqlBatchHandlers(consumer: Consumer, options: SqlBatchOptions): SqlBatchHandlers {
   const { outbox, group } = options;
   const routes = new Map<string, Route>();
+  // One route per set-based function, so consecutive events of every type it is registered for form one run.
+  const manyRoutes = new Map<SqlEventsHandler<EventDefinition>, Route>();
   const key = (type: string, version: number) => `${type}@${version}`;
 
   async function applyInOneTransaction(items: readonly IndexedItem[]): Promise<void> {
@@ -148,7 +154,10 @@ export function sqlBatchHandlers(consumer: Consumer, options: SqlBatchOptions): 
       return register(definition, { kind: 'each', handle: handler as unknown as SqlEventHandler<EventDefinition> });
     },
     onMany(definition, handler) {
-      return register(definition, { kind: 'many', handle: handler as unknown as SqlEventsHandler<EventDefinition> });
+      const handle = handler as unknown as SqlEventsHandler<EventDefinition>;
+      const route = manyRoutes.get(handle) ?? { kind: 'many' as const, handle };
+      manyRoutes.set(handle, route);
+      return register(definition, route);
     },
   };
   return handlers;

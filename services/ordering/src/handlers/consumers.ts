@@ -13,14 +13,14 @@ import {
   UserRegistered,
 } from '@tributary/contracts';
 import { streamKeys, type Envelope } from 'tributary';
-import { sqlBatchHandlers } from 'tributary/sql';
+import { sqlBatchHandlers, type SqlBatchItem, type SqlExecutor } from 'tributary/sql';
 import type { ServiceConsumers } from 'tributary/service';
 import { checkoutRequestedHandler } from './checkout-requested.ts';
 import { GROUP, type OrderingContext } from './context.ts';
 import { userProfileChangedHandler, userRegisteredHandler } from './customers.ts';
 import { deliveryScheduledHandler } from './delivery-scheduled.ts';
 import { productChangedHandler, productCreatedHandler } from './products.ts';
-import { applyOrderEvent } from './saga-events.ts';
+import { applyOrderEvents } from './saga-events.ts';
 
 /**
  * Registers ordering's handlers, one consumer per stream it listens to, all in
@@ -38,10 +38,13 @@ export function registerOrderingHandlers(ctx: OrderingContext, consumers: Servic
   };
   const batched = (service: string) => sqlBatchHandlers(make(service), { outbox: ctx.outbox, group: GROUP, afterCommit });
 
+  // One function for every saga event: consecutive ones of any of these types are one set-based run.
+  const sagaEvents = (tx: SqlExecutor, items: SqlBatchItem[]) => applyOrderEvents(ctx, tx, items);
+
   batched('accounts')
-    .on(PaymentReserved, (tx, { event }) => applyOrderEvent(ctx, tx, event, { type: 'PaymentReserved', data: event.data }))
-    .on(PaymentFailed, (tx, { event }) => applyOrderEvent(ctx, tx, event, { type: 'PaymentFailed', data: event.data }))
-    .on(PaymentRefunded, (tx, { event }) => applyOrderEvent(ctx, tx, event, { type: 'PaymentRefunded', data: event.data }))
+    .onMany(PaymentReserved, sagaEvents)
+    .onMany(PaymentFailed, sagaEvents)
+    .onMany(PaymentRefunded, sagaEvents)
     // The final deduction of a reservation changes no order status; registered
     // so the group acks it knowingly rather than as an unknown type.
     .on(PaymentCaptured, async () => undefined)
@@ -49,8 +52,8 @@ export function registerOrderingHandlers(ctx: OrderingContext, consumers: Servic
     .on(UserProfileChanged, userProfileChangedHandler());
 
   batched('fulfillment')
-    .on(OrderShipped, (tx, { event }) => applyOrderEvent(ctx, tx, event, { type: 'OrderShipped', data: event.data }))
-    .on(ShipmentFailed, (tx, { event }) => applyOrderEvent(ctx, tx, event, { type: 'ShipmentFailed', data: event.data }));
+    .onMany(OrderShipped, sagaEvents)
+    .onMany(ShipmentFailed, sagaEvents);
 
   // A new group reads from the stream's start: products created before ordering subscribed are copied too.
   batched('catalog').on(ProductCreated, productCreatedHandler()).on(ProductChanged, productChangedHandler());

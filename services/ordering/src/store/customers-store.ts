@@ -56,3 +56,10 @@ export async function findCustomerAddress(db: SqlExecutor, userId: string): Prom
   const address = rows[0]?.address;
   return typeof address === 'string' ? address : null;
 }
+
+/** The addresses of several customers in one statement; a user missing from the map has none known. */
+export async function findCustomerAddresses(db: SqlExecutor, userIds: readonly string[]): Promise<Map<string, string>> {
+  if (userIds.length === 0) return new Map();
+  const { rows } = await db.query<{ user_id: string; address: unknown }>('SELECT user_id, address FROM customers WHERE user_id = ANY($1::text[])', [userIds]);
+  return new Map(rows.flatMap((row) => (typeof row.address === 'string' ? [[row.user_id, row.address] as const] : [])));
+}

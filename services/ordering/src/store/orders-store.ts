@@ -83,14 +83,52 @@ export async function insertOrder(tx: SqlExecutor, order: OrderSnapshot): Promis
   return result.rowCount === 1;
 }
 
-/** Reads an order and locks its row until the transaction ends: transitions of one order are serial. */
-export async function lockOrder(tx: SqlExecutor, id: string): Promise<OrderRecord | null> {
-  const { rows } = await tx.query<OrderRow>(`SELECT ${ORDER_COLUMNS} FROM orders WHERE id = $1 FOR UPDATE`, [id]);
-  return rows[0] ? toOrder(rows[0]) : null;
+/**
+ * Reads and locks several orders at once, in id order so two batches that
+ * share orders lock them in the same order and cannot deadlock.
+ */
+export async function lockOrders(tx: SqlExecutor, ids: readonly string[]): Promise<Map<string, OrderRecord>> {
+  const { rows } = await tx.query<OrderRow>(`SELECT ${ORDER_COLUMNS} FROM orders WHERE id = ANY($1::text[]) ORDER BY id FOR UPDATE`, [ids]);
+  return new Map(rows.map((row) => [row.id, toOrder(row)]));
 }
 
-export async function updateStatus(tx: SqlExecutor, id: string, status: OrderStatus, failureReason: FailureReason | null): Promise<void> {
-  await tx.query('UPDATE orders SET status = $2, failure_reason = $3, updated_at = now() WHERE id = $1', [id, status, failureReason]);
+export interface StatusChange {
+  orderId: string;
+  status: OrderStatus;
+  failureReason: FailureReason | null;
+  causeEventId: string;
+}
+
+/**
+ * Applies a batch's transitions with two statements: each order's last
+ * status, and every timeline row. `changes` is in event order; an order may
+ * appear more than once (its rows get consecutive seq numbers after the
+ * stored ones). Call with the orders locked.
+ */
+export async function applyStatusChanges(tx: SqlExecutor, changes: readonly StatusChange[]): Promise<void> {
+  if (changes.length === 0) return;
+  const last = new Map<string, StatusChange>();
+  const ordinal: number[] = [];
+  const seen = new Map<string, number>();
+  for (const change of changes) {
+    last.set(change.orderId, change);
+    const n = (seen.get(change.orderId) ?? 0) + 1;
+    seen.set(change.orderId, n);
+    ordinal.push(n);
+  }
+  const finals = [...last.values()];
+  await tx.query(
+    `UPDATE orders SET status = u.status, failure_reason = u.reason, updated_at = now()
+     FROM unnest($1::text[], $2::text[], $3::text[]) AS u(id, status, reason) WHERE orders.id = u.id`,
+    [finals.map((change) => change.orderId), finals.map((change) => change.status), finals.map((change) => change.failureReason)],
+  );
+  // The subquery sees the table as it was before this statement, so max(seq) + n numbers this batch's rows after the stored ones.
+  await tx.query(
+    `INSERT INTO order_history (order_id, seq, status, cause_event_id)
+     SELECT u.order_id, coalesce((SELECT max(h.seq) FROM order_history h WHERE h.order_id = u.order_id), 0) + u.n, u.status, u.cause
+     FROM unnest($1::text[], $2::int[], $3::text[], $4::text[]) AS u(order_id, n, status, cause)`,
+    [changes.map((change) => change.orderId), ordinal, changes.map((change) => change.status), changes.map((change) => change.causeEventId)],
+  );
 }
 
 /** Appends to the saga timeline; call with the order row locked (or just inserted), which makes `seq` safe. */
