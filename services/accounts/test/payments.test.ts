@@ -137,6 +137,37 @@ describe.each(testDatabases())('accounts payment handlers on $kind', (entry) => 
     expect(rows[0]?.n).toBe(4);
   });
 
+  it('a batch is decided in stream order as one by one would: each reservation sees the balance the previous left; a poison event fails alone', async () => {
+    const h = await t.setup();
+    const userId = await newUser(h, 1_000);
+    const other = await newUser(h, 500);
+    const first = placed(h, userId, 400);
+    const second = placed(h, userId, 400);
+    // One XADD pipeline, read as one batch: the capture of the first moves reserved to spent and frees nothing,
+    // so the third 400 no longer fits.
+    await h.ordering.publishEnvelopes([first, second, completed(h, first), placed(h, userId, 400), placed(h, other, 500), placed(h, randomUUID(), 10)]);
+    const events = await waitForEvents(h.bus, 6, paymentEvents);
+    expect(events.map((event) => [event.type, (event.data as { reason?: string }).reason ?? null])).toEqual([
+      ['PaymentReserved', null],
+      ['PaymentReserved', null],
+      ['PaymentCaptured', null],
+      ['PaymentFailed', 'FAILED_PAYMENT_NO_FUNDS'],
+      ['PaymentReserved', null],
+      ['PaymentFailed', 'FAILED_PAYMENT_UNKNOWN_USER'],
+    ]);
+    expect(await account(h, userId)).toEqual({ userId, availableCents: 200, reservedCents: 400, spentCents: 400 });
+    expect(await account(h, other)).toEqual({ userId: other, availableCents: 0, reservedCents: 500, spentCents: 0 });
+
+    // A completion of an order accounts never saw, between two good events: they are applied, it is dead-lettered.
+    await h.ordering.publishEnvelopes([completed(h, second), completed(h, placed(h, userId, 1)), placed(h, other, 1)]);
+    await waitFor(async () => (await listDeadLetters(h.bus, ORDERING)).length === 1, { timeoutMs: 15_000, description: 'the poison completion dead-lettered' });
+    await waitUntilConsumed(h.bus, ORDERING);
+    expect((await readEvents(h.bus, 'accounts:events')).filter(paymentEvents).slice(6).map((event) => event.type)).toEqual(['PaymentCaptured', 'PaymentFailed']);
+    expect(await account(h, userId)).toEqual({ userId, availableCents: 200, reservedCents: 0, spentCents: 800 });
+    expect(await reservationStatus(h, first.data.orderId)).toBe('CAPTURED');
+    expect(await reservationStatus(h, second.data.orderId)).toBe('CAPTURED');
+  });
+
   it('retries then dead-letters a completion it cannot apply yet, and applies it once replayed; bad entries change nothing', async () => {
     const h = await t.setup();
     const userId = await newUser(h, 1_000);

@@ -28,24 +28,35 @@ const toReservation = (row: ReservationRow): StoredReservation => ({
 
 const COLUMNS = 'order_id, user_id, amount_cents::text AS amount_cents, status';
 
-/** `forUpdate` locks the row; take the user's lock first (see handlers) so locks are always taken in one order. */
-export async function findReservation(tx: SqlExecutor, orderId: string, options: { forUpdate?: boolean } = {}): Promise<StoredReservation | null> {
+/**
+ * Several reservations at once; `forUpdate` locks them in order id order (take
+ * the users' locks first, see handlers), so two batches cannot deadlock.
+ */
+export async function findReservations(tx: SqlExecutor, orderIds: readonly string[], options: { forUpdate?: boolean } = {}): Promise<Map<string, StoredReservation>> {
+  if (orderIds.length === 0) return new Map();
   const { rows } = await tx.query<ReservationRow>(
-    `SELECT ${COLUMNS} FROM reservations WHERE order_id = $1${options.forUpdate ? ' FOR UPDATE' : ''}`,
-    [orderId],
+    `SELECT ${COLUMNS} FROM reservations WHERE order_id = ANY($1::text[])${options.forUpdate ? ' ORDER BY order_id FOR UPDATE' : ''}`,
+    [orderIds],
   );
-  return rows[0] ? toReservation(rows[0]) : null;
+  return new Map(rows.map((row) => [row.order_id, toReservation(row)]));
 }
 
-/** Returns false when the order already has a reservation (nothing was written). */
-export async function insertReservation(tx: SqlExecutor, reservation: StoredReservation): Promise<boolean> {
-  const result = await tx.query(
-    `INSERT INTO reservations (order_id, user_id, amount_cents, status) VALUES ($1, $2, $3, $4) ON CONFLICT (order_id) DO NOTHING`,
-    [reservation.orderId, reservation.userId, reservation.amountCents, reservation.status],
+/** One statement for many; answers the order ids that were written (an order that had a reservation already is left out). */
+export async function insertReservations(tx: SqlExecutor, reservations: readonly StoredReservation[]): Promise<Set<string>> {
+  if (reservations.length === 0) return new Set();
+  const { rows } = await tx.query<{ order_id: string }>(
+    `INSERT INTO reservations (order_id, user_id, amount_cents, status)
+     SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[], $4::text[]) ON CONFLICT (order_id) DO NOTHING RETURNING order_id`,
+    [reservations.map((r) => r.orderId), reservations.map((r) => r.userId), reservations.map((r) => r.amountCents), reservations.map((r) => r.status)],
   );
-  return result.rowCount === 1;
+  return new Set(rows.map((row) => row.order_id));
 }
 
-export async function setReservationStatus(tx: SqlExecutor, orderId: string, status: ReservationStatus): Promise<void> {
-  await tx.query('UPDATE reservations SET status = $2, updated_at = now() WHERE order_id = $1', [orderId, status]);
+export async function setReservationStatuses(tx: SqlExecutor, statuses: ReadonlyMap<string, ReservationStatus>): Promise<void> {
+  if (statuses.size === 0) return;
+  await tx.query(
+    `UPDATE reservations SET status = u.status, updated_at = now()
+     FROM unnest($1::text[], $2::text[]) AS u(order_id, status) WHERE reservations.order_id = u.order_id`,
+    [[...statuses.keys()], [...statuses.values()]],
+  );
 }

@@ -112,19 +112,20 @@ export async function findBalance(db: SqlExecutor, id: string): Promise<Balance 
   return rows[0] ? toBalance(rows[0]) : null;
 }
 
-/**
- * Locks the user's row until the transaction ends: concurrent reservations
- * for one user queue here, so two can never both spend the same cents.
- */
-export async function lockBalance(tx: SqlExecutor, id: string): Promise<{ balance: Balance; country: string } | null> {
-  const { rows } = await tx.query<BalanceRow>(`SELECT ${BALANCE_COLUMNS} FROM users WHERE id = $1 FOR UPDATE`, [id]);
-  return rows[0] ? { balance: toBalance(rows[0]), country: rows[0].country } : null;
+/** Locks several users' rows in id order (two batches sharing users cannot deadlock); a missing user is absent from the map. */
+export async function lockBalances(tx: SqlExecutor, ids: readonly string[]): Promise<Map<string, { balance: Balance; country: string }>> {
+  if (ids.length === 0) return new Map();
+  const { rows } = await tx.query<BalanceRow & { id: string }>(`SELECT id, ${BALANCE_COLUMNS} FROM users WHERE id = ANY($1::text[]) ORDER BY id FOR UPDATE`, [ids]);
+  return new Map(rows.map((row) => [row.id, { balance: toBalance(row), country: row.country }]));
 }
 
-export async function writeBalance(tx: SqlExecutor, id: string, balance: Balance): Promise<void> {
+export async function writeBalances(tx: SqlExecutor, balances: ReadonlyMap<string, Balance>): Promise<void> {
+  if (balances.size === 0) return;
+  const entries = [...balances];
   const result = await tx.query(
-    'UPDATE users SET available_cents = $2, reserved_cents = $3, spent_cents = $4 WHERE id = $1',
-    [id, balance.availableCents, balance.reservedCents, balance.spentCents],
+    `UPDATE users SET available_cents = u.available, reserved_cents = u.reserved, spent_cents = u.spent
+     FROM unnest($1::text[], $2::bigint[], $3::bigint[], $4::bigint[]) AS u(id, available, reserved, spent) WHERE users.id = u.id`,
+    [entries.map(([id]) => id), entries.map(([, b]) => b.availableCents), entries.map(([, b]) => b.reservedCents), entries.map(([, b]) => b.spentCents)],
   );
-  if (result.rowCount !== 1) throw new Error(`user ${id} vanished while its balance was locked`);
+  if (result.rowCount !== entries.length) throw new Error('a user vanished while its balance was locked');
 }
