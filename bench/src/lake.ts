@@ -8,7 +8,7 @@ import { openDuck, type Duck } from '../../services/delivery-history/src/lake/du
 import { lakeLayout } from '../../services/delivery-history/src/lake/layout.ts';
 import { createLakeWriter } from '../../services/delivery-history/src/lake/lake-writer.ts';
 import { writeParquetBatch } from '../../services/delivery-history/src/lake/parquet-writer.ts';
-import { insertRecord } from '../../services/delivery-history/src/store/deliveries.ts';
+import { insertRecords } from '../../services/delivery-history/src/store/deliveries.ts';
 import { installSchema } from '../../services/delivery-history/src/store/schema.ts';
 import { printTable } from './table.ts';
 
@@ -138,7 +138,7 @@ async function handlerInserts(db: SqlDatabase, records: DeliveryRecord[]): Promi
   await db.query('DELETE FROM deliveries');
   await db.query('DELETE FROM lake_batches');
   const started = performance.now();
-  for (const record of records) await db.transaction((tx) => insertRecord(tx, record));
+  for (const record of records) await db.transaction((tx) => insertRecords(tx, [record]));
   return { seconds: (performance.now() - started) / 1_000, files: 0, bytes: 0 };
 }
 

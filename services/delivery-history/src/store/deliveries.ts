@@ -7,19 +7,11 @@ import { isoTimestamp } from './schema.ts';
 export const RECORD_COLUMNS = `delivery_id AS "deliveryId", package_id AS "packageId", order_id AS "orderId", status, reason, steps,
   ${isoTimestamp('started_at')} AS "startedAt", ${isoTimestamp('finished_at')} AS "finishedAt", duration_seconds AS "durationSeconds"`;
 
-/** False when the delivery already has its record (its twin step completed it first). */
-export async function insertRecord(tx: SqlExecutor, record: DeliveryRecord): Promise<boolean> {
-  const result = await tx.query(
-    `INSERT INTO deliveries (delivery_id, package_id, order_id, status, reason, steps, started_at, finished_at, duration_seconds)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (delivery_id) DO NOTHING`,
-    [record.deliveryId, record.packageId, record.orderId, record.status, record.reason, JSON.stringify(record.steps), record.startedAt, record.finishedAt, record.durationSeconds],
-  );
-  return result.rowCount === 1;
-}
-
-export async function hasRecord(tx: SqlExecutor, deliveryId: string): Promise<boolean> {
-  const { rows } = await tx.query('SELECT 1 FROM deliveries WHERE delivery_id = $1', [deliveryId]);
-  return rows.length > 0;
+/** Which of these deliveries already have their record. */
+export async function withRecords(tx: SqlExecutor, deliveryIds: readonly string[]): Promise<Set<string>> {
+  if (deliveryIds.length === 0) return new Set();
+  const { rows } = await tx.query<{ delivery_id: string }>('SELECT delivery_id FROM deliveries WHERE delivery_id = ANY($1::text[])', [deliveryIds]);
+  return new Set(rows.map((row) => row.delivery_id));
 }
 
 /**
@@ -27,8 +19,37 @@ export async function hasRecord(tx: SqlExecutor, deliveryId: string): Promise<bo
  * steps, but only while the record waits for the lake: once a batch holds
  * it, the record is frozen so a redone batch writes the same rows.
  */
-export async function refreshSteps(tx: SqlExecutor, deliveryId: string, steps: Step[]): Promise<void> {
-  await tx.query('UPDATE deliveries SET steps = $2 WHERE delivery_id = $1 AND lake_batch IS NULL', [deliveryId, JSON.stringify(steps)]);
+export async function refreshStepsMany(tx: SqlExecutor, steps: ReadonlyMap<string, Step[]>): Promise<void> {
+  if (steps.size === 0) return;
+  await tx.query(
+    `UPDATE deliveries SET steps = u.steps::jsonb FROM unnest($1::text[], $2::text[]) AS u(id, steps)
+     WHERE deliveries.delivery_id = u.id AND deliveries.lake_batch IS NULL`,
+    [[...steps.keys()], [...steps.values()].map((list) => JSON.stringify(list))],
+  );
+}
+
+/** Inserts records in one statement; answers the ids written (a record its twin step completed first is left out). */
+export async function insertRecords(tx: SqlExecutor, records: readonly DeliveryRecord[]): Promise<Set<string>> {
+  if (records.length === 0) return new Set();
+  const { rows } = await tx.query<{ delivery_id: string }>(
+    `INSERT INTO deliveries (delivery_id, package_id, order_id, status, reason, steps, started_at, finished_at, duration_seconds)
+     SELECT u.delivery_id, u.package_id, u.order_id, u.status, u.reason, u.steps::jsonb, u.started_at, u.finished_at, u.duration_seconds
+     FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::timestamptz[], $8::timestamptz[], $9::float8[])
+       AS u(delivery_id, package_id, order_id, status, reason, steps, started_at, finished_at, duration_seconds)
+     ON CONFLICT (delivery_id) DO NOTHING RETURNING delivery_id`,
+    [
+      records.map((r) => r.deliveryId),
+      records.map((r) => r.packageId),
+      records.map((r) => r.orderId),
+      records.map((r) => r.status),
+      records.map((r) => r.reason),
+      records.map((r) => JSON.stringify(r.steps)),
+      records.map((r) => r.startedAt),
+      records.map((r) => r.finishedAt),
+      records.map((r) => r.durationSeconds),
+    ],
+  );
+  return new Set(rows.map((row) => row.delivery_id));
 }
 
 export async function findRecord(db: SqlExecutor, deliveryId: string): Promise<DeliveryRecord | null> {
