@@ -59,7 +59,7 @@ export async function startPackage(deps: PackageDeps): Promise<PackageService> {
   await app.register(packagesRoutes(ctx));
 
   const consumers = createServiceConsumers({ bus, group: GROUP, instance: deps.instance, logger, registry: app.metricsRegistry, tuning: deps.consumerOptions ?? {} });
-  sqlBatchHandlers(consumers.consumer(streamKeys.events('fulfillment')), { outbox, group: GROUP }).on(OrderShipped, orderShippedHandler(ctx));
+  sqlBatchHandlers(consumers.consumer(streamKeys.events('fulfillment')), { outbox, group: GROUP }).onMany(OrderShipped, orderShippedHandler(ctx));
   outbox.start();
   try {
     await consumers.startAll();

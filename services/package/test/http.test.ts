@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { deriveEventId } from 'tributary';
 import { testDatabases } from 'tributary/testing';
 import { buildPackage, type PackageDoc } from '../src/domain/build-package.ts';
-import { explainListByTag, insertPackage } from '../src/store/packages-store.ts';
+import { explainListByTag, insertPackages } from '../src/store/packages-store.ts';
 import { TEST_WAREHOUSE, usePackage, type Harness } from './harness.ts';
 
 const COUNTRIES = ['GB', 'FR', 'DE', 'US', 'JP'] as const;
@@ -20,7 +20,7 @@ function doc(n: number, units: number, country: string): PackageDoc {
 
 /** Inserts documents one transaction each, so creation times are in insertion order. */
 async function insertAll(h: Harness, docs: PackageDoc[]): Promise<void> {
-  for (const one of docs) await h.db.transaction((tx) => insertPackage(tx, one));
+  await h.db.transaction((tx) => insertPackages(tx, docs));
 }
 
 describe.each(testDatabases())('package HTTP API ($kind)', ({ create }) => {

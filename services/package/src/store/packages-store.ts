@@ -31,13 +31,18 @@ function toPackage(row: PackageRow): StoredPackage {
   return { ...doc, createdAt: toIso(row.created_at) };
 }
 
-/** Returns false when the package exists already (its order shipped twice under different event ids): nothing is written. */
-export async function insertPackage(tx: SqlExecutor, doc: PackageDoc): Promise<boolean> {
-  const result = await tx.query('INSERT INTO packages (id, doc) VALUES ($1, $2::jsonb) ON CONFLICT (id) DO NOTHING', [
-    doc.packageId,
-    JSON.stringify(doc),
-  ]);
-  return result.rowCount === 1;
+/**
+ * Inserts packages in one statement; answers the ids written. A package that
+ * exists already (its order shipped twice under different event ids, earlier
+ * or in this batch) is written once, the first time.
+ */
+export async function insertPackages(tx: SqlExecutor, docs: readonly PackageDoc[]): Promise<Set<string>> {
+  if (docs.length === 0) return new Set();
+  const { rows } = await tx.query<{ id: string }>(
+    'INSERT INTO packages (id, doc) SELECT id, doc::jsonb FROM unnest($1::text[], $2::text[]) AS u(id, doc) ON CONFLICT (id) DO NOTHING RETURNING id',
+    [docs.map((doc) => doc.packageId), docs.map((doc) => JSON.stringify(doc))],
+  );
+  return new Set(rows.map((row) => row.id));
 }
 
 export async function findPackage(db: SqlExecutor, id: string): Promise<StoredPackage | null> {
