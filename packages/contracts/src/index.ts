@@ -28,5 +28,23 @@ import { DronePositions } from './channels.ts';
 /** Every published event, for the event catalogue and the dashboard. */
 export const allEvents = [...catalogEvents, ...accountsEvents, ...orderingEvents, ...fulfillmentEvents, ...basketEvents, ...mailingEvents, ...packageEvents, ...deliveryEvents, ...droneSimEvents, ...deliveryHistoryEvents, ...lendingRequests, ...lendingEvents];
 
+/**
+ * Streams kept whole: they carry the lifecycle of users and products, from
+ * which other services build (and rebuild, from the first entry) their
+ * copies: mailing's recipients, ordering's customers and prices,
+ * fulfillment's stock. Trimming them would make a rebuild, or a service
+ * added later, miss every user or product older than the retention.
+ */
+export const UNTRIMMED_STREAMS: readonly string[] = ['accounts:events', 'catalog:events'];
+
+/**
+ * The streams a service publishes to (its own) that its trimmer keeps short
+ * (see the kit's startOwnStreamTrimmer): every one but UNTRIMMED_STREAMS.
+ */
+export function trimmedStreamsOf(service: string): string[] {
+  const own = allEvents.filter((definition) => definition.source === service).map((definition) => definition.stream);
+  return [...new Set(own)].filter((stream) => !UNTRIMMED_STREAMS.includes(stream)).sort();
+}
+
 /** Every pub/sub channel (fire and forget, for live views), for the AsyncAPI document. */
 export const allChannels = [DronePositions];

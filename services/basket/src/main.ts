@@ -1,4 +1,5 @@
-import { connectServiceRedis, runService } from 'tributary/service';
+import { trimmedStreamsOf } from '@tributary/contracts';
+import { connectServiceRedis, runService, startOwnStreamTrimmer } from 'tributary/service';
 import { DEFAULT_BASKET_TTL_SECONDS, startBasket } from './app.ts';
 import { SERVICE } from './store/keys.ts';
 
@@ -15,9 +16,11 @@ await runService(SERVICE, async ({ config, logger }) => {
   const { bus, store, close: disconnect } = await connectServiceRedis(config, logger, { storeHolds: 'baskets' });
   const service = await startBasket({ bus, store, logger, instance: config.instance, ttlSeconds });
   const address = await service.app.listen({ host: config.host, port: config.port });
+  const trimmer = startOwnStreamTrimmer(bus, trimmedStreamsOf(SERVICE), { config, logger, registry: service.app.metricsRegistry });
   return {
     address,
     async close() {
+      trimmer.close();
       await service.close();
       await disconnect();
     },

@@ -1,5 +1,6 @@
+import { trimmedStreamsOf } from '@tributary/contracts';
 import { connectRedis, redactUrl } from 'tributary';
-import { runService } from 'tributary/service';
+import { runService, startOwnStreamTrimmer } from 'tributary/service';
 import { openDatabase } from 'tributary/sql';
 import { SERVICE, startDeliveryHistory } from './app.ts';
 import { readHistoryConfig } from './config.ts';
@@ -26,11 +27,13 @@ await runService(SERVICE, async ({ config, logger }) => {
     archiveIntervalMs: history.archiveIntervalMs,
   });
   const address = await running.app.listen({ host: config.host, port: config.port });
+  const trimmer = startOwnStreamTrimmer(bus, trimmedStreamsOf(SERVICE), { config, logger, registry: running.app.metricsRegistry });
   if (ownerFile) writeOwner(ownerFile, { pid: process.pid, address });
   logger.info({ lakeDir: history.lakeDir }, 'data lake');
   return {
     address,
     async close() {
+      trimmer.close();
       await running.close();
       await db.close();
       await bus.close();

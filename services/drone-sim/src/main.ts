@@ -1,5 +1,6 @@
+import { trimmedStreamsOf } from '@tributary/contracts';
 import { connectRedis, redactUrl } from 'tributary';
-import { runService } from 'tributary/service';
+import { runService, startOwnStreamTrimmer } from 'tributary/service';
 import { SERVICE, startDroneSim } from './app.ts';
 import { readDroneSimConfig } from './config.ts';
 
@@ -17,9 +18,11 @@ await runService(SERVICE, async ({ config, logger }) => {
   });
   logger.info({ fleet: sim }, 'drones ready');
   const address = await running.app.listen({ host: config.host, port: config.port });
+  const trimmer = startOwnStreamTrimmer(bus, trimmedStreamsOf(SERVICE), { config, logger, registry: running.app.metricsRegistry });
   return {
     address,
     async close() {
+      trimmer.close();
       await running.close();
       await bus.close();
     },

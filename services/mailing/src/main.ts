@@ -1,4 +1,5 @@
-import { connectServiceRedis, runService } from 'tributary/service';
+import { trimmedStreamsOf } from '@tributary/contracts';
+import { connectServiceRedis, runService, startOwnStreamTrimmer } from 'tributary/service';
 import { startMailing } from './app.ts';
 import { SERVICE } from './store/keys.ts';
 
@@ -11,9 +12,11 @@ await runService(SERVICE, async ({ config, logger }) => {
   const { bus, store, close: disconnect } = await connectServiceRedis(config, logger, { storeHolds: 'recipients and mails' });
   const service = await startMailing({ bus, store, logger, instance: config.instance });
   const address = await service.app.listen({ host: config.host, port: config.port });
+  const trimmer = startOwnStreamTrimmer(bus, trimmedStreamsOf(SERVICE), { config, logger, registry: service.app.metricsRegistry });
   return {
     address,
     async close() {
+      trimmer.close();
       await service.close();
       await disconnect();
     },

@@ -1,5 +1,6 @@
+import { trimmedStreamsOf } from '@tributary/contracts';
 import { connectRedis, redactUrl } from 'tributary';
-import { runService } from 'tributary/service';
+import { runService, startOwnStreamTrimmer } from 'tributary/service';
 import { openDatabase } from 'tributary/sql';
 import { SERVICE, startOrdering } from './app.ts';
 import { createHttpOwnerLookups, type OwnerLookups } from './owner-lookups.ts';
@@ -25,9 +26,11 @@ await runService(SERVICE, async ({ config, logger }) => {
     throw error;
   });
   const address = await running.app.listen({ host: config.host, port: config.port });
+  const trimmer = startOwnStreamTrimmer(bus, trimmedStreamsOf(SERVICE), { config, logger, registry: running.app.metricsRegistry });
   return {
     address,
     async close() {
+      trimmer.close();
       await running.close();
       await bus.close();
       await db.close();

@@ -1,5 +1,6 @@
+import { trimmedStreamsOf } from '@tributary/contracts';
 import { connectRedis, redactUrl } from 'tributary';
-import { runService } from 'tributary/service';
+import { runService, startOwnStreamTrimmer } from 'tributary/service';
 import { openDatabase } from 'tributary/sql';
 import { SERVICE, startPackage } from './app.ts';
 import { readWarehouse } from './config.ts';
@@ -21,9 +22,11 @@ await runService(SERVICE, async ({ config, logger }) => {
   });
   logger.info({ warehouse }, 'packages are picked up at the warehouse');
   const address = await running.app.listen({ host: config.host, port: config.port });
+  const trimmer = startOwnStreamTrimmer(bus, trimmedStreamsOf(SERVICE), { config, logger, registry: running.app.metricsRegistry });
   return {
     address,
     async close() {
+      trimmer.close();
       await running.close();
       await bus.close();
       await db.close();

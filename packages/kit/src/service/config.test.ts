@@ -27,6 +27,12 @@ describe('readServiceConfig', () => {
     expect(readServiceConfig('ordering', base).databaseUrl).toBe('pglite:///tmp/data/pg/ordering');
   });
 
+  it('keeps consumed stream entries two minutes unless STREAM_RETENTION_MS says otherwise', () => {
+    expect(readServiceConfig('ordering', base).streamRetentionMs).toBe(120_000);
+    expect(readServiceConfig('ordering', { ...base, STREAM_RETENTION_MS: '0' }).streamRetentionMs).toBe(0);
+    expect(readServiceConfig('ordering', { ...base, STREAM_RETENTION_MS: '600000', ORDERING_STREAM_RETENTION_MS: '5000' }).streamRetentionMs).toBe(5_000);
+  });
+
   it.each([
     [{ BUS_REDIS_URL: 'redis+sentinel://127.0.0.1:26379/mymaster' }, 'BUS_REDIS_URL has the scheme redis+sentinel:'],
     [{ ORDERING_BUS_REDIS_URL: 'not a url' }, 'ORDERING_BUS_REDIS_URL is not a URL'],
@@ -35,6 +41,8 @@ describe('readServiceConfig', () => {
     [{ ORDERING_DATABASE_URL: 'sqlite:///tmp/x' }, 'ORDERING_DATABASE_URL has the scheme sqlite:'],
     [{ ORDERING_PORT: 'eighty' }, 'ORDERING_PORT must be a port number'],
     [{ PORT: '70000' }, 'PORT must be a port number'],
+    [{ STREAM_RETENTION_MS: '2 minutes' }, 'STREAM_RETENTION_MS must be a whole number of milliseconds'],
+    [{ ORDERING_STREAM_RETENTION_MS: '-1' }, 'ORDERING_STREAM_RETENTION_MS must be a whole number'],
   ])('refuses %o naming the setting', (overrides, message) => {
     const error = configError({ ...base, ...overrides });
     expect(error.code).toBe('TRIB_INVALID_CONFIG');

@@ -14,7 +14,17 @@ export interface ServiceConfig {
   databaseUrl: string;
   /** Stable consumer-name prefix across restarts of this instance. */
   instance: string;
+  /**
+   * How long an entry stays on the service's own streams after every group
+   * is done with it (STREAM_RETENTION_MS, default two minutes): the window in
+   * which a group created later still finds it, and the operator's live
+   * views still show it. Nothing a group has not consumed is ever trimmed.
+   */
+  streamRetentionMs: number;
 }
+
+/** STREAM_RETENTION_MS when unset: see ServiceConfig.streamRetentionMs and docs/operations.md. */
+export const DEFAULT_STREAM_RETENTION_MS = 120_000;
 
 import { TributaryError } from '../errors.ts';
 
@@ -63,6 +73,11 @@ export function readServiceConfig(service: string, env: NodeJS.ProcessEnv = proc
   const [portVariable, rawPort = '0'] = pick('PORT');
   const port = Number(rawPort);
   if (!Number.isInteger(port) || port < 0 || port > 65_535) throw new TributaryError('TRIB_INVALID_CONFIG', `${portVariable} must be a port number (0-65535), got "${rawPort}"`);
+  const [retentionVariable, rawRetention = String(DEFAULT_STREAM_RETENTION_MS)] = pick('STREAM_RETENTION_MS');
+  const streamRetentionMs = Number(rawRetention);
+  if (!/^\d+$/.test(rawRetention) || !Number.isSafeInteger(streamRetentionMs)) {
+    throw new TributaryError('TRIB_INVALID_CONFIG', `${retentionVariable} must be a whole number of milliseconds (0 or more), got "${rawRetention}"`);
+  }
   return {
     service,
     host: env.HOST ?? '127.0.0.1',
@@ -71,5 +86,6 @@ export function readServiceConfig(service: string, env: NodeJS.ProcessEnv = proc
     storeRedisUrl,
     databaseUrl,
     instance: env.TRIBUTARY_INSTANCE ?? `${service}-${process.pid}`,
+    streamRetentionMs,
   };
 }

@@ -1,5 +1,7 @@
 import type { Logger } from 'pino';
+import type { Registry } from 'prom-client';
 import { connectRedis, redactUrl, type RedisClient } from '../redis/client.ts';
+import { startTrimmer } from '../streams/trimmer.ts';
 import type { ServiceConfig } from './config.ts';
 
 export interface ServiceRedis {
@@ -44,4 +46,24 @@ export async function connectServiceRedis(
       await Promise.allSettled([bus.close(), store.close()]);
     },
   };
+}
+
+/**
+ * Trims the streams a service publishes to (its own) every 10 s: what every
+ * group is done with and older than STREAM_RETENTION_MS (see
+ * ServiceConfig.streamRetentionMs). Started by each service's main once its
+ * app exists, with the app's metrics registry (job "stream-trim").
+ */
+export function startOwnStreamTrimmer(
+  bus: RedisClient,
+  streams: readonly string[],
+  context: { config: ServiceConfig; logger: Logger; registry: Registry },
+): { close(): void } {
+  return startTrimmer({
+    redis: bus,
+    streams: [...streams],
+    minAgeMs: context.config.streamRetentionMs,
+    registry: context.registry,
+    onError: (error) => context.logger.warn({ err: error }, 'stream trim failed; will retry'),
+  });
 }

@@ -103,6 +103,24 @@ describe('safe trimming', () => {
     expect(await trimStream(t.redis, 'nothing-here:events')).toBe(0);
   });
 
+  it('with minAgeMs keeps consumed entries younger than that, and trims the older ones', async () => {
+    const service = uniqueService('shop');
+    const placed = orderPlaced(service);
+    const publisher = createPublisher({ redis: t.redis, service });
+    const stream = publisher.stream;
+    // Two entries with ids of an hour ago, two of now: the id is the entry's time.
+    const hourAgo = Date.now() - 3_600_000;
+    const old = [`${hourAgo}-0`, `${hourAgo}-1`];
+    for (const id of old) await t.redis.sendCommand(['XADD', stream, id, 'n', id]);
+    const fresh = await publisher.publishEnvelopes([publisher.envelope(placed, { n: 1, orderId: 'o-1' }), publisher.envelope(placed, { n: 2, orderId: 'o-2' })]);
+    await groupDoneWithAll(stream, 'g', [...old, ...fresh]);
+    expect(await trimStream(t.redis, stream, { minAgeMs: 60_000 })).toBe(2);
+    expect(await rangeIds(stream)).toEqual(fresh);
+    // Without an age, what the group is done with goes.
+    expect(await trimStream(t.redis, stream)).toBe(2);
+    expect(await rangeIds(stream)).toEqual([]);
+  });
+
   it('startTrimmer trims periodically until closed', async () => {
     const { stream, ids } = await streamWith(6);
     await createGroup(stream, 'g');

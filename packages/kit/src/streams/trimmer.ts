@@ -26,11 +26,17 @@ export async function safeTrimPoint(redis: RedisClient, stream: string): Promise
 
 /**
  * Trims with MINID at the safe point, never with MAXLEN: a MAXLEN on publish
- * deletes entries a slow group has not read yet. Returns how many were removed.
+ * deletes entries a slow group has not read yet. With `minAgeMs`, entries
+ * younger than that stay even when every group is done with them (ids are
+ * milliseconds, so the age is the id's own time). Returns how many were removed.
  */
-export async function trimStream(redis: RedisClient, stream: string): Promise<number> {
-  const minId = await safeTrimPoint(redis, stream);
+export async function trimStream(redis: RedisClient, stream: string, options: { minAgeMs?: number } = {}): Promise<number> {
+  let minId = await safeTrimPoint(redis, stream);
   if (minId === null) return 0;
+  if (options.minAgeMs !== undefined && options.minAgeMs > 0) {
+    const youngest = `${Math.max(0, Date.now() - options.minAgeMs)}-0`;
+    if (compareIds(youngest, minId) < 0) minId = youngest;
+  }
   return Number(await redis.sendCommand(['XTRIM', stream, 'MINID', minId]));
 }
 
@@ -39,6 +45,8 @@ export function startTrimmer(options: {
   redis: RedisClient;
   streams: string[];
   intervalMs?: number;
+  /** Keep entries younger than this even when consumed (see trimStream). */
+  minAgeMs?: number;
   onError?: (error: Error) => void;
   /** Run time and entries removed, `job="stream-trim"`; default: prom-client's global registry. */
   registry?: Registry;
@@ -49,7 +57,7 @@ export function startTrimmer(options: {
     meter.run(async (run) => {
       for (const stream of options.streams) {
         try {
-          run.items(await trimStream(options.redis, stream));
+          run.items(await trimStream(options.redis, stream, options.minAgeMs === undefined ? {} : { minAgeMs: options.minAgeMs }));
         } catch (error) {
           options.onError?.(error as Error);
         }
