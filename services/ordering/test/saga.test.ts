@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { OrderShipped, PaymentCaptured, PaymentFailed, PaymentRefunded, PaymentReserved, ShipmentFailed } from '@tributary/contracts';
-import { deriveEventId, type Envelope } from 'tributary';
+import { deriveEventId, listDeadLetters, type Envelope } from 'tributary';
 import { testDatabases, waitFor } from 'tributary/testing';
 import { newOrder, pricedItems, useOrdering, user, type Harness } from './harness.ts';
 
@@ -139,6 +139,19 @@ describe.each(testDatabases())('ordering saga ($kind)', ({ create }) => {
     expect((await eventsOf(h, paid)).map((event) => event.type)).toEqual(['OrderPlaced', 'OrderAwaitingShipment']);
     expect((await eventsOf(h, blocked)).map((event) => event.type)).toEqual(['OrderPlaced', 'OrderBlocked']);
     expect((await eventsOf(h, refunded)).map((event) => event.type)).toEqual(['OrderPlaced', 'OrderAwaitingShipment', 'OrderRefundRequested', 'OrderFailed']);
+  });
+
+  it('a PaymentReserved for another sum than the order total moves nothing and is dead-lettered with the reason', async () => {
+    const h = t.current;
+    const orderId = await place(h);
+    await h.accounts.publish(PaymentReserved, { orderId, userId: user, amountCents: 2_999, country: 'GB' });
+    const letter = await waitFor(async () => (await listDeadLetters(h.probe, 'accounts:events')).find((candidate) => candidate.error.includes(orderId)) ?? null, {
+      timeoutMs: 15_000,
+      description: 'the mismatched reservation dead-lettered',
+    });
+    expect(letter.error).toContain('reserves 2999 cents, the order\'s total is 3000');
+    expect(await statusOf(h, orderId)).toBe('AWAITING_PAYMENT');
+    expect((await eventsOf(h, orderId)).map((event) => event.type)).toEqual(['OrderPlaced']);
   });
 
   it('insufficient funds → BLOCKED_NO_FUNDS; late, duplicate and out-of-order events change nothing and are not errors', async () => {

@@ -15,6 +15,18 @@ export class UnknownOrderError extends Error {
 }
 
 
+/**
+ * Accounts reserved another sum than the order's total: a bug or tampering
+ * upstream, never a state to move the order on from. Retried, then
+ * dead-lettered, where an operator sees it (the order stays AWAITING_PAYMENT).
+ */
+export class PaymentAmountMismatchError extends Error {
+  constructor(orderId: string, reservedCents: number, totalCents: number) {
+    super(`PaymentReserved for order ${orderId} reserves ${reservedCents} cents, the order's total is ${totalCents}`);
+    this.name = 'PaymentAmountMismatchError';
+  }
+}
+
 function orderEventOf(envelope: Envelope): OrderEvent {
   // The casts name what the consumer's schema check has already established for this type.
   switch (envelope.type) {
@@ -47,7 +59,11 @@ export async function applyOrderEvents(ctx: OrderingContext, tx: SqlExecutor, it
   const events = items.map((item) => ({ envelope: item.event, event: orderEventOf(item.event) }));
   const orders: Map<string, OrderSnapshot> = await lockOrders(tx, [...new Set(events.map(({ event }) => event.data.orderId))]);
   for (const { event } of events) {
-    if (!orders.has(event.data.orderId)) throw new UnknownOrderError(event.data.orderId, event.type);
+    const order = orders.get(event.data.orderId);
+    if (!order) throw new UnknownOrderError(event.data.orderId, event.type);
+    if (event.type === 'PaymentReserved' && event.data.amountCents !== order.totalCents) {
+      throw new PaymentAmountMismatchError(order.id, event.data.amountCents, order.totalCents);
+    }
   }
   // Read under the orders' locks, in the transaction that emits OrderAwaitingShipment.
   const payers = events.filter(({ event }) => event.type === 'PaymentReserved').map(({ event }) => orders.get(event.data.orderId)!.userId);
