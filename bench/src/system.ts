@@ -103,9 +103,15 @@ const failures = (run: LoadJson) => `${run.errors.server5xx} / ${run.errors.clie
 export async function benchSystem(): Promise<void> {
   const rows: Row[] = [];
   const failed: string[] = [];
-  const databases: Array<'PGlite' | 'PostgreSQL'> = process.env.BENCH_DATABASE_URL ? ['PGlite', 'PostgreSQL'] : ['PGlite'];
+  // BENCH_DATABASES / BENCH_TRACING pick a subset (comma-separated), for a short run on a machine that is quiet for a while only.
+  const pick = <T extends string>(variable: string, all: readonly T[]): T[] => {
+    const wanted = process.env[variable]?.split(',').map((value) => value.trim()).filter(Boolean);
+    return wanted ? all.filter((value) => wanted.includes(value)) : [...all];
+  };
+  const databases = pick('BENCH_DATABASES', process.env.BENCH_DATABASE_URL ? (['PGlite', 'PostgreSQL'] as const) : (['PGlite'] as const));
+  const tracings = pick('BENCH_TRACING', ['on', 'off'] as const);
   for (const database of databases) {
-    for (const tracing of ['on', 'off'] as const) {
+    for (const tracing of tracings) {
       // One configuration that does not come up (a loaded machine) must not lose the others' figures.
       try {
         const row = await measure(database, tracing);
