@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { SqlDatabase } from 'tributary/sql';
 import { testDatabases, type TestDatabase } from 'tributary/testing';
 import { findCustomerAddress, findCustomerName, parseStreamPosition, saveCustomerAddress } from '../src/store/customers-store.ts';
-import { findOrderWithHistory, recordDelivery } from '../src/store/orders-store.ts';
+import { findOrderWithHistory, recordDeliveries } from '../src/store/orders-store.ts';
 import { installSchema } from '../src/store/schema.ts';
 
 /** The tables as ordering created them before addresses and deliveries were kept. */
@@ -45,9 +45,10 @@ describe.each(testDatabases())('ordering schema upgrade ($kind)', ({ create }) =
       expect(await saveCustomerAddress(tx, 'user-1', 'Somewhere 1', parseStreamPosition('5-0'))).toBe(true);
       // A customer known only by an address: possible now that the name may be missing.
       expect(await saveCustomerAddress(tx, 'user-2', 'Elsewhere 2', parseStreamPosition('6-0'))).toBe(true);
-      expect(await recordDelivery(tx, 'order-1', 'delivery-1')).toBe('recorded');
-      expect(await recordDelivery(tx, 'order-1', 'delivery-2')).toBe('already-recorded');
-      expect(await recordDelivery(tx, 'order-2', 'delivery-3')).toBe('unknown-order');
+      expect(await recordDeliveries(tx, [{ orderId: 'order-1', deliveryId: 'delivery-1' }, { orderId: 'order-1', deliveryId: 'delivery-0' }]))
+        .toEqual(new Map([['order-1', 'recorded']]));
+      expect(await recordDeliveries(tx, [{ orderId: 'order-1', deliveryId: 'delivery-2' }, { orderId: 'order-2', deliveryId: 'delivery-3' }]))
+        .toEqual(new Map([['order-1', 'already-recorded'], ['order-2', 'unknown-order']]));
     });
     expect(await findCustomerAddress(db, 'user-1')).toBe('Somewhere 1');
     expect(await findCustomerName(db, 'user-2')).toBeNull();

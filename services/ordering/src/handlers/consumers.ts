@@ -61,5 +61,5 @@ export function registerOrderingHandlers(ctx: OrderingContext, consumers: Servic
   // Placing an order owns its transaction (POST /orders shares it): not batched.
   make('basket').on(CheckoutRequested, checkoutRequestedHandler(ctx));
 
-  batched('delivery').on(DeliveryScheduled, deliveryScheduledHandler(ctx));
+  batched('delivery').onMany(DeliveryScheduled, deliveryScheduledHandler(ctx));
 }

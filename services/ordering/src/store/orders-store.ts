@@ -148,15 +148,27 @@ export async function findOrder(db: SqlExecutor, id: string): Promise<OrderRecor
 export type RecordDeliveryOutcome = 'recorded' | 'already-recorded' | 'unknown-order';
 
 /**
- * Stores the delivery flying an order's parcel, once: the first id wins (it is
- * derived from the order id upstream, so a second one would be a bug there,
- * not a reason to rewrite the order).
+ * Stores the delivery flying each order's parcel, once: the first id wins
+ * (earlier, or first in `deliveries`; it is derived from the order id
+ * upstream, so a second one would be a bug there, not a reason to rewrite
+ * the order). One statement for all; answers each order's outcome.
  */
-export async function recordDelivery(tx: SqlExecutor, orderId: string, deliveryId: string): Promise<RecordDeliveryOutcome> {
-  const updated = await tx.query('UPDATE orders SET delivery_id = $2, updated_at = now() WHERE id = $1 AND delivery_id IS NULL', [orderId, deliveryId]);
-  if (updated.rowCount === 1) return 'recorded';
-  const { rows } = await tx.query<{ id: string }>('SELECT id FROM orders WHERE id = $1', [orderId]);
-  return rows.length === 1 ? 'already-recorded' : 'unknown-order';
+export async function recordDeliveries(
+  tx: SqlExecutor,
+  deliveries: ReadonlyArray<{ orderId: string; deliveryId: string }>,
+): Promise<Map<string, RecordDeliveryOutcome>> {
+  if (deliveries.length === 0) return new Map();
+  const { rows } = await tx.query<{ order_id: string; known: boolean; recorded: boolean }>(
+    `WITH input AS (SELECT * FROM unnest($1::text[], $2::text[]) WITH ORDINALITY AS u(order_id, delivery_id, n)),
+       first AS (SELECT DISTINCT ON (order_id) order_id, delivery_id FROM input ORDER BY order_id, n),
+       updated AS (
+         UPDATE orders SET delivery_id = first.delivery_id, updated_at = now() FROM first
+         WHERE orders.id = first.order_id AND orders.delivery_id IS NULL RETURNING orders.id)
+     SELECT first.order_id, orders.id IS NOT NULL AS known, updated.id IS NOT NULL AS recorded
+     FROM first LEFT JOIN orders ON orders.id = first.order_id LEFT JOIN updated ON updated.id = first.order_id`,
+    [deliveries.map((delivery) => delivery.orderId), deliveries.map((delivery) => delivery.deliveryId)],
+  );
+  return new Map(rows.map((row) => [row.order_id, row.recorded ? 'recorded' : row.known ? 'already-recorded' : 'unknown-order']));
 }
 
 /**
