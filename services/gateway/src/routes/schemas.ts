@@ -46,7 +46,6 @@ export const Product = Type.Object({
   sku: Type.String(),
   name: Type.String(),
   priceCents: Cents,
-  stock: Type.Integer(),
   bannedCountries: Type.Array(Country),
   digital: Type.Boolean({ description: 'an e-book and the like: no stock, not shipped, mailed' }),
   createdAt: Type.String(),
@@ -56,7 +55,7 @@ export const NewProduct = Type.Object(
     sku: Type.String({ minLength: 1, maxLength: 64 }),
     name: Type.String({ minLength: 1, maxLength: 200 }),
     priceCents: Cents,
-    stock: Type.Integer({ minimum: 0, maximum: 1_000_000_000 }),
+    stock: Type.Integer({ minimum: 0, maximum: 1_000_000_000, description: 'units on hand at creation; fulfillment owns the count from then on, products are shown without it' }),
     bannedCountries: Type.Optional(Type.Array(Country, { maxItems: 250, uniqueItems: true })),
     digital: Type.Optional(Type.Boolean({ default: false })),
   },
@@ -269,7 +268,7 @@ export const DeliveryAnalytics = Type.Object({
   totals: Type.Object({ delivered: Type.Integer(), failed: Type.Integer(), failureRate: Type.Union([Type.Number(), Type.Null()]) }),
   failuresByReason: Type.Record(Type.String(), Type.Integer()),
 });
-export const ArchiveRequest = Type.Object({ olderThanDays: Type.Optional(Type.Integer({ minimum: 0, maximum: 36_500 })) }, { additionalProperties: false });
+export const ArchiveRequest = Type.Object({ olderThanDays: Type.Optional(Type.Integer({ minimum: 0, maximum: 3_650 })) }, { additionalProperties: false });
 export const ArchiveResult = Type.Object({ archived: Type.Integer(), cutoff: Type.String() });
 
 // --- lending library ----------------------------------------------------------------------------
