@@ -108,8 +108,19 @@ export async function startGateway(deps: GatewayDeps): Promise<{ app: HttpApp; c
     strictTransportSecurity: settings.session.secureCookie,
   });
   await app.register(swagger, { openapi });
-  // Swagger UI styles itself inline: /docs sends its own policy (hashes of its inline parts) in place of the dashboard's.
-  await app.register(swaggerUi, { routePrefix: '/docs', staticCSP: true });
+  // Swagger UI sets inline styles: /docs sends its own policy in place of the dashboard's, the same but for that.
+  await app.register(swaggerUi, {
+    routePrefix: '/docs',
+    staticCSP: {
+      'default-src': ["'self'"],
+      'script-src': ["'self'"],
+      'style-src': ["'self'", "'unsafe-inline'"],
+      'img-src': ["'self'", 'data:'],
+      'object-src': ["'none'"],
+      'base-uri': ["'self'"],
+      'frame-ancestors': ["'none'"],
+    },
+  });
 
   const sessions = createSessionPlugin({
     store: createSessionStore({ redis: deps.store, prefix: gatewayKeys.sessions, schema: SessionUser, ttlSeconds: settings.session.ttlSeconds, registry }),
