@@ -82,7 +82,7 @@ describe('the shop through the HTTP API', () => {
         const reply = await t.api<Basket>('PUT', `/api/baskets/${userId}/items/${productId}`, { quantity });
         return reply.status === 200 ? reply.body : null;
       },
-      { description: 'basket knows the product' },
+      { description: 'basket knows the user and the product' },
     );
   }
 

@@ -1,7 +1,8 @@
 import { createPublisher, streamKeys, type RedisClient } from 'tributary';
 import { createHttpApp, type HttpApp } from 'tributary/http';
 import { createServiceConsumers, type ConsumerTuning, type Logger } from 'tributary/service';
-import { OrderPlaced, ProductChanged, ProductCreated } from '@tributary/contracts';
+import { OrderPlaced, ProductChanged, ProductCreated, UserRegistered } from '@tributary/contracts';
+import { userRegisteredHandler } from './handlers/accounts-events.ts';
 import { productChangedHandler, productCreatedHandler } from './handlers/catalog-events.ts';
 import { createCheckout } from './handlers/checkout.ts';
 import { orderPlacedHandler } from './handlers/order-placed.ts';
@@ -11,6 +12,7 @@ import { basketRoutes } from './routes/baskets.ts';
 import { createBasketStore } from './store/basket-store.ts';
 import { SERVICE } from './store/keys.ts';
 import { createProductStore } from './store/product-store.ts';
+import { createUserStore } from './store/user-store.ts';
 
 export type { ConsumerTuning };
 
@@ -20,7 +22,7 @@ export const DEFAULT_BASKET_TTL_SECONDS = 7 * 24 * 60 * 60;
 export interface BasketDeps {
   /** The bus Redis: streams only. */
   bus: RedisClient;
-  /** The service's own Redis: baskets, product copies, pending checkouts. */
+  /** The service's own Redis: baskets, product and user copies, pending checkouts. */
   store: RedisClient;
   logger: Logger;
   /** Consumer name of this instance (stable across its restarts). */
@@ -43,6 +45,7 @@ export async function startBasket(deps: BasketDeps): Promise<BasketService> {
   const sweepOptions: SweepOptions = { ...sweepDefaults, ...deps.sweep };
   const basket = createBasketStore(deps.store, { ttlSeconds });
   const products = createProductStore(deps.store);
+  const users = createUserStore(deps.store);
   const publish = checkoutPublisher({ publisher: createPublisher({ redis: deps.bus, service: SERVICE }), bus: deps.bus });
   const checkout = createCheckout({ basket, products, publish, timing: sweepOptions, logger: deps.logger });
 
@@ -58,7 +61,8 @@ export async function startBasket(deps: BasketDeps): Promise<BasketService> {
     .on(ProductCreated, productCreatedHandler({ products, group }))
     .on(ProductChanged, productChangedHandler({ products, group }));
   consumers.consumer(streamKeys.events('ordering')).on(OrderPlaced, orderPlacedHandler({ basket }));
-  await app.register(basketRoutes({ basket, products, checkout }));
+  consumers.consumer(streamKeys.events('accounts')).on(UserRegistered, userRegisteredHandler({ users }));
+  await app.register(basketRoutes({ basket, products, users, checkout }));
   await app.ready();
   try {
     await consumers.startAll();

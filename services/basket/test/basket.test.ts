@@ -8,6 +8,7 @@ const t = useBasket();
 describe('the basket is the book\'s Table 2-1 sorted set', () => {
   it('ZADD usr:123 2 abc / 1 xyz / 1 efg: score = quantity, member = product id, under the basket: prefix', async () => {
     const service = await t.start();
+    await t.registerUser('123');
     await t.createProduct({ productId: 'abc', name: 'Haggis', priceCents: 1_250 });
     await t.createProduct({ productId: 'xyz', name: 'Tea', priceCents: 300 });
     await t.createProduct({ productId: 'efg', name: 'Shortbread', priceCents: 450 });
@@ -19,9 +20,9 @@ describe('the basket is the book\'s Table 2-1 sorted set', () => {
     expect(basketKeys.basket('123')).toBe('basket:{usr:123}');
     expect(await t.store.sendCommand(['TYPE', 'basket:{usr:123}'])).toBe('zset');
     expect(await t.store.sendCommand(['ZRANGE', 'basket:{usr:123}', '0', '-1', 'WITHSCORES'])).toEqual(['efg', '1', 'xyz', '1', 'abc', '2']);
-    // The basket key holds nothing but Table 2-1: no names, no prices.
+    // The basket key holds nothing but Table 2-1: no names, no prices (the user's "known" marker is a key of its own).
     const keys = (await t.store.sendCommand<string[]>(['KEYS', 'basket:{usr:123}*'])).sort();
-    expect(keys).toEqual(['basket:{usr:123}']);
+    expect(keys).toEqual(['basket:{usr:123}', 'basket:{usr:123}:known']);
 
     const view = await t.request(service.app, 'GET', '/baskets/123');
     expect(view).toEqual({
@@ -39,8 +40,10 @@ describe('the basket is the book\'s Table 2-1 sorted set', () => {
     });
   });
 
-  it('PUT sets (not adds) the quantity, quantity 0 and DELETE remove; an unknown basket is empty', async () => {
+  it('PUT sets (not adds) the quantity, quantity 0 and DELETE remove; a known user\'s untouched basket is empty', async () => {
     const service = await t.start();
+    await t.registerUser('u1');
+    await t.registerUser('fresh');
     const tea = await t.createProduct({ priceCents: 300 });
     const cake = await t.createProduct({ priceCents: 700 });
     await t.put(service.app, 'u1', tea, 3);
@@ -57,8 +60,8 @@ describe('the basket is the book\'s Table 2-1 sorted set', () => {
     expect((await t.request(service.app, 'DELETE', `/baskets/u1/items/${cake}`)).status).toBe(200);
     expect(await t.store.sendCommand(['EXISTS', basketKeys.basket('u1')])).toBe(0);
 
-    expect(await t.request(service.app, 'GET', '/baskets/nobody')).toEqual({
-      status: 200, body: { userId: 'nobody', items: [], totalCents: 0, checkout: null },
+    expect(await t.request(service.app, 'GET', '/baskets/fresh')).toEqual({
+      status: 200, body: { userId: 'fresh', items: [], totalCents: 0, checkout: null },
     });
   });
 });
@@ -66,6 +69,7 @@ describe('the basket is the book\'s Table 2-1 sorted set', () => {
 describe('expiry after inactivity', () => {
   it('every write sets the TTL again (BASKET_TTL_SECONDS)', async () => {
     const service = await t.start({ ttlSeconds: 3_600 });
+    await t.registerUser('u-ttl');
     const tea = await t.createProduct();
     const cake = await t.createProduct();
     const key = basketKeys.basket('u-ttl');
@@ -92,6 +96,7 @@ describe('expiry after inactivity', () => {
 
   it('a basket left alone expires and reads as empty', async () => {
     const service = await t.start({ ttlSeconds: 1 });
+    await t.registerUser('u-gone');
     const tea = await t.createProduct();
     await t.put(service.app, 'u-gone', tea, 2);
     await waitFor(async () => (await t.store.sendCommand<number>(['EXISTS', basketKeys.basket('u-gone')])) === 0, {
@@ -102,8 +107,28 @@ describe('expiry after inactivity', () => {
 });
 
 describe('bad input changes nothing', () => {
+  it('404 USER_NOT_FOUND on every route for a user accounts never registered, with nothing written; known once registered', async () => {
+    const service = await t.start();
+    const tea = await t.createProduct();
+    const before = (await t.store.sendCommand<string[]>(['KEYS', '*'])).sort();
+    for (const [method, url, body] of [
+      ['PUT', `/baskets/ghost/items/${tea}`, { quantity: 1 }],
+      ['DELETE', `/baskets/ghost/items/${tea}`, undefined],
+      ['GET', '/baskets/ghost', undefined],
+      ['POST', '/baskets/ghost/checkout', undefined],
+    ] as const) {
+      expect(await t.request(service.app, method, url, body), `${method} ${url}`).toEqual({ status: 404, body: { error: 'USER_NOT_FOUND', message: expect.any(String) } });
+    }
+    expect((await t.store.sendCommand<string[]>(['KEYS', '*'])).sort()).toEqual(before);
+    expect(await t.checkoutEvents()).toEqual([]);
+
+    await t.registerUser('ghost');
+    expect((await t.put(service.app, 'ghost', tea, 1)).status).toBe(200);
+  });
+
   it('422 UNKNOWN_PRODUCT for a product the basket has no price for', async () => {
     const service = await t.start();
+    await t.registerUser('u2');
     const reply = await t.put(service.app, 'u2', 'never-created', 1);
     expect(reply).toEqual({ status: 422, body: { error: 'UNKNOWN_PRODUCT', message: expect.any(String) } });
     expect(await t.store.sendCommand(['EXISTS', basketKeys.basket('u2')])).toBe(0);
@@ -111,6 +136,7 @@ describe('bad input changes nothing', () => {
 
   it('400 for a bad quantity, a malformed body or malformed ids', async () => {
     const service = await t.start();
+    await t.registerUser('u3');
     const tea = await t.createProduct();
     await t.put(service.app, 'u3', tea, 2);
     const bodies: unknown[] = [
@@ -134,6 +160,7 @@ describe('bad input changes nothing', () => {
 
   it('422 BASKET_FULL for a 101st product (a checkout carries at most 100); changing a present one still works', async () => {
     const service = await t.start();
+    await t.registerUser('u4');
     const ids = Array.from({ length: 101 }, (_, i) => `p${String(i).padStart(3, '0')}`);
     for (const productId of ids) await t.createProduct({ productId, priceCents: 1 });
     for (const productId of ids.slice(0, 100)) expect((await t.put(service.app, 'u4', productId, 1)).status).toBe(200);

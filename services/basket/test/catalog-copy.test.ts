@@ -11,6 +11,7 @@ const t = useBasket();
 describe('the basket\'s copy of names and prices', () => {
   it('ProductChanged applies only the fields present: a price change keeps the name, a name change keeps the price', async () => {
     const service = await t.start();
+    await t.registerUser('u1');
     const tea = await t.createProduct({ name: 'Tea', priceCents: 300 });
     await t.put(service.app, 'u1', tea, 2);
 
@@ -32,6 +33,7 @@ describe('the basket\'s copy of names and prices', () => {
     const productId = randomUUID();
     await t.catalog.publish(ProductChanged, { productId, changes: { priceCents: 999 } });
     await t.drained('catalog:events');
+    await t.registerUser('u2');
     expect((await t.put(service.app, 'u2', productId, 1)).status).toBe(422);
 
     await t.createProduct({ productId, name: 'Late', priceCents: 100 });

@@ -11,6 +11,7 @@ import { useBasket, type BasketTestEnv } from './harness.ts';
 const t = useBasket();
 
 async function fill(env: BasketTestEnv, app: Parameters<BasketTestEnv['put']>[0], userId: string) {
+  await env.registerUser(userId);
   const haggis = await env.createProduct({ name: 'Haggis', priceCents: 1_250 });
   const tea = await env.createProduct({ name: 'Tea', priceCents: 300 });
   await env.put(app, userId, haggis, 2);
@@ -52,6 +53,7 @@ describe('POST /baskets/:userId/checkout', () => {
 
   it('422 EMPTY_BASKET and nothing published for an empty basket', async () => {
     const service = await t.start();
+    await t.registerUser('u0');
     expect(await t.request(service.app, 'POST', '/baskets/u0/checkout')).toEqual({
       status: 422, body: { error: 'EMPTY_BASKET', message: expect.any(String) },
     });

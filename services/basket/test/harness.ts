@@ -5,9 +5,10 @@ import { connectRedis, createPublisher, decodeEnvelope, groupsOf, type Envelope,
 import type { HttpApp } from 'tributary/http';
 import { createLogger } from 'tributary/service';
 import { startRedisServer, waitFor, type RedisServer } from 'tributary/testing';
-import { CheckoutRequested, ProductCreated } from '@tributary/contracts';
+import { CheckoutRequested, ProductCreated, UserRegistered } from '@tributary/contracts';
 import { startBasket, type BasketDeps, type BasketService } from '../src/app.ts';
 import { createProductStore } from '../src/store/product-store.ts';
+import { createUserStore } from '../src/store/user-store.ts';
 
 export type CheckoutEvent = Envelope<EventData<typeof CheckoutRequested>>;
 
@@ -19,8 +20,11 @@ export interface BasketTestEnv {
   busServer: RedisServer;
   catalog: Publisher;
   ordering: Publisher;
+  accounts: Publisher;
   /** Starts an instance (closed after the test). */
   start(options?: Partial<Pick<BasketDeps, 'ttlSeconds' | 'sweep' | 'consumer' | 'instance'>>): Promise<BasketService>;
+  /** Publishes UserRegistered and waits until the basket knows the user (an instance must be running). */
+  registerUser(userId: string): Promise<void>;
   /** Publishes ProductCreated and waits until the basket has copied it. */
   createProduct(product?: { productId?: string; name?: string; priceCents?: number }): Promise<string>;
   request(app: HttpApp, method: 'GET' | 'PUT' | 'DELETE' | 'POST', url: string, payload?: unknown): Promise<{ status: number; body: Record<string, unknown> }>;
@@ -47,6 +51,7 @@ export function useBasket(): BasketTestEnv {
     clients.push(env.bus, env.store);
     env.catalog = createPublisher({ redis: env.bus, service: 'catalog' });
     env.ordering = createPublisher({ redis: env.bus, service: 'ordering' });
+    env.accounts = createPublisher({ redis: env.bus, service: 'accounts' });
   });
   beforeEach(async () => {
     await Promise.all([env.bus.sendCommand(['FLUSHALL']), env.store.sendCommand(['FLUSHALL'])]);
@@ -76,6 +81,12 @@ export function useBasket(): BasketTestEnv {
     });
     running.push(instance);
     return instance;
+  };
+
+  env.registerUser = async (userId) => {
+    await env.accounts.publish(UserRegistered, { userId, name: `User ${userId}`, email: `${userId}@example.com`, country: 'GB', address: null });
+    const users = createUserStore(env.store);
+    await waitFor(() => users.known(userId), { description: `user ${userId} known` });
   };
 
   env.createProduct = async (product = {}) => {

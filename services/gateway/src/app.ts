@@ -1,3 +1,4 @@
+import helmet from '@fastify/helmet';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { FastifyPluginAsync } from 'fastify';
@@ -9,6 +10,7 @@ import { createIdempotencyStore, idempotencyHooks } from 'tributary/idempotency'
 import { createSlidingWindowLimiter, createTokenBucketLimiter, rateLimitHook } from 'tributary/ratelimit';
 import { createSessionPlugin, createSessionStore } from 'tributary/session';
 import { ADMIN_SECURITY, adminGuard, adminKeyMatcher, adminTokens } from './admin.ts';
+import { csrfGuard } from './csrf.ts';
 import { adminSessionRoutes } from './routes/admin-session.ts';
 import { idempotencyScope, rateLimitKeyExemptingAdmin, SessionUser } from './clients.ts';
 import { gatewayKeys } from './keys.ts';
@@ -82,8 +84,43 @@ export async function startGateway(deps: GatewayDeps): Promise<{ app: HttpApp; c
   const services = observedServices(deps.upstreams);
   // GET /metrics: the gateway's metrics and every service's, one scrape for the whole system.
   serveMergedMetrics(app, registry, () => services);
+  await app.register(helmet, {
+    // The dashboard is the gateway's own static files: scripts, styles and
+    // data from here only, never in a frame. Preact's style props are set
+    // through the CSSOM, which a style-src without 'unsafe-inline' allows.
+    contentSecurityPolicy: {
+      useDefaults: false,
+      directives: {
+        defaultSrc: ["'self'"],
+        scriptSrc: ["'self'"],
+        styleSrc: ["'self'"],
+        imgSrc: ["'self'", 'data:'],
+        connectSrc: ["'self'"],
+        fontSrc: ["'self'"],
+        objectSrc: ["'none'"],
+        baseUri: ["'self'"],
+        formAction: ["'self'"],
+        frameAncestors: ["'none'"],
+      },
+    },
+    frameguard: { action: 'deny' },
+    // HSTS only means something over TLS, which is when cookies are marked secure too.
+    strictTransportSecurity: settings.session.secureCookie,
+  });
   await app.register(swagger, { openapi });
-  await app.register(swaggerUi, { routePrefix: '/docs' });
+  // Swagger UI sets inline styles: /docs sends its own policy in place of the dashboard's, the same but for that.
+  await app.register(swaggerUi, {
+    routePrefix: '/docs',
+    staticCSP: {
+      'default-src': ["'self'"],
+      'script-src': ["'self'"],
+      'style-src': ["'self'", "'unsafe-inline'"],
+      'img-src': ["'self'", 'data:'],
+      'object-src': ["'none'"],
+      'base-uri': ["'self'"],
+      'frame-ancestors': ["'none'"],
+    },
+  });
 
   const sessions = createSessionPlugin({
     store: createSessionStore({ redis: deps.store, prefix: gatewayKeys.sessions, schema: SessionUser, ttlSeconds: settings.session.ttlSeconds, registry }),
@@ -128,6 +165,7 @@ export async function startGateway(deps: GatewayDeps): Promise<{ app: HttpApp; c
   // One encapsulated context for /api/*: the limit guards the API, not /healthz, /metrics or /docs.
   const api: FastifyPluginAsync = async (scope) => {
     scope.addHook('onRequest', rateLimitHook({ limiter: apiLimiter, key: rateLimitKeyExemptingAdmin(adminKeyMatcher(settings.adminApiKey)) }));
+    scope.addHook('onRequest', csrfGuard('sid'));
     for (const routes of [sessionsRoutes, usersRoutes, productsRoutes, basketsRoutes, ordersRoutes, mailsRoutes, deliveriesRoutes, lendingRoutes, monitoringRoutes, adminRoutes]) {
       await scope.register(routes, context);
     }

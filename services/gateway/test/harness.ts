@@ -136,7 +136,6 @@ export const product = {
   sku: 'SKU-1',
   name: 'Haggis',
   priceCents: 1_250,
-  stock: 10,
   bannedCountries: ['US'],
   digital: false,
   createdAt: '2024-01-01T00:00:00.000Z',

@@ -110,7 +110,7 @@ export async function startMailing(deps: MailingDeps): Promise<RunningMailing> {
     },
   });
 
-  await app.register(mailRoutes({ mailLog }));
+  await app.register(mailRoutes({ mailLog, recipientStore }));
   await app.register(recipientRoutes({ recipientStore, recipients, rebuildWaitMs: deps.rebuildWaitMs ?? 10_000 }));
   await app.ready();
 

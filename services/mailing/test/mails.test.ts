@@ -110,7 +110,7 @@ describe('order mails', () => {
     }, { description: 'the mail job is buried' });
     expect(dead).toMatchObject({ id: mailIdFor(order.id), attempts: 1 });
     expect(dead?.error).toMatch(/^RECIPIENT_NOT_FOUND/);
-    expect(await t.mails(mailing, { userId: stranger })).toEqual([]);
+    expect(await t.mails(mailing, { orderId: order.data.orderId })).toEqual([]);
     expect(await t.mailSentEvents()).toEqual([]);
   });
 });
@@ -153,6 +153,13 @@ describe('GET /mails', () => {
     expect((await t.mails(mailing, { orderId: bobs.data.orderId })).map((mail) => mail.to.name)).toEqual(['Bob']);
     expect(await t.mails(mailing, { orderId: bobs.data.orderId, userId: ada.userId })).toEqual([]);
     expect(await t.mails(mailing)).toHaveLength(4);
+  });
+
+  it('answers 404 USER_NOT_FOUND for a user it has no recipient for, not an empty list', async () => {
+    const mailing = await t.start();
+    const reply = await mailing.app.inject({ method: 'GET', url: '/mails?userId=never-registered' });
+    expect(reply.statusCode).toBe(404);
+    expect(reply.json()).toMatchObject({ error: 'USER_NOT_FOUND', message: expect.any(String) });
   });
 
   it.each([['limit=0'], ['limit=101'], ['limit=abc'], ['userId=no%20spaces'], ['unknown=1']])('answers 400 for %s', async (query) => {

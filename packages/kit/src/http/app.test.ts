@@ -41,6 +41,28 @@ describe('createHttpApp validation', () => {
     expect(reply.statusCode).toBe(400);
     expect(reply.json()).toMatchObject({ error: 'INVALID_JSON' });
   });
+
+  it.each([
+    ['text/plain', 'text/plain', '{"quantity":1}'],
+    ['a form', 'application/x-www-form-urlencoded', 'quantity=1'],
+    ['a multipart form', 'multipart/form-data; boundary=x', '--x\r\nContent-Disposition: form-data; name="quantity"\r\n\r\n1\r\n--x--'],
+  ])('answers a body sent as %s (what another origin may POST without a preflight) with 415 before the handler', async (_label, type, payload) => {
+    let reached = 0;
+    const plain = createHttpApp({ service: 'csrf' });
+    plain.post('/act', async () => {
+      reached++;
+      return { ok: true };
+    });
+    await plain.ready();
+    try {
+      const reply = await plain.inject({ method: 'POST', url: '/act', headers: { 'content-type': type }, payload });
+      expect(reply.statusCode).toBe(415);
+      expect(reply.json()).toMatchObject({ error: 'UNSUPPORTED_MEDIA_TYPE' });
+      expect(reached).toBe(0);
+    } finally {
+      await plain.close();
+    }
+  });
 });
 
 describe('createHttpApp metrics', () => {
@@ -112,7 +134,11 @@ describe('createHttpApp control characters', () => {
     ['a nested body string', '/notes/a', { title: 'fine', lines: [{ text: 'ok' }, { text: '\u0000' }] }],
     ['the query string', '/notes/a?tag=x%00y', { title: 'fine', lines: [] }],
     ['a path parameter', '/notes/a%00b', { title: 'fine', lines: [] }],
-  ])('refuses a NUL character in %s with 400 and never runs the handler', async (_label, url, payload) => {
+    ['an ESC sequence in a body string', '/notes/a', { title: 'red\u001b[31m', lines: [] }],
+    ['a C1 control in a nested string', '/notes/a', { title: 'fine', lines: [{ text: 'a\u0085' }] }],
+    ['DEL in the query string', '/notes/a?tag=x%7Fy', { title: 'fine', lines: [] }],
+    ['a control character in a path parameter', '/notes/a%01b', { title: 'fine', lines: [] }],
+  ])('refuses a control character in %s with 400 and never runs the handler', async (_label, url, payload) => {
     const before = writes;
     const reply = await app.inject({ method: 'POST', url, payload });
     expect(reply.statusCode).toBe(400);
@@ -120,8 +146,8 @@ describe('createHttpApp control characters', () => {
     expect(writes).toBe(before);
   });
 
-  it('lets other control characters and ordinary text through', async () => {
-    const reply = await app.inject({ method: 'POST', url: '/notes/a', payload: { title: 'tab\there', lines: [{ text: 'ünïcode ✓' }] } });
+  it('lets tab, line feed, carriage return and ordinary text through', async () => {
+    const reply = await app.inject({ method: 'POST', url: '/notes/a', payload: { title: 'tab\there', lines: [{ text: 'ünïcode ✓\r\nnext line' }] } });
     expect(reply.statusCode).toBe(200);
   });
 });

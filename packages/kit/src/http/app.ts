@@ -10,7 +10,7 @@ import { Type } from '@sinclair/typebox';
 import { currentTracing } from '../telemetry/tracing.ts';
 import { HttpError } from './errors.ts';
 import { traceRequests } from './tracing.ts';
-import { refuseNulCharacters } from './control-characters.ts';
+import { refuseControlCharacters } from './control-characters.ts';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -109,8 +109,13 @@ export function createHttpApp(options: HttpAppOptions): HttpApp {
     bodyLimit: options.bodyLimit ?? 1_048_576,
   }).withTypeProvider<TypeBoxTypeProvider>();
   app.setValidatorCompiler(validatorCompiler());
+  // Every body here is JSON. Fastify would also parse text/plain, the one
+  // type (with forms, which it never parses) that a page of another origin
+  // may POST without a preflight: refusing it with 415 before routing means a
+  // cross-site form or fetch never reaches a handler.
+  app.removeContentTypeParser('text/plain');
   traceRequests(app);
-  refuseNulCharacters(app);
+  refuseControlCharacters(app);
 
   const registry = options.registry ?? new Registry();
   if (!options.registry) collectDefaultMetrics({ register: registry });

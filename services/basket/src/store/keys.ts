@@ -17,6 +17,11 @@ export const basketKeys = {
   basket: (userId: string): string => `${PREFIX}{usr:${userId}}`,
   /** Hash: the pending checkout of a user (`orderId`, `items` JSON, `createdAt` ms). Same slot as the basket. */
   checkout: (userId: string): string => `${PREFIX}{usr:${userId}}:checkout`,
+  /**
+   * String "1": accounts said this user exists (UserRegistered). No TTL, users
+   * are not deleted. Same slot as the user's basket.
+   */
+  user: (userId: string): string => `${PREFIX}{usr:${userId}}:known`,
   /** Hash: the basket's copy of a product (`name`, `priceCents`, and the stream positions they came from). */
   product: (productId: string): string => `${PREFIX}product:{${productId}}`,
   /** String with a TTL: catalog event `eventId` was applied to this product by `group`. Same slot as the product. */

@@ -13,7 +13,8 @@ export const CreateProductBody = Type.Object(
     sku: Type.String({ minLength: 1, maxLength: 64 }),
     name: Type.String({ minLength: 1, maxLength: 200 }),
     priceCents: Cents,
-    // Stock is an int4 column; a billion units is beyond any real shelf.
+    // The initial stock, handed to fulfillment in ProductCreated: fulfillment owns it from then on
+    // (GET /stock/:productId there). An int4 column; a billion units is beyond any real shelf.
     stock: Type.Integer({ minimum: 0, maximum: 1_000_000_000 }),
     bannedCountries: Type.Optional(Type.Array(Country, { maxItems: 250 })),
     /** An e-book and the like: no stock is counted and nothing is shipped. */
@@ -43,12 +44,16 @@ export const ListQuery = Type.Object(
 
 export const LookupBody = Type.Object({ ids: Type.Array(Id, { minItems: 1, maxItems: 100 }) }, { additionalProperties: false });
 
+/**
+ * No `stock`: the catalog only knows what a product started with, while
+ * fulfillment decrements the real count as it ships (no event reports the
+ * count), so a catalog figure would be a stale one presented as current.
+ */
 export const ProductReply = Type.Object({
   id: Type.String(),
   sku: Type.String(),
   name: Type.String(),
   priceCents: Type.Integer(),
-  stock: Type.Integer(),
   bannedCountries: Type.Array(Type.String()),
   digital: Type.Boolean(),
   createdAt: Type.String(),

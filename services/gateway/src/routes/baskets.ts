@@ -14,19 +14,19 @@ export const basketsRoutes: FastifyPluginAsyncTypebox<RouteContext> = async (app
         summary: 'Set the quantity of a product in the basket (0 removes it)',
         params: BasketItemParams,
         body: BasketItemUpdate,
-        response: { 200: Basket, ...errors(400, 422) },
+        response: { 200: Basket, ...errors(400, 404, 422) },
       },
     },
     async (request, reply) => relay(reply, await callUpstream(upstreams.basket, 'PUT', itemPath(request.params), { body: request.body })),
   );
   app.delete(
     '/api/baskets/:userId/items/:productId',
-    { schema: { tags: ['baskets'], summary: 'Remove a product from the basket', params: BasketItemParams, response: { 200: Basket, ...errors(400) } } },
+    { schema: { tags: ['baskets'], summary: 'Remove a product from the basket', params: BasketItemParams, response: { 200: Basket, ...errors(400, 404) } } },
     async (request, reply) => relay(reply, await callUpstream(upstreams.basket, 'DELETE', itemPath(request.params))),
   );
   app.get(
     '/api/baskets/:userId',
-    { schema: { tags: ['baskets'], summary: 'The basket (an unknown or expired one is empty)', params: UserIdParams, response: { 200: Basket, ...errors(400) } } },
+    { schema: { tags: ['baskets'], summary: 'The basket (an expired one is empty; 404 for a user accounts has not registered)', params: UserIdParams, response: { 200: Basket, ...errors(400, 404) } } },
     async (request, reply) => relay(reply, await callUpstream(upstreams.basket, 'GET', `/baskets/${request.params.userId}`)),
   );
   app.post(
@@ -38,7 +38,7 @@ export const basketsRoutes: FastifyPluginAsyncTypebox<RouteContext> = async (app
         summary: 'Turn the basket into an order; a retry while it is pending names the same order',
         params: UserIdParams,
         headers: IdempotencyHeaders,
-        response: { 202: CheckoutAccepted, ...errors(400, 409, 422) },
+        response: { 202: CheckoutAccepted, ...errors(400, 404, 409, 422) },
       },
     },
     async (request, reply) => relay(reply, await callUpstream(upstreams.basket, 'POST', `/baskets/${request.params.userId}/checkout`)),

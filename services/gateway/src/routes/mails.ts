@@ -7,7 +7,7 @@ import { MailList, MailsQuery } from './schemas.ts';
 export const mailsRoutes: FastifyPluginAsyncTypebox<RouteContext> = async (app, { upstreams }) => {
   app.get(
     '/api/mails',
-    { schema: { tags: ['mails'], summary: 'Mails sent, newest first, by user and/or order', querystring: MailsQuery, response: { 200: MailList, ...errors(400) } } },
+    { schema: { tags: ['mails'], summary: 'Mails sent, newest first, by user and/or order', querystring: MailsQuery, response: { 200: MailList, ...errors(400, 404) } } },
     async (request, reply) => {
       const query = new URLSearchParams();
       for (const [name, value] of Object.entries(request.query)) if (value !== undefined) query.set(name, String(value));

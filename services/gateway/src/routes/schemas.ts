@@ -1,7 +1,25 @@
 import { LendingRequested } from '@tributary/contracts';
+import { CreateUserBody, PatchUserBody } from '@tributary/accounts/src/contracts.ts';
+import { SetItemBody } from '@tributary/basket/src/contracts.ts';
+import { CreateProductBody, ListQuery, PatchProductBody } from '@tributary/catalog/src/contracts.ts';
+import { ArchiveBody } from '@tributary/delivery-history/src/contracts.ts';
+import { NewOrderBody } from '@tributary/ordering/src/contracts.ts';
 import { Type, type TSchema } from 'tributary';
 
-/** Public API schemas. Services validate again; the gateway rejects early with the same rules. */
+/**
+ * Public API schemas. Services validate again; the gateway rejects early with
+ * the same rules. What it forwards as a body or query is the owning service's
+ * own schema (each service's src/contracts.ts), never a copy that can drift;
+ * services/gateway/test/contracts.test.ts checks the OpenAPI document against the services.
+ */
+export const NewUser = CreateUserBody;
+export const UserPatch = PatchUserBody;
+export const NewProduct = CreateProductBody;
+export const ProductPatch = PatchProductBody;
+export const ProductQuery = ListQuery;
+export const NewOrder = NewOrderBody;
+export const BasketItemUpdate = SetItemBody;
+export const ArchiveRequest = ArchiveBody;
 export const Id = Type.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9_-]+$' });
 export const Country = Type.String({ pattern: '^[A-Z]{2}$', description: 'ISO 3166-1 alpha-2' });
 export const Cents = Type.Integer({ minimum: 0, maximum: 1_000_000_000_000, description: 'integer cents' });
@@ -21,24 +39,6 @@ export const User = Type.Object({
   address: Type.Union([Type.String(), Type.Null()]),
   createdAt: Type.String(),
 });
-export const NewUser = Type.Object(
-  {
-    name: Type.String({ minLength: 1, maxLength: 200 }),
-    email: Type.String({ minLength: 3, maxLength: 254, pattern: '^[^@\\s]+@[^@\\s]+$' }),
-    country: Country,
-    balanceCents: Cents,
-  },
-  { additionalProperties: false },
-);
-export const UserPatch = Type.Object(
-  {
-    name: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
-    email: Type.Optional(Type.String({ minLength: 3, maxLength: 254, pattern: '^[^@\\s]+@[^@\\s]+$' })),
-    address: Type.Optional(Type.Union([Type.String({ maxLength: 500 }), Type.Null()])),
-    country: Type.Optional(Country),
-  },
-  { additionalProperties: false, minProperties: 1 },
-);
 export const Account = Type.Object({ userId: Id, availableCents: Cents, reservedCents: Cents, spentCents: Cents });
 
 export const Product = Type.Object({
@@ -46,46 +46,11 @@ export const Product = Type.Object({
   sku: Type.String(),
   name: Type.String(),
   priceCents: Cents,
-  stock: Type.Integer(),
   bannedCountries: Type.Array(Country),
   digital: Type.Boolean({ description: 'an e-book and the like: no stock, not shipped, mailed' }),
   createdAt: Type.String(),
 });
-export const NewProduct = Type.Object(
-  {
-    sku: Type.String({ minLength: 1, maxLength: 64 }),
-    name: Type.String({ minLength: 1, maxLength: 200 }),
-    priceCents: Cents,
-    stock: Type.Integer({ minimum: 0, maximum: 1_000_000_000 }),
-    bannedCountries: Type.Optional(Type.Array(Country, { maxItems: 250, uniqueItems: true })),
-    digital: Type.Optional(Type.Boolean({ default: false })),
-  },
-  { additionalProperties: false },
-);
-export const ProductPatch = Type.Object(
-  { name: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })), priceCents: Type.Optional(Cents) },
-  { additionalProperties: false, minProperties: 1 },
-);
-export const ProductQuery = Type.Object(
-  {
-    sort: Type.Optional(Type.Union([Type.Literal('price'), Type.Literal('name'), Type.Literal('createdAt')])),
-    order: Type.Optional(Type.Union([Type.Literal('asc'), Type.Literal('desc')])),
-    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 200 })),
-    offset: Type.Optional(Type.Integer({ minimum: 0, maximum: 1_000_000 })),
-  },
-  { additionalProperties: false },
-);
 
-export const NewOrder = Type.Object(
-  {
-    userId: Id,
-    items: Type.Array(
-      Type.Object({ productId: Id, quantity: Type.Integer({ minimum: 1, maximum: 10_000 }) }, { additionalProperties: false }),
-      { minItems: 1, maxItems: 100 },
-    ),
-  },
-  { additionalProperties: false },
-);
 export const IdempotencyHeaders = Type.Object({
   'idempotency-key': Type.Optional(
     Type.String({
@@ -119,10 +84,8 @@ export const Email = Type.String({ minLength: 3, maxLength: 254, pattern: '^[^@\
 export const SessionLogin = Type.Object({ email: Email }, { additionalProperties: false });
 export const SessionUserReply = Type.Object({ userId: Id, name: Type.String(), email: Type.String() });
 
-export const Quantity = Type.Integer({ minimum: 0, maximum: 10_000, description: '0 removes the item' });
 export const BasketItemParams = Type.Object({ userId: Id, productId: Id });
 export const UserIdParams = Type.Object({ userId: Id });
-export const BasketItemUpdate = Type.Object({ quantity: Quantity }, { additionalProperties: false });
 export const Basket = Type.Object({
   userId: Id,
   items: Type.Array(
@@ -269,7 +232,6 @@ export const DeliveryAnalytics = Type.Object({
   totals: Type.Object({ delivered: Type.Integer(), failed: Type.Integer(), failureRate: Type.Union([Type.Number(), Type.Null()]) }),
   failuresByReason: Type.Record(Type.String(), Type.Integer()),
 });
-export const ArchiveRequest = Type.Object({ olderThanDays: Type.Optional(Type.Integer({ minimum: 0, maximum: 36_500 })) }, { additionalProperties: false });
 export const ArchiveResult = Type.Object({ archived: Type.Integer(), cutoff: Type.String() });
 
 // --- lending library ----------------------------------------------------------------------------

@@ -40,7 +40,7 @@ export const usersRoutes: FastifyPluginAsyncTypebox<RouteContext> = async (app, 
   );
   app.get(
     '/api/users/:id/mails',
-    { schema: { tags: ['mails'], summary: "The mails sent to a user, newest first", params: IdParams, querystring: UserMailsQuery, response: { 200: MailList, ...errors(400) } } },
+    { schema: { tags: ['mails'], summary: "The mails sent to a user, newest first (404 for a user accounts has not registered)", params: IdParams, querystring: UserMailsQuery, response: { 200: MailList, ...errors(400, 404) } } },
     async (request, reply) => {
       const query = new URLSearchParams({ userId: request.params.id });
       if (request.query.limit !== undefined) query.set('limit', String(request.query.limit));

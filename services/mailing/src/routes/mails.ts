@@ -1,10 +1,16 @@
 import { Type } from 'tributary';
-import type { HttpApp } from 'tributary/http';
+import { ErrorBody, HttpError, type HttpApp } from 'tributary/http';
 import { Id } from '@tributary/contracts';
 import { SentMail, type MailLog } from '../store/mail-log.ts';
+import type { RecipientStore } from '../store/recipient-store.ts';
 
-/** GET /mails?userId=&orderId=&limit= : the mail log, newest first (internal API, proxied by the gateway). */
-export function mailRoutes(deps: { mailLog: MailLog }) {
+/**
+ * GET /mails?userId=&orderId=&limit= : the mail log, newest first (internal
+ * API, proxied by the gateway). A userId mailing has no recipient for is a
+ * user accounts never registered (or one registered a moment ago whose event
+ * has not arrived yet): 404, not an empty list that reads as "no mail yet".
+ */
+export function mailRoutes(deps: { mailLog: MailLog; recipientStore: RecipientStore }) {
   return async (app: HttpApp): Promise<void> => {
     app.get(
       '/mails',
@@ -14,11 +20,12 @@ export function mailRoutes(deps: { mailLog: MailLog }) {
             { userId: Type.Optional(Id), orderId: Type.Optional(Id), limit: Type.Integer({ minimum: 1, maximum: 100, default: 20 }) },
             { additionalProperties: false },
           ),
-          response: { 200: Type.Object({ items: Type.Array(SentMail) }) },
+          response: { 200: Type.Object({ items: Type.Array(SentMail) }), 404: ErrorBody },
         },
       },
       async (request) => {
         const { userId, orderId, limit } = request.query;
+        if (userId && !(await deps.recipientStore.get(userId))) throw new HttpError(404, 'USER_NOT_FOUND', `no user ${userId}`);
         return { items: await deps.mailLog.list({ limit, ...(userId ? { userId } : {}), ...(orderId ? { orderId } : {}) }) };
       },
     );
