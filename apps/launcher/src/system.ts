@@ -62,6 +62,16 @@ function cpuProfileFlags(dir: string | undefined): (service: ServiceName) => str
   return (service) => ['--cpu-prof', `--cpu-prof-dir=${join(absolute, service)}`];
 }
 
+/** Whether two Redis URLs name the same server (host and port; the database number does not separate ACL users). */
+function sameServer(a: string, b: string): boolean {
+  try {
+    const [first, second] = [new URL(a), new URL(b)];
+    return first.hostname === second.hostname && (first.port || '6379') === (second.port || '6379');
+  } catch {
+    return false;
+  }
+}
+
 function withoutUser(url: string): string {
   const parsed = new URL(url);
   parsed.username = '';
@@ -128,9 +138,17 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
   let busRedisUrl: string;
   let storeRedisUrl: string;
   let databaseRoles = false;
+  let storeIsBus = false;
   try {
     busRedisUrl = options.busRedisUrl ? await externalRedis('bus', options.busRedisUrl) : await privateRedis('bus');
-    storeRedisUrl = options.storeRedisUrl ? await externalRedis('store', options.storeRedisUrl) : await privateRedis('store');
+    if (options.storeRedisUrl && sameServer(options.storeRedisUrl, busRedisUrl)) {
+      // One server for both: a second ACL SETUSER would replace each bus user. The bus users cover `<service>:*` there already.
+      storeRedisUrl = options.storeRedisUrl;
+      usersOn.store = usersOn.bus;
+      storeIsBus = true;
+    } else {
+      storeRedisUrl = options.storeRedisUrl ? await externalRedis('store', options.storeRedisUrl) : await privateRedis('store');
+    }
     if (options.databaseUrl && credentials && rolesWanted) databaseRoles = await provisionDatabaseRoles(options.databaseUrl, credentials.postgres, say);
   } catch (error) {
     await stopOwnedRedis();
@@ -144,8 +162,9 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
   for (const name of SERVICES) {
     const prefix = name.toUpperCase().replace(/-/g, '_');
     for (const role of ['bus', 'store'] as const) {
-      const password = credentials?.redis[role].services[name];
-      if (usersOn[role] && password && redisUsers(role).includes(name)) {
+      const userRole = role === 'store' && storeIsBus ? 'bus' : role;
+      const password = credentials?.redis[userRole].services[name];
+      if (usersOn[role] && password && redisUsers(userRole).includes(name)) {
         ownConnections[`${prefix}_${role.toUpperCase()}_REDIS_URL`] = withUser(anonymous(role === 'bus' ? busRedisUrl : storeRedisUrl, role), name, password);
       }
     }
@@ -213,7 +232,7 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
   // Said once at stop, and kept in the log directory: what a service was refused is a missing line in acl.ts or a bug.
   const reportDenials = async () => {
     for (const [role, url] of [['bus', busRedisUrl], ['store', storeRedisUrl]] as const) {
-      if (!usersOn[role]) continue;
+      if (!usersOn[role] || (role === 'store' && storeIsBus)) continue;
       const denials = await aclDenials(url).catch(() => []);
       if (denials.length === 0) continue;
       say(`${role} Redis refused (ACL LOG): ${denials.join('; ')}`);

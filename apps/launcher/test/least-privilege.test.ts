@@ -118,6 +118,7 @@ describe('a service on the bus', () => {
       expect(await attempt(basket, command), command.join(' ')).toBe('NOPERM');
     }
     expect(await attempt(basket, ['EVAL', "return redis.call('SET', KEYS[1], '1')", '1', 'basket:probe'])).toBe('OK');
+    expect(await attempt(basket, ['SCRIPT', 'LOAD', 'return 1'])).toMatch(/^[0-9a-f]{40}$/);
     expect(await attempt(basket, ['EVAL', "return redis.call('SET', 'catalog:x', '1')", '1', 'basket:probe'])).toBe('ERR');
   });
 
