@@ -93,6 +93,11 @@ export async function provisionDatabaseRoles(url: string, passwords: Partial<Rec
   try {
     if (!/^postgres(ql)?:$/.test(new URL(url).protocol)) throw new Error('not a postgres:// URL');
     db = await openDatabase(url);
+    // The pool connects at the first query: a refused login shows here.
+    await db.query('SELECT 1').catch(async (error: unknown) => {
+      await db.close();
+      throw error;
+    });
   } catch (error) {
     // The services meet the same problem and say it in their own words (a bad URL is refused before any starts).
     say(`PostgreSQL ${redactUrl(url)}: cannot connect to create the per-service roles (${String(error instanceof Error ? error.message : error)}); every service gets the given URL`);

@@ -237,6 +237,23 @@ describe.skipIf(!process.env.TEST_DATABASE_URL)('PostgreSQL roles (TEST_DATABASE
     }
   });
 
+  it('passes the given URL through, and says so, when that user may not create roles', async () => {
+    const database = new URL(server.url).pathname.slice(1);
+    const admin = await openDatabase(server.url);
+    // Named after the database: dropped with it (createServerDatabase).
+    await admin.query(`CREATE ROLE ${database}_plain LOGIN PASSWORD 'plain-pw'`);
+    // CONNECT is no longer PUBLIC's once the roles exist (the test above).
+    await admin.query(`GRANT CONNECT ON DATABASE ${database} TO ${database}_plain`);
+    await admin.close();
+    const plain = new URL(server.url);
+    plain.username = `${database}_plain`;
+    plain.password = 'plain-pw';
+    const said: string[] = [];
+    expect(await provisionDatabaseRoles(plain.toString(), credentials.postgres, (line) => said.push(line))).toBe(false);
+    expect(said.join('\n')).toMatch(/may not create roles; every service connects with the given URL/);
+    expect(said.join('\n')).not.toContain('plain-pw');
+  });
+
   it('prints what it runs, for an operator to run it themselves', () => {
     const statements = databaseRoleStatements(server.url, credentials.postgres).join(';\n');
     expect(statements).toContain(`CREATE SCHEMA IF NOT EXISTS delivery_history AUTHORIZATION ${roleOf(new URL(server.url).pathname.slice(1), 'delivery-history')}`);
