@@ -187,6 +187,12 @@ describe('a Redis the launcher did not start', () => {
     expect(await attempt(accounts, ['XADD', 'ordering:events', '*', 'type', 'Forged'])).toBe('NOPERM');
   });
 
+  it('is used as given, and said so, when it cannot be reached (the services then say why in their own logs)', async () => {
+    const said: string[] = [];
+    expect(await provisionExternalRedis('bus', 'redis://127.0.0.1:1', credentials.redis.bus.services, (line) => said.push(line))).toBe(false);
+    expect(said.join('\n')).toMatch(/cannot connect to create the per-service ACL users/);
+  });
+
   it('is used as given, and said so, when its connection may not manage users', async () => {
     const admin = await connectRedis(external.url);
     clients.push(admin);
