@@ -8,8 +8,9 @@ import { SERVICES, type ServiceName } from './services.ts';
  * service a new stream to read is one line here (docs/least-privilege.md).
  *
  * Every service owns the keys `<service>:*` (its stream `<service>:events`,
- * that stream's dead letters, its state) on the servers it uses, and the
- * pub/sub channels `<service>:*`. The rest is what it may do outside them.
+ * that stream's dead letters, its state) and the pub/sub channels
+ * `<service>:*` on both servers, and nothing else on the store. The rest is
+ * what it may do on the bus outside them.
  */
 export interface RedisAccess {
   /** Other services' streams it reads through its own consumer group. */
@@ -22,29 +23,27 @@ export interface RedisAccess {
   readonly replaysDeadLetters?: boolean;
   /** Others' pub/sub channels on the bus it subscribes to (never publishes to). */
   readonly subscribes?: readonly string[];
-  /** Keeps data on the store Redis (else it gets no store user). */
-  readonly store: boolean;
 }
 
 /** Every stream on the bus: `<service>:events`, and lending's request stream. */
 export const STREAMS: readonly string[] = [...SERVICES.map((name) => `${name}:events`), 'lending:requests'];
 
 export const REDIS_ACCESS: Record<ServiceName, RedisAccess> = {
-  accounts: { consumes: ['ordering:events'], store: false },
-  catalog: { consumes: [], store: true },
-  ordering: { consumes: ['accounts:events', 'fulfillment:events', 'catalog:events', 'basket:events', 'delivery:events'], store: false },
-  fulfillment: { consumes: ['catalog:events', 'ordering:events'], store: true },
-  'order-monitoring': { consumes: ['ordering:events'], store: true },
-  basket: { consumes: ['catalog:events', 'ordering:events'], store: true },
-  mailing: { consumes: ['accounts:events', 'ordering:events', 'fulfillment:events'], store: true },
-  package: { consumes: ['fulfillment:events'], store: false },
-  delivery: { consumes: ['package:events', 'drone-sim:events', 'delivery-history:events'], store: true },
-  'drone-sim': { consumes: ['delivery:events'], store: false },
-  'delivery-history': { consumes: ['delivery:events'], store: false },
+  accounts: { consumes: ['ordering:events'] },
+  catalog: { consumes: [] },
+  ordering: { consumes: ['accounts:events', 'fulfillment:events', 'catalog:events', 'basket:events', 'delivery:events'] },
+  fulfillment: { consumes: ['catalog:events', 'ordering:events'] },
+  'order-monitoring': { consumes: ['ordering:events'] },
+  basket: { consumes: ['catalog:events', 'ordering:events'] },
+  mailing: { consumes: ['accounts:events', 'ordering:events', 'fulfillment:events'] },
+  package: { consumes: ['fulfillment:events'] },
+  delivery: { consumes: ['package:events', 'drone-sim:events', 'delivery-history:events'] },
+  'drone-sim': { consumes: ['delivery:events'] },
+  'delivery-history': { consumes: ['delivery:events'] },
   // Lending's state lives on the bus beside its streams (services/lending/src/store/keys.ts): all under `lending:`.
-  shelving: { consumes: ['lending:events'], store: true },
-  lending: { consumes: [], store: false },
-  gateway: { consumes: [], viewsAllStreams: true, serverInfo: true, replaysDeadLetters: true, subscribes: ['delivery:positions'], store: true },
+  shelving: { consumes: ['lending:events'] },
+  lending: { consumes: [] },
+  gateway: { consumes: [], viewsAllStreams: true, serverInfo: true, replaysDeadLetters: true, subscribes: ['delivery:positions'] },
 };
 
 /** The launcher's own user on both servers: health checks, the CLI (bus URL file), operators. */
@@ -71,11 +70,11 @@ function selector(parts: readonly string[]): string {
   return `(${parts.join(' ')})`;
 }
 
-/** The ACL rules (after `reset on <password>`) of one service on one server; null when it has no user there. */
-export function serviceRules(service: ServiceName, role: RedisRole): string[] | null {
+/** The ACL rules (after `reset on <password>`) of one service on one server. */
+export function serviceRules(service: ServiceName, role: RedisRole): string[] {
   const access = REDIS_ACCESS[service];
   const own = [`~${service}:*`, `&${service}:*`, ...OWN_COMMANDS, ...(access.serverInfo ? ['+info'] : [])];
-  if (role === 'store') return access.store ? own : null;
+  if (role === 'store') return own;
   const rules = [...own];
   const consumed = access.consumes.filter((stream) => !stream.startsWith(`${service}:`));
   if (consumed.length > 0) {
@@ -97,9 +96,13 @@ export const ADMIN_RULES = ['~*', '&*', '+@all'];
 /** No password opens it and it may run nothing: `ACL LIST` shows `user default off ... -@all`. */
 export const DEFAULT_USER_RULES = ['off', 'resetpass', 'resetkeys', 'resetchannels', '-@all'];
 
-/** The services with a user on this server. */
-export function redisUsers(role: RedisRole): ServiceName[] {
-  return SERVICES.filter((service) => serviceRules(service, role) !== null);
+/**
+ * The services with a user on this server: every one, on both, so `ACL LIST`
+ * is the list of services (a service that keeps nothing on the store may
+ * still only reach its own prefix there).
+ */
+export function redisUsers(_role: RedisRole): ServiceName[] {
+  return [...SERVICES];
 }
 
 /** `#<sha256>`: the aclfile holds no password in clear. */
@@ -117,7 +120,7 @@ export function aclFile(role: RedisRole, passwords: { admin: string; services: P
   for (const service of redisUsers(role)) {
     const password = passwords.services[service];
     if (!password) throw new Error(`no ${role} Redis password for ${service}`);
-    lines.push(`user ${service} on ${passwordHash(password)} ${(serviceRules(service, role) as string[]).join(' ')}`);
+    lines.push(`user ${service} on ${passwordHash(password)} ${serviceRules(service, role).join(' ')}`);
   }
   return `${lines.join('\n')}\n`;
 }
@@ -131,6 +134,6 @@ export function setUserCommands(role: RedisRole, passwords: Partial<Record<Servi
   return redisUsers(role).map((service) => {
     const password = passwords[service];
     if (!password) throw new Error(`no ${role} Redis password for ${service}`);
-    return ['ACL', 'SETUSER', service, 'reset', 'on', `>${password}`, ...(serviceRules(service, role) as string[])];
+    return ['ACL', 'SETUSER', service, 'reset', 'on', `>${password}`, ...serviceRules(service, role)];
   });
 }
