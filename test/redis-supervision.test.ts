@@ -4,6 +4,7 @@ import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TERMINAL_STATUSES } from '@tributary/contracts';
 import { startSystem, type RunningSystem } from '@tributary/launcher';
+import { connectRedis } from 'tributary';
 import { freePort, waitFor } from 'tributary/testing';
 import { gatewayApi, TEST_SYSTEM_ENV, type GatewayApi, type OrderReply as Order, type AccountReply as Account } from './support/system.ts';
 
@@ -27,6 +28,28 @@ describe('supervised Redis', { timeout: 400_000 }, () => {
   afterAll(async () => {
     await system?.stop();
     rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('runs both servers with one ACL user per service and no open default', async () => {
+    expect(system.redisUsers).toEqual({ bus: true, store: true });
+    for (const url of [system.busRedisUrl, system.storeRedisUrl]) {
+      const admin = await connectRedis(url);
+      try {
+        const list = await admin.sendCommand<string[]>(['ACL', 'LIST']);
+        const users = list.map((line) => line.split(' ')[1]);
+        expect(users).toContain('tributary-launcher');
+        expect(users).toContain('gateway');
+        expect(list.find((line) => line.startsWith('user default '))).toMatch(/^user default off .*-@all/);
+      } finally {
+        await admin.close();
+      }
+      const anonymous = new URL(url);
+      anonymous.username = '';
+      anonymous.password = '';
+      const stranger = await connectRedis(anonymous.toString());
+      await expect(stranger.ping()).rejects.toThrow(/NOAUTH/);
+      await stranger.close();
+    }
   });
 
   it('restarts the bus redis-server killed under load, and every order ends', async () => {

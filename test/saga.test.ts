@@ -190,4 +190,21 @@ describe.each(systemDatabases)('the order saga through the HTTP API (%s)', (data
     const openapi = await t.api<{ openapi: string; paths: Record<string, unknown> }>('GET', '/docs/json');
     expect(openapi.body.paths).toHaveProperty('/api/orders');
   });
+
+  // Last: every service ran as its own ACL user (docs/least-privilege.md) through all of the above.
+  it('ran every service as its own Redis user, and the ACL refused none of them anything', async () => {
+    expect(t.system.redisUsers).toEqual({ bus: true, store: true });
+    for (const server of [t.bus, t.store]) {
+      const admin = await connectRedis(server.url);
+      try {
+        expect(await admin.sendCommand(['ACL', 'LOG'])).toEqual([]);
+        // The gateway uses both servers: each of its connections is logged in as itself.
+        const gateway = String(await admin.sendCommand(['CLIENT', 'LIST'])).split('\n').filter((line) => / name=gateway:/.test(line));
+        expect(gateway.length).toBeGreaterThan(0);
+        for (const line of gateway) expect(line).toMatch(/ user=gateway /);
+      } finally {
+        await admin.close();
+      }
+    }
+  });
 });

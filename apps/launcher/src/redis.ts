@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { connect } from 'node:net';
 import { freePort, waitFor } from 'tributary/testing';
@@ -14,25 +14,32 @@ export interface PrivateRedis {
   waitReady(timeoutMs?: number): Promise<void>;
 }
 
+/** One command in RESP: a password goes through whatever characters it has. */
+function resp(parts: string[]): string {
+  return `*${parts.length}\r\n${parts.map((part) => `$${Buffer.byteLength(part)}\r\n${part}\r\n`).join('')}`;
+}
+
 /**
- * One inline PING over a plain socket: a client library would queue the
- * command and reconnect while the server is still loading its AOF, and the
- * launcher only needs "answers now or not".
+ * One PING over a plain socket (after AUTH when the server has users): a
+ * client library would queue the command and reconnect while the server is
+ * still loading its AOF, and the launcher only needs "answers now or not".
  */
-function answersPing(port: number): Promise<boolean> {
+function answersPing(port: number, auth?: { user: string; password: string }): Promise<boolean> {
   return new Promise((resolve) => {
     const socket = connect({ host: '127.0.0.1', port });
     let reply = '';
+    const expected = auth ? 2 : 1;
     const done = (ok: boolean) => {
       socket.destroy();
       resolve(ok);
     };
     socket.setTimeout(1_000, () => done(false));
     socket.once('error', () => done(false));
-    socket.once('connect', () => socket.write('PING\r\n'));
+    socket.once('connect', () => socket.write(`${auth ? resp(['AUTH', auth.user, auth.password]) : ''}${resp(['PING'])}`));
     socket.on('data', (chunk: Buffer) => {
       reply += chunk.toString();
-      if (reply.includes('\r\n')) done(reply.startsWith('+PONG'));
+      const lines = reply.split('\r\n').slice(0, -1);
+      if (lines.length >= expected) done(lines[expected - 1] === '+PONG');
     });
   });
 }
@@ -49,11 +56,20 @@ export async function startPrivateRedis(options: {
   logDir: string;
   cwd: string;
   onEvent?: (line: string) => void;
+  /**
+   * Users instead of an open `default`: the aclfile text (acl.ts) and the
+   * launcher's own user, which health checks log in as.
+   */
+  acl?: { file: string; user: string; password: string };
 }): Promise<PrivateRedis> {
   const dir = join(options.dataDir, 'redis', options.role);
   mkdirSync(dir, { recursive: true });
   const port = await freePort();
   const url = `redis://127.0.0.1:${port}`;
+  const aclPath = join(dir, 'users.acl');
+  // Rewritten on every launcher start, read on every server (re)start: users come back after a crash.
+  if (options.acl) writeFileSync(aclPath, options.acl.file, { mode: 0o600 });
+  const auth = options.acl ? { user: options.acl.user, password: options.acl.password } : undefined;
   const process = new Supervised({
     name: `${options.role}-redis`,
     command: 'redis-server',
@@ -66,7 +82,7 @@ export async function startPrivateRedis(options: {
       '--appendfsync', 'always',
       // A crash can cut the AOF's last command short; load what is whole.
       '--aof-load-truncated', 'yes',
-      '--protected-mode', 'no',
+      ...(options.acl ? ['--aclfile', aclPath, '--protected-mode', 'yes'] : ['--protected-mode', 'no']),
     ],
     cwd: options.cwd,
     env: {},
@@ -79,7 +95,7 @@ export async function startPrivateRedis(options: {
     url,
     process,
     async waitReady(timeoutMs = 15_000) {
-      await waitFor(() => answersPing(port), { timeoutMs, intervalMs: 50, description: `${options.role} redis-server on ${port} (log: ${join(options.logDir, `${options.role}-redis.log`)})` });
+      await waitFor(() => answersPing(port, auth), { timeoutMs, intervalMs: 50, description: `${options.role} redis-server on ${port} (log: ${join(options.logDir, `${options.role}-redis.log`)})` });
     },
   };
   await redis.waitReady();

@@ -1,11 +1,15 @@
 import { randomUUID } from 'node:crypto';
-import { mkdirSync, rmSync } from 'node:fs';
+import { appendFileSync, mkdirSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { readServiceConfig } from 'tributary/service';
 import { freePort, waitFor } from 'tributary/testing';
+import { ADMIN_USER, aclFile, redisUsers } from './acl.ts';
 import { buildServices } from './build.ts';
+import { loadCredentials, withUser, type Credentials } from './credentials.ts';
+import { provisionDatabaseRoles, serviceDatabaseUrl, SQL_SERVICES } from './database-roles.ts';
 import { serviceNodeOptions } from './node-options.ts';
 import { startPrivateRedis, type PrivateRedis, type RedisRole } from './redis.ts';
+import { aclDenials, provisionExternalRedis } from './redis-users.ts';
 import { SERVICES, portVariable, urlVariable, type ServiceName } from './services.ts';
 import { Supervised } from './supervisor.ts';
 
@@ -34,8 +38,13 @@ export interface SystemOptions {
 export interface RunningSystem {
   readonly gatewayUrl: string;
   readonly urls: Record<ServiceName, string>;
+  /** The given URL, or the launcher's own user on its private server (for the CLI and operators). */
   readonly busRedisUrl: string;
   readonly storeRedisUrl: string;
+  /** Whether each service logs in as its own ACL user on this server (docs/least-privilege.md). */
+  readonly redisUsers: Record<RedisRole, boolean>;
+  /** Whether each SQL service connects as its own PostgreSQL role (with a database URL). */
+  readonly databaseRoles: boolean;
   process(name: ServiceName): Supervised;
   /** The private Redis server of this role, when the launcher started one (no URL was given). */
   redis(role: RedisRole): PrivateRedis | undefined;
@@ -51,6 +60,23 @@ function cpuProfileFlags(dir: string | undefined): (service: ServiceName) => str
   mkdirSync(absolute, { recursive: true });
   // One directory per service: node names the file itself (time, pid), and a restarted process adds its own.
   return (service) => ['--cpu-prof', `--cpu-prof-dir=${join(absolute, service)}`];
+}
+
+/** Whether two Redis URLs name the same server (host and port; the database number does not separate ACL users). */
+function sameServer(a: string, b: string): boolean {
+  try {
+    const [first, second] = [new URL(a), new URL(b)];
+    return first.hostname === second.hostname && (first.port || '6379') === (second.port || '6379');
+  } catch {
+    return false;
+  }
+}
+
+function withoutUser(url: string): string {
+  const parsed = new URL(url);
+  parsed.username = '';
+  parsed.password = '';
+  return parsed.toString();
 }
 
 async function healthy(url: string): Promise<boolean> {
@@ -70,12 +96,35 @@ async function healthy(url: string): Promise<boolean> {
 export async function startSystem(options: SystemOptions): Promise<RunningSystem> {
   const logDir = join(options.dataDir, 'logs');
   mkdirSync(logDir, { recursive: true });
+  const say = (line: string) => options.onEvent?.(line);
+  const setting = (name: string) => options.env?.[name] ?? process.env[name];
+  // Escape hatches (docs/least-privilege.md): everything as one Redis user / one PostgreSQL user, as before.
+  const aclWanted = setting('TRIBUTARY_REDIS_ACL') !== 'off';
+  const rolesWanted = Boolean(options.databaseUrl) && setting('TRIBUTARY_DATABASE_ROLES') !== 'off';
+  const credentials: Credentials | null =
+    aclWanted || rolesWanted ? loadCredentials(options.dataDir, { redis: { bus: redisUsers('bus'), store: redisUsers('store') }, postgres: rolesWanted ? SQL_SERVICES : [] }) : null;
+  const usersOn: Record<RedisRole, boolean> = { bus: false, store: false };
   const ownedRedis: PrivateRedis[] = [];
   async function privateRedis(role: RedisRole): Promise<string> {
-    const redis = await startPrivateRedis({ role, dataDir: options.dataDir, logDir, cwd: options.rootDir, ...(options.onEvent ? { onEvent: options.onEvent } : {}) });
+    const passwords = credentials?.redis[role];
+    const redis = await startPrivateRedis({
+      role,
+      dataDir: options.dataDir,
+      logDir,
+      cwd: options.rootDir,
+      ...(options.onEvent ? { onEvent: options.onEvent } : {}),
+      ...(aclWanted && passwords ? { acl: { file: aclFile(role, passwords), user: ADMIN_USER, password: passwords.admin } } : {}),
+    });
     ownedRedis.push(redis);
-    options.onEvent?.(`${role} redis ready on ${redis.url} (data in ${join(options.dataDir, 'redis', role)}, supervised)`);
-    return redis.url;
+    usersOn[role] = aclWanted;
+    say(`${role} redis ready on ${redis.url} (data in ${join(options.dataDir, 'redis', role)}, supervised, ${aclWanted ? 'one ACL user per service, default user off' : 'TRIBUTARY_REDIS_ACL=off: open default user'})`);
+    return aclWanted && passwords ? withUser(redis.url, ADMIN_USER, passwords.admin) : redis.url;
+  }
+  async function externalRedis(role: RedisRole, url: string): Promise<string> {
+    const passwords = credentials?.redis[role];
+    if (aclWanted && passwords) usersOn[role] = await provisionExternalRedis(role, url, passwords.services, say);
+    else say(`${role} Redis: TRIBUTARY_REDIS_ACL=off, every service uses the given URL`);
+    return url;
   }
   // Inside the repository, so the bundles find node_modules as the sources do;
   // one directory per running system, so concurrent systems (tests) never share files.
@@ -85,8 +134,45 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
     removeBuild();
     throw error;
   });
-  const busRedisUrl = options.busRedisUrl ?? (await privateRedis('bus'));
-  const storeRedisUrl = options.storeRedisUrl ?? (await privateRedis('store'));
+  const stopOwnedRedis = () => Promise.all(ownedRedis.map((redis) => redis.process.stop()));
+  let busRedisUrl: string;
+  let storeRedisUrl: string;
+  let databaseRoles = false;
+  let storeIsBus = false;
+  try {
+    busRedisUrl = options.busRedisUrl ? await externalRedis('bus', options.busRedisUrl) : await privateRedis('bus');
+    if (options.storeRedisUrl && sameServer(options.storeRedisUrl, busRedisUrl)) {
+      // One server for both: a second ACL SETUSER would replace each bus user. The bus users cover `<service>:*` there already.
+      storeRedisUrl = options.storeRedisUrl;
+      usersOn.store = usersOn.bus;
+      storeIsBus = true;
+    } else {
+      storeRedisUrl = options.storeRedisUrl ? await externalRedis('store', options.storeRedisUrl) : await privateRedis('store');
+    }
+    if (options.databaseUrl && credentials && rolesWanted) databaseRoles = await provisionDatabaseRoles(options.databaseUrl, credentials.postgres, say);
+  } catch (error) {
+    await stopOwnedRedis();
+    removeBuild();
+    throw error;
+  }
+  // The servers' own addresses without the launcher's password: a service that has no user of its own there cannot log in.
+  const anonymous = (url: string, role: RedisRole) => (usersOn[role] ? withoutUser(url) : url);
+  // Each service's own user: `<SERVICE>_BUS_REDIS_URL` and friends win over the shared variables (readServiceConfig).
+  const ownConnections: Record<string, string> = {};
+  for (const name of SERVICES) {
+    const prefix = name.toUpperCase().replace(/-/g, '_');
+    for (const role of ['bus', 'store'] as const) {
+      const userRole = role === 'store' && storeIsBus ? 'bus' : role;
+      const password = credentials?.redis[userRole].services[name];
+      if (usersOn[role] && password && redisUsers(userRole).includes(name)) {
+        ownConnections[`${prefix}_${role.toUpperCase()}_REDIS_URL`] = withUser(anonymous(role === 'bus' ? busRedisUrl : storeRedisUrl, role), name, password);
+      }
+    }
+    const password = credentials?.postgres[name];
+    if (databaseRoles && options.databaseUrl && password && SQL_SERVICES.includes(name)) {
+      ownConnections[`${prefix}_DATABASE_URL`] = serviceDatabaseUrl(options.databaseUrl, name, password);
+    }
+  }
 
   const ports = {} as Record<ServiceName, number>;
   for (const name of SERVICES) ports[name] = name === 'gateway' ? options.gatewayPort : await freePort();
@@ -95,23 +181,25 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     ...options.env,
-    BUS_REDIS_URL: busRedisUrl,
-    STORE_REDIS_URL: storeRedisUrl,
+    BUS_REDIS_URL: anonymous(busRedisUrl, 'bus'),
+    STORE_REDIS_URL: anonymous(storeRedisUrl, 'store'),
     TRIBUTARY_DATA_DIR: options.dataDir,
     HOST: '127.0.0.1',
     ...Object.fromEntries(SERVICES.map((name) => [portVariable(name), String(ports[name])])),
     ...Object.fromEntries(SERVICES.map((name) => [urlVariable(name), urls[name]])),
   };
   delete env.PORT;
-  if (options.databaseUrl) env.DATABASE_URL = options.databaseUrl;
+  // With roles, the admin URL reaches no service: each SQL service has its own.
+  if (options.databaseUrl && !databaseRoles) env.DATABASE_URL = options.databaseUrl;
   else delete env.DATABASE_URL;
+  Object.assign(env, ownConnections);
 
   // Every service's connection settings are checked here, before any starts:
   // one line naming the setting, instead of services that exit and restart.
   try {
     for (const name of SERVICES) readServiceConfig(name, env);
   } catch (error) {
-    await Promise.all(ownedRedis.map((redis) => redis.process.stop()));
+    await stopOwnedRedis();
     removeBuild();
     throw error;
   }
@@ -141,11 +229,23 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
     processes.set(name, supervised);
   }
 
+  // Said once at stop, and kept in the log directory: what a service was refused is a missing line in acl.ts or a bug.
+  const reportDenials = async () => {
+    for (const [role, url] of [['bus', busRedisUrl], ['store', storeRedisUrl]] as const) {
+      if (!usersOn[role] || (role === 'store' && storeIsBus)) continue;
+      const denials = await aclDenials(url).catch(() => []);
+      if (denials.length === 0) continue;
+      say(`${role} Redis refused (ACL LOG): ${denials.join('; ')}`);
+      appendFileSync(join(logDir, 'acl-denials.log'), denials.map((line) => `${new Date().toISOString()} ${role} ${line}\n`).join(''));
+    }
+  };
   const system: RunningSystem = {
     gatewayUrl: urls.gateway,
     urls,
     busRedisUrl,
     storeRedisUrl,
+    redisUsers: { ...usersOn },
+    databaseRoles,
     process: (name) => processes.get(name) as Supervised,
     redis: (role) => ownedRedis.find((redis) => redis.role === role),
     async waitReady(name, timeoutMs = options.readyTimeoutMs ?? 60_000) {
@@ -155,6 +255,7 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
       // Gateway first so no new work comes in, then the rest together.
       await processes.get('gateway')?.stop();
       await Promise.all([...processes.values()].map((supervised) => supervised.stop()));
+      await reportDenials();
       // Last: services flush to them while they stop. SIGTERM makes Redis fsync and exit cleanly.
       await Promise.all(ownedRedis.map((redis) => redis.process.stop()));
       removeBuild();

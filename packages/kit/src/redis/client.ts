@@ -8,7 +8,7 @@ import { createClient } from 'redis';
 /** Errors that retrying cannot fix: wrong credentials or a server that wants some. */
 const AUTH_FAILURE = /WRONGPASS|NOAUTH|invalid password|invalid username-password/i;
 
-function createResp2Client(url: string, name: string | undefined, commandTimeoutMs = 0, state = { connected: false }) {
+function createResp2Client(url: string, name: string | undefined, commandTimeoutMs = 0, state = { connected: false }, failFast = false) {
   return createClient({
     url,
     RESP: 2,
@@ -19,7 +19,7 @@ function createResp2Client(url: string, name: string | undefined, commandTimeout
       // error instead of a silent retry loop; afterwards every failure is
       // ridden out (credentials may be fixed on the server side).
       reconnectStrategy: (retries: number, cause: Error) =>
-        !state.connected && AUTH_FAILURE.test(cause.message) ? cause : Math.min(50 * 2 ** Math.min(retries, 6), 2_000),
+        !state.connected && (failFast || AUTH_FAILURE.test(cause.message)) ? cause : Math.min(50 * 2 ** Math.min(retries, 6), 2_000),
     },
   });
 }
@@ -53,6 +53,8 @@ export interface ConnectOptions {
    * while beats waiting for the reconnect.
    */
   commandTimeoutMs?: number;
+  /** End connect() with the first connection error instead of retrying until the server is there (one-off tools). */
+  failFast?: boolean;
 }
 
 /**
@@ -62,7 +64,7 @@ export interface ConnectOptions {
  */
 export async function connectRedis(url: string, options: ConnectOptions = {}): Promise<RedisClient> {
   const state = { connected: false };
-  const client = createResp2Client(url, options.name, options.commandTimeoutMs, state);
+  const client = createResp2Client(url, options.name, options.commandTimeoutMs, state, options.failFast);
   client.on('error', (error: Error) => options.onError?.(error));
   await client.connect();
   state.connected = true;

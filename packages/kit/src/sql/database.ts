@@ -116,7 +116,11 @@ async function openPostgres(url: string): Promise<SqlDatabase> {
     const admin = new pg.Client({ connectionString: parsed.toString() });
     await admin.connect();
     try {
-      await admin.query(`CREATE SCHEMA IF NOT EXISTS ${schema}`);
+      // Looked up first: a role that owns its schema but may not create schemas
+      // (the launcher's per-service roles, docs/least-privilege.md) is refused
+      // even CREATE SCHEMA IF NOT EXISTS of a schema that exists.
+      const exists = await admin.query('SELECT 1 FROM pg_namespace WHERE nspname = $1', [schema]);
+      if (exists.rowCount === 0) await admin.query(`CREATE SCHEMA IF NOT EXISTS ${schema}`);
     } catch (error) {
       // Two services racing to create the same schema: one wins, fine.
       if ((error as { code?: string }).code !== '23505') throw error;

@@ -67,7 +67,7 @@ export async function createServerDatabase(serverUrl: string, prefix = 'tributar
     const admin = new pg.Client({ connectionString: serverUrl });
     await admin.connect();
     try {
-      await admin.query(statement);
+      return (await admin.query<Record<string, unknown>>(statement)).rows;
     } finally {
       await admin.end();
     }
@@ -75,5 +75,12 @@ export async function createServerDatabase(serverUrl: string, prefix = 'tributar
   await run(`CREATE DATABASE ${name}`);
   const url = new URL(serverUrl);
   url.pathname = `/${name}`;
-  return { url: url.toString(), drop: () => run(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`) };
+  return {
+    url: url.toString(),
+    async drop() {
+      await run(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      // The launcher's per-service roles are named after the database (`<database>_<service>`): roles outlive databases.
+      for (const row of await run(`SELECT rolname FROM pg_roles WHERE rolname LIKE '${name}\\_%'`)) await run(`DROP ROLE IF EXISTS "${String(row.rolname)}"`);
+    },
+  };
 }

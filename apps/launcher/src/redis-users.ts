@@ -1,0 +1,69 @@
+import { connectRedis, redactUrl } from 'tributary';
+import { setUserCommands } from './acl.ts';
+import type { RedisRole } from './redis.ts';
+import type { ServiceName } from './services.ts';
+
+function firstLine(error: unknown): string {
+  return String(error instanceof Error ? error.message : error).split('\n')[0] ?? '';
+}
+
+/**
+ * Gives a Redis the launcher did not start (BUS_REDIS_URL / STORE_REDIS_URL)
+ * the same per-service users as its own servers, with ACL SETUSER through the
+ * given connection. Its `default` user and any other user are left as they
+ * are: the server is someone else's. Returns false, having said why, when
+ * that connection may not manage users: the services then get the given URL
+ * unchanged.
+ */
+export async function provisionExternalRedis(
+  role: RedisRole,
+  url: string,
+  passwords: Partial<Record<ServiceName, string>>,
+  say: (line: string) => void,
+): Promise<boolean> {
+  let client: Awaited<ReturnType<typeof connectRedis>>;
+  try {
+    client = await connectRedis(url, { name: `tributary-launcher:${role}`, failFast: true });
+  } catch (error) {
+    // The services meet the same problem and say it in their own words (a bad URL is refused before any starts).
+    say(`${role} Redis ${redactUrl(url)}: cannot connect to create the per-service ACL users (${firstLine(error)}); every service gets the given URL unchanged`);
+    return false;
+  }
+  try {
+    for (const command of setUserCommands(role, passwords)) await client.sendCommand(command);
+  } catch (error) {
+    say(`${role} Redis ${redactUrl(url)}: cannot create the per-service ACL users (${firstLine(error)}); every service gets the given URL unchanged`);
+    await client.close();
+    return false;
+  }
+  // Users made by ACL SETUSER live in memory: kept over a restart only when the server has an aclfile.
+  const saved = await client.sendCommand(['ACL', 'SAVE']).then(
+    () => 'saved to its aclfile',
+    () => 'in memory only (the server has no aclfile: a restart of it forgets them)',
+  );
+  await client.close();
+  say(`${role} Redis ${redactUrl(url)}: one ACL user per service, ${saved}`);
+  return true;
+}
+
+/**
+ * What the ACL refused on a server since it started, one line per user,
+ * command and key or channel (ACL LOG): a service missing a permission shows
+ * here instead of only as retries in its own log.
+ */
+export async function aclDenials(url: string): Promise<string[]> {
+  const client = await connectRedis(url, { name: 'tributary-launcher:acl-log', failFast: true });
+  try {
+    const entries = await client.sendCommand<unknown[][]>(['ACL', 'LOG', '128']);
+    return entries.map((entry) => {
+      const fields = new Map<string, unknown>();
+      for (let i = 0; i + 1 < entry.length; i += 2) fields.set(String(entry[i]), entry[i + 1]);
+      const command = /\bcmd=(\S+)/.exec(String(fields.get('client-info')))?.[1] ?? '?';
+      // For a refused command the object is the command itself; for a key or channel, that key or channel.
+      const object = fields.get('reason') === 'command' ? '' : ` ${String(fields.get('object'))}`;
+      return `${String(fields.get('username'))}: ${command.toUpperCase()}${object} refused (${String(fields.get('reason'))}, ${String(fields.get('context'))}, x${String(fields.get('count'))})`;
+    });
+  } finally {
+    await client.close();
+  }
+}
