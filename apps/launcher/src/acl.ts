@@ -34,7 +34,7 @@ export const REDIS_ACCESS: Record<ServiceName, RedisAccess> = {
   ordering: { consumes: ['accounts:events', 'fulfillment:events', 'catalog:events', 'basket:events', 'delivery:events'] },
   fulfillment: { consumes: ['catalog:events', 'ordering:events'] },
   'order-monitoring': { consumes: ['ordering:events'] },
-  basket: { consumes: ['catalog:events', 'ordering:events'] },
+  basket: { consumes: ['accounts:events', 'catalog:events', 'ordering:events'] },
   mailing: { consumes: ['accounts:events', 'ordering:events', 'fulfillment:events'] },
   package: { consumes: ['fulfillment:events'] },
   delivery: { consumes: ['package:events', 'drone-sim:events', 'delivery-history:events'] },
