@@ -1,0 +1,84 @@
+// Plain JavaScript (with cached-bundle.d.mts beside it): the `tributary` bin
+// runs it before anything can run TypeScript.
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { basename, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const MANIFEST = 'manifest.json';
+/** Names the directory of the newest good bundle; replaced by a rename, so a reader sees the old name or the new. */
+const LATEST = 'latest';
+/** A bundle no longer named by LATEST is removed this long after it was made (a process may still be starting from it). */
+const KEEP_STALE_MS = 10 * 60_000;
+
+// Changing how bundles are made makes the cached ones stale too.
+const builders = ['bundle.mjs', 'cached-bundle.mjs'].map((name) => fileURLToPath(new URL(name, import.meta.url)));
+
+function stamp(path) {
+  const stat = statSync(path);
+  return [path, stat.mtimeMs, stat.size];
+}
+
+/** True when every source the bundle was made from is unchanged (same modification time and size) and nothing else differs. */
+function fresh(dir, key) {
+  let manifest;
+  try {
+    manifest = JSON.parse(readFileSync(join(dir, MANIFEST), 'utf8'));
+  } catch {
+    return false;
+  }
+  if (manifest.key !== key) return false;
+  try {
+    return manifest.inputs.every(([path, mtimeMs, size]) => {
+      const stat = statSync(path);
+      return stat.mtimeMs === mtimeMs && stat.size === size;
+    });
+  } catch {
+    return false;
+  }
+}
+
+function pruneStale(cacheDir, keep) {
+  for (const name of readdirSync(cacheDir)) {
+    const dir = join(cacheDir, name);
+    if (name === LATEST || dir === keep) continue;
+    try {
+      if (Date.now() - statSync(dir).mtimeMs > KEEP_STALE_MS) rmSync(dir, { recursive: true, force: true });
+    } catch {
+      // Another process removed it first.
+    }
+  }
+}
+
+/**
+ * The bundles of `entries` (see bundle.mjs) in a directory under `cacheDir`,
+ * made again only when one of their sources changed: a process that runs
+ * TypeScript through a bundle then starts in a fraction of what tsx's loader
+ * costs it, without a build step to forget. Safe for processes that start at
+ * once: each builds aside, and the last to finish names its bundle as the
+ * newest.
+ */
+export async function cachedBundle(entries, cacheDir) {
+  const key = JSON.stringify({ node: process.version, entries });
+  mkdirSync(cacheDir, { recursive: true });
+  let latest = null;
+  try {
+    latest = join(cacheDir, readFileSync(join(cacheDir, LATEST), 'utf8').trim());
+  } catch {
+    // Nothing built yet.
+  }
+  if (latest && fresh(latest, key)) return latest;
+
+  const started = Date.now();
+  const dir = mkdtempSync(join(cacheDir, 'bundle-'));
+  const { bundle } = await import('./bundle.mjs');
+  const inputs = [...(await bundle(entries, dir)), ...builders].map(stamp);
+  // A source saved while esbuild read it may be in the bundle half old: used this once, never cached.
+  if (inputs.every(([, mtimeMs]) => mtimeMs < started)) {
+    writeFileSync(join(dir, MANIFEST), JSON.stringify({ key, inputs }));
+    const pointer = join(dir, `${LATEST}.next`);
+    writeFileSync(pointer, basename(dir));
+    renameSync(pointer, join(cacheDir, LATEST));
+  }
+  pruneStale(cacheDir, dir);
+  return dir;
+}
