@@ -3,10 +3,14 @@
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { createHash } from 'node:crypto';
 
 const MANIFEST = 'manifest.json';
-/** Names the directory of the newest good bundle; replaced by a rename, so a reader sees the old name or the new. */
-const LATEST = 'latest';
+/**
+ * `latest-<key hash>` names the directory of the newest good bundle of those
+ * entries on this Node; replaced by a rename, so a reader sees the old name or the new.
+ */
+const LATEST = 'latest-';
 /** A bundle no longer named by LATEST is removed this long after it was made (a process may still be starting from it). */
 const KEEP_STALE_MS = 10 * 60_000;
 
@@ -40,7 +44,7 @@ function fresh(dir, key) {
 function pruneStale(cacheDir, keep) {
   for (const name of readdirSync(cacheDir)) {
     const dir = join(cacheDir, name);
-    if (name === LATEST || dir === keep) continue;
+    if (name.startsWith(LATEST) || dir === keep) continue;
     try {
       if (Date.now() - statSync(dir).mtimeMs > KEEP_STALE_MS) rmSync(dir, { recursive: true, force: true });
     } catch {
@@ -59,10 +63,11 @@ function pruneStale(cacheDir, keep) {
  */
 export async function cachedBundle(entries, cacheDir) {
   const key = JSON.stringify({ node: process.version, entries });
+  const pointerFile = join(cacheDir, `${LATEST}${createHash('sha256').update(key).digest('hex').slice(0, 16)}`);
   mkdirSync(cacheDir, { recursive: true });
   let latest = null;
   try {
-    latest = join(cacheDir, readFileSync(join(cacheDir, LATEST), 'utf8').trim());
+    latest = join(cacheDir, readFileSync(pointerFile, 'utf8').trim());
   } catch {
     // Nothing built yet.
   }
@@ -75,9 +80,9 @@ export async function cachedBundle(entries, cacheDir) {
   // A source saved while esbuild read it may be in the bundle half old: used this once, never cached.
   if (inputs.every(([, mtimeMs]) => mtimeMs < started)) {
     writeFileSync(join(dir, MANIFEST), JSON.stringify({ key, inputs }));
-    const pointer = join(dir, `${LATEST}.next`);
+    const pointer = join(dir, 'latest.next');
     writeFileSync(pointer, basename(dir));
-    renameSync(pointer, join(cacheDir, LATEST));
+    renameSync(pointer, pointerFile);
   }
   pruneStale(cacheDir, dir);
   return dir;
