@@ -2,7 +2,7 @@
 // runs it before anything can run TypeScript.
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { createHash } from 'node:crypto';
 
 const MANIFEST = 'manifest.json';
@@ -41,12 +41,20 @@ function fresh(dir, key) {
   }
 }
 
-function pruneStale(cacheDir, keep) {
+/** Removes older bundles of the same entries (and unfinished builds), never another entry's current one. */
+function pruneStale(cacheDir, keep, key) {
   for (const name of readdirSync(cacheDir)) {
     const dir = join(cacheDir, name);
     if (name.startsWith(LATEST) || dir === keep) continue;
     try {
-      if (Date.now() - statSync(dir).mtimeMs > KEEP_STALE_MS) rmSync(dir, { recursive: true, force: true });
+      if (Date.now() - statSync(dir).mtimeMs <= KEEP_STALE_MS) continue;
+      let sameEntries = true;
+      try {
+        sameEntries = JSON.parse(readFileSync(join(dir, MANIFEST), 'utf8')).key === key;
+      } catch {
+        // No manifest: a build that failed or was never cached.
+      }
+      if (sameEntries) rmSync(dir, { recursive: true, force: true });
     } catch {
       // Another process removed it first.
     }
@@ -84,6 +92,22 @@ export async function cachedBundle(entries, cacheDir) {
     writeFileSync(pointer, basename(dir));
     renameSync(pointer, pointerFile);
   }
-  pruneStale(cacheDir, dir);
+  pruneStale(cacheDir, dir, key);
   return dir;
+}
+
+const repositoryRoot = fileURLToPath(new URL('../../../', import.meta.url));
+
+/**
+ * Node's arguments that run one TypeScript entry (a service's main.ts, a
+ * test's fixture) from a cached bundle, stack traces naming the sources:
+ * what tests spawn instead of `--import tsx <entry>`, whose loader costs
+ * each process seconds of CPU.
+ */
+export async function bundledEntryArgs(entry) {
+  const dir = await cachedBundle(
+    { entry, 'stack-traces': join(repositoryRoot, 'apps', 'launcher', 'src', 'stack-traces.ts') },
+    join(repositoryRoot, 'node_modules', '.cache', 'tributary-entries'),
+  );
+  return ['--import', pathToFileURL(join(dir, 'stack-traces.mjs')).href, join(dir, 'entry.mjs')];
 }

@@ -1,16 +1,13 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
-import { cachedBundle } from '@tributary/launcher/cached-bundle';
+import { fileURLToPath } from 'node:url';
+import { bundledEntryArgs } from '@tributary/launcher/cached-bundle';
 import { waitFor } from 'tributary/testing';
 
 const root = fileURLToPath(new URL('../../../', import.meta.url));
 // Run from a bundle, as the launcher runs it: tsx's loader would cost each of
 // the many processes these tests start a couple of seconds of CPU.
-const bundle = await cachedBundle(
-  { lending: join(root, 'services', 'lending', 'src', 'main.ts'), 'stack-traces': join(root, 'apps', 'launcher', 'src', 'stack-traces.ts') },
-  join(root, 'node_modules', '.cache', 'tributary-test-lending'),
-);
+const lendingArgs = await bundledEntryArgs(join(root, 'services', 'lending', 'src', 'main.ts'));
 
 export interface LendingChild {
   child: ChildProcess;
@@ -32,7 +29,7 @@ export function spawnLending(env: Record<string, string>): LendingChild {
   const inherited = Object.fromEntries(
     Object.entries(process.env).filter(([name]) => !/^(LENDING_|SHELVING_|BUS_REDIS_URL|STORE_REDIS_URL|TRIBUTARY_|PORT$)/.test(name)),
   );
-  const child = spawn(process.execPath, ['--import', pathToFileURL(join(bundle, 'stack-traces.mjs')).href, join(bundle, 'lending.mjs')], {
+  const child = spawn(process.execPath, lendingArgs, {
     cwd: root,
     env: { ...inherited, HOST: '127.0.0.1', LENDING_PORT: '0', LOG_LEVEL: process.env.TEST_LOG ?? 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
