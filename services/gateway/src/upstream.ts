@@ -1,4 +1,4 @@
-import { HttpError } from 'tributary/http';
+import { HttpError, SERVICE_HEADER } from 'tributary/http';
 import { traceHeaders } from 'tributary/telemetry';
 
 /** Base URLs of the services the gateway fronts. */
@@ -31,13 +31,20 @@ export function observedServices(upstreams: Upstreams): Array<{ name: string; ur
     .map(([key, url]) => ({ name: key.replace(/[A-Z]/g, (letter) => `-${letter.toLowerCase()}`), url }));
 }
 
+/**
+ * The service each upstream URL of this process's gateway is. An answer
+ * from that address that names another service came from a stranger: the
+ * service restarted and, for a moment, another process was given its port.
+ */
+const expectedServices = new Map<string, string>();
+
 export function upstreamsFromEnv(env: NodeJS.ProcessEnv = process.env): Upstreams {
   const need = (name: string): string => {
     const value = env[name];
     if (!value) throw new Error(`gateway: ${name} is not set (npm start sets it)`);
     return value.replace(/\/$/, '');
   };
-  return {
+  const upstreams: Upstreams = {
     accounts: need('ACCOUNTS_URL'),
     catalog: need('CATALOG_URL'),
     ordering: need('ORDERING_URL'),
@@ -52,6 +59,8 @@ export function upstreamsFromEnv(env: NodeJS.ProcessEnv = process.env): Upstream
     ...(env.DRONE_SIM_URL ? { droneSim: env.DRONE_SIM_URL.replace(/\/$/, '') } : {}),
     ...(env.SHELVING_URL ? { shelving: env.SHELVING_URL.replace(/\/$/, '') } : {}),
   };
+  for (const { name, url } of observedServices(upstreams)) expectedServices.set(url, name);
+  return upstreams;
 }
 
 export interface UpstreamReply {
@@ -81,6 +90,12 @@ export async function callUpstream(
     });
   } catch (error) {
     throw new HttpError(503, 'SERVICE_UNAVAILABLE', `a service is unreachable (${(error as Error).name}), try again`);
+  }
+  const answeredBy = response.headers.get(SERVICE_HEADER);
+  const expected = expectedServices.get(base);
+  if (expected !== undefined && answeredBy !== null && answeredBy !== expected) {
+    await response.body?.cancel();
+    throw new HttpError(503, 'SERVICE_UNAVAILABLE', 'a service is restarting, try again');
   }
   const text = await response.text();
   let body: unknown = null;

@@ -102,6 +102,14 @@ function measureRequests(app: FastifyInstance, registry: Registry) {
  * never a stack trace, /healthz, /readyz, /metrics, and /traces (this
  * process's recent spans, when `initTracing` was called; see telemetry/).
  */
+/**
+ * Names the service on every answer, so a caller can tell it reached the
+ * process it meant: while a service restarts, another process may be given
+ * its port for a moment (the chaos test saw the gateway relay another
+ * service's 404 for POST /orders while ordering restarted).
+ */
+export const SERVICE_HEADER = 'tributary-service';
+
 export function createHttpApp(options: HttpAppOptions): HttpApp {
   const app = Fastify({
     loggerInstance: options.logger as FastifyBaseLogger | undefined,
@@ -109,6 +117,10 @@ export function createHttpApp(options: HttpAppOptions): HttpApp {
     bodyLimit: options.bodyLimit ?? 1_048_576,
   }).withTypeProvider<TypeBoxTypeProvider>();
   app.setValidatorCompiler(validatorCompiler());
+  app.addHook('onRequest', (_request, reply, done) => {
+    reply.header(SERVICE_HEADER, options.service);
+    done();
+  });
   traceRequests(app);
   refuseNulCharacters(app);
 
