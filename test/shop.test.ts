@@ -2,7 +2,22 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TERMINAL_STATUSES } from '@tributary/contracts';
 import { connectRedis } from 'tributary';
 import { waitFor } from 'tributary/testing';
+import { runCli } from '../apps/cli/test/harness.ts';
 import { startTestSystem, type TestSystem } from './support/system.ts';
+
+/**
+ * The shop, drone delivery and the lending library through the public API,
+ * every service a real process: one system for the file (starting one is
+ * most of a system test's cost), each part in its own describe. One database
+ * kind is enough here: the saga suite already runs on both.
+ */
+let t: TestSystem;
+beforeAll(async () => {
+  t = await startTestSystem('pglite');
+}, 120_000);
+afterAll(async () => {
+  await t?.stop();
+});
 
 interface Order {
   id: string;
@@ -24,19 +39,7 @@ interface Basket {
   checkout: { orderId: string } | null;
 }
 
-/**
- * The rest of the shop through the public API, every service a real process.
- * One database kind is enough here: the saga suite already runs on both.
- */
 describe('the shop through the HTTP API', () => {
-  let t: TestSystem;
-  beforeAll(async () => {
-    t = await startTestSystem('pglite');
-  }, 120_000);
-  afterAll(async () => {
-    await t?.stop();
-  });
-
   let serial = 0;
   async function user(name: string, balanceCents = 100_000, country = 'GB') {
     serial++;
@@ -210,5 +213,157 @@ describe('the shop through the HTTP API', () => {
     expect(ranked.score).toBe(3);
     const spenders = await t.api<{ items: Array<{ member: string; score: number }> }>('GET', '/api/leaderboards/top-spenders?limit=1');
     expect(spenders.body.items[0]).toMatchObject({ member: whale.id, score: 150_000 });
+  });
+});
+
+interface DeliveredOrder {
+  id: string;
+  status: string;
+  deliveryId: string | null;
+}
+interface Delivery {
+  deliveryId: string;
+  packageId: string;
+  orderId: string;
+  status: string;
+  droneId: string | null;
+  steps: Array<{ status: string; at: string }>;
+}
+interface History {
+  deliveryId: string;
+  packageId: string;
+  orderId: string;
+  status: string;
+  steps: Array<{ status: string; at: string }>;
+  finishedAt: string;
+  durationSeconds: number;
+}
+interface Package {
+  packageId: string;
+  orderId: string;
+  userId: string;
+  tags: string[];
+  items: Array<{ productId: string; quantity: number }>;
+}
+
+/**
+ * An order placed through the gateway ends delivered by a (simulated) drone:
+ * package, delivery, live status and history agree. Every service is a real
+ * process; the simulator flies fast (DRONE_TIME_SCALE) and never fails here.
+ */
+describe('drone delivery through the HTTP API', () => {
+  it('delivers a shipped order, and package, delivery and history agree', async () => {
+    const user = await t.api<{ id: string }>('POST', '/api/users', { name: 'Dora Drone', email: 'dora@example.com', country: 'GB', balanceCents: 50_000 });
+    expect(user.status).toBe(201);
+    await t.api('PATCH', `/api/users/${user.body.id}`, { address: '221B Baker Street, London' });
+    const tea = await t.api<{ id: string }>('POST', '/api/products', { sku: 'FLY-1', name: 'Tea', priceCents: 450, stock: 10, bannedCountries: [] });
+    const ebook = await t.api<{ id: string }>('POST', '/api/products', { sku: 'FLY-2', name: 'E-book', priceCents: 300, stock: 0, bannedCountries: [], digital: true });
+    const placed = await t.api<{ orderId: string }>('POST', '/api/orders', {
+      userId: user.body.id,
+      items: [{ productId: tea.body.id, quantity: 2 }, { productId: ebook.body.id, quantity: 1 }],
+    });
+    expect(placed.status).toBe(202);
+    const orderId = placed.body.orderId;
+
+    const order = await waitFor(async () => {
+      const current = await t.api<DeliveredOrder>('GET', `/api/orders/${orderId}`);
+      return current.body.status === 'COMPLETED_SUCCESSFULLY' && current.body.deliveryId ? current.body : null;
+    }, { timeoutMs: 60_000, description: 'order completed with a delivery' });
+    const deliveryId = order.deliveryId as string;
+
+    const delivered = await waitFor(async () => {
+      const live = await t.api<Delivery>('GET', `/api/deliveries/${deliveryId}`);
+      return live.status === 200 && live.body.status === 'DELIVERED' ? live.body : null;
+    }, { timeoutMs: 60_000, description: 'delivery delivered' });
+    expect(delivered.orderId).toBe(orderId);
+    expect(delivered.droneId).toBeTruthy();
+    expect(delivered.steps.map((step) => step.status)).toEqual(['CREATED', 'PICKED_UP', 'IN_TRANSIT', 'DELIVERED']);
+
+    // The package holds only what flies: the e-book was mailed.
+    const parcel = await t.api<Package>('GET', `/api/packages/${delivered.packageId}`);
+    expect(parcel.status).toBe(200);
+    expect(parcel.body).toMatchObject({ orderId, userId: user.body.id, items: [{ productId: tea.body.id, quantity: 2 }] });
+    const tagged = await t.api<{ items: Package[] }>('GET', `/api/packages?tag=${parcel.body.tags[0]}&limit=100`);
+    expect(tagged.body.items.map((item) => item.packageId)).toContain(delivered.packageId);
+
+    const history = await waitFor(async () => {
+      const found = await t.api<History>('GET', `/api/deliveries/${deliveryId}/history`);
+      return found.status === 200 ? found.body : null;
+    }, { timeoutMs: 30_000, description: 'history recorded' });
+    expect(history).toMatchObject({ deliveryId, orderId, packageId: delivered.packageId, status: 'DELIVERED' });
+    expect(history.steps).toEqual(delivered.steps);
+    expect(history.durationSeconds).toBeGreaterThanOrEqual(0);
+
+    // Once the lake writer has flushed, the day's analytics count it.
+    const day = history.finishedAt.slice(0, 10);
+    await waitFor(async () => {
+      const analytics = await t.api<{ totals: { delivered: number } }>('GET', `/api/analytics/deliveries?from=${day}&to=${day}`);
+      return analytics.status === 200 && analytics.body.totals.delivered >= 1;
+    }, { timeoutMs: 30_000, description: 'the lake counts the delivery' });
+  });
+});
+
+interface RequestStatus {
+  requestId: string;
+  kind: string;
+  status: string;
+  reason?: string;
+  bookIds?: string[];
+  unavailableBookIds?: string[];
+  returnedBookIds?: string[];
+  refusedBookIds?: string[];
+}
+interface UserBooks {
+  userId: string;
+  bookIds: string[];
+  count: number;
+}
+
+/**
+ * The book's chapter 5 session on the whole system: through the gateway's
+ * HTTP API, then with the `tributary` CLI straight on the system's bus Redis
+ * (as the book's get_books.py does). Every service is a real process.
+ */
+describe('the lending library', () => {
+  async function outcome(requestId: string): Promise<RequestStatus> {
+    return waitFor(
+      async () => {
+        const current = await t.api<RequestStatus>('GET', `/api/lending/requests/${requestId}`);
+        expect(current.status).toBe(200);
+        return current.body.status === 'PENDING' ? null : current.body;
+      },
+      { timeoutMs: 30_000, description: `request ${requestId} decided` },
+    );
+  }
+
+  it('lends ofmiceandmen to Salvatore and takes it back, through the gateway', async () => {
+    const requested = await t.api<{ requestId: string }>('POST', '/api/lending/requests', { userId: 'Salvatore', bookIds: ['ofmiceandmen'] });
+    expect(requested.status).toBe(202);
+    expect(requested.body.requestId).toMatch(/^\d+-\d+$/);
+    expect(await outcome(requested.body.requestId)).toMatchObject({ requestId: requested.body.requestId, kind: 'lend', status: 'ACCEPTED', bookIds: ['ofmiceandmen'] });
+    expect((await t.api<UserBooks>('GET', '/api/lending/users/Salvatore/books')).body).toEqual({ userId: 'Salvatore', bookIds: ['ofmiceandmen'], count: 1 });
+
+    const returned = await t.api<{ requestId: string }>('POST', '/api/lending/returns', { userId: 'Salvatore', bookIds: ['ofmiceandmen'] });
+    expect(returned.status).toBe(202);
+    expect(await outcome(returned.body.requestId)).toMatchObject({ kind: 'return', status: 'PROCESSED', returnedBookIds: ['ofmiceandmen'], refusedBookIds: [] });
+    expect((await t.api<UserBooks>('GET', '/api/lending/users/Salvatore/books')).body).toEqual({ userId: 'Salvatore', bookIds: [], count: 0 });
+  });
+
+  it('does the same with the tributary CLI on the system\'s bus Redis; the gateway sees the same requests', async () => {
+    const url = t.system.busRedisUrl;
+    const lend = await runCli(['lending', 'request', '--url', url, 'Salvatore', 'ofmiceandmen']);
+    expect(lend.stderr).toBe('');
+    expect(lend.code).toBe(0);
+    const lendId = lend.stdout.match(/\[(\d+-\d+)\]/)?.[1] as string;
+    expect(lend.stdout).toContain(`Request: [${lendId}] by Salvatore ACCEPTED.\nBooks:\n1) ofmiceandmen\n`);
+    expect((await t.api<RequestStatus>('GET', `/api/lending/requests/${lendId}`)).body).toMatchObject({ status: 'ACCEPTED', bookIds: ['ofmiceandmen'] });
+    expect((await t.api<UserBooks>('GET', '/api/lending/users/Salvatore/books')).body.bookIds).toEqual(['ofmiceandmen']);
+
+    const back = await runCli(['lending', 'return', '--url', url, 'Salvatore', 'ofmiceandmen']);
+    expect(back.code).toBe(0);
+    const returnId = back.stdout.match(/\[(\d+-\d+)\]/)?.[1] as string;
+    expect(back.stdout).toContain(`Book Return [${returnId}] PROCESSED\nReturned:\n1) ofmiceandmen\n`);
+    expect((await t.api<RequestStatus>('GET', `/api/lending/requests/${returnId}`)).body).toMatchObject({ kind: 'return', status: 'PROCESSED' });
+    expect((await t.api<UserBooks>('GET', '/api/lending/users/Salvatore/books')).body.bookIds).toEqual([]);
   });
 });

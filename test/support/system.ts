@@ -79,3 +79,37 @@ export async function startTestSystem(database: 'pglite' | 'postgres'): Promise<
     },
   };
 }
+
+/** A system that owns its Redis servers: the launcher starts and supervises them as `npm start` does. */
+export interface SupervisedTestSystem {
+  system: RunningSystem;
+  api: GatewayApi;
+  stop(): Promise<void>;
+}
+
+/**
+ * The whole reference system with the launcher's own, supervised bus and
+ * store Redis servers (PGlite per service): for tests that kill a
+ * redis-server and expect the launcher to bring it back.
+ */
+export async function startSupervisedTestSystem(options: { env?: Record<string, string>; readyTimeoutMs?: number } = {}): Promise<SupervisedTestSystem> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'tributary-supervised-'));
+  const system = await startSystem({
+    rootDir: resolve(import.meta.dirname, '..', '..'),
+    dataDir,
+    gatewayPort: await freePort(),
+    env: { ...TEST_SYSTEM_ENV, ...options.env },
+    readyTimeoutMs: options.readyTimeoutMs ?? 150_000,
+  }).catch((error: unknown) => {
+    rmSync(dataDir, { recursive: true, force: true });
+    throw error;
+  });
+  return {
+    system,
+    api: gatewayApi(system.gatewayUrl),
+    async stop() {
+      await system.stop();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}

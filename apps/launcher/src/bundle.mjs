@@ -1,7 +1,7 @@
 // Plain JavaScript (with bundle.d.mts beside it): `npm start` bundles the
 // launcher with it before anything can run TypeScript.
 import { readFile } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 // esbuild comes with tsx, which every script of the repository runs under.
 import { build, stop } from 'esbuild';
@@ -46,12 +46,13 @@ let building = 0;
 /**
  * Compiles each entry (name → TypeScript file) into `outDir/<name>.mjs` with
  * a source map. `outDir` must be inside the repository, so the bundles find
- * node_modules where the sources do.
+ * node_modules where the sources do. Answers the absolute paths of the
+ * source files that went in.
  */
 export async function bundle(entries, outDir) {
   building++;
   try {
-    await build({
+    const result = await build({
       entryPoints: entries,
       outdir: outDir,
       outExtension: { '.js': '.mjs' },
@@ -63,7 +64,10 @@ export async function bundle(entries, outDir) {
       sourcesContent: false,
       logLevel: 'warning',
       plugins: [bundleOnlyWorkspaces, keepSourceLocation],
+      metafile: true,
     });
+    // esbuild names inputs relative to its working directory, the process's.
+    return Object.keys(result.metafile.inputs).map((input) => resolve(input));
   } finally {
     // esbuild's helper process would otherwise stay for the caller's lifetime (30–50 MB);
     // not while another system of this process (tests) is still building.

@@ -79,10 +79,11 @@ function withoutUser(url: string): string {
   return parsed.toString();
 }
 
-async function healthy(url: string): Promise<boolean> {
+/** Up, and the service asked for: while one restarts, another process may have been given its port for a moment. */
+async function healthy(url: string, name: ServiceName): Promise<boolean> {
   try {
     const response = await fetch(`${url}/healthz`, { signal: AbortSignal.timeout(1_000) });
-    return response.ok;
+    return response.ok && ((await response.json()) as { service?: unknown }).service === name;
   } catch {
     return false;
   }
@@ -249,7 +250,7 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
     process: (name) => processes.get(name) as Supervised,
     redis: (role) => ownedRedis.find((redis) => redis.role === role),
     async waitReady(name, timeoutMs = options.readyTimeoutMs ?? 60_000) {
-      await waitFor(() => healthy(urls[name]), { timeoutMs, intervalMs: 100, description: `${name} /healthz (log: ${join(logDir, `${name}.log`)})` });
+      await waitFor(() => healthy(urls[name], name), { timeoutMs, intervalMs: 100, description: `${name} /healthz (log: ${join(logDir, `${name}.log`)})` });
     },
     async stop() {
       // Gateway first so no new work comes in, then the rest together.

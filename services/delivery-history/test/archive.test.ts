@@ -1,6 +1,7 @@
 import { execFile } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { bundledEntryArgs } from '@tributary/launcher/cached-bundle';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { testDatabases, waitFor } from 'tributary/testing';
@@ -8,6 +9,8 @@ import { ownerFilePath, writeOwner } from '../src/owner-file.ts';
 import { count, lakeRows, newTrip, tripEvents, useDeliveryHistory, waitUntilConsumed, type Harness, type Trip } from './harness.ts';
 
 const CLI = fileURLToPath(new URL('../src/archive-cli.ts', import.meta.url));
+// From a bundle: tsx's loader costs each run seconds of CPU.
+const CLI_ARGS = await bundledEntryArgs(CLI);
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const run = promisify(execFile);
 
@@ -25,7 +28,7 @@ const inLookup = (h: Harness, trip: Trip) => count(h.db, 'SELECT 1 FROM deliveri
 function cli(args: string[], databaseUrl: string) {
   const env: NodeJS.ProcessEnv = { ...process.env, DELIVERY_HISTORY_DATABASE_URL: databaseUrl };
   delete env.DATABASE_URL;
-  return run(process.execPath, ['--import', 'tsx', CLI, ...args], { cwd: ROOT, env }).then(
+  return run(process.execPath, [...CLI_ARGS, ...args], { cwd: ROOT, env }).then(
     ({ stdout }) => ({ code: 0, stdout, stderr: '' }),
     (error: { code: number; stdout: string; stderr: string }) => ({ code: error.code, stdout: error.stdout, stderr: error.stderr }),
   );

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { bundledEntryArgs } from '@tributary/launcher/cached-bundle';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectRedis, createPublisher, type RedisClient } from 'tributary';
 import { startRedisServer, waitFor, type RedisServer } from 'tributary/testing';
@@ -32,7 +33,7 @@ describe('delivery-history as a process (main.ts)', () => {
   it('reads its configuration from the environment, records and writes the lake, and stops cleanly on SIGTERM', async () => {
     const env: NodeJS.ProcessEnv = { ...process.env, BUS_REDIS_URL: server.url, TRIBUTARY_DATA_DIR: dataDir, DELIVERY_HISTORY_PORT: '0', LAKE_FLUSH_INTERVAL_MS: '100', TRIBUTARY_INSTANCE: 'dh-main-test' };
     for (const name of ['DATABASE_URL', 'DELIVERY_HISTORY_DATABASE_URL', 'DELIVERY_LAKE_DIR', 'PORT']) delete env[name];
-    const started = spawn(process.execPath, ['--import', 'tsx', MAIN], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'inherit'] });
+    const started = spawn(process.execPath, await bundledEntryArgs(MAIN), { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'inherit'] });
     child = started;
     const exited = new Promise<number | null>((resolve) => started.once('exit', (code) => resolve(code)));
     const address = await new Promise<string>((resolve, reject) => {

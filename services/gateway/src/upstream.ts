@@ -1,6 +1,6 @@
 import { Agent as HttpAgent, request as httpRequest } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
-import { HttpError } from 'tributary/http';
+import { HttpError, SERVICE_HEADER } from 'tributary/http';
 import { traceHeaders } from 'tributary/telemetry';
 
 /** Base URLs of the services the gateway fronts. */
@@ -33,13 +33,20 @@ export function observedServices(upstreams: Upstreams): Array<{ name: string; ur
     .map(([key, url]) => ({ name: key.replace(/[A-Z]/g, (letter) => `-${letter.toLowerCase()}`), url }));
 }
 
+/**
+ * The service each upstream URL of this process's gateway is. An answer
+ * from that address that names another service came from a stranger: the
+ * service restarted and, for a moment, another process was given its port.
+ */
+const expectedServices = new Map<string, string>();
+
 export function upstreamsFromEnv(env: NodeJS.ProcessEnv = process.env): Upstreams {
   const need = (name: string): string => {
     const value = env[name];
     if (!value) throw new Error(`gateway: ${name} is not set (npm start sets it)`);
     return value.replace(/\/$/, '');
   };
-  return {
+  const upstreams: Upstreams = {
     accounts: need('ACCOUNTS_URL'),
     catalog: need('CATALOG_URL'),
     ordering: need('ORDERING_URL'),
@@ -54,6 +61,8 @@ export function upstreamsFromEnv(env: NodeJS.ProcessEnv = process.env): Upstream
     ...(env.DRONE_SIM_URL ? { droneSim: env.DRONE_SIM_URL.replace(/\/$/, '') } : {}),
     ...(env.SHELVING_URL ? { shelving: env.SHELVING_URL.replace(/\/$/, '') } : {}),
   };
+  for (const { name, url } of observedServices(upstreams)) expectedServices.set(url, name);
+  return upstreams;
 }
 
 export interface UpstreamReply {
@@ -73,6 +82,8 @@ const agents = { 'http:': new HttpAgent(agentOptions), 'https:': new HttpsAgent(
 interface RawReply {
   status: number;
   text: string;
+  /** The kit app's SERVICE_HEADER: which service answered (null from anything else). */
+  answeredBy: string | null;
 }
 
 function send(url: URL, method: string, headers: Record<string, string>, body: string | undefined, timeoutMs: number): Promise<RawReply> {
@@ -81,7 +92,10 @@ function send(url: URL, method: string, headers: Record<string, string>, body: s
     const call = (secure ? httpsRequest : httpRequest)(url, { method, headers, agent: agents[secure ? 'https:' : 'http:'] }, (response) => {
       const chunks: Buffer[] = [];
       response.on('data', (chunk: Buffer) => chunks.push(chunk));
-      response.on('end', () => resolve({ status: response.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }));
+      response.on('end', () => {
+        const answeredBy = response.headers[SERVICE_HEADER];
+        resolve({ status: response.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8'), answeredBy: typeof answeredBy === 'string' ? answeredBy : null });
+      });
       response.on('error', reject);
     });
     // Idle time on the socket: a service that says nothing for this long is given up on.
@@ -110,6 +124,10 @@ export async function callUpstream(
     reply = await send(new URL(`${base}${path}`), method, headers, body, options.timeoutMs ?? 10_000);
   } catch (error) {
     throw new HttpError(503, 'SERVICE_UNAVAILABLE', `a service is unreachable (${(error as Error).name}), try again`);
+  }
+  const expected = expectedServices.get(base);
+  if (expected !== undefined && reply.answeredBy !== null && reply.answeredBy !== expected) {
+    throw new HttpError(503, 'SERVICE_UNAVAILABLE', 'a service is restarting, try again');
   }
   let parsed: unknown = null;
   try {

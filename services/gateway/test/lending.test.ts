@@ -97,6 +97,8 @@ describe('lending routes', () => {
     expect(again.json()).toEqual(first.json());
     expect(again.headers['idempotent-replayed']).toBe('true');
     expect(t.callsTo('lending')).toHaveLength(1);
+    // Lending gets the key too: its own guard when a 503 made the gateway release it.
+    expect(t.callsTo('lending')[0]?.headers['idempotency-key']).toBe('borrow-1');
     // The return route is a scope of its own: the same key there is a new action.
     expect((await app.inject({ method: 'POST', url: '/api/lending/returns', payload, headers })).json()).toEqual({ requestId: '2-0' });
   });

@@ -28,6 +28,27 @@ describe('HTTP API', () => {
     expect(await t.bus.xLen('lending:requests')).toBe(0); // ...but nothing was appended
   });
 
+  it('appends a POST retried with its Idempotency-Key once; the key with another body is 422; a return keeps its own keys', async () => {
+    const lending = await t.start();
+    const payload = { userId: 'Salvatore', bookIds: ['ofmiceandmen'] };
+    const headers = { 'idempotency-key': 'borrow-1' };
+    const first = await lending.app.inject({ method: 'POST', url: '/requests', payload, headers });
+    const again = await lending.app.inject({ method: 'POST', url: '/requests', payload, headers });
+    expect(first.statusCode).toBe(202);
+    expect(again.statusCode).toBe(202);
+    expect(again.json()).toEqual(first.json());
+    const other = await lending.app.inject({ method: 'POST', url: '/requests', payload: { ...payload, bookIds: ['thegreatgatsby'] }, headers });
+    expect(other.statusCode).toBe(422);
+    expect(other.json()).toMatchObject({ error: 'IDEMPOTENCY_KEY_REUSED' });
+    const giveBack = await lending.app.inject({ method: 'POST', url: '/returns', payload, headers });
+    expect(giveBack.statusCode).toBe(202);
+    expect(giveBack.json().requestId).not.toBe(first.json().requestId);
+    expect((await lending.app.inject({ method: 'POST', url: '/requests', payload, headers: { 'idempotency-key': 'has space' } })).statusCode).toBe(400);
+    expect(await t.bus.xLen('lending:requests')).toBe(2);
+    // The entry is an ordinary request: it is decided like any other.
+    expect(await t.outcome(first.json().requestId)).toMatchObject({ status: 'ACCEPTED' });
+  });
+
   it('reports 400 for an id that is not a stream id, 404 for an unknown one', async () => {
     const lending = await t.start();
     for (const id of ['abc', '12', '12-', '-1', '1-2-3', '1.5-0']) {

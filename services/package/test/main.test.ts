@@ -1,12 +1,15 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
+import { bundledEntryArgs } from '@tributary/launcher/cached-bundle';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { OrderShipped } from '@tributary/contracts';
 import { connectRedis, createPublisher, deriveEventId, type RedisClient } from 'tributary';
 import { freePort, startRedisServer, waitFor, type RedisServer } from 'tributary/testing';
 
 const MAIN = fileURLToPath(new URL('../src/main.ts', import.meta.url));
+// From a bundle, as the launcher runs it: tsx's loader costs each process seconds of CPU.
+const MAIN_ARGS = await bundledEntryArgs(MAIN);
 
 interface Child {
   process: ChildProcess;
@@ -15,7 +18,7 @@ interface Child {
 }
 
 function startMain(env: Record<string, string>): Child {
-  const child = spawn(process.execPath, ['--import', 'tsx', MAIN], {
+  const child = spawn(process.execPath, MAIN_ARGS, {
     cwd: fileURLToPath(new URL('..', import.meta.url)),
     env: { PATH: process.env.PATH ?? '', HOST: '127.0.0.1', TRIBUTARY_INSTANCE: `package-main-${randomUUID()}`, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -102,6 +102,14 @@ function measureRequests(app: FastifyInstance, registry: Registry) {
  * never a stack trace, /healthz, /readyz, /metrics, and /traces (this
  * process's recent spans, when `initTracing` was called; see telemetry/).
  */
+/**
+ * Names the service on every answer, so a caller can tell it reached the
+ * process it meant: while a service restarts, another process may be given
+ * its port for a moment (the chaos test saw the gateway relay another
+ * service's 404 for POST /orders while ordering restarted).
+ */
+export const SERVICE_HEADER = 'tributary-service';
+
 export function createHttpApp(options: HttpAppOptions): HttpApp {
   const app = Fastify({
     loggerInstance: options.logger as FastifyBaseLogger | undefined,
@@ -114,6 +122,10 @@ export function createHttpApp(options: HttpAppOptions): HttpApp {
   // may POST without a preflight: refusing it with 415 before routing means a
   // cross-site form or fetch never reaches a handler.
   app.removeContentTypeParser('text/plain');
+  app.addHook('onRequest', (_request, reply, done) => {
+    reply.header(SERVICE_HEADER, options.service);
+    done();
+  });
   traceRequests(app);
   refuseControlCharacters(app);
 

@@ -1,2 +1,2 @@
-export { createHttpApp, type HttpApp, type HttpAppOptions } from './app.ts';
+export { createHttpApp, SERVICE_HEADER, type HttpApp, type HttpAppOptions } from './app.ts';
 export { HttpError, ErrorBody } from './errors.ts';

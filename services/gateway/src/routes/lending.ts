@@ -22,13 +22,21 @@ export const lendingRoutes: FastifyPluginAsyncTypebox<RouteContext> = async (app
           summary,
           body: LendingBody,
           headers: IdempotencyHeaders,
-          response: { 202: LendingSubmitted, ...errors(400) },
+          response: { 202: LendingSubmitted, ...errors(400, 409, 422) },
         },
       },
-      // Only the contract's fields go on; the gateway's Idempotency-Key record is the
-      // only dedup (lending has none), so a replayed POST never appends a second entry.
-      async (request, reply) =>
-        relay(reply, await callUpstream(upstreams.lending, 'POST', target, { body: { userId: request.body.userId, bookIds: request.body.bookIds } })),
+      // Only the contract's fields go on, and the Idempotency-Key: lending dedups by it too,
+      // the last guard when the gateway released the key after a 503 (lending may have appended).
+      async (request, reply) => {
+        const key = request.headers['idempotency-key'];
+        return relay(
+          reply,
+          await callUpstream(upstreams.lending, 'POST', target, {
+            body: { userId: request.body.userId, bookIds: request.body.bookIds },
+            ...(key ? { headers: { 'idempotency-key': key } } : {}),
+          }),
+        );
+      },
     );
   }
   app.get(

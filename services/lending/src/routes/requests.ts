@@ -3,11 +3,15 @@ import { ErrorBody, HttpError, type HttpApp } from 'tributary/http';
 import { Id, LendingRequested, LENDING_REJECTIONS, ReturnRequested } from '@tributary/contracts';
 import type { LendingStore } from '../store/lending.ts';
 import { locateRequest } from '../store/requests.ts';
+import { submitRequest } from '../store/submissions.ts';
 
 /** A request id is a stream entry id, `<ms>-<seq>`. */
 export const RequestIdParam = Type.String({ pattern: '^[0-9]{1,20}-[0-9]{1,20}$', maxLength: 41 });
 
 export const SubmittedReply = Type.Object({ requestId: RequestIdParam });
+
+/** The gateway passes its client's key on (as to ordering): a POST retried after a lost answer appends nothing. */
+export const SubmitHeaders = Type.Object({ 'idempotency-key': Type.Optional(Type.String({ minLength: 1, maxLength: 255, pattern: '^[\\x21-\\x7e]+$' })) });
 
 const BookList = Type.Array(Id);
 
@@ -34,25 +38,18 @@ export const RequestStatusReply = Type.Object({
  */
 export function requestRoutes(deps: { redis: RedisClient; requests: Publisher; store: LendingStore; group: string }) {
   return async (app: HttpApp): Promise<void> => {
-    app.post(
-      '/requests',
-      { schema: { body: LendingRequested.schema, response: { 202: SubmittedReply, 400: ErrorBody } } },
-      async (request, reply) => {
-        const { userId, bookIds } = request.body;
-        const requestId = await deps.requests.publish(LendingRequested, { userId, bookIds });
-        return reply.status(202).send({ requestId });
-      },
-    );
-
-    app.post(
-      '/returns',
-      { schema: { body: ReturnRequested.schema, response: { 202: SubmittedReply, 400: ErrorBody } } },
-      async (request, reply) => {
-        const { userId, bookIds } = request.body;
-        const requestId = await deps.requests.publish(ReturnRequested, { userId, bookIds });
-        return reply.status(202).send({ requestId });
-      },
-    );
+    for (const [url, definition] of [['/requests', LendingRequested], ['/returns', ReturnRequested]] as const) {
+      app.post(
+        url,
+        { schema: { body: definition.schema, headers: SubmitHeaders, response: { 202: SubmittedReply, 400: ErrorBody, 422: ErrorBody } } },
+        async (request, reply) => {
+          const { userId, bookIds } = request.body;
+          const submitted = await submitRequest(deps.redis, deps.requests, definition, { userId, bookIds }, request.headers['idempotency-key']);
+          if (submitted.kind === 'mismatch') throw new HttpError(422, 'IDEMPOTENCY_KEY_REUSED', 'this Idempotency-Key was used with a different request');
+          return reply.status(202).send({ requestId: submitted.requestId });
+        },
+      );
+    }
 
     app.get(
       '/requests/:id',

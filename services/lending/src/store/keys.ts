@@ -38,4 +38,10 @@ export const lendingKeys = {
    * means "decided": every script checks it first and then only acks.
    */
   outcome: (requestId: string): string => `${PREFIX}request:${requestId}`,
+  /**
+   * Hash with a TTL: the request an Idempotency-Key appended (requestId,
+   * fingerprint), so a retried POST appends nothing. Per event type: a key
+   * of a request and the same key of a return are two actions, as at the gateway.
+   */
+  idempotency: (type: string, key: string): string => `${PREFIX}idempotency:${type}:${key}`,
 } as const;
