@@ -93,8 +93,16 @@ export function serviceRules(service: ServiceName, role: RedisRole): string[] {
 }
 
 export const ADMIN_RULES = ['~*', '&*', '+@all'];
-/** No password opens it and it may run nothing: `ACL LIST` shows `user default off ... -@all`. */
-export const DEFAULT_USER_RULES = ['off', 'resetpass', 'resetkeys', 'resetchannels', '-@all'];
+/**
+ * Off and without a password: no connection is ever the default user, and
+ * none can log in as it (`ACL LIST` shows `user default off ...`). Its
+ * permissions stay whole on purpose: redis-server 7.0 replays the AOF's
+ * transactions (MULTI/EXEC, and every script's effects are written as one)
+ * as the default user and checks them against its rules, so a `-@all`
+ * default silently drops every transaction on a restart: a kill -9 lost
+ * every basket and every lending decision (found by test/chaos.test.ts).
+ */
+export const DEFAULT_USER_RULES = ['off', 'resetpass', '~*', '&*', '+@all'];
 
 /**
  * The services with a user on this server: every one, on both, so `ACL LIST`
