@@ -55,22 +55,32 @@ export function adminKeyMatcher(adminApiKey: string | null): (key: string) => bo
 }
 
 /**
- * An onRequest hook for admin and operator routes. With no key configured
- * (the local default) it lets everything through. Otherwise a request
- * passes with the key (x-api-key or Bearer) or the cookie of a sign-in made
- * with it; a wrong key is 403 at once, whatever cookie comes with it.
+ * Whether a request is the operator's: the admin key (x-api-key or Bearer)
+ * or the cookie of a sign-in made with it. A wrong key is 403 at once,
+ * whatever cookie comes with it: a caller who sends a key means to use it.
  */
-export function adminGuard(adminApiKey: string | null, tokens: AdminTokens) {
+export function adminCheck(adminApiKey: string, tokens: AdminTokens): (request: FastifyRequest) => Promise<boolean> {
   const matches = adminKeyMatcher(adminApiKey);
-  return async function requireAdmin(request: FastifyRequest, reply: FastifyReply): Promise<void> {
-    if (adminApiKey === null) return;
+  return async (request) => {
     const key = presentedKey(request);
     if (key !== null) {
-      if (matches(key)) return;
+      if (matches(key)) return true;
       throw new HttpError(403, 'ADMIN_KEY_INVALID', 'the admin key is not valid');
     }
     const token = request.cookies?.[ADMIN_COOKIE];
-    if (token && (await tokens.valid(token))) return;
+    return Boolean(token && (await tokens.valid(token)));
+  };
+}
+
+/**
+ * An onRequest hook for admin and operator routes. In open mode (no key,
+ * TRIBUTARY_AUTH=open) it lets everything through; otherwise only the
+ * operator passes (see adminCheck).
+ */
+export function adminGuard(adminApiKey: string | null, tokens: AdminTokens) {
+  const isAdmin = adminApiKey === null ? null : adminCheck(adminApiKey, tokens);
+  return async function requireAdmin(request: FastifyRequest, reply: FastifyReply): Promise<void> {
+    if (isAdmin === null || (await isAdmin(request))) return;
     reply.header('www-authenticate', 'Bearer realm="tributary-admin"');
     throw new HttpError(401, 'ADMIN_KEY_REQUIRED', 'this is an admin view or operation: send x-api-key or Authorization: Bearer, or sign in (POST /api/admin/session)');
   };
