@@ -88,7 +88,7 @@ describe('invariants under concurrency and crashes', { timeout: 400_000 }, () =>
     }
 
     const shipped = completed.reduce((sum, order) => sum + (order.items[0]?.quantity ?? 0), 0);
-    const stock = await fetch(`${t.system.urls.fulfillment}/stock/${productId}`).then((response) => response.json() as Promise<{ stock: number }>);
+    const stock = await t.serviceFetch(`${t.system.urls.fulfillment}/stock/${productId}`).then((response) => response.json() as Promise<{ stock: number }>);
     expect(stock.stock).toBe(STOCK - shipped);
     expect(stock.stock).toBeGreaterThanOrEqual(0);
   });

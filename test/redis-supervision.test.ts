@@ -22,7 +22,7 @@ describe('supervised Redis', { timeout: 400_000 }, () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'tributary-supervised-redis-'));
   beforeAll(async () => {
     system = await startSystem({ rootDir: resolve(import.meta.dirname, '..'), dataDir, gatewayPort: await freePort(), env: TEST_SYSTEM_ENV, readyTimeoutMs: 150_000 });
-    api = gatewayApi(system.gatewayUrl);
+    api = gatewayApi(system.gatewayUrl, system.adminKey);
   }, 180_000);
   afterAll(async () => {
     await system?.stop();

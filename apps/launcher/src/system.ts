@@ -6,6 +6,7 @@ import { freePort, waitFor } from 'tributary/testing';
 import { buildServices } from './build.ts';
 import { serviceNodeOptions } from './node-options.ts';
 import { startPrivateRedis, type PrivateRedis, type RedisRole } from './redis.ts';
+import { adminAuth, INTERNAL_KEY_FILE, readOrCreateKey, type AdminAuth } from './secrets.ts';
 import { SERVICES, portVariable, urlVariable, type ServiceName } from './services.ts';
 import { Supervised } from './supervisor.ts';
 
@@ -36,6 +37,11 @@ export interface RunningSystem {
   readonly urls: Record<ServiceName, string>;
   readonly busRedisUrl: string;
   readonly storeRedisUrl: string;
+  /** How the gateway is guarded; `adminKey` is its key, null in open mode (TRIBUTARY_AUTH=open). */
+  readonly auth: AdminAuth;
+  readonly adminKey: string | null;
+  /** What every service asks of its callers as `x-internal-key` (all but /healthz, /readyz, /metrics). */
+  readonly internalKey: string;
   process(name: ServiceName): Supervised;
   /** The private Redis server of this role, when the launcher started one (no URL was given). */
   redis(role: RedisRole): PrivateRedis | undefined;
@@ -70,6 +76,10 @@ async function healthy(url: string): Promise<boolean> {
 export async function startSystem(options: SystemOptions): Promise<RunningSystem> {
   const logDir = join(options.dataDir, 'logs');
   mkdirSync(logDir, { recursive: true });
+  // Secure by default: an admin key unless open mode is asked for by name, and a key between services.
+  const auth = adminAuth(options.dataDir, { ...process.env, ...options.env });
+  if (auth.mode === 'open') options.onEvent?.('WARNING: open mode (TRIBUTARY_AUTH=open): the gateway has no admin key, every route is open to anyone');
+  const internalKey = readOrCreateKey(join(options.dataDir, INTERNAL_KEY_FILE)).key;
   const ownedRedis: PrivateRedis[] = [];
   async function privateRedis(role: RedisRole): Promise<string> {
     const redis = await startPrivateRedis({ role, dataDir: options.dataDir, logDir, cwd: options.rootDir, ...(options.onEvent ? { onEvent: options.onEvent } : {}) });
@@ -99,17 +109,22 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
     STORE_REDIS_URL: storeRedisUrl,
     TRIBUTARY_DATA_DIR: options.dataDir,
     HOST: '127.0.0.1',
+    INTERNAL_API_KEY: internalKey,
     ...Object.fromEntries(SERVICES.map((name) => [portVariable(name), String(ports[name])])),
     ...Object.fromEntries(SERVICES.map((name) => [urlVariable(name), urls[name]])),
   };
   delete env.PORT;
+  // Only the gateway holds the admin key; every other service sees neither setting.
+  delete env.ADMIN_API_KEY;
+  delete env.TRIBUTARY_AUTH;
+  const gatewayEnv: NodeJS.ProcessEnv = auth.mode === 'open' ? { TRIBUTARY_AUTH: 'open' } : { ADMIN_API_KEY: auth.key };
   if (options.databaseUrl) env.DATABASE_URL = options.databaseUrl;
   else delete env.DATABASE_URL;
 
   // Every service's connection settings are checked here, before any starts:
   // one line naming the setting, instead of services that exit and restart.
   try {
-    for (const name of SERVICES) readServiceConfig(name, env);
+    for (const name of SERVICES) readServiceConfig(name, name === 'gateway' ? { ...env, ...gatewayEnv } : env);
   } catch (error) {
     await Promise.all(ownedRedis.map((redis) => redis.process.stop()));
     removeBuild();
@@ -132,7 +147,7 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
       args: [...profileFlags(name), ...serviceNodeOptions(name, built), built.entries[name]],
       cwd: options.rootDir,
       // A stable instance name: a restarted process finishes its own pending entries first.
-      env: { ...env, TRIBUTARY_INSTANCE: `${name}-0` },
+      env: { ...env, ...(name === 'gateway' ? gatewayEnv : {}), TRIBUTARY_INSTANCE: `${name}-0` },
       logFile: join(logDir, `${name}.log`),
       ...(options.onEvent ? { onEvent: options.onEvent } : {}),
       onGiveUp: gaveUp,
@@ -146,6 +161,9 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
     urls,
     busRedisUrl,
     storeRedisUrl,
+    auth,
+    adminKey: auth.mode === 'key' ? auth.key : null,
+    internalKey,
     process: (name) => processes.get(name) as Supervised,
     redis: (role) => ownedRedis.find((redis) => redis.role === role),
     async waitReady(name, timeoutMs = options.readyTimeoutMs ?? 60_000) {

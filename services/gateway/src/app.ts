@@ -69,6 +69,8 @@ export async function startGateway(deps: GatewayDeps): Promise<{ app: HttpApp; c
   collectDefaultMetrics({ register: registry });
   const app = createHttpApp({
     service: 'gateway',
+    // The public door: its callers are customers and operators (admin key, sessions), never the internal key.
+    internalKey: null,
     registry,
     ...(deps.logger ? { logger: deps.logger } : {}),
     readiness: {

@@ -1,4 +1,4 @@
-import { HttpError } from 'tributary/http';
+import { HttpError, internalKeyHeaders } from 'tributary/http';
 import { traceHeaders } from 'tributary/telemetry';
 
 /** Base URLs of the services the gateway fronts. */
@@ -75,7 +75,7 @@ export async function callUpstream(
     response = await fetch(`${base}${path}`, {
       method,
       // The active span's traceparent: the service's request span joins the gateway's trace.
-      headers: { ...traceHeaders(), ...(options.body === undefined ? {} : { 'content-type': 'application/json' }), ...options.headers },
+      headers: { ...traceHeaders(), ...internalKeyHeaders(), ...(options.body === undefined ? {} : { 'content-type': 'application/json' }), ...options.headers },
       ...(options.body === undefined ? {} : { body: JSON.stringify(options.body) }),
       signal: AbortSignal.timeout(options.timeoutMs ?? 10_000),
     });
