@@ -23,7 +23,8 @@ export function presentedKey(request: FastifyRequest): string | null {
 /**
  * Operator sign-ins: a random token per sign-in, kept in the store Redis
  * only as its digest, with a TTL. The token itself lives in an httpOnly
- * cookie, never in the page's JavaScript.
+ * cookie, never in the page's JavaScript. Each record names the admin key
+ * it was made with (by a digest), so a new key ends every sign-in at once.
  */
 export interface AdminTokens {
   issue(): Promise<string>;
@@ -31,16 +32,17 @@ export interface AdminTokens {
   revoke(token: string): Promise<void>;
 }
 
-export function adminTokens(redis: RedisClient, prefix: string, ttlSeconds: number): AdminTokens {
+export function adminTokens(redis: RedisClient, prefix: string, ttlSeconds: number, adminApiKey: string | null): AdminTokens {
   const key = (token: string) => `${prefix}:${digest(token).toString('hex')}`;
+  const madeWith = digest(`admin-token:${adminApiKey ?? ''}`).toString('hex');
   return {
     async issue() {
       const token = randomBytes(32).toString('base64url');
-      await redis.sendCommand(['SET', key(token), '1', 'EX', String(ttlSeconds)]);
+      await redis.sendCommand(['SET', key(token), madeWith, 'EX', String(ttlSeconds)]);
       return token;
     },
     async valid(token) {
-      return Number(await redis.sendCommand(['EXISTS', key(token)])) === 1;
+      return (await redis.sendCommand(['GET', key(token)])) === madeWith;
     },
     async revoke(token) {
       await redis.sendCommand(['DEL', key(token)]);

@@ -100,7 +100,7 @@ export async function startGateway(deps: GatewayDeps): Promise<{ app: HttpApp; c
   app.addHook('onClose', async () => events.close());
 
   // Operator sign-ins of the dashboard last as long as a customer session.
-  const operatorTokens = adminTokens(deps.store, gatewayKeys.adminTokens, settings.session.ttlSeconds);
+  const operatorTokens = adminTokens(deps.store, gatewayKeys.adminTokens, settings.session.ttlSeconds, settings.adminApiKey);
   const context: RouteContext = {
     upstreams: deps.upstreams,
     positions,
