@@ -68,23 +68,24 @@ export function customerAccess(adminApiKey: string | null, tokens: AdminTokens, 
     return { requireCustomer: open, requireSignedIn: open, ownedBy: ownedBy(open) };
   }
   const isAdmin = adminCheck(adminApiKey, tokens);
-  const unauthenticated = (reply: FastifyReply): HttpError => {
+  const unauthenticated = (reply: FastifyReply, operatorsOnly: boolean): HttpError => {
     reply.header('www-authenticate', 'Bearer realm="tributary-admin"');
-    return new HttpError(401, 'SIGN_IN_REQUIRED', "this is a customer's data: sign in as that customer (POST /api/sessions) or send the admin key");
+    return operatorsOnly
+      ? new HttpError(401, 'ADMIN_KEY_REQUIRED', "this is every customer's data: send the admin key (x-api-key or Authorization: Bearer)")
+      : new HttpError(401, 'SIGN_IN_REQUIRED', "this is a customer's data: sign in as that customer (POST /api/sessions) or send the admin key");
   };
   const requireCustomer: CustomerAccess['requireCustomer'] = async (request, reply, userId) => {
     if (await isAdmin(request)) return;
     const session = sessions.current(request);
-    if (session === null) throw unauthenticated(reply);
+    if (session === null) throw unauthenticated(reply, userId === undefined);
     const ownerId = typeof userId === 'function' ? await userId() : userId;
-    if (ownerId === undefined || session.data.userId !== ownerId) {
-      throw new HttpError(403, 'NOT_YOUR_DATA', "another customer's data: a session opens only its own user's data");
-    }
+    if (ownerId === undefined) throw new HttpError(403, 'ADMIN_ONLY', "every customer's data: only the operator (admin key) may see it");
+    if (session.data.userId !== ownerId) throw new HttpError(403, 'NOT_YOUR_DATA', "another customer's data: a session opens only its own user's data");
   };
   return {
     requireCustomer,
     async requireSignedIn(request, reply) {
-      if (sessions.current(request) === null && !(await isAdmin(request))) throw unauthenticated(reply);
+      if (sessions.current(request) === null && !(await isAdmin(request))) throw unauthenticated(reply, false);
     },
     ownedBy: ownedBy(requireCustomer),
   };
