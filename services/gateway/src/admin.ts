@@ -42,7 +42,7 @@ export function adminTokens(redis: RedisClient, prefix: string, ttlSeconds: numb
       return token;
     },
     async valid(token) {
-      return (await redis.sendCommand(['GET', key(token)])) === madeWith;
+      return (await redis.sendCommand<string | null>(['GET', key(token)])) === madeWith;
     },
     async revoke(token) {
       await redis.sendCommand(['DEL', key(token)]);
