@@ -80,7 +80,7 @@ describe.each(systemDatabases)('the order saga through the HTTP API (%s)', (data
     // Fulfillment learns of the product from catalog's event, maybe after the order was already blocked.
     const stock = await waitFor(
       async () => {
-        const response = await fetch(`${t.system.urls.fulfillment}/stock/${productId}`);
+        const response = await t.serviceFetch(`${t.system.urls.fulfillment}/stock/${productId}`);
         return response.status === 200 ? ((await response.json()) as { stock: number }) : null;
       },
       { description: `fulfillment knows product ${productId}` },

@@ -150,11 +150,11 @@ describe('the shop through the HTTP API', () => {
     expect((await settled(placed.body.orderId)).customerName).toBe('Last Name');
 
     // A rebuild from the start of the accounts stream gives the same copy.
-    const before = await fetch(`${t.system.urls.mailing}/recipients/${shopper.id}`).then((reply) => reply.json());
+    const before = await t.serviceFetch(`${t.system.urls.mailing}/recipients/${shopper.id}`).then((reply) => reply.json());
     const rebuilt = await t.api('POST', '/api/admin/projections/mailing/rebuild');
     expect(rebuilt.status).toBe(200);
     const after = await waitFor(async () => {
-      const reply = await fetch(`${t.system.urls.mailing}/recipients/${shopper.id}`);
+      const reply = await t.serviceFetch(`${t.system.urls.mailing}/recipients/${shopper.id}`);
       return reply.status === 200 ? reply.json() : null;
     }, { description: 'recipient back after the rebuild' });
     expect(after).toEqual(before);
@@ -199,6 +199,51 @@ describe('the shop through the HTTP API', () => {
     expect(me.status).toBe(200);
     expect(me.body.userId).toBe(shopper.id);
     expect((await t.api('GET', '/api/session')).status).toBe(401);
+  });
+
+  it("is closed by default: anonymous callers get 401, a customer's session opens only their own data, the admin key everything", async () => {
+    const ann = await user('Ann Own');
+    const ben = await user('Ben Other');
+    const book = await product({ priceCents: 100 });
+    const placed = await t.api<{ orderId: string }>('POST', '/api/orders', { userId: ann.id, items: [{ productId: book, quantity: 1 }] });
+    expect(placed.status).toBe(202);
+    // Signs in by email: the session cookie, as a browser would keep it.
+    const cookieOf = async (email: string) => {
+      const response = await fetch(`${t.system.gatewayUrl}/api/sessions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email }) });
+      expect(response.status).toBe(201);
+      return (response.headers.get('set-cookie') ?? '').split(';')[0] as string;
+    };
+    const anns = { cookie: await cookieOf(ann.email) };
+    const bens = { cookie: await cookieOf(ben.email) };
+    const annsData = [`/api/users/${ann.id}`, `/api/users/${ann.id}/account`, `/api/users/${ann.id}/mails`, `/api/baskets/${ann.id}`, `/api/orders/${placed.body.orderId}`];
+
+    for (const path of ['/api/system/services', '/api/admin/dead-letters?stream=ordering:events', '/api/mails', ...annsData]) {
+      const anonymous = await t.publicApi<{ error: string; message: string }>('GET', path);
+      expect(anonymous.status, path).toBe(401);
+      expect(anonymous.body.message, path).toBeTruthy();
+    }
+    expect((await t.publicApi('POST', '/api/products', { sku: 'NOPE', name: 'Nope', priceCents: 1, stock: 1, bannedCountries: [] })).status).toBe(401);
+    for (const path of annsData) {
+      expect((await t.publicApi('GET', path, undefined, bens)).status, `Ben on ${path}`).toBe(403);
+      expect((await t.publicApi('GET', path, undefined, anns)).status, `Ann on ${path}`).toBe(200);
+      expect((await t.api('GET', path)).status, `admin on ${path}`).toBe(200);
+    }
+    expect((await t.publicApi('PUT', `/api/baskets/${ann.id}/items/${book}`, { quantity: 1 }, bens)).status).toBe(403);
+    expect((await t.api<{ items: unknown[] }>('GET', `/api/baskets/${ann.id}`)).body.items).toEqual([]);
+    expect((await t.publicApi('POST', '/api/orders', { userId: ann.id, items: [{ productId: book, quantity: 1 }] }, bens)).status).toBe(403);
+    expect((await t.publicApi('GET', '/api/products')).status).toBe(200);
+  });
+
+  it("every service's own port asks for the internal key, except its health and metrics", async () => {
+    for (const name of ['accounts', 'catalog', 'ordering', 'mailing', 'lending'] as const) {
+      const base = t.system.urls[name];
+      const refused = await fetch(`${base}/traces`);
+      expect(refused.status, name).toBe(401);
+      expect(await refused.json(), name).toMatchObject({ error: 'INTERNAL_KEY_REQUIRED' });
+      expect((await fetch(`${base}/traces`, { headers: { 'x-internal-key': 'wrong' } })).status, name).toBe(403);
+      expect((await t.serviceFetch(`${base}/traces`)).status, name).toBe(200);
+      for (const open of ['/healthz', '/readyz', '/metrics']) expect((await fetch(`${base}${open}`)).status, `${name}${open}`).toBe(200);
+    }
   });
 
   it('ranks completed orders on the leaderboards', async () => {

@@ -8,7 +8,14 @@ export interface TestSystem {
   system: RunningSystem;
   bus: RedisServer;
   store: RedisServer;
+  /** The system's data directory (its admin-key and internal-key files are here). */
+  dataDir: string;
+  /** Requests to the gateway as the operator: the admin key goes with each. */
   api<T = unknown>(method: string, path: string, body?: unknown, headers?: Record<string, string>): Promise<{ status: number; body: T }>;
+  /** Requests with no credentials: anonymous, or a customer's when a `cookie` header is given. */
+  publicApi: GatewayApi;
+  /** Requests straight to a service's own port, with the internal key. */
+  serviceFetch(url: string, init?: RequestInit): Promise<Response>;
   stop(): Promise<void>;
 }
 
@@ -16,7 +23,7 @@ export interface TestSystem {
 export const systemDatabases: Array<'pglite' | 'postgres'> = process.env.TEST_DATABASE_URL ? ['pglite', 'postgres'] : ['pglite'];
 
 
-export type GatewayApi = TestSystem['api'];
+export type GatewayApi = <T = unknown>(method: string, path: string, body?: unknown, headers?: Record<string, string>) => Promise<{ status: number; body: T }>;
 
 /** What the gateway answers for an order and an account: the parts system tests read. */
 export interface OrderReply {
@@ -32,17 +39,22 @@ export interface AccountReply {
   spentCents: number;
 }
 
-/** JSON requests to the gateway, answering status and parsed body. */
-export function gatewayApi(gatewayUrl: string): GatewayApi {
+/** JSON requests to the gateway, answering status and parsed body; with `adminKey`, as the operator. */
+export function gatewayApi(gatewayUrl: string, adminKey: string | null = null): GatewayApi {
   return async <T>(method: string, path: string, body?: unknown, headers: Record<string, string> = {}) => {
     const response = await fetch(`${gatewayUrl}${path}`, {
       method,
-      headers: { ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...headers },
+      headers: { ...(adminKey ? { 'x-api-key': adminKey } : {}), ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...headers },
       ...(body === undefined ? {} : { body: typeof body === 'string' ? body : JSON.stringify(body) }),
     });
     const text = await response.text();
     return { status: response.status, body: (text ? JSON.parse(text) : null) as T };
   };
+}
+
+/** A fetch to a service's own port, carrying the internal key every service asks for. */
+export function serviceFetcher(internalKey: string): (url: string, init?: RequestInit) => Promise<Response> {
+  return (url, init = {}) => fetch(url, { ...init, headers: { ...(init.headers as Record<string, string> | undefined), 'x-internal-key': internalKey } });
 }
 
 /**
@@ -70,7 +82,10 @@ export async function startTestSystem(database: 'pglite' | 'postgres'): Promise<
     system,
     bus,
     store,
-    api: gatewayApi(system.gatewayUrl),
+    dataDir,
+    api: gatewayApi(system.gatewayUrl, system.adminKey),
+    publicApi: gatewayApi(system.gatewayUrl),
+    serviceFetch: serviceFetcher(system.internalKey),
     async stop() {
       await system.stop();
       await Promise.all([bus.stop(), store.stop()]);

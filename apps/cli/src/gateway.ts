@@ -1,6 +1,9 @@
 import { InvalidArgumentError, type Command } from 'commander';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { ADMIN_KEY_FILE } from '@tributary/launcher/services';
 import { CliError, EXIT } from './errors.ts';
-import { describe } from './redis.ts';
+import { dataDir, describe } from './redis.ts';
 
 /** The options of every command that talks to the gateway's HTTP API. */
 export interface GatewayOptions {
@@ -18,7 +21,7 @@ export function withGatewayOption(command: Command): Command {
 
 /** Adds --api-key (admin routes). Never printed, not even as a default in --help. */
 export function withApiKeyOption(command: Command): Command {
-  return command.option('--api-key <key>', 'admin key, sent as x-api-key. Default: $ADMIN_API_KEY (never printed)');
+  return command.option('--api-key <key>', `admin key, sent as x-api-key. Default: $ADMIN_API_KEY, else the key \`npm start\` keeps in .data/${ADMIN_KEY_FILE} (never printed)`);
 }
 
 /** The gateway's base URL: --gateway, else TRIBUTARY_URL, else the local `npm start` port. */
@@ -36,8 +39,16 @@ export function resolveGatewayUrl(options: GatewayOptions, env: NodeJS.ProcessEn
   return url.toString().replace(/\/+$/, '');
 }
 
+/** --api-key, else ADMIN_API_KEY, else the key a local `npm start` made (`<data dir>/admin-key`), else none. */
 export function resolveApiKey(options: AdminOptions, env: NodeJS.ProcessEnv = process.env): string | null {
-  return options.apiKey ?? (env.ADMIN_API_KEY || null);
+  if (options.apiKey !== undefined) return options.apiKey;
+  if (env.ADMIN_API_KEY) return env.ADMIN_API_KEY;
+  try {
+    return readFileSync(join(dataDir(env), ADMIN_KEY_FILE), 'utf8').trim() || null;
+  } catch {
+    // No local system, or open mode: requests go without a key, and a 401 says how to give one.
+    return null;
+  }
 }
 
 export interface ApiAnswer<T> {
@@ -102,7 +113,7 @@ export function errorText(answer: ApiAnswer<unknown>): string {
 /** A non-2xx answer as the CliError to throw: an admin key problem names the ways to give one. */
 export function failure(what: string, answer: ApiAnswer<unknown>): CliError {
   if (answer.status === 401 || answer.status === 403) {
-    return new CliError(`${what}: ${errorText(answer)} (give the admin key with --api-key or ADMIN_API_KEY)`);
+    return new CliError(`${what}: ${errorText(answer)} (give the admin key with --api-key or ADMIN_API_KEY; a local \`npm start\` keeps it in .data/${ADMIN_KEY_FILE})`);
   }
   // A 400 is the gateway refusing what the user typed (an unknown stream, a bad id).
   return new CliError(`${what}: ${errorText(answer)}`, answer.status === 400 ? EXIT.usage : EXIT.failed);

@@ -16,19 +16,21 @@ describe('tributary against a running system', { timeout: 180_000 }, () => {
   let gateway: Record<string, string>;
   beforeAll(async () => {
     t = await startTestSystem('pglite');
-    gateway = { TRIBUTARY_URL: t.system.gatewayUrl, REDIS_URL: t.bus.url };
+    // The CLI finds the admin key where the launcher keeps it: <data dir>/admin-key.
+    gateway = { TRIBUTARY_URL: t.system.gatewayUrl, REDIS_URL: t.bus.url, TRIBUTARY_DATA_DIR: t.dataDir };
   }, 180_000);
   afterAll(async () => {
     await t?.stop();
   });
 
   it('status: every service up (exit 0), though no launcher of `tributary start` runs', async () => {
-    const run = await runCli(['status', '--json'], { ...gateway, TRIBUTARY_DATA_DIR: '/nonexistent/tributary-cli' });
+    const elsewhere = { ...gateway, TRIBUTARY_DATA_DIR: '/nonexistent/tributary-cli', ADMIN_API_KEY: t.system.adminKey as string };
+    const run = await runCli(['status', '--json'], elsewhere);
     expect(run.code).toBe(0);
     const status = JSON.parse(run.stdout);
     expect(status).toMatchObject({ running: false, reachable: true, allUp: true });
     expect(status.services.map((service: { name: string }) => service.name)).toEqual(expect.arrayContaining(['gateway', 'ordering', 'lending']));
-    const text = await runCli(['status'], { ...gateway, TRIBUTARY_DATA_DIR: '/nonexistent/tributary-cli' });
+    const text = await runCli(['status'], elsewhere);
     expect(text.stdout).toMatch(/^ordering\s+up\s/m);
     expect(text.stdout).toMatch(/(\d+)\/\1 up/);
   });

@@ -38,7 +38,7 @@ interface AdminSession {
 }
 
 /**
- * The admin key, when the gateway has one: exchanged once for an httpOnly
+ * The admin key (none in open mode): exchanged once for an httpOnly
  * cookie (POST /api/admin/session) that every view, the live ones over
  * EventSource included, then carries. The key is also kept for this tab only
  * and sent as x-api-key with admin actions.
@@ -61,9 +61,9 @@ function AdminKey() {
       setProblem(errorText(error));
     }
   };
-  const state = session === null ? '' : !session.adminKeyRequired ? 'open (no key set)' : session.signedIn ? 'signed in' : 'key needed';
+  const state = session === null ? '' : !session.adminKeyRequired ? 'open mode (no key)' : session.signedIn ? 'signed in' : 'key needed';
   return (
-    <label class="admin-key" title="ADMIN_API_KEY, when the gateway has one: signs this browser in as operator">
+    <label class="admin-key" title="The admin key (npm start prints it once and keeps it in .data/admin-key): signs this browser in as operator">
       admin key
       <input
         type="password"

@@ -1,3 +1,4 @@
 export { startSystem, type RunningSystem, type SystemOptions } from './system.ts';
 export { BUS_URL_FILE, SERVICES, type ServiceName } from './services.ts';
 export { type PrivateRedis, type RedisRole } from './redis.ts';
+export { ADMIN_KEY_FILE, INTERNAL_KEY_FILE, adminAuth, adminAuthBanner, readOrCreateKey, type AdminAuth } from './secrets.ts';

@@ -2,6 +2,7 @@ import { rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { redactUrl } from 'tributary';
 import { BUS_URL_FILE } from './services.ts';
+import { adminAuthBanner } from './secrets.ts';
 import { startSystem } from './system.ts';
 
 /** `npm start`: the whole system on this machine, until Ctrl-C. */
@@ -34,6 +35,7 @@ const system = await startSystem({
 writeFileSync(join(dataDir, BUS_URL_FILE), `${system.busRedisUrl}\n`, { mode: 0o600 });
 say(`bus ${redactUrl(system.busRedisUrl)}, store ${redactUrl(system.storeRedisUrl)}`);
 say(`gateway: ${system.gatewayUrl}  (API docs: ${system.gatewayUrl}/docs, metrics: ${system.gatewayUrl}/metrics)`);
+for (const line of adminAuthBanner(system.auth, system.gatewayUrl)) say(line);
 say('press Ctrl-C to stop');
 
 let stopping = false;

@@ -20,3 +20,9 @@ export function portVariable(service: ServiceName): string {
  * so the `tributary` CLI reads it from here (its default --url).
  */
 export const BUS_URL_FILE = 'bus-redis.url';
+
+/** Under the data directory: the admin key the launcher made on first start (mode 0600), read by the CLI and `tributary load`. */
+export const ADMIN_KEY_FILE = 'admin-key';
+
+/** Under the data directory: the key every service asks of its callers as `x-internal-key` (mode 0600). */
+export const INTERNAL_KEY_FILE = 'internal-key';

@@ -10,6 +10,7 @@ import { provisionDatabaseRoles, serviceDatabaseUrl, SQL_SERVICES } from './data
 import { serviceNodeOptions } from './node-options.ts';
 import { startPrivateRedis, type PrivateRedis, type RedisRole } from './redis.ts';
 import { aclDenials, provisionExternalRedis } from './redis-users.ts';
+import { adminAuth, INTERNAL_KEY_FILE, readOrCreateKey, type AdminAuth } from './secrets.ts';
 import { SERVICES, portVariable, urlVariable, type ServiceName } from './services.ts';
 import { Supervised } from './supervisor.ts';
 
@@ -45,6 +46,11 @@ export interface RunningSystem {
   readonly redisUsers: Record<RedisRole, boolean>;
   /** Whether each SQL service connects as its own PostgreSQL role (with a database URL). */
   readonly databaseRoles: boolean;
+  /** How the gateway is guarded; `adminKey` is its key, null in open mode (TRIBUTARY_AUTH=open). */
+  readonly auth: AdminAuth;
+  readonly adminKey: string | null;
+  /** What every service asks of its callers as `x-internal-key` (all but /healthz, /readyz, /metrics). */
+  readonly internalKey: string;
   process(name: ServiceName): Supervised;
   /** The private Redis server of this role, when the launcher started one (no URL was given). */
   redis(role: RedisRole): PrivateRedis | undefined;
@@ -105,6 +111,10 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
   const credentials: Credentials | null =
     aclWanted || rolesWanted ? loadCredentials(options.dataDir, { redis: { bus: redisUsers('bus'), store: redisUsers('store') }, postgres: rolesWanted ? SQL_SERVICES : [] }) : null;
   const usersOn: Record<RedisRole, boolean> = { bus: false, store: false };
+  // Secure by default: an admin key unless open mode is asked for by name, and a key between services.
+  const auth = adminAuth(options.dataDir, { ...process.env, ...options.env });
+  if (auth.mode === 'open') options.onEvent?.('WARNING: open mode (TRIBUTARY_AUTH=open): the gateway has no admin key, every route is open to anyone');
+  const internalKey = readOrCreateKey(join(options.dataDir, INTERNAL_KEY_FILE)).key;
   const ownedRedis: PrivateRedis[] = [];
   async function privateRedis(role: RedisRole): Promise<string> {
     const passwords = credentials?.redis[role];
@@ -186,10 +196,15 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
     STORE_REDIS_URL: anonymous(storeRedisUrl, 'store'),
     TRIBUTARY_DATA_DIR: options.dataDir,
     HOST: '127.0.0.1',
+    INTERNAL_API_KEY: internalKey,
     ...Object.fromEntries(SERVICES.map((name) => [portVariable(name), String(ports[name])])),
     ...Object.fromEntries(SERVICES.map((name) => [urlVariable(name), urls[name]])),
   };
   delete env.PORT;
+  // Only the gateway holds the admin key; every other service sees neither setting.
+  delete env.ADMIN_API_KEY;
+  delete env.TRIBUTARY_AUTH;
+  const gatewayEnv: NodeJS.ProcessEnv = auth.mode === 'open' ? { TRIBUTARY_AUTH: 'open' } : { ADMIN_API_KEY: auth.key };
   // With roles, the admin URL reaches no service: each SQL service has its own.
   if (options.databaseUrl && !databaseRoles) env.DATABASE_URL = options.databaseUrl;
   else delete env.DATABASE_URL;
@@ -198,7 +213,7 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
   // Every service's connection settings are checked here, before any starts:
   // one line naming the setting, instead of services that exit and restart.
   try {
-    for (const name of SERVICES) readServiceConfig(name, env);
+    for (const name of SERVICES) readServiceConfig(name, name === 'gateway' ? { ...env, ...gatewayEnv } : env);
   } catch (error) {
     await stopOwnedRedis();
     removeBuild();
@@ -221,7 +236,7 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
       args: [...profileFlags(name), ...serviceNodeOptions(name, built), built.entries[name]],
       cwd: options.rootDir,
       // A stable instance name: a restarted process finishes its own pending entries first.
-      env: { ...env, TRIBUTARY_INSTANCE: `${name}-0` },
+      env: { ...env, ...(name === 'gateway' ? gatewayEnv : {}), TRIBUTARY_INSTANCE: `${name}-0` },
       logFile: join(logDir, `${name}.log`),
       ...(options.onEvent ? { onEvent: options.onEvent } : {}),
       onGiveUp: gaveUp,
@@ -247,6 +262,9 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
     storeRedisUrl,
     redisUsers: { ...usersOn },
     databaseRoles,
+    auth,
+    adminKey: auth.mode === 'key' ? auth.key : null,
+    internalKey,
     process: (name) => processes.get(name) as Supervised,
     redis: (role) => ownedRedis.find((redis) => redis.role === role),
     async waitReady(name, timeoutMs = options.readyTimeoutMs ?? 60_000) {

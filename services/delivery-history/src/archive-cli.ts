@@ -9,7 +9,10 @@
  * asks it (POST /archive) instead of opening the directory a second time.
  * Exit codes: 0 done, 1 failed, 2 bad arguments.
  */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { INTERNAL_KEY_ENV, INTERNAL_KEY_HEADER } from 'tributary/http';
 import { readServiceConfig } from 'tributary/service';
 import { openDatabase } from 'tributary/sql';
 import { SERVICE } from './app.ts';
@@ -36,10 +39,21 @@ function parseDays(): number | undefined {
   return Number(raw);
 }
 
+/** The key the running service asks for: $INTERNAL_API_KEY, else the one the launcher keeps in the data directory. */
+function internalKey(): string | null {
+  if (process.env[INTERNAL_KEY_ENV]) return process.env[INTERNAL_KEY_ENV] as string;
+  try {
+    return readFileSync(join(process.env.TRIBUTARY_DATA_DIR ?? './.data', 'internal-key'), 'utf8').trim() || null;
+  } catch {
+    return null;
+  }
+}
+
 async function viaService(address: string, olderThanDays: number | undefined): Promise<ArchiveResult> {
+  const key = internalKey();
   const response = await fetch(new URL('/archive', address), {
     method: 'POST',
-    headers: { 'content-type': 'application/json' },
+    headers: { 'content-type': 'application/json', ...(key ? { [INTERNAL_KEY_HEADER]: key } : {}) },
     body: JSON.stringify(olderThanDays === undefined ? {} : { olderThanDays }),
   });
   const body: unknown = await response.json();

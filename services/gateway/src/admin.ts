@@ -23,7 +23,8 @@ export function presentedKey(request: FastifyRequest): string | null {
 /**
  * Operator sign-ins: a random token per sign-in, kept in the store Redis
  * only as its digest, with a TTL. The token itself lives in an httpOnly
- * cookie, never in the page's JavaScript.
+ * cookie, never in the page's JavaScript. Each record names the admin key
+ * it was made with (by a digest), so a new key ends every sign-in at once.
  */
 export interface AdminTokens {
   issue(): Promise<string>;
@@ -31,16 +32,17 @@ export interface AdminTokens {
   revoke(token: string): Promise<void>;
 }
 
-export function adminTokens(redis: RedisClient, prefix: string, ttlSeconds: number): AdminTokens {
+export function adminTokens(redis: RedisClient, prefix: string, ttlSeconds: number, adminApiKey: string | null): AdminTokens {
   const key = (token: string) => `${prefix}:${digest(token).toString('hex')}`;
+  const madeWith = digest(`admin-token:${adminApiKey ?? ''}`).toString('hex');
   return {
     async issue() {
       const token = randomBytes(32).toString('base64url');
-      await redis.sendCommand(['SET', key(token), '1', 'EX', String(ttlSeconds)]);
+      await redis.sendCommand(['SET', key(token), madeWith, 'EX', String(ttlSeconds)]);
       return token;
     },
     async valid(token) {
-      return Number(await redis.sendCommand(['EXISTS', key(token)])) === 1;
+      return (await redis.sendCommand<string | null>(['GET', key(token)])) === madeWith;
     },
     async revoke(token) {
       await redis.sendCommand(['DEL', key(token)]);
@@ -55,22 +57,32 @@ export function adminKeyMatcher(adminApiKey: string | null): (key: string) => bo
 }
 
 /**
- * An onRequest hook for admin and operator routes. With no key configured
- * (the local default) it lets everything through. Otherwise a request
- * passes with the key (x-api-key or Bearer) or the cookie of a sign-in made
- * with it; a wrong key is 403 at once, whatever cookie comes with it.
+ * Whether a request is the operator's: the admin key (x-api-key or Bearer)
+ * or the cookie of a sign-in made with it. A wrong key is 403 at once,
+ * whatever cookie comes with it: a caller who sends a key means to use it.
  */
-export function adminGuard(adminApiKey: string | null, tokens: AdminTokens) {
+export function adminCheck(adminApiKey: string, tokens: AdminTokens): (request: FastifyRequest) => Promise<boolean> {
   const matches = adminKeyMatcher(adminApiKey);
-  return async function requireAdmin(request: FastifyRequest, reply: FastifyReply): Promise<void> {
-    if (adminApiKey === null) return;
+  return async (request) => {
     const key = presentedKey(request);
     if (key !== null) {
-      if (matches(key)) return;
+      if (matches(key)) return true;
       throw new HttpError(403, 'ADMIN_KEY_INVALID', 'the admin key is not valid');
     }
     const token = request.cookies?.[ADMIN_COOKIE];
-    if (token && (await tokens.valid(token))) return;
+    return Boolean(token && (await tokens.valid(token)));
+  };
+}
+
+/**
+ * An onRequest hook for admin and operator routes. In open mode (no key,
+ * TRIBUTARY_AUTH=open) it lets everything through; otherwise only the
+ * operator passes (see adminCheck).
+ */
+export function adminGuard(adminApiKey: string | null, tokens: AdminTokens) {
+  const isAdmin = adminApiKey === null ? null : adminCheck(adminApiKey, tokens);
+  return async function requireAdmin(request: FastifyRequest, reply: FastifyReply): Promise<void> {
+    if (isAdmin === null || (await isAdmin(request))) return;
     reply.header('www-authenticate', 'Bearer realm="tributary-admin"');
     throw new HttpError(401, 'ADMIN_KEY_REQUIRED', 'this is an admin view or operation: send x-api-key or Authorization: Bearer, or sign in (POST /api/admin/session)');
   };

@@ -9,6 +9,7 @@ import { createHttpApp, type HttpApp } from 'tributary/http';
 import { createIdempotencyStore, idempotencyHooks } from 'tributary/idempotency';
 import { createSlidingWindowLimiter, createTokenBucketLimiter, rateLimitHook } from 'tributary/ratelimit';
 import { createSessionPlugin, createSessionStore } from 'tributary/session';
+import { customerAccess } from './access.ts';
 import { ADMIN_SECURITY, adminGuard, adminKeyMatcher, adminTokens } from './admin.ts';
 import { csrfGuard } from './csrf.ts';
 import { adminSessionRoutes } from './routes/admin-session.ts';
@@ -55,7 +56,7 @@ const openapi = {
   tags: ['sessions', 'users', 'products', 'baskets', 'orders', 'mails', 'monitoring', 'leaderboards', 'lending', 'admin', 'system'].map((name) => ({ name })),
   components: {
     securitySchemes: {
-      adminKey: { type: 'apiKey' as const, in: 'header', name: 'x-api-key', description: 'ADMIN_API_KEY, when the gateway has one' },
+      adminKey: { type: 'apiKey' as const, in: 'header', name: 'x-api-key', description: 'ADMIN_API_KEY (npm start keeps it in .data/admin-key)' },
       adminBearer: { type: 'http' as const, scheme: 'bearer', description: 'ADMIN_API_KEY as a bearer token' },
       adminCookie: { type: 'apiKey' as const, in: 'cookie', name: 'tributary_admin', description: 'set by POST /api/admin/session' },
       session: { type: 'apiKey' as const, in: 'cookie', name: 'sid', description: 'set by POST /api/sessions' },
@@ -70,6 +71,8 @@ export async function startGateway(deps: GatewayDeps): Promise<{ app: HttpApp; c
   collectDefaultMetrics({ register: registry });
   const app = createHttpApp({
     service: 'gateway',
+    // The public door: its callers are customers and operators (admin key, sessions), never the internal key.
+    internalKey: null,
     registry,
     ...(deps.logger ? { logger: deps.logger } : {}),
     readiness: {
@@ -134,7 +137,7 @@ export async function startGateway(deps: GatewayDeps): Promise<{ app: HttpApp; c
   app.addHook('onClose', async () => events.close());
 
   // Operator sign-ins of the dashboard last as long as a customer session.
-  const operatorTokens = adminTokens(deps.store, gatewayKeys.adminTokens, settings.session.ttlSeconds);
+  const operatorTokens = adminTokens(deps.store, gatewayKeys.adminTokens, settings.session.ttlSeconds, settings.adminApiKey);
   const context: RouteContext = {
     upstreams: deps.upstreams,
     positions,
@@ -153,6 +156,7 @@ export async function startGateway(deps: GatewayDeps): Promise<{ app: HttpApp; c
       scope: idempotencyScope,
     }),
     requireAdmin: adminGuard(settings.adminApiKey, operatorTokens),
+    access: customerAccess(settings.adminApiKey, operatorTokens, sessions),
   };
   const apiLimiter = createTokenBucketLimiter({
     redis: deps.store,
@@ -176,7 +180,7 @@ export async function startGateway(deps: GatewayDeps): Promise<{ app: HttpApp; c
       secureCookie: settings.session.secureCookie,
     });
     // The operator's views (the dashboard's API): they show every event's data (names,
-    // addresses), so with ADMIN_API_KEY set they need the key or an operator sign-in.
+    // addresses), so they need the key or an operator sign-in (unless in open mode).
     const ops: OpsContext = { ...context, store: deps.store, services, streams: OBSERVED_STREAMS, liveEvents: events, timelineScanLimit: settings.timelineScanLimit };
     await scope.register(async (operator) => {
       operator.addHook('onRequest', context.requireAdmin);

@@ -13,6 +13,6 @@ export const gatewayKeys = {
   loginRateLimit: `${SERVICE}:ratelimit:login`,
   /** Hashes `<prefix>:<client>:<route>:<key>`: recorded answers to Idempotency-Keys. */
   idempotency: `${SERVICE}:idempotency`,
-  /** Strings `<prefix>:<sha256 of token>`: operator sign-ins of the dashboard, with TTL. */
+  /** Strings `<prefix>:<sha256 of token>` = a digest of the admin key it was made with: operator sign-ins of the dashboard, with TTL. */
   adminTokens: `${SERVICE}:admin-token`,
 } as const;

@@ -1,3 +1,5 @@
+import { TributaryError } from 'tributary';
+
 /**
  * The gateway's own knobs, from the environment. Defaults suit `npm start`
  * on one machine; each is documented in docs/architecture.md.
@@ -7,7 +9,12 @@ export interface GatewaySettings {
   rateLimit: { burst: number; perSecond: number };
   /** Sign-in attempts per client IP per minute (sliding window), against email probing. */
   loginPerMinute: number;
-  /** When set, admin routes need `x-api-key: <key>` or `Authorization: Bearer <key>`. */
+  /**
+   * Admin routes, operator views and every customer's data need this key
+   * (`x-api-key` or `Authorization: Bearer`) or an operator sign-in made
+   * with it; a customer's data also opens to that customer's session.
+   * Null is open mode (TRIBUTARY_AUTH=open): every route open to anyone.
+   */
   adminApiKey: string | null;
   session: { ttlSeconds: number; secureCookie: boolean; secret: string | null };
   /** How long an Idempotency-Key's answer is replayed. */
@@ -28,6 +35,7 @@ export interface GatewaySettings {
 export const gatewayDefaults: GatewaySettings = {
   rateLimit: { burst: 1_000, perSecond: 200 },
   loginPerMinute: 20,
+  // In-process gateways (tests) choose; from the environment a missing key is refused (settingsFromEnv).
   adminApiKey: null,
   // Plain HTTP on 127.0.0.1 by default; set SESSION_COOKIE_SECURE=1 behind TLS.
   session: { ttlSeconds: 24 * 60 * 60, secureCookie: false, secret: null },
@@ -53,6 +61,30 @@ function flag(env: NodeJS.ProcessEnv, name: string, fallback: boolean): boolean 
   throw new Error(`gateway: ${name} must be 1 or 0, got "${raw}"`);
 }
 
+/**
+ * The admin key, or null for open mode. Open must be asked for by name: a
+ * gateway that merely lacks its key refuses to start rather than serve
+ * everyone's data to anyone.
+ */
+function adminKeyFromEnv(env: NodeJS.ProcessEnv): string | null {
+  const mode = env.TRIBUTARY_AUTH ?? '';
+  const key = env.ADMIN_API_KEY || null;
+  if (mode !== '' && mode !== 'open' && mode !== 'key') {
+    throw new TributaryError('TRIB_INVALID_CONFIG', `gateway: TRIBUTARY_AUTH must be "key" or "open", got "${mode}"`);
+  }
+  if (mode === 'open') {
+    if (key !== null) throw new TributaryError('TRIB_INVALID_CONFIG', 'gateway: TRIBUTARY_AUTH=open and ADMIN_API_KEY are both set: choose one');
+    return null;
+  }
+  if (key === null) {
+    throw new TributaryError(
+      'TRIB_INVALID_CONFIG',
+      'gateway: ADMIN_API_KEY is not set. `npm start` creates one in .data/admin-key; to run with every route open to anyone, set TRIBUTARY_AUTH=open',
+    );
+  }
+  return key;
+}
+
 export function settingsFromEnv(env: NodeJS.ProcessEnv = process.env): GatewaySettings {
   const d = gatewayDefaults;
   return {
@@ -61,7 +93,7 @@ export function settingsFromEnv(env: NodeJS.ProcessEnv = process.env): GatewaySe
       perSecond: positive(env, 'RATE_LIMIT_PER_SECOND', d.rateLimit.perSecond, false),
     },
     loginPerMinute: positive(env, 'LOGIN_RATE_LIMIT_PER_MINUTE', d.loginPerMinute, true),
-    adminApiKey: env.ADMIN_API_KEY || null,
+    adminApiKey: adminKeyFromEnv(env),
     session: {
       ttlSeconds: positive(env, 'SESSION_TTL_SECONDS', d.session.ttlSeconds, true),
       secureCookie: flag(env, 'SESSION_COOKIE_SECURE', d.session.secureCookie),

@@ -1,6 +1,6 @@
 import { Agent as HttpAgent, request as httpRequest } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
-import { HttpError, SERVICE_HEADER } from 'tributary/http';
+import { HttpError, internalKeyHeaders, SERVICE_HEADER } from 'tributary/http';
 import { traceHeaders } from 'tributary/telemetry';
 
 /** Base URLs of the services the gateway fronts. */
@@ -118,7 +118,7 @@ export async function callUpstream(
 ): Promise<UpstreamReply> {
   const body = options.body === undefined ? undefined : JSON.stringify(options.body);
   // The active span's traceparent: the service's request span joins the gateway's trace.
-  const headers: Record<string, string> = { ...traceHeaders(), ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...options.headers };
+  const headers: Record<string, string> = { ...traceHeaders(), ...internalKeyHeaders(), ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...options.headers };
   let reply: RawReply;
   try {
     reply = await send(new URL(`${base}${path}`), method, headers, body, options.timeoutMs ?? 10_000);

@@ -33,7 +33,10 @@ export interface GatewayTestEnv {
   /** How a stub service answers (default 404 NOT_FOUND); reset after each test. */
   stub(service: keyof Upstreams, handler: StubHandler): void;
   callsTo(service: keyof Upstreams): StubCall[];
-  /** Starts a gateway in-process on these Redis servers and the stubs (closed after the test); `upstreams` replaces stubs (e.g. a closed port). */
+  /**
+   * Starts a gateway in-process on these Redis servers and the stubs (closed after the test); `upstreams` replaces stubs (e.g. a closed port).
+   * Without `adminApiKey` it runs in open mode (routing tests); customer-auth and operator-auth tests pass a key.
+   */
   start(settings?: Partial<GatewaySettings>, upstreams?: Partial<Upstreams>): Promise<HttpApp>;
 }
 

@@ -63,7 +63,7 @@ describe('rate limits on /api/*', () => {
     expect((await app.inject({ method: 'GET', url: '/api/products/p-1', headers: { 'x-api-key': 'wrong' } })).statusCode).toBe(429);
   });
 
-  it('exempts nobody when no admin key is configured, whatever x-api-key says', async () => {
+  it('exempts nobody in open mode (no admin key), whatever x-api-key says', async () => {
     t.stub('catalog', () => ({ status: 200, body: product }));
     const app = await t.start({ rateLimit: { burst: 1, perSecond: 0.01 }, adminApiKey: null });
     expect((await app.inject({ method: 'GET', url: '/api/products/p-1', headers: { 'x-api-key': 'anything' } })).statusCode).toBe(200);
@@ -71,14 +71,16 @@ describe('rate limits on /api/*', () => {
   });
 
   it('reads limits from the environment, with generous documented defaults, and rejects nonsense', () => {
-    expect(settingsFromEnv({}).rateLimit).toEqual(gatewayDefaults.rateLimit);
+    const keyed = { ADMIN_API_KEY: 'k' };
+    expect(settingsFromEnv(keyed).rateLimit).toEqual(gatewayDefaults.rateLimit);
     expect(gatewayDefaults.rateLimit.burst).toBeGreaterThanOrEqual(500);
-    expect(settingsFromEnv({ RATE_LIMIT_BURST: '10', RATE_LIMIT_PER_SECOND: '2.5' }).rateLimit).toEqual({ burst: 10, perSecond: 2.5 });
-    expect(() => settingsFromEnv({ RATE_LIMIT_BURST: '1.5' })).toThrow(/RATE_LIMIT_BURST/);
-    expect(() => settingsFromEnv({ RATE_LIMIT_PER_SECOND: '0' })).toThrow(/RATE_LIMIT_PER_SECOND/);
-    expect(() => settingsFromEnv({ SESSION_COOKIE_SECURE: 'maybe' })).toThrow(/SESSION_COOKIE_SECURE/);
-    expect(settingsFromEnv({ ADMIN_API_KEY: 'k' }).adminApiKey).toBe('k');
-    expect(settingsFromEnv({}).adminApiKey).toBeNull();
+    expect(settingsFromEnv({ ...keyed, RATE_LIMIT_BURST: '10', RATE_LIMIT_PER_SECOND: '2.5' }).rateLimit).toEqual({ burst: 10, perSecond: 2.5 });
+    expect(() => settingsFromEnv({ ...keyed, RATE_LIMIT_BURST: '1.5' })).toThrow(/RATE_LIMIT_BURST/);
+    expect(() => settingsFromEnv({ ...keyed, RATE_LIMIT_PER_SECOND: '0' })).toThrow(/RATE_LIMIT_PER_SECOND/);
+    expect(() => settingsFromEnv({ ...keyed, SESSION_COOKIE_SECURE: 'maybe' })).toThrow(/SESSION_COOKIE_SECURE/);
+    expect(settingsFromEnv(keyed).adminApiKey).toBe('k');
+    // No key and no explicit open mode: refused (customer-auth.test.ts has the rest).
+    expect(() => settingsFromEnv({})).toThrow(/ADMIN_API_KEY is not set/);
   });
 });
 
@@ -118,12 +120,14 @@ describe('admin key', () => {
     expect(byBearer.statusCode).toBe(200);
     expect((await app.inject({ ...(admin[2] as (typeof admin)[number]), headers: { 'x-api-key': KEY } })).statusCode).toBe(200);
     expect((await app.inject({ ...(admin[4] as (typeof admin)[number]), headers: { 'x-api-key': KEY } })).json()).toEqual({ rebuilt: true, position: '5-0' });
-    // Customer routes never need it.
+    // A customer's data opens to it too; catalog reads never need it.
     t.stub('accounts', () => ({ status: 200, body: user }));
-    expect((await app.inject({ method: 'GET', url: '/api/users/u-1' })).statusCode).toBe(200);
+    expect((await app.inject({ method: 'GET', url: '/api/users/u-1', headers: { 'x-api-key': KEY } })).statusCode).toBe(200);
+    expect((await app.inject({ method: 'GET', url: '/api/users/u-1' })).statusCode).toBe(401);
+    expect((await app.inject({ method: 'GET', url: '/api/products/p-1' })).statusCode).toBe(200);
   });
 
-  it('leaves admin routes open when no key is configured (the local default)', async () => {
+  it('leaves admin routes open in open mode (TRIBUTARY_AUTH=open: no key)', async () => {
     t.stub('catalog', () => ({ status: 201, body: product }));
     const app = await t.start({ adminApiKey: null });
     expect((await app.inject(admin[0] as (typeof admin)[number])).statusCode).toBe(201);

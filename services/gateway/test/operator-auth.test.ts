@@ -53,7 +53,16 @@ describe('operator views with ADMIN_API_KEY set', () => {
     expect((await app.inject({ method: 'GET', url: VIEWS[0] as string, headers: { cookie } })).statusCode).toBe(401);
   });
 
-  it('without a key (the local default) everything is open and sign-in is a no-op', async () => {
+  it('a new admin key ends every sign-in made with the old one', async () => {
+    const before = await t.start({ adminApiKey: KEY });
+    const cookie = cookieFrom((await before.inject({ method: 'POST', url: '/api/admin/session', payload: { apiKey: KEY } })).headers['set-cookie']);
+    expect((await before.inject({ method: 'GET', url: VIEWS[0] as string, headers: { cookie } })).statusCode).toBe(200);
+    // The same store Redis, the gateway restarted with a rotated key.
+    const after = await t.start({ adminApiKey: 'rotated-operator-key' });
+    expect((await after.inject({ method: 'GET', url: VIEWS[0] as string, headers: { cookie } })).statusCode).toBe(401);
+  });
+
+  it('in open mode (TRIBUTARY_AUTH=open, no key) everything is open and sign-in is a no-op', async () => {
     const app = await t.start({ adminApiKey: null });
     for (const url of VIEWS) expect((await app.inject({ method: 'GET', url })).statusCode, url).toBe(200);
     const signIn = await app.inject({ method: 'POST', url: '/api/admin/session', payload: { apiKey: 'anything' } });

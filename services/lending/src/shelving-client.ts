@@ -1,4 +1,5 @@
 import { Type } from 'tributary';
+import { internalKeyHeaders } from 'tributary/http';
 import { TypeCompiler } from '@sinclair/typebox/compiler';
 import { Id } from '@tributary/contracts';
 
@@ -39,7 +40,7 @@ export function createShelvingClient(options: ShelvingClientOptions): ShelvingCl
     try {
       response = await fetch(`${options.baseUrl}/books/${encodeURIComponent(bookId)}/checkout`, {
         method: 'POST',
-        headers: { 'content-type': 'application/json' },
+        headers: { 'content-type': 'application/json', ...internalKeyHeaders() },
         body: JSON.stringify({ requestId }),
         signal: signal ? AbortSignal.any([signal, timeout]) : timeout,
       });

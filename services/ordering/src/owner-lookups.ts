@@ -1,6 +1,7 @@
 import { TypeCompiler } from '@sinclair/typebox/compiler';
 import { Cents, Id } from '@tributary/contracts';
 import { Type } from 'tributary';
+import { internalKeyHeaders } from 'tributary/http';
 import { traceHeaders } from 'tributary/telemetry';
 
 /**
@@ -42,7 +43,7 @@ export function createHttpOwnerLookups(urls: OwnerUrls): OwnerLookups {
     let response: Response;
     try {
       // The active span's traceparent: the owner's request span joins the order's trace.
-      response = await fetch(url, { ...init, headers: { ...traceHeaders(), ...init.headers }, signal: AbortSignal.timeout(timeoutMs) });
+      response = await fetch(url, { ...init, headers: { ...traceHeaders(), ...internalKeyHeaders(), ...init.headers }, signal: AbortSignal.timeout(timeoutMs) });
     } catch (error) {
       throw new OwnerUnavailableError(owner, `${(error as Error).name}: ${(error as Error).message}`);
     }

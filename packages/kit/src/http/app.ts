@@ -11,6 +11,7 @@ import { currentTracing } from '../telemetry/tracing.ts';
 import { HttpError } from './errors.ts';
 import { traceRequests } from './tracing.ts';
 import { refuseControlCharacters } from './control-characters.ts';
+import { INTERNAL_KEY_ENV, requireInternalKey } from './internal-key.ts';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -36,6 +37,13 @@ export interface HttpAppOptions {
   bodyLimit?: number;
   /** Shown by /healthz; defaults to the kit's version. */
   version?: string;
+  /**
+   * The key every route but /healthz, /readyz and /metrics asks for
+   * (x-internal-key). Default: $INTERNAL_API_KEY, which the launcher sets;
+   * unset (a service's unit tests), the port is open. The gateway, the
+   * system's public door, passes null.
+   */
+  internalKey?: string | null;
 }
 
 const READINESS_TIMEOUT_MS = 1_000;
@@ -128,6 +136,8 @@ export function createHttpApp(options: HttpAppOptions): HttpApp {
   });
   traceRequests(app);
   refuseControlCharacters(app);
+  const internalKey = options.internalKey === undefined ? process.env[INTERNAL_KEY_ENV] || null : options.internalKey;
+  if (internalKey) requireInternalKey(app, internalKey);
 
   const registry = options.registry ?? new Registry();
   if (!options.registry) collectDefaultMetrics({ register: registry });

@@ -1,2 +1,3 @@
 export { createHttpApp, SERVICE_HEADER, type HttpApp, type HttpAppOptions } from './app.ts';
 export { HttpError, ErrorBody } from './errors.ts';
+export { INTERNAL_KEY_ENV, INTERNAL_KEY_HEADER, internalKeyHeaders, requireInternalKey } from './internal-key.ts';

@@ -14,7 +14,7 @@ function capture() {
   return { lines, logger: createLogger('secrets-test', 'debug', destination) };
 }
 
-const SECRETS = ['hunter2-bus', 'hunter2-store', 'pg-s3cret', 'admin-key-123', 'bearer-tok', 'cookie-val', 'plain-pw'];
+const SECRETS = ['hunter2-bus', 'hunter2-store', 'pg-s3cret', 'admin-key-123', 'bearer-tok', 'cookie-val', 'plain-pw', 'internal-key-456'];
 
 it('never writes a secret: redacted keys at any depth, and URL credentials anywhere in a line', async () => {
   const { lines, logger } = capture();
@@ -25,7 +25,7 @@ it('never writes a secret: redacted keys at any depth, and URL credentials anywh
   });
   logger.info({ config }, 'starting');
   logger.info(config, 'flat config');
-  logger.info({ request: { headers: { authorization: 'Bearer bearer-tok', 'x-api-key': 'admin-key-123', cookie: 'sid=cookie-val' } } }, 'request');
+  logger.info({ request: { headers: { authorization: 'Bearer bearer-tok', 'x-api-key': 'admin-key-123', 'x-internal-key': 'internal-key-456', cookie: 'sid=cookie-val' } } }, 'request');
   logger.info({ user: { password: 'plain-pw' }, settings: { adminApiKey: 'admin-key-123' } }, 'nested');
   logger.error({ err: new Error('connect ECONNREFUSED redis://:hunter2-bus@10.0.0.1:6379') }, 'library error text');
   logger.warn('message text mentioning postgres://app:pg-s3cret@db.example:5432/shop');

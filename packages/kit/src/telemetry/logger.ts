@@ -8,6 +8,7 @@ const SECRET_KEYS = [
   'url',
   'apiKey',
   'adminApiKey',
+  'internalKey',
   'busRedisUrl',
   'storeRedisUrl',
   'databaseUrl',
@@ -15,6 +16,7 @@ const SECRET_KEYS = [
   'authorization',
   'cookie',
   '"x-api-key"',
+  '"x-internal-key"',
   '"set-cookie"',
 ];
 const REDACT_PATHS = SECRET_KEYS.flatMap((key) => {

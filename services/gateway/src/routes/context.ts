@@ -3,6 +3,7 @@ import type { RedisClient } from 'tributary';
 import type { IdempotencyHooks } from 'tributary/idempotency';
 import type { RateLimiter } from 'tributary/ratelimit';
 import type { SessionPlugin } from 'tributary/session';
+import type { CustomerAccess } from '../access.ts';
 import type { SessionUser } from '../clients.ts';
 import type { LivePositions } from '../live-positions.ts';
 import type { Upstreams } from '../upstream.ts';
@@ -18,6 +19,8 @@ export interface RouteContext {
   idempotent: IdempotencyHooks;
   /** onRequest hook of admin routes. */
   requireAdmin: onRequestAsyncHookHandler;
+  /** Guards a customer's data: their session or the operator's credentials. */
+  access: CustomerAccess;
   /** Drone positions from the bus's pub/sub, for server-sent events. */
   positions: LivePositions;
 }
@@ -29,3 +32,6 @@ export function errors<const Codes extends readonly number[]>(...codes: Codes) {
 
 /** Admin routes also answer 401 (no key) and 403 (wrong key). */
 export const adminErrors = { 401: ErrorReply, 403: ErrorReply } as const;
+
+/** A customer's data also answers 401 (no session, no key) and 403 (someone else's). */
+export const customerErrors = adminErrors;

@@ -1,8 +1,10 @@
 import type { ServerResponse } from 'node:http';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { HttpError } from 'tributary/http';
-import { callUpstream, relay } from '../upstream.ts';
-import { errors, type RouteContext } from './context.ts';
+import { CUSTOMER_SECURITY, ownerOf } from '../access.ts';
+import { ADMIN_SECURITY } from '../admin.ts';
+import { callUpstream, relay, type UpstreamReply, type Upstreams } from '../upstream.ts';
+import { adminErrors, customerErrors, errors, type RouteContext } from './context.ts';
 import {
   AnalyticsQuery,
   DeliveryAnalytics,
@@ -23,11 +25,25 @@ function queryString(query: Record<string, unknown>): string {
   return params.toString();
 }
 
+/** The customer whose order a delivery carries: asked of ordering only when a customer (not the operator) asks. */
+function deliveryOwner(upstreams: Upstreams, answer: UpstreamReply): () => Promise<string | undefined> {
+  return async () => {
+    const orderId = (answer.body as { orderId?: unknown } | null)?.orderId;
+    if (typeof orderId !== 'string') return undefined;
+    const order = await callUpstream(upstreams.ordering, 'GET', `/orders/${encodeURIComponent(orderId)}`);
+    return order.status === 200 ? ownerOf(order.body) : undefined;
+  };
+}
+
 /**
  * Drone delivery, each part owned by its service: package (documents),
  * delivery (live status in Redis), delivery-history (lookup store and lake).
+ * A package or delivery is its customer's (it shows where they live); the
+ * fleet-wide views (every package, drone, position, the queue, analytics)
+ * are the operator's.
  */
-export const deliveriesRoutes: FastifyPluginAsyncTypebox<RouteContext> = async (app, { upstreams, positions }) => {
+export const deliveriesRoutes: FastifyPluginAsyncTypebox<RouteContext> = async (app, { upstreams, positions, access, requireAdmin }) => {
+  const operator = { onRequest: requireAdmin };
   // Open event streams never end by themselves: end them so the server can close.
   const streams = new Set<ServerResponse>();
   app.addHook('preClose', async () => {
@@ -35,20 +51,44 @@ export const deliveriesRoutes: FastifyPluginAsyncTypebox<RouteContext> = async (
   });
   app.get(
     '/api/packages/:id',
-    { schema: { tags: ['delivery'], summary: 'A package (a document in the package service)', params: IdParams, response: { 200: PackageView, ...errors(400, 404) } } },
-    async (request, reply) => relay(reply, await callUpstream(upstreams.package, 'GET', `/packages/${request.params.id}`)),
+    {
+      schema: {
+        tags: ['delivery'],
+        summary: 'A package (a document in the package service)',
+        security: CUSTOMER_SECURITY,
+        params: IdParams,
+        response: { 200: PackageView, ...errors(400, 404), ...customerErrors },
+      },
+    },
+    async (request, reply) => {
+      await access.requireSignedIn(request, reply);
+      const answer = await callUpstream(upstreams.package, 'GET', `/packages/${request.params.id}`);
+      if (answer.status === 200) await access.requireCustomer(request, reply, ownerOf(answer.body));
+      return relay(reply, answer);
+    },
   );
   app.get(
     '/api/packages',
-    { schema: { tags: ['delivery'], summary: 'Packages with a tag, page by page (`after` = the previous page\'s `next`)', querystring: PackagesQuery, response: { 200: PackageList, ...errors(400) } } },
+    {
+      ...operator,
+      schema: {
+        tags: ['delivery'],
+        summary: 'Packages with a tag, page by page (`after` = the previous page\'s `next`)',
+        security: ADMIN_SECURITY,
+        querystring: PackagesQuery,
+        response: { 200: PackageList, ...errors(400), ...adminErrors },
+      },
+    },
     async (request, reply) => relay(reply, await callUpstream(upstreams.package, 'GET', `/packages?${queryString(request.query)}`)),
   );
   app.get(
     '/api/deliveries/live',
     {
+      ...operator,
       schema: {
         tags: ['delivery'],
         summary: 'Server-sent events: every drone position as delivery applies it (fire and forget; for the dashboard)',
+        security: ADMIN_SECURITY,
         produces: ['text/event-stream'],
       },
     },
@@ -80,18 +120,33 @@ export const deliveriesRoutes: FastifyPluginAsyncTypebox<RouteContext> = async (
   app.get(
     '/api/deliveries/queue',
     {
+      ...operator,
       schema: {
         tags: ['delivery'],
         summary: 'Deliveries waiting for a drone (demand beyond the fleet): how many, the oldest wait, and the wait limit past which one fails NO_DRONE_AVAILABLE',
-        response: { 200: DroneQueue },
+        security: ADMIN_SECURITY,
+        response: { 200: DroneQueue, ...adminErrors },
       },
     },
     async (_request, reply) => relay(reply, await callUpstream(upstreams.delivery, 'GET', '/deliveries/queue')),
   );
   app.get(
     '/api/deliveries/:id',
-    { schema: { tags: ['delivery'], summary: 'Live status of a delivery in flight: status, drone, position, ETA', params: IdParams, response: { 200: DeliveryView, ...errors(400, 404) } } },
-    async (request, reply) => relay(reply, await callUpstream(upstreams.delivery, 'GET', `/deliveries/${request.params.id}`)),
+    {
+      schema: {
+        tags: ['delivery'],
+        summary: 'Live status of a delivery in flight: status, drone, position, ETA',
+        security: CUSTOMER_SECURITY,
+        params: IdParams,
+        response: { 200: DeliveryView, ...errors(400, 404), ...customerErrors },
+      },
+    },
+    async (request, reply) => {
+      await access.requireSignedIn(request, reply);
+      const answer = await callUpstream(upstreams.delivery, 'GET', `/deliveries/${request.params.id}`);
+      if (answer.status === 200) await access.requireCustomer(request, reply, deliveryOwner(upstreams, answer));
+      return relay(reply, answer);
+    },
   );
   app.get(
     '/api/deliveries/:id/history',
@@ -99,25 +154,42 @@ export const deliveriesRoutes: FastifyPluginAsyncTypebox<RouteContext> = async (
       schema: {
         tags: ['delivery'],
         summary: 'A finished delivery from delivery-history (its lookup store, or the data lake once archived)',
+        security: CUSTOMER_SECURITY,
         params: IdParams,
-        response: { 200: DeliveryHistory, ...errors(400, 404) },
+        response: { 200: DeliveryHistory, ...errors(400, 404), ...customerErrors },
       },
     },
-    async (request, reply) => relay(reply, await callUpstream(upstreams.deliveryHistory, 'GET', `/deliveries/${request.params.id}/history`)),
+    async (request, reply) => {
+      await access.requireSignedIn(request, reply);
+      const answer = await callUpstream(upstreams.deliveryHistory, 'GET', `/deliveries/${request.params.id}/history`);
+      if (answer.status === 200) await access.requireCustomer(request, reply, deliveryOwner(upstreams, answer));
+      return relay(reply, answer);
+    },
   );
   app.get(
     '/api/drones',
-    { schema: { tags: ['delivery'], summary: 'Drones in flight near a point (lat, lon; radiusKm default 50), nearest first; without a point, every drone in flight (at most 100)', querystring: DronesQuery, response: { 200: DroneList, ...errors(400) } } },
+    {
+      ...operator,
+      schema: {
+        tags: ['delivery'],
+        summary: 'Drones in flight near a point (lat, lon; radiusKm default 50), nearest first; without a point, every drone in flight (at most 100)',
+        security: ADMIN_SECURITY,
+        querystring: DronesQuery,
+        response: { 200: DroneList, ...errors(400), ...adminErrors },
+      },
+    },
     async (request, reply) => relay(reply, await callUpstream(upstreams.delivery, 'GET', `/drones?${queryString(request.query)}`)),
   );
   app.get(
     '/api/analytics/deliveries',
     {
+      ...operator,
       schema: {
         tags: ['delivery'],
         summary: 'Deliveries per day, average duration and failure rate by cause over a date range (DuckDB over the lake)',
+        security: ADMIN_SECURITY,
         querystring: AnalyticsQuery,
-        response: { 200: DeliveryAnalytics, ...errors(400) },
+        response: { 200: DeliveryAnalytics, ...errors(400), ...adminErrors },
       },
     },
     async (request, reply) => relay(reply, await callUpstream(upstreams.deliveryHistory, 'GET', `/analytics/deliveries?${queryString(request.query)}`, { timeoutMs: 60_000 })),

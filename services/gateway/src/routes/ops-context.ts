@@ -1,5 +1,6 @@
 export { onBus } from '../bus-guard.ts';
 import type { RedisClient } from 'tributary';
+import { internalKeyHeaders } from 'tributary/http';
 import type { LiveEvents } from '../live-events.ts';
 import type { RouteContext } from './context.ts';
 
@@ -27,7 +28,7 @@ export function pairs(flat: unknown): Map<string, unknown> {
 /** Fetches JSON from a service with a deadline; never throws (operator views show what they can). */
 export async function fetchJson(url: string, timeoutMs: number, headers: Record<string, string> = {}): Promise<{ ok: true; body: unknown } | { ok: false; error: string }> {
   try {
-    const response = await fetch(url, { headers, signal: AbortSignal.timeout(timeoutMs) });
+    const response = await fetch(url, { headers: { ...internalKeyHeaders(), ...headers }, signal: AbortSignal.timeout(timeoutMs) });
     const text = await response.text();
     if (!response.ok) return { ok: false, error: `HTTP ${response.status}` };
     return { ok: true, body: text ? JSON.parse(text) : null };

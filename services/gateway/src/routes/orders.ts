@@ -1,23 +1,26 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { HttpError } from 'tributary/http';
+import { CUSTOMER_SECURITY, owner, ownerOf } from '../access.ts';
 import { callUpstream, relay } from '../upstream.ts';
-import { errors, type RouteContext } from './context.ts';
+import { customerErrors, errors, type RouteContext } from './context.ts';
 import { IdempotencyHeaders, IdParams, NewOrder, Order, OrderAccepted, OrderWaitQuery } from './schemas.ts';
 
 /**
  * Placing an order is one call to ordering, which checks the user and prices
  * the lines from its own copies of accounts' and the catalog's data (fed by
  * their events), so orders go on while accounts or the catalog restart. The
- * saga itself runs on events.
+ * saga itself runs on events. An order is its user's (or the operator's):
+ * placing one needs that user's session, and so does reading it.
  */
-export const ordersRoutes: FastifyPluginAsyncTypebox<RouteContext> = async (app, { upstreams, idempotent }) => {
+export const ordersRoutes: FastifyPluginAsyncTypebox<RouteContext> = async (app, { upstreams, idempotent, access }) => {
   app.post(
     '/api/orders',
     {
-      ...idempotent,
+      ...access.ownedBy(owner.body('userId'), idempotent),
       schema: {
         tags: ['orders'],
         summary: 'Place an order; the saga runs on events',
+        security: CUSTOMER_SECURITY,
         description:
           'Ordering checks the user and prices each line from its own copies of accounts\' and the catalog\'s data, kept current by their events. ' +
           'A user or product it has not copied yet (created a moment ago) is looked up once at its owner: it can be ordered at once, ' +
@@ -27,7 +30,7 @@ export const ordersRoutes: FastifyPluginAsyncTypebox<RouteContext> = async (app,
           'Lines are priced at the latest price ordering has seen, which may trail a change made in the catalog by a moment.',
         body: NewOrder,
         headers: IdempotencyHeaders,
-        response: { 202: OrderAccepted, ...errors(400, 409, 422) },
+        response: { 202: OrderAccepted, ...errors(400, 409, 422), ...customerErrors },
       },
     },
     async (request, reply) => {
@@ -51,17 +54,21 @@ export const ordersRoutes: FastifyPluginAsyncTypebox<RouteContext> = async (app,
       schema: {
         tags: ['orders'],
         summary: 'An order with its history; with waitMs, answered once it is final or after that long (long-poll)',
+        security: CUSTOMER_SECURITY,
         params: IdParams,
         querystring: OrderWaitQuery,
-        response: { 200: Order, ...errors(400, 404) },
+        response: { 200: Order, ...errors(400, 404), ...customerErrors },
       },
     },
     async (request, reply) => {
+      // The owner is known only from the order itself: an anonymous caller is turned away before any wait.
+      await access.requireSignedIn(request, reply);
       const waitMs = request.query.waitMs ?? 0;
       const answer = await callUpstream(upstreams.ordering, 'GET', `/orders/${request.params.id}${waitMs > 0 ? `?waitMs=${waitMs}` : ''}`, {
         // Ordering holds the request up to waitMs: the deadline is on top of it.
         timeoutMs: waitMs + 10_000,
       });
+      if (answer.status === 200) await access.requireCustomer(request, reply, ownerOf(answer.body));
       return relay(reply, answer);
     },
   );
