@@ -46,21 +46,6 @@ const document = JSON.parse(readFileSync(resolve(import.meta.dirname, '..', 'doc
   paths: Record<string, Record<string, Operation>>;
 };
 
-/** The admin key, when the system has one (the launcher may create one in its data directory). */
-function adminKey(t: TestSystem): string | null {
-  const fromSystem = (t.system as unknown as { adminKey?: unknown }).adminKey;
-  if (typeof fromSystem === 'string' && fromSystem) return fromSystem;
-  const dataDir = (t.system as unknown as { dataDir?: unknown }).dataDir ?? (t as unknown as { dataDir?: unknown }).dataDir;
-  if (typeof dataDir === 'string') {
-    try {
-      return readFileSync(resolve(dataDir, 'admin-key'), 'utf8').trim() || null;
-    } catch {
-      // No key file: the system runs without an admin key.
-    }
-  }
-  return process.env.ADMIN_API_KEY || null;
-}
-
 /**
  * What the system holds: every business stream's length on the bus, and a
  * digest of every key in the store Redis that is not the gateway's own
@@ -128,7 +113,7 @@ describe('malformed requests from the OpenAPI document', () => {
   });
 
   it('answer 4xx with {error, message}, never 5xx, and write nothing', async () => {
-    const key = adminKey(t);
+    const key = t.system.adminKey;
     const auth: Record<string, string> = key ? { 'x-api-key': key } : {};
     // Real ids, so that a malformed request reaches past "not found" into the handler.
     const user = await t.api<{ id: string }>('POST', '/api/users', { name: 'Fuzz Target', email: 'fuzz-target@example.com', country: 'GB', balanceCents: 10_000 }, auth);

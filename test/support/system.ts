@@ -121,7 +121,7 @@ export async function startSupervisedTestSystem(options: { env?: Record<string, 
   });
   return {
     system,
-    api: gatewayApi(system.gatewayUrl),
+    api: gatewayApi(system.gatewayUrl, system.adminKey),
     async stop() {
       await system.stop();
       rmSync(dataDir, { recursive: true, force: true });
