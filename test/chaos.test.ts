@@ -105,7 +105,7 @@ describe('chaos: kill -9 of each Redis server and each stateful service during a
   }
 
   it('heals every part it kills; orders and requests end once, money, stock and books are conserved', async () => {
-    const { system, api } = t;
+    const { system, api, serviceFetch } = t;
     const create = async (path: string, body: unknown) => {
       const created = await api<{ id: string }>('POST', path, body);
       expect(created.status, `${path} ${JSON.stringify(created.body)}`).toBe(201);
@@ -238,19 +238,19 @@ describe('chaos: kill -9 of each Redis server and each stateful service during a
 
     // Stock: what fulfillment has left plus what it shipped is what there was.
     const sold = completed.filter((order) => buyers.includes(order.userId)).reduce((sum, order) => sum + (order.items[0]?.quantity ?? 0), 0);
-    const stock = await fetch(`${system.urls.fulfillment}/stock/${scarce}`).then((response) => response.json() as Promise<{ stock: number }>);
+    const stock = await serviceFetch(`${system.urls.fulfillment}/stock/${scarce}`).then((response) => response.json() as Promise<{ stock: number }>);
     expect(stock.stock + sold).toBe(STOCK);
 
     // Books: each is held by one reader, in the automated storage, or on a shelf; never two of these, never none.
     // Shelving learns of books sent back from lending's events, so this holds once it has caught up.
     const bookPlaces = async () => {
-      const storage = await fetch(`${system.urls.lending}/storage`).then((response) => response.json() as Promise<{ bookIds: string[] }>);
+      const storage = await serviceFetch(`${system.urls.lending}/storage`).then((response) => response.json() as Promise<{ bookIds: string[] }>);
       const readers = await Promise.all(
         Array.from({ length: READERS }, async (_, r) => ({ reader: `chaos-reader-${r}`, books: (await api<{ bookIds: string[] }>('GET', `/api/lending/users/chaos-reader-${r}/books`)).body.bookIds })),
       );
       return Promise.all(
         BOOKS.map(async (bookId) => {
-          const shelf = await fetch(`${system.urls.shelving}/books/${bookId}`).then((response) => response.json() as Promise<{ onShelf: boolean }>);
+          const shelf = await serviceFetch(`${system.urls.shelving}/books/${bookId}`).then((response) => response.json() as Promise<{ onShelf: boolean }>);
           const places = readers.filter((reader) => reader.books.includes(bookId)).map((reader) => reader.reader);
           if (storage.bookIds.includes(bookId)) places.push('storage');
           if (shelf.onShelf) places.push('shelf');

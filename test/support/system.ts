@@ -99,6 +99,8 @@ export async function startTestSystem(database: 'pglite' | 'postgres'): Promise<
 export interface SupervisedTestSystem {
   system: RunningSystem;
   api: GatewayApi;
+  /** fetch to a service's own port, with the internal key every service asks for. */
+  serviceFetch(url: string, init?: RequestInit): Promise<Response>;
   stop(): Promise<void>;
 }
 
@@ -122,6 +124,7 @@ export async function startSupervisedTestSystem(options: { env?: Record<string, 
   return {
     system,
     api: gatewayApi(system.gatewayUrl, system.adminKey),
+    serviceFetch: serviceFetcher(system.internalKey),
     async stop() {
       await system.stop();
       rmSync(dataDir, { recursive: true, force: true });
