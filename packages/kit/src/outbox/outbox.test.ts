@@ -24,18 +24,31 @@ describe.each(testDatabases())('outbox relay ($kind)', ({ create }) => {
     await redis?.stop();
   });
 
-  it('never holds the database while the bus is down, then publishes every row once, in order', async () => {
+  /** A Redis of its own, a fresh database, and an outbox on both, installed (not started). */
+  async function setUp(options: { pollIntervalMs?: number } = {}) {
     redis = await startRedisServer();
-    bus = await connectRedis(redis.url);
+    const client = await connectRedis(redis.url);
+    bus = client;
     const database = await create();
     drop = database.drop;
-    db = await database.open();
-    const publisher = createPublisher({ redis: bus, service: 'notes' });
-    const outbox = createOutbox({ db, publisher, pollIntervalMs: 20 });
+    const opened = await database.open();
+    db = opened;
+    const publisher = createPublisher({ redis: client, service: 'notes' });
+    const outbox = createOutbox({ db: opened, publisher, ...options });
     await outbox.install();
+    return { server: redis, client, db: opened, publisher, outbox };
+  }
 
-    const client = bus;
-    await redis.kill();
+  const published = async (client: RedisClient, stream: string) =>
+    ((await client.xRange(stream, '-', '+')) ?? []).map((entry) => {
+      const decoded = decodeEnvelope(entry.message as Record<string, string>);
+      return decoded.ok ? decoded.envelope.data : decoded.reason;
+    });
+
+  it('never holds the database while the bus is down, then publishes every row once, in order', async () => {
+    const { server, client, db, publisher, outbox } = await setUp({ pollIntervalMs: 20 });
+
+    await server.kill();
     await waitFor(() => !client.isReady, { description: 'client notices the bus is gone' });
     for (let n = 1; n <= 3; n++) {
       await db.transaction(async (tx) => outbox.add(tx, publisher.envelope(Noted, { n })));
@@ -47,26 +60,14 @@ describe.each(testDatabases())('outbox relay ($kind)', ({ create }) => {
     expect((await db.query<{ one: number }>('SELECT 1 AS one')).rows[0]?.one).toBe(1);
     expect(await outbox.backlog()).toBe(3);
 
-    redis = await redis.restart();
+    redis = await server.restart();
     await waitFor(async () => (await outbox.backlog()) === 0, { timeoutMs: 20_000, description: 'outbox drained' });
     await outbox.close();
-    const entries = (await client.xRange(publisher.stream, '-', '+')) ?? [];
-    const published = entries.map((entry) => {
-      const decoded = decodeEnvelope(entry.message as Record<string, string>);
-      return decoded.ok ? decoded.envelope.data : decoded.reason;
-    });
-    expect(published).toEqual([{ n: 1 }, { n: 2 }, { n: 3 }]);
+    expect(await published(client, publisher.stream)).toEqual([{ n: 1 }, { n: 2 }, { n: 3 }]);
   });
 
   it('reports its backlog as tributary_outbox_backlog at scrape time', async () => {
-    redis = await startRedisServer();
-    bus = await connectRedis(redis.url);
-    const database = await create();
-    drop = database.drop;
-    db = await database.open();
-    const publisher = createPublisher({ redis: bus, service: 'notes' });
-    const outbox = createOutbox({ db, publisher });
-    await outbox.install();
+    const { db, publisher, outbox } = await setUp();
     const registry = new Registry();
     registerOutboxMetrics(registry, outbox);
     const backlog = async () => (await registry.getSingleMetricAsString('tributary_outbox_backlog')).split('\n').at(-1);
@@ -84,26 +85,13 @@ describe.each(testDatabases())('outbox relay ($kind)', ({ create }) => {
     await outbox.close();
   });
 
-  const published = async (client: RedisClient, stream: string) =>
-    ((await client.xRange(stream, '-', '+')) ?? []).map((entry) => {
-      const decoded = decodeEnvelope(entry.message as Record<string, string>);
-      return decoded.ok ? decoded.envelope.data : decoded.reason;
-    });
-
   it('publishes what a transaction emitted right after its commit and deletes the rows, without the relay', async () => {
-    redis = await startRedisServer();
-    bus = await connectRedis(redis.url);
-    const database = await create();
-    drop = database.drop;
-    db = await database.open();
-    const publisher = createPublisher({ redis: bus, service: 'notes' });
     // The relay never polls on its own here: only its start-up round runs (relayOnce).
-    const outbox = createOutbox({ db, publisher, pollIntervalMs: 60_000 });
-    await outbox.install();
+    const { client, publisher, outbox } = await setUp({ pollIntervalMs: 60_000 });
     expect(await outbox.relayOnce()).toBe(0);
     await outbox.transaction(async (_tx, emit) => emit([publisher.envelope(Noted, { n: 1 }), publisher.envelope(Noted, { n: 2 })]));
     await outbox.transaction(async (_tx, emit) => emit(publisher.envelope(Noted, { n: 3 })));
-    expect(await published(bus, publisher.stream)).toEqual([{ n: 1 }, { n: 2 }, { n: 3 }]);
+    expect(await published(client, publisher.stream)).toEqual([{ n: 1 }, { n: 2 }, { n: 3 }]);
     expect(await outbox.backlog()).toBe(0);
     // A transaction that fails publishes nothing and leaves nothing.
     await expect(
@@ -113,29 +101,21 @@ describe.each(testDatabases())('outbox relay ($kind)', ({ create }) => {
       }),
     ).rejects.toThrow('rolled back');
     expect(await outbox.backlog()).toBe(0);
-    expect(await bus.xLen(publisher.stream)).toBe(3);
+    expect(await client.xLen(publisher.stream)).toBe(3);
     await outbox.close();
   });
 
   it('keeps the rows of a commit made while the bus is down; the relay publishes them, before later commits, once it is back', async () => {
-    redis = await startRedisServer();
-    bus = await connectRedis(redis.url);
-    const database = await create();
-    drop = database.drop;
-    db = await database.open();
-    const publisher = createPublisher({ redis: bus, service: 'notes' });
-    const outbox = createOutbox({ db, publisher, pollIntervalMs: 20 });
-    await outbox.install();
+    const { server, client, publisher, outbox } = await setUp({ pollIntervalMs: 20 });
     outbox.start();
     await outbox.transaction(async (_tx, emit) => emit(publisher.envelope(Noted, { n: 1 })));
-    const client = bus;
-    await redis.kill();
+    await server.kill();
     await waitFor(() => !client.isReady, { description: 'client notices the bus is gone' });
     // The commit succeeds; its rows wait.
     await outbox.transaction(async (_tx, emit) => emit([publisher.envelope(Noted, { n: 2 }), publisher.envelope(Noted, { n: 3 })]));
     expect(await outbox.backlog()).toBe(2);
 
-    redis = await redis.restart();
+    redis = await server.restart();
     await waitFor(() => client.isReady, { timeoutMs: 20_000, description: 'client reconnected' });
     // A commit right after the bus is back must not overtake the waiting rows.
     await outbox.transaction(async (_tx, emit) => emit(publisher.envelope(Noted, { n: 4 })));
@@ -147,23 +127,16 @@ describe.each(testDatabases())('outbox relay ($kind)', ({ create }) => {
   });
 
   it('publishes the rows of a process that died between COMMIT and publish from the next relay', async () => {
-    redis = await startRedisServer();
-    bus = await connectRedis(redis.url);
-    const database = await create();
-    drop = database.drop;
-    db = await database.open();
-    const publisher = createPublisher({ redis: bus, service: 'notes' });
-    const dying = createOutbox({ db, publisher });
-    await dying.install();
+    const { client, db, publisher, outbox: dying } = await setUp();
     // What transaction() does up to COMMIT; the process "dies" before publishCommitted().
     await db.transaction(async (tx) => dying.addMany(tx, [publisher.envelope(Noted, { n: 1 }), publisher.envelope(Noted, { n: 2 })]));
-    expect(await bus.xLen(publisher.stream)).toBe(0);
+    expect(await client.xLen(publisher.stream)).toBe(0);
 
     const next = createOutbox({ db, publisher, pollIntervalMs: 20 });
     next.start();
     await waitFor(async () => (await next.backlog()) === 0, { description: 'the leftovers published' });
     await next.transaction(async (_tx, emit) => emit(publisher.envelope(Noted, { n: 3 })));
     await next.close();
-    expect(await published(bus, publisher.stream)).toEqual([{ n: 1 }, { n: 2 }, { n: 3 }]);
+    expect(await published(client, publisher.stream)).toEqual([{ n: 1 }, { n: 2 }, { n: 3 }]);
   });
 });
