@@ -50,13 +50,6 @@ export async function findCustomerName(db: SqlExecutor, userId: string): Promise
   return typeof name === 'string' ? name : null;
 }
 
-/** Ordering's copy of the address; null while unknown or when the user has none. */
-export async function findCustomerAddress(db: SqlExecutor, userId: string): Promise<string | null> {
-  const { rows } = await db.query<{ address: unknown }>('SELECT address FROM customers WHERE user_id = $1', [userId]);
-  const address = rows[0]?.address;
-  return typeof address === 'string' ? address : null;
-}
-
 /** The addresses of several customers in one statement; a user missing from the map has none known. */
 export async function findCustomerAddresses(db: SqlExecutor, userIds: readonly string[]): Promise<Map<string, string>> {
   if (userIds.length === 0) return new Map();
