@@ -7,7 +7,7 @@ import { ADMIN_USER, aclFile, redisUsers } from './acl.ts';
 import { buildServices } from './build.ts';
 import { loadCredentials, withUser, type Credentials } from './credentials.ts';
 import { provisionDatabaseRoles, serviceDatabaseUrl, SQL_SERVICES } from './database-roles.ts';
-import { serviceNodeOptions } from './node-options.ts';
+import { serviceMallocEnv, serviceNodeOptions } from './node-options.ts';
 import { startPrivateRedis, type PrivateRedis, type RedisRole } from './redis.ts';
 import { aclDenials, provisionExternalRedis } from './redis-users.ts';
 import { adminAuth, INTERNAL_KEY_FILE, readOrCreateKey, type AdminAuth } from './secrets.ts';
@@ -190,6 +190,7 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
   const urls = Object.fromEntries(SERVICES.map((name) => [name, `http://127.0.0.1:${ports[name]}`])) as Record<ServiceName, string>;
 
   const env: NodeJS.ProcessEnv = {
+    ...serviceMallocEnv({ ...process.env, ...options.env }),
     ...process.env,
     ...options.env,
     BUS_REDIS_URL: anonymous(busRedisUrl, 'bus'),
