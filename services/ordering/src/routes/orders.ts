@@ -5,7 +5,7 @@ import { priceOrder } from '../handlers/price-order.ts';
 import type { OwnerLookups } from '../owner-lookups.ts';
 import { TERMINAL_STATUSES } from '@tributary/contracts';
 import { RECHECK_MS } from '../order-watch.ts';
-import { findOrderWithHistory, ordersOfUser } from '../store/orders-store.ts';
+import { findOrderStatus, findOrderWithHistory, ordersOfUser } from '../store/orders-store.ts';
 import {
   ErrorBody,
   NewOrderBody,
@@ -46,10 +46,13 @@ export function ordersRoutes(ctx: OrderingContext, owners: OwnerLookups | null =
         let order = await findOrderWithHistory(ctx.db, id);
         if (!order) throw new HttpError(404, 'ORDER_NOT_FOUND', `no order ${id}`);
         // Long-poll: a client that wants the outcome asks once and is answered when it is there.
-        while (!TERMINAL_STATUSES.includes(order.status) && Date.now() < deadline) {
+        // Each wake reads the status alone; the whole order with its history once more at the end.
+        let status = order.status;
+        while (!TERMINAL_STATUSES.includes(status) && Date.now() < deadline) {
           await ctx.watch.next(id, Math.min(RECHECK_MS, deadline - Date.now()));
-          order = (await findOrderWithHistory(ctx.db, id)) ?? order;
+          status = (await findOrderStatus(ctx.db, id)) ?? status;
         }
+        if (status !== order.status) order = (await findOrderWithHistory(ctx.db, id)) ?? order;
         return {
           id: order.id,
           userId: order.userId,

@@ -200,6 +200,13 @@ export async function findOrderWithHistory(
   };
 }
 
+/** The order's status alone: what a long-poll reads each time it wakes. */
+export async function findOrderStatus(db: SqlExecutor, id: string): Promise<OrderRecord['status'] | null> {
+  const { rows } = await db.query<{ status: string }>('SELECT status FROM orders WHERE id = $1', [id]);
+  const row = rows[0];
+  return row ? toStatus(row.status) : null;
+}
+
 export async function ordersOfUser(db: SqlExecutor, userId: string, limit: number): Promise<OrderRecord[]> {
   const { rows } = await db.query<OrderRow>(
     `SELECT ${ORDER_COLUMNS} FROM orders WHERE user_id = $1 ORDER BY created_at DESC, id DESC LIMIT $2`,
