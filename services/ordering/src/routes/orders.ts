@@ -1,7 +1,6 @@
 import { HttpError, type HttpApp } from 'tributary/http';
 import type { OrderingContext } from '../handlers/context.ts';
-import { placeOrder } from '../handlers/place-order.ts';
-import { priceOrder } from '../handlers/price-order.ts';
+import { createOrderPlacer } from '../handlers/place-orders-together.ts';
 import type { OwnerLookups } from '../owner-lookups.ts';
 import { TERMINAL_STATUSES } from '@tributary/contracts';
 import { RECHECK_MS } from '../order-watch.ts';
@@ -23,13 +22,15 @@ import {
  * orders. `owners` answers for users and products ordering has no copy of yet.
  */
 export function ordersRoutes(ctx: OrderingContext, owners: OwnerLookups | null = null) {
+  // Concurrent POSTs share one transaction (handlers/place-orders-together.ts).
+  const placer = createOrderPlacer(ctx, owners);
   return async function plugin(app: HttpApp): Promise<void> {
     app.post(
       '/orders',
       { schema: { body: NewOrderBody, headers: OrderHeaders, response: { 202: OrderAccepted, 400: ErrorBody, 422: ErrorBody, 503: ErrorBody } } },
       async (request, reply) => {
-        const order = await priceOrder(ctx, owners, request.body);
-        const placed = await placeOrder(ctx, order, {
+        const placed = await placer.place({
+          body: request.body,
           idempotencyKey: request.headers['idempotency-key'],
           traceparent: request.headers.traceparent,
         });
