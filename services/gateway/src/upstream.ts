@@ -1,6 +1,5 @@
-import { Agent as HttpAgent, request as httpRequest } from 'node:http';
-import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { HttpError, internalKeyHeaders, SERVICE_HEADER } from 'tributary/http';
+import { sendHttp, type RawHttpReply } from 'tributary/http-client';
 import { traceHeaders } from 'tributary/telemetry';
 
 /** Base URLs of the services the gateway fronts. */
@@ -70,41 +69,6 @@ export interface UpstreamReply {
   body: unknown;
 }
 
-// Node's own client with a keep-alive pool rather than fetch: fetch builds
-// WHATWG Request/Response objects and body streams, and each call needs an
-// AbortSignal.timeout timer; in the gateway's CPU profile under load undici
-// and AbortSignal were 31% of the process (docs/benchmarks.md). Idle sockets
-// close after 30 s, before a Fastify service's 72 s keep-alive would close
-// them under a request.
-const agentOptions = { keepAlive: true, timeout: 30_000, maxSockets: 256 };
-const agents = { 'http:': new HttpAgent(agentOptions), 'https:': new HttpsAgent(agentOptions) };
-
-interface RawReply {
-  status: number;
-  text: string;
-  /** The kit app's SERVICE_HEADER: which service answered (null from anything else). */
-  answeredBy: string | null;
-}
-
-function send(url: URL, method: string, headers: Record<string, string>, body: string | undefined, timeoutMs: number): Promise<RawReply> {
-  return new Promise((resolve, reject) => {
-    const secure = url.protocol === 'https:';
-    const call = (secure ? httpsRequest : httpRequest)(url, { method, headers, agent: agents[secure ? 'https:' : 'http:'] }, (response) => {
-      const chunks: Buffer[] = [];
-      response.on('data', (chunk: Buffer) => chunks.push(chunk));
-      response.on('end', () => {
-        const answeredBy = response.headers[SERVICE_HEADER];
-        resolve({ status: response.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8'), answeredBy: typeof answeredBy === 'string' ? answeredBy : null });
-      });
-      response.on('error', reject);
-    });
-    // Idle time on the socket: a service that says nothing for this long is given up on.
-    call.setTimeout(timeoutMs, () => call.destroy(Object.assign(new Error(`no answer within ${timeoutMs} ms`), { name: 'TimeoutError' })));
-    call.on('error', reject);
-    call.end(body);
-  });
-}
-
 /**
  * Calls a service. Its 4xx answers pass through unchanged (they are the
  * caller's fault and already `{error, message}`); an unreachable or failing
@@ -119,14 +83,16 @@ export async function callUpstream(
   const body = options.body === undefined ? undefined : JSON.stringify(options.body);
   // The active span's traceparent: the service's request span joins the gateway's trace.
   const headers: Record<string, string> = { ...traceHeaders(), ...internalKeyHeaders(), ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...options.headers };
-  let reply: RawReply;
+  let reply: RawHttpReply;
   try {
-    reply = await send(new URL(`${base}${path}`), method, headers, body, options.timeoutMs ?? 10_000);
+    reply = await sendHttp(new URL(`${base}${path}`), method, headers, body, options.timeoutMs ?? 10_000);
   } catch (error) {
     throw new HttpError(503, 'SERVICE_UNAVAILABLE', `a service is unreachable (${(error as Error).name}), try again`);
   }
   const expected = expectedServices.get(base);
-  if (expected !== undefined && reply.answeredBy !== null && reply.answeredBy !== expected) {
+  // The kit app's SERVICE_HEADER: which service answered (absent from anything else).
+  const answeredBy = reply.headers[SERVICE_HEADER];
+  if (expected !== undefined && typeof answeredBy === 'string' && answeredBy !== expected) {
     throw new HttpError(503, 'SERVICE_UNAVAILABLE', 'a service is restarting, try again');
   }
   let parsed: unknown = null;
