@@ -13,8 +13,8 @@ import {
  * The Secrets the manifests refer to, printed as YAML for `kubectl apply -f -`
  * and never written to the repository:
  *
- *   node --import tsx deploy/k8s/make-secrets.ts local   | kubectl apply -f -
- *   node --import tsx deploy/k8s/make-secrets.ts managed | kubectl apply -f -
+ *   npm run --silent k8s-secrets -- local   | kubectl apply -f -
+ *   npm run --silent k8s-secrets -- managed | kubectl apply -f -
  *
  * `local`: new random passwords for every Redis user and PostgreSQL role of
  * the overlay's private servers, and the URLs that use them. Run it once:
@@ -95,7 +95,7 @@ if (process.argv[1] && relative(process.argv[1], import.meta.filename) === '') {
   try {
     const secrets = mode === 'local' ? localSecrets() : mode === 'managed' ? managedSecrets(process.env) : null;
     if (!secrets) {
-      console.error('usage: node --import tsx deploy/k8s/make-secrets.ts local|managed | kubectl apply -f -');
+      console.error('usage: npm run --silent k8s-secrets -- local|managed | kubectl apply -f -');
       process.exit(64);
     }
     process.stdout.write(secrets.map((item) => stringify(item)).join('---\n'));
