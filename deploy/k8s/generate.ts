@@ -138,6 +138,16 @@ function gatewayHpa(): Manifest {
   };
 }
 
+/** The public door keeps one instance through a node drain or a voluntary eviction. */
+function gatewayDisruptionBudget(): Manifest {
+  return {
+    apiVersion: 'policy/v1',
+    kind: 'PodDisruptionBudget',
+    metadata: { name: 'gateway', labels: labels('gateway') },
+    spec: { minAvailable: 1, selector: { matchLabels: selectorOf('gateway') } },
+  };
+}
+
 function configMap(): Manifest {
   return {
     apiVersion: 'v1',
@@ -244,7 +254,9 @@ function privateRedis(role: 'bus' | 'store'): Manifest[] {
                 // 7 or later: KEDA's lagCount reads XINFO GROUPS' lag.
                 image: 'redis:7.4-bookworm',
                 // As the launcher runs its private servers: every write fsynced to the AOF before the reply.
-                command: ['redis-server', '--port', '6379', '--dir', '/data', '--save', '', '--appendonly', 'yes', '--appendfsync', 'always', '--aof-load-truncated', 'yes', '--aclfile', '/acl/users.acl', '--protected-mode', 'yes'],
+                // Protected mode off: it guards a server whose default user has no password, and here that user is off;
+                // the clients are other pods, never loopback.
+                command: ['redis-server', '--port', '6379', '--dir', '/data', '--save', '', '--appendonly', 'yes', '--appendfsync', 'always', '--aof-load-truncated', 'yes', '--aclfile', '/acl/users.acl', '--protected-mode', 'no'],
                 ports: [{ name: 'redis', containerPort: 6379 }],
                 readinessProbe: { tcpSocket: { port: 'redis' }, periodSeconds: 5 },
                 livenessProbe: { tcpSocket: { port: 'redis' }, periodSeconds: 10, failureThreshold: 6 },
@@ -275,6 +287,8 @@ export function postgresInitScript(): string {
     '#!/bin/sh',
     '# Run once by the postgres image on an empty data directory.',
     'set -eu',
+    // Checked before the pipeline: sh has no pipefail, so a failure inside it would end in psql reading nothing, successfully.
+    ...SQL_SERVICES.map((name) => `: "\${PW_${envPrefix(name)}:?PW_${envPrefix(name)} is not set}"`),
     `sed \\`,
     ...substitutions,
     `  <<'SQL' | psql -v ON_ERROR_STOP=1 --username "$POSTGRES_USER" --dbname "$POSTGRES_DB"`,
@@ -351,7 +365,8 @@ export function generatedFiles(): Record<string, string> {
     'overlays/managed/kustomization.yaml': kustomization(['../../base']),
   };
   for (const name of SERVICES) {
-    files[`base/services/${name}.yaml`] = documents([deployment(name), service(name, SERVICE_PORT), name === 'gateway' ? gatewayHpa() : scaledObject(name)]);
+    const scaling = name === 'gateway' ? [gatewayHpa(), gatewayDisruptionBudget()] : [scaledObject(name)];
+    files[`base/services/${name}.yaml`] = documents([deployment(name), service(name, SERVICE_PORT), ...scaling]);
   }
   files['base/kustomization.yaml'] = kustomization(['config.yaml', 'keda-auth.yaml', 'delivery-history-lake.yaml', ...SERVICES.map((name) => `services/${name}.yaml`)]);
   return files;

@@ -1,4 +1,4 @@
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -275,6 +275,10 @@ describe('deploy/k8s', () => {
       writeFileSync(join(dir, 'users.rules'), configMap['users.rules'] as string);
       const script = (configMap['make-aclfile.sh'] as string).replaceAll('/acl/users.acl', join(dir, 'users.acl')).replaceAll('/rules/users.rules', join(dir, 'users.rules'));
       const passwords = Object.fromEntries(redisUsersOf('bus').map((user) => [`PW_${envPrefix(user)}`, bus[user] as string]));
+      // A password missing from the Secret stops the init container: no user is left without one.
+      const missing = spawnSync('sh', ['-c', script], { env: { PATH: process.env.PATH, ...passwords, PW_KEDA: '' }, encoding: 'utf8' });
+      expect(missing.status).not.toBe(0);
+      expect(missing.stderr).toContain('PW_KEDA is not set');
       execFileSync('sh', ['-c', script], { env: { PATH: process.env.PATH, ...passwords } });
       const aclfile = readFileSync(join(dir, 'users.acl'), 'utf8');
       for (const password of Object.values(passwords)) expect(aclfile).not.toContain(password);
@@ -320,10 +324,17 @@ describe('deploy/k8s', () => {
       expect(script).toContain(`PW_${envPrefix(service)}`);
     }
     const postgres = podSpec(find(rendered.local.objects, 'StatefulSet', 'postgres') as K8sObject).containers[0] as Container;
-    const variables = new Set(postgres.env?.map((entry) => entry.name));
-    for (const service of SQL_SERVICES) expect(variables.has(`PW_${envPrefix(service)}`)).toBe(true);
-    // The script is valid shell.
-    execFileSync('sh', ['-n', '-c', script]);
+    const passwords = secretsOf(localSecrets()).get('tributary-postgres') as Record<string, string>;
+    const env = Object.fromEntries((postgres.env ?? []).filter((entry) => entry.name.startsWith('PW_')).map((entry) => [entry.name, passwords[entry.valueFrom?.secretKeyRef?.key ?? ''] ?? '']));
+    for (const service of SQL_SERVICES) expect(env[`PW_${envPrefix(service)}`], service).toBe(passwords[service]);
+    // What the script hands psql, with the passwords from the pod's environment in place of the placeholders.
+    const sql = execFileSync('sh', ['-c', script.replace(/\| psql .*$/m, '')], { env: { PATH: process.env.PATH, ...env }, encoding: 'utf8' });
+    expect(sql).not.toContain('PASSWORD_OF_');
+    for (const service of SQL_SERVICES) expect(sql).toContain(`ALTER ROLE tributary_${service.replace(/-/g, '_')} WITH LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS PASSWORD '${passwords[service]}'`);
+    // A missing password stops the script instead of making a role without one.
+    const missing = spawnSync('sh', ['-c', script], { env: { PATH: process.env.PATH, ...env, PW_ORDERING: '' }, encoding: 'utf8' });
+    expect(missing.status).not.toBe(0);
+    expect(missing.stderr).toContain('PW_ORDERING is not set');
   });
 
   it('local: the private servers keep an append-only file', () => {
