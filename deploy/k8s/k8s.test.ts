@@ -1,5 +1,5 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -225,6 +225,50 @@ describe('deploy/k8s', () => {
     // Every <NAME>_URL points at a Service that exists.
     const data = find(objects, 'ConfigMap', CONFIG_MAP)?.data as Record<string, string>;
     for (const service of SERVICES) expect(find(objects, 'Service', new URL(data[`${envPrefix(service)}_URL`] as string).hostname)).toBeDefined();
+  });
+
+  it('every variable the code mentions is set by the manifests or has a default on purpose', () => {
+    const sources = (dir: string): string[] =>
+      readdirSync(dir).flatMap((name) => {
+        const path = join(dir, name);
+        if (statSync(path).isDirectory()) return sources(path);
+        return path.endsWith('.ts') && !path.endsWith('.test.ts') ? [path] : [];
+      });
+    // How the code spells a variable: env.X, env['X'], helper(env, 'X'), need('X'), { X: x } = process.env, X_ENV = 'X'.
+    const patterns = [/env\.([A-Z][A-Z0-9_]+)/g, /env\[['"`]([A-Z][A-Z0-9_]+)['"`]\]/g, /\(env, '([A-Z][A-Z0-9_]+)'/g, /(?:need|text|pick)\('([A-Z][A-Z0-9_]+)'\)/g, /env: '([A-Z][A-Z0-9_]+)'/g, /_ENV = '([A-Z][A-Z0-9_]+)'/g];
+    const mentioned = (dir: string) => {
+      const names = new Set<string>();
+      for (const file of sources(dir)) {
+        const text = readFileSync(file, 'utf8');
+        for (const pattern of patterns) for (const match of text.matchAll(pattern)) names.add(match[1] as string);
+        for (const match of text.matchAll(/\{([^}]*)\} = process\.env/g)) for (const part of (match[1] as string).matchAll(/([A-Z][A-Z0-9_]+)\s*:/g)) names.add(part[1] as string);
+      }
+      return names;
+    };
+    // Left to their defaults in a cluster; each is a row of the main README's Configuration table, or test-only.
+    const defaults = new Set([
+      'LOG_LEVEL', 'STREAM_RETENTION_MS', 'TRIBUTARY_TRACING', 'TRIBUTARY_TRACE_BUFFER', 'TRIBUTARY_TRACE_SAMPLE_RATIO', 'OTEL_EXPORTER_OTLP_ENDPOINT', 'OTEL_EXPORTER_OTLP_TRACES_ENDPOINT',
+      'BASKET_TTL_SECONDS', 'ARCHIVE_INTERVAL_MS', 'DELIVERY_ARCHIVE_DAYS', 'LAKE_BATCH_SIZE', 'LAKE_FLUSH_INTERVAL_MS',
+      'DELIVERY_DRONE_WAIT_TIMEOUT_MS', 'DELIVERY_RETENTION_SECONDS', 'DELIVERY_SILENCE_TIMEOUT_MS', 'DELIVERY_WATCHDOG_BATCH', 'DELIVERY_WATCHDOG_INTERVAL_MS',
+      'DRONE_FAILURE_RATE', 'DRONE_FLEET_SIZE', 'DRONE_SEED', 'DRONE_SEEN_LIMIT', 'DRONE_SPEED_MPS', 'DRONE_TICK_MS', 'DRONE_TIME_SCALE',
+      'IDEMPOTENCY_TTL_SECONDS', 'LOGIN_RATE_LIMIT_PER_MINUTE', 'RATE_LIMIT_BURST', 'RATE_LIMIT_PER_SECOND', 'SESSION_COOKIE_SECURE', 'SESSION_TTL_SECONDS', 'TIMELINE_SCAN_LIMIT',
+      'LENDING_CLAIM_IDLE_MS', 'LENDING_MAX_BOOKS_PER_USER', 'LENDING_OUTCOME_TTL_SECONDS', 'LENDING_SHELVING_ATTEMPTS', 'LENDING_SHELVING_BACKOFF_MS', 'LENDING_SHELVING_TIMEOUT_MS', 'LENDING_STORAGE_CAPACITY',
+      'WAREHOUSE_LAT', 'WAREHOUSE_LON',
+      // Open mode is asked for by name; the cluster runs with the admin key.
+      'TRIBUTARY_AUTH',
+      // Tests only.
+      'TEST_DATABASE_URL', 'TRIBUTARY_TEST_HOOKS', 'LENDING_TEST_CRASH_AT',
+    ]);
+    const kit = mentioned(join(ROOT, 'packages', 'kit', 'src'));
+    const secrets = secretsOf(localSecrets());
+    for (const service of SERVICES) {
+      const container = podSpec(find(rendered.local.objects, 'Deployment', service) as K8sObject).containers[0] as Container;
+      const env = environment(container, rendered.local.objects, secrets, `${service}-0`);
+      // The kit reads these for every service; each service's own reader test above checks the ones it needs.
+      const perService = new Set([...(SQL_SERVICES.includes(service) ? [] : ['DATABASE_URL']), ...(STORE_SERVICES.includes(service) ? [] : ['STORE_REDIS_URL'])]);
+      const unset = [...kit, ...mentioned(join(ROOT, 'services', service, 'src'))].filter((name) => env[name] === undefined && !defaults.has(name) && !perService.has(name));
+      expect(unset, `${service}: set these in deploy/k8s/model.ts or generate.ts, or add them to this test's defaults`).toEqual([]);
+    }
   });
 
   it('managed: make-secrets refuses a missing or unusable URL by its name', () => {
