@@ -176,13 +176,18 @@ function kedaAuth(): Manifest {
   };
 }
 
-function lakeClaim(): Manifest {
+/**
+ * The lake: every instance of delivery-history writes its own uuid-named
+ * Parquet files into the one volume, so instances on several nodes need
+ * ReadWriteMany (managed). The local overlay's clusters (kind, minikube, one
+ * node) seldom offer it; ReadWriteOnce is shared by the pods of one node.
+ */
+function lakeClaim(accessMode: 'ReadWriteMany' | 'ReadWriteOnce'): Manifest {
   return {
     apiVersion: 'v1',
     kind: 'PersistentVolumeClaim',
     metadata: { name: 'delivery-history-lake', labels: labels('delivery-history') },
-    // Every instance writes its own uuid-named Parquet files into the one lake.
-    spec: { accessModes: ['ReadWriteMany'], resources: { requests: { storage: '20Gi' } } },
+    spec: { accessModes: [accessMode], resources: { requests: { storage: '20Gi' } } },
   };
 }
 
@@ -356,19 +361,20 @@ export function generatedFiles(): Record<string, string> {
   const files: Record<string, string> = {
     'base/config.yaml': documents([configMap()]),
     'base/keda-auth.yaml': documents([kedaAuth()]),
-    'base/delivery-history-lake.yaml': documents([lakeClaim()]),
+    'overlays/local/delivery-history-lake.yaml': documents([lakeClaim('ReadWriteOnce')]),
+    'overlays/managed/delivery-history-lake.yaml': documents([lakeClaim('ReadWriteMany')]),
     'overlays/local/redis-bus.yaml': documents(privateRedis('bus')),
     'overlays/local/redis-store.yaml': documents(privateRedis('store')),
     'overlays/local/postgres.yaml': documents(postgres()),
-    'overlays/local/kustomization.yaml': kustomization(['../../base', 'redis-bus.yaml', 'redis-store.yaml', 'postgres.yaml']),
+    'overlays/local/kustomization.yaml': kustomization(['../../base', 'redis-bus.yaml', 'redis-store.yaml', 'postgres.yaml', 'delivery-history-lake.yaml']),
     // Connection URLs only: the Secrets (make-secrets.ts managed) point at the managed servers.
-    'overlays/managed/kustomization.yaml': kustomization(['../../base']),
+    'overlays/managed/kustomization.yaml': kustomization(['../../base', 'delivery-history-lake.yaml']),
   };
   for (const name of SERVICES) {
     const scaling = name === 'gateway' ? [gatewayHpa(), gatewayDisruptionBudget()] : [scaledObject(name)];
     files[`base/services/${name}.yaml`] = documents([deployment(name), service(name, SERVICE_PORT), ...scaling]);
   }
-  files['base/kustomization.yaml'] = kustomization(['config.yaml', 'keda-auth.yaml', 'delivery-history-lake.yaml', ...SERVICES.map((name) => `services/${name}.yaml`)]);
+  files['base/kustomization.yaml'] = kustomization(['config.yaml', 'keda-auth.yaml', ...SERVICES.map((name) => `services/${name}.yaml`)]);
   return files;
 }
 

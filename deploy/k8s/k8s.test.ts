@@ -214,6 +214,7 @@ describe('deploy/k8s', () => {
         'delivery-history': () => {
           expect(readHistoryConfig(env).lakeDir).toBe(LAKE_DIR);
           expect(container.volumeMounts?.some((mount) => mount.mountPath === LAKE_DIR)).toBe(true);
+          expect(find(objects, 'PersistentVolumeClaim', 'delivery-history-lake')).toBeDefined();
         },
         ordering: () => {
           expect(env.ACCOUNTS_URL).toBe(`http://accounts:${SERVICE_PORT}`);
