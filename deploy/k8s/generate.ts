@@ -70,6 +70,9 @@ function deployment(service: ServiceName): Manifest {
               image: IMAGE,
               imagePullPolicy: 'IfNotPresent',
               args: [service],
+              // The root filesystem is read-only: whatever a library writes relative to the working directory
+              // (DuckDB's spill files, say) lands on the writable /tmp. The bundles find their files by absolute path.
+              workingDir: '/tmp',
               ports: [{ name: 'http', containerPort: SERVICE_PORT }],
               envFrom: [{ configMapRef: { name: CONFIG_MAP } }],
               env: serviceEnv(service),
