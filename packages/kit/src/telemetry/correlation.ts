@@ -1,4 +1,5 @@
 import { context, createContextKey } from '@opentelemetry/api';
+import { tracingEnabled } from './tracing.ts';
 
 /**
  * The business flow (an order id, say) the current work belongs to: set by
@@ -16,6 +17,8 @@ import { context, createContextKey } from '@opentelemetry/api';
 const CORRELATION = createContextKey('tributary.correlationId');
 
 export function withCorrelation<A extends unknown[], T>(correlationId: string, work: (...args: A) => T, ...args: A): T {
+  // Without tracing nothing would keep it: not even a context object per event.
+  if (!tracingEnabled()) return work(...args);
   return context.with(context.active().setValue(CORRELATION, correlationId), work, undefined, ...args);
 }
 
