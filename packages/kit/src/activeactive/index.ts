@@ -1,0 +1,4 @@
+export { createRegion, type Region, type RegionOptions } from './region.ts';
+export { createReplicator, replicatorDefaults, type Replicator, type ReplicatorOptions } from './replicator.ts';
+export { activeActiveKeys, type ActiveActiveKeys } from './keys.ts';
+export { UnreadableEntryError, type LogEntry, type RemoteOutcome } from './operations.ts';

@@ -1,0 +1,49 @@
+-- Shared by every operation script. An operation is either local (ARGV[1]
+-- 'local': applied here first, then appended to this region's log) or remote
+-- (ARGV[1] 'remote': an entry of another region's log). A remote entry is
+-- applied only as the direct successor of the last one applied from its
+-- source, which is what makes replication exactly once and in order even when
+-- a replicator pipelines, is restarted, or two of them race.
+--
+-- Common ARGV: [1] 'local'|'remote', [2] region (local: this one; remote: the
+-- entry's origin), [3] entry id (remote) or '', [4] previous entry id the
+-- replicator read after (remote) or '', [5] the user key.
+
+local function parseId(id)
+  local dash = string.find(id, '-', 1, true)
+  if not dash then return nil end
+  local ms, seq = tonumber(string.sub(id, 1, dash - 1)), tonumber(string.sub(id, dash + 1))
+  if not ms or not seq then return nil end
+  return ms, seq
+end
+
+-- True when stream id a sorts strictly before b.
+local function idBefore(a, b)
+  local ams, aseq = parseId(a)
+  local bms, bseq = parseId(b)
+  if ams ~= bms then return ams < bms end
+  return aseq < bseq
+end
+
+local mode, region, entryId, previousId, userKey = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5]
+if (mode ~= 'local' and mode ~= 'remote') or region == '' or not userKey then
+  return redis.error_reply('BAD_ARGUMENTS mode, region and key are required')
+end
+if mode == 'remote' and (not parseId(entryId) or not parseId(previousId)) then
+  return redis.error_reply('BAD_ARGUMENTS a remote operation needs its entry id and the previous id')
+end
+
+-- Remote only: 'duplicate' (already applied), 'gap' (an earlier entry is
+-- missing: the replicator must re-read from the cursor) or nil (apply it).
+local function admit(cursorKey)
+  if mode == 'local' then return nil end
+  local cursor = redis.call('GET', cursorKey) or '0-0'
+  if not idBefore(cursor, entryId) then return 'duplicate' end
+  if cursor ~= previousId then return 'gap' end
+  return nil
+end
+
+-- Called after the effect, so a failing effect leaves the cursor where it was.
+local function advance(cursorKey)
+  redis.call('SET', cursorKey, entryId)
+end

@@ -1,0 +1,133 @@
+import type { RedisClient } from '../redis/client.ts';
+import { activeActiveKeys, type ActiveActiveKeys } from './keys.ts';
+import { applyRemote, runLocal, scripts, type LogEntry, type RemoteOutcome } from './operations.ts';
+
+export interface RegionOptions {
+  /** This region's own Redis; never another region's. */
+  redis: RedisClient;
+  /** This region's id, e.g. `eu`: letters, digits, `_` and `-`. Unique among the regions and never reused. */
+  region: string;
+  /** The data set, the same in every region, e.g. `order-monitoring:aa`. */
+  prefix: string;
+}
+
+/**
+ * One region's handle on Active/Active data. Writes go through scripts that
+ * change the value and its metadata and log the operation for the other
+ * regions in one step; reads are plain reads of the local value.
+ */
+export interface Region {
+  readonly id: string;
+  readonly keys: ActiveActiveKeys;
+  readonly redis: RedisClient;
+  /** PN-counter: INCRBY / DECRBY (negative `by`); the new local value. */
+  incrBy(key: string, by: number): Promise<number>;
+  /** OR-set add (add wins over a concurrent remove). */
+  addToSet(key: string, member: string): Promise<void>;
+  /** OR-set observed remove: `ignored` when this region has not seen the member, as then there is nothing it may remove. */
+  removeFromSet(key: string, member: string): Promise<'removed' | 'ignored'>;
+  /** LWW string register; the write's clock stamp. */
+  setRegister(key: string, value: string): Promise<string>;
+  /** LWW register of one hash field; the write's clock stamp. */
+  setField(key: string, field: string, value: string): Promise<string>;
+  /** Sorted-set counter: ZINCRBY of `member` by an integer; the new local score. */
+  incrMember(key: string, member: string, by: number): Promise<number>;
+
+  /** GET of a counter, 0 when unset. */
+  counter(key: string): Promise<number>;
+  /** SMEMBERS, ordered by when each member was first added (for display; as a set it is what SMEMBERS says). */
+  members(key: string): Promise<string[]>;
+  /** GET of a string register. */
+  register(key: string): Promise<string | null>;
+  /** HGETALL of a hash register. */
+  fields(key: string): Promise<Record<string, string>>;
+  /** ZRANGE WITHSCORES, highest first. */
+  scores(key: string): Promise<Array<{ member: string; score: number }>>;
+
+  /** Applies another region's log entry (what a replicator calls). */
+  applyRemote(source: string, previousId: string, entry: LogEntry): Promise<RemoteOutcome>;
+}
+
+const REGION_ID = /^[A-Za-z0-9_-]{1,64}$/;
+
+function checkKey(value: string, what: string): void {
+  if (typeof value !== 'string' || value === '') throw new TypeError(`active/active: ${what} must be a non-empty string`);
+}
+
+function checkInteger(value: number, what: string): void {
+  if (!Number.isSafeInteger(value)) throw new RangeError(`active/active: ${what} must be a safe integer, got ${String(value)}`);
+}
+
+/** The first tag's entry time of each member, from the "origin/ms-seq ..." metadata. */
+function firstAdded(tags: string): number {
+  return Math.min(...tags.split(' ').map((tag) => Number(tag.slice(tag.indexOf('/') + 1).split('-')[0])));
+}
+
+export function createRegion(options: RegionOptions): Region {
+  const { redis, region } = options;
+  if (!REGION_ID.test(region)) throw new TypeError(`active/active: region id must match ${REGION_ID}, got "${region}"`);
+  checkKey(options.prefix, 'prefix');
+  const keys = activeActiveKeys(options.prefix);
+
+  return {
+    id: region,
+    keys,
+    redis,
+    async incrBy(key, by) {
+      checkKey(key, 'key');
+      checkInteger(by, 'by');
+      const [, value] = await runLocal<number>(redis, region, scripts.counter, [keys.log, keys.value(key), keys.meta(key)], key, [String(by)]);
+      return Number(value);
+    },
+    async addToSet(key, member) {
+      checkKey(key, 'key');
+      checkKey(member, 'member');
+      await runLocal(redis, region, scripts.setAdd, [keys.log, keys.value(key), keys.meta(key), keys.tombstones(key)], key, [member]);
+    },
+    async removeFromSet(key, member) {
+      checkKey(key, 'key');
+      checkKey(member, 'member');
+      const [, outcome] = await runLocal<'removed' | 'ignored'>(
+        redis, region, scripts.setRemove, [keys.log, keys.value(key), keys.meta(key), keys.tombstones(key)], key, [member, ''],
+      );
+      return outcome;
+    },
+    async setRegister(key, value) {
+      checkKey(key, 'key');
+      const [, stamp] = await runLocal<string>(redis, region, scripts.register, [keys.log, keys.value(key), keys.meta(key), keys.clock], key, ['', value, '']);
+      return stamp;
+    },
+    async setField(key, field, value) {
+      checkKey(key, 'key');
+      checkKey(field, 'field');
+      const [, stamp] = await runLocal<string>(redis, region, scripts.register, [keys.log, keys.value(key), keys.meta(key), keys.clock], key, [field, value, '']);
+      return stamp;
+    },
+    async incrMember(key, member, by) {
+      checkKey(key, 'key');
+      checkKey(member, 'member');
+      checkInteger(by, 'by');
+      const [, score] = await runLocal<string>(redis, region, scripts.sortedIncr, [keys.log, keys.value(key)], key, [member, String(by)]);
+      return Number(score);
+    },
+
+    async counter(key) {
+      return Number((await redis.get(keys.value(key))) ?? 0);
+    },
+    async members(key) {
+      const [members, tags] = await Promise.all([redis.sMembers(keys.value(key)), redis.hGetAll(keys.meta(key))]);
+      const first = (member: string) => firstAdded(tags[member] ?? '');
+      return members.sort((a, b) => first(a) - first(b) || (a < b ? -1 : a > b ? 1 : 0));
+    },
+    register: (key) => redis.get(keys.value(key)),
+    fields: (key) => redis.hGetAll(keys.value(key)),
+    async scores(key) {
+      const flat = await redis.sendCommand<string[]>(['ZRANGE', keys.value(key), '0', '-1', 'REV', 'WITHSCORES']);
+      const entries: Array<{ member: string; score: number }> = [];
+      for (let i = 0; i < flat.length; i += 2) entries.push({ member: flat[i] as string, score: Number(flat[i + 1]) });
+      return entries;
+    },
+
+    applyRemote: (source, previousId, entry) => applyRemote(redis, keys, region, source, previousId, entry),
+  };
+}
