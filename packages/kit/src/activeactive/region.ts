@@ -44,7 +44,11 @@ export interface Region {
   /** ZRANGE WITHSCORES, highest first. */
   scores(key: string): Promise<Array<{ member: string; score: number }>>;
 
-  /** Applies another region's log entry (what a replicator calls). */
+  /**
+   * Applies another region's log entry (what a replicator calls).
+   * `previousId` must be the id of the entry before it in that log ('0-0'
+   * for the first): it is applied only when that is the last one applied here.
+   */
   applyRemote(source: string, previousId: string, entry: LogEntry): Promise<RemoteOutcome>;
 }
 
