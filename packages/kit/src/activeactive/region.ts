@@ -18,6 +18,7 @@ export interface RegionOptions {
  */
 export interface Region {
   readonly id: string;
+  readonly prefix: string;
   readonly keys: ActiveActiveKeys;
   readonly redis: RedisClient;
   /** PN-counter: INCRBY / DECRBY (negative `by`); the new local value. */
@@ -75,6 +76,7 @@ export function createRegion(options: RegionOptions): Region {
 
   return {
     id: region,
+    prefix: options.prefix,
     keys,
     redis,
     async incrBy(key, by) {
