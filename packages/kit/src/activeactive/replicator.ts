@@ -13,8 +13,8 @@ export interface ReplicatorOptions {
   blockMs?: number;
   /** Pause after a failure (the source or target unreachable) before trying again. */
   retryMs?: number;
-  /** After each applied batch: how many, and how old the newest one was (now minus its entry time). */
-  onApplied?: (report: { source: string; target: string; applied: number; lastId: string; lagMs: number }) => void;
+  /** After each batch that applied something: the entries applied, and how old the newest was (now minus its entry time, both clocks taken as one). */
+  onApplied?: (report: { source: string; target: string; applied: number; entryIds: string[]; lastId: string; lagMs: number }) => void;
   /** A failure that the replicator will retry. */
   onError?: (error: unknown) => void;
 }
@@ -70,12 +70,12 @@ export function createReplicator(options: ReplicatorOptions): Replicator {
         return target.applyRemote(source.region, after, entry);
       }),
     );
-    const applied = outcomes.filter((outcome) => outcome === 'applied').length;
-    if (applied > 0) {
-      const lastId = entries[outcomes.lastIndexOf('applied')]?.id ?? cursor;
-      options.onApplied?.({ source: source.region, target: target.id, applied, lastId, lagMs: Date.now() - Number(lastId.split('-')[0]) });
+    const entryIds = entries.filter((_, i) => outcomes[i] === 'applied').map((entry) => entry.id);
+    const lastId = entryIds.at(-1);
+    if (lastId !== undefined) {
+      options.onApplied?.({ source: source.region, target: target.id, applied: entryIds.length, entryIds, lastId, lagMs: Date.now() - Number(lastId.split('-')[0]) });
     }
-    return { read: entries.length, applied };
+    return { read: entries.length, applied: entryIds.length };
   }
 
   async function run(from: RedisClient): Promise<void> {
