@@ -116,6 +116,19 @@ describe('active/active regions', () => {
     }
   });
 
+  it('refuses a key used as two types, locally and from another region, before writing anything', async () => {
+    const [a, b] = env.regions(2) as [Region, Region];
+    await a.addToSet('x', 'ada');
+    await expect(a.incrBy('x', 1)).rejects.toThrow(/WRONG_TYPE x holds a set, not a string/);
+    await expect(a.setField('x', 'f', 'v')).rejects.toThrow(/WRONG_TYPE/);
+    expect(await a.redis.xLen(a.keys.log)).toBe(1);
+    await b.incrBy('x', 5);
+    const replicator = createReplicator({ source: { region: a.id, redis: a.redis }, target: b });
+    await expect(replicator.syncOnce()).rejects.toThrow(/WRONG_TYPE x holds a string, not a set/);
+    expect(await b.redis.get(b.keys.cursor('r0'))).toBeNull();
+    expect(await b.redis.hGetAll(b.keys.meta('x'))).toEqual({ r1: '5' });
+  });
+
   it('stops at an entry it cannot read rather than skip it', async () => {
     const [a, b] = env.regions(2) as [Region, Region];
     await a.redis.sendCommand(['XADD', a.keys.log, '*', 't', 'teleport', 'k', 'x']);

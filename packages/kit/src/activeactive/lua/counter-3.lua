@@ -10,13 +10,15 @@
   ARGV[6] delta, a non-zero integer
 
   Reply: local {'applied', new value, entry id}; remote {'applied'|'duplicate'|'gap'}
-  Errors (before any write): BAD_ARGUMENTS
+  Errors (before any write): BAD_ARGUMENTS, WRONG_TYPE (the key holds another type)
 ]]
 --- @include "includes/admit"
 local delta = ARGV[6]
 if not delta or not string.match(delta, '^-?%d+$') then
   return redis.error_reply('BAD_ARGUMENTS counter: delta must be an integer')
 end
+local wrong = checkType(KEYS[2], 'string')
+if wrong then return wrong end
 local refused = admit(KEYS[1])
 if refused then return { refused } end
 

@@ -14,7 +14,7 @@
   ARGV[8] remote: the write's stamp; local: ''
 
   Reply: local {'applied', stamp, entry id}; remote {'applied'|'duplicate'|'gap'}
-  Errors (before any write): BAD_ARGUMENTS
+  Errors (before any write): BAD_ARGUMENTS, WRONG_TYPE (the key holds another type)
 ]]
 --- @include "includes/admit"
 local field, value, stamp = ARGV[6], ARGV[7], ARGV[8]
@@ -37,6 +37,8 @@ end
 if not field or not value or (mode == 'remote' and not parseStamp(stamp)) then
   return redis.error_reply('BAD_ARGUMENTS register: field, value and (remote) a stamp are required')
 end
+local wrong = checkType(KEYS[2], field == '' and 'string' or 'hash')
+if wrong then return wrong end
 local refused = admit(KEYS[1])
 if refused then return { refused } end
 

@@ -11,13 +11,15 @@
   ARGV[6] member
 
   Reply: local {'applied', 'applied', entry id}; remote {'applied'|'duplicate'|'gap'}
-  Errors (before any write): BAD_ARGUMENTS
+  Errors (before any write): BAD_ARGUMENTS, WRONG_TYPE (the key holds another type)
 ]]
 --- @include "includes/admit"
 local member = ARGV[6]
 if not member or member == '' then
   return redis.error_reply('BAD_ARGUMENTS setAdd: member is required')
 end
+local wrong = checkType(KEYS[2], 'set')
+if wrong then return wrong end
 local refused = admit(KEYS[1])
 if refused then return { refused } end
 

@@ -18,13 +18,15 @@
   ARGV[9] remote: this region's id
 
   Reply: local {'applied', 'removed'|'ignored', entry id or ''}; remote {'applied'|'duplicate'|'gap'}
-  Errors (before any write): BAD_ARGUMENTS
+  Errors (before any write): BAD_ARGUMENTS, WRONG_TYPE (the key holds another type)
 ]]
 --- @include "includes/admit"
 local member, extra = ARGV[6], ARGV[7]
 if not member or member == '' or (mode == 'remote' and (not extra or not ARGV[8] or not ARGV[9])) then
   return redis.error_reply('BAD_ARGUMENTS setRemove: member, and for a remote remove its tags, cursor prefix and region')
 end
+local wrong = checkType(KEYS[2], 'set')
+if wrong then return wrong end
 local refused = admit(KEYS[1])
 if refused then return { refused } end
 

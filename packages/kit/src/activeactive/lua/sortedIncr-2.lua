@@ -10,13 +10,15 @@
   ARGV[7] delta, an integer
 
   Reply: local {'applied', new score, entry id}; remote {'applied'|'duplicate'|'gap'}
-  Errors (before any write): BAD_ARGUMENTS
+  Errors (before any write): BAD_ARGUMENTS, WRONG_TYPE (the key holds another type)
 ]]
 --- @include "includes/admit"
 local member, delta = ARGV[6], ARGV[7]
 if not member or member == '' or not delta or not string.match(delta, '^-?%d+$') then
   return redis.error_reply('BAD_ARGUMENTS sortedIncr: member and an integer delta are required')
 end
+local wrong = checkType(KEYS[2], 'zset')
+if wrong then return wrong end
 local refused = admit(KEYS[1])
 if refused then return { refused } end
 

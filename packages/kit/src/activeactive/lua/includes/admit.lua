@@ -47,3 +47,14 @@ end
 local function advance(cursorKey)
   redis.call('SET', cursorKey, entryId)
 end
+
+-- A key holds one type in every region. Checked before any write: a Lua
+-- error does not undo the writes made before it, so a remote entry of the
+-- wrong type would otherwise leave half its effect behind.
+local function checkType(key, expected)
+  local actual = redis.call('TYPE', key)['ok']
+  if actual ~= 'none' and actual ~= expected then
+    return redis.error_reply('WRONG_TYPE ' .. userKey .. ' holds a ' .. actual .. ', not a ' .. expected)
+  end
+  return nil
+end
