@@ -17,10 +17,8 @@ local delta = ARGV[6]
 if not delta or not string.match(delta, '^-?%d+$') then
   return redis.error_reply('BAD_ARGUMENTS counter: delta must be an integer')
 end
-local wrong = checkType(KEYS[2], 'string')
-if wrong then return wrong end
-local refused = admit(KEYS[1])
-if refused then return { refused } end
+local stop = begin(KEYS[1], KEYS[2], 'string')
+if stop then return stop end
 
 local value = redis.call('INCRBY', KEYS[2], delta)
 redis.call('HINCRBY', KEYS[3], region, delta)

@@ -37,10 +37,8 @@ end
 if not field or not value or (mode == 'remote' and not parseStamp(stamp)) then
   return redis.error_reply('BAD_ARGUMENTS register: field, value and (remote) a stamp are required')
 end
-local wrong = checkType(KEYS[2], field == '' and 'string' or 'hash')
-if wrong then return wrong end
-local refused = admit(KEYS[1])
-if refused then return { refused } end
+local stop = begin(KEYS[1], KEYS[2], field == '' and 'string' or 'hash')
+if stop then return stop end
 
 local now = redis.call('TIME')
 local physical = tonumber(now[1]) * 1000 + math.floor(tonumber(now[2]) / 1000)

@@ -18,10 +18,8 @@ local member = ARGV[6]
 if not member or member == '' then
   return redis.error_reply('BAD_ARGUMENTS setAdd: member is required')
 end
-local wrong = checkType(KEYS[2], 'set')
-if wrong then return wrong end
-local refused = admit(KEYS[1])
-if refused then return { refused } end
+local stop = begin(KEYS[1], KEYS[2], 'set')
+if stop then return stop end
 
 local id = entryId
 if mode == 'local' then

@@ -25,10 +25,8 @@ local member, extra = ARGV[6], ARGV[7]
 if not member or member == '' or (mode == 'remote' and (not extra or not ARGV[8] or not ARGV[9])) then
   return redis.error_reply('BAD_ARGUMENTS setRemove: member, and for a remote remove its tags, cursor prefix and region')
 end
-local wrong = checkType(KEYS[2], 'set')
-if wrong then return wrong end
-local refused = admit(KEYS[1])
-if refused then return { refused } end
+local stop = begin(KEYS[1], KEYS[2], 'set')
+if stop then return stop end
 
 local function words(text)
   local list = {}

@@ -17,10 +17,8 @@ local member, delta = ARGV[6], ARGV[7]
 if not member or member == '' or not delta or not string.match(delta, '^-?%d+$') then
   return redis.error_reply('BAD_ARGUMENTS sortedIncr: member and an integer delta are required')
 end
-local wrong = checkType(KEYS[2], 'zset')
-if wrong then return wrong end
-local refused = admit(KEYS[1])
-if refused then return { refused } end
+local stop = begin(KEYS[1], KEYS[2], 'zset')
+if stop then return stop end
 
 local score = redis.call('ZINCRBY', KEYS[2], delta, member)
 if mode == 'remote' then

@@ -58,3 +58,14 @@ local function checkType(key, expected)
   end
   return nil
 end
+
+-- The start every operation script shares, once its own arguments are
+-- valid: nil to go ahead, or what the script must reply (an error, or a
+-- remote entry's 'duplicate' / 'gap').
+local function begin(bookkeepingKey, valueKey, expectedType)
+  local wrong = checkType(valueKey, expectedType)
+  if wrong then return wrong end
+  local refused = admit(bookkeepingKey)
+  if refused then return { refused } end
+  return nil
+end
