@@ -82,6 +82,18 @@ describe('active/active regions', () => {
     }
   });
 
+  it('a write after seeing another wins even when the writer\'s clock is a minute behind', async () => {
+    const [a, b] = env.regions(2) as [Region, Region];
+    // a's clock runs a minute ahead of b's (the clock key is the HLC's state, as if TIME had said so).
+    await a.redis.set(a.keys.clock, `${Date.now() + 60_000}:0`);
+    const ahead = await a.setRegister('motto', 'from a, clock ahead');
+    await syncAll([a, b]);
+    const behind = await b.setRegister('motto', 'from b, after seeing a');
+    expect(Number(behind.split(':')[0])).toBeGreaterThanOrEqual(Number(ahead.split(':')[0]));
+    await syncAll([a, b]);
+    for (const region of [a, b]) expect(await region.register('motto')).toBe('from b, after seeing a');
+  });
+
   it('keeps a remove that overtakes its add (through a third region) from resurrecting the member', async () => {
     const [a, b, c] = env.regions(3) as [Region, Region, Region];
     const sync = (source: Region, target: Region) => createReplicator({ source: { region: source.id, redis: source.redis }, target }).syncOnce();
