@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { waitFor } from '../testing/wait-for.ts';
 import { createReplicator, type Replicator } from './replicator.ts';
+import { replicationStatus } from './status.ts';
+import { trimLog } from './trim.ts';
 import type { LogEntry } from './operations.ts';
 import type { Region } from './region.ts';
 import { syncAll, useRegionServers } from './test-fixtures/regions.ts';
@@ -139,6 +141,27 @@ describe('active/active regions', () => {
     await expect(replicator.syncOnce()).rejects.toThrow(/WRONG_TYPE x holds a string, not a set/);
     expect(await b.redis.get(b.keys.cursor('r0'))).toBeNull();
     expect(await b.redis.hGetAll(b.keys.meta('x'))).toEqual({ r1: '5' });
+  });
+
+  it('reports how far a region is behind, and trims a log only below what every peer has applied', async () => {
+    const [a, b, c] = env.regions(3) as [Region, Region, Region];
+    const peer = (region: Region) => ({ region: region.id, redis: region.redis });
+    for (let i = 0; i < 5; i++) await a.incrBy('hits', 1);
+    expect(await replicationStatus(peer(a), b)).toMatchObject({ source: 'r0', target: 'r1', cursor: '0-0', pending: 5 });
+    expect((await replicationStatus(peer(a), b)).oldestPendingMs).toBeGreaterThanOrEqual(0);
+    expect(await trimLog(a, [peer(b), peer(c)])).toBe(0); // nobody has applied anything yet
+
+    await createReplicator({ source: peer(a), target: b }).syncOnce();
+    expect(await replicationStatus(peer(a), b)).toMatchObject({ pending: 0, oldestPendingMs: 0 });
+    expect(await trimLog(a, [peer(b), peer(c)])).toBe(0); // c still has nothing
+
+    await createReplicator({ source: peer(a), target: c, batchSize: 3 }).syncOnce();
+    await a.incrBy('hits', 1);
+    // b and c have applied the first five; the sixth stays, and the fifth (at the cursors) too.
+    expect(await trimLog(a, [peer(b), peer(c)])).toBe(4);
+    await createReplicator({ source: peer(a), target: b }).syncOnce();
+    await createReplicator({ source: peer(a), target: c }).syncOnce();
+    expect([await b.counter('hits'), await c.counter('hits')]).toEqual([6, 6]);
   });
 
   it('stops at an entry it cannot read rather than skip it', async () => {

@@ -4,3 +4,5 @@ export { activeActiveKeys, type ActiveActiveKeys } from './keys.ts';
 export { UnreadableEntryError, type LogEntry, type RemoteOutcome } from './operations.ts';
 /** The Lua scripts, e.g. to SCRIPT LOAD them ahead or drive one from redis-benchmark. */
 export { scripts as activeActiveScripts } from './operations.ts';
+export { replicationStatus, type ReplicationStatus } from './status.ts';
+export { trimLog } from './trim.ts';
