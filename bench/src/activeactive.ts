@@ -78,9 +78,10 @@ async function lagAt(rate: number): Promise<string[]> {
 
 /** redis-benchmark sending the counter script's local INCRBY 1 of `foo` to one server; resolves when it is done. */
 function hammer(server: RedisServer, region: Region, requests: number, clients: number): Promise<void> {
-  const keys = [region.keys.log, region.keys.value('foo'), region.keys.meta('foo')];
+  // The last key is the operation marker, untouched without an operation id.
+  const keys = [region.keys.log, region.keys.value('foo'), region.keys.meta('foo'), region.keys.operation('')];
   const args = ['-h', '127.0.0.1', '-p', String(server.port), '-n', String(requests), '-c', String(clients), '-P', '16', '-q',
-    'EVALSHA', activeActiveScripts.counter.sha, '3', ...keys, 'local', region.id, '', '', 'foo', '1'];
+    'EVALSHA', activeActiveScripts.counter.sha, String(keys.length), ...keys, 'local', region.id, '', '', 'foo', '1'];
   return new Promise((resolve, reject) => {
     const child = spawn('redis-benchmark', args, { stdio: ['ignore', 'ignore', 'pipe'] });
     let errors = '';

@@ -83,7 +83,7 @@ export async function playTable41(regions: TwoRegions): Promise<CounterRow[]> {
 /** What one region did in a step of Table 4-2. */
 export type SetCell =
   | { command: 'SMEMBERS'; members: string[] }
-  | { command: 'SADD' | 'SREM'; member: string; outcome: 'applied' | 'removed' | 'ignored' }
+  | { command: 'SADD' | 'SREM'; member: string; outcome: 'added' | 'removed' | 'ignored' | 'duplicate' }
   | { command: 'Sync' }
   | null;
 
@@ -101,8 +101,7 @@ export async function playTable42(regions: TwoRegions): Promise<SetRow[]> {
   const both = { a: regions.a, b: regions.b };
   const members = async (region: Region): Promise<SetCell> => ({ command: 'SMEMBERS', members: await region.members('group') });
   const add = async (region: Region, member: string): Promise<SetCell> => {
-    await region.addToSet('group', member);
-    return { command: 'SADD', member, outcome: 'applied' };
+    return { command: 'SADD', member, outcome: await region.addToSet('group', member) };
   };
   const remove = async (region: Region, member: string): Promise<SetCell> => ({
     command: 'SREM',

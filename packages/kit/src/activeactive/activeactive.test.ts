@@ -40,6 +40,28 @@ describe('active/active regions', () => {
     expect(await b.redis.hGetAll(b.keys.meta('hits'))).toEqual({ r0: '5', r1: '-2' });
   });
 
+  it('applies a write with an operation id once: an event handler\'s redelivery changes nothing', async () => {
+    const [a, b] = env.regions(2) as [Region, Region];
+    const once = { operationId: 'evt-1' };
+    expect(await a.incrBy('hits', 2, once)).toBe(2);
+    expect(await a.incrBy('hits', 2, once)).toBe(2);
+    expect(await a.incrMember('board', 'tea', 3, { operationId: 'evt-2' })).toBe(3);
+    expect(await a.incrMember('board', 'tea', 3, { operationId: 'evt-2' })).toBe(3);
+    expect(await a.addToSet('team', 'ada', { operationId: 'evt-3' })).toBe('added');
+    expect(await a.addToSet('team', 'ada', { operationId: 'evt-3' })).toBe('duplicate');
+    const stamp = await a.setField('profile', 'city', 'Oslo', { operationId: 'evt-4' });
+    expect(await a.setField('profile', 'city', 'Bergen', { operationId: 'evt-4' })).toBe(stamp);
+    expect(await a.removeFromSet('team', 'ada', { operationId: 'evt-5' })).toBe('removed');
+    expect(await a.removeFromSet('team', 'ada', { operationId: 'evt-5' })).toBe('duplicate');
+    // The same id under another write is that write's own business: ids are per caller, like event ids.
+    expect(await a.incrBy('other', 1, { operationId: 'evt-6', rememberSeconds: 60 })).toBe(1);
+    expect(await a.redis.ttl(a.keys.operation('evt-6'))).toBeGreaterThan(0);
+    expect(await a.redis.xLen(a.keys.log)).toBe(6);
+    await syncAll([a, b]);
+    expect([await b.counter('hits'), (await b.scores('board'))[0]?.score, await b.fields('profile')]).toEqual([2, 3, { city: 'Oslo' }]);
+    await expect(a.incrBy('hits', 1, { operationId: '' })).rejects.toThrow(TypeError);
+  });
+
   it('refuses bad input before touching anything', async () => {
     const [a] = env.regions(1) as [Region];
     await expect(a.incrBy('hits', 1.5)).rejects.toThrow(RangeError);

@@ -21,6 +21,8 @@ export function activeActiveKeys(prefix: string) {
     value: (key: string): string => `${base}:v:${key}`,
     /** Hash: per-value metadata (counter: region -> contribution; set: member -> tags; register: field -> stamp). */
     meta: (key: string): string => `${base}:m:${key}`,
+    /** String with a TTL: a local operation id already applied (an event handler's redelivery is a duplicate). */
+    operation: (id: string): string => `${base}:op:${id}`,
     /** Set: tags removed by another region before their add reached this one. */
     tombstones: (key: string): string => `${base}:t:${key}`,
   };

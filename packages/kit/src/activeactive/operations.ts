@@ -5,11 +5,11 @@ import type { ActiveActiveKeys } from './keys.ts';
 
 const script = (name: string) => loadLuaScript(fileURLToPath(new URL(`./lua/${name}`, import.meta.url)));
 export const scripts = {
-  counter: script('counter-3.lua'),
-  sortedIncr: script('sortedIncr-2.lua'),
-  setAdd: script('setAdd-4.lua'),
-  setRemove: script('setRemove-4.lua'),
-  register: script('register-4.lua'),
+  counter: script('counter-4.lua'),
+  sortedIncr: script('sortedIncr-3.lua'),
+  setAdd: script('setAdd-5.lua'),
+  setRemove: script('setRemove-5.lua'),
+  register: script('register-5.lua'),
 };
 
 /** What applying another region's log entry here did. */
@@ -86,11 +86,39 @@ export async function applyRemote(
 ): Promise<RemoteOutcome> {
   const call = remoteCall(keys, here, source, entry);
   const key = entry.fields.k as string;
-  const [outcome] = await runLuaScript<[RemoteOutcome]>(redis, call.script, call.keys, ['remote', source, entry.id, previousId, key, ...call.args]);
+  // A remote entry has no operation marker: the placeholder is never touched.
+  const [outcome] = await runLuaScript<[RemoteOutcome]>(redis, call.script, [...call.keys, keys.operation('')], ['remote', source, entry.id, previousId, key, ...call.args]);
   return outcome;
 }
 
-/** Runs a local operation; the reply's second element is the op's result, the third its log entry id. */
-export function runLocal<Result>(redis: RedisClient, region: string, script: LuaScript, keys: string[], key: string, args: string[]) {
-  return runLuaScript<[string, Result, string]>(redis, script, keys, ['local', region, '', '', key, ...args]);
+/** Makes a local write idempotent: the same id is applied once while it is remembered. */
+export interface WriteOptions {
+  /** Identifies the write, e.g. the id of the event it handles. */
+  operationId: string;
+  /** How long the id is remembered (default 7 days): a redelivery later than that applies again. */
+  rememberSeconds?: number;
+}
+
+export const DEFAULT_REMEMBER_SECONDS = 7 * 24 * 60 * 60;
+
+/**
+ * Runs a local operation: `['applied', result, entry id]`, or `['duplicate']`
+ * when its operation id was applied already (nothing changed).
+ */
+export function runLocal<Result>(
+  redis: RedisClient,
+  keys: ActiveActiveKeys,
+  region: string,
+  script: LuaScript,
+  scriptKeys: string[],
+  key: string,
+  args: string[],
+  options: WriteOptions | undefined,
+) {
+  if (options !== undefined && (typeof options.operationId !== 'string' || options.operationId === '')) {
+    throw new TypeError('active/active: operationId must be a non-empty string');
+  }
+  const marker = keys.operation(options?.operationId ?? '');
+  const remember = options === undefined ? '' : String(options.rememberSeconds ?? DEFAULT_REMEMBER_SECONDS);
+  return runLuaScript<[string, Result?, string?]>(redis, script, [...scriptKeys, marker], ['local', region, remember, '', key, ...args]);
 }

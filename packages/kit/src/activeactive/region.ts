@@ -1,6 +1,6 @@
 import type { RedisClient } from '../redis/client.ts';
 import { activeActiveKeys, type ActiveActiveKeys } from './keys.ts';
-import { applyRemote, runLocal, scripts, type LogEntry, type RemoteOutcome } from './operations.ts';
+import { applyRemote, runLocal, scripts, type LogEntry, type RemoteOutcome, type WriteOptions } from './operations.ts';
 
 export interface RegionOptions {
   /** This region's own Redis; never another region's. */
@@ -21,18 +21,23 @@ export interface Region {
   readonly prefix: string;
   readonly keys: ActiveActiveKeys;
   readonly redis: RedisClient;
+  /*
+   * Every write takes an optional `{ operationId }` (an event id): the same id
+   * is applied once while remembered, so an event handler's redelivery
+   * changes nothing. A duplicate returns what a read returns now.
+   */
   /** PN-counter: INCRBY / DECRBY (negative `by`); the new local value. */
-  incrBy(key: string, by: number): Promise<number>;
+  incrBy(key: string, by: number, options?: WriteOptions): Promise<number>;
   /** OR-set add (add wins over a concurrent remove). */
-  addToSet(key: string, member: string): Promise<void>;
+  addToSet(key: string, member: string, options?: WriteOptions): Promise<'added' | 'duplicate'>;
   /** OR-set observed remove: `ignored` when this region has not seen the member, as then there is nothing it may remove. */
-  removeFromSet(key: string, member: string): Promise<'removed' | 'ignored'>;
-  /** LWW string register; the write's clock stamp. */
-  setRegister(key: string, value: string): Promise<string>;
-  /** LWW register of one hash field; the write's clock stamp. */
-  setField(key: string, field: string, value: string): Promise<string>;
+  removeFromSet(key: string, member: string, options?: WriteOptions): Promise<'removed' | 'ignored' | 'duplicate'>;
+  /** LWW string register; the write's clock stamp (a duplicate: the stamp of the value kept). */
+  setRegister(key: string, value: string, options?: WriteOptions): Promise<string>;
+  /** LWW register of one hash field; the write's clock stamp (a duplicate: the stamp of the value kept). */
+  setField(key: string, field: string, value: string, options?: WriteOptions): Promise<string>;
   /** Sorted-set counter: ZINCRBY of `member` by an integer; the new local score. */
-  incrMember(key: string, member: string, by: number): Promise<number>;
+  incrMember(key: string, member: string, by: number, options?: WriteOptions): Promise<number>;
 
   /** GET of a counter, 0 when unset. */
   counter(key: string): Promise<number>;
@@ -74,47 +79,50 @@ export function createRegion(options: RegionOptions): Region {
   checkKey(options.prefix, 'prefix');
   const keys = activeActiveKeys(options.prefix);
 
+  async function writeField(key: string, field: string, value: string, write: WriteOptions | undefined): Promise<string> {
+    checkKey(key, 'key');
+    const [outcome, stamp] = await runLocal<string>(redis, keys, region, scripts.register, [keys.log, keys.value(key), keys.meta(key), keys.clock], key, [field, value, ''], write);
+    return outcome === 'duplicate' ? ((await redis.hGet(keys.meta(key), field)) ?? '') : (stamp as string);
+  }
+
   return {
     id: region,
     prefix: options.prefix,
     keys,
     redis,
-    async incrBy(key, by) {
+    async incrBy(key, by, write) {
       checkKey(key, 'key');
       checkInteger(by, 'by');
-      const [, value] = await runLocal<number>(redis, region, scripts.counter, [keys.log, keys.value(key), keys.meta(key)], key, [String(by)]);
-      return Number(value);
+      const [outcome, value] = await runLocal<number>(redis, keys, region, scripts.counter, [keys.log, keys.value(key), keys.meta(key)], key, [String(by)], write);
+      return outcome === 'duplicate' ? this.counter(key) : Number(value);
     },
-    async addToSet(key, member) {
+    async addToSet(key, member, write) {
       checkKey(key, 'key');
       checkKey(member, 'member');
-      await runLocal(redis, region, scripts.setAdd, [keys.log, keys.value(key), keys.meta(key), keys.tombstones(key)], key, [member]);
+      const [outcome] = await runLocal(redis, keys, region, scripts.setAdd, [keys.log, keys.value(key), keys.meta(key), keys.tombstones(key)], key, [member], write);
+      return outcome === 'duplicate' ? 'duplicate' : 'added';
     },
-    async removeFromSet(key, member) {
+    async removeFromSet(key, member, write) {
       checkKey(key, 'key');
       checkKey(member, 'member');
-      const [, outcome] = await runLocal<'removed' | 'ignored'>(
-        redis, region, scripts.setRemove, [keys.log, keys.value(key), keys.meta(key), keys.tombstones(key)], key, [member, ''],
+      const [outcome, removed] = await runLocal<'removed' | 'ignored'>(
+        redis, keys, region, scripts.setRemove, [keys.log, keys.value(key), keys.meta(key), keys.tombstones(key)], key, [member, ''], write,
       );
-      return outcome;
+      return outcome === 'duplicate' ? 'duplicate' : (removed as 'removed' | 'ignored');
     },
-    async setRegister(key, value) {
-      checkKey(key, 'key');
-      const [, stamp] = await runLocal<string>(redis, region, scripts.register, [keys.log, keys.value(key), keys.meta(key), keys.clock], key, ['', value, '']);
-      return stamp;
+    async setRegister(key, value, write) {
+      return writeField(key, '', value, write);
     },
-    async setField(key, field, value) {
-      checkKey(key, 'key');
+    async setField(key, field, value, write) {
       checkKey(field, 'field');
-      const [, stamp] = await runLocal<string>(redis, region, scripts.register, [keys.log, keys.value(key), keys.meta(key), keys.clock], key, [field, value, '']);
-      return stamp;
+      return writeField(key, field, value, write);
     },
-    async incrMember(key, member, by) {
+    async incrMember(key, member, by, write) {
       checkKey(key, 'key');
       checkKey(member, 'member');
       checkInteger(by, 'by');
-      const [, score] = await runLocal<string>(redis, region, scripts.sortedIncr, [keys.log, keys.value(key)], key, [member, String(by)]);
-      return Number(score);
+      const [outcome, score] = await runLocal<string>(redis, keys, region, scripts.sortedIncr, [keys.log, keys.value(key)], key, [member, String(by)], write);
+      return Number(outcome === 'duplicate' ? await redis.zScore(keys.value(key), member) : score);
     },
 
     async counter(key) {

@@ -6,8 +6,13 @@
 -- a replicator pipelines, is restarted, or two of them race.
 --
 -- Common ARGV: [1] 'local'|'remote', [2] region (local: this one; remote: the
--- entry's origin), [3] entry id (remote) or '', [4] previous entry id the
--- replicator read after (remote) or '', [5] the user key.
+-- entry's origin), [3] remote: entry id; local: how many seconds to remember
+-- the operation id ('' for an operation without one), [4] previous entry id
+-- the replicator read after (remote) or '', [5] the user key.
+-- The last KEYS element is the local operation's marker,
+-- <prefix>:op:<operation id>: a local write with an operation id is applied
+-- once while its marker lives (an event handler's redelivery). Remote entries
+-- and writes without an id pass a placeholder that is never touched.
 
 local function parseId(id)
   local dash = string.find(id, '-', 1, true)
@@ -32,11 +37,20 @@ end
 if mode == 'remote' and (not parseId(entryId) or not parseId(previousId)) then
   return redis.error_reply('BAD_ARGUMENTS a remote operation needs its entry id and the previous id')
 end
+local markerKey = KEYS[#KEYS]
+local rememberFor = mode == 'local' and entryId ~= '' and tonumber(entryId) or nil
+if mode == 'local' and entryId ~= '' and (not rememberFor or rememberFor < 1 or rememberFor % 1 ~= 0) then
+  return redis.error_reply('BAD_ARGUMENTS the operation id must be kept a whole number of seconds')
+end
 
--- Remote only: 'duplicate' (already applied), 'gap' (an earlier entry is
--- missing: the replicator must re-read from the cursor) or nil (apply it).
+-- 'duplicate' (already applied: a remote entry at or before the cursor, or
+-- a local operation id still remembered), 'gap' (remote: an earlier entry is
+-- missing, the replicator must re-read from the cursor) or nil (apply it).
 local function admit(cursorKey)
-  if mode == 'local' then return nil end
+  if mode == 'local' then
+    if rememberFor and redis.call('EXISTS', markerKey) == 1 then return 'duplicate' end
+    return nil
+  end
   local cursor = redis.call('GET', cursorKey) or '0-0'
   if not idBefore(cursor, entryId) then return 'duplicate' end
   if cursor ~= previousId then return 'gap' end
@@ -68,4 +82,9 @@ local function begin(bookkeepingKey, valueKey, expectedType)
   local refused = admit(bookkeepingKey)
   if refused then return { refused } end
   return nil
+end
+
+-- A local operation with an id: remembered with its effect, atomically.
+local function remember()
+  if rememberFor then redis.call('SET', markerKey, '1', 'EX', rememberFor) end
 end

@@ -9,6 +9,7 @@
   KEYS[2] value       set   the members, read with SMEMBERS
   KEYS[3] meta        hash  member -> its tags, space separated
   KEYS[4] tombstones  set   tags removed before their add arrived here
+  KEYS[5] marker  string  <prefix>:op:<operation id> (see includes/admit.lua)
   ARGV[1..5] see includes/admit.lua
   ARGV[6] member
   ARGV[7] remote: the removed tags, space separated; local: ''
@@ -17,7 +18,7 @@
           every key of a region shares its hash tag)
   ARGV[9] remote: this region's id
 
-  Reply: local {'applied', 'removed'|'ignored', entry id or ''}; remote {'applied'|'duplicate'|'gap'}
+  Reply: local {'duplicate'} (its operation id is remembered) or {'applied', 'removed'|'ignored', entry id or ''}; remote {'applied'|'duplicate'|'gap'}
   Errors (before any write): BAD_ARGUMENTS, WRONG_TYPE (the key holds another type)
 ]]
 --- @include "includes/admit"
@@ -39,6 +40,7 @@ if mode == 'local' then
   if not tags then return { 'applied', 'ignored', '' } end
   redis.call('HDEL', KEYS[3], member)
   redis.call('SREM', KEYS[2], member)
+  remember()
   local id = redis.call('XADD', KEYS[1], '*', 't', 'srem', 'k', userKey, 'm', member, 'r', tags)
   return { 'applied', 'removed', id }
 end

@@ -5,11 +5,12 @@
 
   KEYS[1] log (local) or cursor of the source (remote)
   KEYS[2] value   zset  member -> score, read with ZRANGE / ZSCORE
+  KEYS[3] marker  string  <prefix>:op:<operation id> (see includes/admit.lua)
   ARGV[1..5] see includes/admit.lua
   ARGV[6] member
   ARGV[7] delta, an integer
 
-  Reply: local {'applied', new score, entry id}; remote {'applied'|'duplicate'|'gap'}
+  Reply: local {'duplicate'} (its operation id is remembered) or {'applied', new score, entry id}; remote {'applied'|'duplicate'|'gap'}
   Errors (before any write): BAD_ARGUMENTS, WRONG_TYPE (the key holds another type)
 ]]
 --- @include "includes/admit"
@@ -25,5 +26,6 @@ if mode == 'remote' then
   advance(KEYS[1])
   return { 'applied' }
 end
+remember()
 local id = redis.call('XADD', KEYS[1], '*', 't', 'zincr', 'k', userKey, 'm', member, 'd', delta)
 return { 'applied', score, id }

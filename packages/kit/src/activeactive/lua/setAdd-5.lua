@@ -7,10 +7,11 @@
   KEYS[2] value       set   the members, read with SMEMBERS
   KEYS[3] meta        hash  member -> its tags, space separated
   KEYS[4] tombstones  set   tags removed elsewhere before their add arrived here
+  KEYS[5] marker  string  <prefix>:op:<operation id> (see includes/admit.lua)
   ARGV[1..5] see includes/admit.lua
   ARGV[6] member
 
-  Reply: local {'applied', 'applied', entry id}; remote {'applied'|'duplicate'|'gap'}
+  Reply: local {'duplicate'} (its operation id is remembered) or {'applied', 'applied', entry id}; remote {'applied'|'duplicate'|'gap'}
   Errors (before any write): BAD_ARGUMENTS, WRONG_TYPE (the key holds another type)
 ]]
 --- @include "includes/admit"
@@ -23,6 +24,7 @@ if stop then return stop end
 
 local id = entryId
 if mode == 'local' then
+  remember()
   id = redis.call('XADD', KEYS[1], '*', 't', 'sadd', 'k', userKey, 'm', member)
 end
 local tag = region .. '/' .. id

@@ -8,12 +8,13 @@
   KEYS[2] value   string (field '') or hash (field given), read with GET / HGET
   KEYS[3] meta    hash    field ('' for a string) -> stamp of the value kept
   KEYS[4] clock   string  "<ms>:<counter>", this region's clock
+  KEYS[5] marker  string  <prefix>:op:<operation id> (see includes/admit.lua)
   ARGV[1..5] see includes/admit.lua
   ARGV[6] field, '' for a string register
   ARGV[7] the value
   ARGV[8] remote: the write's stamp; local: ''
 
-  Reply: local {'applied', stamp, entry id}; remote {'applied'|'duplicate'|'gap'}
+  Reply: local {'duplicate'} (its operation id is remembered) or {'applied', stamp, entry id}; remote {'applied'|'duplicate'|'gap'}
   Errors (before any write): BAD_ARGUMENTS, WRONG_TYPE (the key holds another type)
 ]]
 --- @include "includes/admit"
@@ -67,5 +68,6 @@ if mode == 'remote' then
   advance(KEYS[1])
   return { 'applied' }
 end
+remember()
 local id = redis.call('XADD', KEYS[1], '*', 't', 'lww', 'k', userKey, 'f', field, 'v', value, 's', stamp)
 return { 'applied', stamp, id }

@@ -6,10 +6,11 @@
   KEYS[1] log (local) or cursor of the source (remote)
   KEYS[2] value   string  integer, read with GET
   KEYS[3] meta    hash    region -> sum of its deltas
+  KEYS[4] marker  string  <prefix>:op:<operation id> (see includes/admit.lua)
   ARGV[1..5] see includes/admit.lua
   ARGV[6] delta, a non-zero integer
 
-  Reply: local {'applied', new value, entry id}; remote {'applied'|'duplicate'|'gap'}
+  Reply: local {'duplicate'} (its operation id is remembered) or {'applied', new value, entry id}; remote {'applied'|'duplicate'|'gap'}
   Errors (before any write): BAD_ARGUMENTS, WRONG_TYPE (the key holds another type)
 ]]
 --- @include "includes/admit"
@@ -26,5 +27,6 @@ if mode == 'remote' then
   advance(KEYS[1])
   return { 'applied' }
 end
+remember()
 local id = redis.call('XADD', KEYS[1], '*', 't', 'counter', 'k', userKey, 'd', delta)
 return { 'applied', value, id }
