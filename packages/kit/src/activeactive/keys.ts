@@ -1,13 +1,15 @@
 /**
- * Every key of one region's Active/Active data. The prefix is the hash tag, so
- * a script may touch a value, its metadata, the log and the cursors together
- * (one slot on a Cluster; on a standalone server it costs nothing).
+ * Every key of one region's Active/Active data: `<prefix>:{aa}:…`. They start
+ * with the caller's prefix, so a service's ACL (`~<service>:*`) covers them,
+ * and share one hash tag, so a script may touch a value, its metadata, the
+ * log and the cursors together (one slot on a Cluster; on a standalone server
+ * it costs nothing).
  *
  * The same prefix names the same data in every region: region B's replicator
  * reads region A's `log` under the prefix it uses itself.
  */
 export function activeActiveKeys(prefix: string) {
-  const base = `{${prefix}}`;
+  const base = `${prefix}:{aa}`;
   return {
     /** Stream of the operations that originated in this region, in the order they were applied here. */
     log: `${base}:log`,
