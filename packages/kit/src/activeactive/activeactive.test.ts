@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { parseEntries } from '../streams/commands.ts';
 import { waitFor } from '../testing/wait-for.ts';
 import { createReplicator, type Replicator } from './replicator.ts';
 import { replicationStatus } from './status.ts';
@@ -10,12 +11,7 @@ import { syncAll, useRegionServers } from './test-fixtures/regions.ts';
 const env = useRegionServers(3);
 
 async function logOf(region: Region): Promise<LogEntry[]> {
-  const flat = await region.redis.sendCommand<Array<[string, string[]]>>(['XRANGE', region.keys.log, '-', '+']);
-  return flat.map(([id, fields]) => {
-    const record: Record<string, string> = {};
-    for (let i = 0; i < fields.length; i += 2) record[fields[i] as string] = fields[i + 1] as string;
-    return { id, fields: record };
-  });
+  return parseEntries(await region.redis.sendCommand(['XRANGE', region.keys.log, '-', '+']));
 }
 
 describe('active/active regions', () => {

@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { parseEntries } from '../streams/commands.ts';
 import type { LogEntry } from './operations.ts';
 import type { Region } from './region.ts';
 import { createReplicator } from './replicator.ts';
@@ -100,12 +101,7 @@ class Model {
 
 async function entriesAfter(region: Region, after: string, count: number): Promise<LogEntry[]> {
   if (count === 0) return [];
-  const raw = await region.redis.sendCommand<Array<[string, string[]]>>(['XRANGE', region.keys.log, `(${after}`, '+', 'COUNT', String(count)]);
-  return raw.map(([id, flat]) => {
-    const fields: Record<string, string> = {};
-    for (let i = 0; i < flat.length; i += 2) fields[flat[i] as string] = flat[i + 1] as string;
-    return { id, fields };
-  });
+  return parseEntries(await region.redis.sendCommand(['XRANGE', region.keys.log, `(${after}`, '+', 'COUNT', String(count)]));
 }
 
 async function play(regions: Region[], model: Model, s: Step): Promise<void> {

@@ -1,5 +1,5 @@
 import type { RedisClient } from '../redis/client.ts';
-import type { LogEntry } from './operations.ts';
+import { parseEntries } from '../streams/commands.ts';
 import type { Region } from './region.ts';
 
 export interface ReplicatorOptions {
@@ -29,13 +29,7 @@ export interface Replicator {
   close(): Promise<void>;
 }
 
-type XReadReply = Array<[stream: string, entries: Array<[id: string, fields: string[]]>]> | null;
-
-function toEntry([id, flat]: [string, string[]]): LogEntry {
-  const fields: Record<string, string> = {};
-  for (let i = 0; i + 1 < flat.length; i += 2) fields[flat[i] as string] = flat[i + 1] as string;
-  return { id, fields };
-}
+type XReadReply = Array<[stream: string, entries: unknown]> | null;
 
 /**
  * Tails one other region's log and applies it here, from the cursor kept in
@@ -60,7 +54,7 @@ export function createReplicator(options: ReplicatorOptions): Replicator {
     const reply = await from.sendCommand<XReadReply>([
       'XREAD', 'COUNT', String(batchSize), ...(block === undefined ? [] : ['BLOCK', String(block)]), 'STREAMS', target.keys.log, cursor,
     ]);
-    const entries = (reply?.[0]?.[1] ?? []).map(toEntry);
+    const entries = parseEntries(reply?.[0]?.[1]);
     if (entries.length === 0) return { read: 0, applied: 0 };
     let previous = cursor;
     const outcomes = await Promise.all(
