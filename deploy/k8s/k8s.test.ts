@@ -257,6 +257,8 @@ describe('deploy/k8s', () => {
       'WAREHOUSE_LAT', 'WAREHOUSE_LON',
       // Open mode is asked for by name; the cluster runs with the admin key.
       'TRIBUTARY_AUTH',
+      // One region unless a second is set up (docs/kit/activeactive.md).
+      'ORDER_MONITORING_REGION', 'ORDER_MONITORING_PEERS',
       // Tests only.
       'TEST_DATABASE_URL', 'TRIBUTARY_TEST_HOOKS', 'LENDING_TEST_CRASH_AT',
     ]);
