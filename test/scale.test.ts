@@ -160,6 +160,12 @@ describe('N instances per service: one of each killed under load, its siblings t
         { timeoutMs: 150_000, intervalMs: 250, description: 'every lending request decided' },
       );
       expect(lendingOutcomes.filter((outcome) => !['ACCEPTED', 'REJECTED', 'PROCESSED'].includes(outcome.status))).toEqual([]);
+      // The gateway still takes turns over lending's and mailing's instances, and skips the dead one: no call is a 503.
+      const reads = [];
+      for (let i = 0; i < 6; i++) {
+        reads.push((await api('GET', `/api/lending/requests/${requestIds[0]}`)).status, (await api('GET', `/api/users/${buyers[0]}/mails`)).status);
+      }
+      expect(reads.filter((status) => status !== 200), 'reads through the gateway with one instance dead').toEqual([]);
 
       // What the dead instances held was claimed by their siblings (they are still down: nobody else can have drained it).
       const left = await waitFor(
