@@ -3,6 +3,7 @@ import { dirname, join, relative } from 'node:path';
 import { stringify } from 'yaml';
 import { ADMIN_RULES, DEFAULT_USER_RULES, redisUsers, serviceRules } from '../../apps/launcher/src/acl.ts';
 import { databaseRoleStatements } from '../../apps/launcher/src/database-roles.ts';
+import { SINGLE_INSTANCE } from '../../apps/launcher/src/scale.ts';
 import {
   CONFIG_MAP, connectionKeys, connectionSecret, consumedStreams, envPrefix, GATEWAY_CPU_TARGET_PERCENT, GATEWAY_SECRET, KEDA_SECRET, KEDA_USER,
   LAG_PER_INSTANCE, LAKE_DIR, MAX_REPLICAS, OPERATOR_USER, POSTGRES_SECRET, PRE_STOP_SECONDS, REDIS_USERS_SECRET, SERVICE_PORT, SERVICES, SHARED_SECRET,
@@ -113,7 +114,8 @@ function scaledObject(name: ServiceName): Manifest {
       scaleTargetRef: { name },
       // One instance always: each serves HTTP and some run timers (delivery's watchdog), so never zero.
       minReplicaCount: 1,
-      maxReplicaCount: MAX_REPLICAS,
+      // A service whose state lives in its memory (drone-sim's fleet: SINGLE_INSTANCE) is never scaled out.
+      maxReplicaCount: SINGLE_INSTANCE[name] === undefined ? MAX_REPLICAS : 1,
       pollingInterval: 15,
       cooldownPeriod: 300,
       // KEDA takes the largest of the triggers: the stream that lags most decides.
