@@ -49,6 +49,7 @@ export async function startLending(deps: LendingDeps): Promise<LendingService> {
   });
   const shelving = createShelvingClient({
     baseUrl: settings.shelvingUrl,
+    ...(settings.shelvingUrls ? { instanceUrls: settings.shelvingUrls } : {}),
     attempts: settings.shelvingAttempts,
     backoffMs: settings.shelvingBackoffMs,
     timeoutMs: settings.shelvingTimeoutMs,

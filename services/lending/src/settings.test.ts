@@ -15,6 +15,8 @@ describe('readLendingSettings', () => {
       LENDING_MAX_BOOKS_PER_USER: '2', LENDING_STORAGE_CAPACITY: '0', LENDING_SHELVING_ATTEMPTS: '5',
       LENDING_OUTCOME_TTL_SECONDS: '60', LENDING_CLAIM_IDLE_MS: '500',
     })).toMatchObject({ maxBooksPerUser: 2, storageCapacity: 0, shelvingAttempts: 5, outcomeTtlSeconds: 60, claimIdleMs: 500 });
+    expect(readLendingSettings({ ...base, SHELVING_URLS: 'http://127.0.0.1:4010/, http://127.0.0.1:4011' }).shelvingUrls).toEqual(['http://127.0.0.1:4010', 'http://127.0.0.1:4011']);
+    expect(() => readLendingSettings({ ...base, SHELVING_URLS: 'http://127.0.0.1:4010,ftp://x' })).toThrow(/SHELVING_URLS/);
   });
 
   it('refuses what is not a whole number in range', () => {

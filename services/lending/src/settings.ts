@@ -8,6 +8,8 @@ export interface LendingSettings {
   storageCapacity: number;
   /** SHELVING_URL: base URL of the shelving service (npm start sets it). */
   shelvingUrl: string;
+  /** SHELVING_URLS: every instance of shelving, comma-separated (`npm start --scale`); empty for one. */
+  shelvingUrls?: string[];
   /** LENDING_SHELVING_ATTEMPTS: calls to shelving per book before the request is refused SHELVING_UNAVAILABLE. */
   shelvingAttempts: number;
   /** LENDING_SHELVING_BACKOFF_MS: pause before the second call to shelving, doubled before each next one. */
@@ -20,7 +22,7 @@ export interface LendingSettings {
   claimIdleMs: number;
 }
 
-export const lendingSettingsDefaults: Omit<LendingSettings, 'shelvingUrl'> = {
+export const lendingSettingsDefaults: Omit<LendingSettings, 'shelvingUrl' | 'shelvingUrls'> = {
   maxBooksPerUser: 5,
   storageCapacity: 20,
   shelvingAttempts: 3,
@@ -58,6 +60,7 @@ export function readLendingSettings(env: NodeJS.ProcessEnv = process.env): Lendi
     // 0 is allowed: no automated storage, every book comes from and goes back to shelving.
     storageCapacity: positiveInteger(env, 'LENDING_STORAGE_CAPACITY', d.storageCapacity, 0),
     shelvingUrl: baseUrl(env, 'SHELVING_URL'),
+    ...(env.SHELVING_URLS ? { shelvingUrls: env.SHELVING_URLS.split(',').filter((url) => url.trim() !== '').map((url) => baseUrl({ SHELVING_URLS: url.trim() }, 'SHELVING_URLS')) } : {}),
     shelvingAttempts: positiveInteger(env, 'LENDING_SHELVING_ATTEMPTS', d.shelvingAttempts),
     shelvingBackoffMs: positiveInteger(env, 'LENDING_SHELVING_BACKOFF_MS', d.shelvingBackoffMs),
     shelvingTimeoutMs: positiveInteger(env, 'LENDING_SHELVING_TIMEOUT_MS', d.shelvingTimeoutMs),

@@ -18,6 +18,8 @@ export class ShelvingUnavailableError extends Error {
 
 export interface ShelvingClientOptions {
   baseUrl: string;
+  /** Every instance of shelving (SHELVING_URLS, `npm start --scale`): attempts take turns over them. */
+  instanceUrls?: readonly string[];
   attempts: number;
   /** Pause before the second attempt; doubled before each next one. */
   backoffMs: number;
@@ -34,11 +36,15 @@ export interface ShelvingClient {
 }
 
 export function createShelvingClient(options: ShelvingClientOptions): ShelvingClient {
+  const instances = options.instanceUrls && options.instanceUrls.length > 0 ? options.instanceUrls : [options.baseUrl];
+  let turn = 0;
   async function attempt(bookId: string, requestId: string, signal?: AbortSignal): Promise<ShelvingAnswer | string> {
     const timeout = AbortSignal.timeout(options.timeoutMs);
+    // Each attempt goes to the next instance: a retry after a dead one's refusal reaches a live one.
+    const base = instances[turn++ % instances.length] as string;
     let response: Response;
     try {
-      response = await fetch(`${options.baseUrl}/books/${encodeURIComponent(bookId)}/checkout`, {
+      response = await fetch(`${base}/books/${encodeURIComponent(bookId)}/checkout`, {
         method: 'POST',
         headers: { 'content-type': 'application/json', ...internalKeyHeaders() },
         body: JSON.stringify({ requestId }),

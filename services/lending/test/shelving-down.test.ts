@@ -56,6 +56,14 @@ describe('shelving down', () => {
     expect((await t.state()).leftovers).toEqual([]);
   });
 
+  it('with several shelving instances (SHELVING_URLS), a retry after a dead one goes to the next: the book is lent', async () => {
+    const closedPort = await freePort();
+    // The dead instance first: the first attempt is refused, the retry reaches the live one.
+    await t.start({ shelvingUrl: `http://127.0.0.1:${closedPort}`, shelvingUrls: [`http://127.0.0.1:${closedPort}`, t.shelvingUrl], shelvingAttempts: 2 });
+    const outcome = await t.outcome(await t.submit('lend', 'Salvatore', ['ofmiceandmen']));
+    expect(outcome).toMatchObject({ status: 'ACCEPTED', bookIds: ['ofmiceandmen'] });
+  });
+
   it('keeps books already fetched from shelving when a later one fails: they go to storage, not lost', async () => {
     // First book answers, second fails: a shelving that dies mid-request.
     let calls = 0;
