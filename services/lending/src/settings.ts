@@ -12,7 +12,7 @@ export interface LendingSettings {
   shelvingUrls?: string[];
   /** LENDING_SHELVING_ATTEMPTS: calls to shelving per book before the request is refused SHELVING_UNAVAILABLE. */
   shelvingAttempts: number;
-  /** LENDING_SHELVING_BACKOFF_MS: pause before the second call to shelving, doubled before each next one. */
+  /** LENDING_SHELVING_BACKOFF_MS: pause before the second call to shelving, doubled before each next one (each pause drawn from half to all of it). */
   shelvingBackoffMs: number;
   /** LENDING_SHELVING_TIMEOUT_MS: one call to shelving gives up after this long. */
   shelvingTimeoutMs: number;

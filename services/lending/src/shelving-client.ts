@@ -73,7 +73,8 @@ export function createShelvingClient(options: ShelvingClientOptions): ShelvingCl
     async checkout(bookId, requestId, signal) {
       let problem = '';
       for (let i = 1; i <= options.attempts; i++) {
-        if (i > 1) await pause(options.backoffMs * 2 ** (i - 2), signal);
+        // Half to all of the doubled pause: lending instances retrying at once do not come back in step.
+        if (i > 1) await pause(options.backoffMs * 2 ** (i - 2) * (0.5 + Math.random() / 2), signal);
         const answer = await attempt(bookId, requestId, signal);
         if (answer === 'handed' || answer === 'held') return answer;
         problem = answer;
@@ -84,12 +85,17 @@ export function createShelvingClient(options: ShelvingClientOptions): ShelvingCl
   };
 }
 
+/** Waits `ms` (or stops at `signal`), leaving no listener behind on the signal, which lives as long as the service. */
 function pause(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(resolve, ms);
-    signal?.addEventListener('abort', () => {
+    const onAbort = () => {
       clearTimeout(timer);
-      reject(signal.reason);
-    }, { once: true });
+      reject(signal?.reason);
+    };
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    signal?.addEventListener('abort', onAbort, { once: true });
   });
 }
