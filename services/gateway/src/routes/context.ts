@@ -1,3 +1,4 @@
+import { HttpError, type SendEvent } from 'tributary/http';
 import type { onRequestAsyncHookHandler } from 'fastify';
 import type { RedisClient } from 'tributary';
 import type { IdempotencyHooks } from 'tributary/idempotency';
@@ -35,3 +36,14 @@ export const adminErrors = { 401: ErrorReply, 403: ErrorReply } as const;
 
 /** A customer's data also answers 401 (no session, no key) and 403 (someone else's). */
 export const customerErrors = adminErrors;
+
+/** A subscription that fails (the bus is down) answers 503 BUS_UNAVAILABLE: nothing was sent yet. */
+export function unavailableAs503(subscribe: (send: SendEvent) => Promise<() => void>, message: string): (send: SendEvent) => Promise<() => void> {
+  return async (send) => {
+    try {
+      return await subscribe(send);
+    } catch {
+      throw new HttpError(503, 'BUS_UNAVAILABLE', message);
+    }
+  };
+}

@@ -1,10 +1,9 @@
-import type { ServerResponse } from 'node:http';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { HttpError } from 'tributary/http';
+import { HttpError, serverSentEvents, type SendEvent } from 'tributary/http';
 import { CUSTOMER_SECURITY, ownerOf } from '../access.ts';
 import { ADMIN_SECURITY } from '../admin.ts';
 import { callUpstream, relay, type UpstreamReply, type Upstreams } from '../upstream.ts';
-import { adminErrors, customerErrors, errors, type RouteContext } from './context.ts';
+import { adminErrors, customerErrors, errors, unavailableAs503, type RouteContext } from './context.ts';
 import {
   AnalyticsQuery,
   DeliveryAnalytics,
@@ -44,11 +43,7 @@ function deliveryOwner(upstreams: Upstreams, answer: UpstreamReply): () => Promi
  */
 export const deliveriesRoutes: FastifyPluginAsyncTypebox<RouteContext> = async (app, { upstreams, positions, access, requireAdmin }) => {
   const operator = { onRequest: requireAdmin };
-  // Open event streams never end by themselves: end them so the server can close.
-  const streams = new Set<ServerResponse>();
-  app.addHook('preClose', async () => {
-    for (const response of streams) response.end();
-  });
+  const events = serverSentEvents(app);
   app.get(
     '/api/packages/:id',
     {
@@ -93,28 +88,8 @@ export const deliveriesRoutes: FastifyPluginAsyncTypebox<RouteContext> = async (
       },
     },
     async (request, reply) => {
-      const response = reply.raw;
-      let open = false;
-      let stop: () => void;
-      try {
-        stop = await positions.listen((position) => {
-          if (open) response.write(`event: position\ndata: ${JSON.stringify(position)}\n\n`);
-        });
-      } catch {
-        throw new HttpError(503, 'BUS_UNAVAILABLE', 'live positions need the event bus, try again');
-      }
-      reply.hijack();
-      response.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });
-      response.write(': positions of drones in flight\n\n');
-      open = true;
-      streams.add(response);
-      // Comments keep proxies from closing an idle stream.
-      const keepAlive = setInterval(() => response.write(': keep-alive\n\n'), 15_000);
-      request.raw.on('close', () => {
-        clearInterval(keepAlive);
-        stop();
-        streams.delete(response);
-      });
+      const subscribe = (send: SendEvent) => positions.listen((position) => send('position', position));
+      await events.open(request, reply, unavailableAs503(subscribe, 'live positions need the event bus, try again'), { comment: 'positions of drones in flight' });
     },
   );
   app.get(
