@@ -125,6 +125,7 @@ export async function oldestPending(redis: RedisClient, stream: string, group: s
   return Number(reply[0]) > 0 ? reply[1] : null;
 }
 
+/** Stream entry ids compare by milliseconds, then sequence (as numbers: `10-0` follows `9-0`). */
 export function compareIds(a: string, b: string): number {
   const [aMs = 0n, aSeq = 0n] = a.split('-').map(BigInt);
   const [bMs = 0n, bSeq = 0n] = b.split('-').map(BigInt);

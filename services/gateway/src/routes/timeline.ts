@@ -1,5 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { type RedisClient, type Static } from 'tributary';
+import { compareIds, type RawEntry, type RedisClient, type Static } from 'tributary';
 import { HttpError } from 'tributary/http';
 import { toLiveEntry } from '../live-events.ts';
 import { callUpstream, relay } from '../upstream.ts';
@@ -13,7 +13,7 @@ type Step = Static<typeof TimelineStep>;
 const PAGE = 1_000;
 
 /** RESP2 XREVRANGE reply. */
-type RawEntries = Array<[string, string[] | null]>;
+type RawEntries = RawEntry[];
 
 /** A field of a raw entry (names at even positions), without building the whole record. */
 function field(flat: string[] | null, name: string): string | undefined {
@@ -60,13 +60,6 @@ async function eventsOf(bus: RedisClient, stream: string, orderId: string, limit
   return steps;
 }
 
-/** Entry ids compare by milliseconds, then sequence. */
-function compareEntryIds(a: string, b: string): number {
-  const [aMs = 0n, aSeq = 0n] = a.split('-').map(BigInt);
-  const [bMs = 0n, bSeq = 0n] = b.split('-').map(BigInt);
-  return aMs === bMs ? (aSeq === bSeq ? 0 : aSeq < bSeq ? -1 : 1) : aMs < bMs ? -1 : 1;
-}
-
 interface OrderReply {
   status: string;
   history: Array<{ status: string; at: string }>;
@@ -92,7 +85,7 @@ export const timelineRoutes: FastifyPluginAsyncTypebox<OpsContext> = async (app,
       if (typeof status !== 'string' || !Array.isArray(history)) throw new HttpError(503, 'SERVICE_UNAVAILABLE', 'ordering answered an unexpected shape');
       const perStream = await onBus(bus, () => Promise.all(streams.map((stream) => eventsOf(bus, stream, orderId, timelineScanLimit))));
       // Event time first (clocks of one machine, or NTP-close); the bus's entry id breaks ties within a millisecond.
-      const steps = perStream.flat().sort((a, b) => a.at.localeCompare(b.at) || compareEntryIds(a.entryId, b.entryId));
+      const steps = perStream.flat().sort((a, b) => a.at.localeCompare(b.at) || compareIds(a.entryId, b.entryId));
       return { orderId, status, traceId: steps[0]?.traceId ?? null, history, steps, scanLimit: timelineScanLimit };
     },
   );

@@ -1,4 +1,4 @@
-import { groupsOf, listDeadLetters, type RedisClient } from 'tributary';
+import { compareIds, groupsOf, listDeadLetters, type RedisClient } from 'tributary';
 import { LendingRequested, ReturnRequested } from '@tributary/contracts';
 import { lendingKeys as keys } from './keys.ts';
 
@@ -6,13 +6,6 @@ export type EntryKind = 'lend' | 'return' | 'unknown';
 
 const kindOf = (type: string | undefined): EntryKind =>
   type === LendingRequested.type ? 'lend' : type === ReturnRequested.type ? 'return' : 'unknown';
-
-function compareIds(a: string, b: string): number {
-  const [aMs = 0n, aSeq = 0n] = a.split('-').map(BigInt);
-  const [bMs = 0n, bSeq = 0n] = b.split('-').map(BigInt);
-  if (aMs !== bMs) return aMs < bMs ? -1 : 1;
-  return aSeq === bSeq ? 0 : aSeq < bSeq ? -1 : 1;
-}
 
 /**
  * Where an undecided request is, for GET /requests/:id: still to be handled
