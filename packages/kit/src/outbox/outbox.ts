@@ -7,6 +7,7 @@ import type { Publisher } from '../streams/publisher.ts';
 import { backoffDelay } from '../streams/backoff.ts';
 import type { Registry } from 'prom-client';
 import { periodicJob } from '../telemetry/periodic.ts';
+import { createSerialQueue } from '../serial.ts';
 
 /**
  * Transactional outbox: a service whose truth is SQL writes its events into
@@ -135,12 +136,7 @@ export function createOutbox(options: OutboxOptions): Outbox {
   // Every publication of this process (fast path and relay) runs through one
   // chain, so this process's rows reach the stream in commit order, and a
   // commit's rows in position order.
-  let chain: Promise<unknown> = Promise.resolve();
-  function serially<T>(work: () => Promise<T>): Promise<T> {
-    const run = chain.then(work, work);
-    chain = run.catch(() => undefined);
-    return run;
-  }
+  const serially = createSerialQueue();
   // Rows this process committed and is about to publish itself: the relay leaves them alone.
   const inFlight = new Set<string>();
   let waiting: OutboxRow[] = [];
@@ -365,7 +361,7 @@ export function createOutbox(options: OutboxOptions): Outbox {
       stopping = true;
       wake?.();
       await running;
-      await chain;
+      await serially.idle();
     },
   };
 }

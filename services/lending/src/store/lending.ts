@@ -1,4 +1,5 @@
 import type { Envelope, RedisClient } from 'tributary';
+import { createSerialQueue } from 'tributary';
 import { RequestAccepted, RequestRejected, ReturnProcessed, BooksSentToShelving, type LENDING_REJECTIONS } from '@tributary/contracts';
 import { exceedsLimit, type Outcome } from '../domain/outcome.ts';
 import { envelopeHeader } from './envelopes.ts';
@@ -69,12 +70,7 @@ export function createLendingStore(options: LendingStoreOptions): LendingStore {
   // WATCH state belongs to a connection: one decision at a time on it. The
   // consumer already runs handlers one by one; this keeps it true if more
   // than one handler ever shares the store.
-  let chain: Promise<unknown> = Promise.resolve();
-  const serial = <T>(work: () => Promise<T>): Promise<T> => {
-    const run = chain.then(work, work);
-    chain = run.catch(() => undefined);
-    return run;
-  };
+  const serial = createSerialQueue();
 
   function undoArgs(request: RequestInHand, reason: Rejection, bookIdsAtFault: string[], at: string): string[] {
     const data = {
@@ -111,7 +107,7 @@ export function createLendingStore(options: LendingStoreOptions): LendingStore {
     async close() {
       const connection = guarded;
       guarded = null;
-      await chain;
+      await serial.idle();
       if (connection?.isOpen) await connection.close().catch(() => connection.destroy());
     },
     async decided(requestId) {
