@@ -46,6 +46,8 @@ export interface RunningDeliveryHistory {
   layout: LakeLayout;
   archiver: Archiver;
   close(): Promise<void>;
+  /** The oldest entry its group may still be delivered (ms), for the handled-marker pruner. */
+  unsettledSince(): Promise<number | null>;
 }
 
 /**
@@ -122,6 +124,7 @@ export async function startDeliveryHistory(deps: DeliveryHistoryDeps): Promise<R
     lake,
     layout,
     archiver,
+    unsettledSince: () => consumers.unsettledSince(),
     async close() {
       if (closed) return;
       closed = true;

@@ -29,6 +29,8 @@ export interface OrderingService {
   app: HttpApp;
   outbox: Outbox;
   close(): Promise<void>;
+  /** The oldest entry its group may still be delivered (ms), for the handled-marker pruner. */
+  unsettledSince(): Promise<number | null>;
 }
 
 export async function startOrdering(deps: OrderingDeps): Promise<OrderingService> {
@@ -64,6 +66,7 @@ export async function startOrdering(deps: OrderingDeps): Promise<OrderingService
   return {
     app,
     outbox,
+    unsettledSince: () => consumers.unsettledSince(),
     async close() {
       await app.close();
       await consumers.closeAll();

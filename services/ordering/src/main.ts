@@ -29,6 +29,13 @@ await runService(SERVICE, async ({ config, logger }) => {
   const trimmer = startOwnStreamTrimmer(bus, trimmedStreamsOf(SERVICE), { config, logger, registry: running.app.metricsRegistry });
   return {
     address,
+    retention: {
+      db,
+      registry: running.app.metricsRegistry,
+      handledMarkers: { holdFrom: running.unsettledSince },
+      // The key's row goes, the order stays: a retry after the window is a new order, as at the gateway.
+      targets: [{ name: 'idempotency-keys', table: 'idempotency_keys', column: 'created_at', retentionMs: config.idempotencyKeyRetentionMs }],
+    },
     async close() {
       trimmer.close();
       await running.close();

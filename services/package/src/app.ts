@@ -32,6 +32,8 @@ export interface PackageService {
   app: HttpApp;
   outbox: Outbox;
   close(): Promise<void>;
+  /** The oldest entry its group may still be delivered (ms), for the handled-marker pruner. */
+  unsettledSince(): Promise<number | null>;
 }
 
 /**
@@ -74,6 +76,7 @@ export async function startPackage(deps: PackageDeps): Promise<PackageService> {
   return {
     app,
     outbox,
+    unsettledSince: () => consumers.unsettledSince(),
     async close() {
       if (closed) return;
       closed = true;

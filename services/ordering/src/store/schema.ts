@@ -37,6 +37,8 @@ const STATEMENTS = [
     order_id text NOT NULL REFERENCES orders (id) DEFERRABLE INITIALLY DEFERRED,
     created_at timestamptz NOT NULL DEFAULT now()
   )`,
+  // Keys are pruned by age (IDEMPOTENCY_KEY_RETENTION_MS): the index keeps a prune round from scanning them all.
+  'CREATE INDEX IF NOT EXISTS idempotency_keys_created_at ON idempotency_keys (created_at)',
   // Ordering's own copy of its customers' names and addresses (from accounts'
   // events), so an order can show its customer and ship without asking
   // accounts. <field>_at_* is the stream position of the event that wrote the
