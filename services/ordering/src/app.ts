@@ -9,6 +9,7 @@ import type { OwnerLookups } from './owner-lookups.ts';
 import { ordersRoutes } from './routes/orders.ts';
 import { installSchema } from './store/schema.ts';
 import { createOrderWatch } from './order-watch.ts';
+import { DEFAULT_STUCK_AFTER_MS, registerStuckMetrics, stuckOrdersRoutes } from './stuck.ts';
 
 export const SERVICE = 'ordering';
 
@@ -23,6 +24,8 @@ export interface OrderingDeps {
   outboxOptions?: Pick<OutboxOptions, 'pollIntervalMs' | 'batchSize'>;
   /** Asked when an order names a user or product ordering has no copy of yet; without it such an order is 422. */
   owners?: OwnerLookups;
+  /** An open order unchanged this long is stuck (ORDER_STUCK_AFTER_MS; see stuck.ts). */
+  stuckAfterMs?: number;
 }
 
 export interface OrderingService {
@@ -51,6 +54,9 @@ export async function startOrdering(deps: OrderingDeps): Promise<OrderingService
   const app = createHttpApp({ service: SERVICE, logger, readiness: { database: () => db.query('SELECT 1') } });
   registerOutboxMetrics(app.metricsRegistry, outbox);
   await app.register(ordersRoutes(ctx, deps.owners ?? null));
+  const stuckAfterMs = deps.stuckAfterMs ?? DEFAULT_STUCK_AFTER_MS;
+  await app.register(stuckOrdersRoutes(ctx, stuckAfterMs));
+  registerStuckMetrics(app.metricsRegistry, db, stuckAfterMs);
 
   const consumers = createServiceConsumers({ bus, group: GROUP, instance: deps.instance, logger, registry: app.metricsRegistry, tuning: deps.consumerOptions ?? {} });
   registerOrderingHandlers(ctx, consumers);
