@@ -234,6 +234,14 @@ export const DeliveryAnalytics = Type.Object({
 });
 export const ArchiveResult = Type.Object({ archived: Type.Integer(), cutoff: Type.String() });
 
+export const StuckOrdersQuery = Type.Object({ limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500 })) }, { additionalProperties: false });
+export const StuckOrders = Type.Object({
+  stuckAfterMs: Type.Integer({ description: 'ORDER_STUCK_AFTER_MS: an open order unchanged this long is stuck' }),
+  counts: Type.Record(Type.String(), Type.Integer(), { description: 'stuck orders per open status' }),
+  items: Type.Array(Type.Object({ id: Id, userId: Id, status: Type.String(), totalCents: Cents, updatedAt: Type.String() }), { description: 'the longest stuck first' }),
+});
+export const StuckOrderResolved = Type.Object({ orderId: Id, status: Type.String() });
+
 // --- lending library ----------------------------------------------------------------------------
 
 /**
