@@ -259,7 +259,7 @@ export const LendingRequestStatus = Type.Object({
   kind: Type.String({ description: 'lend | return | unknown (an entry dead-lettered before it could be read)' }),
   status: Type.String({ description: 'PENDING | ACCEPTED | REJECTED | PROCESSED | DEAD_LETTERED' }),
   userId: Type.Optional(Type.String()),
-  reason: Type.Optional(Type.String({ description: 'why a request was REJECTED: LIMIT_EXCEEDED | NONE_AVAILABLE | SHELVING_UNAVAILABLE' })),
+  reason: Type.Optional(Type.String({ description: 'why a request was REJECTED: LIMIT_EXCEEDED | NONE_AVAILABLE | SHELVING_UNAVAILABLE | HANDLING_FAILED' })),
   bookIds: Type.Optional(Type.Array(Type.String(), { description: 'ACCEPTED: the books lent; REJECTED: the books asked for' })),
   unavailableBookIds: Type.Optional(Type.Array(Type.String(), { description: 'ACCEPTED: asked for but lent or not on a shelf' })),
   bookIdsAtFault: Type.Optional(Type.Array(Type.String(), { description: 'REJECTED: the books that caused it' })),
