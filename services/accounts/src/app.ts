@@ -48,6 +48,7 @@ export async function startAccounts(deps: AccountsDeps): Promise<{ app: HttpApp;
     service: SERVICE,
     logger,
     readiness: { database: () => db.query('SELECT 1'), bus: () => bus.ping() },
+    database: db,
   });
   registerOutboxMetrics(app.metricsRegistry, outbox);
   await app.register(async (scope) => userRoutes(scope, { db, outbox, publisher }));

@@ -75,6 +75,7 @@ export async function startDeliveryHistory(deps: DeliveryHistoryDeps): Promise<R
     service: SERVICE,
     logger,
     readiness: { database: () => db.query('SELECT 1'), bus: () => bus.ping() },
+    database: db,
   });
   registerOutboxMetrics(app.metricsRegistry, outbox);
   const duck = await openDuck();

@@ -51,7 +51,7 @@ export async function startOrdering(deps: OrderingDeps): Promise<OrderingService
   const ctx: OrderingContext = { db, outbox, publisher, logger, watch: createOrderWatch() };
   // Readiness is the database only: with the bus down orders are still
   // accepted (the outbox holds their events), so the instance stays in service.
-  const app = createHttpApp({ service: SERVICE, logger, readiness: { database: () => db.query('SELECT 1') } });
+  const app = createHttpApp({ service: SERVICE, logger, readiness: { database: () => db.query('SELECT 1') }, database: db });
   registerOutboxMetrics(app.metricsRegistry, outbox);
   await app.register(ordersRoutes(ctx, deps.owners ?? null));
   const stuckAfterMs = deps.stuckAfterMs ?? DEFAULT_STUCK_AFTER_MS;

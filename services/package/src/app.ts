@@ -56,7 +56,7 @@ export async function startPackage(deps: PackageDeps): Promise<PackageService> {
   const ctx: PackageContext = { db, outbox, publisher, logger, warehouse: deps.warehouse ?? DEFAULT_WAREHOUSE };
   // Readiness is the database only: with the bus down packages are still
   // readable and new ones wait in the outbox.
-  const app = createHttpApp({ service: SERVICE, logger, readiness: { database: () => db.query('SELECT 1') } });
+  const app = createHttpApp({ service: SERVICE, logger, readiness: { database: () => db.query('SELECT 1') }, database: db });
   registerOutboxMetrics(app.metricsRegistry, outbox);
   await app.register(packagesRoutes(ctx));
 
