@@ -52,8 +52,8 @@ function kindOf(figure: string): 'data' | 'ttl' | 'bookkeeping' {
   if (/^keys bus lending:(lent|storage|user)/.test(figure)) return 'data';
   // Redis markers and outcomes with a TTL of days (HANDLED_TTL_SECONDS, LENDING_OUTCOME_TTL_SECONDS, delivery's SCHEDULED/FLIGHT TTLs).
   if (/^keys \w+ .*(:handled|:scheduled$|:flight:|order-monitoring:order-lines|lending:request:\*$|basket:product)/.test(figure)) return 'ttl';
-  // The sum of all of the above: it follows the data.
-  if (/^redis (bus|store) used_memory$/.test(figure)) return 'ttl';
+  // The sum of all of the above, and the servers' size with it: it follows the data.
+  if (/^redis (bus|store) used_memory$/.test(figure) || /^rss redis-/.test(figure)) return 'ttl';
   return 'bookkeeping';
 }
 
