@@ -50,8 +50,10 @@ function kindOf(figure: string): 'data' | 'ttl' | 'bookkeeping' {
   // Mails, recipients, baskets, deliveries, stock, the library's state: what the services are there to keep.
   if (/^keys store (mailing:\{(mails|recipients)\}|basket:\*$|delivery:\*$|fulfillment:product|catalog:|order-monitoring:leaderboard)/.test(figure)) return 'data';
   if (/^keys bus lending:(lent|storage|user)/.test(figure)) return 'data';
-  // Redis markers and outcomes with a TTL of days (HANDLED_TTL_SECONDS, LENDING_OUTCOME_TTL_SECONDS, delivery's SCHEDULED/FLIGHT TTLs).
-  if (/^keys \w+ .*(:handled|:scheduled$|:flight:|order-monitoring:order-lines|lending:request:\*$|basket:product)/.test(figure)) return 'ttl';
+  // Keys with a TTL of days that the soak does not shorten (LENDING_OUTCOME_TTL_SECONDS, delivery's SCHEDULED/FLIGHT TTLs, order lines).
+  // Handled markers are judged: their TTL is HANDLED_MARKER_RETENTION_MS, shortened here.
+  if (/^keys \w+ .*(:scheduled$|:flight:|order-monitoring:order-lines|lending:request:\*$)/.test(figure)) return 'ttl';
+  if (/^keys store basket:product:\*$/.test(figure)) return 'data';
   // The sum of all of the above, and the servers' size with it: it follows the data.
   if (/^redis (bus|store) used_memory$/.test(figure) || /^rss redis-/.test(figure)) return 'ttl';
   return 'bookkeeping';
