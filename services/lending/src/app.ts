@@ -98,7 +98,7 @@ export async function startLending(deps: LendingDeps): Promise<LendingService> {
     // Consumer first (it finishes the request in hand), then the WATCH connection and HTTP; the bus belongs to the caller.
     releaser,
     async close() {
-      releaser.close();
+      await releaser.close();
       await consumers.closeAll();
       await store.close();
       await app.close();

@@ -64,7 +64,7 @@ export async function releaseDeadLetteredRequests(deps: ReleaseDeps, now = Date.
 }
 
 /** Runs the releaser every `intervalMs` (job `lending-release` in /metrics) until closed. */
-export function startReleaser(deps: ReleaseDeps & { registry: Registry; intervalMs?: number }): { close(): void; runOnce(): Promise<number> } {
+export function startReleaser(deps: ReleaseDeps & { registry: Registry; intervalMs?: number }): { close(): Promise<void>; runOnce(): Promise<number> } {
   const meter = periodicJob('lending-release', { registry: deps.registry });
   const runOnce = () =>
     meter.run(async (run) => {
@@ -72,16 +72,22 @@ export function startReleaser(deps: ReleaseDeps & { registry: Registry; interval
       run.items(released);
       return released;
     });
-  let running = false;
+  let running: Promise<unknown> | null = null;
   const timer = setInterval(() => {
     if (running) return;
-    running = true;
-    runOnce()
+    running = runOnce()
       .catch((error: unknown) => deps.logger.warn({ err: error }, 'releasing dead-lettered requests failed; will retry'))
       .finally(() => {
-        running = false;
+        running = null;
       });
   }, deps.intervalMs ?? Math.max(1_000, Math.min(60_000, deps.releaseAfterMs)));
   timer.unref();
-  return { close: () => clearInterval(timer), runOnce };
+  return {
+    // Waits for a round in progress: the store it uses closes next.
+    async close() {
+      clearInterval(timer);
+      await running;
+    },
+    runOnce,
+  };
 }

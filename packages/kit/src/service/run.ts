@@ -34,7 +34,7 @@ export interface RunningService {
 }
 
 /** Starts the pruner a started service asked for; null when it keeps no bookkeeping rows. */
-function startRetention(running: RunningService, config: ServiceConfig, logger: Logger): { close(): void } | null {
+function startRetention(running: RunningService, config: ServiceConfig, logger: Logger): { close(): Promise<void> } | null {
   const retention = running.retention;
   if (!retention) return null;
   const targets: PruneTarget[] = [...(retention.targets ?? [])];
@@ -81,9 +81,8 @@ export async function runService(
       process.exit(1);
     }, options.shutdownTimeoutMs ?? 15_000);
     timer.unref();
-    pruner?.close();
-    running
-      .close()
+    Promise.resolve(pruner?.close())
+      .then(() => running.close())
       .then(() => tracing?.shutdown()) // flush spans still queued for the OTLP exporter
       .then(
         () => process.exit(0),

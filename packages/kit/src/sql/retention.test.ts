@@ -101,7 +101,7 @@ describe.each(testDatabases())('pruning handled markers ($kind)', ({ create }) =
       expect(failures).toEqual(['missing']);
       expect(await markersOf('job')).toEqual([]);
     } finally {
-      pruner.close();
+      await pruner.close();
     }
   });
 });

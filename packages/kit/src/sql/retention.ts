@@ -71,7 +71,7 @@ export function startSqlPruner(options: {
   intervalMs?: number;
   registry?: Registry;
   onError?: (error: Error, target: string) => void;
-}): { close(): void; runOnce(): Promise<number> } {
+}): { close(): Promise<void>; runOnce(): Promise<number> } {
   const meter = periodicJob('sql-prune', options.registry ? { registry: options.registry } : {});
   let running: Promise<number> | null = null;
   const round = () =>
@@ -100,5 +100,12 @@ export function startSqlPruner(options: {
     runOnce().catch(() => undefined);
   }, options.intervalMs ?? 60_000);
   timer.unref();
-  return { close: () => clearInterval(timer), runOnce };
+  return {
+    // Waits for a round in progress, so the service closes its database after the pruner's last statement.
+    async close() {
+      clearInterval(timer);
+      await running?.catch(() => undefined);
+    },
+    runOnce,
+  };
 }
