@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { startSystem, type RunningSystem } from '@tributary/launcher';
+import { startSystem, type RunningSystem, type Scale } from '@tributary/launcher';
 import { createServerDatabase, freePort, startRedisServer, type RedisServer } from 'tributary/testing';
 
 export interface TestSystem {
@@ -109,7 +109,9 @@ export interface SupervisedTestSystem {
  * store Redis servers (PGlite per service): for tests that kill a
  * redis-server and expect the launcher to bring it back.
  */
-export async function startSupervisedTestSystem(options: { env?: Record<string, string>; readyTimeoutMs?: number } = {}): Promise<SupervisedTestSystem> {
+export async function startSupervisedTestSystem(
+  options: { env?: Record<string, string>; readyTimeoutMs?: number; scale?: Partial<Scale>; databaseUrl?: string } = {},
+): Promise<SupervisedTestSystem> {
   const dataDir = mkdtempSync(join(tmpdir(), 'tributary-supervised-'));
   const system = await startSystem({
     rootDir: resolve(import.meta.dirname, '..', '..'),
@@ -117,6 +119,8 @@ export async function startSupervisedTestSystem(options: { env?: Record<string, 
     gatewayPort: await freePort(),
     env: { ...TEST_SYSTEM_ENV, ...options.env },
     readyTimeoutMs: options.readyTimeoutMs ?? 150_000,
+    ...(options.scale ? { scale: options.scale } : {}),
+    ...(options.databaseUrl ? { databaseUrl: options.databaseUrl } : {}),
   }).catch((error: unknown) => {
     rmSync(dataDir, { recursive: true, force: true });
     throw error;

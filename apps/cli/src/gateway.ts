@@ -1,6 +1,8 @@
 import { InvalidArgumentError, type Command } from 'commander';
 import { readFileSync } from 'node:fs';
+import type { IncomingHttpHeaders } from 'node:http';
 import { join } from 'node:path';
+import { sendHttp, type RawHttpReply } from 'tributary/http-client';
 import { ADMIN_KEY_FILE } from '@tributary/launcher/services';
 import { CliError, EXIT } from './errors.ts';
 import { dataDir, describe } from './redis.ts';
@@ -76,29 +78,33 @@ export async function callGateway<T = unknown>(base: string, method: string, pat
   const headers: Record<string, string> = { accept: 'application/json', ...request.headers };
   if (request.body !== undefined) headers['content-type'] = 'application/json';
   if (request.apiKey) headers['x-api-key'] = request.apiKey;
-  let response: Response;
+  const timeoutMs = request.timeoutMs ?? 15_000;
+  let reply: RawHttpReply;
   try {
-    response = await fetch(`${base}${path}`, {
-      method,
-      headers,
-      ...(request.body === undefined ? {} : { body: JSON.stringify(request.body) }),
-      signal: AbortSignal.timeout(request.timeoutMs ?? 15_000),
-    });
+    // Node's client on a keep-alive pool (the kit's sendHttp): the load generator makes two calls per order.
+    reply = await sendHttp(new URL(`${base}${path}`), method, headers, request.body === undefined ? undefined : JSON.stringify(request.body), timeoutMs);
   } catch (error) {
-    const cause = (error as { cause?: unknown }).cause;
-    const why = error instanceof DOMException && error.name === 'TimeoutError' ? `no answer within ${request.timeoutMs ?? 15_000} ms` : describe(cause ?? error);
+    const why = (error as Error).name === 'TimeoutError' ? `no answer within ${timeoutMs} ms` : describe(error);
     throw new Unreachable(`cannot reach the gateway at ${base} (${why}): is the system running? (\`tributary start\` or \`npm start\`; or pass --gateway / set TRIBUTARY_URL)`);
   }
-  const text = await response.text();
   let body: unknown = null;
-  if (text) {
+  if (reply.text) {
     try {
-      body = JSON.parse(text);
+      body = JSON.parse(reply.text);
     } catch {
-      body = text;
+      body = reply.text;
     }
   }
-  return { status: response.status, body: body as T, headers: response.headers };
+  return { status: reply.status, body: body as T, headers: answerHeaders(reply.headers) };
+}
+
+function answerHeaders(raw: IncomingHttpHeaders): Headers {
+  const headers = new Headers();
+  for (const [name, value] of Object.entries(raw)) {
+    if (typeof value === 'string') headers.set(name, value);
+    else if (Array.isArray(value)) for (const one of value) headers.append(name, one);
+  }
+  return headers;
 }
 
 /** The gateway's error text (`{error, message}`), or the status alone. */

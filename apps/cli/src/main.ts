@@ -4,6 +4,7 @@ import { registerDlq } from './commands/dlq.ts';
 import { registerLauncher } from './commands/launcher.ts';
 import { registerLending } from './commands/lending.ts';
 import { registerLoad } from './commands/load.ts';
+import { registerRegions } from './commands/regions.ts';
 import { registerStreams } from './commands/streams.ts';
 import { CliError, EXIT } from './errors.ts';
 import { terminalOutput } from './output.ts';
@@ -25,6 +26,7 @@ registerStreams(program, output);
 registerDlq(program, output);
 registerLending(program, output);
 registerLoad(program, output);
+registerRegions(program, output);
 registerBench(program);
 
 try {

@@ -27,6 +27,8 @@ describe('tributary commands without a system', { timeout: 120_000 }, () => {
       ['dlq', 'replay', '--help'],
       ['load', '--help'],
       ['bench', '--help'],
+      ['regions', '--help'],
+      ['regions', 'table-4-1', '--help'],
     ]) {
       const run = await runCli(args);
       expect(run.code, args.join(' ')).toBe(0);

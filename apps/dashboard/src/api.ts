@@ -219,3 +219,12 @@ export function errorText(error: unknown): string {
   if (error instanceof ApiError) return `${error.status} ${error.code}: ${error.message}`;
   return error instanceof Error ? error.message : String(error);
 }
+
+/** GET /api/monitoring/regions: order-monitoring's Active/Active region and its lag from each other region. */
+export type RegionPair =
+  | { source: string; target: string; cursor: string; pending: number; oldestPendingMs: number }
+  | { source: string; target: string; unreachable: string };
+export interface RegionsReply {
+  region: string | null;
+  replication: RegionPair[];
+}

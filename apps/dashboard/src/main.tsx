@@ -6,6 +6,7 @@ import { DeliveriesPage } from './pages/Deliveries.tsx';
 import { EventsPage } from './pages/Events.tsx';
 import { LendingPage } from './pages/Lending.tsx';
 import { OrdersPage } from './pages/Orders.tsx';
+import { RegionsPage } from './pages/Regions.tsx';
 import { ServicesPage } from './pages/Services.tsx';
 import { StreamsPage } from './pages/Streams.tsx';
 
@@ -19,6 +20,7 @@ const PAGES = [
   { path: 'dead-letters', title: 'Dead letters', Page: DeadLettersPage },
   { path: 'deliveries', title: 'Deliveries', Page: DeliveriesPage },
   { path: 'lending', title: 'Lending', Page: LendingPage },
+  { path: 'regions', title: 'Regions', Page: RegionsPage },
 ] as const;
 
 interface Route {

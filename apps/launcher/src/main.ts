@@ -1,6 +1,7 @@
 import { rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { redactUrl } from 'tributary';
+import { parseScale, SCALE_USAGE, ScaleError, SINGLE_INSTANCE, type Scale } from './scale.ts';
 import { BUS_URL_FILE } from './services.ts';
 import { adminAuthBanner } from './secrets.ts';
 import { startSystem } from './system.ts';
@@ -13,6 +14,53 @@ if (!Number.isInteger(gatewayPort) || gatewayPort < 1 || gatewayPort > 65_535) {
   process.exit(1);
 }
 const say = (line: string) => console.log(`[tributary] ${line}`);
+
+const HELP = `npm start [-- options]: the whole system on this machine, until Ctrl-C.
+
+Options:
+  --scale <service>=<n>[,...]  run n instances of a service (consumer names <service>-0, <service>-1, ...)
+  --scale all=<n>              n instances of every service that can have several; a named one wins
+  -h, --help                   this text
+
+Environment: PORT (gateway, 8080), TRIBUTARY_DATA_DIR (.data), TRIBUTARY_SCALE (as --scale, which wins),
+BUS_REDIS_URL, STORE_REDIS_URL, DATABASE_URL (PostgreSQL; without it the SQL services use PGlite
+and run as one instance each); README.md lists the rest.
+
+Always one instance: ${Object.entries(SINGLE_INSTANCE).map(([name, why]) => `${name} (${why})`).join('; ')}.`;
+
+/** --scale from the command line (npm start -- --scale ...) or TRIBUTARY_SCALE; one of each without either. */
+function scaleFromArgs(args: string[]): { scale?: Scale; notes: string[] } {
+  let text = process.env.TRIBUTARY_SCALE;
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i] as string;
+    if (arg === '-h' || arg === '--help') {
+      console.log(HELP);
+      process.exit(0);
+    } else if (arg === '--scale') {
+      text = args[++i];
+      if (text === undefined) usage('--scale needs a value');
+    } else if (arg.startsWith('--scale=')) {
+      text = arg.slice('--scale='.length);
+    } else {
+      usage(`unknown option "${arg}"`);
+    }
+  }
+  if (text === undefined || text.trim() === '') return { notes: [] };
+  try {
+    return parseScale(text, { database: Boolean(process.env.DATABASE_URL) });
+  } catch (error) {
+    if (error instanceof ScaleError) usage(error.message);
+    throw error;
+  }
+}
+
+function usage(problem: string): never {
+  console.error(`[tributary] could not start: ${problem}\nusage: npm start -- ${SCALE_USAGE}\n(npm start -- --help for every option)`);
+  process.exit(2);
+}
+
+const { scale, notes } = scaleFromArgs(process.argv.slice(2));
+for (const note of notes) say(note);
 const dataDir = resolve(process.env.TRIBUTARY_DATA_DIR ?? join(rootDir, '.data'));
 // How long every service has to answer /healthz; `tributary start --timeout` passes its own.
 const readyTimeoutMs = Number(process.env.TRIBUTARY_READY_TIMEOUT_MS);
@@ -25,6 +73,7 @@ const system = await startSystem({
   ...(process.env.STORE_REDIS_URL ? { storeRedisUrl: process.env.STORE_REDIS_URL } : {}),
   ...(process.env.DATABASE_URL ? { databaseUrl: process.env.DATABASE_URL } : {}),
   ...(Number.isInteger(readyTimeoutMs) && readyTimeoutMs > 0 ? { readyTimeoutMs } : {}),
+  ...(scale ? { scale } : {}),
   onEvent: say,
 }).catch((error: Error) => {
   console.error(`[tributary] could not start: ${error.message}`);

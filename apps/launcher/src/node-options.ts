@@ -16,3 +16,21 @@ import type { ServiceName } from './services.ts';
 export function serviceNodeOptions(_name: ServiceName, built: BuiltServices): string[] {
   return ['--import', pathToFileURL(built.stackTraces).href, '--max-semi-space-size=2', '--wasm-lazy-compilation'];
 }
+
+/**
+ * glibc malloc settings for every service process, unless the operator set
+ * them (docs/benchmarks.md, Memory). V8 compiles on background threads
+ * (PGlite's WebAssembly, TurboFan) and glibc gives each thread its own
+ * arena, then keeps what was freed in them: a SQL service held 120–190 MB of
+ * freed native memory. One arena, and large blocks given back at free, cut
+ * the whole session by about 700 MB with no change in throughput.
+ */
+export const SERVICE_MALLOC_ENV: Readonly<Record<string, string>> = {
+  MALLOC_ARENA_MAX: '1',
+  MALLOC_MMAP_THRESHOLD_: '32768',
+  MALLOC_TRIM_THRESHOLD_: '65536',
+};
+
+export function serviceMallocEnv(env: NodeJS.ProcessEnv): Record<string, string> {
+  return Object.fromEntries(Object.entries(SERVICE_MALLOC_ENV).filter(([name]) => env[name] === undefined));
+}

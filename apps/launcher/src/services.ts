@@ -10,6 +10,11 @@ export function urlVariable(service: ServiceName): string {
   return `${service.toUpperCase().replace(/-/g, '_')}_URL`;
 }
 
+/** Every instance of a service, comma-separated (`npm start --scale`); `<NAME>_URL` stays the first. */
+export function urlsVariable(service: ServiceName): string {
+  return `${urlVariable(service)}S`;
+}
+
 export function portVariable(service: ServiceName): string {
   return `${service.toUpperCase().replace(/-/g, '_')}_PORT`;
 }

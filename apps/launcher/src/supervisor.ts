@@ -78,6 +78,12 @@ export class Supervised {
     return exited;
   }
 
+  /** SIGKILL, and no restart until resume(): a crashed instance whose work its siblings must take over. */
+  crash(): Promise<void> {
+    this.stopping = true;
+    return this.signal('SIGKILL');
+  }
+
   /** Stops the process and its supervision but keeps the log open: resume() starts it again. */
   async pause(timeoutMs = 15_000): Promise<void> {
     this.stopping = true;

@@ -7,11 +7,12 @@ import { ADMIN_USER, aclFile, redisUsers } from './acl.ts';
 import { buildServices } from './build.ts';
 import { loadCredentials, withUser, type Credentials } from './credentials.ts';
 import { provisionDatabaseRoles, serviceDatabaseUrl, SQL_SERVICES } from './database-roles.ts';
-import { serviceNodeOptions } from './node-options.ts';
+import { serviceMallocEnv, serviceNodeOptions } from './node-options.ts';
 import { startPrivateRedis, type PrivateRedis, type RedisRole } from './redis.ts';
 import { aclDenials, provisionExternalRedis } from './redis-users.ts';
 import { adminAuth, INTERNAL_KEY_FILE, readOrCreateKey, type AdminAuth } from './secrets.ts';
-import { SERVICES, portVariable, urlVariable, type ServiceName } from './services.ts';
+import { instanceName, singleReason, singleScale, type Scale } from './scale.ts';
+import { SERVICES, portVariable, urlVariable, urlsVariable, type ServiceName } from './services.ts';
 import { Supervised } from './supervisor.ts';
 
 export interface SystemOptions {
@@ -34,11 +35,17 @@ export interface SystemOptions {
    * when it exits (a clean stop: SIGTERM). Default: $TRIBUTARY_CPU_PROF_DIR; off when unset.
    */
   cpuProfileDir?: string;
+  /** Processes per service (default one each); see scale.ts for which must stay single and why. */
+  scale?: Partial<Scale>;
 }
 
 export interface RunningSystem {
   readonly gatewayUrl: string;
+  /** Each service's first instance (`<name>-0`). */
   readonly urls: Record<ServiceName, string>;
+  /** Every instance of each service, in instance order (`<name>-0`, `<name>-1`, ...). */
+  readonly instanceUrls: Record<ServiceName, string[]>;
+  readonly scale: Scale;
   /** The given URL, or the launcher's own user on its private server (for the CLI and operators). */
   readonly busRedisUrl: string;
   readonly storeRedisUrl: string;
@@ -51,11 +58,13 @@ export interface RunningSystem {
   readonly adminKey: string | null;
   /** What every service asks of its callers as `x-internal-key` (all but /healthz, /readyz, /metrics). */
   readonly internalKey: string;
-  process(name: ServiceName): Supervised;
+  /** The supervised process of a service's instance (default its first). */
+  process(name: ServiceName, index?: number): Supervised;
+  instances(name: ServiceName): Supervised[];
   /** The private Redis server of this role, when the launcher started one (no URL was given). */
   redis(role: RedisRole): PrivateRedis | undefined;
-  /** Waits until the service answers /healthz. */
-  waitReady(name: ServiceName, timeoutMs?: number): Promise<void>;
+  /** Waits until every instance of the service (or the one given) answers /healthz. */
+  waitReady(name: ServiceName, timeoutMs?: number, index?: number): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -85,11 +94,12 @@ function withoutUser(url: string): string {
   return parsed.toString();
 }
 
-/** Up, and the service asked for: while one restarts, another process may have been given its port for a moment. */
-async function healthy(url: string, name: ServiceName): Promise<boolean> {
+/** Up, and the instance asked for: while one restarts, another process may have been given its port for a moment. */
+async function healthy(url: string, name: ServiceName, instance: string): Promise<boolean> {
   try {
     const response = await fetch(`${url}/healthz`, { signal: AbortSignal.timeout(1_000) });
-    return response.ok && ((await response.json()) as { service?: unknown }).service === name;
+    const body = (await response.json()) as { service?: unknown; instance?: unknown };
+    return response.ok && body.service === name && body.instance === instance;
   } catch {
     return false;
   }
@@ -104,6 +114,13 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
   const logDir = join(options.dataDir, 'logs');
   mkdirSync(logDir, { recursive: true });
   const say = (line: string) => options.onEvent?.(line);
+  const scale: Scale = { ...singleScale(), ...options.scale };
+  for (const name of SERVICES) {
+    const count = scale[name];
+    if (!Number.isSafeInteger(count) || count < 1) throw new Error(`scale: ${name} must have at least one instance, got ${count}`);
+    const reason = singleReason(name, { database: Boolean(options.databaseUrl) });
+    if (count > 1 && reason) throw new Error(`scale: ${name} must run as one instance: ${reason}`);
+  }
   const setting = (name: string) => options.env?.[name] ?? process.env[name];
   // Escape hatches (docs/least-privilege.md): everything as one Redis user / one PostgreSQL user, as before.
   const aclWanted = setting('TRIBUTARY_REDIS_ACL') !== 'off';
@@ -185,11 +202,16 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
     }
   }
 
-  const ports = {} as Record<ServiceName, number>;
-  for (const name of SERVICES) ports[name] = name === 'gateway' ? options.gatewayPort : await freePort();
-  const urls = Object.fromEntries(SERVICES.map((name) => [name, `http://127.0.0.1:${ports[name]}`])) as Record<ServiceName, string>;
+  const ports = {} as Record<ServiceName, number[]>;
+  for (const name of SERVICES) {
+    ports[name] = [];
+    for (let index = 0; index < scale[name]; index++) ports[name].push(name === 'gateway' ? options.gatewayPort : await freePort());
+  }
+  const instanceUrls = Object.fromEntries(SERVICES.map((name) => [name, ports[name].map((port) => `http://127.0.0.1:${port}`)])) as Record<ServiceName, string[]>;
+  const urls = Object.fromEntries(SERVICES.map((name) => [name, instanceUrls[name][0] as string])) as Record<ServiceName, string>;
 
   const env: NodeJS.ProcessEnv = {
+    ...serviceMallocEnv({ ...process.env, ...options.env }),
     ...process.env,
     ...options.env,
     BUS_REDIS_URL: anonymous(busRedisUrl, 'bus'),
@@ -197,8 +219,9 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
     TRIBUTARY_DATA_DIR: options.dataDir,
     HOST: '127.0.0.1',
     INTERNAL_API_KEY: internalKey,
-    ...Object.fromEntries(SERVICES.map((name) => [portVariable(name), String(ports[name])])),
+    // `<NAME>_URL` is the first instance, for callers that know one address; `<NAME>_URLS` all of them (the gateway spreads over it).
     ...Object.fromEntries(SERVICES.map((name) => [urlVariable(name), urls[name]])),
+    ...Object.fromEntries(SERVICES.map((name) => [urlsVariable(name), instanceUrls[name].join(',')])),
   };
   delete env.PORT;
   // Only the gateway holds the admin key; every other service sees neither setting.
@@ -228,22 +251,33 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
   givenUp.catch(() => undefined);
 
   const profileFlags = cpuProfileFlags(options.cpuProfileDir ?? process.env.TRIBUTARY_CPU_PROF_DIR);
-  const processes = new Map<ServiceName, Supervised>();
+  const processes = new Map<ServiceName, Supervised[]>();
+  const logFile = (name: ServiceName, index: number) => join(logDir, index === 0 ? `${name}.log` : `${instanceName(name, index)}.log`);
   for (const name of SERVICES) {
-    const supervised = new Supervised({
-      name,
-      command: process.execPath,
-      args: [...profileFlags(name), ...serviceNodeOptions(name, built), built.entries[name]],
-      cwd: options.rootDir,
-      // A stable instance name: a restarted process finishes its own pending entries first.
-      env: { ...env, ...(name === 'gateway' ? gatewayEnv : {}), TRIBUTARY_INSTANCE: `${name}-0` },
-      logFile: join(logDir, `${name}.log`),
-      ...(options.onEvent ? { onEvent: options.onEvent } : {}),
-      onGiveUp: gaveUp,
-    });
-    supervised.start();
-    processes.set(name, supervised);
+    const instances: Supervised[] = [];
+    for (let index = 0; index < scale[name]; index++) {
+      const supervised = new Supervised({
+        name: scale[name] === 1 ? name : instanceName(name, index),
+        command: process.execPath,
+        args: [...profileFlags(name), ...serviceNodeOptions(name, built), built.entries[name]],
+        cwd: options.rootDir,
+        // A stable instance name (the consumer name): a restarted process finishes its own pending entries first.
+        env: {
+          ...env,
+          ...(name === 'gateway' ? gatewayEnv : {}),
+          [portVariable(name)]: String(ports[name][index]),
+          TRIBUTARY_INSTANCE: instanceName(name, index),
+        },
+        logFile: logFile(name, index),
+        ...(options.onEvent ? { onEvent: options.onEvent } : {}),
+        onGiveUp: gaveUp,
+      });
+      supervised.start();
+      instances.push(supervised);
+    }
+    processes.set(name, instances);
   }
+  const all = () => [...processes.values()].flat();
 
   // Said once at stop, and kept in the log directory: what a service was refused is a missing line in acl.ts or a bug.
   const reportDenials = async () => {
@@ -258,6 +292,8 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
   const system: RunningSystem = {
     gatewayUrl: urls.gateway,
     urls,
+    instanceUrls,
+    scale,
     busRedisUrl,
     storeRedisUrl,
     redisUsers: { ...usersOn },
@@ -265,15 +301,29 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
     auth,
     adminKey: auth.mode === 'key' ? auth.key : null,
     internalKey,
-    process: (name) => processes.get(name) as Supervised,
+    process(name, index = 0) {
+      const supervised = processes.get(name)?.[index];
+      if (!supervised) throw new Error(`${name} has no instance ${index} (it runs ${scale[name]})`);
+      return supervised;
+    },
+    instances: (name) => [...(processes.get(name) ?? [])],
     redis: (role) => ownedRedis.find((redis) => redis.role === role),
-    async waitReady(name, timeoutMs = options.readyTimeoutMs ?? 60_000) {
-      await waitFor(() => healthy(urls[name], name), { timeoutMs, intervalMs: 100, description: `${name} /healthz (log: ${join(logDir, `${name}.log`)})` });
+    async waitReady(name, timeoutMs = options.readyTimeoutMs ?? 60_000, index) {
+      const indexes = index === undefined ? instanceUrls[name].map((_url, i) => i) : [index];
+      await Promise.all(
+        indexes.map((i) =>
+          waitFor(() => healthy(instanceUrls[name][i] as string, name, instanceName(name, i)), {
+            timeoutMs,
+            intervalMs: 100,
+            description: `${instanceName(name, i)} /healthz (log: ${logFile(name, i)})`,
+          }),
+        ),
+      );
     },
     async stop() {
       // Gateway first so no new work comes in, then the rest together.
-      await processes.get('gateway')?.stop();
-      await Promise.all([...processes.values()].map((supervised) => supervised.stop()));
+      await Promise.all((processes.get('gateway') ?? []).map((supervised) => supervised.stop()));
+      await Promise.all(all().map((supervised) => supervised.stop()));
       await reportDenials();
       // Last: services flush to them while they stop. SIGTERM makes Redis fsync and exit cleanly.
       await Promise.all(ownedRedis.map((redis) => redis.process.stop()));
@@ -284,7 +334,7 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
     const ready = Promise.all(
       SERVICES.map(async (name) => {
         await system.waitReady(name);
-        options.onEvent?.(`${name} ready on ${urls[name]}`);
+        options.onEvent?.(`${name} ready on ${instanceUrls[name].join(', ')}`);
       }),
     );
     ready.catch(() => undefined);

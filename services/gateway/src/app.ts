@@ -1,4 +1,3 @@
-import helmet from '@fastify/helmet';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { FastifyPluginAsync } from 'fastify';
@@ -12,6 +11,7 @@ import { createSessionPlugin, createSessionStore } from 'tributary/session';
 import { customerAccess } from './access.ts';
 import { ADMIN_SECURITY, adminGuard, adminKeyMatcher, adminTokens } from './admin.ts';
 import { csrfGuard } from './csrf.ts';
+import { addSecurityHeaders } from './security-headers.ts';
 import { adminSessionRoutes } from './routes/admin-session.ts';
 import { idempotencyScope, rateLimitKeyExemptingAdmin, SessionUser } from './clients.ts';
 import { gatewayKeys } from './keys.ts';
@@ -87,7 +87,7 @@ export async function startGateway(deps: GatewayDeps): Promise<{ app: HttpApp; c
   const services = observedServices(deps.upstreams);
   // GET /metrics: the gateway's metrics and every service's, one scrape for the whole system.
   serveMergedMetrics(app, registry, () => services);
-  await app.register(helmet, {
+  addSecurityHeaders(app, {
     // The dashboard is the gateway's own static files: scripts, styles and
     // data from here only, never in a frame. Preact's style props are set
     // through the CSSOM, which a style-src without 'unsafe-inline' allows.

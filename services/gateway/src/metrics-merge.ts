@@ -73,6 +73,25 @@ export function mergeExpositions(texts: readonly string[]): string {
   return `${out.join('\n')}\n`;
 }
 
+/**
+ * Adds `label="value"` to every sample of an exposition. Two instances of a
+ * service (`npm start --scale`) expose the same series under the same
+ * `service` label; merged as they are, a scrape would hold each series twice.
+ */
+export function withLabel(text: string, label: string, value: string): string {
+  const pair = `${label}="${value.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n')}"`;
+  return text
+    .split('\n')
+    .map((line) => {
+      if (line === '' || line.startsWith('#')) return line;
+      const name = sampleName(line);
+      const rest = line.slice(name.length);
+      if (rest.startsWith('{}')) return `${name}{${pair}}${rest.slice(2)}`;
+      return rest.startsWith('{') ? `${name}{${pair},${rest.slice(1)}` : `${name}{${pair}}${rest}`;
+    })
+    .join('\n');
+}
+
 /** Fetches a service's /metrics; null when it does not answer (down, slow, not 200). */
 async function scrape(url: string, timeoutMs: number): Promise<string | null> {
   try {
@@ -110,7 +129,15 @@ export function serveMergedMetrics(
   app.addHook('onRequest', async (request, reply) => {
     if (request.method !== 'GET' || request.routeOptions.url !== '/metrics') return;
     const targets = services();
-    const texts = await Promise.all(targets.map((target) => scrape(target.url, timeoutMs)));
+    const instances = new Map<string, number>();
+    for (const target of targets) instances.set(target.name, (instances.get(target.name) ?? 0) + 1);
+    // A service with several instances: each one's series carry `instance` (its host:port, as Prometheus names a target).
+    const texts = await Promise.all(
+      targets.map(async (target) => {
+        const text = await scrape(target.url, timeoutMs);
+        return text !== null && (instances.get(target.name) ?? 0) > 1 ? withLabel(text, 'instance', new URL(target.url).host) : text;
+      }),
+    );
     targets.forEach((target, index) => {
       if (texts[index] === null) failures.inc({ service: target.name });
     });

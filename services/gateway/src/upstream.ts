@@ -1,9 +1,11 @@
-import { Agent as HttpAgent, request as httpRequest } from 'node:http';
-import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { HttpError, internalKeyHeaders, SERVICE_HEADER } from 'tributary/http';
+import { sendHttp, type RawHttpReply } from 'tributary/http-client';
 import { traceHeaders } from 'tributary/telemetry';
 
-/** Base URLs of the services the gateway fronts. */
+/**
+ * Base URLs of the services the gateway fronts: each names a service by its
+ * first instance's URL; callUpstream spreads calls over all its instances.
+ */
 export interface Upstreams {
   accounts: string;
   catalog: string;
@@ -26,11 +28,25 @@ export interface Upstreams {
   shelving?: string;
 }
 
-/** Every service the gateway knows a URL for, by its service name (`orderMonitoring` is `order-monitoring`). */
+/**
+ * Every instance of each service, by the service's base URL (its Upstreams
+ * value): from `<NAME>_URLS`, which `npm start --scale` sets. A base with no
+ * entry is one instance (a cluster's Service address spreads calls itself).
+ */
+const instancesOf = new Map<string, readonly string[]>();
+/** Where the next call to a service starts in its instance list: round robin. */
+const nextInstance = new Map<string, number>();
+
+/** The instances behind a base URL, the base alone when it has no list. */
+export function instanceUrls(base: string): readonly string[] {
+  return instancesOf.get(base) ?? [base];
+}
+
+/** Every instance the gateway knows a URL for, by its service name (`orderMonitoring` is `order-monitoring`). */
 export function observedServices(upstreams: Upstreams): Array<{ name: string; url: string }> {
   return Object.entries(upstreams)
     .filter((entry): entry is [string, string] => typeof entry[1] === 'string' && entry[1] !== '')
-    .map(([key, url]) => ({ name: key.replace(/[A-Z]/g, (letter) => `-${letter.toLowerCase()}`), url }));
+    .flatMap(([key, base]) => instanceUrls(base).map((url) => ({ name: key.replace(/[A-Z]/g, (letter) => `-${letter.toLowerCase()}`), url })));
 }
 
 /**
@@ -41,10 +57,19 @@ export function observedServices(upstreams: Upstreams): Array<{ name: string; ur
 const expectedServices = new Map<string, string>();
 
 export function upstreamsFromEnv(env: NodeJS.ProcessEnv = process.env): Upstreams {
+  const trim = (url: string) => url.trim().replace(/\/$/, '');
+  // `<NAME>_URLS` (every instance, comma-separated) beside `<NAME>_URL`: the base is the single URL, else the list's first.
+  const lists = new Map<string, string[]>();
+  const listed = (name: string): string[] => (env[`${name}S`] ?? '').split(',').map(trim).filter((url) => url !== '');
   const need = (name: string): string => {
-    const value = env[name];
-    if (!value) throw new Error(`gateway: ${name} is not set (npm start sets it)`);
-    return value.replace(/\/$/, '');
+    const all = listed(name);
+    const value = env[name] ? trim(env[name]) : all[0];
+    if (!value) throw new Error(`gateway: ${name} (or ${name}S) is not set (npm start sets it)`);
+    for (const url of all) {
+      if (!URL.canParse(url)) throw new Error(`gateway: ${name}S holds "${url}", not a URL`);
+    }
+    if (all.length > 0) lists.set(value, all.includes(value) ? all : [value, ...all]);
+    return value;
   };
   const upstreams: Upstreams = {
     accounts: need('ACCOUNTS_URL'),
@@ -58,9 +83,10 @@ export function upstreamsFromEnv(env: NodeJS.ProcessEnv = process.env): Upstream
     delivery: need('DELIVERY_URL'),
     deliveryHistory: need('DELIVERY_HISTORY_URL'),
     lending: need('LENDING_URL'),
-    ...(env.DRONE_SIM_URL ? { droneSim: env.DRONE_SIM_URL.replace(/\/$/, '') } : {}),
-    ...(env.SHELVING_URL ? { shelving: env.SHELVING_URL.replace(/\/$/, '') } : {}),
+    ...(env.DRONE_SIM_URL || env.DRONE_SIM_URLS ? { droneSim: need('DRONE_SIM_URL') } : {}),
+    ...(env.SHELVING_URL || env.SHELVING_URLS ? { shelving: need('SHELVING_URL') } : {}),
   };
+  for (const [base, all] of lists) instancesOf.set(base, all);
   for (const { name, url } of observedServices(upstreams)) expectedServices.set(url, name);
   return upstreams;
 }
@@ -70,45 +96,29 @@ export interface UpstreamReply {
   body: unknown;
 }
 
-// Node's own client with a keep-alive pool rather than fetch: fetch builds
-// WHATWG Request/Response objects and body streams, and each call needs an
-// AbortSignal.timeout timer; in the gateway's CPU profile under load undici
-// and AbortSignal were 31% of the process (docs/benchmarks.md). Idle sockets
-// close after 30 s, before a Fastify service's 72 s keep-alive would close
-// them under a request.
-const agentOptions = { keepAlive: true, timeout: 30_000, maxSockets: 256 };
-const agents = { 'http:': new HttpAgent(agentOptions), 'https:': new HttpsAgent(agentOptions) };
+/** Refused before a byte was sent: the call never reached that instance, so another may take it (even a POST). */
+const neverReached = (error: unknown) => (error as NodeJS.ErrnoException)?.code === 'ECONNREFUSED';
 
-interface RawReply {
-  status: number;
-  text: string;
-  /** The kit app's SERVICE_HEADER: which service answered (null from anything else). */
-  answeredBy: string | null;
-}
-
-function send(url: URL, method: string, headers: Record<string, string>, body: string | undefined, timeoutMs: number): Promise<RawReply> {
-  return new Promise((resolve, reject) => {
-    const secure = url.protocol === 'https:';
-    const call = (secure ? httpsRequest : httpRequest)(url, { method, headers, agent: agents[secure ? 'https:' : 'http:'] }, (response) => {
-      const chunks: Buffer[] = [];
-      response.on('data', (chunk: Buffer) => chunks.push(chunk));
-      response.on('end', () => {
-        const answeredBy = response.headers[SERVICE_HEADER];
-        resolve({ status: response.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8'), answeredBy: typeof answeredBy === 'string' ? answeredBy : null });
-      });
-      response.on('error', reject);
-    });
-    // Idle time on the socket: a service that says nothing for this long is given up on.
-    call.setTimeout(timeoutMs, () => call.destroy(Object.assign(new Error(`no answer within ${timeoutMs} ms`), { name: 'TimeoutError' })));
-    call.on('error', reject);
-    call.end(body);
-  });
+/** Sends to the service's instances in round robin; one that refuses the connection (down, restarting) is skipped for the next. */
+async function sendToInstance(base: string, method: string, path: string, headers: Record<string, string>, body: string | undefined, timeoutMs: number): Promise<{ url: string; reply: RawHttpReply }> {
+  const all = instanceUrls(base);
+  const start = nextInstance.get(base) ?? 0;
+  nextInstance.set(base, (start + 1) % all.length);
+  for (let attempt = 0; ; attempt++) {
+    const url = all[(start + attempt) % all.length] as string;
+    try {
+      return { url, reply: await sendHttp(new URL(`${url}${path}`), method, headers, body, timeoutMs) };
+    } catch (error) {
+      if (!neverReached(error) || attempt + 1 >= all.length) throw error;
+    }
+  }
 }
 
 /**
- * Calls a service. Its 4xx answers pass through unchanged (they are the
- * caller's fault and already `{error, message}`); an unreachable or failing
- * service becomes 503 SERVICE_UNAVAILABLE: the gateway never leaks a 500.
+ * Calls a service (one of its instances). Its 4xx answers pass through
+ * unchanged (they are the caller's fault and already `{error, message}`); an
+ * unreachable or failing service becomes 503 SERVICE_UNAVAILABLE: the gateway
+ * never leaks a 500.
  */
 export async function callUpstream(
   base: string,
@@ -119,14 +129,17 @@ export async function callUpstream(
   const body = options.body === undefined ? undefined : JSON.stringify(options.body);
   // The active span's traceparent: the service's request span joins the gateway's trace.
   const headers: Record<string, string> = { ...traceHeaders(), ...internalKeyHeaders(), ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...options.headers };
-  let reply: RawReply;
+  let reply: RawHttpReply;
+  let url: string;
   try {
-    reply = await send(new URL(`${base}${path}`), method, headers, body, options.timeoutMs ?? 10_000);
+    ({ url, reply } = await sendToInstance(base, method, path, headers, body, options.timeoutMs ?? 10_000));
   } catch (error) {
     throw new HttpError(503, 'SERVICE_UNAVAILABLE', `a service is unreachable (${(error as Error).name}), try again`);
   }
-  const expected = expectedServices.get(base);
-  if (expected !== undefined && reply.answeredBy !== null && reply.answeredBy !== expected) {
+  const expected = expectedServices.get(url);
+  // The kit app's SERVICE_HEADER: which service answered (absent from anything else).
+  const answeredBy = reply.headers[SERVICE_HEADER];
+  if (expected !== undefined && typeof answeredBy === 'string' && answeredBy !== expected) {
     throw new HttpError(503, 'SERVICE_UNAVAILABLE', 'a service is restarting, try again');
   }
   let parsed: unknown = null;

@@ -29,6 +29,17 @@ describe('security headers', () => {
   });
 });
 
+describe('the API explorer', () => {
+  it("/docs sends its own policy in place of the dashboard's: Swagger UI's inline styles are allowed there only", async () => {
+    const app = await t.start();
+    const reply = await app.inject({ method: 'GET', url: '/docs/', headers: { accept: 'text/html' } });
+    expect(reply.statusCode).toBe(200);
+    const csp = String(reply.headers['content-security-policy']);
+    expect(csp).toContain("style-src 'self' 'unsafe-inline'");
+    expect(reply.headers['x-frame-options']).toBe('DENY');
+  });
+});
+
 describe('cross-site request forgery', () => {
   const host = 'shop.example';
 

@@ -53,6 +53,7 @@ const OPERATORS = [
   '/api/mails',
   '/api/system/services',
   '/api/monitoring/order-failures',
+  '/api/monitoring/regions',
   '/api/leaderboards/top-spenders',
   '/api/drones',
   '/api/deliveries/queue',

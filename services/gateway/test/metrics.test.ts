@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { mergeExpositions } from '../src/metrics-merge.ts';
+import { mergeExpositions, withLabel } from '../src/metrics-merge.ts';
 import { metricValue, useGateway } from './harness.ts';
 import { useUpstreams } from './upstreams.ts';
 
@@ -67,6 +67,16 @@ describe('mergeExpositions', () => {
         '',
       ].join('\n'),
     );
+  });
+});
+
+describe('withLabel', () => {
+  it("adds the label to every sample, with or without labels of its own, and leaves comments alone: two instances' series stay apart", () => {
+    const text = ['# HELP up_total Ups', '# TYPE up_total counter', 'up_total{service="ordering"} 3', 'plain 1.5 1700000000', 'empty{} 2', ''].join('\n');
+    expect(withLabel(text, 'instance', '127.0.0.1:7001')).toBe(
+      ['# HELP up_total Ups', '# TYPE up_total counter', 'up_total{instance="127.0.0.1:7001",service="ordering"} 3', 'plain{instance="127.0.0.1:7001"} 1.5 1700000000', 'empty{instance="127.0.0.1:7001"} 2', ''].join('\n'),
+    );
+    expect(withLabel('x 1', 'note', 'a "b"\\')).toBe('x{note="a \\"b\\"\\\\"} 1');
   });
 });
 

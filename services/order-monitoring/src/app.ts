@@ -7,7 +7,9 @@ import { orderFailedHandler } from './handlers/order-failed.ts';
 import { orderPlacedHandler } from './handlers/order-placed.ts';
 import { leaderboardRoutes } from './routes/leaderboards.ts';
 import { orderFailureRoutes } from './routes/order-failures.ts';
+import { regionRoutes } from './routes/regions.ts';
 import { SERVICE } from './store/keys.ts';
+import { createActiveActiveStore, type RegionsSetting } from './store/active-active.ts';
 import { createFailureStore } from './store/failure-store.ts';
 import { createOrderLeaderboards } from './store/leaderboards.ts';
 import { createOrderLinesStore } from './store/order-lines-store.ts';
@@ -26,12 +28,18 @@ export interface OrderMonitoringDeps {
   /** Consumer name of this instance (stable across its restarts). */
   instance: string;
   consumer?: ConsumerTuning;
+  /**
+   * Keep the leaderboards and failure counts Active/Active: this instance's
+   * region and the store Redis of every other region (see
+   * docs/kit/activeactive.md). Without it they live in this store alone.
+   */
+  regions?: RegionsSetting;
 }
 
 export async function startOrderMonitoring(deps: OrderMonitoringDeps): Promise<{ app: HttpApp; close(): Promise<void> }> {
   const group = SERVICE;
   const stream = streamKeys.events('ordering');
-  const store = createFailureStore(deps.store, deps.handledTtlSeconds);
+  const localFailures = createFailureStore(deps.store, deps.handledTtlSeconds);
   const app = createHttpApp({
     service: SERVICE,
     logger: deps.logger,
@@ -39,7 +47,9 @@ export async function startOrderMonitoring(deps: OrderMonitoringDeps): Promise<{
   });
   const registry = app.metricsRegistry;
   const orderLines = createOrderLinesStore(deps.store);
-  const boards = createOrderLeaderboards(deps.store, registry);
+  const activeActive = deps.regions ? createActiveActiveStore(deps.store, localFailures, deps.regions) : undefined;
+  const store = activeActive?.failures ?? localFailures;
+  const boards = activeActive?.boards ?? createOrderLeaderboards(deps.store, registry);
 
   const consumers = createServiceConsumers({ bus: deps.bus, group, instance: deps.instance, logger: deps.logger, registry, tuning: deps.consumer ?? {} });
   consumers
@@ -51,11 +61,13 @@ export async function startOrderMonitoring(deps: OrderMonitoringDeps): Promise<{
 
   await app.register(orderFailureRoutes({ store }));
   await app.register(leaderboardRoutes({ boards }));
+  await app.register(regionRoutes({ region: deps.regions?.region ?? null, status: activeActive ? () => activeActive.status() : async () => [] }));
   await app.ready();
   try {
     await consumers.startAll();
   } catch (error) {
     await app.close();
+    await activeActive?.close();
     throw error;
   }
 
@@ -65,6 +77,7 @@ export async function startOrderMonitoring(deps: OrderMonitoringDeps): Promise<{
     async close() {
       await consumers.closeAll();
       await app.close();
+      await activeActive?.close();
     },
   };
 }

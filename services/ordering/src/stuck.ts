@@ -19,7 +19,7 @@ import { ErrorBody, OrderParams } from './routes/schemas.ts';
 export const DEFAULT_STUCK_AFTER_MS = 15 * 60 * 1000;
 
 export function stuckAfterMsFrom(env: NodeJS.ProcessEnv = process.env): number {
-  const raw = env.ORDERING_ORDER_STUCK_AFTER_MS ?? env.ORDER_STUCK_AFTER_MS;
+  const raw = env.ORDER_STUCK_AFTER_MS;
   if (raw === undefined) return DEFAULT_STUCK_AFTER_MS;
   const value = Number(raw);
   if (!/^\d+$/.test(raw) || !Number.isSafeInteger(value) || value === 0) {

@@ -18,6 +18,7 @@ export const LOG_FILE = 'launcher.log';
 interface StartOptions extends GatewayOptions {
   foreground: boolean;
   timeout: number;
+  scale?: string;
 }
 interface StopOptions {
   timeout: number;
@@ -128,7 +129,8 @@ export function registerLauncher(program: Command, output: Output): void {
       .command('start')
       .description('start the whole system (what `npm start` runs) in the background; returns once the gateway and every service answer')
       .option('--foreground', 'run it attached to this terminal instead (Ctrl-C stops it)', false)
-      .option('--timeout <ms>', 'how long to wait for the system to come up', positiveInteger, 240_000),
+      .option('--timeout <ms>', 'how long to wait for the system to come up', positiveInteger, 240_000)
+      .option('--scale <list>', 'instances per service, as `npm start -- --scale`: ordering=3,accounts=2 or all=2 (sets TRIBUTARY_SCALE)'),
   )
     .addHelpText(
       'after',
@@ -157,6 +159,9 @@ export function registerLauncher(program: Command, output: Output): void {
     .action(async (options: StatusOptions) => status(options, output));
 }
 
+/** The launcher checks the list itself and exits with a usage line naming the service (shown from its log). */
+const scaleEnv = (options: StartOptions): Record<string, string> => (options.scale === undefined ? {} : { TRIBUTARY_SCALE: options.scale });
+
 async function start(options: StartOptions, output: Output): Promise<void> {
   const { dir, pidFile, logFile } = paths();
   const base = resolveGatewayUrl(options);
@@ -168,7 +173,7 @@ async function start(options: StartOptions, output: Output): Promise<void> {
   }
 
   if (options.foreground) {
-    const child = spawn(process.execPath, [START_SCRIPT], { cwd: repoRoot, env: process.env, stdio: 'inherit' });
+    const child = spawn(process.execPath, [START_SCRIPT], { cwd: repoRoot, env: { ...process.env, ...scaleEnv(options) }, stdio: 'inherit' });
     if (child.pid === undefined) throw new CliError(`could not run ${START_SCRIPT}`);
     writeFileSync(pidFile, `${child.pid}\n`);
     // Ctrl-C reaches the launcher through the terminal's process group: wait for it to finish stopping.
@@ -183,7 +188,7 @@ async function start(options: StartOptions, output: Output): Promise<void> {
   const logStart = existsSync(logFile) ? statSync(logFile).size : 0;
   const log = openSync(logFile, 'a');
   // The launcher waits for the services as long as we wait for it (its own default is 60 s).
-  const env = { ...process.env, TRIBUTARY_READY_TIMEOUT_MS: process.env.TRIBUTARY_READY_TIMEOUT_MS ?? String(options.timeout) };
+  const env = { ...process.env, ...scaleEnv(options), TRIBUTARY_READY_TIMEOUT_MS: process.env.TRIBUTARY_READY_TIMEOUT_MS ?? String(options.timeout) };
   const child = spawn(process.execPath, [START_SCRIPT], { cwd: repoRoot, env, detached: true, stdio: ['ignore', log, log] });
   closeSync(log);
   const pid = child.pid;

@@ -12,6 +12,8 @@ import { positiveInteger } from '../redis.ts';
 
 export interface LoadOptions extends AdminOptions {
   clients?: number;
+  /** Closed loop: the next POST goes as soon as the last is accepted, not when its order is final. */
+  pipelined: boolean;
   rate?: number;
   orders?: number;
   duration?: number;
@@ -33,6 +35,7 @@ export function registerLoad(program: Command, output: Output): void {
         .command('load')
         .description('a load generator through the gateway: places single-item orders and follows each to its final status')
         .addOption(new Option('--clients <n>', 'closed loop: n customers, each placing an order, waiting until it is final, then the next').argParser(positiveInteger).conflicts('rate'))
+        .option('--pipelined', 'with --clients: each customer places its next order as soon as the last is accepted, not when it is final; the run ends when every order is final', false)
         .addOption(new Option('--rate <per second>', 'fixed rate: orders placed per second whatever the system does').argParser(positiveNumber))
         .option('--orders <n>', 'stop after this many orders', positiveInteger)
         .option('--duration <seconds>', 'stop placing orders after this long', positiveNumber)
@@ -90,7 +93,7 @@ async function load(options: LoadOptions, mode: Mode): Promise<LoadSummary> {
   const started = performance.now();
   const budget = new Budget(options.orders ?? null, options.duration === undefined ? null : options.duration * 1000, started);
   try {
-    if (mode.kind === 'closed-loop') await closedLoop(traffic, tally, mode.clients, budget);
+    if (mode.kind === 'closed-loop') await closedLoop(traffic, tally, mode.clients, budget, !options.pipelined);
     else await fixedRate(traffic, tally, mode.perSecond, options.concurrency, budget);
   } finally {
     if (sampler) clearInterval(sampler);

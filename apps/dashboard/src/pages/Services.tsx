@@ -28,7 +28,7 @@ export function ServicesPage(_props: PageProps) {
         </thead>
         <tbody>
           {services.map((service) => (
-            <tr key={service.name} data-testid={`service-row-${service.name}`}>
+            <tr key={`${service.name} ${service.url}`} data-testid={`service-row-${service.name}`}>
               <td>{service.name}</td>
               <td>
                 <span class={`badge ${service.up ? 'up' : 'down'}`} data-testid={`service-status-${service.name}`} title={service.error ?? ''}>

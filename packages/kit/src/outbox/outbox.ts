@@ -36,8 +36,10 @@ const EnvelopeRow = Type.Object({
 });
 const checkEnvelope = TypeCompiler.Compile(EnvelopeRow);
 
-// One relay at a time per database keeps the stream in outbox order.
-const RELAY_LOCK_KEY = 7_302_466_815;
+// One relay at a time per outbox keeps the stream in outbox order. The lock
+// is (this class, the schema's hash): services sharing one database, one
+// schema each (DATABASE_URL), each have their own relay, not one among them.
+const RELAY_LOCK_CLASS = 730_246_681;
 
 export interface OutboxOptions {
   db: SqlDatabase;
@@ -201,7 +203,7 @@ export function createOutbox(options: OutboxOptions): Outbox {
   async function relayOnce(): Promise<number> {
     return serially(() =>
       db.transaction(async (tx) => {
-        const lock = await tx.query<{ locked: boolean }>('SELECT pg_try_advisory_xact_lock($1) AS locked', [RELAY_LOCK_KEY]);
+        const lock = await tx.query<{ locked: boolean }>('SELECT pg_try_advisory_xact_lock($1::int4, hashtext(current_schema())) AS locked', [RELAY_LOCK_CLASS]);
         if (!lock.rows[0]?.locked) return 0;
         const takeAll = nudged;
         nudged = false;

@@ -59,4 +59,26 @@ describe('invalid entries', () => {
     expect(reports.filter((report) => report.kind === 'loop-error')).toEqual([]);
     expect(reports.filter((report) => report.kind === 'dead-lettered')).toHaveLength(4);
   });
+
+  it("of a type the group does not subscribe to are acked unread: they are for the groups that want that type", async () => {
+    const service = uniqueService('shop');
+    const placed = orderPlaced(service);
+    const publisher = createPublisher({ redis: t.redis, service });
+    const stream = publisher.stream;
+    const handled: number[] = [];
+    await t
+      .track(
+        createConsumer({ redis: t.redis, stream, group: 'g', consumer: 'g-1', blockMs: 100, claimIdleMs: 10_000 }).on(placed, async (event) => {
+          handled.push(event.data.n);
+        }),
+      )
+      .start();
+    const other = { ...encodeEnvelope(publisher.envelope(placed, { n: 0, orderId: 'template' })), type: 'SomethingElse', data: '{"not json' };
+    await t.redis.sendCommand<string>(['XADD', stream, '*', ...flatten(other)]);
+    await publisher.publish(placed, { n: 7, orderId: 'o-7' });
+
+    await waitFor(() => handled.includes(7), { description: 'the subscribed event after it is handled' });
+    await waitFor(async () => (await pendingCount(t.redis, stream, 'g')) === 0, { description: 'both acked' });
+    expect(await countDeadLetters(t.redis, stream)).toBe(0);
+  });
 });

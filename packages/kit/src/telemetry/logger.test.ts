@@ -44,9 +44,11 @@ it('scrubs only the password part of a URL', () => {
   expect(scrubCredentials('redis://user:pw@host:1 and https://example.com/a@b')).toBe('redis://user:[redacted]@host:1 and https://example.com/a@b');
 });
 
-it('a line logged inside withCorrelation carries the correlation id, and only there', async () => {
+it('a line logged inside withCorrelation carries the correlation id, and only there (tracing on: it rides on its context)', async () => {
   const { lines, logger } = capture();
   const { withCorrelation } = await import('./correlation.ts');
+  const { initTracing } = await import('./tracing.ts');
+  initTracing({ service: 'logger-test', sampleRatio: 0 });
   await withCorrelation('order-42', async () => {
     await Promise.resolve();
     logger.info('inside a handler');

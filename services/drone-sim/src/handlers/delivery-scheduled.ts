@@ -15,7 +15,8 @@ export function deliveryScheduledHandler(deps: { fleet: Fleet<FlightCause>; logg
     const { data } = event;
     const outcome = deps.fleet.accept({ deliveryId: data.deliveryId, pickup: data.pickup, dropoff: data.dropoff, cause: event });
     if (outcome === 'duplicate') deps.logger.info({ deliveryId: data.deliveryId }, 'delivery already flown or flying: no second flight');
-    else if (outcome === 'queued') deps.logger.info({ deliveryId: data.deliveryId }, 'every drone is busy: job queued');
+    // Normal under load (every delivery beyond the fleet's size waits): a line per job would be most of the log.
+    else if (outcome === 'queued') deps.logger.debug({ deliveryId: data.deliveryId }, 'every drone is busy: job queued');
   };
 }
 

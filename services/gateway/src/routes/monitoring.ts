@@ -3,7 +3,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ADMIN_SECURITY } from '../admin.ts';
 import { callUpstream, relay } from '../upstream.ts';
 import { adminErrors, customerErrors, errors, type RouteContext } from './context.ts';
-import { FailureCounts, Leaderboard, LeaderboardEntry, LeaderboardMemberParams, LeaderboardParams, LeaderboardQuery } from './schemas.ts';
+import { FailureCounts, Leaderboard, RegionsStatus, LeaderboardEntry, LeaderboardMemberParams, LeaderboardParams, LeaderboardQuery } from './schemas.ts';
 
 /** The leaderboard whose members are customers (with what they spent): not for everyone's eyes. */
 const PRIVATE_BOARD = 'top-spenders';
@@ -27,6 +27,20 @@ export const monitoringRoutes: FastifyPluginAsyncTypebox<RouteContext> = async (
       const answer = await callUpstream(upstreams.orderMonitoring, 'GET', '/order-failures');
       return relay(reply, answer);
     },
+  );
+  app.get(
+    '/api/monitoring/regions',
+    {
+      onRequest: requireAdmin,
+      schema: {
+        tags: ['monitoring'],
+        summary: "order-monitoring's Active/Active region and its replication lag from each other region",
+        description: 'region is null when order-monitoring runs in one region (ORDER_MONITORING_REGION unset); pending is counted up to 1000.',
+        security: ADMIN_SECURITY,
+        response: { 200: RegionsStatus, ...errors(), ...adminErrors },
+      },
+    },
+    async (_request, reply) => relay(reply, await callUpstream(upstreams.orderMonitoring, 'GET', '/regions')),
   );
   app.get(
     '/api/leaderboards/:board',

@@ -80,6 +80,17 @@ export const FailureCounts = Type.Object({
   recent: Type.Array(Type.Object({ orderId: Id, reason: Type.String(), at: Type.String() })),
 });
 
+/** order-monitoring's GET /regions: its region, and how far it is behind each other region (or why it could not ask). */
+export const RegionsStatus = Type.Object({
+  region: Type.Union([Type.String(), Type.Null()]),
+  replication: Type.Array(
+    Type.Union([
+      Type.Object({ source: Type.String(), target: Type.String(), cursor: Type.String(), pending: Type.Integer({ minimum: 0 }), oldestPendingMs: Type.Integer({ minimum: 0 }) }),
+      Type.Object({ source: Type.String(), target: Type.String(), unreachable: Type.String() }),
+    ]),
+  ),
+});
+
 export const Email = Type.String({ minLength: 3, maxLength: 254, pattern: '^[^@\\s]+@[^@\\s]+$' });
 export const SessionLogin = Type.Object({ email: Email }, { additionalProperties: false });
 export const SessionUserReply = Type.Object({ userId: Id, name: Type.String(), email: Type.String() });

@@ -1,11 +1,20 @@
 import type { RedisClient } from 'tributary';
-import { createLeaderboard, type Leaderboard, type LeaderboardOptions } from 'tributary/leaderboard';
+import { createLeaderboard, type IncrementOptions, type LeaderboardOptions, type RankedEntry } from 'tributary/leaderboard';
 import { LEADERBOARDS, type LeaderboardName } from '../domain/leaderboards.ts';
 import { HANDLED_TTL_SECONDS, monitoringKeys } from './keys.ts';
 
 type Registry = NonNullable<LeaderboardOptions['registry']>;
 
-export type OrderLeaderboards = Readonly<Record<LeaderboardName, Leaderboard>>;
+/** What this service does with a board: the kit's leaderboard, or one kept Active/Active (store/active-active.ts). */
+export interface RankedBoard {
+  increment(member: string, by: number, options: IncrementOptions): Promise<unknown>;
+  incrementMany(increments: ReadonlyArray<{ member: string; by: number }>, options: IncrementOptions): Promise<unknown>;
+  /** Highest score first, equal scores by member ascending; rank 1-based. */
+  top(limit: number): Promise<RankedEntry[]>;
+  rankOf(member: string): Promise<RankedEntry | null>;
+}
+
+export type OrderLeaderboards = Readonly<Record<LeaderboardName, RankedBoard>>;
 
 /**
  * The kit leaderboards, under this service's key prefix. Operation ids (event
@@ -22,5 +31,5 @@ export function createOrderLeaderboards(redis: RedisClient, registry?: Registry)
       ...(registry ? { registry } : {}),
     }),
   ]);
-  return Object.fromEntries(boards) as Record<LeaderboardName, Leaderboard>;
+  return Object.fromEntries(boards) as Record<LeaderboardName, RankedBoard>;
 }

@@ -1,11 +1,10 @@
 import { HttpError, type HttpApp } from 'tributary/http';
 import type { OrderingContext } from '../handlers/context.ts';
-import { placeOrder } from '../handlers/place-order.ts';
-import { priceOrder } from '../handlers/price-order.ts';
+import { createOrderPlacer } from '../handlers/place-orders-together.ts';
 import type { OwnerLookups } from '../owner-lookups.ts';
 import { TERMINAL_STATUSES } from '@tributary/contracts';
 import { RECHECK_MS } from '../order-watch.ts';
-import { findOrderWithHistory, ordersOfUser } from '../store/orders-store.ts';
+import { findOrderStatus, findOrderWithHistory, ordersOfUser } from '../store/orders-store.ts';
 import {
   ErrorBody,
   NewOrderBody,
@@ -23,13 +22,15 @@ import {
  * orders. `owners` answers for users and products ordering has no copy of yet.
  */
 export function ordersRoutes(ctx: OrderingContext, owners: OwnerLookups | null = null) {
+  // Concurrent POSTs share one transaction (handlers/place-orders-together.ts).
+  const placer = createOrderPlacer(ctx, owners);
   return async function plugin(app: HttpApp): Promise<void> {
     app.post(
       '/orders',
       { schema: { body: NewOrderBody, headers: OrderHeaders, response: { 202: OrderAccepted, 400: ErrorBody, 422: ErrorBody, 503: ErrorBody } } },
       async (request, reply) => {
-        const order = await priceOrder(ctx, owners, request.body);
-        const placed = await placeOrder(ctx, order, {
+        const placed = await placer.place({
+          body: request.body,
           idempotencyKey: request.headers['idempotency-key'],
           traceparent: request.headers.traceparent,
         });
@@ -46,10 +47,13 @@ export function ordersRoutes(ctx: OrderingContext, owners: OwnerLookups | null =
         let order = await findOrderWithHistory(ctx.db, id);
         if (!order) throw new HttpError(404, 'ORDER_NOT_FOUND', `no order ${id}`);
         // Long-poll: a client that wants the outcome asks once and is answered when it is there.
-        while (!TERMINAL_STATUSES.includes(order.status) && Date.now() < deadline) {
+        // Each wake reads the status alone; the whole order with its history once more at the end.
+        let status = order.status;
+        while (!TERMINAL_STATUSES.includes(status) && Date.now() < deadline) {
           await ctx.watch.next(id, Math.min(RECHECK_MS, deadline - Date.now()));
-          order = (await findOrderWithHistory(ctx.db, id)) ?? order;
+          status = (await findOrderStatus(ctx.db, id)) ?? status;
         }
+        if (status !== order.status) order = (await findOrderWithHistory(ctx.db, id)) ?? order;
         return {
           id: order.id,
           userId: order.userId,

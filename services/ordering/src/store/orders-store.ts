@@ -200,6 +200,13 @@ export async function findOrderWithHistory(
   };
 }
 
+/** The order's status alone: what a long-poll reads each time it wakes. */
+export async function findOrderStatus(db: SqlExecutor, id: string): Promise<OrderRecord['status'] | null> {
+  const { rows } = await db.query<{ status: string }>('SELECT status FROM orders WHERE id = $1', [id]);
+  const row = rows[0];
+  return row ? toStatus(row.status) : null;
+}
+
 export async function ordersOfUser(db: SqlExecutor, userId: string, limit: number): Promise<OrderRecord[]> {
   const { rows } = await db.query<OrderRow>(
     `SELECT ${ORDER_COLUMNS} FROM orders WHERE user_id = $1 ORDER BY created_at DESC, id DESC LIMIT $2`,
@@ -229,6 +236,61 @@ export async function claimIdempotencyKey(tx: SqlExecutor, key: string, requestH
   const winner = rows[0];
   if (!winner) throw new Error(`idempotency key vanished while claiming it`);
   return { claimed: false, requestHash: winner.request_hash, orderId: winner.order_id, status: toStatus(winner.status) };
+}
+
+/**
+ * Claims many keys in one statement; returns the order ids whose key was
+ * claimed now. Of two claims of one key in the same call, the first wins.
+ */
+export async function claimIdempotencyKeys(
+  tx: SqlExecutor,
+  claims: ReadonlyArray<{ key: string; requestHash: string; orderId: string }>,
+): Promise<Set<string>> {
+  if (claims.length === 0) return new Set();
+  const { rows } = await tx.query<{ order_id: string }>(
+    `INSERT INTO idempotency_keys (key, request_hash, order_id)
+     SELECT DISTINCT ON (key) key, request_hash, order_id
+     FROM unnest($1::text[], $2::text[], $3::text[]) WITH ORDINALITY AS u(key, request_hash, order_id, n) ORDER BY key, n
+     ON CONFLICT (key) DO NOTHING RETURNING order_id`,
+    [claims.map((claim) => claim.key), claims.map((claim) => claim.requestHash), claims.map((claim) => claim.orderId)],
+  );
+  return new Set(rows.map((row) => row.order_id));
+}
+
+/** Who holds each of these keys: the request it was claimed for and that order's status now. */
+export async function findKeyOwners(
+  tx: SqlExecutor,
+  keys: readonly string[],
+): Promise<Map<string, { requestHash: string; orderId: string; status: OrderStatus }>> {
+  if (keys.length === 0) return new Map();
+  const { rows } = await tx.query<{ key: string; request_hash: string; order_id: string; status: string }>(
+    `SELECT k.key, k.request_hash, k.order_id, o.status FROM idempotency_keys k JOIN orders o ON o.id = k.order_id WHERE k.key = ANY($1::text[])`,
+    [keys],
+  );
+  return new Map(rows.map((row) => [row.key, { requestHash: row.request_hash, orderId: row.order_id, status: toStatus(row.status) }]));
+}
+
+/** Inserts new orders (fresh ids) and the first timeline row of each: two statements for all. */
+export async function insertNewOrders(tx: SqlExecutor, orders: readonly OrderSnapshot[]): Promise<void> {
+  if (orders.length === 0) return;
+  await tx.query(
+    `INSERT INTO orders (id, user_id, items, total_cents, status, failure_reason)
+     SELECT u.id, u.user_id, u.items::jsonb, u.total_cents::bigint, u.status, u.reason
+     FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[]) AS u(id, user_id, items, total_cents, status, reason)`,
+    [
+      orders.map((order) => order.id),
+      orders.map((order) => order.userId),
+      orders.map((order) => JSON.stringify(order.items)),
+      orders.map((order) => String(order.totalCents)),
+      orders.map((order) => order.status),
+      orders.map((order) => order.failureReason),
+    ],
+  );
+  await tx.query(
+    `INSERT INTO order_history (order_id, seq, status, cause_event_id)
+     SELECT u.id, 1, u.status, NULL FROM unnest($1::text[], $2::text[]) AS u(id, status)`,
+    [orders.map((order) => order.id), orders.map((order) => order.status)],
+  );
 }
 
 /** Counts rows, for tests and the "nothing written" checks. */

@@ -99,8 +99,17 @@ export function createRouter(options: {
           continue;
         }
         // A replayed dead letter carries a field the kit never writes (see replayDeadLetters).
-        const replayFor = isKitEntry(fields) ? undefined : fieldValue(fields, REPLAY_GROUP_FIELD);
+        const kitEntry = isKitEntry(fields);
+        const replayFor = kitEntry ? undefined : fieldValue(fields, REPLAY_GROUP_FIELD);
         if (replayFor !== undefined && replayFor !== group) {
+          acks.push(entryId);
+          continue;
+        }
+        // Most of a shared stream is events other groups want: those are acked
+        // unread, without parsing their data. Whether such an entry is valid
+        // is for the groups that subscribe to its type to find out.
+        const type = kitEntry ? fields[3] : fieldValue(fields, 'type');
+        if (type !== undefined && type !== '' && !routes.has(type)) {
           acks.push(entryId);
           continue;
         }
@@ -111,12 +120,7 @@ export function createRouter(options: {
           await reject(entryId, fields, fieldValue(fields, 'type') ?? '?', '-', `invalid entry: ${decoded}`, deliveryCount);
         } else {
           event = decoded;
-          const versions = routes.get(event.type);
-          if (!versions) {
-            // Not an event this group subscribes to.
-            acks.push(entryId);
-            event = null;
-          } else if (!(route = versions.get(event.version))) {
+          if (!(route = routes.get(event.type)?.get(event.version))) {
             await reject(entryId, fields, event.type, event.type, `no handler for ${event.type} version ${event.version}`, deliveryCount);
             event = null;
           } else {

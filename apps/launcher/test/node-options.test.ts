@@ -1,0 +1,15 @@
+import { describe, expect, it } from 'vitest';
+import { SERVICE_MALLOC_ENV, serviceMallocEnv } from '../src/node-options.ts';
+
+describe('malloc settings of the service processes', () => {
+  it('gives every service one arena and returns large blocks at free', () => {
+    expect(serviceMallocEnv({})).toEqual(SERVICE_MALLOC_ENV);
+    expect(SERVICE_MALLOC_ENV.MALLOC_ARENA_MAX).toBe('1');
+  });
+
+  it("leaves a setting the operator made alone", () => {
+    const env = serviceMallocEnv({ MALLOC_ARENA_MAX: '4' });
+    expect(env.MALLOC_ARENA_MAX).toBeUndefined();
+    expect(env.MALLOC_MMAP_THRESHOLD_).toBe(SERVICE_MALLOC_ENV.MALLOC_MMAP_THRESHOLD_);
+  });
+});

@@ -1,0 +1,16 @@
+#!/bin/sh
+# The image's entrypoint: `docker run tributary <service>` runs that service's
+# bundle with the flags the launcher gives it (apps/launcher/src/node-options.ts).
+# exec: node is PID 1 and gets SIGTERM itself, so runService drains the consumers.
+set -eu
+bundles="${TRIBUTARY_BUNDLES:-/app/dist/services}"
+service="${1:-}"
+case "$service" in
+  '' | */* | .* | stack-traces) service='' ;;
+esac
+if [ -z "$service" ] || [ ! -f "$bundles/$service.mjs" ]; then
+  echo "usage: <service>, one of: $(cd "$bundles" && ls ./*.mjs | sed -e 's#^\./##' -e 's#\.mjs$##' | grep -v '^stack-traces$' | tr '\n' ' ')" >&2
+  exit 64
+fi
+shift
+exec node --import "file://$bundles/stack-traces.mjs" --max-semi-space-size=2 --wasm-lazy-compilation "$bundles/$service.mjs" "$@"
