@@ -31,7 +31,7 @@ interface Percentiles {
   p95: number | null;
   p99: number | null;
 }
-interface LoadJson {
+export interface LoadJson {
   ok: boolean;
   terminal: number;
   notTerminal: number;
@@ -43,11 +43,11 @@ interface LoadJson {
 }
 
 /** `tributary load … --json` against the gateway, as a separate process (its CPU is not the system's). */
-function runLoad(gatewayUrl: string, args: string[]): Promise<LoadJson> {
+export function runLoad(gatewayUrl: string, args: string[], adminKey = ADMIN_KEY): Promise<LoadJson> {
   return new Promise((done, fail) => {
     const child = spawn(process.execPath, [join(ROOT, 'apps', 'cli', 'bin', 'tributary.mjs'), 'load', ...args, '--json'], {
       cwd: ROOT,
-      env: { ...process.env, TRIBUTARY_URL: gatewayUrl, ADMIN_API_KEY: ADMIN_KEY },
+      env: { ...process.env, TRIBUTARY_URL: gatewayUrl, ADMIN_API_KEY: adminKey },
       stdio: ['ignore', 'pipe', 'inherit'],
     });
     let stdout = '';

@@ -27,9 +27,11 @@ export const ReturnRequested = defineEvent({
 /**
  * Why a request was refused. As in the book, a request is accepted with the
  * books that could be found; NONE_AVAILABLE when not one could (all lent or
- * handed out elsewhere).
+ * handed out elsewhere). HANDLING_FAILED: the request was dead-lettered
+ * after its retries and nobody replayed it within LENDING_RELEASE_AFTER_MS,
+ * so the books it had reserved were given back.
  */
-export const LENDING_REJECTIONS = ['LIMIT_EXCEEDED', 'NONE_AVAILABLE', 'SHELVING_UNAVAILABLE'] as const;
+export const LENDING_REJECTIONS = ['LIMIT_EXCEEDED', 'NONE_AVAILABLE', 'SHELVING_UNAVAILABLE', 'HANDLING_FAILED'] as const;
 
 const RequestId = Type.String({ minLength: 1, maxLength: 64 });
 

@@ -17,6 +17,8 @@ export const FAILURE_REASONS = [
   'FAILED_PAYMENT_UNKNOWN_USER',
   'SHIPMENT_FAILED_BANNED_PRODUCT',
   'SHIPMENT_FAILED_OUT_OF_STOCK',
+  // An operator ended an order stuck awaiting shipment (see ordering's stuck.ts): refunded like a failed shipment.
+  'FAILED_STUCK_RESOLVED_BY_OPERATOR',
 ] as const;
 export const FailureReason = Type.Union(FAILURE_REASONS.map((reason) => Type.Literal(reason)));
 

@@ -29,7 +29,7 @@ export interface AccountsDeps {
  * HTTP app (not listening). close() stops what it started; the caller closes
  * the database and Redis it passed in.
  */
-export async function startAccounts(deps: AccountsDeps): Promise<{ app: HttpApp; close(): Promise<void> }> {
+export async function startAccounts(deps: AccountsDeps): Promise<{ app: HttpApp; close(): Promise<void>; unsettledSince(): Promise<number | null> }> {
   const { db, bus } = deps;
   const logger = deps.logger ?? createLogger(SERVICE);
   await ensureHandledTable(db);
@@ -48,6 +48,7 @@ export async function startAccounts(deps: AccountsDeps): Promise<{ app: HttpApp;
     service: SERVICE,
     logger,
     readiness: { database: () => db.query('SELECT 1'), bus: () => bus.ping() },
+    database: db,
   });
   registerOutboxMetrics(app.metricsRegistry, outbox);
   await app.register(async (scope) => userRoutes(scope, { db, outbox, publisher }));
@@ -62,6 +63,7 @@ export async function startAccounts(deps: AccountsDeps): Promise<{ app: HttpApp;
   let closed = false;
   return {
     app,
+    unsettledSince: () => consumers.unsettledSince(),
     async close() {
       if (closed) return;
       closed = true;

@@ -13,6 +13,7 @@ await runService(SERVICE, async ({ config, logger }) => {
   const address = await accounts.app.listen({ host: config.host, port: config.port });
   return {
     address,
+    retention: { db, registry: accounts.app.metricsRegistry, handledMarkers: { holdFrom: accounts.unsettledSince } },
     async close() {
       await accounts.close();
       await db.close();

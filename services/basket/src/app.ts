@@ -20,6 +20,9 @@ export type { ConsumerTuning };
 export const DEFAULT_BASKET_TTL_SECONDS = 7 * 24 * 60 * 60;
 
 export interface BasketDeps {
+  /** TTL of its handled-event markers (HANDLED_MARKER_RETENTION_MS in seconds, see docs/operations.md); default 7 days. */
+  handledTtlSeconds?: number;
+
   /** The bus Redis: streams only. */
   bus: RedisClient;
   /** The service's own Redis: baskets, product and user copies, pending checkouts. */
@@ -44,7 +47,7 @@ export async function startBasket(deps: BasketDeps): Promise<BasketService> {
   if (!Number.isSafeInteger(ttlSeconds) || ttlSeconds < 1) throw new Error(`basket TTL must be a positive whole number of seconds, got ${ttlSeconds}`);
   const sweepOptions: SweepOptions = { ...sweepDefaults, ...deps.sweep };
   const basket = createBasketStore(deps.store, { ttlSeconds });
-  const products = createProductStore(deps.store);
+  const products = createProductStore(deps.store, deps.handledTtlSeconds);
   const users = createUserStore(deps.store);
   const publish = checkoutPublisher({ publisher: createPublisher({ redis: deps.bus, service: SERVICE }), bus: deps.bus });
   const checkout = createCheckout({ basket, products, publish, timing: sweepOptions, logger: deps.logger });

@@ -14,7 +14,7 @@ function readTtl(raw: string | undefined): number {
 await runService(SERVICE, async ({ config, logger }) => {
   const ttlSeconds = readTtl(process.env.BASKET_TTL_SECONDS);
   const { bus, store, close: disconnect } = await connectServiceRedis(config, logger, { storeHolds: 'baskets' });
-  const service = await startBasket({ bus, store, logger, instance: config.instance, ttlSeconds });
+  const service = await startBasket({ bus, store, logger, instance: config.instance, ttlSeconds, handledTtlSeconds: Math.ceil(config.handledMarkerRetentionMs / 1000) });
   const address = await service.app.listen({ host: config.host, port: config.port });
   const trimmer = startOwnStreamTrimmer(bus, trimmedStreamsOf(SERVICE), { config, logger, registry: service.app.metricsRegistry });
   return {

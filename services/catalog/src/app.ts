@@ -61,6 +61,7 @@ export async function startCatalog(deps: CatalogDeps): Promise<{ app: HttpApp; c
     service: SERVICE,
     logger,
     readiness: { database: () => db.query('SELECT 1'), bus: () => bus.ping(), store: () => store.ping() },
+    database: db,
   });
   registerOutboxMetrics(app.metricsRegistry, outbox);
   const registry = app.metricsRegistry;

@@ -46,6 +46,8 @@ export interface RunningDeliveryHistory {
   layout: LakeLayout;
   archiver: Archiver;
   close(): Promise<void>;
+  /** The oldest entry its group may still be delivered (ms), for the handled-marker pruner. */
+  unsettledSince(): Promise<number | null>;
 }
 
 /**
@@ -73,6 +75,7 @@ export async function startDeliveryHistory(deps: DeliveryHistoryDeps): Promise<R
     service: SERVICE,
     logger,
     readiness: { database: () => db.query('SELECT 1'), bus: () => bus.ping() },
+    database: db,
   });
   registerOutboxMetrics(app.metricsRegistry, outbox);
   const duck = await openDuck();
@@ -122,6 +125,7 @@ export async function startDeliveryHistory(deps: DeliveryHistoryDeps): Promise<R
     lake,
     layout,
     archiver,
+    unsettledSince: () => consumers.unsettledSince(),
     async close() {
       if (closed) return;
       closed = true;

@@ -32,6 +32,7 @@ await runService(SERVICE, async ({ config, logger }) => {
   logger.info({ lakeDir: history.lakeDir }, 'data lake');
   return {
     address,
+    retention: { db, registry: running.app.metricsRegistry, handledMarkers: { holdFrom: running.unsettledSince } },
     async close() {
       trimmer.close();
       await running.close();

@@ -11,6 +11,9 @@ import { createStockStore } from './store/stock-store.ts';
 export type { ConsumerTuning };
 
 export interface FulfillmentDeps {
+  /** TTL of its handled-event markers (HANDLED_MARKER_RETENTION_MS in seconds, see docs/operations.md); default 7 days. */
+  handledTtlSeconds?: number;
+
   /** The bus Redis: streams only. */
   bus: RedisClient;
   /** The service's own Redis: stock, shipping rules, dedup markers. */
@@ -31,7 +34,7 @@ export const fulfillmentConsumerDefaults = { maxAttempts: 10, backoffBaseMs: 100
 
 export async function startFulfillment(deps: FulfillmentDeps): Promise<{ app: HttpApp; close(): Promise<void> }> {
   const group = SERVICE;
-  const store = createStockStore(deps.store);
+  const store = createStockStore(deps.store, deps.handledTtlSeconds);
   const publisher = createPublisher({ redis: deps.bus, service: SERVICE });
   const app = createHttpApp({
     service: SERVICE,

@@ -235,6 +235,21 @@ const cases: Case[] = [
     upstream: { service: 'deliveryHistory', method: 'POST', path: '/archive', body: { olderThanDays: 7 } },
     answer: { status: 200, body: { archived: 2, cutoff: '2024-01-01T00:00:00.000Z' } },
   },
+  {
+    name: 'GET /api/admin/orders/stuck',
+    request: { method: 'GET', url: '/api/admin/orders/stuck?limit=5' },
+    upstream: { service: 'ordering', method: 'GET', path: '/stuck-orders?limit=5' },
+    answer: {
+      status: 200,
+      body: { stuckAfterMs: 900_000, counts: { AWAITING_PAYMENT: 0, AWAITING_SHIPMENT: 1, AWAITING_REFUND: 0 }, items: [{ id: 'o-1', userId: 'u-1', status: 'AWAITING_SHIPMENT', totalCents: 300, updatedAt: '2024-01-01T00:00:00.000Z' }] },
+    },
+  },
+  {
+    name: 'POST /api/admin/orders/:id/resolve',
+    request: { method: 'POST', url: '/api/admin/orders/o-1/resolve' },
+    upstream: { service: 'ordering', method: 'POST', path: '/stuck-orders/o-1/resolve' },
+    answer: { status: 200, body: { orderId: 'o-1', status: 'AWAITING_REFUND' } },
+  },
 ];
 
 describe('proxied routes', () => {

@@ -8,6 +8,7 @@ import { returnHandler } from './handlers/return.ts';
 import { holdingRoutes } from './routes/holdings.ts';
 import { requestRoutes } from './routes/requests.ts';
 import type { LendingSettings } from './settings.ts';
+import { startReleaser } from './release.ts';
 import { createShelvingClient } from './shelving-client.ts';
 import { GROUP, SERVICE } from './store/keys.ts';
 import { createLendingStore, type LendingStore } from './store/lending.ts';
@@ -34,6 +35,8 @@ export interface LendingDeps {
 export interface LendingService {
   app: HttpApp;
   store: LendingStore;
+  /** Gives back the books of requests dead-lettered longer than LENDING_RELEASE_AFTER_MS (release.ts). */
+  releaser: { runOnce(): Promise<number> };
   close(): Promise<void>;
 }
 
@@ -89,11 +92,14 @@ export async function startLending(deps: LendingDeps): Promise<LendingService> {
     await app.close();
     throw error;
   }
+  const releaser = startReleaser({ redis: deps.bus, store, group: GROUP, logger: deps.logger, releaseAfterMs: settings.releaseAfterMs, registry: app.metricsRegistry });
   return {
     app,
     store,
     // Consumer first (it finishes the request in hand), then the WATCH connection and HTTP; the bus belongs to the caller.
+    releaser,
     async close() {
+      await releaser.close();
       await consumers.closeAll();
       await store.close();
       await app.close();

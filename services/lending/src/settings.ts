@@ -20,6 +20,12 @@ export interface LendingSettings {
   outcomeTtlSeconds: number;
   /** LENDING_CLAIM_IDLE_MS: a request pending this long on a dead instance is taken over by a live one. */
   claimIdleMs: number;
+  /**
+   * LENDING_RELEASE_AFTER_MS: a lending request dead-lettered this long ago
+   * and not replayed is rejected HANDLING_FAILED and its reserved books go
+   * back to storage or shelving (release.ts). The operator's time to replay it.
+   */
+  releaseAfterMs: number;
 }
 
 export const lendingSettingsDefaults: Omit<LendingSettings, 'shelvingUrl' | 'shelvingUrls'> = {
@@ -30,6 +36,7 @@ export const lendingSettingsDefaults: Omit<LendingSettings, 'shelvingUrl' | 'she
   shelvingTimeoutMs: 2_000,
   outcomeTtlSeconds: 7 * 24 * 60 * 60,
   claimIdleMs: 30_000,
+  releaseAfterMs: 60 * 60 * 1000,
 };
 
 function positiveInteger(env: NodeJS.ProcessEnv, name: string, fallback: number, minimum = 1): number {
@@ -66,6 +73,7 @@ export function readLendingSettings(env: NodeJS.ProcessEnv = process.env): Lendi
     shelvingTimeoutMs: positiveInteger(env, 'LENDING_SHELVING_TIMEOUT_MS', d.shelvingTimeoutMs),
     outcomeTtlSeconds: positiveInteger(env, 'LENDING_OUTCOME_TTL_SECONDS', d.outcomeTtlSeconds),
     claimIdleMs: positiveInteger(env, 'LENDING_CLAIM_IDLE_MS', d.claimIdleMs, 100),
+    releaseAfterMs: positiveInteger(env, 'LENDING_RELEASE_AFTER_MS', d.releaseAfterMs),
   };
 }
 

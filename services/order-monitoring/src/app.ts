@@ -17,6 +17,9 @@ import { createOrderLinesStore } from './store/order-lines-store.ts';
 export type { ConsumerTuning };
 
 export interface OrderMonitoringDeps {
+  /** TTL of its handled-event markers (HANDLED_MARKER_RETENTION_MS in seconds, see docs/operations.md); default 7 days. */
+  handledTtlSeconds?: number;
+
   /** The bus Redis: streams only. */
   bus: RedisClient;
   /** The service's own Redis: the read model (failures, order lines, leaderboards) and its dedup markers. */
@@ -36,7 +39,7 @@ export interface OrderMonitoringDeps {
 export async function startOrderMonitoring(deps: OrderMonitoringDeps): Promise<{ app: HttpApp; close(): Promise<void> }> {
   const group = SERVICE;
   const stream = streamKeys.events('ordering');
-  const localFailures = createFailureStore(deps.store);
+  const localFailures = createFailureStore(deps.store, deps.handledTtlSeconds);
   const app = createHttpApp({
     service: SERVICE,
     logger: deps.logger,

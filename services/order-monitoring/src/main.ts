@@ -19,7 +19,7 @@ await runService(SERVICE, async ({ config, logger }) => {
     });
     peers.push({ region: peer.region, redis });
   }
-  const service = await startOrderMonitoring({ bus, store, logger, instance: config.instance, ...(regions ? { regions: { region: regions.region, peers } } : {}) });
+  const service = await startOrderMonitoring({ bus, store, logger, instance: config.instance, handledTtlSeconds: Math.ceil(config.handledMarkerRetentionMs / 1000), ...(regions ? { regions: { region: regions.region, peers } } : {}) });
   const address = await service.app.listen({ host: config.host, port: config.port });
   return {
     address,

@@ -44,6 +44,7 @@ describe('GET /order-failures', () => {
         FAILED_PAYMENT_UNKNOWN_USER: 1,
         SHIPMENT_FAILED_BANNED_PRODUCT: 1,
         SHIPMENT_FAILED_OUT_OF_STOCK: 0,
+        FAILED_STUCK_RESOLVED_BY_OPERATOR: 0,
       },
       total: 4,
       recent: [...events].reverse().map((event) => ({ orderId: event.data.orderId, reason: event.data.reason, at: event.time })),

@@ -9,6 +9,7 @@ import type { OwnerLookups } from './owner-lookups.ts';
 import { ordersRoutes } from './routes/orders.ts';
 import { installSchema } from './store/schema.ts';
 import { createOrderWatch } from './order-watch.ts';
+import { DEFAULT_STUCK_AFTER_MS, registerStuckMetrics, stuckOrdersRoutes } from './stuck.ts';
 
 export const SERVICE = 'ordering';
 
@@ -23,12 +24,16 @@ export interface OrderingDeps {
   outboxOptions?: Pick<OutboxOptions, 'pollIntervalMs' | 'batchSize'>;
   /** Asked when an order names a user or product ordering has no copy of yet; without it such an order is 422. */
   owners?: OwnerLookups;
+  /** An open order unchanged this long is stuck (ORDER_STUCK_AFTER_MS; see stuck.ts). */
+  stuckAfterMs?: number;
 }
 
 export interface OrderingService {
   app: HttpApp;
   outbox: Outbox;
   close(): Promise<void>;
+  /** The oldest entry its group may still be delivered (ms), for the handled-marker pruner. */
+  unsettledSince(): Promise<number | null>;
 }
 
 export async function startOrdering(deps: OrderingDeps): Promise<OrderingService> {
@@ -46,9 +51,12 @@ export async function startOrdering(deps: OrderingDeps): Promise<OrderingService
   const ctx: OrderingContext = { db, outbox, publisher, logger, watch: createOrderWatch() };
   // Readiness is the database only: with the bus down orders are still
   // accepted (the outbox holds their events), so the instance stays in service.
-  const app = createHttpApp({ service: SERVICE, logger, readiness: { database: () => db.query('SELECT 1') } });
+  const app = createHttpApp({ service: SERVICE, logger, readiness: { database: () => db.query('SELECT 1') }, database: db });
   registerOutboxMetrics(app.metricsRegistry, outbox);
   await app.register(ordersRoutes(ctx, deps.owners ?? null));
+  const stuckAfterMs = deps.stuckAfterMs ?? DEFAULT_STUCK_AFTER_MS;
+  await app.register(stuckOrdersRoutes(ctx, stuckAfterMs));
+  registerStuckMetrics(app.metricsRegistry, db, stuckAfterMs);
 
   const consumers = createServiceConsumers({ bus, group: GROUP, instance: deps.instance, logger, registry: app.metricsRegistry, tuning: deps.consumerOptions ?? {} });
   registerOrderingHandlers(ctx, consumers);
@@ -64,6 +72,7 @@ export async function startOrdering(deps: OrderingDeps): Promise<OrderingService
   return {
     app,
     outbox,
+    unsettledSince: () => consumers.unsettledSince(),
     async close() {
       await app.close();
       await consumers.closeAll();

@@ -3,6 +3,7 @@ import { connectRedis, redactUrl } from 'tributary';
 import { runService, startOwnStreamTrimmer } from 'tributary/service';
 import { openDatabase } from 'tributary/sql';
 import { SERVICE, startOrdering } from './app.ts';
+import { stuckAfterMsFrom } from './stuck.ts';
 import { createHttpOwnerLookups, type OwnerLookups } from './owner-lookups.ts';
 
 await runService(SERVICE, async ({ config, logger }) => {
@@ -20,7 +21,7 @@ await runService(SERVICE, async ({ config, logger }) => {
     ? createHttpOwnerLookups({ accountsUrl: accountsUrl.replace(/\/+$/, ''), catalogUrl: catalogUrl.replace(/\/+$/, '') })
     : undefined;
   if (!owners) logger.warn('ACCOUNTS_URL or CATALOG_URL not set: orders are checked against ordering\'s copies only');
-  const running = await startOrdering({ db, bus, logger, instance: config.instance, ...(owners ? { owners } : {}) }).catch(async (error: unknown) => {
+  const running = await startOrdering({ db, bus, logger, instance: config.instance, stuckAfterMs: stuckAfterMsFrom(), ...(owners ? { owners } : {}) }).catch(async (error: unknown) => {
     await db.close();
     await bus.close();
     throw error;
@@ -29,6 +30,13 @@ await runService(SERVICE, async ({ config, logger }) => {
   const trimmer = startOwnStreamTrimmer(bus, trimmedStreamsOf(SERVICE), { config, logger, registry: running.app.metricsRegistry });
   return {
     address,
+    retention: {
+      db,
+      registry: running.app.metricsRegistry,
+      handledMarkers: { holdFrom: running.unsettledSince },
+      // The key's row goes, the order stays: a retry after the window is a new order, as at the gateway.
+      targets: [{ name: 'idempotency-keys', table: 'idempotency_keys', column: 'created_at', retentionMs: config.idempotencyKeyRetentionMs }],
+    },
     async close() {
       trimmer.close();
       await running.close();

@@ -32,6 +32,8 @@ export interface PackageService {
   app: HttpApp;
   outbox: Outbox;
   close(): Promise<void>;
+  /** The oldest entry its group may still be delivered (ms), for the handled-marker pruner. */
+  unsettledSince(): Promise<number | null>;
 }
 
 /**
@@ -54,7 +56,7 @@ export async function startPackage(deps: PackageDeps): Promise<PackageService> {
   const ctx: PackageContext = { db, outbox, publisher, logger, warehouse: deps.warehouse ?? DEFAULT_WAREHOUSE };
   // Readiness is the database only: with the bus down packages are still
   // readable and new ones wait in the outbox.
-  const app = createHttpApp({ service: SERVICE, logger, readiness: { database: () => db.query('SELECT 1') } });
+  const app = createHttpApp({ service: SERVICE, logger, readiness: { database: () => db.query('SELECT 1') }, database: db });
   registerOutboxMetrics(app.metricsRegistry, outbox);
   await app.register(packagesRoutes(ctx));
 
@@ -74,6 +76,7 @@ export async function startPackage(deps: PackageDeps): Promise<PackageService> {
   return {
     app,
     outbox,
+    unsettledSince: () => consumers.unsettledSince(),
     async close() {
       if (closed) return;
       closed = true;

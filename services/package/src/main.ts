@@ -25,6 +25,7 @@ await runService(SERVICE, async ({ config, logger }) => {
   const trimmer = startOwnStreamTrimmer(bus, trimmedStreamsOf(SERVICE), { config, logger, registry: running.app.metricsRegistry });
   return {
     address,
+    retention: { db, registry: running.app.metricsRegistry, handledMarkers: { holdFrom: running.unsettledSince } },
     async close() {
       trimmer.close();
       await running.close();

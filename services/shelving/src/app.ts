@@ -11,6 +11,9 @@ import { createShelvesStore } from './store/shelves.ts';
 export { SERVICE };
 
 export interface ShelvingDeps {
+  /** TTL of its handled-event markers (HANDLED_MARKER_RETENTION_MS in seconds, see docs/operations.md); default 7 days. */
+  handledTtlSeconds?: number;
+
   /** The bus Redis: lending's events stream, read by the `shelving` group. */
   bus: RedisClient;
   /** Shelving's own Redis: which books are handed out. */
@@ -28,7 +31,7 @@ export interface ShelvingService {
 
 /** Builds and starts shelving without listening: main.ts listens, tests use inject() or listen on port 0. */
 export async function startShelving(deps: ShelvingDeps): Promise<ShelvingService> {
-  const shelves = createShelvesStore(deps.store);
+  const shelves = createShelvesStore(deps.store, deps.handledTtlSeconds);
   const app = createHttpApp({
     service: SERVICE,
     logger: deps.logger,

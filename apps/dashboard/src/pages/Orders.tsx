@@ -1,6 +1,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import { api, errorText, get, type Order, type Timeline, type TraceReply } from '../api.ts';
 import { formatTime, usePoll, setRouteParams, type PageProps } from '../hooks.ts';
+import { StuckOrders } from './StuckOrders.tsx';
 
 /** The saga's end states (TERMINAL_STATUSES in the contracts): polling slows down once one is reached. */
 const TERMINAL = new Set(['COMPLETED_SUCCESSFULLY', 'BLOCKED_NO_FUNDS', 'COMPLETED_WITH_FAILURE']);
@@ -249,6 +250,7 @@ export function OrdersPage({ params }: PageProps) {
       </form>
       {orderId ? <OrderView key={orderId} orderId={orderId} /> : <p class="empty">Search an order by id, or place one below.</p>}
       <DemoOrderForm onPlaced={show} />
+      <StuckOrders onShow={show} />
     </section>
   );
 }

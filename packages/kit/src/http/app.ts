@@ -12,6 +12,8 @@ import { HttpError } from './errors.ts';
 import { traceRequests } from './tracing.ts';
 import { refuseControlCharacters } from './control-characters.ts';
 import { INTERNAL_KEY_ENV, requireInternalKey } from './internal-key.ts';
+import type { SqlExecutor } from '../sql/database.ts';
+import { databaseStats } from '../sql/stats.ts';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -44,6 +46,8 @@ export interface HttpAppOptions {
    * system's public door, passes null.
    */
   internalKey?: string | null;
+  /** The service's database: GET /database/stats answers its tables' row counts and size (behind the internal key). */
+  database?: SqlExecutor;
 }
 
 const READINESS_TIMEOUT_MS = 1_000;
@@ -193,6 +197,8 @@ export function createHttpApp(options: HttpAppOptions): HttpApp {
   app.get('/metrics', async (_request, reply) =>
     reply.type(registry.contentType).send(await registry.metrics()),
   );
+  const database = options.database;
+  if (database) app.get('/database/stats', async () => databaseStats(database));
   app.get(
     '/traces',
     {

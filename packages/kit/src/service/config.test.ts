@@ -33,7 +33,16 @@ describe('readServiceConfig', () => {
     expect(readServiceConfig('ordering', { ...base, STREAM_RETENTION_MS: '600000', ORDERING_STREAM_RETENTION_MS: '5000' }).streamRetentionMs).toBe(5_000);
   });
 
+  it('keeps handled markers seven days and idempotency keys a day unless told otherwise', () => {
+    expect(readServiceConfig('ordering', base)).toMatchObject({ handledMarkerRetentionMs: 7 * 86_400_000, idempotencyKeyRetentionMs: 86_400_000 });
+    expect(readServiceConfig('ordering', { ...base, HANDLED_MARKER_RETENTION_MS: '3600000', ORDERING_IDEMPOTENCY_KEY_RETENTION_MS: '60000' }))
+      .toMatchObject({ handledMarkerRetentionMs: 3_600_000, idempotencyKeyRetentionMs: 60_000 });
+  });
+
   it.each([
+    [{ HANDLED_MARKER_RETENTION_MS: '120000' }, 'HANDLED_MARKER_RETENTION_MS (120000) must be longer than STREAM_RETENTION_MS (120000)'],
+    [{ ORDERING_HANDLED_MARKER_RETENTION_MS: '1h' }, 'ORDERING_HANDLED_MARKER_RETENTION_MS must be a whole number'],
+    [{ IDEMPOTENCY_KEY_RETENTION_MS: '-5' }, 'IDEMPOTENCY_KEY_RETENTION_MS must be a whole number'],
     [{ BUS_REDIS_URL: 'redis+sentinel://127.0.0.1:26379/mymaster' }, 'BUS_REDIS_URL has the scheme redis+sentinel:'],
     [{ ORDERING_BUS_REDIS_URL: 'not a url' }, 'ORDERING_BUS_REDIS_URL is not a URL'],
     [{ STORE_REDIS_URL: 'http://127.0.0.1:6379' }, 'STORE_REDIS_URL has the scheme http:'],

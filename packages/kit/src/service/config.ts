@@ -21,10 +21,28 @@ export interface ServiceConfig {
    * views still show it. Nothing a group has not consumed is ever trimmed.
    */
   streamRetentionMs: number;
+  /**
+   * How long a handled-event marker is kept at least (HANDLED_MARKER_RETENTION_MS,
+   * default seven days, as the Redis services' marker TTLs): far past the
+   * stream retention and the longest redelivery, so only a publisher
+   * re-sending an event after days could find its marker gone. Markers of
+   * entries still pending stay whatever their age. Never below STREAM_RETENTION_MS.
+   */
+  handledMarkerRetentionMs: number;
+  /**
+   * How long an HTTP Idempotency-Key kept in a service's database is honoured
+   * (IDEMPOTENCY_KEY_RETENTION_MS, default 24 hours, as the gateway's Redis
+   * records): a retry after that is a new request.
+   */
+  idempotencyKeyRetentionMs: number;
 }
 
 /** STREAM_RETENTION_MS when unset: see ServiceConfig.streamRetentionMs and docs/operations.md. */
 export const DEFAULT_STREAM_RETENTION_MS = 120_000;
+/** HANDLED_MARKER_RETENTION_MS when unset: see ServiceConfig.handledMarkerRetentionMs. */
+export const DEFAULT_HANDLED_MARKER_RETENTION_MS = 7 * 24 * 60 * 60 * 1000;
+/** IDEMPOTENCY_KEY_RETENTION_MS when unset: see ServiceConfig.idempotencyKeyRetentionMs. */
+export const DEFAULT_IDEMPOTENCY_KEY_RETENTION_MS = 24 * 60 * 60 * 1000;
 
 import { TributaryError } from '../errors.ts';
 
@@ -73,11 +91,21 @@ export function readServiceConfig(service: string, env: NodeJS.ProcessEnv = proc
   const [portVariable, rawPort = '0'] = pick('PORT');
   const port = Number(rawPort);
   if (!Number.isInteger(port) || port < 0 || port > 65_535) throw new TributaryError('TRIB_INVALID_CONFIG', `${portVariable} must be a port number (0-65535), got "${rawPort}"`);
-  const [retentionVariable, rawRetention = String(DEFAULT_STREAM_RETENTION_MS)] = pick('STREAM_RETENTION_MS');
-  const streamRetentionMs = Number(rawRetention);
-  if (!/^\d+$/.test(rawRetention) || !Number.isSafeInteger(streamRetentionMs)) {
-    throw new TributaryError('TRIB_INVALID_CONFIG', `${retentionVariable} must be a whole number of milliseconds (0 or more), got "${rawRetention}"`);
+  const milliseconds = (name: string, fallback: number): [string, number] => {
+    const [variable, raw = String(fallback)] = pick(name);
+    const value = Number(raw);
+    if (!/^\d+$/.test(raw) || !Number.isSafeInteger(value)) {
+      throw new TributaryError('TRIB_INVALID_CONFIG', `${variable} must be a whole number of milliseconds (0 or more), got "${raw}"`);
+    }
+    return [variable, value];
+  };
+  const [, streamRetentionMs] = milliseconds('STREAM_RETENTION_MS', DEFAULT_STREAM_RETENTION_MS);
+  const [markerVariable, handledMarkerRetentionMs] = milliseconds('HANDLED_MARKER_RETENTION_MS', DEFAULT_HANDLED_MARKER_RETENTION_MS);
+  // A marker dropped while its entry may still sit on the stream lets a re-read apply the event twice.
+  if (handledMarkerRetentionMs <= streamRetentionMs) {
+    throw new TributaryError('TRIB_INVALID_CONFIG', `${markerVariable} (${handledMarkerRetentionMs}) must be longer than STREAM_RETENTION_MS (${streamRetentionMs})`);
   }
+  const [, idempotencyKeyRetentionMs] = milliseconds('IDEMPOTENCY_KEY_RETENTION_MS', DEFAULT_IDEMPOTENCY_KEY_RETENTION_MS);
   return {
     service,
     host: env.HOST ?? '127.0.0.1',
@@ -87,5 +115,7 @@ export function readServiceConfig(service: string, env: NodeJS.ProcessEnv = proc
     databaseUrl,
     instance: env.TRIBUTARY_INSTANCE ?? `${service}-${process.pid}`,
     streamRetentionMs,
+    handledMarkerRetentionMs,
+    idempotencyKeyRetentionMs,
   };
 }

@@ -63,6 +63,8 @@ export function startOwnStreamTrimmer(
     redis: bus,
     streams: [...streams],
     minAgeMs: context.config.streamRetentionMs,
+    // A stream of ours nobody subscribes to (mailing's MailSent) keeps the same window, then goes.
+    ungroupedMinAgeMs: context.config.streamRetentionMs,
     registry: context.registry,
     onError: (error) => context.logger.warn({ err: error }, 'stream trim failed; will retry'),
   });

@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import type { RedisClient } from '../redis/client.ts';
+import { compareIds, groupsOf, nextId, oldestPending } from '../streams/commands.ts';
 import { createConsumer, type Consumer, type ConsumerOptions, type ConsumerReport } from '../streams/consumer.ts';
 import { consumerMetrics } from '../telemetry/consumer-metrics.ts';
 
@@ -25,6 +26,26 @@ export interface ServiceConsumers {
   startAll(): Promise<void>;
   /** Lets in-flight handlers finish, then stops every consumer. */
   closeAll(): Promise<void>;
+  /**
+   * The time (ms) of the oldest entry the service's group may still be
+   * delivered on any of its streams (pending, or not read yet); null when
+   * every stream is read and acked to its end. A handled marker written
+   * before it belongs to an acked entry and can only be needed again if the
+   * event is published anew (see docs/operations.md).
+   */
+  unsettledSince(): Promise<number | null>;
+}
+
+/** The oldest entry of `stream` that `group` may still be delivered, as its id's ms; null when none. */
+export async function unsettledSinceOf(redis: RedisClient, stream: string, group: string): Promise<number | null> {
+  const info = (await groupsOf(redis, stream)).find((candidate) => candidate.name === group);
+  if (!info) return null;
+  let keep: string | null = info.lag === 0 ? null : nextId(info.lastDeliveredId);
+  if (info.pending > 0) {
+    const pending = await oldestPending(redis, stream, group);
+    if (pending && (keep === null || compareIds(pending, keep) < 0)) keep = pending;
+  }
+  return keep === null ? null : Number(keep.split('-')[0]);
 }
 
 /** What every service logs about its consumers, besides the metrics. */
@@ -45,8 +66,10 @@ export function logConsumerReport(logger: Logger, stream: string, report: Consum
 export function createServiceConsumers(options: ServiceConsumersOptions): ServiceConsumers {
   const consumers: Consumer[] = [];
   const started: Consumer[] = [];
+  const streams: string[] = [];
   return {
     consumer(stream, tuning) {
+      streams.push(stream);
       const metrics = consumerMetrics(options.registry, { stream, group: options.group });
       const consumer = createConsumer({
         ...options.tuning,
@@ -78,6 +101,14 @@ export function createServiceConsumers(options: ServiceConsumersOptions): Servic
     },
     async closeAll() {
       await Promise.all(consumers.map((consumer) => consumer.close()));
+    },
+    async unsettledSince() {
+      let oldest: number | null = null;
+      for (const stream of new Set(streams)) {
+        const since = await unsettledSinceOf(options.bus, stream, options.group);
+        if (since !== null && (oldest === null || since < oldest)) oldest = since;
+      }
+      return oldest;
     },
   };
 }

@@ -3,4 +3,4 @@ export { runService, type RunningService } from './run.ts';
 export { createLogger, type Logger } from '../telemetry/logger.ts';
 export { consumerMetrics } from '../telemetry/consumer-metrics.ts';
 export { connectServiceRedis, startOwnStreamTrimmer, type ServiceRedis } from './connections.ts';
-export { createServiceConsumers, logConsumerReport, type ServiceConsumers, type ServiceConsumersOptions, type ConsumerTuning } from './consumers.ts';
+export { createServiceConsumers, unsettledSinceOf, logConsumerReport, type ServiceConsumers, type ServiceConsumersOptions, type ConsumerTuning } from './consumers.ts';

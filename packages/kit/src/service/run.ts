@@ -1,4 +1,8 @@
 import type { Logger } from 'pino';
+import type { Registry } from 'prom-client';
+import type { SqlExecutor } from '../sql/database.ts';
+import { handledMarkersTarget } from '../sql/handled.ts';
+import { startSqlPruner, type PruneTarget } from '../sql/retention.ts';
 import { createLogger } from '../telemetry/logger.ts';
 import { initTracing } from '../telemetry/tracing.ts';
 import { TributaryError } from '../errors.ts';
@@ -15,6 +19,33 @@ export interface RunningService {
   /** The address the service listens on, printed for the launcher. */
   address?: string;
   close(): Promise<void>;
+  /**
+   * The service's bookkeeping rows, pruned by runService while it runs (job
+   * `sql-prune`, see docs/operations.md): its handled-event markers, kept
+   * HANDLED_MARKER_RETENTION_MS and while `holdMarkersFrom` says their entry
+   * may still be delivered, and any further targets of its own.
+   */
+  retention?: {
+    db: SqlExecutor;
+    registry: Registry;
+    handledMarkers?: { holdFrom?: () => Promise<number | null> };
+    targets?: readonly PruneTarget[];
+  };
+}
+
+/** Starts the pruner a started service asked for; null when it keeps no bookkeeping rows. */
+function startRetention(running: RunningService, config: ServiceConfig, logger: Logger): { close(): Promise<void> } | null {
+  const retention = running.retention;
+  if (!retention) return null;
+  const targets: PruneTarget[] = [...(retention.targets ?? [])];
+  if (retention.handledMarkers) targets.unshift(handledMarkersTarget(config.handledMarkerRetentionMs, retention.handledMarkers.holdFrom));
+  if (targets.length === 0) return null;
+  return startSqlPruner({
+    db: retention.db,
+    targets,
+    registry: retention.registry,
+    onError: (error, target) => logger.warn({ err: error, target }, 'pruning failed; will retry'),
+  });
 }
 
 /**
@@ -30,13 +61,15 @@ export async function runService(
   const tracing = process.env.TRIBUTARY_TRACING === 'off' ? null : initTracing({ service });
   const logger = createLogger(service);
   let running: RunningService;
+  let config: ServiceConfig;
   try {
-    const config = readServiceConfig(service);
+    config = readServiceConfig(service);
     running = await start({ config, logger });
   } catch (error) {
     logger.fatal({ err: error }, 'failed to start');
     process.exit(error instanceof TributaryError && error.code === 'TRIB_INVALID_CONFIG' ? EXIT_CONFIG : 1);
   }
+  const pruner = startRetention(running, config, logger);
   logger.info({ address: running.address }, 'ready');
   let closing = false;
   const shutdown = (signal: string) => {
@@ -48,8 +81,8 @@ export async function runService(
       process.exit(1);
     }, options.shutdownTimeoutMs ?? 15_000);
     timer.unref();
-    running
-      .close()
+    Promise.resolve(pruner?.close())
+      .then(() => running.close())
       .then(() => tracing?.shutdown()) // flush spans still queued for the OTLP exporter
       .then(
         () => process.exit(0),

@@ -1,4 +1,5 @@
 import type { SqlExecutor } from './database.ts';
+import type { PruneTarget } from './retention.ts';
 
 /**
  * The SQL half of idempotent handling: a row "event X handled by group G"
@@ -14,6 +15,19 @@ export async function ensureHandledTable(db: SqlExecutor): Promise<void> {
     handled_at timestamptz NOT NULL DEFAULT now(),
     PRIMARY KEY (consumer_group, event_id)
   )`);
+  // The pruner deletes by age (see retention.ts); without this it scans the whole table each round.
+  await db.query('CREATE INDEX IF NOT EXISTS tributary_handled_events_handled_at ON tributary_handled_events (handled_at)');
+}
+
+/**
+ * The prune target of the markers: a marker may go only once no copy of its
+ * event can arrive again. `retentionMs` covers a publisher re-sending an
+ * event it sent before (an outbox relay that crashed before noting it sent);
+ * `holdFrom` covers entries still pending or not yet delivered to the
+ * service's groups, however old. See docs/operations.md.
+ */
+export function handledMarkersTarget(retentionMs: number, holdFrom?: () => Promise<number | null>): PruneTarget {
+  return { name: 'handled-markers', table: 'tributary_handled_events', column: 'handled_at', retentionMs, ...(holdFrom ? { holdFrom } : {}) };
 }
 
 /** Returns true the first time, false when `group` already handled `eventId`. */

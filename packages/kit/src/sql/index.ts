@@ -1,5 +1,7 @@
 export { openDatabase, type SqlDatabase, type SqlExecutor, type QueryResult } from './database.ts';
-export { markHandled, markHandledMany, ensureHandledTable } from './handled.ts';
+export { markHandled, markHandledMany, ensureHandledTable, handledMarkersTarget } from './handled.ts';
+export { databaseStats, type DatabaseStats } from './stats.ts';
+export { pruneBatch, pruneCutoff, pruneTarget, startSqlPruner, PRUNE_BATCH_ROWS, type PruneTarget } from './retention.ts';
 export {
   sqlBatchHandlers,
   type Emitted,

@@ -103,6 +103,20 @@ describe('safe trimming', () => {
     expect(await trimStream(t.redis, 'nothing-here:events')).toBe(0);
   });
 
+  it('with ungroupedMinAgeMs trims a stream without groups to that age, and leaves one with a group to its groups', async () => {
+    const { stream, ids } = await streamWith(2);
+    const hourAgo = Date.now() - 3_600_000;
+    const lonely = `${stream}:lonely`;
+    for (const id of [`${hourAgo}-0`, `${hourAgo}-1`]) await t.redis.sendCommand(['XADD', lonely, id, 'n', id]);
+    const fresh = await t.redis.sendCommand<string>(['XADD', lonely, '*', 'n', 'now']);
+    expect(await trimStream(t.redis, lonely, { ungroupedMinAgeMs: 60_000 })).toBe(2);
+    expect(await rangeIds(lonely)).toEqual([fresh]);
+    // A group that has read nothing holds everything back, whatever the age option.
+    await createGroup(stream, 'g');
+    expect(await trimStream(t.redis, stream, { ungroupedMinAgeMs: 0 })).toBe(0);
+    expect(await rangeIds(stream)).toEqual(ids);
+  });
+
   it('with minAgeMs keeps consumed entries younger than that, and trims the older ones', async () => {
     const service = uniqueService('shop');
     const placed = orderPlaced(service);

@@ -28,11 +28,17 @@ export async function safeTrimPoint(redis: RedisClient, stream: string): Promise
  * Trims with MINID at the safe point, never with MAXLEN: a MAXLEN on publish
  * deletes entries a slow group has not read yet. With `minAgeMs`, entries
  * younger than that stay even when every group is done with them (ids are
- * milliseconds, so the age is the id's own time). Returns how many were removed.
+ * milliseconds, so the age is the id's own time). A stream no group reads
+ * is kept whole unless `ungroupedMinAgeMs` is given: then its entries older
+ * than that go (a stream nobody subscribes to, such as one read only by
+ * live views, would otherwise grow for ever). Returns how many were removed.
  */
-export async function trimStream(redis: RedisClient, stream: string, options: { minAgeMs?: number } = {}): Promise<number> {
+export async function trimStream(redis: RedisClient, stream: string, options: { minAgeMs?: number; ungroupedMinAgeMs?: number } = {}): Promise<number> {
   let minId = await safeTrimPoint(redis, stream);
-  if (minId === null) return 0;
+  if (minId === null) {
+    if (options.ungroupedMinAgeMs === undefined || (await groupsOf(redis, stream)).length > 0) return 0;
+    return Number(await redis.sendCommand(['XTRIM', stream, 'MINID', `${Math.max(0, Date.now() - options.ungroupedMinAgeMs)}-0`]));
+  }
   if (options.minAgeMs !== undefined && options.minAgeMs > 0) {
     const youngest = `${Math.max(0, Date.now() - options.minAgeMs)}-0`;
     if (compareIds(youngest, minId) < 0) minId = youngest;
@@ -47,6 +53,8 @@ export function startTrimmer(options: {
   intervalMs?: number;
   /** Keep entries younger than this even when consumed (see trimStream). */
   minAgeMs?: number;
+  /** Trim a stream no group reads to this age (see trimStream); kept whole without it. */
+  ungroupedMinAgeMs?: number;
   onError?: (error: Error) => void;
   /** Run time and entries removed, `job="stream-trim"`; default: prom-client's global registry. */
   registry?: Registry;
@@ -57,7 +65,10 @@ export function startTrimmer(options: {
     meter.run(async (run) => {
       for (const stream of options.streams) {
         try {
-          run.items(await trimStream(options.redis, stream, options.minAgeMs === undefined ? {} : { minAgeMs: options.minAgeMs }));
+          run.items(await trimStream(options.redis, stream, {
+            ...(options.minAgeMs === undefined ? {} : { minAgeMs: options.minAgeMs }),
+            ...(options.ungroupedMinAgeMs === undefined ? {} : { ungroupedMinAgeMs: options.ungroupedMinAgeMs }),
+          }));
         } catch (error) {
           options.onError?.(error as Error);
         }

@@ -20,7 +20,7 @@ export interface ProductStore {
   getMany(productIds: readonly string[]): Promise<Map<string, ProductCopy>>;
 }
 
-export function createProductStore(redis: RedisClient): ProductStore {
+export function createProductStore(redis: RedisClient, handledTtlSeconds = HANDLED_TTL_SECONDS): ProductStore {
   return {
     async apply(group, eventId, position, productId, fields) {
       const pairs: string[] = [];
@@ -32,7 +32,7 @@ export function createProductStore(redis: RedisClient): ProductStore {
           redis,
           applyProductScript,
           [basketKeys.productHandled(productId, group, eventId), basketKeys.product(productId)],
-          [position, HANDLED_TTL_SECONDS, ...pairs],
+          [position, handledTtlSeconds, ...pairs],
         ),
       );
       return reply < 0 ? 'duplicate' : reply;

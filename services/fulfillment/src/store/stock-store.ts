@@ -23,14 +23,14 @@ export interface StockStore {
 
 const CREATE_RESULTS: Record<number, CreateProductResult> = { 0: 'duplicate-event', 1: 'created', 2: 'already-known' };
 
-export function createStockStore(redis: RedisClient): StockStore {
+export function createStockStore(redis: RedisClient, handledTtlSeconds = HANDLED_TTL_SECONDS): StockStore {
   return {
     async createProduct(group, eventId, product) {
       const reply = await runLuaScript<number>(
         redis,
         createProductScript,
         [fulfillmentKeys.handled(group, eventId), fulfillmentKeys.product(product.productId)],
-        [product.stock, JSON.stringify(product.bannedCountries), HANDLED_TTL_SECONDS, product.digital ? '1' : '0'],
+        [product.stock, JSON.stringify(product.bannedCountries), handledTtlSeconds, product.digital ? '1' : '0'],
       );
       const result = CREATE_RESULTS[Number(reply)];
       if (!result) throw new Error(`createProduct script replied ${String(reply)}`);
@@ -39,7 +39,7 @@ export function createStockStore(redis: RedisClient): StockStore {
 
     async shipOrder(group, eventId, order) {
       const keys = [fulfillmentKeys.handled(group, eventId), ...order.lines.map((line) => fulfillmentKeys.product(line.productId))];
-      const args = [order.country, HANDLED_TTL_SECONDS, ...order.lines.flatMap((line) => [line.productId, line.quantity])];
+      const args = [order.country, handledTtlSeconds, ...order.lines.flatMap((line) => [line.productId, line.quantity])];
       return parseShipReply(await runVariadicScript<unknown>(redis, shipOrderScript, keys, args));
     },
 

@@ -5,7 +5,7 @@ import { HttpError } from 'tributary/http';
 import { ADMIN_SECURITY } from '../admin.ts';
 import { callUpstream, relay } from '../upstream.ts';
 import { adminErrors, errors, type RouteContext } from './context.ts';
-import { ArchiveRequest, ArchiveResult, DeadLetterList, DeadLetterQuery, RebuildResult, ReplayRequest, ReplayResult } from './schemas.ts';
+import { ArchiveRequest, ArchiveResult, DeadLetterList, DeadLetterQuery, IdParams, RebuildResult, ReplayRequest, ReplayResult, StuckOrderResolved, StuckOrders, StuckOrdersQuery } from './schemas.ts';
 import { onBus } from '../bus-guard.ts';
 
 /** The streams an operator may inspect: those some service publishes to, per the contracts. */
@@ -93,5 +93,32 @@ export const adminRoutes: FastifyPluginAsyncTypebox<RouteContext> = async (app, 
       },
     },
     async (request, reply) => relay(reply, await callUpstream(upstreams.deliveryHistory, 'POST', '/archive', { body: request.body ?? {}, timeoutMs: 120_000 })),
+  );
+  app.get(
+    '/api/admin/orders/stuck',
+    {
+      schema: {
+        ...common,
+        summary: 'Orders in a non-final status longer than ORDER_STUCK_AFTER_MS: counts per status and the longest stuck',
+        querystring: StuckOrdersQuery,
+        response: { 200: StuckOrders, ...errors(400), ...adminErrors },
+      },
+    },
+    async (request, reply) => {
+      const query = request.query.limit === undefined ? '' : `?limit=${request.query.limit}`;
+      return relay(reply, await callUpstream(upstreams.ordering, 'GET', `/stuck-orders${query}`));
+    },
+  );
+  app.post(
+    '/api/admin/orders/:id/resolve',
+    {
+      schema: {
+        ...common,
+        summary: 'End an order stuck AWAITING_SHIPMENT: refund requested (reason FAILED_STUCK_RESOLVED_BY_OPERATOR), the saga finishes it; 409 for any other order',
+        params: IdParams,
+        response: { 200: StuckOrderResolved, ...errors(404, 409), ...adminErrors },
+      },
+    },
+    async (request, reply) => relay(reply, await callUpstream(upstreams.ordering, 'POST', `/stuck-orders/${encodeURIComponent(request.params.id)}/resolve`)),
   );
 };

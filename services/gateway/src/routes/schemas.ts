@@ -245,6 +245,14 @@ export const DeliveryAnalytics = Type.Object({
 });
 export const ArchiveResult = Type.Object({ archived: Type.Integer(), cutoff: Type.String() });
 
+export const StuckOrdersQuery = Type.Object({ limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500 })) }, { additionalProperties: false });
+export const StuckOrders = Type.Object({
+  stuckAfterMs: Type.Integer({ description: 'ORDER_STUCK_AFTER_MS: an open order unchanged this long is stuck' }),
+  counts: Type.Record(Type.String(), Type.Integer(), { description: 'stuck orders per open status' }),
+  items: Type.Array(Type.Object({ id: Id, userId: Id, status: Type.String(), totalCents: Cents, updatedAt: Type.String() }), { description: 'the longest stuck first' }),
+});
+export const StuckOrderResolved = Type.Object({ orderId: Id, status: Type.String() });
+
 // --- lending library ----------------------------------------------------------------------------
 
 /**
@@ -262,7 +270,7 @@ export const LendingRequestStatus = Type.Object({
   kind: Type.String({ description: 'lend | return | unknown (an entry dead-lettered before it could be read)' }),
   status: Type.String({ description: 'PENDING | ACCEPTED | REJECTED | PROCESSED | DEAD_LETTERED' }),
   userId: Type.Optional(Type.String()),
-  reason: Type.Optional(Type.String({ description: 'why a request was REJECTED: LIMIT_EXCEEDED | NONE_AVAILABLE | SHELVING_UNAVAILABLE' })),
+  reason: Type.Optional(Type.String({ description: 'why a request was REJECTED: LIMIT_EXCEEDED | NONE_AVAILABLE | SHELVING_UNAVAILABLE | HANDLING_FAILED' })),
   bookIds: Type.Optional(Type.Array(Type.String(), { description: 'ACCEPTED: the books lent; REJECTED: the books asked for' })),
   unavailableBookIds: Type.Optional(Type.Array(Type.String(), { description: 'ACCEPTED: asked for but lent or not on a shelf' })),
   bookIdsAtFault: Type.Optional(Type.Array(Type.String(), { description: 'REJECTED: the books that caused it' })),

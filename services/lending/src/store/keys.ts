@@ -44,4 +44,6 @@ export const lendingKeys = {
    * of a request and the same key of a return are two actions, as at the gateway.
    */
   idempotency: (type: string, key: string): string => `${PREFIX}idempotency:${type}:${key}`,
+  /** String: the id of the last dead letter of `lending:requests` the releaser is done with (release.ts). */
+  releaseCursor: (): string => `${PREFIX}release:cursor`,
 } as const;

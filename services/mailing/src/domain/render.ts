@@ -13,6 +13,7 @@ const REASONS: Record<Static<typeof FailureReason>, string> = {
   FAILED_PAYMENT_UNKNOWN_USER: 'we could not find the account to charge, so nothing was charged',
   SHIPMENT_FAILED_BANNED_PRODUCT: 'a product in it cannot be shipped to your country; your money has been refunded',
   SHIPMENT_FAILED_OUT_OF_STOCK: 'a product in it was out of stock; your money has been refunded',
+  FAILED_STUCK_RESOLVED_BY_OPERATOR: 'we could not ship it in time; your money has been refunded',
 };
 
 export function formatCents(cents: number): string {

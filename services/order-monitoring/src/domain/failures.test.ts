@@ -5,7 +5,7 @@ describe('summarize', () => {
   it('lists every reason, zeros included, and totals only known reasons', () => {
     const report = summarize({ FAILED_PAYMENT_NO_FUNDS: '3', SHIPMENT_FAILED_OUT_OF_STOCK: '2', SOMETHING_ELSE: '9' }, []);
     expect(report).toEqual({
-      counts: { FAILED_PAYMENT_NO_FUNDS: 3, FAILED_PAYMENT_UNKNOWN_USER: 0, SHIPMENT_FAILED_BANNED_PRODUCT: 0, SHIPMENT_FAILED_OUT_OF_STOCK: 2 },
+      counts: { FAILED_PAYMENT_NO_FUNDS: 3, FAILED_PAYMENT_UNKNOWN_USER: 0, SHIPMENT_FAILED_BANNED_PRODUCT: 0, SHIPMENT_FAILED_OUT_OF_STOCK: 2, FAILED_STUCK_RESOLVED_BY_OPERATOR: 0 },
       total: 5,
       recent: [],
     });

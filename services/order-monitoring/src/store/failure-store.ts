@@ -12,14 +12,14 @@ export interface FailureStore {
   read(): Promise<{ counts: Record<string, string>; recent: RecentFailure[] }>;
 }
 
-export function createFailureStore(redis: RedisClient): FailureStore {
+export function createFailureStore(redis: RedisClient, handledTtlSeconds = HANDLED_TTL_SECONDS): FailureStore {
   return {
     async record(group, eventId, failure) {
       const reply = await runLuaScript<number>(
         redis,
         recordFailureScript,
         [monitoringKeys.handled(group, eventId), monitoringKeys.failures(), monitoringKeys.recentFailures()],
-        [failure.reason, JSON.stringify(failure), HANDLED_TTL_SECONDS, RECENT_FAILURES_LIMIT],
+        [failure.reason, JSON.stringify(failure), handledTtlSeconds, RECENT_FAILURES_LIMIT],
       );
       return Number(reply) === 1;
     },

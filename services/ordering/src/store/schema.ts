@@ -1,8 +1,11 @@
 import type { SqlDatabase } from 'tributary/sql';
 import { ensureHandledTable } from 'tributary/sql';
-import { FAILURE_REASONS, ORDER_STATUSES } from '@tributary/contracts';
+import { FAILURE_REASONS, ORDER_STATUSES, TERMINAL_STATUSES } from '@tributary/contracts';
 
 const inList = (values: readonly string[]) => values.map((value) => `'${value}'`).join(', ');
+
+/** The statuses an order waits in for another service's answer. */
+export const OPEN_STATUSES = ORDER_STATUSES.filter((status) => !TERMINAL_STATUSES.includes(status));
 
 /**
  * Ordering's tables. The CHECKs repeat the contracts' status and reason
@@ -37,6 +40,14 @@ const STATEMENTS = [
     order_id text NOT NULL REFERENCES orders (id) DEFERRABLE INITIALLY DEFERRED,
     created_at timestamptz NOT NULL DEFAULT now()
   )`,
+  // Keys are pruned by age (IDEMPOTENCY_KEY_RETENTION_MS): the index keeps a prune round from scanning them all.
+  'CREATE INDEX IF NOT EXISTS idempotency_keys_created_at ON idempotency_keys (created_at)',
+  // Databases created before a reason was added keep the CHECK they were made with:
+  // it is replaced with the current list. NOT VALID: rows already there were checked on write.
+  'ALTER TABLE orders DROP CONSTRAINT IF EXISTS orders_failure_reason_check',
+  `ALTER TABLE orders ADD CONSTRAINT orders_failure_reason_check CHECK (failure_reason IN (${inList(FAILURE_REASONS)})) NOT VALID`,
+  // Stuck orders (stuck.ts) are found by age among the open ones only: a small index, whatever the history holds.
+  `CREATE INDEX IF NOT EXISTS orders_open_updated ON orders (updated_at) WHERE status IN (${inList(OPEN_STATUSES)})`,
   // Ordering's own copy of its customers' names and addresses (from accounts'
   // events), so an order can show its customer and ship without asking
   // accounts. <field>_at_* is the stream position of the event that wrote the

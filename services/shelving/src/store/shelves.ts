@@ -15,7 +15,7 @@ export interface ShelvesStore {
   holder(bookId: string): Promise<string | null>;
 }
 
-export function createShelvesStore(redis: RedisClient): ShelvesStore {
+export function createShelvesStore(redis: RedisClient, handledTtlSeconds = HANDLED_TTL_SECONDS): ShelvesStore {
   return {
     async checkout(bookId, requestId) {
       const reply = await runLuaScript<string[]>(redis, checkoutScript, [shelvingKeys.out()], [bookId, requestId]);
@@ -24,7 +24,7 @@ export function createShelvesStore(redis: RedisClient): ShelvesStore {
       throw new Error(`checkout script replied ${JSON.stringify(reply)}`);
     },
     async shelve(eventId, bookIds) {
-      const reply = await runLuaScript<number>(redis, shelveScript, [shelvingKeys.handled(eventId), shelvingKeys.out()], [HANDLED_TTL_SECONDS, ...bookIds]);
+      const reply = await runLuaScript<number>(redis, shelveScript, [shelvingKeys.handled(eventId), shelvingKeys.out()], [handledTtlSeconds, ...bookIds]);
       return Number(reply) < 0 ? null : Number(reply);
     },
     async release(requestId, bookIds) {

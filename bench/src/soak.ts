@@ -1,0 +1,251 @@
+import { readFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { SERVICES, startSystem, type RunningSystem } from '@tributary/launcher';
+import { connectRedis, type RedisClient } from 'tributary';
+import { freePort } from 'tributary/testing';
+import { runLoad } from './system.ts';
+import { printTable } from './table.ts';
+
+/**
+ * `npm run bench -- soak`: the whole system under steady load for
+ * BENCH_SOAK_MINUTES (default 30), sampled every BENCH_SOAK_SAMPLE_SECONDS
+ * (default 30): RSS per process, Redis used_memory and keys per prefix on
+ * both servers, every stream's length, every table's rows and each SQL
+ * service's size. Orders come from `tributary load --rate` (default
+ * BENCH_SOAK_RATE 24/s, half the measured PGlite saturation of 48.9/s in
+ * docs/benchmarks.md; drones fly every shipped order); basket checkouts and
+ * lending requests and returns run beside it. Fails when a bookkeeping
+ * figure grows more than 10% from the baseline sample (minute 10, or a
+ * third of a shorter run) to the end. Retention windows are shortened so a
+ * soak sees them turn over: markers and idempotency keys 5 minutes
+ * (BENCH_SOAK_RETENTION_MS), streams 2 minutes (the default;
+ * BENCH_SOAK_STREAM_RETENTION_MS). A short run needs shorter windows too,
+ * or it ends before anything was old enough to go.
+ */
+const ROOT = resolve(import.meta.dirname, '..', '..');
+const MINUTES = Number(process.env.BENCH_SOAK_MINUTES ?? 30);
+const SAMPLE_SECONDS = Number(process.env.BENCH_SOAK_SAMPLE_SECONDS ?? 30);
+const RATE = Number(process.env.BENCH_SOAK_RATE ?? 24);
+const RETENTION_MS = Number(process.env.BENCH_SOAK_RETENTION_MS ?? 300_000);
+const STREAM_RETENTION_MS = Number(process.env.BENCH_SOAK_STREAM_RETENTION_MS ?? 120_000);
+const READY_TIMEOUT_MS = Number(process.env.BENCH_READY_TIMEOUT_MS ?? 300_000);
+const ADMIN_KEY = randomBytes(16).toString('hex');
+const SQL_SERVICES = ['accounts', 'catalog', 'ordering', 'package', 'delivery-history'] as const;
+
+/** One sample: figure name → value. */
+type Sample = { atMs: number; figures: Map<string, number> };
+
+/**
+ * What a figure is, for the verdict. `data`: what the system is asked to keep
+ * (orders, their history, mails, packages, deliveries, users, products): it
+ * grows with the load by design. `ttl`: Redis keys that expire after days
+ * (handled markers with HANDLED_TTL_SECONDS, outcome hashes): bounded, but
+ * not within a soak. Everything else is bookkeeping and must stay flat.
+ */
+function kindOf(figure: string): 'data' | 'ttl' | 'bookkeeping' {
+  if (/^rows (ordering\.(orders|order_history|customers|catalog_products)|accounts\.(users|reservations)|catalog\.products|package\.packages|delivery-history\.(delivery_steps|deliveries|lake_batches))$/.test(figure)) return 'data';
+  if (/^db bytes /.test(figure)) return 'data';
+  // Mails, recipients, baskets, deliveries, stock, the library's state: what the services are there to keep.
+  if (/^keys store (mailing:\{(mails|recipients)\}|basket:\*$|delivery:\*$|fulfillment:product|catalog:|order-monitoring:leaderboard)/.test(figure)) return 'data';
+  if (/^keys bus lending:(lent|storage|user)/.test(figure)) return 'data';
+  // Keys with a TTL of days that the soak does not shorten (LENDING_OUTCOME_TTL_SECONDS, delivery's SCHEDULED/FLIGHT TTLs, order lines).
+  // Handled markers are judged: their TTL is HANDLED_MARKER_RETENTION_MS, shortened here.
+  if (/^keys \w+ .*(:scheduled$|:flight:|order-monitoring:order-lines|lending:request:\*$)/.test(figure)) return 'ttl';
+  if (/^keys store basket:product:\*$/.test(figure)) return 'data';
+  // The sum of all of the above, and the servers' size with it: it follows the data.
+  if (/^redis (bus|store) used_memory$/.test(figure) || /^rss redis-/.test(figure)) return 'ttl';
+  return 'bookkeeping';
+}
+
+/** A key's family: its name with every part that holds a digit (an id) replaced by `*`, `fulfillment:handled:ordering:*`. */
+function familyOf(key: string): string {
+  return key
+    .split(':')
+    .slice(0, 5)
+    .map((part) => (/\d/.test(part) ? '*' : part))
+    .join(':')
+    .replace(/(:\*)+/g, ':*');
+}
+
+function rssOf(pid: number | undefined): number | null {
+  if (pid === undefined) return null;
+  try {
+    const match = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return match ? Number(match[1]) * 1024 : null;
+  } catch {
+    return null;
+  }
+}
+
+/** Keys per family (familyOf) and every stream's length, by SCAN. */
+async function redisFigures(redis: RedisClient, role: string, figures: Map<string, number>): Promise<void> {
+  const info = await redis.sendCommand<string>(['INFO', 'memory']);
+  figures.set(`redis ${role} used_memory`, Number(/used_memory:(\d+)/.exec(info)?.[1] ?? 0));
+  const prefixes = new Map<string, number>();
+  let cursor = '0';
+  do {
+    const [next, keys] = await redis.sendCommand<[string, string[]]>(['SCAN', cursor, 'COUNT', '1000']);
+    cursor = next;
+    for (const key of keys) {
+      const prefix = familyOf(key);
+      prefixes.set(prefix, (prefixes.get(prefix) ?? 0) + 1);
+    }
+  } while (cursor !== '0');
+  for (const [prefix, count] of prefixes) figures.set(`keys ${role} ${prefix}`, count);
+  cursor = '0';
+  do {
+    const [next, keys] = await redis.sendCommand<[string, string[]]>(['SCAN', cursor, 'COUNT', '1000', 'TYPE', 'stream']);
+    cursor = next;
+    for (const key of keys) figures.set(`stream ${role} ${key}`, Number(await redis.sendCommand(['XLEN', key])));
+  } while (cursor !== '0');
+}
+
+async function sample(system: RunningSystem, bus: RedisClient, store: RedisClient): Promise<Sample> {
+  const figures = new Map<string, number>();
+  for (const service of SERVICES) {
+    const rss = rssOf(system.process(service).pid);
+    if (rss !== null) figures.set(`rss ${service}`, rss);
+  }
+  for (const role of ['bus', 'store'] as const) {
+    const rss = rssOf(system.redis(role)?.process.pid);
+    if (rss !== null) figures.set(`rss redis-${role}`, rss);
+  }
+  await redisFigures(bus, 'bus', figures);
+  if (system.storeRedisUrl !== system.busRedisUrl) await redisFigures(store, 'store', figures);
+  for (const service of SQL_SERVICES) {
+    const response = await fetch(`${system.urls[service]}/database/stats`, { headers: { 'x-internal-key': system.internalKey } });
+    if (!response.ok) throw new Error(`${service} /database/stats answered ${response.status}`);
+    const stats = (await response.json()) as { tables: Record<string, number>; bytes: number };
+    for (const [table, rows] of Object.entries(stats.tables)) figures.set(`rows ${service}.${table}`, rows);
+    figures.set(`db bytes ${service}`, stats.bytes);
+  }
+  return { atMs: Date.now(), figures };
+}
+
+/** Basket checkouts and lending requests and returns beside the orders, a few a second, until `stop`. */
+async function sideTraffic(base: string, stop: () => boolean): Promise<{ checkouts: number; lendings: number; errors: number }> {
+  const call = async (method: string, path: string, body?: unknown) => {
+    const response = await fetch(`${base}${path}`, {
+      method,
+      headers: { 'x-api-key': ADMIN_KEY, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
+    const text = await response.text();
+    return { status: response.status, body: text ? (JSON.parse(text) as Record<string, unknown>) : {} };
+  };
+  const run = randomBytes(3).toString('hex');
+  const users: string[] = [];
+  for (let i = 0; i < 4; i += 1) {
+    const created = await call('POST', '/api/users', { name: `Soak ${run} ${i}`, email: `soak-${run}-${i}@example.com`, country: 'GB', balanceCents: 1_000_000_000 });
+    if (created.status !== 201) throw new Error(`soak: cannot create a user (${created.status})`);
+    users.push(String(created.body.id));
+    await call('PATCH', `/api/users/${String(created.body.id)}`, { address: '1 Soak Street, London' });
+  }
+  const product = await call('POST', '/api/products', { sku: `SOAK-${run}`, name: `Soak tea ${run}`, priceCents: 100, stock: 100_000_000, bannedCountries: [] });
+  if (product.status !== 201) throw new Error(`soak: cannot create a product (${product.status})`);
+  const productId = String(product.body.id);
+  const tally = { checkouts: 0, lendings: 0, errors: 0 };
+  for (let round = 0; !stop(); round += 1) {
+    const user = users[round % users.length] as string;
+    try {
+      // A basket's checkout (an order through basket's stream), then a lend and the return of the same books.
+      const put = await call('PUT', `/api/baskets/${user}/items/${productId}`, { quantity: 1 });
+      const checkout = put.status === 200 ? await call('POST', `/api/baskets/${user}/checkout`) : put;
+      if (checkout.status === 202) tally.checkouts += 1;
+      else tally.errors += 1;
+      const books = [`soak-${run}-${round % 50}`];
+      const lend = await call('POST', '/api/lending/requests', { userId: user, bookIds: books });
+      const back = await call('POST', '/api/lending/returns', { userId: user, bookIds: books });
+      if (lend.status === 202 && back.status === 202) tally.lendings += 1;
+      else tally.errors += 1;
+    } catch {
+      tally.errors += 1;
+    }
+    await new Promise((done) => setTimeout(done, 500));
+  }
+  return tally;
+}
+
+const mb = (bytes: number) => `${(bytes / 1_048_576).toFixed(1)} MB`;
+const show = (figure: string, value: number | undefined) => (value === undefined ? '-' : figure.startsWith('rss') || figure.includes('used_memory') || figure.startsWith('db bytes') ? mb(value) : String(value));
+
+export async function benchSoak(): Promise<void> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'tributary-bench-soak-'));
+  const retention = String(RETENTION_MS);
+  console.error(`soak: starting the system; ${MINUTES} min at ${RATE} orders/s, a sample every ${SAMPLE_SECONDS} s`);
+  const system = await startSystem({
+    rootDir: ROOT,
+    dataDir,
+    gatewayPort: await freePort(),
+    readyTimeoutMs: READY_TIMEOUT_MS,
+    env: {
+      LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn',
+      ADMIN_API_KEY: ADMIN_KEY,
+      STREAM_RETENTION_MS: String(STREAM_RETENTION_MS),
+      HANDLED_MARKER_RETENTION_MS: retention,
+      IDEMPOTENCY_KEY_RETENTION_MS: retention,
+      IDEMPOTENCY_TTL_SECONDS: String(Math.max(1, Math.round(RETENTION_MS / 1000))),
+    },
+  });
+  const bus = await connectRedis(system.busRedisUrl);
+  const store = await connectRedis(system.storeRedisUrl);
+  const samples: Sample[] = [];
+  let stopping = false;
+  try {
+    const load = runLoad(system.gatewayUrl, ['--rate', String(RATE), '--duration', String(MINUTES * 60), '--concurrency', '64', '--timeout', '300000'], ADMIN_KEY);
+    const side = sideTraffic(system.gatewayUrl, () => stopping);
+    const endAt = Date.now() + MINUTES * 60_000;
+    samples.push(await sample(system, bus, store));
+    while (Date.now() < endAt) {
+      await new Promise((done) => setTimeout(done, Math.min(SAMPLE_SECONDS * 1000, Math.max(0, endAt - Date.now()))));
+      samples.push(await sample(system, bus, store));
+      console.error(`soak: sample ${samples.length} at ${Math.round((Date.now() - (samples[0] as Sample).atMs) / 1000)} s`);
+    }
+    stopping = true;
+    const [orders, extra] = await Promise.all([load, side]);
+    console.log(`soak: ${orders.terminal} orders final (${orders.notTerminal} not, ${orders.errors.total} errors), ${extra.checkouts} basket checkouts, ${extra.lendings} lend-and-return pairs (${extra.errors} errors)`);
+  } finally {
+    stopping = true;
+    await Promise.allSettled([bus.close(), store.close()]);
+    await system.stop();
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+  report(samples);
+}
+
+function report(samples: Sample[]): void {
+  const first = samples[0];
+  const last = samples[samples.length - 1];
+  if (!first || !last || samples.length < 3) throw new Error('soak: fewer than three samples');
+  // Minute 10, or a third of a shorter run: after warm-up, when every window has turned over once.
+  const baselineAt = first.atMs + Math.min(10 * 60_000, (last.atMs - first.atMs) / 3);
+  const baseline = samples.find((candidate) => candidate.atMs >= baselineAt) ?? last;
+  const minutes = (last.atMs - baseline.atMs) / 60_000;
+  const names = [...new Set(samples.flatMap((one) => [...one.figures.keys()]))].sort();
+  const failures: string[] = [];
+  const rows = names.map((name) => {
+    const kind = kindOf(name);
+    const start = baseline.figures.get(name) ?? 0;
+    const end = last.figures.get(name) ?? 0;
+    const growth = start === 0 ? (end === 0 ? 0 : Infinity) : (end - start) / start;
+    // Small figures (a stream of a few entries) move by whole entries: 10% of 50 is noise, not a trend.
+    const judged = kind === 'bookkeeping' && Math.max(start, end) >= 50;
+    const verdict = !judged ? kind : growth > 0.1 ? 'GROWS' : 'flat';
+    if (verdict === 'GROWS') failures.push(`${name}: ${show(name, start)} → ${show(name, end)}`);
+    const slope = minutes > 0 ? `${((end - start) / minutes).toFixed(1)}/min` : '-';
+    return [name, show(name, first.figures.get(name)), show(name, start), show(name, end), slope, Number.isFinite(growth) ? `${(growth * 100).toFixed(1)}%` : 'new', verdict];
+  });
+  printTable(
+    `Soak: ${samples.length} samples over ${((last.atMs - first.atMs) / 60_000).toFixed(1)} min; baseline at ${((baseline.atMs - first.atMs) / 60_000).toFixed(1)} min`,
+    ['figure', 'first', 'baseline', 'last', 'slope after baseline', 'growth', 'verdict'],
+    rows,
+  );
+  if (failures.length > 0) {
+    console.log(`soak: ${failures.length} bookkeeping figure(s) grew more than 10% after the baseline:\n  ${failures.join('\n  ')}`);
+    process.exitCode = 1;
+  } else {
+    console.log('soak: every bookkeeping figure stayed within 10% after the baseline');
+  }
+}
