@@ -152,6 +152,16 @@ function follow(spec: SentinelUrl, initialUrl: string, options: ConnectOptions):
         case 'disconnect':
           wantOpen = false;
           break;
+        case 'sendCommand':
+          // A demoted primary answers writes with READONLY: ask the Sentinels whom they promoted.
+          return async (...args: Parameters<RedisClient['sendCommand']>) => {
+            try {
+              return await current.sendCommand(...args);
+            } catch (error) {
+              if (error instanceof Error && error.message.startsWith('READONLY')) void recheck();
+              throw error;
+            }
+          };
         case 'duplicate':
           // A duplicate (e.g. for blocking XREADGROUP) follows the primary on its own.
           return () => follow(spec, url, options);
