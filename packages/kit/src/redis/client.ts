@@ -102,6 +102,8 @@ function follow(spec: SentinelUrl, initialUrl: string, options: ConnectOptions):
   let wantOpen = false;
   let checking = false;
   const listeners: Array<[string, Listener]> = [];
+  // A new client starts with no subscriptions: the channels are replayed on it (the kit subscribes with `subscribe(channel, listener)` only).
+  const subscriptions = new Map<string, Set<Listener>>();
 
   const recheck = async () => {
     if (checking || !wantOpen) return;
@@ -116,6 +118,9 @@ function follow(spec: SentinelUrl, initialUrl: string, options: ConnectOptions):
       for (const [event, listener] of listeners) current.on(event, listener);
       old.destroy();
       await current.connect();
+      for (const [channel, channelListeners] of subscriptions) {
+        for (const listener of channelListeners) await current.subscribe(channel, listener);
+      }
     } catch {
       // No Sentinel reachable or the new primary not up yet: the next error asks again.
     } finally {
@@ -149,9 +154,15 @@ function follow(spec: SentinelUrl, initialUrl: string, options: ConnectOptions):
         case 'close':
         case 'quit':
         case 'destroy':
-        case 'disconnect':
-          wantOpen = false;
-          break;
+        case 'disconnect': {
+          const end: unknown = Reflect.get(current, property, current);
+          if (typeof end !== 'function') return end;
+          return (...args: unknown[]) => {
+            // Closed on purpose: a later connection error must not open a client to a new primary.
+            wantOpen = false;
+            return (end as (...args: unknown[]) => unknown).apply(current, args);
+          };
+        }
         case 'sendCommand':
           // A demoted primary answers writes with READONLY: ask the Sentinels whom they promoted.
           return async (...args: Parameters<RedisClient['sendCommand']>) => {
@@ -161,6 +172,18 @@ function follow(spec: SentinelUrl, initialUrl: string, options: ConnectOptions):
               if (error instanceof Error && error.message.startsWith('READONLY')) void recheck();
               throw error;
             }
+          };
+        case 'subscribe':
+          return async (channel: string, listener: Listener) => {
+            await current.subscribe(channel, listener);
+            const channelListeners = subscriptions.get(channel) ?? new Set<Listener>();
+            subscriptions.set(channel, channelListeners.add(listener));
+          };
+        case 'unsubscribe':
+          return async (channel: string, listener: Listener) => {
+            subscriptions.get(channel)?.delete(listener);
+            if (subscriptions.get(channel)?.size === 0) subscriptions.delete(channel);
+            await current.unsubscribe(channel, listener);
           };
         case 'duplicate':
           // A duplicate (e.g. for blocking XREADGROUP) follows the primary on its own.

@@ -4,6 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createClient } from 'redis';
 import { afterAll, describe, expect, it } from 'vitest';
+import { Type } from '@sinclair/typebox';
+import { createPubSubPublisher, createPubSubSubscriber, defineChannel } from '../pubsub/index.ts';
 import { createConsumer } from '../streams/consumer.ts';
 import { createPublisher } from '../streams/publisher.ts';
 import { orderPlaced } from '../streams/test-fixtures/harness-events.ts';
@@ -132,6 +134,16 @@ describe('a primary found through Sentinel', () => {
     cleanup.push(() => consumer.close());
     await consumer.start();
 
+    // Pub/sub too: the subscriber's own connection is replaced, its channels go with it.
+    const pinged = defineChannel('sentinel-shop:ping', Type.Object({ n: Type.Integer() }));
+    const pings: number[] = [];
+    const subscriber = createPubSubSubscriber({ redis });
+    cleanup.push(() => subscriber.close());
+    await subscriber.subscribe(pinged, (message) => void pings.push(message.n));
+    await subscriber.start();
+    const notifier = createPubSubPublisher({ redis });
+    await waitFor(async () => (await notifier.publish(pinged, { n: 1 })) === 1, { description: 'subscribed' });
+
     const before: string[] = [];
     for (let n = 0; n < 200; n++) {
       await replicated.publish(placed, { n, orderId: `before-${n}` });
@@ -148,6 +160,8 @@ describe('a primary found through Sentinel', () => {
 
     // The promoted primary has no replica yet: a publish that asks for one is written but says it is not confirmed.
     await expect(createPublisher({ redis, service, waitForReplicas: { count: 1, timeoutMs: 100 } }).publish(placed, { n: 0, orderId: 'unconfirmed' })).rejects.toMatchObject({ code: 'TRIB_NOT_REPLICATED' });
+    await waitFor(async () => (await notifier.publish(pinged, { n: 2 })) === 1, { timeoutMs: 30_000, description: 'subscriber resubscribed on the new primary' });
+    await waitFor(() => pings.includes(2), { description: 'notification after failover delivered' });
     const after: string[] = ['unconfirmed'];
     for (let n = 0; n < 50; n++) {
       await publisher.publish(placed, { n, orderId: `after-${n}` });
