@@ -13,7 +13,7 @@ import { freePort } from '../testing/free-port.ts';
 import { startRedisServer, type RedisServer } from '../testing/redis-server.ts';
 import { waitFor } from '../testing/wait-for.ts';
 import { connectRedis, redactUrl, type RedisClient } from './client.ts';
-import { parseSentinelUrl } from './sentinel.ts';
+import { formatSentinelUrl, parseSentinelUrl } from './sentinel.ts';
 
 describe('redis+sentinel:// URLs', () => {
   it('parse into Sentinels, master name, credentials and database', () => {
@@ -27,6 +27,8 @@ describe('redis+sentinel:// URLs', () => {
     expect(parseSentinelUrl('redis+sentinel://:pw@h:1/m')).toMatchObject({ password: 'pw', masterName: 'm' });
     expect(() => parseSentinelUrl('redis+sentinel://h:1')).toThrow(/master-name/);
     expect(() => parseSentinelUrl('redis+sentinel://h:99999/m')).toThrow(/expected host:port/);
+    const url = 'redis+sentinel://app:s%40cret@10.0.0.1:26379,[::1]:26380/mymaster/2';
+    expect(formatSentinelUrl(parseSentinelUrl(url))).toBe(url);
     expect(redactUrl('redis+sentinel://app:secret@h:1,h:2/m')).toBe('redis+sentinel://app:***@h:1,h:2/m');
   });
 });

@@ -38,6 +38,13 @@ export function parseSentinelUrl(url: string): SentinelUrl {
   };
 }
 
+/** The Sentinel URL for a parsed one (e.g. after changing its password). */
+export function formatSentinelUrl(spec: SentinelUrl): string {
+  const auth = spec.password === undefined ? (spec.username ? `${encodeURIComponent(spec.username)}@` : '') : `${encodeURIComponent(spec.username ?? '')}:${encodeURIComponent(spec.password)}@`;
+  const hosts = spec.sentinels.map((node) => `${node.host.includes(':') ? `[${node.host}]` : node.host}:${node.port}`).join(',');
+  return `redis+sentinel://${auth}${hosts}/${encodeURIComponent(spec.masterName)}${spec.database === undefined ? '' : `/${spec.database}`}`;
+}
+
 /** The `redis://` URL of a data node found through Sentinel, carrying the credentials and database of the Sentinel URL. */
 export function nodeUrl(spec: SentinelUrl, node: { host: string; port: number }): string {
   const auth = spec.password === undefined ? (spec.username ? `${encodeURIComponent(spec.username)}@` : '') : `${encodeURIComponent(spec.username ?? '')}:${encodeURIComponent(spec.password)}@`;
