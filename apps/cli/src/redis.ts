@@ -4,7 +4,7 @@ import { InvalidArgumentError, type Command } from 'commander';
 import { createClient } from 'redis';
 // Only the service list, not the launcher (which would load the test Redis and SQL helpers).
 import { BUS_URL_FILE } from '@tributary/launcher/services';
-import { redactUrl, type RedisClient } from 'tributary';
+import { connectRedis, formatSentinelUrl, parseSentinelUrl, redactUrl, SENTINEL_SCHEME, type RedisClient } from 'tributary';
 import { CliError, EXIT } from './errors.ts';
 
 const repoRoot = resolve(import.meta.dirname, '..', '..', '..');
@@ -41,6 +41,14 @@ export function resolveRedisUrl(options: RedisOptions, env: NodeJS.ProcessEnv = 
       throw new CliError(`no Redis URL: pass --url or set REDIS_URL, or start the system with \`npm start\` (it writes ${file})`, EXIT.usage);
     }
   }
+  if (raw.startsWith(`${SENTINEL_SCHEME}//`)) {
+    try {
+      const spec = parseSentinelUrl(raw);
+      return formatSentinelUrl(options.password === undefined ? spec : { ...spec, password: options.password });
+    } catch (error) {
+      throw new CliError(`not a Redis URL: ${redactUrl(raw)} ${(error as Error).message}`);
+    }
+  }
   let url: URL;
   try {
     url = new URL(raw);
@@ -48,7 +56,7 @@ export function resolveRedisUrl(options: RedisOptions, env: NodeJS.ProcessEnv = 
     throw new CliError(`not a Redis URL: ${redactUrl(raw)} (expected redis://host:port)`);
   }
   if (url.protocol !== 'redis:' && url.protocol !== 'rediss:') {
-    throw new CliError(`not a Redis URL: ${redactUrl(raw)} (expected redis:// or rediss://)`);
+    throw new CliError(`not a Redis URL: ${redactUrl(raw)} (expected redis://, rediss:// or redis+sentinel://)`);
   }
   if (options.password !== undefined) url.password = options.password;
   return url.toString();
@@ -60,6 +68,11 @@ export function resolveRedisUrl(options: RedisOptions, env: NodeJS.ProcessEnv = 
  * so: no reconnects, and a bounded connect.
  */
 export async function connectCliRedis(url: string): Promise<RedisClient> {
+  if (url.startsWith(`${SENTINEL_SCHEME}//`)) {
+    return connectRedis(url, { name: 'tributary-cli', failFast: true }).catch((error: unknown) => {
+      throw new CliError(`cannot connect to Redis at ${redactUrl(url)}: ${describe(error)}`);
+    });
+  }
   const client = createClient({ url, RESP: 2, name: 'tributary-cli', socket: { reconnectStrategy: false, connectTimeout: 5_000 } });
   // Without a listener an 'error' event would crash the process; the failed command reports it.
   client.on('error', () => undefined);

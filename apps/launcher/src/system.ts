@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { appendFileSync, mkdirSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { redactUrl, SENTINEL_SCHEME } from 'tributary';
 import { readServiceConfig } from 'tributary/service';
 import { freePort, waitFor } from 'tributary/testing';
 import { ADMIN_USER, aclFile, redisUsers } from './acl.ts';
@@ -150,7 +151,9 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
   }
   async function externalRedis(role: RedisRole, url: string): Promise<string> {
     const passwords = credentials?.redis[role];
-    if (aclWanted && passwords) usersOn[role] = await provisionExternalRedis(role, url, passwords.services, say);
+    // ACL SETUSER is not replicated: users made on today's primary would be missing on the replica Sentinel promotes.
+    if (url.startsWith(`${SENTINEL_SCHEME}//`)) say(`${role} Redis ${redactUrl(url)}: through Sentinel, every service uses the given URL (per-service ACL users would not survive a failover)`);
+    else if (aclWanted && passwords) usersOn[role] = await provisionExternalRedis(role, url, passwords.services, say);
     else say(`${role} Redis: TRIBUTARY_REDIS_ACL=off, every service uses the given URL`);
     return url;
   }

@@ -16,11 +16,11 @@ describe('a setting the system cannot use', () => {
       rootDir: resolve(import.meta.dirname, '..', '..', '..'),
       dataDir,
       gatewayPort: await freePort(),
-      busRedisUrl: 'redis+sentinel://127.0.0.1:26379/mymaster',
+      busRedisUrl: 'redis+cluster://127.0.0.1:7000,127.0.0.1:7001',
       storeRedisUrl: 'redis://127.0.0.1:1',
       onEvent: (line) => events.push(line),
     });
-    await expect(started).rejects.toThrow(/BUS_REDIS_URL has the scheme redis\+sentinel:/);
+    await expect(started).rejects.toThrow(/BUS_REDIS_URL: Redis Cluster \(redis\+cluster:\/\/\) is not supported yet/);
     expect(events.filter((line) => / ready on /.test(line))).toEqual([]);
   });
 

@@ -10,6 +10,7 @@ export const errorCatalogue = {
   TRIB_INVALID_MESSAGE: 'pub/sub message does not match its channel schema',
   TRIB_CONSUMER_STATE: 'consumer is not in a state that allows this',
   TRIB_CLOSED: 'already closed',
+  TRIB_NOT_REPLICATED: 'write not confirmed by enough replicas in time',
 } as const;
 
 export type ErrorCode = keyof typeof errorCatalogue;

@@ -2,5 +2,6 @@ export * from './streams/index.ts';
 export { TributaryError, errorCatalogue, type ErrorCode } from './errors.ts';
 export { createSerialQueue, type SerialQueue } from './serial.ts';
 export { connectRedis, redactUrl, type RedisClient } from './redis/client.ts';
+export { formatSentinelUrl, parseSentinelUrl, SENTINEL_SCHEME, type SentinelUrl } from './redis/sentinel.ts';
 export { Type, type Static, type TSchema } from '@sinclair/typebox';
 export { loadLuaScript, runLuaScript, type LuaScript } from './redis/script.ts';

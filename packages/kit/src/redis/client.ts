@@ -1,4 +1,5 @@
 import { createClient } from 'redis';
+import { discoverPrimary, nodeUrl, parseSentinelUrl, SENTINEL_SCHEME, type SentinelUrl } from './sentinel.ts';
 
 /**
  * RESP2 on purpose: the kit parses raw stream replies in one place
@@ -28,6 +29,7 @@ export type RedisClient = ReturnType<typeof createResp2Client>;
 
 /** Removes the password from a connection string so it can be logged. */
 export function redactUrl(url: string): string {
+  if (url.startsWith(`${SENTINEL_SCHEME}//`)) return url.replace(/^(redis\+sentinel:\/\/[^:@/]*:)[^@/]*@/, '$1***@');
   try {
     const parsed = new URL(url);
     if (parsed.password) parsed.password = '***';
@@ -63,10 +65,133 @@ export interface ConnectOptions {
  * ride out, not a reason to exit.
  */
 export async function connectRedis(url: string, options: ConnectOptions = {}): Promise<RedisClient> {
+  if (url.startsWith(`${SENTINEL_SCHEME}//`)) return connectThroughSentinel(parseSentinelUrl(url), options);
   const state = { connected: false };
   const client = createResp2Client(url, options.name, options.commandTimeoutMs, state, options.failFast);
   client.on('error', (error: Error) => options.onError?.(error));
   await client.connect();
   state.connected = true;
   return client;
+}
+
+/**
+ * A client that follows the primary Sentinel names. node-redis's own
+ * `createSentinel` returns a different type (its `sendCommand` takes an extra
+ * read-only flag, WATCH needs a leased client), which every module of the kit
+ * would have to learn; instead this keeps a plain node-redis client to the
+ * current primary behind a Proxy and swaps it when the Sentinels name another
+ * one. Failover itself stays Sentinel's: this only asks whom they promoted,
+ * each time the connection fails (every failed reconnect attempt is an
+ * 'error'), so a client stuck on a dead primary moves on within one
+ * reconnect delay of the promotion.
+ */
+async function connectThroughSentinel(spec: SentinelUrl, options: ConnectOptions): Promise<RedisClient> {
+  const primary = await discoverPrimary(spec);
+  const client = follow(spec, nodeUrl(spec, primary), options);
+  await client.connect();
+  return client;
+}
+
+type Listener = (...args: unknown[]) => void;
+
+function follow(spec: SentinelUrl, initialUrl: string, options: ConnectOptions): RedisClient {
+  let url = initialUrl;
+  const state = { connected: false };
+  const make = (target: string) => createResp2Client(target, options.name, options.commandTimeoutMs, state, options.failFast);
+  let current = make(url);
+  let wantOpen = false;
+  let checking = false;
+  const listeners: Array<[string, Listener]> = [];
+  // A new client starts with no subscriptions: the channels are replayed on it (the kit subscribes with `subscribe(channel, listener)` only).
+  const subscriptions = new Map<string, Set<Listener>>();
+
+  const recheck = async () => {
+    if (checking || !wantOpen) return;
+    checking = true;
+    try {
+      const target = nodeUrl(spec, await discoverPrimary(spec));
+      if (target === url || !wantOpen) return;
+      const old = current;
+      url = target;
+      current = make(target);
+      attach(current);
+      for (const [event, listener] of listeners) current.on(event, listener);
+      old.destroy();
+      await current.connect();
+      for (const [channel, channelListeners] of subscriptions) {
+        for (const listener of channelListeners) await current.subscribe(channel, listener);
+      }
+    } catch {
+      // No Sentinel reachable or the new primary not up yet: the next error asks again.
+    } finally {
+      checking = false;
+    }
+  };
+  const attach = (client: RedisClient) => {
+    client.on('error', (error: Error) => {
+      options.onError?.(error);
+      void recheck();
+    });
+  };
+  attach(current);
+
+  const proxy: RedisClient = new Proxy(current, {
+    get(_target, property) {
+      switch (property) {
+        case 'connect':
+          return async () => {
+            wantOpen = true;
+            await current.connect();
+            state.connected = true;
+            return proxy;
+          };
+        case 'on':
+          return (event: string, listener: Listener) => {
+            listeners.push([event, listener]);
+            current.on(event, listener);
+            return proxy;
+          };
+        case 'close':
+        case 'quit':
+        case 'destroy':
+        case 'disconnect': {
+          const end: unknown = Reflect.get(current, property, current);
+          if (typeof end !== 'function') return end;
+          return (...args: unknown[]) => {
+            // Closed on purpose: a later connection error must not open a client to a new primary.
+            wantOpen = false;
+            return (end as (...args: unknown[]) => unknown).apply(current, args);
+          };
+        }
+        case 'sendCommand':
+          // A demoted primary answers writes with READONLY: ask the Sentinels whom they promoted.
+          return async (...args: Parameters<RedisClient['sendCommand']>) => {
+            try {
+              return await current.sendCommand(...args);
+            } catch (error) {
+              if (error instanceof Error && error.message.startsWith('READONLY')) void recheck();
+              throw error;
+            }
+          };
+        case 'subscribe':
+          return async (channel: string, listener: Listener) => {
+            await current.subscribe(channel, listener);
+            const channelListeners = subscriptions.get(channel) ?? new Set<Listener>();
+            subscriptions.set(channel, channelListeners.add(listener));
+          };
+        case 'unsubscribe':
+          return async (channel: string, listener: Listener) => {
+            subscriptions.get(channel)?.delete(listener);
+            if (subscriptions.get(channel)?.size === 0) subscriptions.delete(channel);
+            await current.unsubscribe(channel, listener);
+          };
+        case 'duplicate':
+          // A duplicate (e.g. for blocking XREADGROUP) follows the primary on its own.
+          return () => follow(spec, url, options);
+      }
+      const value: unknown = Reflect.get(current, property, current);
+      return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(current) : value;
+    },
+  });
+  return proxy;
 }

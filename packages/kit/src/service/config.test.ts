@@ -27,6 +27,11 @@ describe('readServiceConfig', () => {
     expect(readServiceConfig('ordering', base).databaseUrl).toBe('pglite:///tmp/data/pg/ordering');
   });
 
+  it('accepts a primary found through Sentinel', () => {
+    const url = 'redis+sentinel://app:s%40cret@10.0.0.1:26379,10.0.0.2:26379/mymaster';
+    expect(readServiceConfig('ordering', { ...base, BUS_REDIS_URL: url }).busRedisUrl).toBe(url);
+  });
+
   it('keeps consumed stream entries two minutes unless STREAM_RETENTION_MS says otherwise', () => {
     expect(readServiceConfig('ordering', base).streamRetentionMs).toBe(120_000);
     expect(readServiceConfig('ordering', { ...base, STREAM_RETENTION_MS: '0' }).streamRetentionMs).toBe(0);
@@ -43,7 +48,9 @@ describe('readServiceConfig', () => {
     [{ HANDLED_MARKER_RETENTION_MS: '120000' }, 'HANDLED_MARKER_RETENTION_MS (120000) must be longer than STREAM_RETENTION_MS (120000)'],
     [{ ORDERING_HANDLED_MARKER_RETENTION_MS: '1h' }, 'ORDERING_HANDLED_MARKER_RETENTION_MS must be a whole number'],
     [{ IDEMPOTENCY_KEY_RETENTION_MS: '-5' }, 'IDEMPOTENCY_KEY_RETENTION_MS must be a whole number'],
-    [{ BUS_REDIS_URL: 'redis+sentinel://127.0.0.1:26379/mymaster' }, 'BUS_REDIS_URL has the scheme redis+sentinel:'],
+    [{ BUS_REDIS_URL: 'redis+cluster://127.0.0.1:7000,127.0.0.1:7001' }, 'BUS_REDIS_URL: Redis Cluster (redis+cluster://) is not supported yet'],
+    [{ BUS_REDIS_URL: 'redis+sentinel://127.0.0.1:26379' }, 'BUS_REDIS_URL is not of the form redis+sentinel://'],
+    [{ STORE_REDIS_URL: 'redis+sentinel://127.0.0.1:26379,127.0.0.1/mymaster' }, 'STORE_REDIS_URL names the Sentinel "127.0.0.1", expected host:port'],
     [{ ORDERING_BUS_REDIS_URL: 'not a url' }, 'ORDERING_BUS_REDIS_URL is not a URL'],
     [{ STORE_REDIS_URL: 'http://127.0.0.1:6379' }, 'STORE_REDIS_URL has the scheme http:'],
     [{ DATABASE_URL: 'mysql://127.0.0.1/shop' }, 'DATABASE_URL has the scheme mysql:'],

@@ -45,8 +45,9 @@ export const DEFAULT_HANDLED_MARKER_RETENTION_MS = 7 * 24 * 60 * 60 * 1000;
 export const DEFAULT_IDEMPOTENCY_KEY_RETENTION_MS = 24 * 60 * 60 * 1000;
 
 import { TributaryError } from '../errors.ts';
+import { parseSentinelUrl, SENTINEL_SCHEME } from '../redis/sentinel.ts';
 
-const REDIS_SCHEMES = ['redis:', 'rediss:'];
+const REDIS_SCHEMES = ['redis:', 'rediss:', SENTINEL_SCHEME];
 const DATABASE_SCHEMES = ['postgres:', 'postgresql:', 'pglite:', 'memory:'];
 
 /**
@@ -55,6 +56,18 @@ const DATABASE_SCHEMES = ['postgres:', 'postgresql:', 'pglite:', 'memory:'];
  * once instead of restarting a service that can never start.
  */
 function checkUrl(variable: string, value: string, schemes: string[]): void {
+  if (schemes.includes(SENTINEL_SCHEME) && value.startsWith(`${SENTINEL_SCHEME}//`)) {
+    try {
+      parseSentinelUrl(value);
+    } catch (error) {
+      throw new TributaryError('TRIB_INVALID_CONFIG', `${variable} ${(error as Error).message}`);
+    }
+    return;
+  }
+  if (value.startsWith('redis+cluster://')) {
+    // Cluster needs hash-tagged keys for every multi-key script and transaction, which the kit does not promise yet.
+    throw new TributaryError('TRIB_INVALID_CONFIG', `${variable}: Redis Cluster (redis+cluster://) is not supported yet; use redis://, rediss:// or redis+sentinel:// (docs/redis-deployments.md)`);
+  }
   let scheme: string;
   try {
     scheme = new URL(value).protocol;

@@ -50,8 +50,19 @@ export function createPublisher(options: {
   service: string;
   /** Another stream the service owns (e.g. `lending:requests`); default `<service>:events`. */
   stream?: string;
+  /**
+   * WAIT for this many replicas after each batch (off by default). Redis
+   * replicates asynchronously, so without it an event the primary
+   * acknowledged can vanish in a Sentinel failover; with it, publish()
+   * resolves only once `count` replicas hold the event, and rejects with
+   * TRIB_NOT_REPLICATED when they don't within `timeoutMs`: the event may
+   * still exist, so the caller retries it with the same id. It narrows the
+   * window, it does not close it (WAIT is not a consensus protocol), and costs
+   * a round trip to the replicas per batch.
+   */
+  waitForReplicas?: { count: number; timeoutMs: number };
 }): Publisher {
-  const { redis, service } = options;
+  const { redis, service, waitForReplicas } = options;
   const stream = options.stream ?? streamKeys.events(service);
 
   function envelope<D extends EventDefinition>(definition: D, data: EventData<D>, publishOptions: PublishOptions = {}) {
@@ -85,7 +96,16 @@ export function createPublisher(options: {
       if (item.source !== service) throw new TributaryError('TRIB_FOREIGN_STREAM', `${service} cannot publish for ${item.source}`);
     }
     // Commands issued in the same tick are pipelined by node-redis: one round trip per batch.
-    const write = () => Promise.all(envelopes.map((item) => xaddEnvelope(redis, stream, item)));
+    const write = async () => {
+      const ids = await Promise.all(envelopes.map((item) => xaddEnvelope(redis, stream, item)));
+      if (waitForReplicas) {
+        const confirmed = Number(await redis.sendCommand(['WAIT', String(waitForReplicas.count), String(waitForReplicas.timeoutMs)]));
+        if (confirmed < waitForReplicas.count) {
+          throw new TributaryError('TRIB_NOT_REPLICATED', `${envelopes.length} event(s) on ${stream} reached ${confirmed} of ${waitForReplicas.count} replica(s) within ${waitForReplicas.timeoutMs} ms`);
+        }
+      }
+      return ids;
+    };
     if (!activeTraceSampled()) return write();
     return withSpan(
       `XADD ${stream}`,

@@ -1,0 +1,176 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createClient } from 'redis';
+import { afterAll, describe, expect, it } from 'vitest';
+import { Type } from '@sinclair/typebox';
+import { createPubSubPublisher, createPubSubSubscriber, defineChannel } from '../pubsub/index.ts';
+import { createConsumer } from '../streams/consumer.ts';
+import { createPublisher } from '../streams/publisher.ts';
+import { orderPlaced } from '../streams/test-fixtures/harness-events.ts';
+import { freePort } from '../testing/free-port.ts';
+import { startRedisServer, type RedisServer } from '../testing/redis-server.ts';
+import { waitFor } from '../testing/wait-for.ts';
+import { connectRedis, redactUrl, type RedisClient } from './client.ts';
+import { formatSentinelUrl, parseSentinelUrl } from './sentinel.ts';
+
+describe('redis+sentinel:// URLs', () => {
+  it('parse into Sentinels, master name, credentials and database', () => {
+    expect(parseSentinelUrl('redis+sentinel://app:s%40cret@10.0.0.1:26379,[::1]:26380/mymaster/2')).toEqual({
+      sentinels: [{ host: '10.0.0.1', port: 26379 }, { host: '::1', port: 26380 }],
+      masterName: 'mymaster',
+      username: 'app',
+      password: 's@cret',
+      database: 2,
+    });
+    expect(parseSentinelUrl('redis+sentinel://:pw@h:1/m')).toMatchObject({ password: 'pw', masterName: 'm' });
+    expect(() => parseSentinelUrl('redis+sentinel://h:1')).toThrow(/master-name/);
+    expect(() => parseSentinelUrl('redis+sentinel://h:99999/m')).toThrow(/expected host:port/);
+    const url = 'redis+sentinel://app:s%40cret@10.0.0.1:26379,[::1]:26380/mymaster/2';
+    expect(formatSentinelUrl(parseSentinelUrl(url))).toBe(url);
+    expect(redactUrl('redis+sentinel://app:secret@h:1,h:2/m')).toBe('redis+sentinel://app:***@h:1,h:2/m');
+  });
+});
+
+interface Sentinel {
+  port: number;
+  kill(): Promise<void>;
+}
+
+/** A real `redis-server --sentinel` on a free port, watching `mymaster`; it rewrites its config file, so each gets its own. */
+async function startSentinel(dir: string, primaryPort: number): Promise<Sentinel> {
+  const port = await freePort();
+  const conf = join(dir, `sentinel-${port}.conf`);
+  writeFileSync(
+    conf,
+    [
+      `port ${port}`,
+      'bind 127.0.0.1',
+      'protected-mode no',
+      `dir ${dir}`,
+      `sentinel monitor mymaster 127.0.0.1 ${primaryPort} 2`,
+      // Fast failover for the test; production keeps the defaults (30 s / 3 min).
+      'sentinel down-after-milliseconds mymaster 1000',
+      'sentinel failover-timeout mymaster 5000',
+      '',
+    ].join('\n'),
+  );
+  const child: ChildProcess = spawn('redis-server', [conf, '--sentinel'], { stdio: 'ignore' });
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  await waitFor(async () => (await askSentinel(port, ['SENTINEL', 'get-master-addr-by-name', 'mymaster'])) !== null, { timeoutMs: 15_000, description: `sentinel on ${port}` });
+  return {
+    port,
+    async kill() {
+      if (child.exitCode === null) child.kill('SIGKILL');
+      await exited;
+    },
+  };
+}
+
+async function askSentinel(port: number, command: string[]): Promise<unknown> {
+  const client = createClient({ socket: { host: '127.0.0.1', port, reconnectStrategy: false }, RESP: 2 });
+  client.on('error', () => undefined);
+  try {
+    await client.connect();
+    return await client.sendCommand(command);
+  } finally {
+    if (client.isOpen) client.destroy();
+  }
+}
+
+describe('a primary found through Sentinel', () => {
+  const cleanup: Array<() => Promise<void>> = [];
+  afterAll(async () => {
+    for (const step of cleanup.reverse()) await step().catch(() => undefined);
+  });
+
+  it('survives kill -9 of the primary: the replica is promoted, the kit follows it, nothing acknowledged is lost or handled twice', { timeout: 90_000 }, async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tributary-sentinel-'));
+    cleanup.push(async () => rmSync(dir, { recursive: true, force: true }));
+    const primary: RedisServer = await startRedisServer({ appendOnly: true });
+    cleanup.push(() => primary.stop());
+    const replica = await startRedisServer({ appendOnly: true, args: ['--replicaof', '127.0.0.1', String(primary.port)] });
+    cleanup.push(() => replica.stop());
+    await waitFor(async () => /master_link_status:up/.test(String(await askSentinel(replica.port, ['INFO', 'replication']))), { timeoutMs: 15_000, description: 'replica in sync' });
+
+    const sentinels: Sentinel[] = [];
+    for (let n = 0; n < 3; n++) {
+      const sentinel = await startSentinel(dir, primary.port);
+      sentinels.push(sentinel);
+      cleanup.push(() => sentinel.kill());
+    }
+    // A failover needs a quorum that knows the replica and each other (learned through the primary's hello channel).
+    await waitFor(
+      async () => {
+        for (const sentinel of sentinels) {
+          const peers = (await askSentinel(sentinel.port, ['SENTINEL', 'sentinels', 'mymaster'])) as unknown[];
+          const replicas = (await askSentinel(sentinel.port, ['SENTINEL', 'replicas', 'mymaster'])) as unknown[];
+          if (peers.length < 2 || replicas.length < 1) return false;
+        }
+        return true;
+      },
+      { timeoutMs: 30_000, description: 'sentinels know each other and the replica' },
+    );
+
+    const url = `redis+sentinel://${sentinels.map((sentinel) => `127.0.0.1:${sentinel.port}`).join(',')}/mymaster`;
+    const redis: RedisClient = await connectRedis(url, { name: 'sentinel-test' });
+    cleanup.push(async () => {
+      if (redis.isOpen) redis.destroy();
+    });
+    const service = 'sentinel-shop';
+    const placed = orderPlaced(service);
+    const publisher = createPublisher({ redis, service });
+    // Sentinel replication is asynchronous: an XADD the primary acknowledged
+    // can die with it. WAIT 1 after each publish is the acknowledgement that counts here.
+    const replicated = createPublisher({ redis, service, waitForReplicas: { count: 1, timeoutMs: 5_000 } });
+
+    // Idempotent handler: the effect happens once per event id, however often it is delivered.
+    const effects: string[] = [];
+    const seen = new Set<string>();
+    const consumer = createConsumer({ redis, stream: publisher.stream, group: 'billing', consumer: 'billing-1', blockMs: 200, claimIdleMs: 1_000, claimIntervalMs: 500, backoffBaseMs: 50, backoffMaxMs: 500 }).on(placed, async (event) => {
+      if (seen.has(event.id)) return;
+      seen.add(event.id);
+      effects.push(event.data.orderId);
+    });
+    cleanup.push(() => consumer.close());
+    await consumer.start();
+
+    // Pub/sub too: the subscriber's own connection is replaced, its channels go with it.
+    const pinged = defineChannel('sentinel-shop:ping', Type.Object({ n: Type.Integer() }));
+    const pings: number[] = [];
+    const subscriber = createPubSubSubscriber({ redis });
+    cleanup.push(() => subscriber.close());
+    await subscriber.subscribe(pinged, (message) => void pings.push(message.n));
+    await subscriber.start();
+    const notifier = createPubSubPublisher({ redis });
+    await waitFor(async () => (await notifier.publish(pinged, { n: 1 })) === 1, { description: 'subscribed' });
+
+    const before: string[] = [];
+    for (let n = 0; n < 200; n++) {
+      await replicated.publish(placed, { n, orderId: `before-${n}` });
+      before.push(`before-${n}`);
+    }
+
+    await primary.kill();
+    await waitFor(async () => ((await askSentinel(sentinels[0]!.port, ['SENTINEL', 'get-master-addr-by-name', 'mymaster'])) as string[] | null)?.[1] === String(replica.port), {
+      timeoutMs: 30_000,
+      description: 'replica promoted',
+    });
+    // The kit's connection moves to the promoted replica by itself.
+    await waitFor(async () => (await redis.sendCommand(['CONFIG', 'GET', 'port']) as string[])[1] === String(replica.port), { timeoutMs: 30_000, description: 'kit follows the new primary' });
+
+    // The promoted primary has no replica yet: a publish that asks for one is written but says it is not confirmed.
+    await expect(createPublisher({ redis, service, waitForReplicas: { count: 1, timeoutMs: 100 } }).publish(placed, { n: 0, orderId: 'unconfirmed' })).rejects.toMatchObject({ code: 'TRIB_NOT_REPLICATED' });
+    await waitFor(async () => (await notifier.publish(pinged, { n: 2 })) === 1, { timeoutMs: 30_000, description: 'subscriber resubscribed on the new primary' });
+    await waitFor(() => pings.includes(2), { description: 'notification after failover delivered' });
+    const after: string[] = ['unconfirmed'];
+    for (let n = 0; n < 50; n++) {
+      await publisher.publish(placed, { n, orderId: `after-${n}` });
+      after.push(`after-${n}`);
+    }
+    await waitFor(() => effects.length >= before.length + after.length, { timeoutMs: 30_000, description: 'every acknowledged event handled' });
+    expect([...effects].sort()).toEqual([...before, ...after].sort());
+    expect(new Set(effects).size).toBe(effects.length);
+  });
+});

@@ -1,0 +1,77 @@
+import { createClient } from 'redis';
+
+/**
+ * `redis+sentinel://[user:pass@]host:port[,host:port...]/<master-name>[/<db>]`:
+ * the primary is whatever the Sentinels name for `<master-name>`. The
+ * credentials are for the data nodes; the Sentinels themselves are asked
+ * without credentials. WHATWG `URL` cannot parse a host list, hence a parser.
+ */
+export interface SentinelUrl {
+  sentinels: Array<{ host: string; port: number }>;
+  masterName: string;
+  username?: string;
+  password?: string;
+  database?: number;
+}
+
+export const SENTINEL_SCHEME = 'redis+sentinel:';
+
+const SENTINEL_URL = /^redis\+sentinel:\/\/(?:([^:@/]*)(?::([^@/]*))?@)?([^/@]+)\/([^/?#]+)(?:\/(\d+))?\/?$/;
+
+/** Parses a Sentinel URL, or throws an Error saying what is wrong with it (without echoing the password). */
+export function parseSentinelUrl(url: string): SentinelUrl {
+  const match = SENTINEL_URL.exec(url);
+  if (!match) throw new Error('is not of the form redis+sentinel://[user:pass@]host:port[,host:port...]/<master-name>');
+  const [, username, password, hosts = '', masterName = '', database] = match;
+  const sentinels = hosts.split(',').map((entry) => {
+    const hostPort = /^(\[[^\]]+\]|[^:]+):(\d+)$/.exec(entry);
+    const port = Number(hostPort?.[2]);
+    if (!hostPort?.[1] || !Number.isInteger(port) || port < 1 || port > 65_535) throw new Error(`names the Sentinel "${entry}", expected host:port`);
+    return { host: hostPort[1].replace(/^\[|\]$/g, ''), port };
+  });
+  return {
+    sentinels,
+    masterName: decodeURIComponent(masterName),
+    ...(username ? { username: decodeURIComponent(username) } : {}),
+    ...(password ? { password: decodeURIComponent(password) } : {}),
+    ...(database === undefined ? {} : { database: Number(database) }),
+  };
+}
+
+/** The Sentinel URL for a parsed one (e.g. after changing its password). */
+export function formatSentinelUrl(spec: SentinelUrl): string {
+  const auth = spec.password === undefined ? (spec.username ? `${encodeURIComponent(spec.username)}@` : '') : `${encodeURIComponent(spec.username ?? '')}:${encodeURIComponent(spec.password)}@`;
+  const hosts = spec.sentinels.map((node) => `${node.host.includes(':') ? `[${node.host}]` : node.host}:${node.port}`).join(',');
+  return `redis+sentinel://${auth}${hosts}/${encodeURIComponent(spec.masterName)}${spec.database === undefined ? '' : `/${spec.database}`}`;
+}
+
+/** The `redis://` URL of a data node found through Sentinel, carrying the credentials and database of the Sentinel URL. */
+export function nodeUrl(spec: SentinelUrl, node: { host: string; port: number }): string {
+  const auth = spec.password === undefined ? (spec.username ? `${encodeURIComponent(spec.username)}@` : '') : `${encodeURIComponent(spec.username ?? '')}:${encodeURIComponent(spec.password)}@`;
+  const host = node.host.includes(':') ? `[${node.host}]` : node.host;
+  return `redis://${auth}${host}:${node.port}${spec.database === undefined ? '' : `/${spec.database}`}`;
+}
+
+/**
+ * Asks the Sentinels in turn for the primary's address (SENTINEL
+ * get-master-addr-by-name); the first that answers wins. Sentinels agree on
+ * the primary after a failover through their quorum, so one answer is enough.
+ */
+export async function discoverPrimary(spec: SentinelUrl): Promise<{ host: string; port: number }> {
+  const failures: string[] = [];
+  for (const sentinel of spec.sentinels) {
+    const client = createClient({ socket: { host: sentinel.host, port: sentinel.port, reconnectStrategy: false, connectTimeout: 2_000 }, RESP: 2 });
+    client.on('error', () => undefined);
+    try {
+      await client.connect();
+      const reply = await client.sendCommand<[string, string] | null>(['SENTINEL', 'get-master-addr-by-name', spec.masterName]);
+      if (reply) return { host: reply[0], port: Number(reply[1]) };
+      failures.push(`${sentinel.host}:${sentinel.port} does not know "${spec.masterName}"`);
+    } catch (error) {
+      failures.push(`${sentinel.host}:${sentinel.port}: ${(error as Error).message}`);
+    } finally {
+      if (client.isOpen) client.destroy();
+    }
+  }
+  throw new Error(`no Sentinel named the primary "${spec.masterName}" (${failures.join('; ')})`);
+}
