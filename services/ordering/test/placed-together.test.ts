@@ -62,4 +62,22 @@ describe.each(testDatabases())('POST /orders placed together ($kind)', ({ create
     // Nothing asked of the owners for what ordering knows.
     expect(h.owners.asked.filter((question) => question === `user:${userId}`)).toEqual([]);
   });
+
+  it('a poison order in a burst fails alone: its neighbours are placed, nothing of it is written', async () => {
+    const h = t.current;
+    const { userId, products } = await knownShop(h);
+    const poison = randomUUID();
+    await h.accounts.publish(UserRegistered, { userId: poison, name: 'Poison', email: `${poison}@example.com`, country: 'GB' });
+    await h.drained('accounts:events');
+    // The set-based INSERT of the batch fails on this user's row; placed alone, only its own order does.
+    await h.db.query(`CREATE FUNCTION refuse_poison() RETURNS trigger AS $$
+      BEGIN IF NEW.user_id = '${poison}' THEN RAISE EXCEPTION 'poison order'; END IF; RETURN NEW; END $$ LANGUAGE plpgsql`);
+    await h.db.query('CREATE TRIGGER refuse_poison BEFORE INSERT ON orders FOR EACH ROW EXECUTE FUNCTION refuse_poison()');
+    const bodies = Array.from({ length: 10 }, (_, i) => ({ userId: i === 4 ? poison : userId, items: [{ productId: products[0] as string, quantity: 1 }] }));
+    const replies = await Promise.all(bodies.map((body) => h.post(body)));
+    expect(replies[4]?.status).toBeGreaterThanOrEqual(500);
+    replies.filter((_, i) => i !== 4).forEach((reply) => expect(reply.status).toBe(202));
+    expect(await countRows(h.db)).toEqual({ orders: 9, history: 9, keys: 0 });
+    await waitFor(async () => (await h.orderingEvents()).filter((event) => event.type === 'OrderPlaced').length === 9, { description: 'nine OrderPlaced published' });
+  });
 });

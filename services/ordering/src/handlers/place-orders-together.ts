@@ -43,9 +43,11 @@ const MOST_PER_TRANSACTION = 200;
  * keys, orders, timeline rows and outbox rows, one statement each), instead
  * of ten round trips per order. A lone request is not held back: it goes at
  * the next turn of the event loop. What each client gets is what placing
- * it alone would give; a request the set-based path cannot decide (a user or
- * product ordering has not heard of, a key replayed, an unexpected error) is
- * placed alone through placeOrder, where its own answer comes from.
+ * it alone would give: a key held by another request (earlier, or earlier in
+ * the batch) replays that order or is 422; a request the set-based path
+ * cannot decide (a user or product ordering has not heard of, a duplicate
+ * line) or a batch that failed before writing anything is placed alone
+ * through placeOrder, where its own answer comes from.
  */
 export function createOrderPlacer(ctx: OrderingContext, owners: OwnerLookups | null): OrderPlacer {
   let queue: Waiting[] = [];
@@ -55,7 +57,12 @@ export function createOrderPlacer(ctx: OrderingContext, owners: OwnerLookups | n
     while (queue.length > 0) {
       const batch = queue.slice(0, MOST_PER_TRANSACTION);
       queue = queue.slice(batch.length);
-      await placeTogether(ctx, owners, batch);
+      try {
+        await placeTogether(ctx, owners, batch);
+      } catch (error) {
+        // placeTogether answers every request itself; this only keeps the queue alive if it ever did not.
+        for (const waiting of batch) waiting.reject(error);
+      }
     }
     running = false;
   }
@@ -81,8 +88,9 @@ interface Prepared {
 }
 
 async function placeTogether(ctx: OrderingContext, owners: OwnerLookups | null, batch: Waiting[]): Promise<void> {
-  const alone: Waiting[] = [];
+  let alone: Waiting[] = [];
   const prepared: Prepared[] = [];
+  const refused = new Set<Waiting>();
   try {
     const userIds = [...new Set(batch.map((waiting) => waiting.request.body.userId))];
     const productIds = [...new Set(batch.flatMap((waiting) => waiting.request.body.items.map((item) => item.productId)))];
@@ -98,6 +106,7 @@ async function placeTogether(ctx: OrderingContext, owners: OwnerLookups | null, 
       try {
         prepared.push(prepare(ctx, waiting, priced.order));
       } catch (error) {
+        refused.add(waiting);
         waiting.reject(error);
       }
     }
@@ -109,9 +118,10 @@ async function placeTogether(ctx: OrderingContext, owners: OwnerLookups | null, 
       // placed alone would, and retries with its Idempotency-Key.
       for (const entry of prepared) entry.waiting.reject(error.cause);
     } else {
-      // Rolled back for sure: one bad request must not fail its neighbours.
-      ctx.logger.warn({ err: error, orders: prepared.length }, 'placing orders together failed; placing each alone');
-      alone.push(...prepared.map((entry) => entry.waiting));
+      // Nothing written (the reads failed, or the transaction rolled back): every request not yet
+      // answered is placed alone, so one bad request does not fail its neighbours.
+      ctx.logger.warn({ err: error, orders: batch.length }, 'placing orders together failed; placing each alone');
+      alone = batch.filter((waiting) => !refused.has(waiting));
     }
   }
   for (const waiting of alone) {
