@@ -10,7 +10,7 @@ import { tracingEnabled } from './tracing.ts';
  * its own: with tracing on that context is already kept across awaits, so a
  * second store would only double the cost on every promise; with
  * `TRIBUTARY_TRACING=off` there is no async context at all (Node 20's
- * AsyncLocalStorage turns on promise hooks for the whole process, about 7%
+ * AsyncLocalStorage turns on promise hooks for the whole process, a few percent
  * of the bus benchmark), and a handler's own log lines carry no correlation
  * id. The kit's lines about an event (retries, dead letters) name its entry.
  */
