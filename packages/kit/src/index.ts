@@ -1,6 +1,7 @@
 export * from './streams/index.ts';
 export { TributaryError, errorCatalogue, type ErrorCode } from './errors.ts';
 export { createSerialQueue, type SerialQueue } from './serial.ts';
+export { abortableDelay } from './delay.ts';
 export { connectRedis, redactUrl, type RedisClient } from './redis/client.ts';
 export { formatSentinelUrl, parseSentinelUrl, SENTINEL_SCHEME, type SentinelUrl } from './redis/sentinel.ts';
 export { Type, type Static, type TSchema } from '@sinclair/typebox';

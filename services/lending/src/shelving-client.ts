@@ -1,4 +1,4 @@
-import { Type } from 'tributary';
+import { abortableDelay, Type } from 'tributary';
 import { internalKeyHeaders } from 'tributary/http';
 import { TypeCompiler } from '@sinclair/typebox/compiler';
 import { Id } from '@tributary/contracts';
@@ -74,7 +74,7 @@ export function createShelvingClient(options: ShelvingClientOptions): ShelvingCl
       let problem = '';
       for (let i = 1; i <= options.attempts; i++) {
         // Half to all of the doubled pause: lending instances retrying at once do not come back in step.
-        if (i > 1) await pause(options.backoffMs * 2 ** (i - 2) * (0.5 + Math.random() / 2), signal);
+        if (i > 1) await abortableDelay(options.backoffMs * 2 ** (i - 2) * (0.5 + Math.random() / 2), signal);
         const answer = await attempt(bookId, requestId, signal);
         if (answer === 'handed' || answer === 'held') return answer;
         problem = answer;
@@ -83,19 +83,4 @@ export function createShelvingClient(options: ShelvingClientOptions): ShelvingCl
       throw new ShelvingUnavailableError(bookId, options.attempts, problem);
     },
   };
-}
-
-/** Waits `ms` (or stops at `signal`), leaving no listener behind on the signal, which lives as long as the service. */
-function pause(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(signal?.reason);
-    };
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
 }

@@ -3,6 +3,7 @@ import type { RedisClient } from '../redis/client.ts';
 import { LockTimeoutError } from './errors.ts';
 import { attemptAcquire, type Lease } from './lease.ts';
 import { runWatched, type HeldLock } from './watchdog.ts';
+import { abortableDelay } from '../delay.ts';
 
 export interface LockOptions {
   redis: RedisClient;
@@ -44,21 +45,6 @@ export interface Locks {
    * resolved: its work was not provably alone). `held.signal` fires on loss.
    */
   withLock<T>(name: string, fn: (held: HeldLock) => Promise<T>, options: WithLockOptions): Promise<T>;
-}
-
-function abortableDelay(ms: number, signal: AbortSignal | undefined): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(signal.reason);
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(signal?.reason);
-    };
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
 }
 
 function lockCounter(registry: Registry): Counter<string> {
