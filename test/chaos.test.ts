@@ -3,7 +3,7 @@ import { TERMINAL_STATUSES } from '@tributary/contracts';
 import type { ServiceName } from '@tributary/launcher';
 import { connectRedis, decodeEnvelope, type Envelope } from 'tributary';
 import { waitFor } from 'tributary/testing';
-import { startSupervisedTestSystem, type AccountReply as Account, type OrderReply as Order, type SupervisedTestSystem } from './support/system.ts';
+import { settledBookPlaces, startSupervisedTestSystem, type AccountReply as Account, type OrderReply as Order, type SupervisedTestSystem } from './support/system.ts';
 
 /**
  * Chaos: one system whose launcher owns its Redis servers, and a burst of
@@ -243,25 +243,7 @@ describe('chaos: kill -9 of each Redis server and each stateful service during a
 
     // Books: each is held by one reader, in the automated storage, or on a shelf; never two of these, never none.
     // Shelving learns of books sent back from lending's events, so this holds once it has caught up.
-    const bookPlaces = async () => {
-      const storage = await serviceFetch(`${system.urls.lending}/storage`).then((response) => response.json() as Promise<{ bookIds: string[] }>);
-      const readers = await Promise.all(
-        Array.from({ length: READERS }, async (_, r) => ({ reader: `chaos-reader-${r}`, books: (await api<{ bookIds: string[] }>('GET', `/api/lending/users/chaos-reader-${r}/books`)).body.bookIds })),
-      );
-      return Promise.all(
-        BOOKS.map(async (bookId) => {
-          const shelf = await serviceFetch(`${system.urls.shelving}/books/${bookId}`).then((response) => response.json() as Promise<{ onShelf: boolean }>);
-          const places = readers.filter((reader) => reader.books.includes(bookId)).map((reader) => reader.reader);
-          if (storage.bookIds.includes(bookId)) places.push('storage');
-          if (shelf.onShelf) places.push('shelf');
-          return { bookId, places };
-        }),
-      );
-    };
-    const books = await waitFor(async () => {
-      const all = await bookPlaces();
-      return all.every((book) => book.places.length === 1) ? all : null;
-    }, { timeoutMs: 30_000, intervalMs: 250, description: 'every book in one place' }).catch(() => bookPlaces());
+    const books = await settledBookPlaces(t, Array.from({ length: READERS }, (_, r) => `chaos-reader-${r}`), BOOKS);
     expect(books.filter((book) => book.places.length !== 1)).toEqual([]);
 
     // No event handled twice: one event per order (or request) and type, one terminal event per order.

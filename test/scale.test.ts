@@ -3,7 +3,7 @@ import { TERMINAL_STATUSES } from '@tributary/contracts';
 import { parseScale, SERVICES, type Scale, type ServiceName } from '@tributary/launcher';
 import { connectRedis, decodeEnvelope, type Envelope, type RedisClient } from 'tributary';
 import { createServerDatabase, waitFor } from 'tributary/testing';
-import { startSupervisedTestSystem, type AccountReply as Account, type OrderReply as Order, type SupervisedTestSystem } from './support/system.ts';
+import { settledBookPlaces, startSupervisedTestSystem, type AccountReply as Account, type OrderReply as Order, type SupervisedTestSystem } from './support/system.ts';
 
 /**
  * Two instances of every service that can have several (`npm start --scale
@@ -198,25 +198,7 @@ describe('N instances per service: one of each killed under load, its siblings t
       expect(stock.stock + sold).toBe(STOCK);
 
       // Books: each held by one reader, in storage, or on a shelf; never two of these, never none.
-      const bookPlaces = async () => {
-        const storage = await serviceFetch(`${system.urls.lending}/storage`).then((response) => response.json() as Promise<{ bookIds: string[] }>);
-        const readers = await Promise.all(
-          Array.from({ length: READERS }, async (_, r) => ({ reader: `scale-reader-${r}`, books: (await api<{ bookIds: string[] }>('GET', `/api/lending/users/scale-reader-${r}/books`)).body.bookIds })),
-        );
-        return Promise.all(
-          BOOKS.map(async (bookId) => {
-            const shelf = await serviceFetch(`${system.urls.shelving}/books/${bookId}`).then((response) => response.json() as Promise<{ onShelf: boolean }>);
-            const places = readers.filter((reader) => reader.books.includes(bookId)).map((reader) => reader.reader);
-            if (storage.bookIds.includes(bookId)) places.push('storage');
-            if (shelf.onShelf) places.push('shelf');
-            return { bookId, places };
-          }),
-        );
-      };
-      const books = await waitFor(async () => {
-        const all = await bookPlaces();
-        return all.every((book) => book.places.length === 1) ? all : null;
-      }, { timeoutMs: 30_000, intervalMs: 250, description: 'every book in one place' }).catch(() => bookPlaces());
+      const books = await settledBookPlaces(t, Array.from({ length: READERS }, (_, r) => `scale-reader-${r}`), BOOKS);
       expect(books.filter((book) => book.places.length !== 1)).toEqual([]);
 
       // Nothing handled twice: one event per order and type (per delivery and status), one outcome per lending request.

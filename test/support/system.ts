@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { startSystem, type RunningSystem, type Scale } from '@tributary/launcher';
-import { createServerDatabase, freePort, startRedisServer, type RedisServer } from 'tributary/testing';
+import { createServerDatabase, freePort, startRedisServer, waitFor, type RedisServer } from 'tributary/testing';
 
 export interface TestSystem {
   system: RunningSystem;
@@ -134,4 +134,30 @@ export async function startSupervisedTestSystem(
       rmSync(dataDir, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * Where each book is: held by which of `readers`, in lending's automated
+ * storage, on a shelf. Shelving learns of books sent back from lending's
+ * events, so this waits (up to 30 s) for every book to be in exactly one
+ * place, and answers the last look either way: the caller asserts on it.
+ */
+export async function settledBookPlaces(t: Pick<TestSystem, 'system' | 'api' | 'serviceFetch'>, readers: readonly string[], bookIds: readonly string[]): Promise<Array<{ bookId: string; places: string[] }>> {
+  const look = async () => {
+    const storage = await t.serviceFetch(`${t.system.urls.lending}/storage`).then((response) => response.json() as Promise<{ bookIds: string[] }>);
+    const held = await Promise.all(readers.map(async (reader) => ({ reader, books: (await t.api<{ bookIds: string[] }>('GET', `/api/lending/users/${reader}/books`)).body.bookIds })));
+    return Promise.all(
+      bookIds.map(async (bookId) => {
+        const shelf = await t.serviceFetch(`${t.system.urls.shelving}/books/${bookId}`).then((response) => response.json() as Promise<{ onShelf: boolean }>);
+        const places = held.filter((reader) => reader.books.includes(bookId)).map((reader) => reader.reader);
+        if (storage.bookIds.includes(bookId)) places.push('storage');
+        if (shelf.onShelf) places.push('shelf');
+        return { bookId, places };
+      }),
+    );
+  };
+  return waitFor(async () => {
+    const all = await look();
+    return all.every((book) => book.places.length === 1) ? all : null;
+  }, { timeoutMs: 30_000, intervalMs: 250, description: 'every book in one place' }).catch(() => look());
 }
