@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TERMINAL_STATUSES } from '@tributary/contracts';
-import type { ServiceName } from '@tributary/launcher';
+import { SERVICES, type ServiceName } from '@tributary/launcher';
 import { connectRedis, decodeEnvelope, type Envelope } from 'tributary';
 import { waitFor } from 'tributary/testing';
 import { settledBookPlaces, startSupervisedTestSystem, type AccountReply as Account, type OrderReply as Order, type SupervisedTestSystem } from './support/system.ts';
@@ -9,7 +9,9 @@ import { settledBookPlaces, startSupervisedTestSystem, type AccountReply as Acco
  * Chaos: one system whose launcher owns its Redis servers, and a burst of
  * orders, basket checkouts and lending requests in waves. During each wave
  * one part is killed with SIGKILL: the bus redis-server, the store
- * redis-server, or a stateful service, in turn. The launcher must bring each
+ * redis-server, or a stateful service, in turn, and last the service host
+ * process, which ends every service but the gateway at once (a service alone
+ * is a thread of it, ended as abruptly: no finally block or shutdown hook runs). The launcher must bring each
  * back, and at the end every order and request is final, money and stock are
  * conserved, every book is in exactly one place, and no event was handled
  * twice (one event per order or request and kind, one mail per order).
@@ -20,7 +22,8 @@ import { settledBookPlaces, startSupervisedTestSystem, type AccountReply as Acco
  * redis-server killed under load) checked on their own systems.
  */
 
-type Target = { redis: 'bus' | 'store' } | { service: ServiceName };
+// `serviceHost`: the process that runs the services as threads (all but the gateway by default): every one of them at once.
+type Target = { redis: 'bus' | 'store' } | { service: ServiceName } | { serviceHost: true };
 // Redis servers between services, so services meet a Redis restart in every state of the burst.
 const TARGETS: Target[] = [
   { redis: 'bus' },
@@ -35,8 +38,9 @@ const TARGETS: Target[] = [
   { service: 'mailing' },
   { service: 'package' },
   { service: 'delivery' },
+  { serviceHost: true },
 ];
-const targetName = (target: Target) => ('redis' in target ? `${target.redis}-redis` : target.service);
+const targetName = (target: Target) => ('redis' in target ? `${target.redis}-redis` : 'service' in target ? target.service : 'service-host');
 
 const BUYERS = 4;
 const BALANCE = 6_000;
@@ -167,13 +171,14 @@ describe('chaos: kill -9 of each Redis server and each stateful service during a
         checkout(shopper),
         checkout(shopper),
       ]);
-      const supervised = 'redis' in target ? system.redis(target.redis)?.process : system.process(target.service);
+      const supervised = 'redis' in target ? system.redis(target.redis)?.process : 'service' in target ? system.process(target.service) : system.serviceHost();
       expect(supervised, `${targetName(target)} is supervised`).toBeDefined();
       await supervised?.signal('SIGKILL');
       await burst;
       // The launcher brings it back by itself.
       if ('redis' in target) await system.redis(target.redis)?.waitReady(60_000);
-      else await system.waitReady(target.service, 60_000);
+      else if ('service' in target) await system.waitReady(target.service, 60_000);
+      else await Promise.all(SERVICES.map((name) => system.waitReady(name, 60_000)));
       expect(supervised?.restartCount, `${targetName(target)} restarted`).toBeGreaterThanOrEqual(1);
     }
 

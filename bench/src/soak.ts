@@ -105,9 +105,13 @@ async function redisFigures(redis: RedisClient, role: string, figures: Map<strin
 async function sample(system: RunningSystem, bus: RedisClient, store: RedisClient): Promise<Sample> {
   const figures = new Map<string, number>();
   for (const service of SERVICES) {
+    // A service running as a thread of the service host has no RSS of its own: the host's row has theirs together.
+    if (system.threaded.includes(service)) continue;
     const rss = rssOf(system.process(service).pid);
     if (rss !== null) figures.set(`rss ${service}`, rss);
   }
+  const host = rssOf(system.serviceHost()?.pid);
+  if (host !== null) figures.set('rss service-host', host);
   for (const role of ['bus', 'store'] as const) {
     const rss = rssOf(system.redis(role)?.process.pid);
     if (rss !== null) figures.set(`rss redis-${role}`, rss);

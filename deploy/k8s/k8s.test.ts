@@ -264,6 +264,8 @@ describe('deploy/k8s', () => {
       // The gateway's list of a service's instances (`<NAME>_URLS`, set by `npm start --scale`); in a cluster
       // `<NAME>_URL` is the Service's address, which spreads calls itself. The gateway reads all of them by name.
       ...['ACCOUNTS', 'CATALOG', 'ORDERING', 'FULFILLMENT', 'ORDER_MONITORING', 'BASKET', 'MAILING', 'PACKAGE', 'DELIVERY', 'DELIVERY_HISTORY', 'LENDING', 'DRONE_SIM', 'SHELVING'].map((name) => `${name}_URLS`),
+      // Set by `npm start`'s service host for each service thread; in a pod a service is a process that logs to stdout.
+      'TRIBUTARY_LOG_FD',
       // Tests only.
       'TEST_DATABASE_URL', 'TRIBUTARY_TEST_HOOKS', 'LENDING_TEST_CRASH_AT',
     ]);

@@ -6,6 +6,9 @@ export interface BuiltServices {
   entries: Record<ServiceName, string>;
   /** To load first (`--import`): stack traces through the bundles' source maps. */
   stackTraces: string;
+  /** The service host process (service-host.ts) and the first module of each of its threads. */
+  serviceHost: string;
+  serviceThread: string;
 }
 
 /**
@@ -19,11 +22,15 @@ export async function buildServices(rootDir: string, outDir: string): Promise<Bu
     {
       ...Object.fromEntries(SERVICES.map((name) => [name, join(rootDir, 'services', name, 'src', 'main.ts')])),
       'stack-traces': join(rootDir, 'apps', 'launcher', 'src', 'stack-traces.ts'),
+      'service-host': join(rootDir, 'apps', 'launcher', 'src', 'service-host.ts'),
+      'service-thread': join(rootDir, 'apps', 'launcher', 'src', 'service-thread.ts'),
     },
     outDir,
   );
   return {
     entries: Object.fromEntries(SERVICES.map((name) => [name, join(outDir, `${name}.mjs`)])) as Record<ServiceName, string>,
     stackTraces: join(outDir, 'stack-traces.mjs'),
+    serviceHost: join(outDir, 'service-host.mjs'),
+    serviceThread: join(outDir, 'service-thread.mjs'),
   };
 }

@@ -4,37 +4,49 @@ import { createWriteStream, type WriteStream } from 'node:fs';
 /** sysexits' EX_CONFIG, what the kit's runService exits with on a setting it cannot use: restarting cannot help. */
 export const EXIT_CONFIG = 78;
 
-export interface SupervisedOptions {
+/** How one run of a supervised unit ended: an exit code, or the signal that ended it. */
+export interface Exit {
+  code: number | null;
+  signal: string | null;
+}
+
+/** One run of a supervised unit (a child process, or a service thread of the service host). */
+export interface Run {
+  readonly pid: number | undefined;
+  readonly exit: Promise<Exit>;
+  kill(signal: NodeJS.Signals): void;
+  alive(): boolean;
+}
+
+export interface RestartPolicy {
   name: string;
-  command: string;
-  args: string[];
-  cwd: string;
-  env: NodeJS.ProcessEnv;
-  logFile: string;
-  /** Restart when the process exits without being asked to (default true). */
+  /** Restart when the unit exits without being asked to (default true). */
   restart?: boolean;
   onEvent?: (line: string) => void;
-  /** Called once when the process exits with a configuration error (exit code 78) and is not restarted. */
+  /** Called once when the unit exits with a configuration error (exit code 78) and is not restarted. */
   onGiveUp?: (reason: string) => void;
+  /** Where a person looks when it will not run: named in the give-up reason. */
+  logFile: string;
 }
 
 /**
- * One child process kept alive: restarted with growing backoff when it dies,
- * stopped with SIGTERM (then SIGKILL after a deadline) when asked.
+ * Something kept alive: restarted with growing backoff when it dies, stopped
+ * with SIGTERM (then SIGKILL after a deadline) when asked. What runs (a
+ * process, a thread of the service host) is the subclass's `launch`.
  */
-export class Supervised {
-  private child: ChildProcess | null = null;
+export abstract class Supervision {
+  private current: Run | null = null;
   private stopping = false;
   private restarts = 0;
-  private readonly log: WriteStream;
   private exited: Promise<void> = Promise.resolve();
 
-  constructor(private readonly options: SupervisedOptions) {
-    this.log = createWriteStream(options.logFile, { flags: 'a' });
-  }
+  constructor(private readonly policy: RestartPolicy) {}
 
+  protected abstract launch(): Run;
+
+  /** The process it runs in (for a service thread: the service host's). */
   get pid(): number | undefined {
-    return this.child?.pid;
+    return this.current?.pid;
   }
 
   get restartCount(): number {
@@ -42,39 +54,30 @@ export class Supervised {
   }
 
   start(): void {
-    const child = spawn(this.options.command, this.options.args, {
-      cwd: this.options.cwd,
-      env: this.options.env,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    this.child = child;
-    child.stdout?.pipe(this.log, { end: false });
-    child.stderr?.pipe(this.log, { end: false });
-    this.exited = new Promise((resolve) => {
-      child.once('exit', (code, signal) => {
-        resolve();
-        if (this.stopping || this.options.restart === false) return;
-        if (code === EXIT_CONFIG) {
-          this.stopping = true;
-          const reason = `${this.options.name} cannot run with its configuration (exit code ${EXIT_CONFIG}); see ${this.options.logFile}`;
-          this.options.onEvent?.(reason);
-          this.options.onGiveUp?.(reason);
-          return;
-        }
-        this.restarts++;
-        const delay = Math.min(250 * 2 ** Math.min(this.restarts - 1, 5), 8_000);
-        this.options.onEvent?.(`${this.options.name} exited (${signal ?? `code ${code}`}), restarting in ${delay} ms`);
-        setTimeout(() => {
-          if (!this.stopping) this.start();
-        }, delay).unref();
-      });
+    const run = this.launch();
+    this.current = run;
+    this.exited = run.exit.then(({ code, signal }) => {
+      if (this.stopping || this.policy.restart === false) return;
+      if (code === EXIT_CONFIG) {
+        this.stopping = true;
+        const reason = `${this.policy.name} cannot run with its configuration (exit code ${EXIT_CONFIG}); see ${this.policy.logFile}`;
+        this.policy.onEvent?.(reason);
+        this.policy.onGiveUp?.(reason);
+        return;
+      }
+      this.restarts++;
+      const delay = Math.min(250 * 2 ** Math.min(this.restarts - 1, 5), 8_000);
+      this.policy.onEvent?.(`${this.policy.name} exited (${signal ?? `code ${code}`}), restarting in ${delay} ms`);
+      setTimeout(() => {
+        if (!this.stopping) this.start();
+      }, delay).unref();
     });
   }
 
   /** Sends a signal without stopping supervision (SIGKILL: crash test). */
   signal(signal: NodeJS.Signals): Promise<void> {
     const exited = this.exited;
-    this.child?.kill(signal);
+    this.current?.kill(signal);
     return exited;
   }
 
@@ -84,13 +87,13 @@ export class Supervised {
     return this.signal('SIGKILL');
   }
 
-  /** Stops the process and its supervision but keeps the log open: resume() starts it again. */
+  /** Stops it and its supervision: resume() starts it again. */
   async pause(timeoutMs = 15_000): Promise<void> {
     this.stopping = true;
-    const child = this.child;
-    if (child && child.exitCode === null && child.signalCode === null) {
-      const killer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
-      child.kill('SIGTERM');
+    const run = this.current;
+    if (run?.alive()) {
+      const killer = setTimeout(() => run.kill('SIGKILL'), timeoutMs);
+      run.kill('SIGTERM');
       await this.exited;
       clearTimeout(killer);
     }
@@ -104,6 +107,49 @@ export class Supervised {
 
   async stop(timeoutMs = 15_000): Promise<void> {
     await this.pause(timeoutMs);
+  }
+}
+
+export interface SupervisedOptions extends RestartPolicy {
+  command: string;
+  args: string[];
+  cwd: string;
+  env: NodeJS.ProcessEnv;
+  /** An IPC channel to the child (`process.send` there), handed to `onSpawn` with each new child. */
+  ipc?: boolean;
+  onSpawn?: (child: ChildProcess) => void;
+}
+
+/** One child process kept alive, its output appended to its log file. */
+export class Supervised extends Supervision {
+  private readonly log: WriteStream;
+
+  constructor(private readonly options: SupervisedOptions) {
+    super(options);
+    this.log = createWriteStream(options.logFile, { flags: 'a' });
+  }
+
+  protected launch(): Run {
+    const child = spawn(this.options.command, this.options.args, {
+      cwd: this.options.cwd,
+      env: this.options.env,
+      stdio: this.options.ipc ? ['ignore', 'pipe', 'pipe', 'ipc'] : ['ignore', 'pipe', 'pipe'],
+    });
+    child.stdout?.pipe(this.log, { end: false });
+    child.stderr?.pipe(this.log, { end: false });
+    const exit = new Promise<Exit>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
+    this.options.onSpawn?.(child);
+    return {
+      pid: child.pid,
+      exit,
+      kill: (signal) => child.kill(signal),
+      alive: () => child.exitCode === null && child.signalCode === null,
+    };
+  }
+
+  /** Stops the process and closes its log. */
+  override async stop(timeoutMs = 15_000): Promise<void> {
+    await super.stop(timeoutMs);
     await new Promise<void>((resolve) => this.log.end(resolve));
   }
 }

@@ -14,7 +14,8 @@ import { aclDenials, provisionExternalRedis } from './redis-users.ts';
 import { adminAuth, INTERNAL_KEY_FILE, readOrCreateKey, type AdminAuth } from './secrets.ts';
 import { instanceName, singleReason, singleScale, type Scale } from './scale.ts';
 import { SERVICES, portVariable, urlVariable, urlsVariable, type ServiceName } from './services.ts';
-import { Supervised } from './supervisor.ts';
+import { HostedService, ServiceHost } from './hosted.ts';
+import { Supervised, type Supervision } from './supervisor.ts';
 
 export interface SystemOptions {
   /** Repository root: where `services/` is. */
@@ -38,6 +39,13 @@ export interface SystemOptions {
   cpuProfileDir?: string;
   /** Processes per service (default one each); see scale.ts for which must stay single and why. */
   scale?: Partial<Scale>;
+  /**
+   * Run the services that hold no in-process database as threads of one
+   * service host process (default: on; off with TRIBUTARY_SERVICE_THREADS=off,
+   * and under a CPU profile). The gateway and each PGlite service stay
+   * processes of their own. docs/architecture.md, "Processes and threads".
+   */
+  threads?: boolean;
 }
 
 export interface RunningSystem {
@@ -59,9 +67,13 @@ export interface RunningSystem {
   readonly adminKey: string | null;
   /** What every service asks of its callers as `x-internal-key` (all but /healthz, /readyz, /metrics). */
   readonly internalKey: string;
-  /** The supervised process of a service's instance (default its first). */
-  process(name: ServiceName, index?: number): Supervised;
-  instances(name: ServiceName): Supervised[];
+  /** The supervised process, or service-host thread, of a service's instance (default its first). */
+  process(name: ServiceName, index?: number): Supervision;
+  instances(name: ServiceName): Supervision[];
+  /** The service host process, when some services run as its threads: SIGKILL to it ends them all at once. */
+  serviceHost(): Supervised | undefined;
+  /** The services (by instance name) running as threads of the service host. */
+  readonly threaded: readonly string[];
   /** The private Redis server of this role, when the launcher started one (no URL was given). */
   redis(role: RedisRole): PrivateRedis | undefined;
   /** Waits until every instance of the service (or the one given) answers /healthz. */
@@ -189,19 +201,20 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
   // The servers' own addresses without the launcher's password: a service that has no user of its own there cannot log in.
   const anonymous = (url: string, role: RedisRole) => (usersOn[role] ? withoutUser(url) : url);
   // Each service's own user: `<SERVICE>_BUS_REDIS_URL` and friends win over the shared variables (readServiceConfig).
-  const ownConnections: Record<string, string> = {};
+  // Given to that service alone: no process or thread holds another service's passwords.
+  const ownConnections = Object.fromEntries(SERVICES.map((name) => [name, {}])) as Record<ServiceName, Record<string, string>>;
   for (const name of SERVICES) {
     const prefix = name.toUpperCase().replace(/-/g, '_');
     for (const role of ['bus', 'store'] as const) {
       const userRole = role === 'store' && storeIsBus ? 'bus' : role;
       const password = credentials?.redis[userRole].services[name];
       if (usersOn[role] && password && redisUsers(userRole).includes(name)) {
-        ownConnections[`${prefix}_${role.toUpperCase()}_REDIS_URL`] = withUser(anonymous(role === 'bus' ? busRedisUrl : storeRedisUrl, role), name, password);
+        ownConnections[name][`${prefix}_${role.toUpperCase()}_REDIS_URL`] = withUser(anonymous(role === 'bus' ? busRedisUrl : storeRedisUrl, role), name, password);
       }
     }
     const password = credentials?.postgres[name];
     if (databaseRoles && options.databaseUrl && password && SQL_SERVICES.includes(name)) {
-      ownConnections[`${prefix}_DATABASE_URL`] = serviceDatabaseUrl(options.databaseUrl, name, password);
+      ownConnections[name][`${prefix}_DATABASE_URL`] = serviceDatabaseUrl(options.databaseUrl, name, password);
     }
   }
 
@@ -234,12 +247,11 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
   // With roles, the admin URL reaches no service: each SQL service has its own.
   if (options.databaseUrl && !databaseRoles) env.DATABASE_URL = options.databaseUrl;
   else delete env.DATABASE_URL;
-  Object.assign(env, ownConnections);
 
   // Every service's connection settings are checked here, before any starts:
   // one line naming the setting, instead of services that exit and restart.
   try {
-    for (const name of SERVICES) readServiceConfig(name, name === 'gateway' ? { ...env, ...gatewayEnv } : env);
+    for (const name of SERVICES) readServiceConfig(name, { ...env, ...ownConnections[name], ...(name === 'gateway' ? gatewayEnv : {}) });
   } catch (error) {
     await stopOwnedRedis();
     removeBuild();
@@ -253,28 +265,51 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
   });
   givenUp.catch(() => undefined);
 
-  const profileFlags = cpuProfileFlags(options.cpuProfileDir ?? process.env.TRIBUTARY_CPU_PROF_DIR);
-  const processes = new Map<ServiceName, Supervised[]>();
+  const cpuProfileDir = options.cpuProfileDir ?? process.env.TRIBUTARY_CPU_PROF_DIR;
+  const profileFlags = cpuProfileFlags(cpuProfileDir);
+  // A profile is written per process: under one, every service is a process of its own.
+  const threads = (options.threads ?? setting('TRIBUTARY_SERVICE_THREADS') !== 'off') && !cpuProfileDir;
+  const threaded = (name: ServiceName) => threads && name !== 'gateway';
+  const host = SERVICES.some(threaded)
+    ? new ServiceHost({
+        command: process.execPath,
+        args: [...serviceNodeOptions(built), built.serviceHost],
+        cwd: options.rootDir,
+        env: { ...env },
+        logFile: join(logDir, 'service-host.log'),
+        ...(options.onEvent ? { onEvent: options.onEvent } : {}),
+      })
+    : null;
+  host?.start();
+  const processes = new Map<ServiceName, Supervision[]>();
   const logFile = (name: ServiceName, index: number) => join(logDir, index === 0 ? `${name}.log` : `${instanceName(name, index)}.log`);
   for (const name of SERVICES) {
-    const instances: Supervised[] = [];
+    const instances: Supervision[] = [];
     for (let index = 0; index < scale[name]; index++) {
-      const supervised = new Supervised({
+      const policy = {
         name: scale[name] === 1 ? name : instanceName(name, index),
-        command: process.execPath,
-        args: [...profileFlags(name), ...serviceNodeOptions(name, built), built.entries[name]],
-        cwd: options.rootDir,
-        // A stable instance name (the consumer name): a restarted process finishes its own pending entries first.
-        env: {
-          ...env,
-          ...(name === 'gateway' ? gatewayEnv : {}),
-          [portVariable(name)]: String(ports[name][index]),
-          TRIBUTARY_INSTANCE: instanceName(name, index),
-        },
         logFile: logFile(name, index),
         ...(options.onEvent ? { onEvent: options.onEvent } : {}),
         onGiveUp: gaveUp,
-      });
+      };
+      // A stable instance name (the consumer name): a restarted process finishes its own pending entries first.
+      const serviceEnv: NodeJS.ProcessEnv = {
+        ...env,
+        ...ownConnections[name],
+        ...(name === 'gateway' ? gatewayEnv : {}),
+        [portVariable(name)]: String(ports[name][index]),
+        TRIBUTARY_INSTANCE: instanceName(name, index),
+      };
+      const supervised =
+        host && threaded(name)
+          ? new HostedService(host, policy, { threadEntry: built.serviceThread, entry: built.entries[name], stackTraces: built.stackTraces, env: serviceEnv })
+          : new Supervised({
+              ...policy,
+              command: process.execPath,
+              args: [...profileFlags(name), ...serviceNodeOptions(built), built.entries[name]],
+              cwd: options.rootDir,
+              env: serviceEnv,
+            });
       supervised.start();
       instances.push(supervised);
     }
@@ -310,6 +345,8 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
       return supervised;
     },
     instances: (name) => [...(processes.get(name) ?? [])],
+    serviceHost: () => host?.supervised,
+    threaded: SERVICES.filter(threaded).flatMap((name) => ports[name].map((_port, index) => instanceName(name, index))),
     redis: (role) => ownedRedis.find((redis) => redis.role === role),
     async waitReady(name, timeoutMs = options.readyTimeoutMs ?? 60_000, index) {
       const indexes = index === undefined ? instanceUrls[name].map((_url, i) => i) : [index];
@@ -327,6 +364,7 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
       // Gateway first so no new work comes in, then the rest together.
       await Promise.all((processes.get('gateway') ?? []).map((supervised) => supervised.stop()));
       await Promise.all(all().map((supervised) => supervised.stop()));
+      await host?.stop();
       await reportDenials();
       // Last: services flush to them while they stop. SIGTERM makes Redis fsync and exit cleanly.
       await Promise.all(ownedRedis.map((redis) => redis.process.stop()));

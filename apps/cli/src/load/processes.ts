@@ -1,11 +1,21 @@
 import { readFile } from 'node:fs/promises';
 import { callGateway } from '../gateway.ts';
 
-/** One look at every service process: resident memory and CPU time so far (null when it could not be read). */
+/** The kit's counter of a service's own thread (tributary/telemetry, thread-cpu.ts): present when the service runs as a thread of the service host. */
+const THREAD_CPU_METRIC = 'tributary_thread_cpu_seconds_total';
+
+/** The row of the process that runs several services as threads: its RSS and CPU are theirs together. */
+export const SERVICE_HOST = 'service-host';
+
+/**
+ * One look at every service: resident memory and CPU time so far (null when
+ * it could not be read). `threadCpuSeconds` is set for a service that runs as
+ * a thread of the service host; its RSS and CPU are then the host's.
+ */
 export interface ProcessSample {
   /** performance.now() of the look. */
   at: number;
-  services: Record<string, { rssBytes: number | null; cpuSeconds: number | null }>;
+  services: Record<string, { rssBytes: number | null; cpuSeconds: number | null; threadCpuSeconds?: number }>;
 }
 
 /** `name{…service="x"…} value` lines of one metric family, by service. */
@@ -45,7 +55,11 @@ export async function sampleProcesses(base: string, apiKey: string | null): Prom
     if (metrics.status === 200 && typeof metrics.body === 'string') {
       const rss = samplesOf(metrics.body, 'process_resident_memory_bytes');
       const cpu = samplesOf(metrics.body, 'process_cpu_seconds_total');
-      for (const service of new Set([...rss.keys(), ...cpu.keys()])) services[service] = { rssBytes: rss.get(service) ?? null, cpuSeconds: cpu.get(service) ?? null };
+      const threadCpu = samplesOf(metrics.body, THREAD_CPU_METRIC);
+      for (const service of new Set([...rss.keys(), ...cpu.keys()])) {
+        const thread = threadCpu.get(service);
+        services[service] = { rssBytes: rss.get(service) ?? null, cpuSeconds: cpu.get(service) ?? null, ...(thread === undefined ? {} : { threadCpuSeconds: thread }) };
+      }
     }
   } catch {
     // No /metrics: the list below may still say something.
@@ -65,6 +79,12 @@ export async function sampleProcesses(base: string, apiKey: string | null): Prom
 
 export interface ProcessReport {
   service: string;
+  /**
+   * `thread`: a service running as a thread of the service host, with its own
+   * thread's CPU and no RSS of its own (the `service-host` row has the
+   * process's). Totals add up the `process` rows only.
+   */
+  kind: 'process' | 'thread';
   rssStartBytes: number | null;
   rssEndBytes: number | null;
   rssMaxBytes: number | null;
@@ -80,19 +100,33 @@ export function processReport(unordered: readonly ProcessSample[], finalOrders: 
   const last = samples[samples.length - 1];
   if (!first || !last) return [];
   const names = [...new Set(samples.flatMap((sample) => Object.keys(sample.services)))].sort();
-  return names.map((service) => {
-    const rss = samples.map((sample) => sample.services[service]?.rssBytes).filter((value): value is number => typeof value === 'number');
-    const cpuStart = first.services[service]?.cpuSeconds;
-    const cpuEnd = last.services[service]?.cpuSeconds;
+  const threaded = names.filter((service) => samples.some((sample) => sample.services[service]?.threadCpuSeconds !== undefined));
+  const perOrder = (cpuSeconds: number | null) => (cpuSeconds !== null && finalOrders > 0 ? Math.round(((cpuSeconds * 1000) / finalOrders) * 100) / 100 : null);
+  const row = (service: string, kind: ProcessReport['kind'], of: (sample: ProcessSample) => { rssBytes: number | null; cpuSeconds: number | null } | undefined): ProcessReport => {
+    const rss = samples.map((sample) => of(sample)?.rssBytes).filter((value): value is number => typeof value === 'number');
+    const cpuStart = of(first)?.cpuSeconds;
+    const cpuEnd = of(last)?.cpuSeconds;
     // A restarted process starts its counter again: no figure rather than a wrong one.
     const cpuSeconds = typeof cpuStart === 'number' && typeof cpuEnd === 'number' && cpuEnd >= cpuStart ? Math.round((cpuEnd - cpuStart) * 1000) / 1000 : null;
     return {
       service,
-      rssStartBytes: first.services[service]?.rssBytes ?? null,
-      rssEndBytes: last.services[service]?.rssBytes ?? null,
+      kind,
+      rssStartBytes: of(first)?.rssBytes ?? null,
+      rssEndBytes: of(last)?.rssBytes ?? null,
       rssMaxBytes: rss.length ? Math.max(...rss) : null,
       cpuSeconds,
-      cpuMsPerOrder: cpuSeconds !== null && finalOrders > 0 ? Math.round(((cpuSeconds * 1000) / finalOrders) * 100) / 100 : null,
+      cpuMsPerOrder: perOrder(cpuSeconds),
     };
-  });
+  };
+  const rows = names.map((service) =>
+    threaded.includes(service)
+      ? row(service, 'thread', (sample) => {
+          const seen = sample.services[service];
+          return seen && { rssBytes: null, cpuSeconds: seen.threadCpuSeconds ?? null };
+        })
+      : row(service, 'process', (sample) => sample.services[service]),
+  );
+  // The host's own figures, as every threaded service reports them: from the first that answered.
+  if (threaded.length > 0) rows.push(row(SERVICE_HOST, 'process', (sample) => threaded.map((service) => sample.services[service]).find((seen) => seen?.threadCpuSeconds !== undefined)));
+  return rows;
 }

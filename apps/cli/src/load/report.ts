@@ -131,7 +131,8 @@ export function printSummary(output: Output, options: LoadOptions, summary: Load
   }
   if (summary.processes.length > 0) {
     const rows = summary.processes.map((p) => [p.service, p.cpuSeconds === null ? '-' : p.cpuSeconds.toFixed(1), p.cpuMsPerOrder === null ? '-' : p.cpuMsPerOrder.toFixed(2), megabytes(p.rssStartBytes), megabytes(p.rssEndBytes), ...(options.soak ? [megabytes(p.rssMaxBytes)] : [])]);
-    const total = (pick: (p: ProcessReport) => number | null) => sum(summary.processes.map(pick));
+    // A threaded service's CPU is part of the service host's row: processes only, so nothing counts twice.
+    const total = (pick: (p: ProcessReport) => number | null) => sum(summary.processes.filter((p) => p.kind === 'process').map(pick));
     const cpu = total((p) => p.cpuSeconds);
     rows.push([
       'all services',

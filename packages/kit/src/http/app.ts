@@ -8,6 +8,7 @@ import { Ajv } from 'ajv';
 import addFormats from 'ajv-formats';
 import { Type } from '@sinclair/typebox';
 import { currentTracing } from '../telemetry/tracing.ts';
+import { registerThreadCpu } from '../telemetry/thread-cpu.ts';
 import { HttpError } from './errors.ts';
 import { traceRequests } from './tracing.ts';
 import { refuseControlCharacters } from './control-characters.ts';
@@ -144,7 +145,10 @@ export function createHttpApp(options: HttpAppOptions): HttpApp {
   if (internalKey) requireInternalKey(app, internalKey);
 
   const registry = options.registry ?? new Registry();
-  if (!options.registry) collectDefaultMetrics({ register: registry });
+  if (!options.registry) {
+    collectDefaultMetrics({ register: registry });
+    registerThreadCpu(registry);
+  }
   registry.setDefaultLabels({ service: options.service });
   measureRequests(app, registry);
 

@@ -1,3 +1,6 @@
+import { closeSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { expect, it } from 'vitest';
 import { readServiceConfig } from '../service/config.ts';
@@ -58,4 +61,22 @@ it('a line logged inside withCorrelation carries the correlation id, and only th
   const [inside, outside] = lines.map((line) => JSON.parse(line) as Record<string, unknown>);
   expect(inside).toMatchObject({ msg: 'inside a handler', correlationId: 'order-42' });
   expect(outside?.correlationId).toBeUndefined();
+});
+
+it('writes to the descriptor in TRIBUTARY_LOG_FD when set (a service thread of the service host has no stdout of its own)', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'tributary-log-fd-'));
+  const file = join(dir, 'service.log');
+  const fd = openSync(file, 'a');
+  const before = process.env.TRIBUTARY_LOG_FD;
+  process.env.TRIBUTARY_LOG_FD = String(fd);
+  try {
+    createLogger('fd-test').info({ secret: 'redis://:pw@h:1' }, 'to the file');
+    const line = JSON.parse(readFileSync(file, 'utf8').trim()) as { service: string; msg: string; secret: string };
+    expect(line).toMatchObject({ service: 'fd-test', msg: 'to the file', secret: 'redis://:[redacted]@h:1' });
+  } finally {
+    if (before === undefined) delete process.env.TRIBUTARY_LOG_FD;
+    else process.env.TRIBUTARY_LOG_FD = before;
+    closeSync(fd);
+    rmSync(dir, { recursive: true, force: true });
+  }
 });

@@ -52,7 +52,10 @@ export function createLogger(service: string, level = process.env.LOG_LEVEL ?? '
     redact: { paths: REDACT_PATHS, censor: '[redacted]' },
     hooks: { streamWrite: scrubCredentials },
   };
-  return destination ? pino(options, destination) : pino(options);
+  const logFd = Number(process.env.TRIBUTARY_LOG_FD);
+  // A service thread of the launcher's service host has no stdout of its own: the host opens its log file and names the descriptor.
+  const target = destination ?? (Number.isSafeInteger(logFd) && logFd > 2 ? pino.destination({ fd: logFd, sync: true }) : undefined);
+  return target ? pino(options, target) : pino(options);
 }
 
 export type { Logger };
