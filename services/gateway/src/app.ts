@@ -2,12 +2,13 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { FastifyPluginAsync } from 'fastify';
 import type { Logger } from 'pino';
-import { Registry, collectDefaultMetrics } from 'prom-client';
+import { Registry } from 'prom-client';
 import type { RedisClient } from 'tributary';
 import { createHttpApp, type HttpApp } from 'tributary/http';
 import { createIdempotencyStore, idempotencyHooks } from 'tributary/idempotency';
 import { createSlidingWindowLimiter, createTokenBucketLimiter, rateLimitHook } from 'tributary/ratelimit';
 import { createSessionPlugin, createSessionStore } from 'tributary/session';
+import { registerProcessMetrics } from 'tributary/telemetry';
 import { customerAccess } from './access.ts';
 import { ADMIN_SECURITY, adminGuard, adminKeyMatcher, adminTokens } from './admin.ts';
 import { csrfGuard } from './csrf.ts';
@@ -68,7 +69,7 @@ const openapi = {
 export async function startGateway(deps: GatewayDeps): Promise<{ app: HttpApp; close(): Promise<void> }> {
   const settings = deps.settings ?? gatewayDefaults;
   const registry = new Registry();
-  collectDefaultMetrics({ register: registry });
+  registerProcessMetrics(registry);
   const app = createHttpApp({
     service: 'gateway',
     // The public door: its callers are customers and operators (admin key, sessions), never the internal key.

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { callGateway } from '../gateway.ts';
 
-/** The kit's counter of a service's own thread (tributary/telemetry, thread-cpu.ts): present when the service runs as a thread of the service host. */
+/** The kit's counter of a service's own thread (tributary/telemetry, process-metrics.ts): present when the service runs as a thread of the service host. */
 const THREAD_CPU_METRIC = 'tributary_thread_cpu_seconds_total';
 
 /** The row of the process that runs several services as threads: its RSS and CPU are theirs together. */

@@ -3,12 +3,12 @@ import { resolve } from 'node:path';
 import Fastify, { LogController, type FastifyError, type FastifyInstance, type FastifyBaseLogger } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Logger } from 'pino';
-import { Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Histogram, Registry } from 'prom-client';
 import { Ajv } from 'ajv';
 import addFormats from 'ajv-formats';
 import { Type } from '@sinclair/typebox';
 import { currentTracing } from '../telemetry/tracing.ts';
-import { registerThreadCpu } from '../telemetry/thread-cpu.ts';
+import { registerProcessMetrics } from '../telemetry/process-metrics.ts';
 import { HttpError } from './errors.ts';
 import { traceRequests } from './tracing.ts';
 import { refuseControlCharacters } from './control-characters.ts';
@@ -145,10 +145,7 @@ export function createHttpApp(options: HttpAppOptions): HttpApp {
   if (internalKey) requireInternalKey(app, internalKey);
 
   const registry = options.registry ?? new Registry();
-  if (!options.registry) {
-    collectDefaultMetrics({ register: registry });
-    registerThreadCpu(registry);
-  }
+  if (!options.registry) registerProcessMetrics(registry);
   registry.setDefaultLabels({ service: options.service });
   measureRequests(app, registry);
 

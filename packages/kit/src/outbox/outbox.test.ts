@@ -7,7 +7,7 @@ import { decodeEnvelope } from '../streams/envelope.ts';
 import { startRedisServer, testDatabases, waitFor, type RedisServer } from '../testing/index.ts';
 import type { SqlDatabase } from '../sql/database.ts';
 import { Registry } from 'prom-client';
-import { createOutbox } from './outbox.ts';
+import { createOutbox, relayPause } from './outbox.ts';
 import { registerOutboxMetrics } from './metrics.ts';
 
 const Noted = defineEvent({ source: 'notes', type: 'Noted', version: 1, schema: Type.Object({ n: Type.Integer() }) });
@@ -138,5 +138,21 @@ describe.each(testDatabases())('outbox relay ($kind)', ({ create }) => {
     await next.transaction(async (_tx, emit) => emit(publisher.envelope(Noted, { n: 3 })));
     await next.close();
     expect(await published(client, publisher.stream)).toEqual([{ n: 1 }, { n: 2 }, { n: 3 }]);
+  });
+});
+
+describe('the relay between rounds', () => {
+  const base = { pollIntervalMs: 250, relayMinAgeMs: 2_000 };
+  it('backs off, doubling, to relayMinAgeMs while rounds find nothing, and comes back at once when they do', () => {
+    const pauses = [0, 1, 2, 3, 4, 20].map((emptyRounds) => relayPause({ ...base, emptyRounds, waitingRows: false }));
+    expect(pauses).toEqual([250, 500, 1_000, 2_000, 2_000, 2_000]);
+  });
+
+  it('keeps the short interval while it knows rows are waiting', () => {
+    expect(relayPause({ ...base, emptyRounds: 5, waitingRows: true })).toBe(250);
+  });
+
+  it('never sleeps less than the poll interval, whatever relayMinAgeMs is', () => {
+    expect(relayPause({ pollIntervalMs: 250, relayMinAgeMs: 0, emptyRounds: 3, waitingRows: false })).toBe(250);
   });
 });

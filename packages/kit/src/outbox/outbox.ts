@@ -46,6 +46,10 @@ export interface OutboxOptions {
   db: SqlDatabase;
   publisher: Publisher;
   batchSize?: number;
+  /**
+   * Between relay rounds while there may be work (default 250 ms). Rounds
+   * that find nothing back off, doubling, to relayMinAgeMs: see loop().
+   */
   pollIntervalMs?: number;
   /** Longest a batch may wait for the bus inside the relay's transaction. */
   publishTimeoutMs?: number;
@@ -96,6 +100,21 @@ export interface Outbox {
   /** Reports the relay's rounds to this registry (the service's /metrics). */
   meterInto(registry: Registry): void;
   close(): Promise<void>;
+}
+
+/**
+ * How long the relay sleeps after a round that did not fail. Idle costs
+ * nothing: on PGlite a round (a transaction, a lock, a select) is a few
+ * milliseconds of WebAssembly, four times a second per service with nothing
+ * to do. What the relay is for when nothing woke it, another process's crash
+ * leftovers, it may not take before relayMinAgeMs anyway, so rounds that
+ * found nothing back off, doubling, to that; rows it knows are waiting
+ * (deferred behind another process's, or a backlog) keep the short interval.
+ */
+export function relayPause(state: { emptyRounds: number; waitingRows: boolean; pollIntervalMs: number; relayMinAgeMs: number }): number {
+  const { emptyRounds, waitingRows, pollIntervalMs, relayMinAgeMs } = state;
+  if (waitingRows) return pollIntervalMs;
+  return Math.max(pollIntervalMs, Math.min(pollIntervalMs * 2 ** Math.min(emptyRounds, 10), relayMinAgeMs));
 }
 
 export function createOutbox(options: OutboxOptions): Outbox {
@@ -294,6 +313,9 @@ export function createOutbox(options: OutboxOptions): Outbox {
   // The safety-net relay's rounds (`tributary_periodic_*{job="outbox-relay"}`), in the service's registry once registerOutboxMetrics names it.
   let relayMeter = periodicJob('outbox-relay');
 
+  let emptyRounds = 0;
+  const quietDelay = () => relayPause({ emptyRounds, waitingRows: deferred.size > 0 || backlogSuspected, pollIntervalMs, relayMinAgeMs });
+
   async function loop() {
     while (!stopping) {
       try {
@@ -303,16 +325,18 @@ export function createOutbox(options: OutboxOptions): Outbox {
           return count;
         });
         failures = 0;
+        emptyRounds = published > 0 ? 0 : emptyRounds + 1;
         if (published > 0) {
           options.onPublished?.(published);
           if (published === batchSize) continue;
         }
       } catch (error) {
         failures++;
+        emptyRounds = 0;
         options.onError?.(error as Error);
       }
       if (stopping) break;
-      const delay = failures > 0 ? backoffDelay(failures, pollIntervalMs, 5_000) : pollIntervalMs;
+      const delay = failures > 0 ? backoffDelay(failures, pollIntervalMs, 5_000) : quietDelay();
       if (woken && failures === 0) {
         woken = false;
         continue;
