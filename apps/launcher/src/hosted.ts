@@ -6,8 +6,8 @@ export type HostCommand =
   | { type: 'start'; id: string; threadEntry: string; entry: string; stackTraces: string; env: NodeJS.ProcessEnv; logFile: string }
   | { type: 'signal'; id: string; signal: NodeJS.Signals };
 
-/** What the service host tells the launcher: it is listening, or a thread ended. */
-export type HostReport = { type: 'ready' } | ({ type: 'exit'; id: string } & Exit);
+/** What the service host tells the launcher: a thread ended. */
+export type HostReport = { type: 'exit'; id: string } & Exit;
 
 type StartCommand = Extract<HostCommand, { type: 'start' }>;
 
@@ -86,9 +86,7 @@ export class ServiceHost {
 
   private attach(child: ChildProcess): void {
     this.child = child;
-    child.on('message', (report: HostReport) => {
-      if (report.type === 'exit') this.ended(report.id, report);
-    });
+    child.on('message', (report: HostReport) => this.ended(report.id, report));
     child.once('exit', (code, signal) => {
       if (this.child === child) this.child = null;
       for (const id of [...this.wanted.keys()]) this.ended(id, { code: null, signal: signal ?? `service-host exit code ${code}` });

@@ -92,4 +92,3 @@ for (const name of ['SIGTERM', 'SIGINT'] as const) {
     if (threads.size === 0) process.exit(0);
   });
 }
-report({ type: 'ready' });

@@ -40,10 +40,9 @@ export interface SystemOptions {
   /** Processes per service (default one each); see scale.ts for which must stay single and why. */
   scale?: Partial<Scale>;
   /**
-   * Run the services that hold no in-process database as threads of one
-   * service host process (default: on; off with TRIBUTARY_SERVICE_THREADS=off,
-   * and under a CPU profile). The gateway and each PGlite service stay
-   * processes of their own. docs/architecture.md, "Processes and threads".
+   * Run every service but the gateway as a thread of one service host
+   * process (default: on; off with TRIBUTARY_SERVICE_THREADS=off, and under
+   * a CPU profile). docs/architecture.md, "How the processes run".
    */
   threads?: boolean;
 }
@@ -72,8 +71,8 @@ export interface RunningSystem {
   instances(name: ServiceName): Supervision[];
   /** The service host process, when some services run as its threads: SIGKILL to it ends them all at once. */
   serviceHost(): Supervised | undefined;
-  /** The services (by instance name) running as threads of the service host. */
-  readonly threaded: readonly string[];
+  /** The services whose instances run as threads of the service host. */
+  readonly threaded: readonly ServiceName[];
   /** The private Redis server of this role, when the launcher started one (no URL was given). */
   redis(role: RedisRole): PrivateRedis | undefined;
   /** Waits until every instance of the service (or the one given) answers /healthz. */
@@ -346,7 +345,7 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
     },
     instances: (name) => [...(processes.get(name) ?? [])],
     serviceHost: () => host?.supervised,
-    threaded: SERVICES.filter(threaded).flatMap((name) => ports[name].map((_port, index) => instanceName(name, index))),
+    threaded: SERVICES.filter(threaded),
     redis: (role) => ownedRedis.find((redis) => redis.role === role),
     async waitReady(name, timeoutMs = options.readyTimeoutMs ?? 60_000, index) {
       const indexes = index === undefined ? instanceUrls[name].map((_url, i) => i) : [index];
