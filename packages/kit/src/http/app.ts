@@ -174,7 +174,8 @@ export function createHttpApp(options: HttpAppOptions): HttpApp {
     instance: process.env.TRIBUTARY_INSTANCE ?? null,
     pid: process.pid,
     startedAt: STARTED_AT.toISOString(),
-    uptimeSeconds: Math.round(process.uptime()),
+    // Not process.uptime(): a service running as a thread of the service host has been up since its own start, not the host's.
+    uptimeSeconds: Math.round((Date.now() - STARTED_AT.getTime()) / 1000),
     // What a soak run watches per process (the same figures as /metrics' process_resident_memory_bytes and nodejs_heap_size_used_bytes).
     rssBytes: process.memoryUsage.rss(),
     heapUsedBytes: process.memoryUsage().heapUsed,
