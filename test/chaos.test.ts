@@ -258,7 +258,7 @@ describe('chaos: kill -9 of each Redis server and each stateful service during a
       if (event.type === 'MailSent') return data.orderId ? `${event.type} ${data.orderId} ${data.kind}` : null;
       return data.orderId ? `${event.type} ${data.orderId}` : null;
     };
-    for (const stream of ['ordering:events', 'accounts:events', 'fulfillment:events', 'package:events', 'delivery:events', 'mailing:events']) {
+    for (const stream of ['ordering:events', 'accounts:payments', 'fulfillment:events', 'package:events', 'delivery:events', 'mailing:events']) {
       const events = await streamEvents(stream);
       const doubled = [...eventIdsByKey(events, byOrder)].filter(([, ids]) => ids.size > 1).map(([key, ids]) => `${key}: ${[...ids].join(', ')}`);
       expect(doubled, `${stream}: events published twice with different ids`).toEqual([]);

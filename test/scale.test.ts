@@ -218,7 +218,7 @@ describe('N instances per service: one of each killed under load, its siblings t
         if (event.type === 'MailSent') return data.orderId ? `${event.type} ${data.orderId} ${data.kind}` : null;
         return data.orderId ? `${event.type} ${data.orderId}` : null;
       };
-      for (const stream of ['ordering:events', 'accounts:events', 'fulfillment:events', 'package:events', 'delivery:events', 'mailing:events']) {
+      for (const stream of ['ordering:events', 'accounts:payments', 'fulfillment:events', 'package:events', 'delivery:events', 'mailing:events']) {
         const doubled = [...eventIdsByKey(await streamEvents(stream), byOrder)].filter(([, ids]) => ids.size > 1).map(([key, ids]) => `${key}: ${[...ids].join(', ')}`);
         expect(doubled, `${stream}: events published twice with different ids`).toEqual([]);
       }

@@ -1,9 +1,9 @@
 // In-process bench of a batched SQL consumer: accounts reserving N orders.
 // `node --import tsx bench/src/accounts-handlers.ts [database-url] [events]`
 // (default memory:// and 5000). Publishes N OrderPlaced on a private
-// redis-server and times until N PaymentReserved are on accounts' stream.
+// redis-server and times until N PaymentReserved are on accounts' payment stream.
 import { randomUUID } from 'node:crypto';
-import { OrderPlaced } from '@tributary/contracts';
+import { OrderPlaced, PAYMENTS_STREAM } from '@tributary/contracts';
 import { connectRedis, createPublisher } from 'tributary';
 import { createLogger } from 'tributary/service';
 import { openDatabase } from 'tributary/sql';
@@ -29,7 +29,7 @@ for (let from = 0; from < count; from += 500) {
   );
   await ordering.publishEnvelopes(envelopes);
 }
-await waitFor(async () => (await bus.xLen('accounts:events')) >= count + users.length, { timeoutMs: 600_000, intervalMs: 50, description: 'all reserved' });
+await waitFor(async () => (await bus.xLen(PAYMENTS_STREAM)) >= count, { timeoutMs: 600_000, intervalMs: 50, description: 'all reserved' });
 const seconds = (performance.now() - started) / 1000;
 console.log(`${url.split('?')[0]}: ${count} OrderPlaced → PaymentReserved in ${seconds.toFixed(2)} s = ${(count / seconds).toFixed(0)} events/s`);
 await accounts.close();

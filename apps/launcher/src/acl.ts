@@ -25,13 +25,13 @@ export interface RedisAccess {
   readonly subscribes?: readonly string[];
 }
 
-/** Every stream on the bus: `<service>:events`, and lending's request stream. */
-export const STREAMS: readonly string[] = [...SERVICES.map((name) => `${name}:events`), 'lending:requests'];
+/** Every stream on the bus: `<service>:events`, lending's request stream and accounts' payments (both under their owner's prefix). */
+export const STREAMS: readonly string[] = [...SERVICES.map((name) => `${name}:events`), 'lending:requests', 'accounts:payments'];
 
 export const REDIS_ACCESS: Record<ServiceName, RedisAccess> = {
   accounts: { consumes: ['ordering:events'] },
   catalog: { consumes: [] },
-  ordering: { consumes: ['accounts:events', 'fulfillment:events', 'catalog:events', 'basket:events', 'delivery:events'] },
+  ordering: { consumes: ['accounts:events', 'accounts:payments', 'fulfillment:events', 'catalog:events', 'basket:events', 'delivery:events'] },
   fulfillment: { consumes: ['catalog:events', 'ordering:events'] },
   'order-monitoring': { consumes: ['ordering:events'] },
   basket: { consumes: ['accounts:events', 'catalog:events', 'ordering:events'] },

@@ -91,6 +91,7 @@ describe('a service on the bus', () => {
   it('adds to its own stream only', async () => {
     const accounts = await busAs('accounts');
     expect(await attempt(accounts, ['XADD', 'accounts:events', '*', 'type', 'Probe'])).toMatch(/^\d+-\d+$/);
+    expect(await attempt(accounts, ['XADD', 'accounts:payments', '*', 'type', 'Probe'])).toMatch(/^\d+-\d+$/);
     expect(await attempt(accounts, ['XADD', 'ordering:events', '*', 'type', 'Forged'])).toBe('NOPERM');
     expect(await attempt(accounts, ['XADD', 'catalog:events', '*', 'type', 'Forged'])).toBe('NOPERM');
   });
@@ -110,6 +111,20 @@ describe('a service on the bus', () => {
     // A stream it does not consume: no group, no dead letters.
     expect(await attempt(accounts, ['XGROUP', 'CREATE', 'catalog:events', 'accounts', '0', 'MKSTREAM'])).toBe('NOPERM');
     expect(await attempt(accounts, ['XADD', 'catalog:events:dlq', '*', 'type', 'x'])).toBe('NOPERM');
+  });
+
+  it('lets ordering read accounts\' payment stream through its group and accounts trim it; a service that does not consume payments may not read them', async () => {
+    const accounts = await busAs('accounts');
+    const id = String(await accounts.sendCommand(['XADD', 'accounts:payments', '*', 'type', 'PaymentReserved']));
+    const ordering = await busAs('ordering');
+    expect(await attempt(ordering, ['XGROUP', 'CREATE', 'accounts:payments', 'ordering', '0'])).toBe('OK');
+    expect(JSON.stringify(await attempt(ordering, ['XREADGROUP', 'GROUP', 'ordering', 'ordering-0', 'STREAMS', 'accounts:payments', '>']))).toContain(id);
+    expect(await attempt(ordering, ['XACK', 'accounts:payments', 'ordering', id])).toBe(1);
+    expect(await attempt(ordering, ['XADD', 'accounts:payments:dlq', '*', 'type', 'PaymentReserved'])).toMatch(/^\d+-\d+$/);
+    expect(await attempt(ordering, ['XTRIM', 'accounts:payments', 'MINID', '0'])).toBe('NOPERM');
+    expect(await attempt(accounts, ['XTRIM', 'accounts:payments', 'MINID', id])).toEqual(expect.any(Number));
+    const basket = await busAs('basket');
+    expect(await attempt(basket, ['XRANGE', 'accounts:payments', '-', '+'])).toBe('NOPERM');
   });
 
   it('may not run server-wide commands, nor reach another key through a script', async () => {

@@ -1,6 +1,14 @@
 import { defineEvent, Type } from 'tributary';
 import { Cents, Country, Id } from './common.ts';
 
+/**
+ * Payments have a stream of their own, trimmed like the saga's: they are
+ * steps of orders, not the lifecycle of users, and on `accounts:events`
+ * (kept whole, so copies of users can be rebuilt from it) they made that
+ * stream grow by two or three entries per order for ever.
+ */
+export const PAYMENTS_STREAM = 'accounts:payments';
+
 export const UserRegistered = defineEvent({
   source: 'accounts',
   type: 'UserRegistered',
@@ -43,6 +51,7 @@ export const PaymentReserved = defineEvent({
   source: 'accounts',
   type: 'PaymentReserved',
   version: 1,
+  stream: PAYMENTS_STREAM,
   schema: Type.Object({ orderId: Id, userId: Id, amountCents: Cents, country: Country }),
 });
 
@@ -50,6 +59,7 @@ export const PaymentFailed = defineEvent({
   source: 'accounts',
   type: 'PaymentFailed',
   version: 1,
+  stream: PAYMENTS_STREAM,
   schema: Type.Object({
     orderId: Id,
     userId: Id,
@@ -62,6 +72,7 @@ export const PaymentCaptured = defineEvent({
   source: 'accounts',
   type: 'PaymentCaptured',
   version: 1,
+  stream: PAYMENTS_STREAM,
   schema: Type.Object({ orderId: Id, userId: Id, amountCents: Cents }),
 });
 
@@ -70,7 +81,20 @@ export const PaymentRefunded = defineEvent({
   source: 'accounts',
   type: 'PaymentRefunded',
   version: 1,
+  stream: PAYMENTS_STREAM,
   schema: Type.Object({ orderId: Id, userId: Id, amountCents: Cents }),
 });
 
-export const accountsEvents = [UserRegistered, UserProfileChanged, PaymentReserved, PaymentFailed, PaymentCaptured, PaymentRefunded] as const;
+export const paymentEvents = [PaymentReserved, PaymentFailed, PaymentCaptured, PaymentRefunded] as const;
+
+export const accountsEvents = [UserRegistered, UserProfileChanged, ...paymentEvents] as const;
+
+/**
+ * Where accounts published the payment events until they moved to
+ * PAYMENTS_STREAM. Their consumers (ordering) keep handling them there too
+ * (`formerlyOn(PaymentReserved, FORMER_PAYMENTS_STREAM)`) through the
+ * transition: entries written before the upgrade, and rows an older accounts
+ * left in its outbox, are there (docs/operations.md, "Payments moved to
+ * their own stream").
+ */
+export const FORMER_PAYMENTS_STREAM = 'accounts:events';

@@ -5,7 +5,7 @@ describe('which streams a service trims', () => {
   it('its own streams, but never the user and product logs other services build their copies from', () => {
     expect(trimmedStreamsOf('ordering')).toEqual(['ordering:events']);
     expect(trimmedStreamsOf('lending')).toEqual(['lending:events', 'lending:requests']);
-    expect(trimmedStreamsOf('accounts')).toEqual([]);
+    expect(trimmedStreamsOf('accounts')).toEqual(['accounts:payments']);
     expect(trimmedStreamsOf('catalog')).toEqual([]);
     expect(trimmedStreamsOf('gateway')).toEqual([]);
     // Every stream of the catalogue is trimmed by exactly one service, or kept whole.

@@ -1,4 +1,4 @@
-import { OrderPlaced } from '@tributary/contracts';
+import { OrderPlaced, PAYMENTS_STREAM, paymentEvents } from '@tributary/contracts';
 import { createPublisher, type RedisClient } from 'tributary';
 import { createHttpApp, type HttpApp } from 'tributary/http';
 import { createOutbox, registerOutboxMetrics } from 'tributary/outbox';
@@ -36,9 +36,12 @@ export async function startAccounts(deps: AccountsDeps): Promise<{ app: HttpApp;
   await installSchema(db);
 
   const publisher = createPublisher({ redis: bus, service: SERVICE });
+  // Payments on their own, trimmed stream; users stay on accounts:events, kept whole.
+  const payments = createPublisher({ redis: bus, service: SERVICE, stream: PAYMENTS_STREAM });
   const outbox = createOutbox({
     db,
     publisher,
+    routes: [{ publisher: payments, events: paymentEvents }],
     ...(deps.outboxPollIntervalMs === undefined ? {} : { pollIntervalMs: deps.outboxPollIntervalMs }),
     onError: (error) => logger.warn({ err: error }, 'outbox relay failed, will retry'),
   });
@@ -54,7 +57,7 @@ export async function startAccounts(deps: AccountsDeps): Promise<{ app: HttpApp;
   await app.register(async (scope) => userRoutes(scope, { db, outbox, publisher }));
 
   const consumers = createServiceConsumers({ bus, group: GROUP, instance: deps.instance, logger, registry: app.metricsRegistry, tuning: deps.consumer ?? {} });
-  registerPaymentHandlers(consumers.consumer(OrderPlaced.stream), { db, outbox, publisher, group: GROUP });
+  registerPaymentHandlers(consumers.consumer(OrderPlaced.stream), { db, outbox, publisher: payments, group: GROUP });
 
   outbox.start();
   await app.ready();

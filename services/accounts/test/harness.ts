@@ -1,4 +1,5 @@
 import { realpathSync } from 'node:fs';
+import { PAYMENTS_STREAM } from '@tributary/contracts';
 import { afterAll, afterEach, beforeAll, beforeEach } from 'vitest';
 import { connectRedis, createPublisher, decodeEnvelope, groupsOf, type Envelope, type Publisher, type RedisClient } from 'tributary';
 import type { HttpApp } from 'tributary/http';
@@ -132,16 +133,19 @@ export async function waitUntilConsumed(bus: RedisClient, stream: string): Promi
   );
 }
 
-/** Waits for events of the given types on accounts' stream and returns them all. */
-export async function waitForEvents(bus: RedisClient, count: number, filter: (event: Envelope) => boolean = () => true): Promise<Envelope[]> {
+/** Waits for events of the given types on one of accounts' streams (users by default) and returns them all. */
+export async function waitForEvents(bus: RedisClient, count: number, filter: (event: Envelope) => boolean = () => true, stream = 'accounts:events'): Promise<Envelope[]> {
   return waitFor(
     async () => {
-      const events = (await readEvents(bus, 'accounts:events')).filter(filter);
+      const events = (await readEvents(bus, stream)).filter(filter);
       return events.length >= count ? events : null;
     },
-    { timeoutMs: 20_000, description: `${count} accounts events` },
+    { timeoutMs: 20_000, description: `${count} events on ${stream}` },
   );
 }
+
+/** Waits for `count` payment events on PAYMENTS_STREAM and returns them all. */
+export const waitForPayments = (bus: RedisClient, count: number): Promise<Envelope[]> => waitForEvents(bus, count, () => true, PAYMENTS_STREAM);
 
 /** Integer count from SQL, identical on PGlite and pg. */
 export async function count(db: SqlDatabase, sql: string, params: unknown[] = []): Promise<number> {

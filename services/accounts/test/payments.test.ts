@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import { OrderCompleted, OrderPlaced, OrderRefundRequested } from '@tributary/contracts';
+import { OrderCompleted, OrderPlaced, OrderRefundRequested, PAYMENTS_STREAM, trimmedStreamsOf } from '@tributary/contracts';
 import { describe, expect, it } from 'vitest';
-import { deriveEventId, encodeEnvelope, listDeadLetters, replayDeadLetters, type Envelope } from 'tributary';
+import { deriveEventId, encodeEnvelope, listDeadLetters, replayDeadLetters, trimStream, type Envelope } from 'tributary';
 import { testDatabases, waitFor } from 'tributary/testing';
-import { readEvents, useAccounts, waitForEvents, waitUntilConsumed, type Harness } from './harness.ts';
+import { readEvents, useAccounts, waitForPayments, waitUntilConsumed, type Harness } from './harness.ts';
 
 const ORDERING = 'ordering:events';
 
@@ -33,8 +33,6 @@ const completed = (h: Harness, cause: Envelope<{ orderId: string; userId: string
 const refundRequested = (h: Harness, cause: Envelope<{ orderId: string; userId: string }>) =>
   h.ordering.envelope(OrderRefundRequested, { orderId: cause.data.orderId, userId: cause.data.userId, reason: 'SHIPMENT_FAILED_BANNED_PRODUCT' });
 
-const paymentEvents = (event: Envelope) => event.type !== 'UserRegistered';
-
 describe.each(testDatabases())('accounts payment handlers on $kind', (entry) => {
   const t = useAccounts(entry);
 
@@ -44,7 +42,7 @@ describe.each(testDatabases())('accounts payment handlers on $kind', (entry) => 
     const order = placed(h, userId, 3_000);
     await h.ordering.publishEnvelopes([order]);
 
-    const [reserved] = await waitForEvents(h.bus, 1, paymentEvents);
+    const [reserved] = await waitForPayments(h.bus, 1);
     expect(reserved).toMatchObject({
       id: deriveEventId(order.id, 'PaymentReserved'),
       type: 'PaymentReserved',
@@ -58,7 +56,7 @@ describe.each(testDatabases())('accounts payment handlers on $kind', (entry) => 
 
     const done = completed(h, order);
     await h.ordering.publishEnvelopes([done]);
-    const events = await waitForEvents(h.bus, 2, paymentEvents);
+    const events = await waitForPayments(h.bus, 2);
     expect(events[1]).toMatchObject({
       id: deriveEventId(done.id, 'PaymentCaptured'),
       type: 'PaymentCaptured',
@@ -66,6 +64,8 @@ describe.each(testDatabases())('accounts payment handlers on $kind', (entry) => 
     });
     expect(await account(h, userId)).toEqual({ userId, availableCents: 7_000, reservedCents: 0, spentCents: 3_000 });
     expect(await reservationStatus(h, order.data.orderId)).toBe('CAPTURED');
+    // Payments on their own stream; the user stream, kept whole, holds only the user.
+    expect((await readEvents(h.bus, 'accounts:events')).map((event) => event.type)).toEqual(['UserRegistered']);
   });
 
   it('fails with FAILED_PAYMENT_NO_FUNDS or FAILED_PAYMENT_UNKNOWN_USER and leaves balances alone', async () => {
@@ -75,7 +75,7 @@ describe.each(testDatabases())('accounts payment handlers on $kind', (entry) => 
     const stranger = placed(h, randomUUID(), 100);
     await h.ordering.publishEnvelopes([tooDear, stranger]);
 
-    const events = await waitForEvents(h.bus, 2, paymentEvents);
+    const events = await waitForPayments(h.bus, 2);
     expect(events.map((event) => [event.type, event.data])).toEqual([
       ['PaymentFailed', { orderId: tooDear.data.orderId, userId, reason: 'FAILED_PAYMENT_NO_FUNDS' }],
       ['PaymentFailed', { orderId: stranger.data.orderId, userId: stranger.data.userId, reason: 'FAILED_PAYMENT_UNKNOWN_USER' }],
@@ -87,7 +87,7 @@ describe.each(testDatabases())('accounts payment handlers on $kind', (entry) => 
     // A refund or completion of a failed payment changes nothing and says nothing.
     await h.ordering.publishEnvelopes([refundRequested(h, tooDear), completed(h, tooDear)]);
     await waitUntilConsumed(h.bus, ORDERING);
-    expect(await readEvents(h.bus, 'accounts:events')).toHaveLength(3);
+    expect(await readEvents(h.bus, PAYMENTS_STREAM)).toHaveLength(2);
     expect(await account(h, userId)).toEqual({ userId, availableCents: 2_999, reservedCents: 0, spentCents: 0 });
   });
 
@@ -97,11 +97,11 @@ describe.each(testDatabases())('accounts payment handlers on $kind', (entry) => 
     const refunded = placed(h, userId, 4_000);
     const captured = placed(h, userId, 1_000);
     await h.ordering.publishEnvelopes([refunded, captured]);
-    await waitForEvents(h.bus, 2, paymentEvents);
+    await waitForPayments(h.bus, 2);
     expect(await account(h, userId)).toEqual({ userId, availableCents: 5_000, reservedCents: 5_000, spentCents: 0 });
 
     await h.ordering.publishEnvelopes([refundRequested(h, refunded), completed(h, captured)]);
-    const events = await waitForEvents(h.bus, 4, paymentEvents);
+    const events = await waitForPayments(h.bus, 4);
     expect(events.slice(2).map((event) => [event.type, event.data])).toEqual([
       ['PaymentRefunded', { orderId: refunded.data.orderId, userId, amountCents: 4_000 }],
       ['PaymentCaptured', { orderId: captured.data.orderId, userId, amountCents: 1_000 }],
@@ -111,7 +111,7 @@ describe.each(testDatabases())('accounts payment handlers on $kind', (entry) => 
     // Distinct events (new ids) that would settle again: the state guard ignores them.
     await h.ordering.publishEnvelopes([completed(h, refunded), refundRequested(h, captured), refundRequested(h, refunded), placed(h, userId, 50, captured.data.orderId)]);
     await waitUntilConsumed(h.bus, ORDERING);
-    expect(await readEvents(h.bus, 'accounts:events')).toHaveLength(5);
+    expect(await readEvents(h.bus, PAYMENTS_STREAM)).toHaveLength(4);
     expect(await account(h, userId)).toEqual({ userId, availableCents: 9_000, reservedCents: 0, spentCents: 1_000 });
     expect(await reservationStatus(h, refunded.data.orderId)).toBe('REFUNDED');
     expect(await reservationStatus(h, captured.data.orderId)).toBe('CAPTURED');
@@ -129,7 +129,7 @@ describe.each(testDatabases())('accounts payment handlers on $kind', (entry) => 
     await h.ordering.publishEnvelopes([done, refund, done, refund]);
     await waitUntilConsumed(h.bus, ORDERING);
 
-    const events = (await readEvents(h.bus, 'accounts:events')).filter(paymentEvents);
+    const events = (await readEvents(h.bus, PAYMENTS_STREAM));
     expect(events.map((event) => event.type)).toEqual(['PaymentReserved', 'PaymentReserved', 'PaymentCaptured', 'PaymentRefunded']);
     expect(new Set(events.map((event) => event.id)).size).toBe(4);
     expect(await account(h, userId)).toEqual({ userId, availableCents: 8_000, reservedCents: 0, spentCents: 2_000 });
@@ -146,7 +146,7 @@ describe.each(testDatabases())('accounts payment handlers on $kind', (entry) => 
     // One XADD pipeline, read as one batch: the capture of the first moves reserved to spent and frees nothing,
     // so the third 400 no longer fits.
     await h.ordering.publishEnvelopes([first, second, completed(h, first), placed(h, userId, 400), placed(h, other, 500), placed(h, randomUUID(), 10)]);
-    const events = await waitForEvents(h.bus, 6, paymentEvents);
+    const events = await waitForPayments(h.bus, 6);
     expect(events.map((event) => [event.type, (event.data as { reason?: string }).reason ?? null])).toEqual([
       ['PaymentReserved', null],
       ['PaymentReserved', null],
@@ -162,7 +162,7 @@ describe.each(testDatabases())('accounts payment handlers on $kind', (entry) => 
     await h.ordering.publishEnvelopes([completed(h, second), completed(h, placed(h, userId, 1)), placed(h, other, 1)]);
     await waitFor(async () => (await listDeadLetters(h.bus, ORDERING)).length === 1, { timeoutMs: 15_000, description: 'the poison completion dead-lettered' });
     await waitUntilConsumed(h.bus, ORDERING);
-    expect((await readEvents(h.bus, 'accounts:events')).filter(paymentEvents).slice(6).map((event) => event.type)).toEqual(['PaymentCaptured', 'PaymentFailed']);
+    expect((await readEvents(h.bus, PAYMENTS_STREAM)).slice(6).map((event) => event.type)).toEqual(['PaymentCaptured', 'PaymentFailed']);
     expect(await account(h, userId)).toEqual({ userId, availableCents: 200, reservedCents: 0, spentCents: 800 });
     expect(await reservationStatus(h, first.data.orderId)).toBe('CAPTURED');
     expect(await reservationStatus(h, second.data.orderId)).toBe('CAPTURED');
@@ -186,13 +186,37 @@ describe.each(testDatabases())('accounts payment handlers on $kind', (entry) => 
     const stuck = byHandler.get('OrderCompleted');
     expect(stuck).toMatchObject({ group: 'accounts', attempts: 3, error: expect.stringContaining('no reservation') });
     expect(await account(h, userId)).toEqual({ userId, availableCents: 1_000, reservedCents: 0, spentCents: 0 });
-    expect((await readEvents(h.bus, 'accounts:events')).filter(paymentEvents)).toHaveLength(0);
+    expect((await readEvents(h.bus, PAYMENTS_STREAM))).toHaveLength(0);
 
     await h.ordering.publishEnvelopes([order]);
-    await waitForEvents(h.bus, 1, paymentEvents);
+    await waitForPayments(h.bus, 1);
     await replayDeadLetters(h.bus, ORDERING, { ids: [stuck!.id] });
-    const events = await waitForEvents(h.bus, 2, paymentEvents);
+    const events = await waitForPayments(h.bus, 2);
     expect(events.map((event) => event.type)).toEqual(['PaymentReserved', 'PaymentCaptured']);
     expect(await account(h, userId)).toEqual({ userId, availableCents: 400, reservedCents: 0, spentCents: 600 });
+  });
+
+  it('trims its payment stream like the saga streams (what every group acked, never what one still needs) and keeps the user stream whole', async () => {
+    const h = await t.setup();
+    const userId = await newUser(h, 10_000);
+    await h.ordering.publishEnvelopes([placed(h, userId, 100), placed(h, userId, 200)]);
+    await waitForPayments(h.bus, 2);
+    expect(trimmedStreamsOf('accounts')).toEqual([PAYMENTS_STREAM]);
+    const trimAll = async () => {
+      for (const stream of trimmedStreamsOf('accounts')) await trimStream(h.bus, stream, { minAgeMs: 0 });
+    };
+
+    // Ordering's group has read both and acked only the first: the second stays.
+    await h.bus.sendCommand(['XGROUP', 'CREATE', PAYMENTS_STREAM, 'ordering', '0']);
+    const read = await h.bus.sendCommand<Array<[string, Array<[string, string[]]>]>>(['XREADGROUP', 'GROUP', 'ordering', 'o-1', 'STREAMS', PAYMENTS_STREAM, '>']);
+    const ids = read[0]![1].map(([id]) => id);
+    await h.bus.sendCommand(['XACK', PAYMENTS_STREAM, 'ordering', ids[0]!]);
+    await trimAll();
+    expect((await readEvents(h.bus, PAYMENTS_STREAM)).map((event) => event.type)).toEqual(['PaymentReserved']);
+
+    await h.bus.sendCommand(['XACK', PAYMENTS_STREAM, 'ordering', ids[1]!]);
+    await trimAll();
+    expect(await h.bus.xLen(PAYMENTS_STREAM)).toBe(0);
+    expect((await readEvents(h.bus, 'accounts:events')).map((event) => event.type)).toEqual(['UserRegistered']);
   });
 });

@@ -4,6 +4,7 @@ import {
   LENDING_REQUESTS_STREAM,
   OrderCompleted,
   OrderPlaced,
+  PAYMENTS_STREAM,
   PaymentReserved,
   ProductCreated,
   RequestAccepted,
@@ -44,7 +45,7 @@ describe('GET /api/orders/:id/timeline', () => {
     orderingKnowsO1();
     const app = await t.start();
     const ordering = createPublisher({ redis: t.bus, service: 'ordering' });
-    const accounts = createPublisher({ redis: t.bus, service: 'accounts' });
+    const payments = createPublisher({ redis: t.bus, service: 'accounts', stream: PAYMENTS_STREAM });
     const catalog = createPublisher({ redis: t.bus, service: 'catalog' });
     // As ordering does: the saga correlates by OrderPlaced's own event id; every event names the order in its data.
     const first = ordering.envelope(OrderPlaced, placed);
@@ -53,8 +54,8 @@ describe('GET /api/orders/:id/timeline', () => {
     // Correlated by the order id itself, with no orderId in its data: also the order's.
     const noted = await catalog.publish(ProductCreated, { productId: 'p-8', sku: 'S8', name: 'Tea', priceCents: 1, stock: 1, bannedCountries: [], digital: false }, { correlationId: 'o-1' });
     await catalog.publish(ProductCreated, { productId: 'p-9', sku: 'S', name: 'Tea', priceCents: 1, stock: 1, bannedCountries: [], digital: false });
-    const reserved = accounts.envelope(PaymentReserved, { orderId: 'o-1', userId: 'u-1', amountCents: 100, country: 'GB' }, { causedBy: first });
-    const reservedId = (await accounts.publishEnvelopes([reserved]))[0];
+    const reserved = payments.envelope(PaymentReserved, { orderId: 'o-1', userId: 'u-1', amountCents: 100, country: 'GB' }, { causedBy: first });
+    const reservedId = (await payments.publishEnvelopes([reserved]))[0];
     const completedId = await ordering.publish(OrderCompleted, { orderId: 'o-1', userId: 'u-1', totalCents: 100 }, { causedBy: reserved });
 
     const response = await app.inject({ method: 'GET', url: '/api/orders/o-1/timeline' });
@@ -65,7 +66,7 @@ describe('GET /api/orders/:id/timeline', () => {
     expect(body.steps).toEqual([
       { at: first.time, service: 'ordering', stream: 'ordering:events', entryId: placedId, type: 'OrderPlaced', eventId: first.id, causationId: null, traceId },
       expect.objectContaining({ entryId: noted, type: 'ProductCreated', service: 'catalog', stream: 'catalog:events' }),
-      { at: reserved.time, service: 'accounts', stream: 'accounts:events', entryId: reservedId, type: 'PaymentReserved', eventId: reserved.id, causationId: first.id, traceId },
+      { at: reserved.time, service: 'accounts', stream: PAYMENTS_STREAM, entryId: reservedId, type: 'PaymentReserved', eventId: reserved.id, causationId: first.id, traceId },
       expect.objectContaining({ entryId: completedId, type: 'OrderCompleted', causationId: reserved.id, traceId }),
     ]);
   });

@@ -19,7 +19,7 @@ const addressOf = async (db: SqlExecutor, userId: string) => (await findCustomer
 /** Places an order for `userId`, pays it and returns its OrderAwaitingShipment. */
 async function paidOrder(h: Harness, userId: string): Promise<Envelope> {
   const orderId = String((await h.post(newOrder({ userId }))).body.orderId);
-  await h.accounts.publish(PaymentReserved, { orderId, userId, amountCents: 3_000, country: 'GB' });
+  await h.payments.publish(PaymentReserved, { orderId, userId, amountCents: 3_000, country: 'GB' });
   return waitFor(
     async () => (await h.orderingEvents()).find((event) => event.type === 'OrderAwaitingShipment' && (event.data as { orderId: string }).orderId === orderId) ?? null,
     { description: `OrderAwaitingShipment for ${orderId}` },

@@ -44,7 +44,7 @@ describe.each(testDatabases())('ordering places the basket\'s checkouts ($kind)'
     });
 
     // From here it is an order like any other: the saga moves on.
-    await h.accounts.publish(PaymentReserved, { orderId, userId: 'basket-user', amountCents: 2_833, country: 'GB' });
+    await h.payments.publish(PaymentReserved, { orderId, userId: 'basket-user', amountCents: 2_833, country: 'GB' });
     await waitFor(async () => (await h.get(`/orders/${orderId}`)).body.status === 'AWAITING_SHIPMENT');
   });
 

@@ -10,6 +10,7 @@ import {
   type Publisher,
   type RedisClient,
 } from 'tributary';
+import { PAYMENTS_STREAM } from '@tributary/contracts';
 import { createLogger } from 'tributary/service';
 import type { SqlDatabase } from 'tributary/sql';
 import { startRedisServer, waitFor, type RedisServer, type TestDatabase } from 'tributary/testing';
@@ -23,7 +24,10 @@ export interface Harness {
   bus: RedisClient;
   /** The test's connection, for reading streams. */
   probe: RedisClient;
+  /** Users, on accounts:events. */
   accounts: Publisher;
+  /** Accounts' payments, on PAYMENTS_STREAM. */
+  payments: Publisher;
   fulfillment: Publisher;
   basket: Publisher;
   delivery: Publisher;
@@ -144,6 +148,7 @@ export function useOrdering(create: () => Promise<TestDatabase>): HarnessState {
       bus,
       probe,
       accounts: createPublisher({ redis: probe, service: 'accounts' }),
+      payments: createPublisher({ redis: probe, service: 'accounts', stream: PAYMENTS_STREAM }),
       fulfillment: createPublisher({ redis: probe, service: 'fulfillment' }),
       basket: createPublisher({ redis: probe, service: 'basket' }),
       delivery: createPublisher({ redis: probe, service: 'delivery' }),

@@ -97,7 +97,7 @@ describe.each(testDatabases())('ordering HTTP API ($kind)', ({ create }) => {
     const reordered = { items: newOrder().items.map(({ quantity, productId }) => ({ quantity, productId })), userId: user };
     expect(await h.post(reordered, 'key-1')).toEqual({ status: 202, body: { orderId, status: 'AWAITING_PAYMENT' } });
 
-    await h.accounts.publish(PaymentReserved, { orderId, userId: user, amountCents: 3_000, country: 'GB' });
+    await h.payments.publish(PaymentReserved, { orderId, userId: user, amountCents: 3_000, country: 'GB' });
     await waitFor(async () => (await h.get(`/orders/${orderId}`)).body.status === 'AWAITING_SHIPMENT');
     // The key remembers what was asked, not the price it got: a retry after a price change replays the order.
     h.owners.prices.set('prod-a', 9_999);

@@ -37,7 +37,7 @@ describe.each(testDatabases())('ordering outbox with the bus Redis down ($kind)'
     expect(new Set(ids).size).toBe(ids.length);
 
     // The consumers rejoined the recreated streams: the saga moves on.
-    await h.accounts.publish(PaymentReserved, { orderId: before, userId: user, amountCents: 3_000, country: 'GB' });
+    await h.payments.publish(PaymentReserved, { orderId: before, userId: user, amountCents: 3_000, country: 'GB' });
     await waitFor(async () => (await h.get(`/orders/${before}`)).body.status === 'AWAITING_SHIPMENT', { timeoutMs: 20_000 });
     await waitFor(async () => (await h.orderingEvents()).some((event) => event.type === 'OrderAwaitingShipment'));
     const final = (await h.orderingEvents()).map((event) => event.id);

@@ -27,7 +27,7 @@ describe.each(testDatabases())('stuck orders ($kind)', ({ create }) => {
     const shipping = await place(h);
     const paying = await place(h);
     const fresh = await place(h);
-    await h.accounts.publish(PaymentReserved, { orderId: shipping, userId: user, amountCents: 3_000, country: 'GB' });
+    await h.payments.publish(PaymentReserved, { orderId: shipping, userId: user, amountCents: 3_000, country: 'GB' });
     await waitFor(async () => (await statusOf(h, shipping)) === 'AWAITING_SHIPMENT', { description: 'paid' });
     await age(h, shipping);
     await age(h, paying);
@@ -56,7 +56,7 @@ describe.each(testDatabases())('stuck orders ($kind)', ({ create }) => {
     expect(requested[0]?.data).toMatchObject({ orderId: shipping, reason: 'FAILED_STUCK_RESOLVED_BY_OPERATOR' });
 
     // The rest is the saga's own path: accounts refunds, the order ends failed with the operator's reason.
-    await h.accounts.publish(PaymentRefunded, { orderId: shipping, userId: user, amountCents: 3_000 });
+    await h.payments.publish(PaymentRefunded, { orderId: shipping, userId: user, amountCents: 3_000 });
     await waitFor(async () => (await statusOf(h, shipping)) === 'COMPLETED_WITH_FAILURE', { description: 'refunded' });
     expect((await h.get(`/orders/${shipping}`)).body.failureReason).toBe('FAILED_STUCK_RESOLVED_BY_OPERATOR');
     expect((await h.get('/stuck-orders')).body.counts).toEqual({ AWAITING_PAYMENT: 1, AWAITING_SHIPMENT: 0, AWAITING_REFUND: 0 });

@@ -11,6 +11,8 @@ import { createOutbox, relayPause } from './outbox.ts';
 import { registerOutboxMetrics } from './metrics.ts';
 
 const Noted = defineEvent({ source: 'notes', type: 'Noted', version: 1, schema: Type.Object({ n: Type.Integer() }) });
+/** An event of the same service on a second stream of its own. */
+const Paid = defineEvent({ source: 'notes', type: 'Paid', version: 1, stream: 'notes:payments', schema: Type.Object({ n: Type.Integer() }) });
 
 describe.each(testDatabases())('outbox relay ($kind)', ({ create }) => {
   let redis: RedisServer | undefined;
@@ -138,6 +140,31 @@ describe.each(testDatabases())('outbox relay ($kind)', ({ create }) => {
     await next.transaction(async (_tx, emit) => emit(publisher.envelope(Noted, { n: 3 })));
     await next.close();
     expect(await published(client, publisher.stream)).toEqual([{ n: 1 }, { n: 2 }, { n: 3 }]);
+  });
+
+  it('routes each row to its own stream, in order on each, by the fast path and by the relay; rows of an older version go to the main stream', async () => {
+    const { client, db, publisher, outbox: plain } = await setUp({ pollIntervalMs: 60_000 });
+    // A row an older version wrote (no stream column then): it was meant for the main stream.
+    await db.transaction(async (tx) => plain.addMany(tx, [publisher.envelope(Noted, { n: 0 })]));
+    await db.query('UPDATE tributary_outbox SET stream = NULL');
+
+    const payments = createPublisher({ redis: client, service: 'notes', stream: Paid.stream });
+    const outbox = createOutbox({ db, publisher, routes: [{ publisher: payments, events: [Paid] }], pollIntervalMs: 20 });
+    await outbox.install();
+    // A crash leftover mixing both streams: the relay takes it.
+    await db.transaction(async (tx) => outbox.addMany(tx, [payments.envelope(Paid, { n: 1 }), publisher.envelope(Noted, { n: 1 }), payments.envelope(Paid, { n: 2 })]));
+    outbox.start();
+    await waitFor(async () => (await outbox.backlog()) === 0, { description: 'the leftovers published' });
+    // The fast path: one commit, both streams.
+    await outbox.transaction(async (_tx, emit) => emit([payments.envelope(Paid, { n: 3 }), publisher.envelope(Noted, { n: 2 }), payments.envelope(Paid, { n: 4 })]));
+    await outbox.close();
+
+    expect(await published(client, 'notes:events')).toEqual([{ n: 0 }, { n: 1 }, { n: 2 }]);
+    expect(await published(client, 'notes:payments')).toEqual([{ n: 1 }, { n: 2 }, { n: 3 }, { n: 4 }]);
+    expect(await outbox.backlog()).toBe(0);
+    // A route must be another stream of the same service, and every event it names must be defined there.
+    expect(() => createOutbox({ db, publisher, routes: [{ publisher: payments, events: [Noted] }] })).toThrow(/Noted is defined on notes:events/);
+    expect(() => createOutbox({ db, publisher, routes: [{ publisher: createPublisher({ redis: client, service: 'other' }), events: [] }] })).toThrow(/another stream of notes/);
   });
 });
 

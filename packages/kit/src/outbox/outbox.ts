@@ -3,6 +3,7 @@ import { TypeCompiler } from '@sinclair/typebox/compiler';
 import '../formats.ts';
 import type { SqlDatabase, SqlExecutor } from '../sql/database.ts';
 import type { Envelope } from '../streams/envelope.ts';
+import type { EventDefinition } from '../streams/events.ts';
 import type { Publisher } from '../streams/publisher.ts';
 import { backoffDelay } from '../streams/backoff.ts';
 import type { Registry } from 'prom-client';
@@ -18,6 +19,11 @@ import { createSerialQueue } from '../serial.ts';
  * statement: no polling transaction per publication. The polling relay is the
  * safety net: rows left by a crash between COMMIT and publish, or by a bus
  * outage, are published by it in position order.
+ *
+ * A service that owns several streams (accounts: users on `accounts:events`,
+ * payments on `accounts:payments`) gives one publisher per stream
+ * (`routes`): each row stores its stream when it is written, and rows go out
+ * in position order, so each stream keeps commit order.
  *
  * Exactly once in effect: a crash between XADD and DELETE re-publishes the
  * same envelope (same event id) and consumers deduplicate by that id. While
@@ -42,9 +48,19 @@ const checkEnvelope = TypeCompiler.Compile(EnvelopeRow);
 // schema each (DATABASE_URL), each have their own relay, not one among them.
 const RELAY_LOCK_CLASS = 730_246_681;
 
+/** Events that go to another stream of the service than the outbox's publisher writes. */
+export interface OutboxRoute {
+  /** Writes that stream (`createPublisher({ stream })`). */
+  publisher: Publisher;
+  /** Every event type published there; each must be defined on the publisher's stream. */
+  events: readonly EventDefinition[];
+}
+
 export interface OutboxOptions {
   db: SqlDatabase;
+  /** Writes the service's main stream: every event no route names, and rows written before rows named their stream. */
   publisher: Publisher;
+  routes?: readonly OutboxRoute[];
   batchSize?: number;
   /**
    * Between relay rounds while there may be work (default 250 ms). Rounds
@@ -67,6 +83,8 @@ export interface OutboxOptions {
 /** An outbox row written in a transaction that has not committed yet or is about to be published. */
 export interface OutboxRow {
   position: string;
+  /** The stream it goes to, decided when it was written. */
+  stream: string;
   envelope: Envelope;
 }
 
@@ -119,6 +137,7 @@ export function relayPause(state: { emptyRounds: number; waitingRows: boolean; p
 
 export function createOutbox(options: OutboxOptions): Outbox {
   const { db, publisher } = options;
+  const routing = outboxRouting(publisher, options.routes ?? []);
   const batchSize = options.batchSize ?? 500;
   const pollIntervalMs = options.pollIntervalMs ?? 250;
   const publishTimeoutMs = options.publishTimeoutMs ?? 5_000;
@@ -140,13 +159,13 @@ export function createOutbox(options: OutboxOptions): Outbox {
   // that hangs is abandoned after publishTimeoutMs. An abandoned XADD may still
   // land later; its rows stay and are published again under the same event
   // ids, which consumers deduplicate.
-  async function publishBounded(envelopes: Envelope[]): Promise<void> {
+  async function publishBounded(rows: readonly { stream: string; envelope: Envelope }[]): Promise<void> {
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_resolve, reject) => {
       timer = setTimeout(() => reject(new Error(`outbox: the bus did not answer within ${publishTimeoutMs} ms`)), publishTimeoutMs);
     });
     try {
-      await Promise.race([publisher.publishEnvelopes(envelopes), timeout]);
+      await Promise.race([routing.publish(rows), timeout]);
     } finally {
       clearTimeout(timer);
     }
@@ -177,7 +196,7 @@ export function createOutbox(options: OutboxOptions): Outbox {
     waiting = [];
     if (rows.length === 0) return;
     try {
-      if (backlogSuspected || !publisher.isConnected()) {
+      if (backlogSuspected || !routing.isConnected()) {
         backlogSuspected = true;
         for (const row of rows) deferred.add(row.position);
         return;
@@ -197,7 +216,7 @@ export function createOutbox(options: OutboxOptions): Outbox {
         wakeRelay(false);
         return;
       }
-      await publishBounded(rows.map((row) => row.envelope));
+      await publishBounded(rows);
       await db.query('DELETE FROM tributary_outbox WHERE position = ANY($1::bigint[])', [rows.map((row) => row.position)]);
       options.onPublished?.(rows.length);
     } catch (error) {
@@ -226,8 +245,8 @@ export function createOutbox(options: OutboxOptions): Outbox {
         // one a live process is publishing itself (ours in flight, or another's
         // younger than relayMinAgeMs). Skipping it would publish out of order.
         // Taken: old rows (crash leftovers), ours left to the relay, or all after nudge().
-        const { rows } = await tx.query<{ position: string; envelope: unknown; takeable: boolean }>(
-          `SELECT position::text AS position, envelope,
+        const { rows } = await tx.query<{ position: string; stream: string | null; envelope: unknown; takeable: boolean }>(
+          `SELECT position::text AS position, stream, envelope,
                   ($3::boolean OR created_at < now() - make_interval(secs => $4::double precision) OR position = ANY($5::bigint[])) AS takeable
            FROM tributary_outbox WHERE ($2::bigint IS NULL OR tributary_outbox.position < $2::bigint)
            ORDER BY tributary_outbox.position LIMIT $1`,
@@ -241,12 +260,13 @@ export function createOutbox(options: OutboxOptions): Outbox {
           if (drained) backlogSuspected = false;
           return 0;
         }
-        if (!publisher.isConnected()) throw new Error('outbox: the bus Redis is not connected; rows wait');
-        const envelopes = taken.map((row) => {
+        if (!routing.isConnected()) throw new Error('outbox: the bus Redis is not connected; rows wait');
+        const outgoing = taken.map((row) => {
           if (!checkEnvelope.Check(row.envelope)) throw new Error(`outbox row ${row.position} holds an invalid envelope`);
-          return row.envelope as Envelope;
+          // No stream: written before rows named theirs, when everything went to the main stream.
+          return { stream: row.stream ?? publisher.stream, envelope: row.envelope as Envelope };
         });
-        await publishBounded(envelopes);
+        await publishBounded(outgoing);
         await tx.query('DELETE FROM tributary_outbox WHERE position = ANY($1::bigint[])', [taken.map((row) => row.position)]);
         for (const row of taken) deferred.delete(row.position);
         if (drained) backlogSuspected = false;
@@ -264,17 +284,18 @@ export function createOutbox(options: OutboxOptions): Outbox {
 
   async function addMany(tx: SqlExecutor, envelopes: readonly Envelope[]): Promise<OutboxRow[]> {
     if (envelopes.length === 0) return [];
+    const streams = envelopes.map((envelope) => routing.streamOf(envelope));
     const { rows } = await tx.query<{ position: string; event_id: string }>(
-      `INSERT INTO tributary_outbox (event_id, envelope)
-       SELECT item.value->>'id', item.value FROM jsonb_array_elements($1::jsonb) WITH ORDINALITY AS item(value, n) ORDER BY item.n
+      `INSERT INTO tributary_outbox (event_id, stream, envelope)
+       SELECT item.value->>'id', ($2::text[])[item.n], item.value FROM jsonb_array_elements($1::jsonb) WITH ORDINALITY AS item(value, n) ORDER BY item.n
        RETURNING position::text AS position, event_id`,
-      [JSON.stringify(envelopes)],
+      [JSON.stringify(envelopes), streams],
     );
     const positions = new Map(rows.map((row) => [row.event_id, row.position]));
-    return envelopes.map((envelope) => {
+    return envelopes.map((envelope, index) => {
       const position = positions.get(envelope.id);
       if (position === undefined) throw new Error(`outbox: no row came back for event ${envelope.id}`);
-      return { position, envelope };
+      return { position, stream: streams[index] as string, envelope };
     });
   }
 
@@ -360,9 +381,11 @@ export function createOutbox(options: OutboxOptions): Outbox {
         envelope jsonb NOT NULL,
         created_at timestamptz NOT NULL DEFAULT now()
       )`);
+      // Null in rows an older version wrote: they go to the main stream, as they would have then.
+      await db.query('ALTER TABLE tributary_outbox ADD COLUMN IF NOT EXISTS stream text');
     },
     async add(tx, envelope) {
-      await tx.query('INSERT INTO tributary_outbox (event_id, envelope) VALUES ($1, $2)', [envelope.id, JSON.stringify(envelope)]);
+      await tx.query('INSERT INTO tributary_outbox (event_id, stream, envelope) VALUES ($1, $2, $3)', [envelope.id, routing.streamOf(envelope), JSON.stringify(envelope)]);
       // Rows added this way are the relay's to publish, however young: its next round takes everything.
       nudged = true;
     },
@@ -386,6 +409,45 @@ export function createOutbox(options: OutboxOptions): Outbox {
       wake?.();
       await running;
       await serially.idle();
+    },
+  };
+}
+
+/**
+ * Which stream each event type goes to, and the publisher of each stream.
+ * A row for a stream this process has no publisher for (written by a newer
+ * version) fails its publication and waits, as rows do while the bus is down.
+ */
+function outboxRouting(main: Publisher, routes: readonly OutboxRoute[]) {
+  const publishers = new Map<string, Publisher>([[main.stream, main]]);
+  const streamByType = new Map<string, string>();
+  for (const route of routes) {
+    if (route.publisher.service !== main.service || publishers.has(route.publisher.stream)) {
+      throw new Error(`outbox: a route needs another stream of ${main.service}, not ${route.publisher.service}'s ${route.publisher.stream}`);
+    }
+    publishers.set(route.publisher.stream, route.publisher);
+    for (const definition of route.events) {
+      if (definition.stream !== route.publisher.stream) throw new Error(`outbox: ${definition.type} is defined on ${definition.stream}, not ${route.publisher.stream}`);
+      streamByType.set(definition.type, definition.stream);
+    }
+  }
+  return {
+    streamOf: (envelope: Envelope): string => streamByType.get(envelope.type) ?? main.stream,
+    isConnected: (): boolean => [...publishers.values()].every((candidate) => candidate.isConnected()),
+    /** Each stream's rows in the order given (position order), the streams side by side. */
+    async publish(rows: readonly { stream: string; envelope: Envelope }[]): Promise<void> {
+      const byStream = new Map<string, Envelope[]>();
+      for (const row of rows) {
+        const list = byStream.get(row.stream) ?? [];
+        list.push(row.envelope);
+        byStream.set(row.stream, list);
+      }
+      const batches = [...byStream].map(([stream, envelopes]) => {
+        const target = publishers.get(stream);
+        if (!target) throw new Error(`outbox: no publisher for ${stream} (${envelopes.length} row(s) wait)`);
+        return { target, envelopes };
+      });
+      await Promise.all(batches.map(({ target, envelopes }) => target.publishEnvelopes(envelopes)));
     },
   };
 }

@@ -45,3 +45,13 @@ export function defineEvent<Type extends string, Schema extends TSchema>(spec: {
     is: (data): data is Static<Schema> => compiled.Check(data),
   };
 }
+
+/**
+ * The same event as found on a stream it was published to before it moved
+ * to its own (payments left `accounts:events` for `accounts:payments`): a
+ * consumer registers it on the old stream to handle the entries written there
+ * before the move, the ones already there at an upgrade included.
+ */
+export function formerlyOn<D extends EventDefinition>(definition: D, stream: string): D {
+  return { ...definition, stream };
+}

@@ -1,4 +1,4 @@
-export { defineEvent, type EventDefinition, type EventData } from './events.ts';
+export { defineEvent, formerlyOn, type EventDefinition, type EventData } from './events.ts';
 export {
   type Envelope,
   encodeEnvelope,

@@ -17,6 +17,7 @@ import { lockBalances, writeBalances } from '../store/users.ts';
 export interface PaymentHandlerDeps {
   db: SqlDatabase;
   outbox: Outbox;
+  /** Writes PAYMENTS_STREAM (the outbox routes the payment events there). */
   publisher: Publisher;
   group: string;
 }

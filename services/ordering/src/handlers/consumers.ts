@@ -1,7 +1,9 @@
 import {
   CheckoutRequested,
   DeliveryScheduled,
+  FORMER_PAYMENTS_STREAM,
   OrderShipped,
+  PAYMENTS_STREAM,
   PaymentCaptured,
   PaymentFailed,
   PaymentRefunded,
@@ -12,7 +14,7 @@ import {
   UserProfileChanged,
   UserRegistered,
 } from '@tributary/contracts';
-import { streamKeys, type Envelope } from 'tributary';
+import { formerlyOn, streamKeys, type Envelope } from 'tributary';
 import { sqlBatchHandlers, type SqlBatchItem, type SqlExecutor } from 'tributary/sql';
 import type { ServiceConsumers } from 'tributary/service';
 import { checkoutRequestedHandler } from './checkout-requested.ts';
@@ -36,20 +38,31 @@ export function registerOrderingHandlers(ctx: OrderingContext, consumers: Servic
       if (typeof orderId === 'string') ctx.watch.changed(orderId);
     }
   };
-  const batched = (service: string) => sqlBatchHandlers(make(service), { outbox: ctx.outbox, group: GROUP, afterCommit });
+  const batchedOn = (stream: string) => sqlBatchHandlers(consumers.consumer(stream), { outbox: ctx.outbox, group: GROUP, afterCommit });
+  const batched = (service: string) => batchedOn(streamKeys.events(service));
 
   // One function for every saga event: consecutive ones of any of these types are one set-based run.
   const sagaEvents = (tx: SqlExecutor, items: SqlBatchItem[]) => applyOrderEvents(ctx, tx, items);
 
-  batched('accounts')
+  // The final deduction of a reservation changes no order status; registered
+  // so the group acks it knowingly rather than as an unknown type.
+  const captured = async () => undefined;
+  batchedOn(PAYMENTS_STREAM)
     .onMany(PaymentReserved, sagaEvents)
     .onMany(PaymentFailed, sagaEvents)
     .onMany(PaymentRefunded, sagaEvents)
-    // The final deduction of a reservation changes no order status; registered
-    // so the group acks it knowingly rather than as an unknown type.
-    .on(PaymentCaptured, async () => undefined)
+    .on(PaymentCaptured, captured);
+
+  // Payments were published here until they moved to PAYMENTS_STREAM: the ones
+  // written before the upgrade are handled here, by the same functions (their
+  // markers are per event id, so one seen on both streams is applied once).
+  batched('accounts')
     .on(UserRegistered, userRegisteredHandler())
-    .on(UserProfileChanged, userProfileChangedHandler());
+    .on(UserProfileChanged, userProfileChangedHandler())
+    .onMany(formerlyOn(PaymentReserved, FORMER_PAYMENTS_STREAM), sagaEvents)
+    .onMany(formerlyOn(PaymentFailed, FORMER_PAYMENTS_STREAM), sagaEvents)
+    .onMany(formerlyOn(PaymentRefunded, FORMER_PAYMENTS_STREAM), sagaEvents)
+    .on(formerlyOn(PaymentCaptured, FORMER_PAYMENTS_STREAM), captured);
 
   batched('fulfillment')
     .onMany(OrderShipped, sagaEvents)
