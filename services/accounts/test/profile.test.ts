@@ -18,9 +18,16 @@ function patch(h: Harness, id: string, payload?: unknown, app = h.accounts.app) 
 }
 
 /** Every event accounts published, once the outbox is empty (so nothing is still on its way). */
+/**
+ * Every event once, by id: with two instances, one's relay may publish a row
+ * the other is still publishing itself (it looked abandoned under load), a
+ * second copy under the same id that consumers drop. A doubled effect would
+ * be a new id, and still counted.
+ */
 async function settledEvents(h: Harness): Promise<Envelope[]> {
   await waitFor(async () => (await count(h.db, 'SELECT 1 FROM tributary_outbox')) === 0, { timeoutMs: 20_000, description: 'outbox relayed' });
-  return readEvents(h.bus, 'accounts:events');
+  const seen = new Set<string>();
+  return (await readEvents(h.bus, 'accounts:events')).filter((event) => !seen.has(event.id) && seen.add(event.id));
 }
 
 const profileChanges = (events: Envelope[]) =>
