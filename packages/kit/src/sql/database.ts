@@ -31,7 +31,7 @@ export interface SqlDatabase extends SqlExecutor {
    * no statement runs (`tributary backup`; loaded back by `loadPgliteDump`).
    * A server's database is dumped by the server's own tools.
    */
-  dump?(): Promise<Uint8Array>;
+  dump?(): Promise<Uint8Array<ArrayBuffer>>;
 }
 
 const RETRYABLE_CODES = new Set(['40001', '40P01']);

@@ -21,7 +21,7 @@ describe('PGlite dump and load', () => {
     const source = join(tempDir(), 'db');
     const db = await openDatabase(`pglite://${source}`);
     const app = createHttpApp({ service: 'dump-test', internalKey: null, database: db });
-    let tarball: Uint8Array;
+    let tarball: Uint8Array<ArrayBuffer>;
     try {
       await db.query('CREATE TABLE items (id int PRIMARY KEY, name text)');
       await db.query("INSERT INTO items VALUES (1, 'one'), (2, 'two')");
@@ -43,7 +43,7 @@ describe('PGlite dump and load', () => {
       await db.query("INSERT INTO items VALUES (4, 'after the dump')");
       expect(reply.statusCode).toBe(200);
       expect(reply.headers['content-type']).toBe('application/gzip');
-      tarball = new Uint8Array(reply.rawPayload);
+      tarball = Uint8Array.from(reply.rawPayload);
     } finally {
       await app.close();
       await db.close();

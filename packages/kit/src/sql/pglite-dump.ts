@@ -10,7 +10,7 @@ import { PGlite } from '@electric-sql/pglite';
  * CHECKPOINT writes them into the tables, so the copy starts without
  * replaying WAL.
  */
-export async function dumpPglite(db: PGlite): Promise<Uint8Array> {
+export async function dumpPglite(db: PGlite): Promise<Uint8Array<ArrayBuffer>> {
   const tarball = await db.transaction(async (tx) => {
     await tx.query('CHECKPOINT');
     return db.dumpDataDir('gzip');
@@ -23,7 +23,7 @@ export async function dumpPglite(db: PGlite): Promise<Uint8Array> {
  * opening `pglite://<dataDir>` will find it: PGlite unpacks it, starts on it
  * once (recovering it) and closes.
  */
-export async function loadPgliteDump(dataDir: string, tarball: Uint8Array): Promise<void> {
+export async function loadPgliteDump(dataDir: string, tarball: Uint8Array<ArrayBuffer>): Promise<void> {
   if (existsSync(dataDir) && readdirSync(dataDir).length > 0) throw new Error(`${dataDir} is not empty: a dump is only loaded into a new database directory`);
   mkdirSync(dirname(dataDir), { recursive: true });
   const db = await PGlite.create({ dataDir, loadDataDir: new Blob([tarball]) });
