@@ -122,7 +122,10 @@ export async function loadRdbIntoAof(rdb: string, dir: string, timeoutMs = 60_00
     }
     // SHUTDOWN fsyncs the AOF; the server closes the connection instead of answering.
     await client.sendCommand(['SHUTDOWN']).catch(() => undefined);
-    await Promise.race([gone, pause(Math.max(0, deadline - Date.now()))]);
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([gone, new Promise<void>((done) => (timer = setTimeout(done, Math.max(0, deadline - Date.now()))))]);
+    // Cleared, or the CLI would wait for it before exiting.
+    clearTimeout(timer);
     if (!exited) throw fail('redis-server did not exit after SHUTDOWN');
   } catch (error) {
     if (!exited) server.kill('SIGKILL');

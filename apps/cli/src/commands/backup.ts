@@ -198,7 +198,7 @@ async function restore(dir: string, output: Output): Promise<void> {
   const manifest = await verifyBackup(dir);
 
   mkdirSync(target, { recursive: true });
-  for (const file of manifest.files) {
+  const restoreFile = async (file: BackupFile) => {
     const from = join(dir, file.path);
     try {
       if (file.kind === 'redis-rdb') await loadRdbIntoAof(from, join(target, 'redis', file.role as Role));
@@ -207,7 +207,12 @@ async function restore(dir: string, output: Output): Promise<void> {
     } catch (error) {
       throw new CliError(`restoring ${file.path} failed: ${describe(error)}. ${target} is partly restored: remove it before trying again`);
     }
-  }
+  };
+  // Two at a time: each PGlite started to load its dump holds a WebAssembly heap of its own.
+  const queue = [...manifest.files];
+  await Promise.all([0, 1].map(async () => {
+    for (let file = queue.shift(); file; file = queue.shift()) await restoreFile(file);
+  }));
   const count = (kind: BackupFile['kind']) => manifest.files.filter((file) => file.kind === kind).length;
   output.line(
     `${output.green('restored')} the backup of ${manifest.createdAt} into ${target}: bus and store Redis, ${count('pglite-datadir')} database${count('pglite-datadir') === 1 ? '' : 's'}, ` +
