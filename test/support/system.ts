@@ -98,6 +98,8 @@ export async function startTestSystem(database: 'pglite' | 'postgres'): Promise<
 /** A system that owns its Redis servers: the launcher starts and supervises them as `npm start` does. */
 export interface SupervisedTestSystem {
   system: RunningSystem;
+  /** Its data directory: the launcher's Redis AOF, each PGlite, the lake, the keys. */
+  dataDir: string;
   api: GatewayApi;
   /** fetch to a service's own port, with the internal key every service asks for. */
   serviceFetch(url: string, init?: RequestInit): Promise<Response>;
@@ -110,9 +112,10 @@ export interface SupervisedTestSystem {
  * redis-server and expect the launcher to bring it back.
  */
 export async function startSupervisedTestSystem(
-  options: { env?: Record<string, string>; readyTimeoutMs?: number; scale?: Partial<Scale>; databaseUrl?: string } = {},
+  options: { env?: Record<string, string>; readyTimeoutMs?: number; scale?: Partial<Scale>; databaseUrl?: string; dataDir?: string } = {},
 ): Promise<SupervisedTestSystem> {
-  const dataDir = mkdtempSync(join(tmpdir(), 'tributary-supervised-'));
+  // A given directory (a restored one) is removed at stop like a new one.
+  const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'tributary-supervised-'));
   const system = await startSystem({
     rootDir: resolve(import.meta.dirname, '..', '..'),
     dataDir,
@@ -127,6 +130,7 @@ export async function startSupervisedTestSystem(
   });
   return {
     system,
+    dataDir,
     api: gatewayApi(system.gatewayUrl, system.adminKey),
     serviceFetch: serviceFetcher(system.internalKey),
     async stop() {

@@ -1,4 +1,5 @@
 import { Command, CommanderError } from 'commander';
+import { registerBackup } from './commands/backup.ts';
 import { registerBench } from './commands/bench.ts';
 import { registerDlq } from './commands/dlq.ts';
 import { registerLauncher } from './commands/launcher.ts';
@@ -15,7 +16,7 @@ import { terminalOutput } from './output.ts';
  */
 const output = terminalOutput();
 const program = new Command('tributary')
-  .description('Command line for a Tributary system: start and stop it, watch its services and streams, dead letters, load, benchmarks')
+  .description('Command line for a Tributary system: start and stop it, watch its services and streams, dead letters, load, benchmarks, backup and restore')
   // Throw instead of exiting, so usage errors map to exit status 2 here.
   // Set before the groups register: subcommands inherit it.
   .exitOverride()
@@ -27,6 +28,7 @@ registerDlq(program, output);
 registerLending(program, output);
 registerLoad(program, output);
 registerRegions(program, output);
+registerBackup(program, output);
 registerBench(program);
 
 try {

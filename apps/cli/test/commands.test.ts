@@ -29,6 +29,8 @@ describe('tributary commands without a system', { timeout: 120_000 }, () => {
       ['bench', '--help'],
       ['regions', '--help'],
       ['regions', 'table-4-1', '--help'],
+      ['backup', '--help'],
+      ['restore', '--help'],
     ]) {
       const run = await runCli(args);
       expect(run.code, args.join(' ')).toBe(0);

@@ -43,6 +43,9 @@ describe('tributary start, status, stop', () => {
     expect(pid).toBeGreaterThan(0);
     expect(start.stdout).toContain(`gateway http://127.0.0.1:${env.PORT}`);
     expect(existsSync(join(dataDir, 'launcher.log'))).toBe(true);
+    // For the CLI (`tail`, `lending`, `backup`): both Redis URLs, the launcher's own user.
+    expect(readFileSync(join(dataDir, 'bus-redis.url'), 'utf8')).toMatch(/^redis:\/\/tributary-launcher:/);
+    expect(readFileSync(join(dataDir, 'store-redis.url'), 'utf8')).toMatch(/^redis:\/\/tributary-launcher:/);
 
     const status = await runCli(['status', '--json'], env);
     expect(status.code, status.stdout).toBe(0);
@@ -57,8 +60,9 @@ describe('tributary start, status, stop', () => {
     expect(stop.stdout).toContain('stopped');
     expect(existsSync(pidFile)).toBe(false);
     expect(alive(pid as number)).toBe(false);
-    // The launcher's own clean-up ran: it removes the bus URL file on stop.
+    // The launcher's own clean-up ran: it removes the URL files on stop.
     expect(existsSync(join(dataDir, 'bus-redis.url'))).toBe(false);
+    expect(existsSync(join(dataDir, 'store-redis.url'))).toBe(false);
     // TRIBUTARY_CPU_PROF_DIR: every service ran under --cpu-prof and wrote its profile on the clean stop.
     for (const service of SERVICES) {
       const written = existsSync(join(profiles, service)) ? readdirSync(join(profiles, service)) : [];

@@ -1,9 +1,8 @@
 import { redactUrl } from 'tributary';
 import { openDatabase } from 'tributary/sql';
-import type { ServiceName } from './services.ts';
+import { SQL_SERVICES, type ServiceName } from './services.ts';
 
-/** The services that keep their data in SQL (the others never open DATABASE_URL). */
-export const SQL_SERVICES: readonly ServiceName[] = ['accounts', 'catalog', 'ordering', 'package', 'delivery-history'];
+export { SQL_SERVICES };
 
 const IDENTIFIER = /^[a-z_][a-z0-9_]*$/;
 const PASSWORD = /^[A-Za-z0-9_-]+$/;

@@ -1,10 +1,9 @@
-import { rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { redactUrl } from 'tributary';
 import { parseScale, SCALE_USAGE, ScaleError, SINGLE_INSTANCE, type Scale } from './scale.ts';
-import { BUS_URL_FILE } from './services.ts';
 import { adminAuthBanner } from './secrets.ts';
 import { startSystem } from './system.ts';
+import { removeUrlFiles, writeUrlFiles } from './url-files.ts';
 
 /** `npm start`: the whole system on this machine, until Ctrl-C. */
 const rootDir = resolve(import.meta.dirname, '..', '..', '..');
@@ -80,8 +79,7 @@ const system = await startSystem({
   process.exit(1);
 });
 
-// Owner-only: a URL given in BUS_REDIS_URL may hold a password.
-writeFileSync(join(dataDir, BUS_URL_FILE), `${system.busRedisUrl}\n`, { mode: 0o600 });
+writeUrlFiles(dataDir, system);
 say(`bus ${redactUrl(system.busRedisUrl)}, store ${redactUrl(system.storeRedisUrl)}`);
 say(`gateway: ${system.gatewayUrl}  (API docs: ${system.gatewayUrl}/docs, metrics: ${system.gatewayUrl}/metrics)`);
 for (const line of adminAuthBanner(system.auth, system.gatewayUrl)) say(line);
@@ -93,7 +91,7 @@ const stop = async () => {
   stopping = true;
   say('stopping…');
   await system.stop();
-  rmSync(join(dataDir, BUS_URL_FILE), { force: true });
+  removeUrlFiles(dataDir);
   say('stopped; data kept under .data/');
   process.exit(0);
 };

@@ -5,6 +5,9 @@
 export const SERVICES = ['accounts', 'catalog', 'ordering', 'fulfillment', 'order-monitoring', 'basket', 'mailing', 'package', 'delivery', 'drone-sim', 'delivery-history', 'shelving', 'lending', 'gateway'] as const;
 export type ServiceName = (typeof SERVICES)[number];
 
+/** The services that keep their data in SQL (the others never open DATABASE_URL): a PGlite each under `<data dir>/pg/<service>`. */
+export const SQL_SERVICES: readonly ServiceName[] = ['accounts', 'catalog', 'ordering', 'package', 'delivery-history'];
+
 /** How the gateway finds each service: `<NAME>_URL`. */
 export function urlVariable(service: ServiceName): string {
   return `${service.toUpperCase().replace(/-/g, '_')}_URL`;
@@ -25,6 +28,9 @@ export function portVariable(service: ServiceName): string {
  * so the `tributary` CLI reads it from here (its default --url).
  */
 export const BUS_URL_FILE = 'bus-redis.url';
+
+/** Beside it: the store Redis URL (the launcher's own user), which `tributary backup` snapshots too. */
+export const STORE_URL_FILE = 'store-redis.url';
 
 /** Under the data directory: the admin key the launcher made on first start (mode 0600), read by the CLI and `tributary load`. */
 export const ADMIN_KEY_FILE = 'admin-key';

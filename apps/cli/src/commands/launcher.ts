@@ -39,7 +39,7 @@ export interface ServiceHealth {
   error: string | null;
 }
 
-type LauncherState = { kind: 'none' } | { kind: 'stale'; pid: number; why: string } | { kind: 'running'; pid: number };
+export type LauncherState = { kind: 'none' } | { kind: 'stale'; pid: number; why: string } | { kind: 'running'; pid: number };
 
 const paths = () => {
   const dir = dataDir();
@@ -66,7 +66,7 @@ export function isAlive(pid: number): boolean {
 }
 
 /** What the pid file says, checked: a pid whose process is gone, or is not the launcher (a reused pid), is stale. */
-function launcherState(pidFile: string): LauncherState {
+export function launcherState(pidFile: string): LauncherState {
   let text: string;
   try {
     text = readFileSync(pidFile, 'utf8').trim();

@@ -13,7 +13,7 @@ import { HttpError } from './errors.ts';
 import { traceRequests } from './tracing.ts';
 import { refuseControlCharacters } from './control-characters.ts';
 import { INTERNAL_KEY_ENV, requireInternalKey } from './internal-key.ts';
-import type { SqlExecutor } from '../sql/database.ts';
+import type { SqlDatabase, SqlExecutor } from '../sql/database.ts';
 import { databaseStats } from '../sql/stats.ts';
 
 declare module 'fastify' {
@@ -47,8 +47,12 @@ export interface HttpAppOptions {
    * system's public door, passes null.
    */
   internalKey?: string | null;
-  /** The service's database: GET /database/stats answers its tables' row counts and size (behind the internal key). */
-  database?: SqlExecutor;
+  /**
+   * The service's database: GET /database/stats answers its tables' row
+   * counts and size; POST /database/dump its PGlite data directory as a
+   * gzipped tarball (`tributary backup`). Both behind the internal key.
+   */
+  database?: SqlExecutor & Pick<SqlDatabase, 'dump'>;
 }
 
 const READINESS_TIMEOUT_MS = 1_000;
@@ -201,6 +205,8 @@ export function createHttpApp(options: HttpAppOptions): HttpApp {
   );
   const database = options.database;
   if (database) app.get('/database/stats', async () => databaseStats(database));
+  const dump = database?.dump?.bind(database);
+  if (dump) app.post('/database/dump', async (_request, reply) => reply.type('application/gzip').send(Buffer.from(await dump())));
   app.get(
     '/traces',
     {

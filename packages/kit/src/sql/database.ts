@@ -1,6 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
+import { dumpPglite } from './pglite-dump.ts';
 import { seedFromTemplate } from './pglite-template.ts';
 import pg from 'pg';
 import { SpanKind, tracingEnabled, withSpan } from '../telemetry/tracing.ts';
@@ -25,6 +26,12 @@ export interface SqlDatabase extends SqlExecutor {
   readonly kind: 'pglite' | 'postgres';
   transaction<T>(work: (tx: SqlExecutor) => Promise<T>): Promise<T>;
   close(): Promise<void>;
+  /**
+   * PGlite only: its whole data directory as a gzipped tarball, taken while
+   * no statement runs (`tributary backup`; loaded back by `loadPgliteDump`).
+   * A server's database is dumped by the server's own tools.
+   */
+  dump?(): Promise<Uint8Array<ArrayBuffer>>;
 }
 
 const RETRYABLE_CODES = new Set(['40001', '40P01']);
@@ -97,6 +104,7 @@ async function openPglite(url: string): Promise<SqlDatabase> {
     ...executor(db, true),
     transaction: (work) => traceTransaction((counted) => db.transaction((tx) => work(executor(tx, false, counted)))),
     close: () => db.close(),
+    dump: () => dumpPglite(db),
   };
 }
 

@@ -1,6 +1,7 @@
 export { openDatabase, type SqlDatabase, type SqlExecutor, type QueryResult } from './database.ts';
 export { markHandled, markHandledMany, ensureHandledTable, handledMarkersTarget } from './handled.ts';
 export { databaseStats, type DatabaseStats } from './stats.ts';
+export { dumpPglite, loadPgliteDump } from './pglite-dump.ts';
 export { pruneBatch, pruneCutoff, pruneTarget, startSqlPruner, PRUNE_BATCH_ROWS, type PruneTarget } from './retention.ts';
 export {
   sqlBatchHandlers,
