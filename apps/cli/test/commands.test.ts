@@ -2,10 +2,11 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { connectRedis, encodeEnvelope, newEventId, newTraceparent, type RedisClient } from 'tributary';
-import { freePort, startRedisServer, waitFor, type RedisServer } from 'tributary/testing';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { encodeEnvelope, newEventId, newTraceparent } from 'tributary';
+import { freePort, waitFor } from 'tributary/testing';
 import { runCli, spawnCli } from './harness.ts';
+import { useRedis } from 'tributary/testing/vitest';
 
 /** Help, usage errors, an unreachable gateway, pid files and `tail`: no whole system needed. */
 describe('tributary commands without a system', { timeout: 120_000 }, () => {
@@ -113,19 +114,10 @@ describe('tributary commands without a system', { timeout: 120_000 }, () => {
   });
 
   describe('tail', () => {
-    let server: RedisServer;
-    let redis: RedisClient;
-    beforeAll(async () => {
-      server = await startRedisServer();
-      redis = await connectRedis(server.url);
-    });
-    afterAll(async () => {
-      await redis?.close();
-      await server?.stop();
-    });
+    const env = useRedis();
 
     const publish = (type: string, data: unknown) =>
-      redis.sendCommand<string>([
+      env.redis.sendCommand<string>([
         'XADD',
         'shop:events',
         '*',
@@ -137,10 +129,10 @@ describe('tributary commands without a system', { timeout: 120_000 }, () => {
     it('prints entries after --since, malformed ones as such, filters by --type and stops after --count', async () => {
       const before = await publish('OrderPlaced', { orderId: 'o-0' });
       const placed = await publish('OrderPlaced', { orderId: 'o-1' });
-      const garbage = await redis.sendCommand<string>(['XADD', 'shop:events', '*', 'garbage', 'yes']);
+      const garbage = await env.redis.sendCommand<string>(['XADD', 'shop:events', '*', 'garbage', 'yes']);
       const paid = await publish('OrderPaid', { orderId: 'o-1', cents: 450 });
 
-      const text = await runCli(['tail', 'shop:events', '--since', before, '--count', '3', '--url', server.url]);
+      const text = await runCli(['tail', 'shop:events', '--since', before, '--count', '3', '--url', env.server.url]);
       expect(text.code).toBe(0);
       const lines = text.stdout.trimEnd().split('\n');
       expect(lines).toHaveLength(3);
@@ -148,17 +140,17 @@ describe('tributary commands without a system', { timeout: 120_000 }, () => {
       expect(lines[1]).toContain(`MALFORMED  ${garbage}  missing field "id"`);
       expect(lines[2]).toContain(`OrderPaid  ${paid}  corr=corr-1  {"orderId":"o-1","cents":450}`);
 
-      const json = await runCli(['tail', 'shop:events', '--from-start', '--type', 'OrderPaid', '--count', '1', '--json'], { REDIS_URL: server.url });
+      const json = await runCli(['tail', 'shop:events', '--from-start', '--type', 'OrderPaid', '--count', '1', '--json'], { REDIS_URL: env.server.url });
       expect(json.code).toBe(0);
       expect(json.stdout.trimEnd().split('\n').map((line) => JSON.parse(line))).toEqual([
         expect.objectContaining({ stream: 'shop:events', entryId: paid, type: 'OrderPaid', correlationId: 'corr-1', data: { orderId: 'o-1', cents: 450 } }),
       ]);
-      const malformed = await runCli(['tail', 'shop:events', '--since', placed, '--count', '1', '--json', '--url', server.url]);
+      const malformed = await runCli(['tail', 'shop:events', '--since', placed, '--count', '1', '--json', '--url', env.server.url]);
       expect(JSON.parse(malformed.stdout)).toMatchObject({ entryId: garbage, malformed: true, fields: { garbage: 'yes' } });
     });
 
     it('follows new entries until Ctrl-C, then exits 0', async () => {
-      const child = spawnCli(['tail', 'live:events', '--url', server.url]);
+      const child = spawnCli(['tail', 'live:events', '--url', env.server.url]);
       let stdout = '';
       let stderr = '';
       child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
@@ -166,7 +158,7 @@ describe('tributary commands without a system', { timeout: 120_000 }, () => {
       const exited = new Promise<number | null>((done) => child.once('exit', (code) => done(code)));
       try {
         await waitFor(() => stderr.includes('following live:events'), { timeoutMs: 30_000, description: 'tail started' });
-        await redis.sendCommand(['XADD', 'live:events', '*', 'not', 'an envelope']);
+        await env.redis.sendCommand(['XADD', 'live:events', '*', 'not', 'an envelope']);
         await waitFor(() => stdout.includes('MALFORMED'), { timeoutMs: 15_000, description: 'the new entry printed' });
         child.kill('SIGINT');
         expect(await exited).toBe(0);

@@ -1,5 +1,5 @@
 import { trimmedStreamsOf } from '@tributary/contracts';
-import { connectServiceRedis, runService, startOwnStreamTrimmer } from 'tributary/service';
+import { connectServiceRedis, runService, serveService } from 'tributary/service';
 import { DEFAULT_BASKET_TTL_SECONDS, startBasket } from './app.ts';
 import { SERVICE } from './store/keys.ts';
 
@@ -15,14 +15,5 @@ await runService(SERVICE, async ({ config, logger }) => {
   const ttlSeconds = readTtl(process.env.BASKET_TTL_SECONDS);
   const { bus, store, close: disconnect } = await connectServiceRedis(config, logger, { storeHolds: 'baskets' });
   const service = await startBasket({ bus, store, logger, instance: config.instance, ttlSeconds, handledTtlSeconds: Math.ceil(config.handledMarkerRetentionMs / 1000) });
-  const address = await service.app.listen({ host: config.host, port: config.port });
-  const trimmer = startOwnStreamTrimmer(bus, trimmedStreamsOf(SERVICE), { config, logger, registry: service.app.metricsRegistry });
-  return {
-    address,
-    async close() {
-      trimmer.close();
-      await service.close();
-      await disconnect();
-    },
-  };
+  return serveService(service, { bus, streams: trimmedStreamsOf(SERVICE), config, logger, disconnect });
 });

@@ -1,5 +1,5 @@
 import { trimmedStreamsOf } from '@tributary/contracts';
-import { connectServiceRedis, runService, startOwnStreamTrimmer } from 'tributary/service';
+import { connectServiceRedis, runService, serveService } from 'tributary/service';
 import { startDelivery } from './app.ts';
 import { readDeliverySettings } from './settings.ts';
 import { SERVICE } from './store/keys.ts';
@@ -15,14 +15,5 @@ await runService(SERVICE, async ({ config, logger }) => {
     retentionSeconds: settings.retentionSeconds,
     watchdog: { timeoutMs: settings.silenceTimeoutMs, waitingTimeoutMs: settings.droneWaitTimeoutMs, intervalMs: settings.watchdogIntervalMs, batchSize: settings.watchdogBatch },
   });
-  const address = await service.app.listen({ host: config.host, port: config.port });
-  const trimmer = startOwnStreamTrimmer(bus, trimmedStreamsOf(SERVICE), { config, logger, registry: service.app.metricsRegistry });
-  return {
-    address,
-    async close() {
-      trimmer.close();
-      await service.close();
-      await disconnect();
-    },
-  };
+  return serveService(service, { bus, streams: trimmedStreamsOf(SERVICE), config, logger, disconnect });
 });

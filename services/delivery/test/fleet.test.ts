@@ -1,9 +1,8 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { connectRedis, type RedisClient } from 'tributary';
-import { startRedisServer, type RedisServer } from 'tributary/testing';
+import { describe, expect, it } from 'vitest';
 import { createFleetStore } from '../src/store/fleet.ts';
 import { deliveryKeys } from '../src/store/keys.ts';
 import type { Snapshot } from '../src/store/replies.ts';
+import { useRedis } from 'tributary/testing/vitest';
 
 const rule = { silenceTimeoutMs: 60_000, droneWaitTimeoutMs: 600_000 };
 
@@ -13,34 +12,25 @@ const rule = { silenceTimeoutMs: 60_000, droneWaitTimeoutMs: 600_000 };
  * retry). An older state never overwrites a newer one, and a finished
  * delivery never comes back.
  */
-let server: RedisServer;
-let redis: RedisClient;
-beforeAll(async () => {
-  server = await startRedisServer();
-  redis = await connectRedis(server.url);
-});
-afterAll(async () => {
-  await redis.close();
-  await server.stop();
-});
+const env = useRedis();
 
 const state = (seq: number, status: Snapshot['status'], lat: number, heardAtMs: number): Snapshot => ({
   status, seq, heardAtMs, position: { lat, lon: -3.19 }, droneId: 'drone-1', batteryPct: 90,
   packageId: 'p', orderId: 'o', reason: null, createdAt: '2030-01-01T00:00:00.000Z',
 });
 const position = async (id: string) => {
-  const [point] = await redis.sendCommand<Array<[string, string] | null>>(['GEOPOS', deliveryKeys.drones(), id]);
+  const [point] = await env.redis.sendCommand<Array<[string, string] | null>>(['GEOPOS', deliveryKeys.drones(), id]);
   return point ? Number(point[1]) : null;
 };
 const score = async (key: string, id: string) => {
-  const found = await redis.sendCommand<string | null>(['ZSCORE', key, id]);
+  const found = await env.redis.sendCommand<string | null>(['ZSCORE', key, id]);
   return found === null ? null : Number(found);
 };
 const deadline = (id: string) => score(deliveryKeys.due(), id);
 
 describe('syncFleet-4.lua', () => {
   it('keeps the newest state whatever order the calls come in', async () => {
-    const fleet = createFleetStore(redis, rule);
+    const fleet = createFleetStore(env.redis, rule);
     expect(await fleet.sync('d-1', state(5, 'IN_TRANSIT', 55.5, 5_000))).toBe(true);
     expect(await fleet.sync('d-1', state(3, 'PICKED_UP', 55.3, 3_000))).toBe(false);
     expect(await position('d-1')).toBeCloseTo(55.5, 4);
@@ -50,7 +40,7 @@ describe('syncFleet-4.lua', () => {
   });
 
   it('the first reading moves the deadline from the wait limit to the silence timeout, and leaves the queue', async () => {
-    const fleet = createFleetStore(redis, rule);
+    const fleet = createFleetStore(env.redis, rule);
     await fleet.sync('d-2', { ...state(-1, 'CREATED', 0, 1_000), position: null });
     expect(await deadline('d-2')).toBe(1_000 + rule.droneWaitTimeoutMs);
     expect(await score(deliveryKeys.waiting(), 'd-2')).toBe(1_000);
@@ -63,7 +53,7 @@ describe('syncFleet-4.lua', () => {
   });
 
   it('a finished delivery leaves both indexes for good, even if an older call comes after', async () => {
-    const fleet = createFleetStore(redis, rule);
+    const fleet = createFleetStore(env.redis, rule);
     await fleet.sync('d-3', state(4, 'IN_TRANSIT', 55.4, 4_000));
     expect(await fleet.sync('d-3', state(7, 'DELIVERED', 55.7, 7_000))).toBe(true);
     expect(await fleet.sync('d-3', state(6, 'IN_TRANSIT', 55.6, 6_000))).toBe(false);
@@ -74,14 +64,14 @@ describe('syncFleet-4.lua', () => {
   });
 
   it('a delivery that is gone is taken out', async () => {
-    const fleet = createFleetStore(redis, rule);
+    const fleet = createFleetStore(env.redis, rule);
     await fleet.sync('d-4', state(1, 'CREATED', 55.1, 1_000));
     expect(await fleet.sync('d-4', null)).toBe(true);
     expect(await deadline('d-4')).toBeNull();
   });
 
   it('a CREATED delivery without a position is watched but not on the map', async () => {
-    const fleet = createFleetStore(redis, rule);
+    const fleet = createFleetStore(env.redis, rule);
     await fleet.sync('d-5', { ...state(-1, 'CREATED', 0, 2_000), position: null });
     expect(await deadline('d-5')).toBe(2_000 + rule.droneWaitTimeoutMs);
     expect(await position('d-5')).toBeNull();
@@ -91,22 +81,22 @@ describe('syncFleet-4.lua', () => {
 
 describe('takeDue-1.lua', () => {
   it('takes only what is due, oldest deadline first, bounded, and leases what it took', async () => {
-    await redis.sendCommand(['DEL', deliveryKeys.due()]);
-    await redis.sendCommand(['ZADD', deliveryKeys.due(), '100', 'a', '200', 'b', '300', 'c', '10000', 'later']);
-    expect(await createFleetStore(redis, rule).takeDue(300, 2, 5_000)).toEqual({ due: 3, ids: ['a', 'b'] });
+    await env.redis.sendCommand(['DEL', deliveryKeys.due()]);
+    await env.redis.sendCommand(['ZADD', deliveryKeys.due(), '100', 'a', '200', 'b', '300', 'c', '10000', 'later']);
+    expect(await createFleetStore(env.redis, rule).takeDue(300, 2, 5_000)).toEqual({ due: 3, ids: ['a', 'b'] });
     expect(await score(deliveryKeys.due(), 'a')).toBe(5_000);
     // The next run carries on with the rest, not the same two again.
-    expect(await createFleetStore(redis, rule).takeDue(300, 2, 5_000)).toEqual({ due: 1, ids: ['c'] });
-    expect(await createFleetStore(redis, rule).takeDue(300, 2, 5_000)).toEqual({ due: 0, ids: [] });
+    expect(await createFleetStore(env.redis, rule).takeDue(300, 2, 5_000)).toEqual({ due: 1, ids: ['c'] });
+    expect(await createFleetStore(env.redis, rule).takeDue(300, 2, 5_000)).toEqual({ due: 0, ids: [] });
     // After the lease, what was never settled is due again.
-    expect((await createFleetStore(redis, rule).takeDue(5_000, 10, 9_000)).ids).toEqual(['a', 'b', 'c']);
+    expect((await createFleetStore(env.redis, rule).takeDue(5_000, 10, 9_000)).ids).toEqual(['a', 'b', 'c']);
     expect(await score(deliveryKeys.due(), 'later')).toBe(10_000);
   });
 
   it('adopts the last-heard index of earlier versions once', async () => {
-    await redis.sendCommand(['DEL', deliveryKeys.due()]);
-    await redis.sendCommand(['ZADD', deliveryKeys.legacyHeard(), '50', 'old-1', '60', 'old-2']);
-    const fleet = createFleetStore(redis, rule);
+    await env.redis.sendCommand(['DEL', deliveryKeys.due()]);
+    await env.redis.sendCommand(['ZADD', deliveryKeys.legacyHeard(), '50', 'old-1', '60', 'old-2']);
+    const fleet = createFleetStore(env.redis, rule);
     expect(await fleet.adoptLegacyIndex()).toBe(2);
     expect(await fleet.adoptLegacyIndex()).toBe(0);
     expect((await fleet.takeDue(100, 10, 200)).ids).toEqual(['old-1', 'old-2']);

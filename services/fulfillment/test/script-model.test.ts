@@ -1,11 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { connectRedis, type RedisClient } from 'tributary';
-import { startRedisServer, type RedisServer } from 'tributary/testing';
 import { decideShipment, mergeLines, type OrderLine, type ProductStock } from '../src/domain/shipping.ts';
 import { SERVICE } from '../src/store/keys.ts';
 import { createStockStore } from '../src/store/stock-store.ts';
+import { useRedis } from 'tributary/testing/vitest';
 
 /**
  * The Lua script against the pure model: for random catalogues (physical and
@@ -13,16 +12,7 @@ import { createStockStore } from '../src/store/stock-store.ts';
  * `decideShipment` answers (digital products listed, never short of stock,
  * still banned) and leaves the same stock behind.
  */
-let server: RedisServer;
-let redis: RedisClient;
-beforeAll(async () => {
-  server = await startRedisServer();
-  redis = await connectRedis(server.url);
-});
-afterAll(async () => {
-  await redis.close();
-  await server.stop();
-});
+const env = useRedis();
 
 const COUNTRIES = ['GB', 'US', 'FR'];
 const catalogue = fc.array(
@@ -40,7 +30,7 @@ const orders = (size: number) =>
 
 describe('shipOrder-N.lua', () => {
   it('agrees with decideShipment on replies and stock', async () => {
-    const store = createStockStore(redis);
+    const store = createStockStore(env.redis);
     await fc.assert(
       fc.asyncProperty(
         catalogue.chain((products) => fc.tuple(fc.constant(products), orders(products.length))),
@@ -71,7 +61,7 @@ describe('shipOrder-N.lua', () => {
   });
 
   it('rejects malformed arguments before writing anything', async () => {
-    const store = createStockStore(redis);
+    const store = createStockStore(env.redis);
     const productId = randomUUID();
     await store.createProduct(SERVICE, randomUUID(), { productId, stock: 5, bannedCountries: [], digital: false });
     await expect(store.shipOrder(SERVICE, randomUUID(), { country: 'GB', lines: [{ productId, quantity: 0 }] })).rejects.toThrow(/BAD_ARGUMENTS/);

@@ -1,6 +1,6 @@
 import { trimmedStreamsOf } from '@tributary/contracts';
 import { connectRedis, redactUrl } from 'tributary';
-import { runService, startOwnStreamTrimmer } from 'tributary/service';
+import { runService, serveService } from 'tributary/service';
 import { SERVICE, startLending } from './app.ts';
 import type { StepHook } from './domain/steps.ts';
 import { readCrashStep, readLendingSettings } from './settings.ts';
@@ -30,14 +30,5 @@ await runService(SERVICE, async ({ config, logger }) => {
     throw error;
   });
   logger.info({ maxBooksPerUser: settings.maxBooksPerUser, storageCapacity: settings.storageCapacity }, 'Ready to process events...');
-  const address = await service.app.listen({ host: config.host, port: config.port });
-  const trimmer = startOwnStreamTrimmer(bus, trimmedStreamsOf(SERVICE), { config, logger, registry: service.app.metricsRegistry });
-  return {
-    address,
-    async close() {
-      trimmer.close();
-      await service.close();
-      await bus.close();
-    },
-  };
+  return serveService(service, { bus, streams: trimmedStreamsOf(SERVICE), config, logger, disconnect: () => bus.close() });
 });

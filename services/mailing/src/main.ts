@@ -1,5 +1,5 @@
 import { trimmedStreamsOf } from '@tributary/contracts';
-import { connectServiceRedis, runService, startOwnStreamTrimmer } from 'tributary/service';
+import { connectServiceRedis, runService, serveService } from 'tributary/service';
 import { startMailing } from './app.ts';
 import { SERVICE } from './store/keys.ts';
 
@@ -11,14 +11,5 @@ import { SERVICE } from './store/keys.ts';
 await runService(SERVICE, async ({ config, logger }) => {
   const { bus, store, close: disconnect } = await connectServiceRedis(config, logger, { storeHolds: 'recipients and mails' });
   const service = await startMailing({ bus, store, logger, instance: config.instance });
-  const address = await service.app.listen({ host: config.host, port: config.port });
-  const trimmer = startOwnStreamTrimmer(bus, trimmedStreamsOf(SERVICE), { config, logger, registry: service.app.metricsRegistry });
-  return {
-    address,
-    async close() {
-      trimmer.close();
-      await service.close();
-      await disconnect();
-    },
-  };
+  return serveService(service, { bus, streams: trimmedStreamsOf(SERVICE), config, logger, disconnect });
 });

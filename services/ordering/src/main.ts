@@ -1,6 +1,6 @@
 import { trimmedStreamsOf } from '@tributary/contracts';
 import { connectRedis, redactUrl } from 'tributary';
-import { runService, startOwnStreamTrimmer } from 'tributary/service';
+import { runService, serveService } from 'tributary/service';
 import { openDatabase } from 'tributary/sql';
 import { SERVICE, startOrdering } from './app.ts';
 import { stuckAfterMsFrom } from './stuck.ts';
@@ -26,22 +26,18 @@ await runService(SERVICE, async ({ config, logger }) => {
     await bus.close();
     throw error;
   });
-  const address = await running.app.listen({ host: config.host, port: config.port });
-  const trimmer = startOwnStreamTrimmer(bus, trimmedStreamsOf(SERVICE), { config, logger, registry: running.app.metricsRegistry });
+  const disconnect = async () => {
+    await bus.close();
+    await db.close();
+  };
   return {
-    address,
+    ...(await serveService(running, { bus, streams: trimmedStreamsOf(SERVICE), config, logger, disconnect })),
     retention: {
       db,
       registry: running.app.metricsRegistry,
       handledMarkers: { holdFrom: running.unsettledSince },
       // The key's row goes, the order stays: a retry after the window is a new order, as at the gateway.
       targets: [{ name: 'idempotency-keys', table: 'idempotency_keys', column: 'created_at', retentionMs: config.idempotencyKeyRetentionMs }],
-    },
-    async close() {
-      trimmer.close();
-      await running.close();
-      await bus.close();
-      await db.close();
     },
   };
 });

@@ -1,6 +1,6 @@
 import { trimmedStreamsOf } from '@tributary/contracts';
 import { connectRedis, redactUrl } from 'tributary';
-import { runService, startOwnStreamTrimmer } from 'tributary/service';
+import { runService, serveService } from 'tributary/service';
 import { openDatabase } from 'tributary/sql';
 import { SERVICE, startPackage } from './app.ts';
 import { readWarehouse } from './config.ts';
@@ -21,16 +21,12 @@ await runService(SERVICE, async ({ config, logger }) => {
     throw error;
   });
   logger.info({ warehouse }, 'packages are picked up at the warehouse');
-  const address = await running.app.listen({ host: config.host, port: config.port });
-  const trimmer = startOwnStreamTrimmer(bus, trimmedStreamsOf(SERVICE), { config, logger, registry: running.app.metricsRegistry });
+  const disconnect = async () => {
+    await bus.close();
+    await db.close();
+  };
   return {
-    address,
+    ...(await serveService(running, { bus, streams: trimmedStreamsOf(SERVICE), config, logger, disconnect })),
     retention: { db, registry: running.app.metricsRegistry, handledMarkers: { holdFrom: running.unsettledSince } },
-    async close() {
-      trimmer.close();
-      await running.close();
-      await bus.close();
-      await db.close();
-    },
   };
 });

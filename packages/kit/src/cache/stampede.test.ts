@@ -1,27 +1,17 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { connectRedis, type RedisClient } from '../redis/client.ts';
-import { startRedisServer, type RedisServer } from '../testing/redis-server.ts';
+import { afterEach, describe, expect, it } from 'vitest';
 import { waitFor } from '../testing/wait-for.ts';
 import { workerCache, workerKeys } from './test-fixtures/worker-cache.ts';
+import { useRedis } from '../testing/vitest.ts';
 
 const fixture = fileURLToPath(new URL('./test-fixtures/cache-worker.ts', import.meta.url));
-let server: RedisServer;
-let redis: RedisClient;
+const env = useRedis();
 const children: ChildProcess[] = [];
 
-beforeAll(async () => {
-  server = await startRedisServer();
-  redis = await connectRedis(server.url);
-});
 afterEach(() => {
   for (const child of children.splice(0)) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-});
-afterAll(async () => {
-  await redis?.close();
-  await server?.stop();
 });
 
 interface Worker {
@@ -30,11 +20,11 @@ interface Worker {
   output: () => string;
 }
 
-function spawnWorker(env: Record<string, string>): Worker {
+function spawnWorker(vars: Record<string, string>): Worker {
   let output = '';
   const child = spawn(process.execPath, ['--import', 'tsx', fixture], {
     cwd: fileURLToPath(new URL('.', import.meta.url)),
-    env: { ...process.env, REDIS_URL: server.url, ...env },
+    env: { ...process.env, REDIS_URL: env.server.url, ...vars },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   children.push(child);
@@ -44,7 +34,7 @@ function spawnWorker(env: Record<string, string>): Worker {
   return { child, exited, output: () => output };
 }
 
-const counter = async (key: string) => Number((await redis.get(key)) ?? 0);
+const counter = async (key: string) => Number((await env.redis.get(key)) ?? 0);
 
 describe('stampede protection across processes', () => {
   it('20 concurrent misses for one key, split across two processes, run the loader exactly once', async () => {
@@ -52,7 +42,7 @@ describe('stampede protection across processes', () => {
     const keys = workerKeys(prefix);
     const resultsKey = `${prefix}:test:results`;
     const worker = spawnWorker({ PREFIX: prefix, KEY: 'product-1', CONCURRENCY: '10', LOCK_TTL_MS: '15000', AWAIT_RELEASE: '1', RESULTS_KEY: resultsKey });
-    const cache = workerCache(redis, { prefix, loadedBy: `parent-${process.pid}`, lockTtlMs: 15_000, awaitRelease: true });
+    const cache = workerCache(env.redis, { prefix, loadedBy: `parent-${process.pid}`, lockTtlMs: 15_000, awaitRelease: true });
     try {
       const ours = Promise.all(Array.from({ length: 10 }, () => cache.get('product-1')));
 
@@ -64,17 +54,17 @@ describe('stampede protection across processes', () => {
       });
       expect({ loads: await counter(keys.loads), waits: await counter(keys.waits) }).toEqual({ loads: 1, waits: 1 });
 
-      await redis.set(keys.release, '1');
+      await env.redis.set(keys.release, '1');
       const parentResults = await ours;
       expect(await worker.exited, worker.output()).toBe(0);
-      const childResults = (await redis.lRange(resultsKey, 0, -1)).map((raw) => JSON.parse(raw) as unknown);
+      const childResults = (await env.redis.lRange(resultsKey, 0, -1)).map((raw) => JSON.parse(raw) as unknown);
       expect(childResults).toHaveLength(10);
 
       const all = [...parentResults, ...childResults];
       expect(new Set(all.map((result) => JSON.stringify(result))).size).toBe(1);
       expect(all[0]).toEqual({ key: 'product-1', loadedBy: expect.stringMatching(/^(parent|child)-\d+$/) });
       expect(await counter(keys.loads)).toBe(1);
-      expect(await redis.exists(cache.keys.lock('product-1'))).toBe(0);
+      expect(await env.redis.exists(cache.keys.lock('product-1'))).toBe(0);
     } finally {
       await cache.close();
     }
@@ -86,10 +76,10 @@ describe('stampede protection across processes', () => {
     const lockTtlMs = 1_500;
     // The child's loader never answers: it holds the lock until we kill it.
     const worker = spawnWorker({ PREFIX: prefix, KEY: 'product-1', CONCURRENCY: '1', LOCK_TTL_MS: String(lockTtlMs), AWAIT_RELEASE: '1', RESULTS_KEY: `${prefix}:test:results` });
-    const cache = workerCache(redis, { prefix, loadedBy: 'parent', lockTtlMs, awaitRelease: false });
+    const cache = workerCache(env.redis, { prefix, loadedBy: 'parent', lockTtlMs, awaitRelease: false });
     try {
       await waitFor(async () => (await counter(keys.loads)) === 1, { timeoutMs: 30_000, description: `child loads; output: ${worker.output()}` });
-      const lockTtl = await redis.pTTL(cache.keys.lock('product-1'));
+      const lockTtl = await env.redis.pTTL(cache.keys.lock('product-1'));
       expect(lockTtl).toBeGreaterThan(0);
       expect(lockTtl).toBeLessThanOrEqual(lockTtlMs);
 
@@ -102,7 +92,7 @@ describe('stampede protection across processes', () => {
       expect(await counter(keys.loads)).toBe(2);
       // It loaded as the new lock holder and stored the value, not as a give-up bypass.
       expect(cache.stats()).toMatchObject({ bypassed: 0, waits: 1, loads: 1 });
-      expect(JSON.parse((await redis.get(cache.keys.entry('product-1'))) ?? 'null')).toEqual({ found: true, value: { key: 'product-1', loadedBy: 'parent' } });
+      expect(JSON.parse((await env.redis.get(cache.keys.entry('product-1'))) ?? 'null')).toEqual({ found: true, value: { key: 'product-1', loadedBy: 'parent' } });
     } finally {
       await cache.close();
     }

@@ -1,11 +1,12 @@
 import Fastify, { type FastifyInstance } from 'fastify';
 import { Registry } from 'prom-client';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { connectRedis, type RedisClient } from '../index.ts';
-import { startRedisServer, waitFor, type RedisServer } from '../testing/index.ts';
+import { waitFor } from '../testing/index.ts';
 import { idempotencyHooks, type IdempotencyHookOptions } from './fastify.ts';
 import { fingerprintRequest } from './fingerprint.ts';
 import { createIdempotencyStore, type IdempotencyStoreOptions } from './store.ts';
+import { useRedis } from '../testing/vitest.ts';
 
 interface Harness {
   app: FastifyInstance;
@@ -18,20 +19,11 @@ interface Harness {
 }
 
 describe('idempotencyHooks (real Redis)', () => {
-  let server: RedisServer;
-  const clients: RedisClient[] = [];
+  const env = useRedis({ clients: 2, flush: true });
+  const { clients } = env;
   const apps: FastifyInstance[] = [];
-  beforeAll(async () => {
-    server = await startRedisServer();
-    for (let i = 0; i < 2; i++) clients.push(await connectRedis(server.url));
-  });
-  beforeEach(async () => {
-    await clients[0]?.sendCommand(['FLUSHALL']);
-  });
   afterAll(async () => {
     await Promise.all(apps.map((app) => app.close()));
-    await Promise.all(clients.map((client) => client.close()));
-    await server?.stop();
   });
 
   /** A POST /orders route counting its runs; `state` is shared when two app instances stand for two processes. */
@@ -208,7 +200,7 @@ describe('idempotencyHooks (real Redis)', () => {
   });
 
   it('answers 503 when the store cannot be reached, and runs nothing', async () => {
-    const broken = await connectRedis(server.url);
+    const broken = await connectRedis(env.server.url);
     await broken.close();
     const h = await harness({ client: broken });
     const answer = await post(h.app, 'key-8');

@@ -1,23 +1,12 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { connectRedis, type RedisClient } from '../index.ts';
-import { startRedisServer, waitFor, type RedisServer } from '../testing/index.ts';
+import { describe, expect, it } from 'vitest';
+import { type RedisClient } from '../index.ts';
+import { waitFor } from '../testing/index.ts';
 import { canonicalJson, fingerprintRequest } from './fingerprint.ts';
 import { createIdempotencyStore, type IdempotencyStoreOptions } from './store.ts';
+import { useRedis } from '../testing/vitest.ts';
 
 describe('idempotency store (real Redis)', () => {
-  let server: RedisServer;
-  const clients: RedisClient[] = [];
-  beforeAll(async () => {
-    server = await startRedisServer();
-    for (let i = 0; i < 4; i++) clients.push(await connectRedis(server.url));
-  });
-  beforeEach(async () => {
-    await clients[0]?.sendCommand(['FLUSHALL']);
-  });
-  afterAll(async () => {
-    await Promise.all(clients.map((client) => client.close()));
-    await server?.stop();
-  });
+  const { clients } = useRedis({ clients: 4, flush: true });
   const redis = () => clients[0] as RedisClient;
   const storeOn = (client: RedisClient, options: Partial<IdempotencyStoreOptions> = {}) =>
     createIdempotencyStore({ redis: client, prefix: 'test:idem', ...options });

@@ -1,26 +1,17 @@
 import { randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { Registry } from 'prom-client';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { connectRedis, type RedisClient } from '../redis/client.ts';
+import { describe, expect, it } from 'vitest';
 import { loadLuaScript, runLuaScript } from '../redis/script.ts';
-import { startRedisServer, waitFor, type RedisServer } from '../testing/index.ts';
+import { waitFor } from '../testing/index.ts';
 import { createLeaderboard, type LeaderboardOptions } from './leaderboard.ts';
 import { leaderboardKeys } from './keys.ts';
+import { useRedis } from '../testing/vitest.ts';
 
-let server: RedisServer;
-let redis: RedisClient;
-beforeAll(async () => {
-  server = await startRedisServer();
-  redis = await connectRedis(server.url);
-});
-afterAll(async () => {
-  await redis.close();
-  await server.stop();
-});
+const env = useRedis();
 
 const PREFIX = 'test:leaderboard';
-const board = (options: Partial<LeaderboardOptions> = {}) => createLeaderboard({ redis, prefix: PREFIX, board: randomUUID(), ...options });
+const board = (options: Partial<LeaderboardOptions> = {}) => createLeaderboard({ redis: env.redis, prefix: PREFIX, board: randomUUID(), ...options });
 const op = () => ({ operationId: randomUUID() });
 
 describe('increments and rankings', () => {
@@ -102,9 +93,9 @@ describe('increments and rankings', () => {
   it('the script itself refuses a bad increment before any write (a half-applied operation is impossible)', async () => {
     const keys = leaderboardKeys(PREFIX, randomUUID());
     const script = loadLuaScript(fileURLToPath(new URL('./lua/increment-3.lua', import.meta.url)));
-    const call = runLuaScript(redis, script, [keys.scores, keys.operations, keys.day('2026-01-01')], ['op-1', 60_000, 0, 'ann', '-1', 'bob', 'lots']);
+    const call = runLuaScript(env.redis, script, [keys.scores, keys.operations, keys.day('2026-01-01')], ['op-1', 60_000, 0, 'ann', '-1', 'bob', 'lots']);
     await expect(call).rejects.toThrow(/BAD_ARGUMENTS/);
-    expect(await redis.exists([keys.scores, keys.operations])).toBe(0);
+    expect(await env.redis.exists([keys.scores, keys.operations])).toBe(0);
   });
 });
 
@@ -142,10 +133,10 @@ describe('idempotency by operation id', () => {
     // Every later operation trims what fell out of the window.
     await waitFor(async () => {
       await scores.increment('bob', 1, op());
-      return (await redis.zScore(keys.operations, 'old')) === null;
+      return (await env.redis.zScore(keys.operations, 'old')) === null;
     }, { description: 'the old operation id trimmed' });
-    expect(await redis.zCard(keys.operations)).toBeLessThan(1_000);
-    const ttl = await redis.pTTL(keys.operations);
+    expect(await env.redis.zCard(keys.operations)).toBeLessThan(1_000);
+    const ttl = await env.redis.pTTL(keys.operations);
     expect(ttl).toBeGreaterThan(0);
     expect(ttl).toBeLessThanOrEqual(dedupWindowMs);
     // The documented trade-off: past the window, the same id counts again.
@@ -170,9 +161,9 @@ describe('day boards', () => {
     expect(await scores.top(5, { day: day(today) })).toEqual([{ member: 'bob', score: 2, rank: 1 }, { member: 'ann', score: 1, rank: 2 }]);
     expect(await scores.rankOf('ann', { day: day(today) })).toEqual({ member: 'ann', score: 1, rank: 2 });
 
-    const expiresAt = await redis.sendCommand<number>(['PEXPIRETIME', keys.day(day(today))]);
+    const expiresAt = await env.redis.sendCommand<number>(['PEXPIRETIME', keys.day(day(today))]);
     expect(expiresAt).toBe(Date.parse(`${day(today)}T00:00:00Z`) + 4 * 24 * 60 * 60 * 1000);
-    expect(await redis.pTTL(keys.scores)).toBe(-1);
+    expect(await env.redis.pTTL(keys.scores)).toBe(-1);
   });
 
   it('an operation dated past the retention counts all-time but never touches (or deletes) a day board', async () => {
@@ -180,7 +171,7 @@ describe('day boards', () => {
     const keys = leaderboardKeys(PREFIX, scores.board);
     const longAgo = new Date(Date.now() - 10 * 24 * 60 * 60 * 1000);
     await scores.increment('ann', 4, { ...op(), at: longAgo });
-    expect(await redis.exists(keys.day(longAgo.toISOString().slice(0, 10)))).toBe(0);
+    expect(await env.redis.exists(keys.day(longAgo.toISOString().slice(0, 10)))).toBe(0);
     expect((await scores.rankOf('ann'))?.score).toBe(4);
     await expect(scores.top(5, { day: 'yesterday' })).rejects.toThrow(/YYYY-MM-DD/);
   });

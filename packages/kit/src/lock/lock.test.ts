@@ -1,27 +1,18 @@
 import { randomUUID } from 'node:crypto';
 import { Registry } from 'prom-client';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { connectRedis, type RedisClient } from '../redis/client.ts';
-import { startRedisServer, type RedisServer } from '../testing/index.ts';
+import { describe, expect, it } from 'vitest';
+import { connectRedis } from '../redis/client.ts';
 import { lockKeys } from './keys.ts';
 import { createLocks } from './locks.ts';
+import { useRedis } from '../testing/vitest.ts';
 
-let server: RedisServer;
-let redis: RedisClient;
-beforeAll(async () => {
-  server = await startRedisServer();
-  redis = await connectRedis(server.url);
-});
-afterAll(async () => {
-  await redis.close();
-  await server.stop();
-});
+const env = useRedis();
 
 const PREFIX = 'test:lock';
 
 describe('acquire and release', () => {
   it('one holder at a time; release frees it; tokens grow with every acquisition', async () => {
-    const locks = createLocks({ redis, prefix: PREFIX });
+    const locks = createLocks({ redis: env.redis, prefix: PREFIX });
     const name = randomUUID();
     const first = await locks.acquire(name, { ttlMs: 10_000 });
     expect(first?.token).toBe(1);
@@ -35,28 +26,28 @@ describe('acquire and release', () => {
   });
 
   it('sets an expiry on every lock; extend pushes it out only for the holder', async () => {
-    const locks = createLocks({ redis, prefix: PREFIX });
+    const locks = createLocks({ redis: env.redis, prefix: PREFIX });
     const name = randomUUID();
     const lease = await locks.acquire(name, { ttlMs: 5_000 });
-    const ttl = await redis.pTTL(lockKeys(PREFIX, name).lock);
+    const ttl = await env.redis.pTTL(lockKeys(PREFIX, name).lock);
     expect(ttl).toBeGreaterThan(0);
     expect(ttl).toBeLessThanOrEqual(5_000);
     expect(await lease?.extend(60_000)).toBe(true);
-    expect(await redis.pTTL(lockKeys(PREFIX, name).lock)).toBeGreaterThan(5_000);
+    expect(await env.redis.pTTL(lockKeys(PREFIX, name).lock)).toBeGreaterThan(5_000);
     expect(lease?.remainingMs()).toBeGreaterThan(0);
     expect(await lease?.release()).toBe(true);
     expect(await lease?.extend()).toBe(false);
     expect(lease?.remainingMs()).toBe(0);
-    expect(await redis.exists(lockKeys(PREFIX, name).lock)).toBe(0);
+    expect(await env.redis.exists(lockKeys(PREFIX, name).lock)).toBe(0);
   });
 
   it('a holder that dies (stops extending, never releases) loses the lock at expiry; a waiter then gets it', async () => {
-    const holderClient = await connectRedis(server.url);
+    const holderClient = await connectRedis(env.server.url);
     const dead = await createLocks({ redis: holderClient, prefix: PREFIX }).acquire('singleton-job', { ttlMs: 300 });
     expect(dead).not.toBeNull();
     await holderClient.destroy();
 
-    const locks = createLocks({ redis, prefix: PREFIX });
+    const locks = createLocks({ redis: env.redis, prefix: PREFIX });
     expect(await locks.acquire('singleton-job', { ttlMs: 10_000 })).toBeNull();
     const next = await locks.acquire('singleton-job', { ttlMs: 10_000, waitMs: 20_000 });
     expect(next).not.toBeNull();
@@ -65,7 +56,7 @@ describe('acquire and release', () => {
   });
 
   it('waiting stops when the signal aborts', async () => {
-    const locks = createLocks({ redis, prefix: PREFIX });
+    const locks = createLocks({ redis: env.redis, prefix: PREFIX });
     const name = randomUUID();
     await locks.acquire(name, { ttlMs: 60_000 });
     const controller = new AbortController();
@@ -75,17 +66,17 @@ describe('acquire and release', () => {
   });
 
   it('rejects a ttl that is not a positive integer, before touching Redis', async () => {
-    const locks = createLocks({ redis, prefix: PREFIX });
+    const locks = createLocks({ redis: env.redis, prefix: PREFIX });
     const name = randomUUID();
     await expect(locks.acquire(name, { ttlMs: 0 })).rejects.toThrow(/ttlMs/);
     await expect(locks.acquire(name, { ttlMs: 1.5 })).rejects.toThrow(/ttlMs/);
-    expect(await redis.exists([lockKeys(PREFIX, name).lock, lockKeys(PREFIX, name).fence])).toBe(0);
+    expect(await env.redis.exists([lockKeys(PREFIX, name).lock, lockKeys(PREFIX, name).fence])).toBe(0);
   });
 });
 
 describe('mutual exclusion under concurrency', () => {
   it('six clients x 8 read-modify-write rounds under withLock: never two inside, no lost update', async () => {
-    const clients = await Promise.all(Array.from({ length: 6 }, () => connectRedis(server.url)));
+    const clients = await Promise.all(Array.from({ length: 6 }, () => connectRedis(env.server.url)));
     const counterKey = `${PREFIX}:counter:${randomUUID()}`;
     const name = randomUUID();
     let inside = 0;
@@ -111,16 +102,16 @@ describe('mutual exclusion under concurrency', () => {
       await Promise.all(clients.map((client) => client.close()));
     }
     expect(mostInside).toBe(1);
-    expect(await redis.get(counterKey)).toBe('48');
-    expect(await redis.exists(lockKeys(PREFIX, name).lock)).toBe(0);
-    expect(await redis.get(lockKeys(PREFIX, name).fence)).toBe('48');
+    expect(await env.redis.get(counterKey)).toBe('48');
+    expect(await env.redis.exists(lockKeys(PREFIX, name).lock)).toBe(0);
+    expect(await env.redis.get(lockKeys(PREFIX, name).fence)).toBe('48');
   });
 });
 
 describe('metrics', () => {
   it('counts acquisitions and timeouts', async () => {
     const registry = new Registry();
-    const locks = createLocks({ redis, prefix: PREFIX, registry });
+    const locks = createLocks({ redis: env.redis, prefix: PREFIX, registry });
     const name = randomUUID();
     await locks.acquire(name, { ttlMs: 10_000 });
     await locks.acquire(name, { ttlMs: 10_000 });

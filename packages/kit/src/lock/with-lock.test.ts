@@ -1,36 +1,28 @@
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { connectRedis, type RedisClient } from '../redis/client.ts';
-import { startRedisServer, waitFor, type RedisServer } from '../testing/index.ts';
+import { describe, expect, it } from 'vitest';
+import { connectRedis } from '../redis/client.ts';
+import { waitFor } from '../testing/index.ts';
 import { LockLostError, LockTimeoutError } from './errors.ts';
 import { lockKeys } from './keys.ts';
 import { createLocks } from './locks.ts';
+import { useRedis } from '../testing/vitest.ts';
 
-let server: RedisServer;
-let redis: RedisClient;
-beforeAll(async () => {
-  server = await startRedisServer();
-  redis = await connectRedis(server.url);
-});
-afterAll(async () => {
-  await redis.close();
-  await server.stop();
-});
+const env = useRedis();
 
 const PREFIX = 'test:lock';
 
 describe('withLock', () => {
   it('hands fn the token and releases after it, also when fn throws', async () => {
-    const locks = createLocks({ redis, prefix: PREFIX });
+    const locks = createLocks({ redis: env.redis, prefix: PREFIX });
     const name = randomUUID();
     expect(await locks.withLock(name, async ({ token, signal }) => ({ token, aborted: signal.aborted }), { ttlMs: 5_000 })).toEqual({ token: 1, aborted: false });
-    expect(await redis.exists(lockKeys(PREFIX, name).lock)).toBe(0);
+    expect(await env.redis.exists(lockKeys(PREFIX, name).lock)).toBe(0);
     await expect(locks.withLock(name, async () => { throw new Error('job failed'); }, { ttlMs: 5_000 })).rejects.toThrow('job failed');
-    expect(await redis.exists(lockKeys(PREFIX, name).lock)).toBe(0);
+    expect(await env.redis.exists(lockKeys(PREFIX, name).lock)).toBe(0);
   });
 
   it('rejects with LockTimeoutError when the lock stays held for waitMs', async () => {
-    const locks = createLocks({ redis, prefix: PREFIX });
+    const locks = createLocks({ redis: env.redis, prefix: PREFIX });
     const name = randomUUID();
     const holder = await locks.acquire(name, { ttlMs: 60_000 });
     let ran = false;
@@ -41,33 +33,33 @@ describe('withLock', () => {
   });
 
   it('the watchdog keeps the lock alive while fn outlives its ttl', async () => {
-    const locks = createLocks({ redis, prefix: PREFIX });
-    const other = createLocks({ redis, prefix: PREFIX });
+    const locks = createLocks({ redis: env.redis, prefix: PREFIX });
+    const other = createLocks({ redis: env.redis, prefix: PREFIX });
     const name = randomUUID();
     const key = lockKeys(PREFIX, name).lock;
     const ttlMs = 300;
     await locks.withLock(name, async ({ signal, token }) => {
-      const held = await redis.get(key);
+      const held = await env.redis.get(key);
       expect(held?.startsWith(`${token}:`)).toBe(true);
       // A witness key with three times the lock's ttl, set now: once Redis has
       // expired it, the lock would have expired too, had nobody renewed it.
       const witness = `${PREFIX}:witness:${randomUUID()}`;
-      await redis.set(witness, '1', { PX: 3 * ttlMs });
-      await waitFor(async () => (await redis.exists(witness)) === 0, { description: 'three ttls passed' });
-      expect(await redis.get(key)).toBe(held);
+      await env.redis.set(witness, '1', { PX: 3 * ttlMs });
+      await waitFor(async () => (await env.redis.exists(witness)) === 0, { description: 'three ttls passed' });
+      expect(await env.redis.get(key)).toBe(held);
       expect(await other.acquire(name, { ttlMs: 1_000 })).toBeNull();
       expect(signal.aborted).toBe(false);
     }, { ttlMs, renewEveryMs: 50 });
   });
 
   it('aborts fn via its signal when the lock is taken from it, and rejects with LockLostError', async () => {
-    const locks = createLocks({ redis, prefix: PREFIX });
-    const thief = createLocks({ redis, prefix: PREFIX });
+    const locks = createLocks({ redis: env.redis, prefix: PREFIX });
+    const thief = createLocks({ redis: env.redis, prefix: PREFIX });
     const name = randomUUID();
     let reasonSeen: unknown;
     const work = locks.withLock(name, async ({ signal }) => {
       // Simulates the expiry the watchdog could not prevent, and a new holder.
-      await redis.del(lockKeys(PREFIX, name).lock);
+      await env.redis.del(lockKeys(PREFIX, name).lock);
       const stolen = await thief.acquire(name, { ttlMs: 60_000 });
       expect(stolen?.token).toBe(2);
       await waitFor(() => signal.aborted, { description: 'the watchdog noticed' });
@@ -77,12 +69,12 @@ describe('withLock', () => {
     await expect(work).rejects.toBeInstanceOf(LockLostError);
     expect(reasonSeen).toMatchObject({ code: 'LOCK_LOST', reason: 'taken' });
     // The loser's release did not free the thief's lock.
-    expect((await redis.get(lockKeys(PREFIX, name).lock))?.startsWith('2:')).toBe(true);
+    expect((await env.redis.get(lockKeys(PREFIX, name).lock))?.startsWith('2:')).toBe(true);
   });
 
   it('aborts with reason "expired" when no renewal reaches Redis before the lease runs out', async () => {
-    const locks = createLocks({ redis, prefix: PREFIX });
-    const admin = await connectRedis(server.url);
+    const locks = createLocks({ redis: env.redis, prefix: PREFIX });
+    const admin = await connectRedis(env.server.url);
     const name = randomUUID();
     try {
       const work = locks.withLock(name, async ({ signal }) => {

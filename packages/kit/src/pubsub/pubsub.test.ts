@@ -1,34 +1,28 @@
 import { Type } from '@sinclair/typebox';
 import { Registry } from 'prom-client';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { TributaryError } from '../errors.ts';
 import { connectRedis, type RedisClient } from '../redis/client.ts';
-import { startRedisServer, type RedisServer } from '../testing/redis-server.ts';
 import { waitFor } from '../testing/wait-for.ts';
 import { createPubSubPublisher, createPubSubSubscriber, defineChannel, type PubSubReport, type PubSubSubscriber } from './index.ts';
+import { startRedisServer, type RedisServer } from '../testing/redis-server.ts';
+import { useRedis } from '../testing/vitest.ts';
 
 const priceChanged = defineChannel(
   'shop:test:price-changed',
   Type.Object({ productId: Type.String({ minLength: 1 }), priceCents: Type.Integer({ minimum: 0 }) }, { additionalProperties: false }),
 );
 
-let server: RedisServer;
-let redis: RedisClient;
+const env = useRedis();
 let subscribers: PubSubSubscriber[] = [];
 const extraClients: RedisClient[] = [];
 
-beforeAll(async () => {
-  server = await startRedisServer();
-  redis = await connectRedis(server.url);
-});
 afterEach(async () => {
   await Promise.all(subscribers.map((subscriber) => subscriber.close()));
   subscribers = [];
 });
 afterAll(async () => {
   await Promise.all(extraClients.filter((client) => client.isOpen).map((client) => client.close()));
-  await redis?.close();
-  await server?.stop();
 });
 
 function track(subscriber: PubSubSubscriber): PubSubSubscriber {
@@ -44,10 +38,10 @@ async function metric(registry: Registry, outcome: string): Promise<number> {
 describe('pub/sub notifications', () => {
   it('delivers typed messages to every subscriber connected at the time, and counts them', async () => {
     const registry = new Registry();
-    const publisher = createPubSubPublisher({ redis, registry });
+    const publisher = createPubSubPublisher({ redis: env.redis, registry });
     const seen: Array<[string, unknown]> = [];
-    const a = track(createPubSubSubscriber({ redis, registry }));
-    const b = track(createPubSubSubscriber({ redis, registry }));
+    const a = track(createPubSubSubscriber({ redis: env.redis, registry }));
+    const b = track(createPubSubSubscriber({ redis: env.redis, registry }));
     await a.subscribe(priceChanged, (message, channel) => void seen.push(['a', { channel, ...message }]));
     await a.start();
     await b.start();
@@ -64,7 +58,7 @@ describe('pub/sub notifications', () => {
   it('drops invalid messages and survives failing handlers, counting both', async () => {
     const registry = new Registry();
     const reports: PubSubReport[] = [];
-    const subscriber = track(createPubSubSubscriber({ redis, registry, onReport: (report) => reports.push(report) }));
+    const subscriber = track(createPubSubSubscriber({ redis: env.redis, registry, onReport: (report) => reports.push(report) }));
     const seen: unknown[] = [];
     await subscriber.subscribe(priceChanged, (message) => {
       if (message.productId === 'throws') throw new Error('sync failure');
@@ -75,9 +69,9 @@ describe('pub/sub notifications', () => {
 
     // Raw PUBLISH, as any other client (or a buggy one) could send.
     for (const raw of ['not json', '{"productId":"p1"}', '{"productId":"p1","priceCents":-5}', '[]']) {
-      expect(await redis.publish(priceChanged.name, raw)).toBe(1);
+      expect(await env.redis.publish(priceChanged.name, raw)).toBe(1);
     }
-    const publisher = createPubSubPublisher({ redis });
+    const publisher = createPubSubPublisher({ redis: env.redis });
     await publisher.publish(priceChanged, { productId: 'throws', priceCents: 1 });
     await publisher.publish(priceChanged, { productId: 'rejects', priceCents: 1 });
     await publisher.publish(priceChanged, { productId: 'p2', priceCents: 3 });
@@ -96,9 +90,9 @@ describe('pub/sub notifications', () => {
   });
 
   it('refuses to publish an invalid message', async () => {
-    const publisher = createPubSubPublisher({ redis });
+    const publisher = createPubSubPublisher({ redis: env.redis });
     const seen: unknown[] = [];
-    const subscriber = track(createPubSubSubscriber({ redis }));
+    const subscriber = track(createPubSubSubscriber({ redis: env.redis }));
     await subscriber.subscribe(priceChanged, (message) => void seen.push(message));
     await subscriber.start();
     const bad = { productId: '', priceCents: 1 };
@@ -109,32 +103,32 @@ describe('pub/sub notifications', () => {
   });
 
   it('stops delivering after unsubscribe and close', async () => {
-    const subscriber = track(createPubSubSubscriber({ redis }));
+    const subscriber = track(createPubSubSubscriber({ redis: env.redis }));
     await subscriber.start();
     const seen: unknown[] = [];
     const unsubscribe = await subscriber.subscribe(priceChanged, (message) => void seen.push(message));
-    const publisher = createPubSubPublisher({ redis });
+    const publisher = createPubSubPublisher({ redis: env.redis });
     expect(await publisher.publish(priceChanged, { productId: 'p1', priceCents: 1 })).toBe(1);
     await waitFor(() => seen.length === 1, { timeoutMs: 5_000 });
     await unsubscribe();
     expect(await publisher.publish(priceChanged, { productId: 'p2', priceCents: 1 })).toBe(0);
     await subscriber.close();
-    expect(await redis.sendCommand(['PUBSUB', 'NUMSUB', priceChanged.name])).toEqual([priceChanged.name, 0]);
+    expect(await env.redis.sendCommand(['PUBSUB', 'NUMSUB', priceChanged.name])).toEqual([priceChanged.name, 0]);
   });
 
   it('resubscribes after its connection is killed', async () => {
     const reports: PubSubReport[] = [];
-    const subscriber = track(createPubSubSubscriber({ redis, onReport: (report) => reports.push(report) }));
+    const subscriber = track(createPubSubSubscriber({ redis: env.redis, onReport: (report) => reports.push(report) }));
     const seen: unknown[] = [];
     let resubscribed = 0;
     subscriber.onResubscribed(() => resubscribed++);
     await subscriber.subscribe(priceChanged, (message) => void seen.push(message));
     await subscriber.start();
 
-    expect(Number(await redis.sendCommand(['CLIENT', 'KILL', 'TYPE', 'pubsub']))).toBe(1);
+    expect(Number(await env.redis.sendCommand(['CLIENT', 'KILL', 'TYPE', 'pubsub']))).toBe(1);
     await waitFor(() => resubscribed === 1, { timeoutMs: 10_000, description: 'resubscribed' });
     expect(reports.some((report) => report.kind === 'resubscribed')).toBe(true);
-    const publisher = createPubSubPublisher({ redis });
+    const publisher = createPubSubPublisher({ redis: env.redis });
     expect(await publisher.publish(priceChanged, { productId: 'after', priceCents: 1 })).toBe(1);
     await waitFor(() => seen.length === 1, { timeoutMs: 5_000 });
   });

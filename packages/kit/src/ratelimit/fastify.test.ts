@@ -1,26 +1,17 @@
 import Fastify, { type FastifyInstance } from 'fastify';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { connectRedis, type RedisClient } from '../index.ts';
-import { startRedisServer, waitFor, type RedisServer } from '../testing/index.ts';
+import { afterAll, describe, expect, it } from 'vitest';
+import { connectRedis } from '../index.ts';
+import { waitFor } from '../testing/index.ts';
 import { rateLimitHook } from './fastify.ts';
 import { createTokenBucketLimiter } from './token-bucket.ts';
 import { createSlidingWindowLimiter } from './sliding-window.ts';
+import { useRedis } from '../testing/vitest.ts';
 
 describe('rateLimitHook (real Redis)', () => {
-  let server: RedisServer;
-  let redis: RedisClient;
+  const env = useRedis({ flush: true });
   const apps: FastifyInstance[] = [];
-  beforeAll(async () => {
-    server = await startRedisServer();
-    redis = await connectRedis(server.url);
-  });
-  beforeEach(async () => {
-    await redis.sendCommand(['FLUSHALL']);
-  });
   afterAll(async () => {
     await Promise.all(apps.map((app) => app.close()));
-    await redis?.close();
-    await server?.stop();
   });
 
   async function appWith(hook: ReturnType<typeof rateLimitHook>): Promise<FastifyInstance> {
@@ -36,7 +27,7 @@ describe('rateLimitHook (real Redis)', () => {
   }
 
   it('answers 429 RATE_LIMITED with Retry-After once the burst is spent', async () => {
-    const limiter = createTokenBucketLimiter({ redis, prefix: 'test:hook', capacity: 3, refillPerSecond: 0.5 });
+    const limiter = createTokenBucketLimiter({ redis: env.redis, prefix: 'test:hook', capacity: 3, refillPerSecond: 0.5 });
     const app = await appWith(rateLimitHook({ limiter }));
     for (let i = 0; i < 3; i++) {
       const ok = await app.inject({ method: 'GET', url: '/limited' });
@@ -58,7 +49,7 @@ describe('rateLimitHook (real Redis)', () => {
   });
 
   it('keys by client IP by default, so one client cannot spend another\'s limit', async () => {
-    const limiter = createSlidingWindowLimiter({ redis, prefix: 'test:hook', limit: 1, windowMs: 60_000 });
+    const limiter = createSlidingWindowLimiter({ redis: env.redis, prefix: 'test:hook', limit: 1, windowMs: 60_000 });
     const app = await appWith(rateLimitHook({ limiter }));
     expect((await app.inject({ method: 'GET', url: '/limited', remoteAddress: '10.0.0.1' })).statusCode).toBe(200);
     expect((await app.inject({ method: 'GET', url: '/limited', remoteAddress: '10.0.0.1' })).statusCode).toBe(429);
@@ -66,7 +57,7 @@ describe('rateLimitHook (real Redis)', () => {
   });
 
   it('keys by a caller-chosen function, and lets a null key through', async () => {
-    const limiter = createSlidingWindowLimiter({ redis, prefix: 'test:hook', limit: 1, windowMs: 60_000 });
+    const limiter = createSlidingWindowLimiter({ redis: env.redis, prefix: 'test:hook', limit: 1, windowMs: 60_000 });
     const app = await appWith(rateLimitHook({ limiter, key: (request) => (request.headers['x-tenant'] as string | undefined) ?? null }));
     expect((await app.inject({ method: 'GET', url: '/limited', headers: { 'x-tenant': 'a' } })).statusCode).toBe(200);
     expect((await app.inject({ method: 'GET', url: '/limited', headers: { 'x-tenant': 'a' } })).statusCode).toBe(429);
@@ -75,7 +66,7 @@ describe('rateLimitHook (real Redis)', () => {
   });
 
   it('admits the client again after Retry-After', async () => {
-    const limiter = createTokenBucketLimiter({ redis, prefix: 'test:hook', capacity: 1, refillPerSecond: 20 });
+    const limiter = createTokenBucketLimiter({ redis: env.redis, prefix: 'test:hook', capacity: 1, refillPerSecond: 20 });
     const app = await appWith(rateLimitHook({ limiter }));
     expect((await app.inject({ method: 'GET', url: '/limited' })).statusCode).toBe(200);
     expect((await app.inject({ method: 'GET', url: '/limited' })).statusCode).toBe(429);
@@ -83,7 +74,7 @@ describe('rateLimitHook (real Redis)', () => {
   });
 
   it('fails open by default when Redis is unusable, and closed (503) when asked', async () => {
-    const broken = await connectRedis(server.url);
+    const broken = await connectRedis(env.server.url);
     await broken.close();
     const limiter = createTokenBucketLimiter({ redis: broken, prefix: 'test:hook', capacity: 1, refillPerSecond: 1 });
     const errors: unknown[] = [];

@@ -1,22 +1,11 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { connectRedis, type RedisClient } from '../index.ts';
-import { startRedisServer, waitFor, type RedisServer } from '../testing/index.ts';
+import { describe, expect, it } from 'vitest';
+import { type RedisClient } from '../index.ts';
+import { waitFor } from '../testing/index.ts';
 import { createTokenBucketLimiter } from './token-bucket.ts';
+import { useRedis } from '../testing/vitest.ts';
 
 describe('token-bucket limiter (real Redis)', () => {
-  let server: RedisServer;
-  const clients: RedisClient[] = [];
-  beforeAll(async () => {
-    server = await startRedisServer();
-    for (let i = 0; i < 5; i++) clients.push(await connectRedis(server.url));
-  });
-  beforeEach(async () => {
-    await clients[0]?.sendCommand(['FLUSHALL']);
-  });
-  afterAll(async () => {
-    await Promise.all(clients.map((client) => client.close()));
-    await server?.stop();
-  });
+  const { clients } = useRedis({ clients: 5, flush: true });
   const redis = () => clients[0] as RedisClient;
 
   it('admits exactly `capacity` of 50 concurrent calls from 5 connections', async () => {

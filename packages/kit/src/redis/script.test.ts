@@ -1,21 +1,11 @@
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, expect, it } from 'vitest';
-import { connectRedis, type RedisClient } from './client.ts';
+import { expect, it } from 'vitest';
 import { loadLuaScript, runLuaScript } from './script.ts';
-import { startRedisServer, type RedisServer } from '../testing/index.ts';
+import { useRedis } from '../testing/vitest.ts';
 
-let server: RedisServer;
-let redis: RedisClient;
-beforeAll(async () => {
-  server = await startRedisServer();
-  redis = await connectRedis(server.url);
-});
-afterAll(async () => {
-  await redis?.close();
-  await server?.stop();
-});
+const env = useRedis();
 
 function scripts(files: Record<string, string>): string {
   const dir = mkdtempSync(join(tmpdir(), 'trib-lua-'));
@@ -33,7 +23,7 @@ it('inlines `--- @include` files, each once, and runs the result on a real Redis
   const script = loadLuaScript(join(dir, 'useBoth-1.lua'));
   expect(script.source.match(/local function twice/g)).toHaveLength(1);
   expect(script.source).not.toContain('@include');
-  expect(await runLuaScript(redis, script, ['k'], [21])).toEqual([2, 42]);
+  expect(await runLuaScript(env.redis, script, ['k'], [21])).toEqual([2, 42]);
 });
 
 it('names a missing include in its error', () => {

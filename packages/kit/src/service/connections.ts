@@ -69,3 +69,28 @@ export function startOwnStreamTrimmer(
     onError: (error) => context.logger.warn({ err: error }, 'stream trim failed; will retry'),
   });
 }
+
+/**
+ * The tail every Redis-backed service's main shares: listen where the config
+ * says, trim the service's own streams, and on close stop the trimmer, then
+ * the service, then its connections (`disconnect`).
+ */
+export async function serveService(
+  service: {
+    app: { listen(options: { host: string; port: number }): Promise<string>; metricsRegistry: Registry };
+    close(): Promise<unknown>;
+  },
+  context: { bus: RedisClient; streams: readonly string[]; config: ServiceConfig; logger: Logger; disconnect(): Promise<unknown> },
+): Promise<{ address: string; close(): Promise<void> }> {
+  const { bus, streams, config, logger, disconnect } = context;
+  const address = await service.app.listen({ host: config.host, port: config.port });
+  const trimmer = startOwnStreamTrimmer(bus, streams, { config, logger, registry: service.app.metricsRegistry });
+  return {
+    address,
+    async close() {
+      trimmer.close();
+      await service.close();
+      await disconnect();
+    },
+  };
+}

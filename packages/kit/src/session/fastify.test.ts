@@ -1,11 +1,11 @@
 import Fastify, { type FastifyInstance } from 'fastify';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { Type } from '@sinclair/typebox';
 import { connectRedis, type RedisClient } from '../index.ts';
 import { HttpError } from '../http/errors.ts';
-import { startRedisServer, type RedisServer } from '../testing/index.ts';
 import { createSessionPlugin, type SessionCookieOptions } from './fastify.ts';
 import { createSessionStore } from './store.ts';
+import { useRedis } from '../testing/vitest.ts';
 
 const Customer = Type.Object({ userId: Type.String() }, { additionalProperties: false });
 
@@ -16,23 +16,13 @@ function cookieOf(setCookie: string | string[] | undefined): string {
 }
 
 describe('session plugin (real Redis)', () => {
-  let server: RedisServer;
-  let redis: RedisClient;
+  const env = useRedis({ flush: true });
   const apps: FastifyInstance[] = [];
-  beforeAll(async () => {
-    server = await startRedisServer();
-    redis = await connectRedis(server.url);
-  });
-  beforeEach(async () => {
-    await redis.sendCommand(['FLUSHALL']);
-  });
   afterAll(async () => {
     await Promise.all(apps.map((app) => app.close()));
-    await redis?.close();
-    await server?.stop();
   });
 
-  async function appWith(cookie: SessionCookieOptions = {}, client: RedisClient = redis) {
+  async function appWith(cookie: SessionCookieOptions = {}, client: RedisClient = env.redis) {
     const store = createSessionStore({ redis: client, prefix: 'test:web', schema: Customer, ttlSeconds: 900 });
     const sessions = createSessionPlugin({ store, cookie });
     const app = Fastify();
@@ -116,7 +106,7 @@ describe('session plugin (real Redis)', () => {
     const logout = await app.inject({ method: 'POST', url: '/logout', headers: { cookie } });
     expect(logout.statusCode).toBe(204);
     expect(String(logout.headers['set-cookie'])).toMatch(/sid=;.*Expires=Thu, 01 Jan 1970/);
-    expect(Number(await redis.sendCommand(['EXISTS', `test:web:${id}`]))).toBe(0);
+    expect(Number(await env.redis.sendCommand(['EXISTS', `test:web:${id}`]))).toBe(0);
     expect((await app.inject({ method: 'GET', url: '/me', headers: { cookie } })).statusCode).toBe(401);
   });
 
@@ -132,7 +122,7 @@ describe('session plugin (real Redis)', () => {
   });
 
   it('answers 503 SESSION_STORE_UNAVAILABLE when the store cannot be reached', async () => {
-    const broken = await connectRedis(server.url);
+    const broken = await connectRedis(env.server.url);
     await broken.close();
     const app = await appWith({}, broken);
     const me = await app.inject({ method: 'GET', url: '/me', headers: { cookie: `sid=${'A'.repeat(43)}` } });

@@ -1,28 +1,16 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { Type } from '@sinclair/typebox';
-import { connectRedis, type RedisClient } from '../index.ts';
-import { startRedisServer, waitFor, type RedisServer } from '../testing/index.ts';
+import { waitFor } from '../testing/index.ts';
 import { createSessionStore, InvalidSessionDataError } from './store.ts';
+import { useRedis } from '../testing/vitest.ts';
 
 const Customer = Type.Object({ userId: Type.String(), name: Type.String() }, { additionalProperties: false });
 
 describe('session store (real Redis)', () => {
-  let server: RedisServer;
-  let redis: RedisClient;
-  beforeAll(async () => {
-    server = await startRedisServer();
-    redis = await connectRedis(server.url);
-  });
-  beforeEach(async () => {
-    await redis.sendCommand(['FLUSHALL']);
-  });
-  afterAll(async () => {
-    await redis?.close();
-    await server?.stop();
-  });
+  const env = useRedis({ flush: true });
   const store = (options: { ttlSeconds?: number; absoluteTtlSeconds?: number } = {}) =>
-    createSessionStore({ redis, prefix: 'test:session', schema: Customer, ...options });
-  const pttl = async (id: string) => Number(await redis.sendCommand(['PTTL', `test:session:${id}`]));
+    createSessionStore({ redis: env.redis, prefix: 'test:session', schema: Customer, ...options });
+  const pttl = async (id: string) => Number(await env.redis.sendCommand(['PTTL', `test:session:${id}`]));
 
   it('creates a session under a random, unguessable id and reads it back', async () => {
     const sessions = store({ ttlSeconds: 600 });
@@ -33,7 +21,7 @@ describe('session store (real Redis)', () => {
     const read = await sessions.get(a.id);
     expect(read?.data).toEqual({ userId: 'u1', name: 'Ada' });
     expect(read?.createdAt.getTime()).toBe(a.createdAt.getTime());
-    const hash = await redis.hGetAll(`test:session:${a.id}`);
+    const hash = await env.redis.hGetAll(`test:session:${a.id}`);
     expect(JSON.parse(hash.data as string)).toEqual({ userId: 'u1', name: 'Ada' });
     expect(Number(hash.createdAt)).toBe(a.createdAt.getTime());
     expect(await pttl(a.id)).toBeGreaterThan(590_000);
@@ -42,10 +30,10 @@ describe('session store (real Redis)', () => {
   it('slides the expiry forward on every read and touch', async () => {
     const sessions = store({ ttlSeconds: 3_600 });
     const { id } = await sessions.create({ userId: 'u2', name: 'Bo' });
-    await redis.sendCommand(['PEXPIRE', `test:session:${id}`, '5000']);
+    await env.redis.sendCommand(['PEXPIRE', `test:session:${id}`, '5000']);
     expect(await sessions.get(id)).not.toBeNull();
     expect(await pttl(id)).toBeGreaterThan(3_000_000);
-    await redis.sendCommand(['PEXPIRE', `test:session:${id}`, '5000']);
+    await env.redis.sendCommand(['PEXPIRE', `test:session:${id}`, '5000']);
     expect(await sessions.touch(id)).toBe(true);
     expect(await pttl(id)).toBeGreaterThan(3_000_000);
   });
@@ -54,7 +42,7 @@ describe('session store (real Redis)', () => {
     const sessions = store({ ttlSeconds: 1 });
     const { id } = await sessions.create({ userId: 'u3', name: 'Cy' });
     // Polled without reading it: a read would slide the expiry.
-    await waitFor(async () => Number(await redis.sendCommand(['EXISTS', `test:session:${id}`])) === 0, { timeoutMs: 5_000, description: 'session expired' });
+    await waitFor(async () => Number(await env.redis.sendCommand(['EXISTS', `test:session:${id}`])) === 0, { timeoutMs: 5_000, description: 'session expired' });
     expect(await sessions.get(id)).toBeNull();
     expect(await sessions.touch(id)).toBe(false);
   });
@@ -76,7 +64,7 @@ describe('session store (real Redis)', () => {
     expect(await sessions.destroy(id)).toBe(false);
     expect(await sessions.get(id)).toBeNull();
     expect(await sessions.update(id, { userId: 'u5', name: 'Ghost' })).toBe(false);
-    expect(Number(await redis.sendCommand(['EXISTS', `test:session:${id}`]))).toBe(0);
+    expect(Number(await env.redis.sendCommand(['EXISTS', `test:session:${id}`]))).toBe(0);
   });
 
   it('refuses to store data that does not match the schema', async () => {
@@ -84,7 +72,7 @@ describe('session store (real Redis)', () => {
     await expect(sessions.create({ userId: 7 } as never)).rejects.toThrow(InvalidSessionDataError);
     const { id } = await sessions.create({ userId: 'u6', name: 'Fi' });
     await expect(sessions.update(id, { userId: 'u6', name: 'Fi', admin: true } as never)).rejects.toThrow(InvalidSessionDataError);
-    expect(Number(await redis.sendCommand(['DBSIZE']))).toBe(1);
+    expect(Number(await env.redis.sendCommand(['DBSIZE']))).toBe(1);
   });
 
   it('treats malformed, unknown and corrupt sessions as no session', async () => {
@@ -93,11 +81,11 @@ describe('session store (real Redis)', () => {
     expect(await sessions.get('../../etc')).toBeNull();
     expect(await sessions.get('A'.repeat(43))).toBeNull();
     const { id } = await sessions.create({ userId: 'u7', name: 'Gus' });
-    await redis.hSet(`test:session:${id}`, 'data', '{"userId": 7}');
+    await env.redis.hSet(`test:session:${id}`, 'data', '{"userId": 7}');
     expect(await sessions.get(id)).toBeNull();
-    expect(Number(await redis.sendCommand(['EXISTS', `test:session:${id}`]))).toBe(0);
+    expect(Number(await env.redis.sendCommand(['EXISTS', `test:session:${id}`]))).toBe(0);
     const other = await sessions.create({ userId: 'u8', name: 'Hal' });
-    await redis.hSet(`test:session:${other.id}`, 'data', 'not json');
+    await env.redis.hSet(`test:session:${other.id}`, 'data', 'not json');
     expect(await sessions.get(other.id)).toBeNull();
   });
 });

@@ -50,3 +50,35 @@ export function useBusAndStore<Instance extends { close(): Promise<unknown> }>()
   });
   return env;
 }
+
+export interface PrivateRedis {
+  server: RedisServer;
+  /** The first of `clients`. */
+  redis: RedisClient;
+  clients: RedisClient[];
+}
+
+/**
+ * One private `redis-server` for the test file, started with `clients`
+ * connections to it (one unless told) before the first test and everything
+ * closed after the last; with `flush`, emptied before each test. Fields are
+ * set in `beforeAll`: read them in tests.
+ */
+export function useRedis(options: { clients?: number; flush?: boolean } = {}): PrivateRedis {
+  const env = { clients: [] as RedisClient[] } as PrivateRedis;
+  beforeAll(async () => {
+    env.server = await startRedisServer();
+    for (let i = 0; i < (options.clients ?? 1); i++) env.clients.push(await connectRedis(env.server.url));
+    env.redis = env.clients[0] as RedisClient;
+  });
+  if (options.flush) {
+    beforeEach(async () => {
+      await env.redis.sendCommand(['FLUSHALL']);
+    });
+  }
+  afterAll(async () => {
+    await Promise.all(env.clients.filter((client) => client.isOpen).map((client) => client.close()));
+    await env.server?.stop();
+  });
+  return env;
+}

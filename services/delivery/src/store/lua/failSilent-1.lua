@@ -20,22 +20,7 @@
     unsent: flat { status, at, ... } of the steps reached whose event is not marked sent
   Errors (raised before any write): BAD_ARGUMENTS
 ]]
-local SNAPSHOT = { 'status', 'seq', 'heardAt', 'lat', 'lon', 'droneId', 'batteryPct', 'packageId', 'orderId', 'reason', 'createdAt' }
-local STEPS = { 'CREATED', 'PICKED_UP', 'IN_TRANSIT', 'DELIVERED', 'FAILED' }
--- Steps reached whose event is not known to be published yet: flat { status, at, ... }.
-local function unsent(key)
-  local fields = redis.call('HMGET', key,
-    'step:CREATED', 'sent:CREATED', 'step:PICKED_UP', 'sent:PICKED_UP', 'step:IN_TRANSIT', 'sent:IN_TRANSIT',
-    'step:DELIVERED', 'sent:DELIVERED', 'step:FAILED', 'sent:FAILED')
-  local out = {}
-  for i, status in ipairs(STEPS) do
-    if fields[2 * i - 1] and not fields[2 * i] then
-      out[#out + 1] = status
-      out[#out + 1] = fields[2 * i - 1]
-    end
-  end
-  return out
-end
+--- @include "includes/snapshot"
 
 local cutoff = tonumber(ARGV[1])
 local waitingCutoff = tonumber(ARGV[4])
