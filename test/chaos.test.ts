@@ -10,7 +10,7 @@ import { settledBookPlaces, startSupervisedTestSystem, type AccountReply as Acco
  * orders, basket checkouts and lending requests in waves. During each wave
  * one part is killed with SIGKILL: the bus redis-server, the store
  * redis-server, or a stateful service, in turn, and last the service host
- * process, which ends every service but the gateway at once (a service alone
+ * process, which ends every threaded service at once (such a service alone
  * is a thread of it, ended as abruptly: no finally block or shutdown hook runs). The launcher must bring each
  * back, and at the end every order and request is final, money and stock are
  * conserved, every book is in exactly one place, and no event was handled
@@ -22,7 +22,7 @@ import { settledBookPlaces, startSupervisedTestSystem, type AccountReply as Acco
  * redis-server killed under load) checked on their own systems.
  */
 
-// `serviceHost`: the process that runs the services as threads (all but the gateway by default): every one of them at once.
+// `serviceHost`: the process that runs the services as threads (all but the gateway and the PGlite ones by default): every one of them at once.
 type Target = { redis: 'bus' | 'store' } | { service: ServiceName } | { serviceHost: true };
 // Redis servers between services, so services meet a Redis restart in every state of the burst.
 const TARGETS: Target[] = [

@@ -40,11 +40,12 @@ export interface SystemOptions {
   /** Processes per service (default one each); see scale.ts for which must stay single and why. */
   scale?: Partial<Scale>;
   /**
-   * Run every service but the gateway as a thread of one service host
-   * process (default: on; off with TRIBUTARY_SERVICE_THREADS=off, and under
-   * a CPU profile). docs/architecture.md, "How the processes run".
+   * Which services run as threads of one service host process
+   * (TRIBUTARY_SERVICE_THREADS): `on` (default) every one but the gateway
+   * and the PGlite services, `all` the PGlite services too, `off` none. None
+   * under a CPU profile. docs/architecture.md, "How the processes run".
    */
-  threads?: boolean;
+  threads?: 'on' | 'all' | 'off';
 }
 
 export interface RunningSystem {
@@ -87,6 +88,13 @@ function cpuProfileFlags(dir: string | undefined): (service: ServiceName) => str
   mkdirSync(absolute, { recursive: true });
   // One directory per service: node names the file itself (time, pid), and a restarted process adds its own.
   return (service) => ['--cpu-prof', `--cpu-prof-dir=${join(absolute, service)}`];
+}
+
+/** TRIBUTARY_SERVICE_THREADS: on (the default), all or off. */
+function threadsSetting(value: string | undefined): 'on' | 'all' | 'off' {
+  if (value === undefined || value === '' || value === 'on') return 'on';
+  if (value === 'all' || value === 'off') return value;
+  throw new Error(`TRIBUTARY_SERVICE_THREADS must be on, all or off, got "${value}"`);
 }
 
 /** Whether two Redis URLs name the same server (host and port; the database number does not separate ACL users). */
@@ -267,8 +275,11 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
   const cpuProfileDir = options.cpuProfileDir ?? process.env.TRIBUTARY_CPU_PROF_DIR;
   const profileFlags = cpuProfileFlags(cpuProfileDir);
   // A profile is written per process: under one, every service is a process of its own.
-  const threads = (options.threads ?? setting('TRIBUTARY_SERVICE_THREADS') !== 'off') && !cpuProfileDir;
-  const threaded = (name: ServiceName) => threads && name !== 'gateway';
+  const threads = cpuProfileDir ? 'off' : (options.threads ?? threadsSetting(setting('TRIBUTARY_SERVICE_THREADS')));
+  // PGlite's start-up in a thread was seen to stall past the 60 s ready timeout on a loaded machine (3 of some 10 loaded
+  // starts, never in a process): until that is understood, a service with an in-process database stays a process unless asked.
+  const inProcessDatabase = (name: ServiceName) => SQL_SERVICES.includes(name) && !options.databaseUrl;
+  const threaded = (name: ServiceName) => name !== 'gateway' && (threads === 'all' || (threads === 'on' && !inProcessDatabase(name)));
   const host = SERVICES.some(threaded)
     ? new ServiceHost({
         command: process.execPath,
