@@ -189,7 +189,7 @@ describe('chaos: kill -9 of each Redis server and each stateful service during a
         const placed = events.filter((event) => event.type === 'OrderPlaced');
         return placed.length >= orderIds.length + shoppers.length ? events : null;
       },
-      { timeoutMs: 60_000, description: 'every order placed on ordering:events' },
+      { timeoutMs: 180_000, description: 'every order placed on ordering:events' },
     );
     const placedData = ordering.filter((event) => event.type === 'OrderPlaced').map((event) => event.data as { orderId: string; userId: string });
     const allOrderIds = [...new Set(placedData.map((data) => data.orderId))];

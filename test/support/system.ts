@@ -70,6 +70,8 @@ export async function startTestSystem(database: 'pglite' | 'postgres'): Promise<
   const store = await startRedisServer({ appendOnly: true });
   const serverDb = database === 'postgres' ? await createServerDatabase(process.env.TEST_DATABASE_URL as string) : null;
   const system = await startSystem({
+    // As the supervised systems: on a loaded machine (two system files at once) a PGlite service has taken over 60 s to start.
+    readyTimeoutMs: 150_000,
     rootDir: resolve(import.meta.dirname, '..', '..'),
     dataDir,
     gatewayPort: await freePort(),
