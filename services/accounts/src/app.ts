@@ -3,7 +3,7 @@ import { createPublisher, type RedisClient } from 'tributary';
 import { createHttpApp, type HttpApp } from 'tributary/http';
 import { createOutbox, registerOutboxMetrics } from 'tributary/outbox';
 import { createLogger, createServiceConsumers, type ConsumerTuning, type Logger } from 'tributary/service';
-import { ensureHandledTable, type SqlDatabase } from 'tributary/sql';
+import { ensureHandledTable, installTables, type SqlDatabase } from 'tributary/sql';
 import { registerPaymentHandlers } from './handlers/payments.ts';
 import { userRoutes } from './routes/users.ts';
 import { installSchema } from './store/schema.ts';
@@ -32,9 +32,6 @@ export interface AccountsDeps {
 export async function startAccounts(deps: AccountsDeps): Promise<{ app: HttpApp; close(): Promise<void>; unsettledSince(): Promise<number | null> }> {
   const { db, bus } = deps;
   const logger = deps.logger ?? createLogger(SERVICE);
-  await ensureHandledTable(db);
-  await installSchema(db);
-
   const publisher = createPublisher({ redis: bus, service: SERVICE });
   // Payments on their own, trimmed stream; users stay on accounts:events, kept whole.
   const payments = createPublisher({ redis: bus, service: SERVICE, stream: PAYMENTS_STREAM });
@@ -45,7 +42,7 @@ export async function startAccounts(deps: AccountsDeps): Promise<{ app: HttpApp;
     ...(deps.outboxPollIntervalMs === undefined ? {} : { pollIntervalMs: deps.outboxPollIntervalMs }),
     onError: (error) => logger.warn({ err: error }, 'outbox relay failed, will retry'),
   });
-  await outbox.install();
+  await installTables(db, ensureHandledTable, installSchema, outbox.install);
 
   const app = createHttpApp({
     service: SERVICE,

@@ -3,7 +3,7 @@ import { createPublisher, defaultConsumerName, streamKeys, type RedisClient } fr
 import { createHttpApp, type HttpApp } from 'tributary/http';
 import { createOutbox, registerOutboxMetrics } from 'tributary/outbox';
 import { createLogger, createServiceConsumers, type ConsumerTuning, type Logger } from 'tributary/service';
-import type { SqlDatabase } from 'tributary/sql';
+import { installTables, type SqlDatabase } from 'tributary/sql';
 import { productEventsHandler } from './handlers/product-events.ts';
 import { productRoutes } from './routes/products.ts';
 import { SERVICE } from './store/keys.ts';
@@ -46,8 +46,6 @@ export const catalogConsumerDefaults = { maxAttempts: 20, backoffBaseMs: 100, ba
 export async function startCatalog(deps: CatalogDeps): Promise<{ app: HttpApp; close(): Promise<void> }> {
   const { db, bus, store } = deps;
   const logger = deps.logger ?? createLogger(SERVICE);
-  await installSchema(db);
-
   const publisher = createPublisher({ redis: bus, service: SERVICE });
   const outbox = createOutbox({
     db,
@@ -55,7 +53,7 @@ export async function startCatalog(deps: CatalogDeps): Promise<{ app: HttpApp; c
     ...(deps.outboxPollIntervalMs === undefined ? {} : { pollIntervalMs: deps.outboxPollIntervalMs }),
     onError: (error) => logger.warn({ err: error }, 'outbox relay failed, will retry'),
   });
-  await outbox.install();
+  await installTables(db, installSchema, outbox.install);
 
   const app = createHttpApp({
     service: SERVICE,

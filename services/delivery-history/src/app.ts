@@ -3,7 +3,7 @@ import { createPublisher, type RedisClient } from 'tributary';
 import { createHttpApp, type HttpApp } from 'tributary/http';
 import { createOutbox, registerOutboxMetrics } from 'tributary/outbox';
 import { createLogger, createServiceConsumers, type ConsumerTuning, type Logger } from 'tributary/service';
-import { ensureHandledTable, type SqlDatabase } from 'tributary/sql';
+import { ensureHandledTable, installTables, type SqlDatabase } from 'tributary/sql';
 import { createArchiver, type Archiver } from './archiver.ts';
 import { historyDefaults } from './config.ts';
 import { registerStatusHandler } from './handlers/status-changed.ts';
@@ -59,9 +59,6 @@ export interface RunningDeliveryHistory {
 export async function startDeliveryHistory(deps: DeliveryHistoryDeps): Promise<RunningDeliveryHistory> {
   const { db, bus } = deps;
   const logger = deps.logger ?? createLogger(SERVICE);
-  await ensureHandledTable(db);
-  await installSchema(db);
-
   const publisher = createPublisher({ redis: bus, service: SERVICE });
   const outbox = createOutbox({
     db,
@@ -69,7 +66,7 @@ export async function startDeliveryHistory(deps: DeliveryHistoryDeps): Promise<R
     ...(deps.outboxPollIntervalMs === undefined ? {} : { pollIntervalMs: deps.outboxPollIntervalMs }),
     onError: (error) => logger.warn({ err: error }, 'outbox relay failed, will retry'),
   });
-  await outbox.install();
+  await installTables(db, ensureHandledTable, installSchema, outbox.install);
 
   const app = createHttpApp({
     service: SERVICE,

@@ -2,7 +2,7 @@ import { createPublisher, type RedisClient } from 'tributary';
 import { createHttpApp, type HttpApp } from 'tributary/http';
 import { createOutbox, type Outbox, type OutboxOptions, registerOutboxMetrics } from 'tributary/outbox';
 import { createServiceConsumers, type ConsumerTuning, type Logger } from 'tributary/service';
-import type { SqlDatabase } from 'tributary/sql';
+import { installTables, type SqlDatabase } from 'tributary/sql';
 import { registerOrderingHandlers } from './handlers/consumers.ts';
 import { GROUP, type OrderingContext } from './handlers/context.ts';
 import type { OwnerLookups } from './owner-lookups.ts';
@@ -45,8 +45,7 @@ export async function startOrdering(deps: OrderingDeps): Promise<OrderingService
     ...deps.outboxOptions,
     onError: (error) => logger.warn({ err: error }, 'outbox relay failed; will retry'),
   });
-  await installSchema(db);
-  await outbox.install();
+  await installTables(db, installSchema, outbox.install);
 
   const ctx: OrderingContext = { db, outbox, publisher, logger, watch: createOrderWatch() };
   // Readiness is the database only: with the bus down orders are still

@@ -3,7 +3,7 @@ import { createPublisher, streamKeys, type RedisClient } from 'tributary';
 import { createHttpApp, type HttpApp } from 'tributary/http';
 import { createOutbox, type Outbox, type OutboxOptions, registerOutboxMetrics } from 'tributary/outbox';
 import { createServiceConsumers, type ConsumerTuning, type Logger } from 'tributary/service';
-import { sqlBatchHandlers, type SqlDatabase } from 'tributary/sql';
+import { installTables, sqlBatchHandlers, type SqlDatabase } from 'tributary/sql';
 import { DEFAULT_WAREHOUSE } from './config.ts';
 import type { GeoPoint } from './domain/dropoff.ts';
 import { GROUP, type PackageContext } from './handlers/context.ts';
@@ -50,8 +50,7 @@ export async function startPackage(deps: PackageDeps): Promise<PackageService> {
     ...deps.outboxOptions,
     onError: (error) => logger.warn({ err: error }, 'outbox relay failed; will retry'),
   });
-  await installSchema(db);
-  await outbox.install();
+  await installTables(db, installSchema, outbox.install);
 
   const ctx: PackageContext = { db, outbox, publisher, logger, warehouse: deps.warehouse ?? DEFAULT_WAREHOUSE };
   // Readiness is the database only: with the bus down packages are still

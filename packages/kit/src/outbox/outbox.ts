@@ -92,8 +92,8 @@ export interface OutboxRow {
 export type Emit = (envelopes: Envelope | readonly Envelope[]) => void;
 
 export interface Outbox {
-  /** Creates the outbox table if it is missing. */
-  install(): Promise<void>;
+  /** Creates the outbox table if it is missing (on `executor`, e.g. inside `installTables`; default the database). */
+  install(executor?: SqlExecutor): Promise<void>;
   /** Stores an envelope inside the caller's transaction; the relay's next round publishes it (call nudge() after the commit to run it now). */
   add(tx: SqlExecutor, envelope: Envelope): Promise<void>;
   /** Stores envelopes in one statement inside the caller's transaction; hand the rows to publishCommitted() after COMMIT. */
@@ -374,15 +374,15 @@ export function createOutbox(options: OutboxOptions): Outbox {
   }
 
   return {
-    async install() {
-      await db.query(`CREATE TABLE IF NOT EXISTS tributary_outbox (
+    async install(executor: SqlExecutor = db) {
+      await executor.query(`CREATE TABLE IF NOT EXISTS tributary_outbox (
         position bigserial PRIMARY KEY,
         event_id text NOT NULL UNIQUE,
         envelope jsonb NOT NULL,
         created_at timestamptz NOT NULL DEFAULT now()
       )`);
       // Null in rows an older version wrote: they go to the main stream, as they would have then.
-      await db.query('ALTER TABLE tributary_outbox ADD COLUMN IF NOT EXISTS stream text');
+      await executor.query('ALTER TABLE tributary_outbox ADD COLUMN IF NOT EXISTS stream text');
     },
     async add(tx, envelope) {
       await tx.query('INSERT INTO tributary_outbox (event_id, stream, envelope) VALUES ($1, $2, $3)', [envelope.id, routing.streamOf(envelope), JSON.stringify(envelope)]);

@@ -1,5 +1,6 @@
 export { openDatabase, type SqlDatabase, type SqlExecutor, type QueryResult } from './database.ts';
 export { markHandled, markHandledMany, ensureHandledTable, handledMarkersTarget } from './handled.ts';
+export { installTables } from './install.ts';
 export { databaseStats, type DatabaseStats } from './stats.ts';
 export { dumpPglite, loadPgliteDump } from './pglite-dump.ts';
 export { pruneBatch, pruneCutoff, pruneTarget, startSqlPruner, PRUNE_BATCH_ROWS, type PruneTarget } from './retention.ts';

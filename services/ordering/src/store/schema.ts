@@ -1,5 +1,4 @@
-import type { SqlDatabase } from 'tributary/sql';
-import { ensureHandledTable } from 'tributary/sql';
+import { ensureHandledTable, type SqlExecutor } from 'tributary/sql';
 import { FAILURE_REASONS, ORDER_STATUSES, TERMINAL_STATUSES } from '@tributary/contracts';
 
 const inList = (values: readonly string[]) => values.map((value) => `'${value}'`).join(', ');
@@ -86,14 +85,8 @@ const STATEMENTS = [
   )`,
 ];
 
-// Two instances starting together on one server would race on CREATE TABLE
-// IF NOT EXISTS (a unique violation in pg_type); the lock serialises them.
-const SCHEMA_LOCK_KEY = 4_210_771_033;
-
-export async function installSchema(db: SqlDatabase): Promise<void> {
-  await db.transaction(async (tx) => {
-    await tx.query('SELECT pg_advisory_xact_lock($1)', [SCHEMA_LOCK_KEY]);
-    for (const statement of STATEMENTS) await tx.query(statement);
-    await ensureHandledTable(tx);
-  });
+/** Its tables (run it inside `installTables`, which keeps two instances from racing). */
+export async function installSchema(db: SqlExecutor): Promise<void> {
+  for (const statement of STATEMENTS) await db.query(statement);
+  await ensureHandledTable(db);
 }

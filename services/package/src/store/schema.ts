@@ -1,4 +1,4 @@
-import { ensureHandledTable, type SqlDatabase } from 'tributary/sql';
+import { ensureHandledTable, type SqlExecutor } from 'tributary/sql';
 
 /**
  * PostgreSQL as a document store (the guide's Package service: document data,
@@ -16,14 +16,8 @@ const STATEMENTS = [
   `CREATE INDEX IF NOT EXISTS packages_tags ON packages USING gin ((doc -> 'tags') jsonb_path_ops)`,
 ];
 
-// Two instances starting together on one server would race on CREATE TABLE
-// IF NOT EXISTS (a unique violation in pg_type); the lock serialises them.
-const SCHEMA_LOCK_KEY = 5_180_224_907;
-
-export async function installSchema(db: SqlDatabase): Promise<void> {
-  await db.transaction(async (tx) => {
-    await tx.query('SELECT pg_advisory_xact_lock($1)', [SCHEMA_LOCK_KEY]);
-    for (const statement of STATEMENTS) await tx.query(statement);
-    await ensureHandledTable(tx);
-  });
+/** Its tables (run it inside `installTables`, which keeps two instances from racing). */
+export async function installSchema(db: SqlExecutor): Promise<void> {
+  for (const statement of STATEMENTS) await db.query(statement);
+  await ensureHandledTable(db);
 }
