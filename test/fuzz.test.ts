@@ -105,7 +105,7 @@ describe('malformed requests from the OpenAPI document', () => {
     t = await startTestSystem('pglite');
     bus = await connectRedis(t.bus.url);
     store = await connectRedis(t.store.url);
-  }, 120_000);
+  }, 180_000);
   afterAll(async () => {
     await bus?.close();
     await store?.close();

@@ -21,7 +21,7 @@ describe.each(systemDatabases)('the order saga through the HTTP API (%s)', (data
   let t: TestSystem;
   beforeAll(async () => {
     t = await startTestSystem(database);
-  }, 120_000);
+  }, 180_000);
   afterAll(async () => {
     await t?.stop();
   });

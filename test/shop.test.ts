@@ -14,7 +14,7 @@ import { startTestSystem, type TestSystem } from './support/system.ts';
 let t: TestSystem;
 beforeAll(async () => {
   t = await startTestSystem('pglite');
-}, 120_000);
+}, 180_000);
 afterAll(async () => {
   await t?.stop();
 });

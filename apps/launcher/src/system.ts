@@ -319,6 +319,8 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
               args: [...profileFlags(name), ...serviceNodeOptions(built), built.entries[name]],
               cwd: options.rootDir,
               env: serviceEnv,
+              // Its closing tells the service the launcher is gone (runService).
+              ipc: true,
             });
       supervised.start();
       instances.push(supervised);

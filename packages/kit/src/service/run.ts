@@ -94,4 +94,13 @@ export async function runService(
   };
   process.on('SIGTERM', () => shutdown('SIGTERM'));
   process.on('SIGINT', () => shutdown('SIGINT'));
+  // Started by the launcher with an IPC channel: when the launcher dies (kill -9,
+  // or a test runner's worker torn down mid start-up) the channel closes and
+  // this process ends too, rather than living on unsupervised with its port,
+  // its database directory and its consumer name. (A service thread has no
+  // channel: the service host watches its own.)
+  if (process.channel) {
+    process.channel.unref();
+    process.once('disconnect', () => shutdown('launcher gone'));
+  }
 }
