@@ -182,7 +182,7 @@ describe('active/active convergence', () => {
           for (const key of KEYS.sets) expect(await here.redis.exists(here.keys.tombstones(key))).toBe(0);
         }
       }),
-      { numRuns: 200 },
+      { numRuns: 100 },
     );
   });
 });

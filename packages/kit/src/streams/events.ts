@@ -29,7 +29,9 @@ export function defineEvent<Type extends string, Schema extends TSchema>(spec: {
    */
   stream?: string;
 }): EventDefinition<Type, Schema> {
-  const compiled = TypeCompiler.Compile(spec.schema);
+  // Compiled at first use: every service imports every published definition, and uses a few.
+  let compiledSchema: ReturnType<typeof TypeCompiler.Compile<Schema>> | undefined;
+  const compiled = () => (compiledSchema ??= TypeCompiler.Compile(spec.schema));
   return {
     type: spec.type,
     version: spec.version ?? 1,
@@ -38,11 +40,11 @@ export function defineEvent<Type extends string, Schema extends TSchema>(spec: {
     schema: spec.schema,
     validate(data) {
       // Check first: walking the error iterator costs more than validating.
-      if (compiled.Check(data)) return null;
-      const first = compiled.Errors(data).First();
+      if (compiled().Check(data)) return null;
+      const first = compiled().Errors(data).First();
       return first ? `${first.path || '/'}: ${first.message}` : null;
     },
-    is: (data): data is Static<Schema> => compiled.Check(data),
+    is: (data): data is Static<Schema> => compiled().Check(data),
   };
 }
 
