@@ -41,9 +41,9 @@ export interface SystemOptions {
   scale?: Partial<Scale>;
   /**
    * Which services run as threads of one service host process
-   * (TRIBUTARY_SERVICE_THREADS): `on` (default) every one but the gateway
-   * and the PGlite services, `all` the PGlite services too, `off` none. None
-   * under a CPU profile. docs/architecture.md, "How the processes run".
+   * (TRIBUTARY_SERVICE_THREADS): `all` (default) every one but the gateway,
+   * `on` those but the PGlite services, `off` none. None under a CPU
+   * profile. docs/architecture.md, "How the processes run".
    */
   threads?: 'on' | 'all' | 'off';
 }
@@ -90,10 +90,10 @@ function cpuProfileFlags(dir: string | undefined): (service: ServiceName) => str
   return (service) => ['--cpu-prof', `--cpu-prof-dir=${join(absolute, service)}`];
 }
 
-/** TRIBUTARY_SERVICE_THREADS: on (the default), all or off. */
+/** TRIBUTARY_SERVICE_THREADS: all (the default), on or off. */
 function threadsSetting(value: string | undefined): 'on' | 'all' | 'off' {
-  if (value === undefined || value === '' || value === 'on') return 'on';
-  if (value === 'all' || value === 'off') return value;
+  if (value === undefined || value === '' || value === 'all') return 'all';
+  if (value === 'on' || value === 'off') return value;
   throw new Error(`TRIBUTARY_SERVICE_THREADS must be on, all or off, got "${value}"`);
 }
 
