@@ -14,13 +14,11 @@ const LONGEST_FIRST = [
   'test/chaos.test.ts',
   'apps/cli/test/launcher.test.ts',
   'test/scale.test.ts',
+  'test/pglite-system.test.ts',
   'test/saga.test.ts',
   'apps/cli/test/system.test.ts',
   'services/lending/test/crash.test.ts',
-  'test/shop.test.ts',
   'apps/cli/test/commands.test.ts',
-  'test/fuzz.test.ts',
-  'test/dashboard.e2e.test.ts',
   'packages/kit/src/outbox/outbox.test.ts',
 ];
 

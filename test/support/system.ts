@@ -19,10 +19,6 @@ export interface TestSystem {
   stop(): Promise<void>;
 }
 
-/** The databases a system test runs against: PGlite per service, and a fresh real database when TEST_DATABASE_URL is set. */
-export const systemDatabases: Array<'pglite' | 'postgres'> = process.env.TEST_DATABASE_URL ? ['pglite', 'postgres'] : ['pglite'];
-
-
 export type GatewayApi = <T = unknown>(method: string, path: string, body?: unknown, headers?: Record<string, string>) => Promise<{ status: number; body: T }>;
 
 /** What the gateway answers for an order and an account: the parts system tests read. */

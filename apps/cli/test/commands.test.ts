@@ -17,7 +17,7 @@ describe('tributary commands without a system', { timeout: 120_000 }, () => {
   });
 
   it('--help exits 0 on every command', async () => {
-    for (const args of [
+    const commands = [
       ['start', '--help'],
       ['stop', '--help'],
       ['status', '--help'],
@@ -32,36 +32,39 @@ describe('tributary commands without a system', { timeout: 120_000 }, () => {
       ['regions', 'table-4-1', '--help'],
       ['backup', '--help'],
       ['restore', '--help'],
-    ]) {
-      const run = await runCli(args);
+    ];
+    // Side by side: each is a process of its own that only prints.
+    const runs = await Promise.all(commands.map((args) => runCli(args)));
+    for (const [i, run] of runs.entries()) {
+      const args = commands[i] as string[];
       expect(run.code, args.join(' ')).toBe(0);
       expect(run.stdout).toContain(`Usage: tributary ${args.slice(0, -1).join(' ')}`);
     }
   });
 
-  it.each([
-    [['frobnicate']],
-    [['load', '--rate', '5']],
-    [['load', '--orders', '0', '--rate', '5']],
-    [['load', '--orders', '5', '--rate', 'fast']],
-    [['load', '--orders', '5', '--rate', '5', '--concurrency', '-1']],
-    [['load', '--orders', '5']],
-    [['load', '--clients', '4']],
-    [['load', '--clients', '0', '--orders', '5']],
-    [['load', '--clients', '4', '--rate', '5', '--orders', '5']],
-    [['load', '--clients', '4', '--duration', 'long']],
-    [['dlq', 'replay']],
-    [['dlq', 'replay', 'ordering:events']],
-    [['dlq', 'replay', '--all', 'ordering:events', '1-0']],
-    [['dlq', 'replay', 'ordering:events', 'not-an-id']],
-    [['dlq', 'list', '--stream', 'ordering']],
-    [['tail']],
-    [['tail', 'ordering:events', '--since', 'yesterday']],
-    [['tail', 'ordering:events', '--since', '1-0', '--from-start']],
-    [['tail', 'ordering:events', '--count', '0']],
-    [['streams', '--gateway', 'ftp://127.0.0.1:1']],
-    [['status', '--gateway', 'not a url']],
-  ])('usage error %j exits 2 with a message', async (args) => {
+  it.for([
+    ['frobnicate'],
+    ['load', '--rate', '5'],
+    ['load', '--orders', '0', '--rate', '5'],
+    ['load', '--orders', '5', '--rate', 'fast'],
+    ['load', '--orders', '5', '--rate', '5', '--concurrency', '-1'],
+    ['load', '--orders', '5'],
+    ['load', '--clients', '4'],
+    ['load', '--clients', '0', '--orders', '5'],
+    ['load', '--clients', '4', '--rate', '5', '--orders', '5'],
+    ['load', '--clients', '4', '--duration', 'long'],
+    ['dlq', 'replay'],
+    ['dlq', 'replay', 'ordering:events'],
+    ['dlq', 'replay', '--all', 'ordering:events', '1-0'],
+    ['dlq', 'replay', 'ordering:events', 'not-an-id'],
+    ['dlq', 'list', '--stream', 'ordering'],
+    ['tail'],
+    ['tail', 'ordering:events', '--since', 'yesterday'],
+    ['tail', 'ordering:events', '--since', '1-0', '--from-start'],
+    ['tail', 'ordering:events', '--count', '0'],
+    ['streams', '--gateway', 'ftp://127.0.0.1:1'],
+    ['status', '--gateway', 'not a url'],
+  ])('usage error %j exits 2 with a message', { concurrent: true }, async (args, { expect }) => {
     const run = await runCli([...args], { TRIBUTARY_URL: closed, REDIS_URL: 'redis://127.0.0.1:1' });
     expect(run.code).toBe(2);
     expect(run.stderr).toMatch(/error|tributary:/i);

@@ -41,15 +41,15 @@ describe('tributary lending (against a scripted lending service)', { timeout: 12
     for (const option of ['--url', '--password', '--timeout', '--no-wait', '--json']) expect(help).toContain(option);
   });
 
-  it.each([
-    [['lending', 'request']],
-    [['lending', 'request', 'Salvatore']],
-    [['lending', 'request', 'Salvatore', 'of mice and men']],
-    [['lending', 'return', 'Salvatore', 'a', 'a']],
-    [['lending', 'request', '--timeout', 'soon', 'Salvatore', 'ofmiceandmen']],
-    [['lending', 'borrow', 'Salvatore', 'ofmiceandmen']],
-    [['lending', 'request', '--frobnicate', 'Salvatore', 'ofmiceandmen']],
-  ])('usage error %j exits 2 with a message and writes nothing', async (args) => {
+  it.for([
+    ['lending', 'request'],
+    ['lending', 'request', 'Salvatore'],
+    ['lending', 'request', 'Salvatore', 'of mice and men'],
+    ['lending', 'return', 'Salvatore', 'a', 'a'],
+    ['lending', 'request', '--timeout', 'soon', 'Salvatore', 'ofmiceandmen'],
+    ['lending', 'borrow', 'Salvatore', 'ofmiceandmen'],
+    ['lending', 'request', '--frobnicate', 'Salvatore', 'ofmiceandmen'],
+  ])('usage error %j exits 2 with a message and writes nothing', { concurrent: true }, async (args, { expect }) => {
     const run = await runCli(args, { REDIS_URL: url });
     expect(run.code).toBe(2);
     expect(run.stderr).toMatch(/error|invalid/i);

@@ -4,8 +4,9 @@ import { resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectRedis, groupsOf, type RedisClient } from 'tributary';
 import { waitFor } from 'tributary/testing';
-import { casesFor, type FuzzCase, type Operation } from './support/openapi-fuzz.ts';
-import { startTestSystem, type TestSystem } from './support/system.ts';
+import { casesFor, type FuzzCase, type Operation } from '../support/openapi-fuzz.ts';
+import { sharedSystem } from '../support/shared-system.ts';
+import type { TestSystem } from '../support/system.ts';
 
 /**
  * Malformed requests for every operation of the gateway's OpenAPI document
@@ -42,7 +43,7 @@ const BACKGROUND_STREAMS = new Set(['drone-sim:events']);
  */
 const NOT_WRITES = [/^catalog:cache:/, /^gateway:/, /^delivery:\{fleet\}:/];
 
-const document = JSON.parse(readFileSync(resolve(import.meta.dirname, '..', 'docs', 'openapi.json'), 'utf8')) as {
+const document = JSON.parse(readFileSync(resolve(import.meta.dirname, '..', '..', 'docs', 'openapi.json'), 'utf8')) as {
   paths: Record<string, Record<string, Operation>>;
 };
 
@@ -102,14 +103,13 @@ describe('malformed requests from the OpenAPI document', () => {
   let bus: RedisClient;
   let store: RedisClient;
   beforeAll(async () => {
-    t = await startTestSystem('pglite');
+    t = sharedSystem();
     bus = await connectRedis(t.bus.url);
     store = await connectRedis(t.store.url);
   }, 180_000);
   afterAll(async () => {
     await bus?.close();
     await store?.close();
-    await t?.stop();
   });
 
   it('answer 4xx with {error, message}, never 5xx, and write nothing', async () => {

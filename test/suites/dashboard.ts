@@ -4,8 +4,9 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectRedis, type RedisClient } from 'tributary';
 import { waitFor } from 'tributary/testing';
-import { countOf, findChromium, openBrowser, repoRoot, textOf, type TestBrowser } from './support/browser.ts';
-import { startTestSystem, type TestSystem } from './support/system.ts';
+import { countOf, findChromium, openBrowser, repoRoot, textOf, type TestBrowser } from '../support/browser.ts';
+import { sharedSystem } from '../support/shared-system.ts';
+import type { TestSystem } from '../support/system.ts';
 
 const TERMINAL = ['COMPLETED_SUCCESSFULLY', 'BLOCKED_NO_FUNDS', 'COMPLETED_WITH_FAILURE'];
 const chromiumPath = findChromium();
@@ -30,7 +31,7 @@ describe.skipIf(!chromiumPath)('the dashboard in a browser', () => {
     if (!existsSync(join(repoRoot, 'apps', 'dashboard', 'dist', 'index.html'))) {
       execFileSync('npm', ['run', 'build', '--silent', '-w', '@tributary/dashboard'], { cwd: repoRoot, stdio: 'inherit' });
     }
-    t = await startTestSystem('pglite');
+    t = sharedSystem();
     bus = await connectRedis(t.bus.url);
     b = await openBrowser(chromiumPath as string);
     // The operator signs in with the admin key, as a person would: the views and live feeds then open.
@@ -46,7 +47,6 @@ describe.skipIf(!chromiumPath)('the dashboard in a browser', () => {
   afterAll(async () => {
     await b?.close();
     await bus?.close();
-    await t?.stop();
   });
 
   const go = async (path: string) => {

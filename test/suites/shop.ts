@@ -1,9 +1,10 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { TERMINAL_STATUSES } from '@tributary/contracts';
 import { connectRedis } from 'tributary';
 import { waitFor } from 'tributary/testing';
-import { runCli } from '../apps/cli/test/harness.ts';
-import { startTestSystem, type TestSystem } from './support/system.ts';
+import { runCli } from '../../apps/cli/test/harness.ts';
+import { sharedSystem } from '../support/shared-system.ts';
+import type { TestSystem } from '../support/system.ts';
 
 /**
  * The shop, drone delivery and the lending library through the public API,
@@ -12,11 +13,8 @@ import { startTestSystem, type TestSystem } from './support/system.ts';
  * kind is enough here: the saga suite already runs on both.
  */
 let t: TestSystem;
-beforeAll(async () => {
-  t = await startTestSystem('pglite');
-}, 180_000);
-afterAll(async () => {
-  await t?.stop();
+beforeAll(() => {
+  t = sharedSystem();
 });
 
 interface Order {
