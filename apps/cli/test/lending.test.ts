@@ -42,14 +42,14 @@ describe('tributary lending (against a scripted lending service)', { timeout: 12
   });
 
   it.for([
-    ['lending', 'request'],
-    ['lending', 'request', 'Salvatore'],
-    ['lending', 'request', 'Salvatore', 'of mice and men'],
-    ['lending', 'return', 'Salvatore', 'a', 'a'],
-    ['lending', 'request', '--timeout', 'soon', 'Salvatore', 'ofmiceandmen'],
-    ['lending', 'borrow', 'Salvatore', 'ofmiceandmen'],
-    ['lending', 'request', '--frobnicate', 'Salvatore', 'ofmiceandmen'],
-  ])('usage error %j exits 2 with a message and writes nothing', { concurrent: true }, async (args, { expect }) => {
+    { args: ['lending', 'request'] },
+    { args: ['lending', 'request', 'Salvatore'] },
+    { args: ['lending', 'request', 'Salvatore', 'of mice and men'] },
+    { args: ['lending', 'return', 'Salvatore', 'a', 'a'] },
+    { args: ['lending', 'request', '--timeout', 'soon', 'Salvatore', 'ofmiceandmen'] },
+    { args: ['lending', 'borrow', 'Salvatore', 'ofmiceandmen'] },
+    { args: ['lending', 'request', '--frobnicate', 'Salvatore', 'ofmiceandmen'] },
+  ].map(({ args }) => ({ args, command: args.join(' ') })))('usage error $command exits 2 with a message and writes nothing', { concurrent: true }, async ({ args }, { expect }) => {
     const run = await runCli(args, { REDIS_URL: url });
     expect(run.code).toBe(2);
     expect(run.stderr).toMatch(/error|invalid/i);
