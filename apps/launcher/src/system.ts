@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { appendFileSync, mkdirSync, rmSync } from 'node:fs';
+import { appendFileSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { redactUrl, SENTINEL_SCHEME } from 'tributary';
 import { readServiceConfig } from 'tributary/service';
@@ -88,6 +88,19 @@ function cpuProfileFlags(dir: string | undefined): (service: ServiceName) => str
   mkdirSync(absolute, { recursive: true });
   // One directory per service: node names the file itself (time, pid), and a restarted process adds its own.
   return (service) => ['--cpu-prof', `--cpu-prof-dir=${join(absolute, service)}`];
+}
+
+/** How long a service may take to answer /healthz before waitReady ends it and its supervisor starts it again. */
+const STALLED_START_MS = 75_000;
+
+/** The last lines of a log file (at most 4 KB of it), or why there are none. */
+function logTail(file: string): string {
+  try {
+    const text = readFileSync(file, 'utf8');
+    return text.length === 0 ? '(empty)' : text.slice(-4_096);
+  } catch (error) {
+    return `(unreadable: ${(error as Error).message})`;
+  }
 }
 
 /** TRIBUTARY_SERVICE_THREADS: all (the default), on or off. */
@@ -363,13 +376,31 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
     async waitReady(name, timeoutMs = options.readyTimeoutMs ?? 60_000, index) {
       const indexes = index === undefined ? instanceUrls[name].map((_url, i) => i) : [index];
       await Promise.all(
-        indexes.map((i) =>
-          waitFor(() => healthy(instanceUrls[name][i] as string, name, instanceName(name, i)), {
-            timeoutMs,
-            intervalMs: 100,
-            description: `${instanceName(name, i)} /healthz (log: ${logFile(name, i)})`,
-          }),
-        ),
+        indexes.map(async (i) => {
+          const deadline = Date.now() + timeoutMs;
+          for (;;) {
+            const attemptMs = Math.min(STALLED_START_MS, deadline - Date.now());
+            try {
+              await waitFor(() => healthy(instanceUrls[name][i] as string, name, instanceName(name, i)), {
+                timeoutMs: attemptMs,
+                intervalMs: 100,
+                description: `${instanceName(name, i)} /healthz (log: ${logFile(name, i)})`,
+              });
+              return;
+            } catch (error) {
+              const instance = processes.get(name)?.[i];
+              if (deadline - Date.now() < 5_000 || !instance) {
+                // Said where the caller sees it (a test's output, a CI log): the data directory and its logs may be gone by the time someone looks.
+                const how = `${threaded(name) ? 'a thread of the service host' : 'a process'}, restarted ${instance?.restartCount ?? 0} times`;
+                throw new Error(`${(error as Error).message}; ${how}; the end of its log:\n${logTail(logFile(name, i))}`, { cause: error });
+              }
+              // A start that stalls is ended and made again, as a person would: seen on a loaded machine (a
+              // PGlite service not answering for minutes, as a thread and as a process; the cause is not known).
+              say(`${instanceName(name, i)} not ready after ${Math.round(attemptMs / 1000)} s: killed, to be started again (log: ${logFile(name, i)})`);
+              await instance.signal('SIGKILL');
+            }
+          }
+        }),
       );
     },
     async stop() {
