@@ -137,6 +137,8 @@ describe('N instances per service: one of each killed under load, its siblings t
     const burst = Promise.all([...Array.from({ length: ORDERS }, (_, i) => placeOrder(i)), ...Array.from({ length: LENDING_ACTIONS }, (_, i) => lendingAction(i))]);
     await waitFor(() => orderIds.length >= 3, { timeoutMs: 60_000, description: 'the burst under way' });
     const victims = scaled.map((name) => system.process(name, VICTIM));
+    // Restarts before the kill (a start that stalled on the loaded machine and was made again) are not the question.
+    const restartsAtKill = victims.map((victim) => victim.restartCount);
     await Promise.all(victims.map((victim) => victim.crash()));
     const deadConsumers = scaled.map((name) => `${name}-${VICTIM}`);
     const bus = await connectRedis(system.busRedisUrl);
@@ -176,7 +178,7 @@ describe('N instances per service: one of each killed under load, its siblings t
         { timeoutMs: 150_000, intervalMs: 500, description: `the dead consumers' pending entries reclaimed (held at death: ${JSON.stringify(Object.fromEntries(heldAtDeath))})` },
       ).catch(async () => pendingOf(bus, deadConsumers));
       expect(Object.fromEntries([...left].filter(([, count]) => count > 0)), 'pending entries still on a dead consumer').toEqual({});
-      expect(victims.map((victim) => victim.restartCount), 'the victims stayed down').toEqual(victims.map(() => 0));
+      expect(victims.map((victim) => victim.restartCount), 'the victims stayed down').toEqual(restartsAtKill);
       console.info(`scale test: pending entries on the dead consumers when they died: ${JSON.stringify(Object.fromEntries(heldAtDeath))}`);
 
       // Money: each buyer paid for exactly their completed orders, and nothing is left reserved.
