@@ -1,8 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { TERMINAL_STATUSES } from '@tributary/contracts';
 import { connectRedis, groupsOf } from 'tributary';
 import { waitFor } from 'tributary/testing';
-import type { TestSystem } from '../support/system.ts';
+import { finalOrder, type TestSystem } from '../support/system.ts';
 
 interface Order {
   id: string;
@@ -44,15 +43,7 @@ export function sagaSuite(database: 'pglite' | 'postgres', system: () => TestSys
       expect(placed.body.status).toBe('AWAITING_PAYMENT');
       return placed.body.orderId;
     }
-    async function settled(orderId: string): Promise<Order> {
-      return waitFor(
-        async () => {
-          const found = await t.api<Order>('GET', `/api/orders/${orderId}`);
-          return found.status === 200 && TERMINAL_STATUSES.includes(found.body.status as never) ? found.body : null;
-        },
-        { timeoutMs: 30_000, description: `order ${orderId} terminal` },
-      );
-    }
+    const settled = (orderId: string) => finalOrder<Order>(t.api, orderId);
     async function account(userId: string) {
       return (await t.api<Account>('GET', `/api/users/${userId}/account`)).body;
     }

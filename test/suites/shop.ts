@@ -1,10 +1,9 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { TERMINAL_STATUSES } from '@tributary/contracts';
 import { connectRedis } from 'tributary';
 import { waitFor } from 'tributary/testing';
 import { runCli } from '../../apps/cli/test/harness.ts';
 import { sharedSystem } from '../support/shared-system.ts';
-import type { TestSystem } from '../support/system.ts';
+import { finalOrder, type TestSystem } from '../support/system.ts';
 
 /**
  * The shop, drone delivery and the lending library through the public API,
@@ -58,15 +57,7 @@ describe('the shop through the HTTP API', () => {
     expect(created.status).toBe(201);
     return created.body.id;
   }
-  async function settled(orderId: string): Promise<Order> {
-    return waitFor(
-      async () => {
-        const found = await t.api<Order>('GET', `/api/orders/${orderId}`);
-        return found.status === 200 && TERMINAL_STATUSES.includes(found.body.status as never) ? found.body : null;
-      },
-      { timeoutMs: 30_000, description: `order ${orderId} terminal` },
-    );
-  }
+  const settled = (orderId: string) => finalOrder<Order>(t.api, orderId);
   async function mailsFor(userId: string, orderId: string, kind: string): Promise<Mail> {
     return waitFor(
       async () => {

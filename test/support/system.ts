@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { TERMINAL_STATUSES } from '@tributary/contracts';
 import { startSystem, type RunningSystem, type Scale } from '@tributary/launcher';
 import { createServerDatabase, freePort, startRedisServer, waitFor, type RedisServer } from 'tributary/testing';
 
@@ -162,4 +163,15 @@ export async function settledBookPlaces(t: Pick<TestSystem, 'system' | 'api' | '
     const all = await look();
     return all.every((book) => book.places.length === 1) ? all : null;
   }, { timeoutMs: 30_000, intervalMs: 250, description: 'every book in one place' }).catch(() => look());
+}
+
+/** An order once it reached a final status, read through the gateway (30 s at most). */
+export function finalOrder<Order extends { status: string }>(api: GatewayApi, orderId: string): Promise<Order> {
+  return waitFor(
+    async () => {
+      const found = await api<Order>('GET', `/api/orders/${orderId}`);
+      return found.status === 200 && TERMINAL_STATUSES.includes(found.body.status as never) ? found.body : null;
+    },
+    { timeoutMs: 30_000, description: `order ${orderId} terminal` },
+  );
 }
