@@ -5,6 +5,7 @@ import type { Command } from 'commander';
 import { CliError, EXIT } from '../errors.ts';
 import { callGateway, getJson, resolveApiKey, resolveGatewayUrl, Unreachable, withApiKeyOption, withGatewayOption, type AdminOptions, type GatewayOptions } from '../gateway.ts';
 import type { Output } from '../output.ts';
+import { BUS_URL_FILE, STORE_URL_FILE } from '@tributary/launcher/services';
 import { dataDir, describe, positiveInteger } from '../redis.ts';
 import { duration, table } from '../table.ts';
 
@@ -185,6 +186,10 @@ async function start(options: StartOptions, output: Output): Promise<void> {
     return;
   }
 
+  // The launcher writes the Redis URL files once its start has returned (supervision in place): that, not
+  // the gateway's health page alone, is "up". Left from a launcher that was killed, they would say so too early.
+  const launcherDone = [BUS_URL_FILE, STORE_URL_FILE].map((file) => join(dir, file));
+  for (const file of launcherDone) rmSync(file, { force: true });
   const logStart = existsSync(logFile) ? statSync(logFile).size : 0;
   const log = openSync(logFile, 'a');
   // The launcher waits for the services as long as we wait for it (its own default is 60 s).
@@ -215,7 +220,7 @@ async function start(options: StartOptions, output: Output): Promise<void> {
       try {
         // The system it starts inherits this environment, ADMIN_API_KEY included.
         services = (await getJson<{ services: ServiceHealth[] }>(base, '/api/system/services', 'services', resolveApiKey({}))).services;
-        if (services.length > 0 && services.every((service) => service.up)) break;
+        if (services.length > 0 && services.every((service) => service.up) && launcherDone.every((file) => existsSync(file))) break;
       } catch {
         // still starting
       }
