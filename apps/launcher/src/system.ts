@@ -82,12 +82,27 @@ export interface RunningSystem {
 }
 
 /** Node's flags that profile a service's whole life, in a directory named after it. */
-function cpuProfileFlags(dir: string | undefined): (service: ServiceName) => string[] {
+/**
+ * TRIBUTARY_CPU_PROF_SERVICES: which services run under `--cpu-prof` when a
+ * profile directory is set (a comma list; all when unset). Node writes one
+ * profile per process, so each of them runs as a process; the rest keep
+ * their threads, and the machine stays as loaded as it is unprofiled.
+ */
+export function profiledServices(dir: string | undefined, list: string | undefined): Set<ServiceName> {
+  if (!dir) return new Set();
+  if (list === undefined || list.trim() === '') return new Set(SERVICES);
+  const names = list.split(',').map((name) => name.trim()).filter(Boolean);
+  const unknown = names.filter((name) => !(SERVICES as readonly string[]).includes(name));
+  if (unknown.length > 0) throw new Error(`TRIBUTARY_CPU_PROF_SERVICES names no service "${unknown.join('", "')}" (services: ${SERVICES.join(', ')})`);
+  return new Set(names as ServiceName[]);
+}
+
+function cpuProfileFlags(dir: string | undefined, profiled: Set<ServiceName>): (service: ServiceName) => string[] {
   if (!dir) return () => [];
   const absolute = resolve(dir);
   mkdirSync(absolute, { recursive: true });
   // One directory per service: node names the file itself (time, pid), and a restarted process adds its own.
-  return (service) => ['--cpu-prof', `--cpu-prof-dir=${join(absolute, service)}`];
+  return (service) => (profiled.has(service) ? ['--cpu-prof', `--cpu-prof-dir=${join(absolute, service)}`] : []);
 }
 
 /** How long a service may take to answer /healthz before waitReady ends it and its supervisor starts it again. */
@@ -155,6 +170,10 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
     if (count > 1 && reason) throw new Error(`scale: ${name} must run as one instance: ${reason}`);
   }
   const setting = (name: string) => options.env?.[name] ?? process.env[name];
+  // Settings that can be wrong are read before anything starts.
+  const cpuProfileDir = options.cpuProfileDir ?? process.env.TRIBUTARY_CPU_PROF_DIR;
+  const profiled = profiledServices(cpuProfileDir, setting('TRIBUTARY_CPU_PROF_SERVICES'));
+  const threads = options.threads ?? threadsSetting(setting('TRIBUTARY_SERVICE_THREADS'));
   // Escape hatches (docs/least-privilege.md): everything as one Redis user / one PostgreSQL user, as before.
   const aclWanted = setting('TRIBUTARY_REDIS_ACL') !== 'off';
   const rolesWanted = Boolean(options.databaseUrl) && setting('TRIBUTARY_DATABASE_ROLES') !== 'off';
@@ -285,14 +304,12 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
   });
   givenUp.catch(() => undefined);
 
-  const cpuProfileDir = options.cpuProfileDir ?? process.env.TRIBUTARY_CPU_PROF_DIR;
-  const profileFlags = cpuProfileFlags(cpuProfileDir);
-  // A profile is written per process: under one, every service is a process of its own.
-  const threads = cpuProfileDir ? 'off' : (options.threads ?? threadsSetting(setting('TRIBUTARY_SERVICE_THREADS')));
   // PGlite's start-up in a thread was seen to stall past the 60 s ready timeout on a loaded machine (3 of some 10 loaded
   // starts, never in a process): until that is understood, a service with an in-process database stays a process unless asked.
   const inProcessDatabase = (name: ServiceName) => SQL_SERVICES.includes(name) && !options.databaseUrl;
-  const threaded = (name: ServiceName) => name !== 'gateway' && (threads === 'all' || (threads === 'on' && !inProcessDatabase(name)));
+  const profileFlags = cpuProfileFlags(cpuProfileDir, profiled);
+  // A profile is written per process: a profiled service is a process of its own.
+  const threaded = (name: ServiceName) => name !== 'gateway' && !profiled.has(name) && (threads === 'all' || (threads === 'on' && !inProcessDatabase(name)));
   const host = SERVICES.some(threaded)
     ? new ServiceHost({
         command: process.execPath,
@@ -392,7 +409,9 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
               if (deadline - Date.now() < 5_000 || !instance) {
                 // Said where the caller sees it (a test's output, a CI log): the data directory and its logs may be gone by the time someone looks.
                 const how = `${threaded(name) ? 'a thread of the service host' : 'a process'}, restarted ${instance?.restartCount ?? 0} times`;
-                throw new Error(`${(error as Error).message}; ${how}; the end of its log:\n${logTail(logFile(name, i))}`, { cause: error });
+                // A thread's own stderr (PGlite's and DuckDB's messages among it) goes to the host's log, not to the service's.
+                const hostLog = threaded(name) ? `\nthe end of the service host's log:\n${logTail(join(logDir, 'service-host.log'))}` : '';
+                throw new Error(`${(error as Error).message}; ${how}; the end of its log:\n${logTail(logFile(name, i))}${hostLog}`, { cause: error });
               }
               // A start that stalls is ended and made again, as a person would: seen on a loaded machine (a
               // PGlite service not answering for minutes, as a thread and as a process; the cause is not known).

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { freePort, waitFor } from 'tributary/testing';
-import { startSystem } from '../src/system.ts';
+import { profiledServices, startSystem } from '../src/system.ts';
 import { EXIT_CONFIG, Supervised } from '../src/supervisor.ts';
 
 const dataDir = mkdtempSync(join(tmpdir(), 'tributary-launcher-config-'));
@@ -22,6 +22,26 @@ describe('a setting the system cannot use', () => {
     });
     await expect(started).rejects.toThrow(/BUS_REDIS_URL: Redis Cluster \(redis\+cluster:\/\/\) is not supported yet/);
     expect(events.filter((line) => / ready on /.test(line))).toEqual([]);
+  });
+
+  it('names a service to profile that does not exist, before anything starts', async () => {
+    const events: string[] = [];
+    const started = startSystem({
+      rootDir: resolve(import.meta.dirname, '..', '..', '..'),
+      dataDir,
+      gatewayPort: await freePort(),
+      cpuProfileDir: join(dataDir, 'profiles'),
+      env: { TRIBUTARY_CPU_PROF_SERVICES: 'ordering,orderin' },
+      onEvent: (line) => events.push(line),
+    });
+    await expect(started).rejects.toThrow(/TRIBUTARY_CPU_PROF_SERVICES names no service "orderin"/);
+    expect(events).toEqual([]);
+  });
+
+  it('profiles every service when the list is empty, the named ones otherwise, none without a directory', () => {
+    expect(profiledServices('/tmp/p', undefined).size).toBeGreaterThan(10);
+    expect([...profiledServices('/tmp/p', ' gateway , ordering ')]).toEqual(['gateway', 'ordering']);
+    expect(profiledServices(undefined, 'gateway').size).toBe(0);
   });
 
   it('is not restarted when a process exits with the configuration exit code', async () => {

@@ -34,7 +34,7 @@ function cli(args: string[], databaseUrl: string) {
   );
 }
 
-describe.each(testDatabases())('archiving the lookup store on $kind', (entry) => {
+describe.each(testDatabases({ onDisk: true }))('archiving the lookup store on $kind', (entry) => {
   const t = useDeliveryHistory(entry);
 
   it('removes records older than the cut-off only once the lake holds them; archived ids still answer from the lake', async () => {
