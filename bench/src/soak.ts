@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { SERVICES, startSystem, type RunningSystem } from '@tributary/launcher';
-import { connectRedis, type RedisClient } from 'tributary';
+import { connectRedis, groupsOf, type RedisClient } from 'tributary';
 import { freePort } from 'tributary/testing';
 import { runLoad } from './system.ts';
 import { printTable } from './table.ts';
@@ -51,7 +51,7 @@ type Sample = { atMs: number; figures: Map<string, number> };
  * (handled markers with HANDLED_TTL_SECONDS, outcome hashes): bounded, but
  * not within a soak. Everything else is bookkeeping and must stay flat.
  */
-function kindOf(figure: string): 'data' | 'ttl' | 'bookkeeping' {
+function kindOf(figure: string): 'data' | 'ttl' | 'backlog' | 'bookkeeping' {
   if (/^rows (ordering\.(orders|order_history|customers|catalog_products)|accounts\.(users|reservations)|catalog\.products|package\.packages|delivery-history\.(delivery_steps|deliveries|lake_batches))$/.test(figure)) return 'data';
   if (/^db bytes /.test(figure)) return 'data';
   // Mails, recipients, baskets, deliveries, stock, the library's state: what the services are there to keep.
@@ -63,6 +63,9 @@ function kindOf(figure: string): 'data' | 'ttl' | 'bookkeeping' {
   if (/^keys store basket:product:\*$/.test(figure)) return 'data';
   // The sum of all of the above, and the servers' size with it: it follows the data.
   if (/^redis (bus|store) used_memory$/.test(figure) || /^rss redis-/.test(figure)) return 'ttl';
+  // A stream is judged through its `… less backlog` row: entries a group has still to read are work behind, shown apart.
+  if (/^backlog /.test(figure)) return 'backlog';
+  if (/^stream \w+ \S+$/.test(figure)) return 'backlog';
   // A process holding a PGlite database (the soak runs the defaults: PGlite for every SQL service) is judged
   // through its `… less PGlite data` row.
   if (/^rss (service-host|accounts|catalog|ordering|package|delivery-history)$/.test(figure)) return 'data';
@@ -108,7 +111,14 @@ async function redisFigures(redis: RedisClient, role: string, figures: Map<strin
   do {
     const [next, keys] = await redis.sendCommand<[string, string[]]>(['SCAN', cursor, 'COUNT', '1000', 'TYPE', 'stream']);
     cursor = next;
-    for (const key of keys) figures.set(`stream ${role} ${key}`, Number(await redis.sendCommand(['XLEN', key])));
+    for (const key of keys) {
+      const length = Number(await redis.sendCommand(['XLEN', key]));
+      // What the trimmer must keep because a group has not read or acked it yet: work still to do, not bookkeeping.
+      const backlog = Math.max(0, ...(await groupsOf(redis, key)).map((group) => (group.lag ?? 0) + group.pending));
+      figures.set(`stream ${role} ${key}`, length);
+      figures.set(`backlog ${role} ${key}`, backlog);
+      figures.set(`stream ${role} ${key} less backlog`, length - backlog);
+    }
   } while (cursor !== '0');
 }
 
@@ -195,7 +205,8 @@ async function sideTraffic(base: string, stop: () => boolean): Promise<{ checkou
 }
 
 const mb = (bytes: number) => `${(bytes / 1_048_576).toFixed(1)} MB`;
-const show = (figure: string, value: number | undefined) => (value === undefined ? '-' : figure.startsWith('rss') || figure.includes('used_memory') || figure.startsWith('db bytes') ? mb(value) : String(value));
+const isBytes = (figure: string) => figure.startsWith('rss') || figure.includes('used_memory') || figure.startsWith('db bytes');
+const show = (figure: string, value: number | undefined) => (value === undefined ? '-' : isBytes(figure) ? mb(value) : String(value));
 
 export async function benchSoak(): Promise<void> {
   const dataDir = mkdtempSync(join(tmpdir(), 'tributary-bench-soak-'));
@@ -263,7 +274,8 @@ function report(samples: Sample[]): void {
     const judged = kind === 'bookkeeping' && Math.max(start, end) >= 50;
     const verdict = !judged ? kind : growth > 0.1 ? 'GROWS' : 'flat';
     if (verdict === 'GROWS') failures.push(`${name}: ${show(name, start)} → ${show(name, end)}`);
-    const slope = minutes > 0 ? `${((end - start) / minutes).toFixed(1)}/min` : '-';
+    const perMinute = (end - start) / minutes;
+    const slope = minutes <= 0 ? '-' : isBytes(name) ? `${mb(perMinute)}/min` : `${perMinute.toFixed(1)}/min`;
     return [name, show(name, first.figures.get(name)), show(name, start), show(name, end), slope, Number.isFinite(growth) ? `${(growth * 100).toFixed(1)}%` : 'new', verdict];
   });
   printTable(
