@@ -4,6 +4,6 @@
  * one-line `description`; readSettings reads and checks them, describeRule
  * and settingsTable document them.
  */
-export { readSettings, envName } from './read.ts';
+export { readSettings, validateSettings, envName } from './read.ts';
 export { describeRule } from './rule.ts';
 export { settingsTable } from './table.ts';

@@ -1,7 +1,7 @@
 import { Type } from '@sinclair/typebox';
 import { describe, expect, it } from 'vitest';
 import { TributaryError } from '../errors.ts';
-import { readSettings } from './read.ts';
+import { readSettings, validateSettings } from './read.ts';
 
 const schema = Type.Object({
   batch: Type.Integer({ env: 'DEMO_BATCH', default: 200, minimum: 1, description: 'items per run' }),
@@ -62,5 +62,10 @@ describe('readSettings', () => {
     expect(refusal(() => readSettings(required, {})).message).toContain('DEMO_URL is not set');
     expect(refusal(() => readSettings(required, { DEMO_URL: '' })).message).toContain('DEMO_URL is not set');
     expect(readSettings(required, { DEMO_URL: 'http://x' })).toEqual({ url: 'http://x' });
+  });
+
+  it('checks settings given in their types with the same refusal', () => {
+    expect(validateSettings(schema, { batch: 3, ratio: 1, verbose: true, mode: 'fast' })).toEqual({ batch: 3, ratio: 1, verbose: true, mode: 'fast' });
+    expect(refusal(() => validateSettings(schema, { batch: 0, ratio: 1, verbose: true, mode: 'fast' })).message).toContain('DEMO_BATCH must be a whole number >= 1, got 0');
   });
 });

@@ -33,6 +33,19 @@ export function readSettings<Schema extends TObject>(schema: Schema, env: NodeJS
     if (!Value.Check(property, value)) throw new TributaryError('TRIB_INVALID_CONFIG', `${name} must be ${describeRule(property)}, got "${raw}"`);
     values[key] = value;
   }
+  return validateSettings(schema, values);
+}
+
+/**
+ * Checks settings already in their types (an in-process service given its
+ * settings by a test or a caller) against the same schema, with the same
+ * refusal as readSettings.
+ */
+export function validateSettings<Schema extends TObject>(schema: Schema, values: Record<string, unknown>): Static<Schema> {
+  for (const [key, property] of Object.entries(schema.properties) as Array<[string, TSchema]>) {
+    if (values[key] === undefined && !schema.required?.includes(key)) continue;
+    if (!Value.Check(property, values[key])) throw new TributaryError('TRIB_INVALID_CONFIG', `${envName(key, property)} must be ${describeRule(property)}, got ${JSON.stringify(values[key]) ?? 'nothing'}`);
+  }
   // The whole object once more: additional keywords on the object (none today) would be checked here.
   if (!Value.Check(schema, values)) throw new TributaryError('TRIB_INVALID_CONFIG', `settings do not match their schema: ${[...Value.Errors(schema, values)].map((error) => `${error.path} ${error.message}`).join('; ')}`);
   return values as Static<Schema>;

@@ -21,6 +21,7 @@ export function describeRule(schema: TSchema): string {
     ].filter((bound) => bound !== undefined);
     return bounds.length > 0 ? `${kind} ${bounds.join(' and ')}` : kind;
   }
+  if (schema.type === 'string' && typeof schema.pattern === 'string') return `a text matching /${schema.pattern}/`;
   if (schema.type === 'string') return typeof schema.minLength === 'number' && schema.minLength > 0 ? 'a non-empty text' : 'a text';
   return 'valid';
 }
