@@ -23,6 +23,8 @@ export function convertSetting(schema: TSchema, raw: string): unknown {
   if (schema.type === 'integer' || schema.type === 'number') {
     if (raw.trim() === '') return raw;
     const value = Number(raw);
+    // A whole number past 2^53 is not the number written: refused, as the services always did.
+    if (schema.type === 'integer') return Number.isSafeInteger(value) ? value : raw;
     return Number.isFinite(value) ? value : raw;
   }
   if (Array.isArray(schema.anyOf) && (schema.anyOf as TSchema[]).every((choice) => typeof choice.const === 'number')) {

@@ -50,6 +50,7 @@ describe('readSettings', () => {
   it('refuses a fraction where a whole number is asked, and a word where a number is', () => {
     expect(refusal(() => readSettings(schema, { DEMO_BATCH: '1.5' })).message).toContain('DEMO_BATCH must be a whole number >= 1, got "1.5"');
     expect(refusal(() => readSettings(schema, { DEMO_BATCH: 'soon' })).message).toContain('DEMO_BATCH must be a whole number >= 1, got "soon"');
+    expect(refusal(() => readSettings(schema, { DEMO_BATCH: '1e20' })).message).toContain('DEMO_BATCH must be a whole number >= 1, got "1e20"');
     expect(refusal(() => readSettings(schema, { DEMO_BATCH: ' ' })).message).toContain('DEMO_BATCH must be a whole number >= 1, got " "');
   });
 
