@@ -39,7 +39,7 @@ export interface GatewaySettings {
  * second (about 160 requests/s from 127.0.0.1), and must never see a 429.
  */
 export const gatewaySettingsSchema = Type.Object({
-  rateLimitBurst: Type.Integer({ env: 'RATE_LIMIT_BURST', default: 1_000, minimum: 1, description: 'Token bucket size per client (session, else IP) on /api/*.' }),
+  rateLimitBurst: Type.Integer({ env: 'RATE_LIMIT_BURST', default: 1_000, minimum: 1, description: 'Token bucket size per client (session, else IP) on /api/*; requests with the valid ADMIN_API_KEY are not counted, so `tributary load` measures the system.' }),
   rateLimitPerSecond: Type.Number({ env: 'RATE_LIMIT_PER_SECOND', default: 200, exclusiveMinimum: 0, description: 'Tokens per second refilled per client on /api/*.' }),
   loginPerMinute: Type.Integer({ env: 'LOGIN_RATE_LIMIT_PER_MINUTE', default: 20, minimum: 1, description: 'Sign-in attempts per client IP per minute (sliding window), against email probing.' }),
   sessionTtlSeconds: Type.Integer({ env: 'SESSION_TTL_SECONDS', default: 24 * 60 * 60, minimum: 1, description: 'How long a session lives.' }),
