@@ -246,7 +246,7 @@ describe('deploy/k8s', () => {
       }
       return names;
     };
-    // Left to their defaults in a cluster; each is a row of the main README's Configuration table, or test-only.
+    // Left to their defaults in a cluster; each is a row of the main README's Configuration or Service settings table, or test-only.
     const defaults = new Set([
       'LOG_LEVEL', 'STREAM_RETENTION_MS', 'TRIBUTARY_TRACING', 'TRIBUTARY_TRACE_BUFFER', 'TRIBUTARY_TRACE_SAMPLE_RATIO', 'OTEL_EXPORTER_OTLP_ENDPOINT', 'OTEL_EXPORTER_OTLP_TRACES_ENDPOINT',
       'BASKET_TTL_SECONDS', 'ARCHIVE_INTERVAL_MS', 'DELIVERY_ARCHIVE_DAYS', 'LAKE_BATCH_SIZE', 'LAKE_FLUSH_INTERVAL_MS',

@@ -13,11 +13,12 @@ import { createBasketStore } from './store/basket-store.ts';
 import { SERVICE } from './store/keys.ts';
 import { createProductStore } from './store/product-store.ts';
 import { createUserStore } from './store/user-store.ts';
+import { readBasketSettings } from './settings.ts';
 
 export type { ConsumerTuning };
 
 /** A basket left alone this long disappears (BASKET_TTL_SECONDS). */
-export const DEFAULT_BASKET_TTL_SECONDS = 7 * 24 * 60 * 60;
+export const DEFAULT_BASKET_TTL_SECONDS = readBasketSettings({}).ttlSeconds;
 
 export interface BasketDeps {
   /** TTL of its handled-event markers (HANDLED_MARKER_RETENTION_MS in seconds, see docs/operations.md); default 7 days. */

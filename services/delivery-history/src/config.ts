@@ -1,4 +1,6 @@
 import { join } from 'node:path';
+import { Type } from '@sinclair/typebox';
+import { readSettings } from 'tributary/settings';
 
 /**
  * What delivery-history reads from the environment besides the kit's service
@@ -18,27 +20,19 @@ export interface HistoryConfig {
   archiveIntervalMs: number;
 }
 
-export const historyDefaults = {
-  lakeFlushIntervalMs: 2_000,
-  lakeBatchSize: 500,
-  archiveDays: 30,
-  archiveIntervalMs: 24 * 60 * 60 * 1_000,
-} as const;
+/** The knobs with a default; the lake's directory is derived from TRIBUTARY_DATA_DIR, so it is read by hand below. */
+export const historySettingsSchema = Type.Object({
+  lakeFlushIntervalMs: Type.Integer({ env: 'LAKE_FLUSH_INTERVAL_MS', default: 2_000, minimum: 10, description: 'The lake writer runs this often...' }),
+  lakeBatchSize: Type.Integer({ env: 'LAKE_BATCH_SIZE', default: 500, minimum: 1, description: '...or as soon as this many completed records wait; also the most records per batch.' }),
+  archiveDays: Type.Integer({ env: 'DELIVERY_ARCHIVE_DAYS', default: 30, minimum: 0, description: 'Lookup rows older than this (and already in the lake) are archived.' }),
+  archiveIntervalMs: Type.Integer({ env: 'ARCHIVE_INTERVAL_MS', default: 24 * 60 * 60 * 1_000, minimum: 1_000, description: 'How often the service runs the archiver itself.' }),
+});
 
-function integer(env: NodeJS.ProcessEnv, name: string, fallback: number, minimum: number): number {
-  const raw = env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const value = Number(raw);
-  if (!Number.isSafeInteger(value) || value < minimum) throw new Error(`${name} must be an integer >= ${minimum} (got ${JSON.stringify(raw)})`);
-  return value;
-}
+export const historyDefaults: Omit<HistoryConfig, 'lakeDir'> = readSettings(historySettingsSchema, {});
 
 export function readHistoryConfig(env: NodeJS.ProcessEnv = process.env): HistoryConfig {
   return {
     lakeDir: env.DELIVERY_LAKE_DIR || join(env.TRIBUTARY_DATA_DIR ?? './.data', 'lake'),
-    lakeFlushIntervalMs: integer(env, 'LAKE_FLUSH_INTERVAL_MS', historyDefaults.lakeFlushIntervalMs, 10),
-    lakeBatchSize: integer(env, 'LAKE_BATCH_SIZE', historyDefaults.lakeBatchSize, 1),
-    archiveDays: integer(env, 'DELIVERY_ARCHIVE_DAYS', historyDefaults.archiveDays, 0),
-    archiveIntervalMs: integer(env, 'ARCHIVE_INTERVAL_MS', historyDefaults.archiveIntervalMs, 1_000),
+    ...readSettings(historySettingsSchema, env),
   };
 }

@@ -14,7 +14,7 @@ describe('readDeliverySettings', () => {
 
   it('refuses what is not a positive whole number', () => {
     for (const bad of ['0', '-5', '1.5', 'soon']) {
-      expect(() => readDeliverySettings({ DELIVERY_RETENTION_SECONDS: bad })).toThrow(/DELIVERY_RETENTION_SECONDS/);
+      expect(() => readDeliverySettings({ DELIVERY_RETENTION_SECONDS: bad })).toThrow(`DELIVERY_RETENTION_SECONDS must be a whole number >= 1, got "${bad}"`);
     }
   });
 });

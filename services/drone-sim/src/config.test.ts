@@ -29,5 +29,6 @@ describe('drone-sim config', () => {
     ];
     for (const [env, message] of bad) expect(() => readDroneSimConfig(env), JSON.stringify(env)).toThrow(message);
     expect(() => validateDroneSimConfig({ ...droneSimDefaults, seed: '' })).toThrow(/DRONE_SEED/);
+    expect(() => readDroneSimConfig({ DRONE_SPEED_MPS: '201' })).toThrow('DRONE_SPEED_MPS must be a number > 0 and <= 200, got "201"');
   });
 });

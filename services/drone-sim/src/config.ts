@@ -1,78 +1,32 @@
-/** How the simulated fleet flies; every field has an environment variable (see readDroneSimConfig). */
-export interface DroneSimConfig {
-  /** DRONE_FLEET_SIZE */
-  fleetSize: number;
-  /** DRONE_ID_PREFIX: drone ids are `<prefix>-<n>`; give each instance its own when running several. */
-  idPrefix: string;
-  /** DRONE_SPEED_MPS, simulated metres per simulated second. */
-  speedMps: number;
-  /** DRONE_TICK_MS, wall time between two readings of a flight. */
-  tickMs: number;
-  /** DRONE_TIME_SCALE, simulated seconds per wall second. */
-  timeScale: number;
-  /** DRONE_FAILURE_RATE, the share of flights that fail, 0..1. */
-  failureRate: number;
-  /** DRONE_SEED, decides which deliveries fail. */
-  seed: string;
-  /** DRONE_SEEN_LIMIT, delivery ids remembered to refuse a second flight. */
-  seenLimit: number;
-}
+import { Type, type Static } from '@sinclair/typebox';
+import { readSettings, validateSettings } from 'tributary/settings';
 
-export const droneSimDefaults: DroneSimConfig = {
-  fleetSize: 10,
-  idPrefix: 'drone',
-  speedMps: 20,
-  tickMs: 500,
-  timeScale: 10,
-  failureRate: 0.05,
-  seed: 'tributary',
-  seenLimit: 100_000,
-};
+/** How the simulated fleet flies; every field has an environment variable. */
+export const droneSimSettingsSchema = Type.Object({
+  fleetSize: Type.Integer({ env: 'DRONE_FLEET_SIZE', default: 10, minimum: 1, maximum: 10_000, description: 'Drones in the simulated fleet.' }),
+  // Drone ids must pass the contracts' Id pattern with `-<n>` appended (64 characters at most).
+  idPrefix: Type.String({ env: 'DRONE_ID_PREFIX', default: 'drone', pattern: '^[A-Za-z0-9_-]{1,50}$', description: 'Drone ids are `<prefix>-<n>`; give each instance its own when running several.' }),
+  speedMps: Type.Number({ env: 'DRONE_SPEED_MPS', default: 20, exclusiveMinimum: 0, maximum: 200, description: 'Simulated metres per simulated second.' }),
+  tickMs: Type.Integer({ env: 'DRONE_TICK_MS', default: 500, minimum: 10, maximum: 60_000, description: 'Wall time between two readings of a flight.' }),
+  timeScale: Type.Number({ env: 'DRONE_TIME_SCALE', default: 10, exclusiveMinimum: 0, maximum: 10_000, description: 'Simulated seconds per wall second.' }),
+  failureRate: Type.Number({ env: 'DRONE_FAILURE_RATE', default: 0.05, minimum: 0, maximum: 1, description: 'The share of flights that fail.' }),
+  seed: Type.String({ env: 'DRONE_SEED', default: 'tributary', minLength: 1, description: 'Decides which deliveries fail.' }),
+  seenLimit: Type.Integer({ env: 'DRONE_SEEN_LIMIT', default: 100_000, minimum: 1, maximum: 10_000_000, description: 'Delivery ids remembered to refuse a second flight.' }),
+});
 
-/** Drone ids must pass the contracts' Id pattern with `-<n>` appended (64 characters at most). */
-const ID_PREFIX = /^[A-Za-z0-9_-]{1,50}$/;
+export type DroneSimConfig = Static<typeof droneSimSettingsSchema>;
 
-type NumberRule = { integer?: boolean; min: number; max: number; minExclusive?: boolean };
+export const droneSimDefaults: DroneSimConfig = readSettings(droneSimSettingsSchema, {});
 
-const numberRules: Record<Exclude<keyof DroneSimConfig, 'idPrefix' | 'seed'>, NumberRule & { env: string }> = {
-  fleetSize: { env: 'DRONE_FLEET_SIZE', integer: true, min: 1, max: 10_000 },
-  speedMps: { env: 'DRONE_SPEED_MPS', min: 0, max: 200, minExclusive: true },
-  tickMs: { env: 'DRONE_TICK_MS', integer: true, min: 10, max: 60_000 },
-  timeScale: { env: 'DRONE_TIME_SCALE', min: 0, max: 10_000, minExclusive: true },
-  failureRate: { env: 'DRONE_FAILURE_RATE', min: 0, max: 1 },
-  seenLimit: { env: 'DRONE_SEEN_LIMIT', integer: true, min: 1, max: 10_000_000 },
-};
-
-/** Throws a message naming the variable; a bad value stops the service at start-up. */
+/** Refuses a value naming its variable; a bad value stops the service at start-up. */
 export function validateDroneSimConfig(config: DroneSimConfig): DroneSimConfig {
-  for (const [field, rule] of Object.entries(numberRules) as Array<[keyof typeof numberRules, NumberRule & { env: string }]>) {
-    const value = config[field];
-    const ok = Number.isFinite(value) && (!rule.integer || Number.isInteger(value))
-      && (rule.minExclusive ? value > rule.min : value >= rule.min) && value <= rule.max;
-    if (!ok) {
-      const range = `${rule.minExclusive ? '>' : '>='} ${rule.min} and <= ${rule.max}`;
-      throw new Error(`${rule.env} must be ${rule.integer ? 'an integer' : 'a number'} ${range}, got ${value}`);
-    }
-  }
-  if (!ID_PREFIX.test(config.idPrefix)) throw new Error(`DRONE_ID_PREFIX must match ${ID_PREFIX}, got ${JSON.stringify(config.idPrefix)}`);
-  if (config.seed === '') throw new Error('DRONE_SEED must not be empty');
-  return config;
+  return validateSettings(droneSimSettingsSchema, config);
 }
 
 export function readDroneSimConfig(env: NodeJS.ProcessEnv = process.env): DroneSimConfig {
-  const text = (name: string) => {
-    const raw = env[name]?.trim();
-    return raw === undefined || raw === '' ? undefined : raw;
-  };
-  const config: DroneSimConfig = { ...droneSimDefaults };
-  for (const [field, rule] of Object.entries(numberRules) as Array<[keyof typeof numberRules, { env: string }]>) {
-    const raw = text(rule.env);
-    // Number('') is 0 and Number(' 5 ') is 5: only a present, trimmed value counts.
-    if (raw !== undefined) config[field] = Number(raw);
-  }
-  config.idPrefix = text('DRONE_ID_PREFIX') ?? config.idPrefix;
-  config.seed = text('DRONE_SEED') ?? config.seed;
-  return validateDroneSimConfig(config);
+  // drone-sim has always trimmed its variables (" 5 " is 5, " " is unset); the kit does not, so trim here.
+  const trimmed = Object.fromEntries(Object.entries(env).map(([name, value]) => [name, value?.trim()]));
+  return readSettings(droneSimSettingsSchema, trimmed);
 }
 
 /** Simulated seconds between two readings of a flight. */

@@ -1,4 +1,6 @@
+import { Type, type Static } from '@sinclair/typebox';
 import { TributaryError } from 'tributary';
+import { readSettings } from 'tributary/settings';
 
 /**
  * The gateway's own knobs, from the environment. Defaults suit `npm start`
@@ -28,38 +30,40 @@ export interface GatewaySettings {
 }
 
 /**
+ * The gateway's numeric and flag knobs as the environment spells them; the
+ * admin key, auth mode and cookie secret are read by hand below (secrets and
+ * a mode that must be chosen by name, not knobs with a default).
+ *
  * The burst and rate are per client, and all local clients share one IP: the
  * system tests place 40 orders in waves and poll every order four times a
  * second (about 160 requests/s from 127.0.0.1), and must never see a 429.
  */
-export const gatewayDefaults: GatewaySettings = {
-  rateLimit: { burst: 1_000, perSecond: 200 },
-  loginPerMinute: 20,
-  // In-process gateways (tests) choose; from the environment a missing key is refused (settingsFromEnv).
-  adminApiKey: null,
+export const gatewaySettingsSchema = Type.Object({
+  rateLimitBurst: Type.Integer({ env: 'RATE_LIMIT_BURST', default: 1_000, minimum: 1, description: 'Token bucket size per client (session, else IP) on /api/*; requests with the valid ADMIN_API_KEY are not counted, so `tributary load` measures the system.' }),
+  rateLimitPerSecond: Type.Number({ env: 'RATE_LIMIT_PER_SECOND', default: 200, exclusiveMinimum: 0, description: 'Tokens per second refilled per client on /api/*.' }),
+  loginPerMinute: Type.Integer({ env: 'LOGIN_RATE_LIMIT_PER_MINUTE', default: 20, minimum: 1, description: 'Sign-in attempts per client IP per minute (sliding window), against email probing.' }),
+  sessionTtlSeconds: Type.Integer({ env: 'SESSION_TTL_SECONDS', default: 24 * 60 * 60, minimum: 1, description: 'How long a session lives.' }),
   // Plain HTTP on 127.0.0.1 by default; set SESSION_COOKIE_SECURE=1 behind TLS.
-  session: { ttlSeconds: 24 * 60 * 60, secureCookie: false, secret: null },
-  idempotencyTtlSeconds: 24 * 60 * 60,
-  timelineScanLimit: 10_000,
-};
+  sessionCookieSecure: Type.Boolean({ env: 'SESSION_COOKIE_SECURE', default: false, description: 'Mark the session cookie Secure (set behind TLS).' }),
+  idempotencyTtlSeconds: Type.Integer({ env: 'IDEMPOTENCY_TTL_SECONDS', default: 24 * 60 * 60, minimum: 1, description: "How long an Idempotency-Key's answer is replayed." }),
+  timelineScanLimit: Type.Integer({ env: 'TIMELINE_SCAN_LIMIT', default: 10_000, minimum: 1, description: "Entries per stream (newest first) searched for an order's timeline events." }),
+});
 
-function positive(env: NodeJS.ProcessEnv, name: string, fallback: number, integer: boolean): number {
-  const raw = env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const value = Number(raw);
-  if (!Number.isFinite(value) || value <= 0 || (integer && !Number.isInteger(value))) {
-    throw new Error(`gateway: ${name} must be a positive ${integer ? 'integer' : 'number'}, got "${raw}"`);
-  }
-  return value;
+type GatewayKnobs = Static<typeof gatewaySettingsSchema>;
+
+function fromKnobs(knobs: GatewayKnobs, adminApiKey: string | null, secret: string | null): GatewaySettings {
+  return {
+    rateLimit: { burst: knobs.rateLimitBurst, perSecond: knobs.rateLimitPerSecond },
+    loginPerMinute: knobs.loginPerMinute,
+    adminApiKey,
+    session: { ttlSeconds: knobs.sessionTtlSeconds, secureCookie: knobs.sessionCookieSecure, secret },
+    idempotencyTtlSeconds: knobs.idempotencyTtlSeconds,
+    timelineScanLimit: knobs.timelineScanLimit,
+  };
 }
 
-function flag(env: NodeJS.ProcessEnv, name: string, fallback: boolean): boolean {
-  const raw = env[name];
-  if (raw === undefined || raw === '') return fallback;
-  if (['1', 'true', 'yes'].includes(raw.toLowerCase())) return true;
-  if (['0', 'false', 'no'].includes(raw.toLowerCase())) return false;
-  throw new Error(`gateway: ${name} must be 1 or 0, got "${raw}"`);
-}
+// In-process gateways (tests) choose their key; from the environment a missing key is refused (settingsFromEnv).
+export const gatewayDefaults: GatewaySettings = fromKnobs(readSettings(gatewaySettingsSchema, {}), null, null);
 
 /**
  * The admin key, or null for open mode. Open must be asked for by name: a
@@ -86,20 +90,5 @@ function adminKeyFromEnv(env: NodeJS.ProcessEnv): string | null {
 }
 
 export function settingsFromEnv(env: NodeJS.ProcessEnv = process.env): GatewaySettings {
-  const d = gatewayDefaults;
-  return {
-    rateLimit: {
-      burst: positive(env, 'RATE_LIMIT_BURST', d.rateLimit.burst, true),
-      perSecond: positive(env, 'RATE_LIMIT_PER_SECOND', d.rateLimit.perSecond, false),
-    },
-    loginPerMinute: positive(env, 'LOGIN_RATE_LIMIT_PER_MINUTE', d.loginPerMinute, true),
-    adminApiKey: adminKeyFromEnv(env),
-    session: {
-      ttlSeconds: positive(env, 'SESSION_TTL_SECONDS', d.session.ttlSeconds, true),
-      secureCookie: flag(env, 'SESSION_COOKIE_SECURE', d.session.secureCookie),
-      secret: env.SESSION_COOKIE_SECRET || null,
-    },
-    idempotencyTtlSeconds: positive(env, 'IDEMPOTENCY_TTL_SECONDS', d.idempotencyTtlSeconds, true),
-    timelineScanLimit: positive(env, 'TIMELINE_SCAN_LIMIT', d.timelineScanLimit, true),
-  };
+  return fromKnobs(readSettings(gatewaySettingsSchema, env), adminKeyFromEnv(env), env.SESSION_COOKIE_SECRET || null);
 }

@@ -21,10 +21,10 @@ describe('readLendingSettings', () => {
 
   it('refuses what is not a whole number in range', () => {
     for (const bad of ['0', '-5', '1.5', 'many']) {
-      expect(() => readLendingSettings({ ...base, LENDING_MAX_BOOKS_PER_USER: bad })).toThrow(/LENDING_MAX_BOOKS_PER_USER/);
+      expect(() => readLendingSettings({ ...base, LENDING_MAX_BOOKS_PER_USER: bad })).toThrow(`LENDING_MAX_BOOKS_PER_USER must be a whole number >= 1, got "${bad}"`);
     }
-    expect(() => readLendingSettings({ ...base, LENDING_STORAGE_CAPACITY: '-1' })).toThrow(/LENDING_STORAGE_CAPACITY/);
-    expect(() => readLendingSettings({ ...base, LENDING_CLAIM_IDLE_MS: '10' })).toThrow(/LENDING_CLAIM_IDLE_MS/);
+    expect(() => readLendingSettings({ ...base, LENDING_STORAGE_CAPACITY: '-1' })).toThrow('LENDING_STORAGE_CAPACITY must be a whole number >= 0, got "-1"');
+    expect(() => readLendingSettings({ ...base, LENDING_CLAIM_IDLE_MS: '10' })).toThrow('LENDING_CLAIM_IDLE_MS must be a whole number >= 100, got "10"');
   });
 
   it('needs an http URL for shelving', () => {

@@ -1,51 +1,34 @@
+import { Type, type Static } from '@sinclair/typebox';
+import { readSettings } from 'tributary/settings';
 import { isStep, type Step } from './domain/steps.ts';
 
-/** What an operator can tune through the environment, with the defaults. */
-export interface LendingSettings {
-  /** LENDING_MAX_BOOKS_PER_USER: a request that would take a user over this many books is refused whole. */
-  maxBooksPerUser: number;
-  /** LENDING_STORAGE_CAPACITY: books the automated short-term storage holds; the rest go back to shelving. */
-  storageCapacity: number;
+/**
+ * The numeric knobs an operator can tune through the environment, with the
+ * defaults. The shelving URLs are read by hand below: they are a service
+ * address (required, http(s) only, a comma-separated list for --scale), not
+ * a knob with a default.
+ */
+export const lendingSettingsSchema = Type.Object({
+  maxBooksPerUser: Type.Integer({ env: 'LENDING_MAX_BOOKS_PER_USER', default: 5, minimum: 1, description: 'A request that would take a user over this many books is refused whole.' }),
+  // 0 is allowed: no automated storage, every book comes from and goes back to shelving.
+  storageCapacity: Type.Integer({ env: 'LENDING_STORAGE_CAPACITY', default: 20, minimum: 0, description: 'Books the automated short-term storage holds; the rest go back to shelving (0: none).' }),
+  shelvingAttempts: Type.Integer({ env: 'LENDING_SHELVING_ATTEMPTS', default: 3, minimum: 1, description: 'Calls to shelving per book before the request is refused SHELVING_UNAVAILABLE.' }),
+  shelvingBackoffMs: Type.Integer({ env: 'LENDING_SHELVING_BACKOFF_MS', default: 100, minimum: 1, description: 'Pause before the second call to shelving, doubled before each next one (each pause drawn from half to all of it).' }),
+  shelvingTimeoutMs: Type.Integer({ env: 'LENDING_SHELVING_TIMEOUT_MS', default: 2_000, minimum: 1, description: 'One call to shelving gives up after this long.' }),
+  outcomeTtlSeconds: Type.Integer({ env: 'LENDING_OUTCOME_TTL_SECONDS', default: 7 * 24 * 60 * 60, minimum: 1, description: 'How long GET /requests/:id can report a decided request.' }),
+  claimIdleMs: Type.Integer({ env: 'LENDING_CLAIM_IDLE_MS', default: 30_000, minimum: 100, description: 'A request pending this long on a dead instance is taken over by a live one.' }),
+  // release.ts: the operator's time to replay a dead-lettered request before its books go back.
+  releaseAfterMs: Type.Integer({ env: 'LENDING_RELEASE_AFTER_MS', default: 60 * 60 * 1000, minimum: 1, description: 'A lending request dead-lettered this long ago and not replayed is rejected HANDLING_FAILED and its reserved books released.' }),
+});
+
+export interface LendingSettings extends Static<typeof lendingSettingsSchema> {
   /** SHELVING_URL: base URL of the shelving service (npm start sets it). */
   shelvingUrl: string;
   /** SHELVING_URLS: every instance of shelving, comma-separated (`npm start --scale`); empty for one. */
   shelvingUrls?: string[];
-  /** LENDING_SHELVING_ATTEMPTS: calls to shelving per book before the request is refused SHELVING_UNAVAILABLE. */
-  shelvingAttempts: number;
-  /** LENDING_SHELVING_BACKOFF_MS: pause before the second call to shelving, doubled before each next one (each pause drawn from half to all of it). */
-  shelvingBackoffMs: number;
-  /** LENDING_SHELVING_TIMEOUT_MS: one call to shelving gives up after this long. */
-  shelvingTimeoutMs: number;
-  /** LENDING_OUTCOME_TTL_SECONDS: how long GET /requests/:id can report a decided request. */
-  outcomeTtlSeconds: number;
-  /** LENDING_CLAIM_IDLE_MS: a request pending this long on a dead instance is taken over by a live one. */
-  claimIdleMs: number;
-  /**
-   * LENDING_RELEASE_AFTER_MS: a lending request dead-lettered this long ago
-   * and not replayed is rejected HANDLING_FAILED and its reserved books go
-   * back to storage or shelving (release.ts). The operator's time to replay it.
-   */
-  releaseAfterMs: number;
 }
 
-export const lendingSettingsDefaults: Omit<LendingSettings, 'shelvingUrl' | 'shelvingUrls'> = {
-  maxBooksPerUser: 5,
-  storageCapacity: 20,
-  shelvingAttempts: 3,
-  shelvingBackoffMs: 100,
-  shelvingTimeoutMs: 2_000,
-  outcomeTtlSeconds: 7 * 24 * 60 * 60,
-  claimIdleMs: 30_000,
-  releaseAfterMs: 60 * 60 * 1000,
-};
-
-function positiveInteger(env: NodeJS.ProcessEnv, name: string, fallback: number, minimum = 1): number {
-  const raw = env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const value = Number(raw);
-  if (!Number.isSafeInteger(value) || value < minimum) throw new Error(`lending: ${name} must be a whole number >= ${minimum}, got "${raw}"`);
-  return value;
-}
+export const lendingSettingsDefaults: Static<typeof lendingSettingsSchema> = readSettings(lendingSettingsSchema, {});
 
 function baseUrl(env: NodeJS.ProcessEnv, name: string): string {
   const raw = env[name];
@@ -61,19 +44,10 @@ function baseUrl(env: NodeJS.ProcessEnv, name: string): string {
 }
 
 export function readLendingSettings(env: NodeJS.ProcessEnv = process.env): LendingSettings {
-  const d = lendingSettingsDefaults;
   return {
-    maxBooksPerUser: positiveInteger(env, 'LENDING_MAX_BOOKS_PER_USER', d.maxBooksPerUser),
-    // 0 is allowed: no automated storage, every book comes from and goes back to shelving.
-    storageCapacity: positiveInteger(env, 'LENDING_STORAGE_CAPACITY', d.storageCapacity, 0),
+    ...readSettings(lendingSettingsSchema, env),
     shelvingUrl: baseUrl(env, 'SHELVING_URL'),
     ...(env.SHELVING_URLS ? { shelvingUrls: env.SHELVING_URLS.split(',').filter((url) => url.trim() !== '').map((url) => baseUrl({ SHELVING_URLS: url.trim() }, 'SHELVING_URLS')) } : {}),
-    shelvingAttempts: positiveInteger(env, 'LENDING_SHELVING_ATTEMPTS', d.shelvingAttempts),
-    shelvingBackoffMs: positiveInteger(env, 'LENDING_SHELVING_BACKOFF_MS', d.shelvingBackoffMs),
-    shelvingTimeoutMs: positiveInteger(env, 'LENDING_SHELVING_TIMEOUT_MS', d.shelvingTimeoutMs),
-    outcomeTtlSeconds: positiveInteger(env, 'LENDING_OUTCOME_TTL_SECONDS', d.outcomeTtlSeconds),
-    claimIdleMs: positiveInteger(env, 'LENDING_CLAIM_IDLE_MS', d.claimIdleMs, 100),
-    releaseAfterMs: positiveInteger(env, 'LENDING_RELEASE_AFTER_MS', d.releaseAfterMs),
   };
 }
 

@@ -3,7 +3,7 @@ import { connectRedis, redactUrl } from 'tributary';
 import { runService, serveService } from 'tributary/service';
 import { openDatabase } from 'tributary/sql';
 import { SERVICE, startOrdering } from './app.ts';
-import { stuckAfterMsFrom } from './stuck.ts';
+import { readOrderingSettings } from './settings.ts';
 import { createHttpOwnerLookups, type OwnerLookups } from './owner-lookups.ts';
 
 await runService(SERVICE, async ({ config, logger }) => {
@@ -21,7 +21,7 @@ await runService(SERVICE, async ({ config, logger }) => {
     ? createHttpOwnerLookups({ accountsUrl: accountsUrl.replace(/\/+$/, ''), catalogUrl: catalogUrl.replace(/\/+$/, '') })
     : undefined;
   if (!owners) logger.warn('ACCOUNTS_URL or CATALOG_URL not set: orders are checked against ordering\'s copies only');
-  const running = await startOrdering({ db, bus, logger, instance: config.instance, stuckAfterMs: stuckAfterMsFrom(), ...(owners ? { owners } : {}) }).catch(async (error: unknown) => {
+  const running = await startOrdering({ db, bus, logger, instance: config.instance, stuckAfterMs: readOrderingSettings().stuckAfterMs, ...(owners ? { owners } : {}) }).catch(async (error: unknown) => {
     await db.close();
     await bus.close();
     throw error;

@@ -1,11 +1,12 @@
 import { OrderRefundRequested, TERMINAL_STATUSES, type OrderStatus } from '@tributary/contracts';
 import { Gauge, type Registry } from 'prom-client';
 import { HttpError, type HttpApp } from 'tributary/http';
-import { TributaryError, Type } from 'tributary';
+import { Type } from 'tributary';
 import type { SqlExecutor } from 'tributary/sql';
 import type { OrderingContext } from './handlers/context.ts';
 import { applyStatusChanges, lockOrders } from './store/orders-store.ts';
 import { OPEN_STATUSES } from './store/schema.ts';
+import { readOrderingSettings } from './settings.ts';
 import { ErrorBody, OrderParams } from './routes/schemas.ts';
 
 /**
@@ -15,18 +16,8 @@ import { ErrorBody, OrderParams } from './routes/schemas.ts';
  * resolved by an operator through the saga's own path.
  */
 
-/** ORDER_STUCK_AFTER_MS when unset: far beyond a healthy saga (seconds), short enough for an operator to act the same day. */
-export const DEFAULT_STUCK_AFTER_MS = 15 * 60 * 1000;
-
-export function stuckAfterMsFrom(env: NodeJS.ProcessEnv = process.env): number {
-  const raw = env.ORDER_STUCK_AFTER_MS;
-  if (raw === undefined) return DEFAULT_STUCK_AFTER_MS;
-  const value = Number(raw);
-  if (!/^\d+$/.test(raw) || !Number.isSafeInteger(value) || value === 0) {
-    throw new TributaryError('TRIB_INVALID_CONFIG', `ORDER_STUCK_AFTER_MS must be a whole number of milliseconds above 0, got "${raw}"`);
-  }
-  return value;
-}
+/** ORDER_STUCK_AFTER_MS when unset (settings.ts). */
+export const DEFAULT_STUCK_AFTER_MS = readOrderingSettings({}).stuckAfterMs;
 
 const cutoff = (stuckAfterMs: number) => new Date(Date.now() - stuckAfterMs).toISOString();
 

@@ -13,5 +13,6 @@ describe('readWarehouse', () => {
     for (const env of [{ WAREHOUSE_LAT: 'north' }, { WAREHOUSE_LAT: '85' }, { WAREHOUSE_LAT: '-90' }, { WAREHOUSE_LON: '181' }, { WAREHOUSE_LON: 'NaN' }, { WAREHOUSE_LON: 'Infinity' }]) {
       expect(() => readWarehouse(env), JSON.stringify(env)).toThrow(/WAREHOUSE_(LAT|LON)/);
     }
+    expect(() => readWarehouse({ WAREHOUSE_LAT: '85' })).toThrow('WAREHOUSE_LAT must be a number >= -84.9 and <= 84.9, got "85"');
   });
 });
