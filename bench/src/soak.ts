@@ -51,7 +51,7 @@ type Sample = { atMs: number; figures: Map<string, number> };
  * (handled markers with HANDLED_TTL_SECONDS, outcome hashes): bounded, but
  * not within a soak. Everything else is bookkeeping and must stay flat.
  */
-function kindOf(figure: string): 'data' | 'ttl' | 'backlog' | 'bookkeeping' {
+function kindOf(figure: string): 'data' | 'ttl' | 'backlog' | 'heap' | 'bookkeeping' {
   if (/^rows (ordering\.(orders|order_history|customers|catalog_products)|accounts\.(users|reservations)|catalog\.products|package\.packages|delivery-history\.(delivery_steps|deliveries|lake_batches))$/.test(figure)) return 'data';
   if (/^db bytes /.test(figure)) return 'data';
   // Mails, recipients, baskets, deliveries, stock, the library's state: what the services are there to keep.
@@ -65,6 +65,7 @@ function kindOf(figure: string): 'data' | 'ttl' | 'backlog' | 'bookkeeping' {
   if (/^redis (bus|store) used_memory$/.test(figure) || /^rss redis-/.test(figure)) return 'ttl';
   // A stream is judged through its `… less backlog` row: entries a group has still to read are work behind, shown apart.
   if (/^backlog /.test(figure)) return 'backlog';
+  if (/^heap /.test(figure)) return 'heap';
   if (/^stream \w+ \S+$/.test(figure)) return 'backlog';
   // A process holding a PGlite database (the soak runs the defaults: PGlite for every SQL service) is judged
   // through its `… less PGlite data` row.
@@ -145,6 +146,12 @@ async function sample(system: RunningSystem, bus: RedisClient, store: RedisClien
     for (const [table, rows] of Object.entries(stats.tables)) figures.set(`rows ${service}.${table}`, rows);
     figures.set(`db bytes ${service}`, stats.bytes);
   }
+  // Each service's V8 heap (every thread has its own), from its /healthz: tells a heap that grows from RSS
+  // the allocator keeps. Shown, not judged: a sample lands anywhere between two collections.
+  for (const service of SERVICES) {
+    const health = await fetch(`${system.urls[service]}/healthz`).then((response) => response.json() as Promise<{ heapUsedBytes?: number }>).catch(() => null);
+    if (typeof health?.heapUsedBytes === 'number') figures.set(`heap ${service}`, health.heapUsedBytes);
+  }
   // A PGlite database lives in the memory of the process that holds it, and grows with the orders it keeps:
   // that process's RSS is judged less its databases' size, the part of it that is bookkeeping.
   const rssHolders = new Map<string, string[]>();
@@ -205,7 +212,7 @@ async function sideTraffic(base: string, stop: () => boolean): Promise<{ checkou
 }
 
 const mb = (bytes: number) => `${(bytes / 1_048_576).toFixed(1)} MB`;
-const isBytes = (figure: string) => figure.startsWith('rss') || figure.includes('used_memory') || figure.startsWith('db bytes');
+const isBytes = (figure: string) => figure.startsWith('rss') || figure.startsWith('heap ') || figure.includes('used_memory') || figure.startsWith('db bytes');
 const show = (figure: string, value: number | undefined) => (value === undefined ? '-' : isBytes(figure) ? mb(value) : String(value));
 
 export async function benchSoak(): Promise<void> {
