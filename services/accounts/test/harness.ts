@@ -21,7 +21,7 @@ export interface Harness {
   ordering: Publisher;
   /** Another accounts instance on the given database (default: the same one). */
   startInstance(db?: SqlDatabase): Promise<Running>;
-  /** Another connection to this test's database (PGlite: none, one process only). */
+  /** Another connection to this test's database (PGlite: the same handle, one process's database). */
   openDatabase(): Promise<SqlDatabase>;
 }
 

@@ -145,7 +145,7 @@ export interface SqlService<Service, Options, WithStore extends boolean> {
    * servers, both flushed, a fresh database and an instance on it.
    */
   setup(options: Options): Promise<SqlServiceRun<Service, Options, WithStore>>;
-  /** Runs `cleanup` after the current test, before whatever was deferred earlier (the service's own set-up included). */
+  /** Runs `cleanup` after the current test, before what was deferred earlier: deferred before `setup`, after the service has closed and its database is gone. */
   defer(cleanup: () => unknown): void;
 }
 
