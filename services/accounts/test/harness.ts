@@ -1,14 +1,11 @@
-import { realpathSync } from 'node:fs';
 import { PAYMENTS_STREAM } from '@tributary/contracts';
-import { afterAll, afterEach, beforeAll, beforeEach } from 'vitest';
-import { connectRedis, createPublisher, decodeEnvelope, groupsOf, type Envelope, type Publisher, type RedisClient } from 'tributary';
+import { createPublisher, decodeEnvelope, groupsOf, type Envelope, type Publisher, type RedisClient } from 'tributary';
 import type { HttpApp } from 'tributary/http';
-import { createLogger } from 'tributary/service';
 import type { SqlDatabase } from 'tributary/sql';
-import { startRedisServer, waitFor, type RedisServer, type TestDatabase } from 'tributary/testing';
+import { waitFor } from 'tributary/testing';
+import { useSqlService, type TestDatabaseEntry } from 'tributary/testing/vitest';
 import { GROUP, startAccounts } from '../src/app.ts';
 
-type DatabaseEntry = { kind: 'pglite' | 'postgres'; create: () => Promise<TestDatabase> };
 
 export interface Running {
   app: HttpApp;
@@ -24,89 +21,39 @@ export interface Harness {
   ordering: Publisher;
   /** Another accounts instance on the given database (default: the same one). */
   startInstance(db?: SqlDatabase): Promise<Running>;
-  /** Another connection to this test's database (PGlite: none, one process only). */
+  /** Another connection to this test's database (PGlite: the same handle, one process's database). */
   openDatabase(): Promise<SqlDatabase>;
 }
-
-let instances = 0;
 
 /**
  * One redis-server per test file (flushed before each test), and per test a
  * fresh database of the given kind with an accounts instance on it; all of it
  * is closed after the test, whatever happened.
  */
-export function useAccounts(entry: DatabaseEntry): { setup(): Promise<Harness> } {
-  let server: RedisServer;
-  let bus: RedisClient;
-  let cleanups: Array<() => Promise<void>> = [];
-  beforeAll(async () => {
-    ({ server, bus } = await startOwnRedis());
+export function useAccounts(entry: TestDatabaseEntry): { setup(): Promise<Harness> } {
+  const sql = useSqlService({
+    service: 'accounts',
+    database: entry,
+    start: (deps): Promise<Running> =>
+      startAccounts({
+        ...deps,
+        consumer: { blockMs: 50, batchSize: 10, maxAttempts: 3, backoffBaseMs: 10, backoffMaxMs: 50, claimIdleMs: 5_000 },
+        outboxPollIntervalMs: 50,
+      }),
   });
-  beforeEach(async () => {
-    await bus.flushAll();
-  });
-  afterEach(async () => {
-    const pending = cleanups.reverse();
-    cleanups = [];
-    for (const cleanup of pending) await cleanup();
-  });
-  afterAll(async () => {
-    await bus?.close();
-    await server?.stop();
-  });
-
-  async function startInstance(db: SqlDatabase): Promise<Running> {
-    const running = await startAccounts({
-      db,
-      bus,
-      instance: `accounts-test-${process.pid}-${++instances}`,
-      logger: createLogger('accounts', 'silent'),
-      consumer: { blockMs: 50, batchSize: 10, maxAttempts: 3, backoffBaseMs: 10, backoffMaxMs: 50, claimIdleMs: 5_000 },
-      outboxPollIntervalMs: 50,
-    });
-    cleanups.push(() => running.close());
-    return running;
-  }
-
   return {
     async setup() {
-      const database = await entry.create();
-      cleanups.push(() => database.drop());
-      const db = await database.open();
-      cleanups.push(() => db.close());
-      const accounts = await startInstance(db);
+      const run = await sql.setup();
       return {
-        bus,
-        db,
-        accounts,
-        ordering: createPublisher({ redis: bus, service: 'ordering' }),
-        startInstance: (other = db) => startInstance(other),
-        async openDatabase() {
-          const other = await database.open();
-          cleanups.push(() => other.close());
-          return other;
-        },
+        bus: run.bus,
+        db: run.db,
+        accounts: run.service,
+        ordering: createPublisher({ redis: run.bus, service: 'ordering' }),
+        startInstance: (other = run.db) => run.startInstance(undefined, other),
+        openDatabase: () => run.openDatabase(),
       };
     },
   };
-}
-
-/**
- * startRedisServer picks a free port and then spawns redis-server on it; when
- * other test processes on the machine do the same, two can race for one port
- * and the loser's probe connects to the winner's server. Checking that the
- * server runs in our own directory catches that, and we start another.
- */
-async function startOwnRedis(): Promise<{ server: RedisServer; bus: RedisClient }> {
-  for (let attempt = 1; ; attempt++) {
-    const server = await startRedisServer();
-    const bus = await connectRedis(server.url);
-    const reply = await bus.sendCommand<string[]>(['CONFIG', 'GET', 'dir']);
-    if (reply[1] === realpathSync(server.dir)) return { server, bus };
-    await bus.close();
-    await server.stop();
-    if (attempt === 5) throw new Error('could not start a private redis-server');
-  }
 }
 
 /** Every event on a stream, decoded, oldest first. */

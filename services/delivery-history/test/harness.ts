@@ -1,17 +1,15 @@
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, realpathSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DeliveryStatusChanged, type DeliveryStatus } from '@tributary/contracts';
 import { DuckDBInstance } from '@duckdb/node-api';
-import { afterAll, afterEach, beforeAll, beforeEach } from 'vitest';
-import { connectRedis, createPublisher, decodeEnvelope, deriveEventId, groupsOf, type Envelope, type Publisher, type RedisClient } from 'tributary';
-import { createLogger } from 'tributary/service';
+import { createPublisher, decodeEnvelope, deriveEventId, groupsOf, type Envelope, type Publisher, type RedisClient } from 'tributary';
 import type { SqlDatabase } from 'tributary/sql';
-import { startRedisServer, waitFor, type RedisServer, type TestDatabase } from 'tributary/testing';
+import { waitFor, type TestDatabase } from 'tributary/testing';
+import { useSqlService, type TestDatabaseEntry } from 'tributary/testing/vitest';
 import { GROUP, startDeliveryHistory, type DeliveryHistoryDeps, type RunningDeliveryHistory } from '../src/app.ts';
 
-type DatabaseEntry = { kind: 'pglite' | 'postgres'; create: () => Promise<TestDatabase> };
 type Tuning = Partial<Omit<DeliveryHistoryDeps, 'db' | 'bus' | 'instance' | 'lakeDir'>>;
 
 export interface Harness {
@@ -28,96 +26,45 @@ export interface Harness {
   closeService(): Promise<void>;
 }
 
-let instances = 0;
-
 /**
  * One redis-server per test file (flushed before each test); per test a
  * fresh database of the given kind, a temporary lake directory and a
  * delivery-history instance. The lake writer's interval is an hour unless a
  * test asks otherwise, so tests decide when batches are written.
  */
-export function useDeliveryHistory(entry: DatabaseEntry): { setup(tuning?: Tuning): Promise<Harness> } {
-  let server: RedisServer;
-  let bus: RedisClient;
-  let cleanups: Array<() => Promise<void>> = [];
-  beforeAll(async () => {
-    ({ server, bus } = await startOwnRedis());
-  });
-  beforeEach(async () => {
-    await bus.flushAll();
-  });
-  afterEach(async () => {
-    const pending = cleanups.reverse();
-    cleanups = [];
-    for (const cleanup of pending) await cleanup();
-  });
-  afterAll(async () => {
-    await bus?.close();
-    await server?.stop();
+export function useDeliveryHistory(entry: TestDatabaseEntry): { setup(tuning?: Tuning): Promise<Harness> } {
+  const sql = useSqlService({
+    service: 'delivery-history',
+    database: entry,
+    start: (deps, tuning: Tuning & { lakeDir: string }) =>
+      startDeliveryHistory({
+        ...deps,
+        consumer: { blockMs: 50, batchSize: 10, maxAttempts: 3, backoffBaseMs: 10, backoffMaxMs: 50, claimIdleMs: 5_000 },
+        outboxPollIntervalMs: 50,
+        lakeFlushIntervalMs: 3_600_000,
+        archiveIntervalMs: null,
+        ...tuning,
+      }),
   });
 
   return {
     async setup(tuning = {}): Promise<Harness> {
-      const database = await entry.create();
-      cleanups.push(() => database.drop());
       const lakeDir = mkdtempSync(join(tmpdir(), 'tributary-lake-'));
-      cleanups.push(async () => rmSync(lakeDir, { recursive: true, force: true }));
-      const db = await database.open();
-      let dbOpen = true;
-      cleanups.push(async () => {
-        if (dbOpen) await db.close();
-      });
-      const running: RunningDeliveryHistory[] = [];
-      cleanups.push(async () => {
-        for (const one of running) await one.close();
-      });
-      const start = async (extra: Tuning) => {
-        const one = await startDeliveryHistory({
-          db,
-          bus,
-          instance: `delivery-history-test-${process.pid}-${++instances}`,
-          lakeDir,
-          logger: createLogger('delivery-history', 'silent'),
-          consumer: { blockMs: 50, batchSize: 10, maxAttempts: 3, backoffBaseMs: 10, backoffMaxMs: 50, claimIdleMs: 5_000 },
-          outboxPollIntervalMs: 50,
-          lakeFlushIntervalMs: 3_600_000,
-          archiveIntervalMs: null,
-          ...tuning,
-          ...extra,
-        });
-        running.push(one);
-        return one;
-      };
-      const history = await start({});
+      // Deferred before the service starts, so removed after it has closed.
+      sql.defer(() => rmSync(lakeDir, { recursive: true, force: true }));
+      const run = await sql.setup({ ...tuning, lakeDir });
       return {
-        bus,
-        db,
-        database,
+        bus: run.bus,
+        db: run.db,
+        database: run.database,
         lakeDir,
-        history,
-        delivery: createPublisher({ redis: bus, service: 'delivery' }),
-        startInstance: (extra = {}) => start(extra),
-        async closeService() {
-          for (const one of running) await one.close();
-          await db.close();
-          dbOpen = false;
-        },
+        history: run.service,
+        delivery: createPublisher({ redis: run.bus, service: 'delivery' }),
+        startInstance: (extra = {}) => run.startInstance({ ...tuning, ...extra, lakeDir }),
+        closeService: () => run.stopService(),
       };
     },
   };
-}
-
-async function startOwnRedis(): Promise<{ server: RedisServer; bus: RedisClient }> {
-  // Another test process may win the race for a free port: check the server runs in our directory.
-  for (let attempt = 1; ; attempt++) {
-    const server = await startRedisServer();
-    const bus = await connectRedis(server.url);
-    const reply = await bus.sendCommand<string[]>(['CONFIG', 'GET', 'dir']);
-    if (reply[1] === realpathSync(server.dir)) return { server, bus };
-    await bus.close();
-    await server.stop();
-    if (attempt === 5) throw new Error('could not start a private redis-server');
-  }
 }
 
 export interface Trip {

@@ -1,19 +1,9 @@
-import { randomBytes } from 'node:crypto';
-import { rmSync } from 'node:fs';
-import { afterAll, afterEach, beforeAll, beforeEach } from 'vitest';
-import {
-  connectRedis,
-  createPublisher,
-  decodeEnvelope,
-  groupsOf,
-  type Envelope,
-  type Publisher,
-  type RedisClient,
-} from 'tributary';
+import { beforeEach } from 'vitest';
+import { createPublisher, decodeEnvelope, groupsOf, type Envelope, type Publisher, type RedisClient } from 'tributary';
 import { PAYMENTS_STREAM } from '@tributary/contracts';
-import { createLogger } from 'tributary/service';
 import type { SqlDatabase } from 'tributary/sql';
-import { startRedisServer, waitFor, type RedisServer, type TestDatabase } from 'tributary/testing';
+import { waitFor, type RedisServer, type TestDatabase } from 'tributary/testing';
+import { useSqlService } from 'tributary/testing/vitest';
 import { startOrdering, type OrderingService } from '../src/app.ts';
 import { OwnerUnavailableError, type OwnerLookups } from '../src/owner-lookups.ts';
 
@@ -83,8 +73,6 @@ function ownersStandIn(): OwnersStandIn {
   return owners;
 }
 
-const silent = createLogger('ordering', process.env.LOG_LEVEL ?? 'silent');
-
 async function readStream(redis: RedisClient, stream: string): Promise<Envelope[]> {
   const raw = await redis.sendCommand<Array<[string, string[]]>>(['XRANGE', stream, '-', '+']);
   return raw.map(([, flat]) => {
@@ -101,43 +89,25 @@ async function readStream(redis: RedisClient, stream: string): Promise<Envelope[
  * test a fresh database from `create` with ordering started on it in-process.
  */
 export function useOrdering(create: () => Promise<TestDatabase>): HarnessState {
-  const state = {} as HarnessState;
-  let database: TestDatabase | null = null;
-  let closers: Array<() => Promise<void>> = [];
-
-  beforeAll(async () => {
-    state.redis = await startRedisServer();
+  const sql = useSqlService({
+    service: 'ordering',
+    database: { create },
+    start: (deps, owners: OwnersStandIn) => startOrdering({ ...deps, owners, consumerOptions: { blockMs: 100, backoffBaseMs: 20, backoffMaxMs: 200 }, outboxOptions: { pollIntervalMs: 50 } }),
   });
-  afterAll(async () => {
-    if (!state.redis) return;
-    await state.redis.stop();
-    // A restarted server was given the first one's directory, so stop() leaves it behind.
-    rmSync(state.redis.dir, { recursive: true, force: true });
-  });
+  const state = {
+    get redis() {
+      return sql.busServer;
+    },
+    set redis(server: RedisServer) {
+      sql.busServer = server;
+    },
+  } as HarnessState;
 
   beforeEach(async () => {
-    const url = state.redis.url;
-    const probe = await connectRedis(url);
-    await probe.sendCommand(['FLUSHALL']);
-    const bus = await connectRedis(url);
-    database = await create();
-    const db = await database.open();
     const owners = ownersStandIn();
-    const service = await startOrdering({
-      db,
-      bus,
-      owners,
-      logger: silent,
-      instance: `ordering-test-${randomBytes(4).toString('hex')}`,
-      consumerOptions: { blockMs: 100, backoffBaseMs: 20, backoffMaxMs: 200 },
-      outboxOptions: { pollIntervalMs: 50 },
-    });
-    closers = [
-      () => service.close(),
-      () => db.close(),
-      async () => { if (bus.isOpen) await bus.close(); },
-      async () => { if (probe.isOpen) await probe.close(); },
-    ];
+    const { db, bus, service, connectBus } = await sql.setup(owners);
+    // The test's own connection, apart from ordering's (which a test watches go down).
+    const probe = await connectBus();
     const reply = (response: { statusCode: number; body: string }) => ({
       status: response.statusCode,
       body: JSON.parse(response.body) as Record<string, unknown>,
@@ -178,13 +148,6 @@ export function useOrdering(create: () => Promise<TestDatabase>): HarnessState {
         });
       },
     };
-  });
-
-  afterEach(async () => {
-    for (const close of closers) await close();
-    closers = [];
-    await database?.drop();
-    database = null;
   });
 
   return state;

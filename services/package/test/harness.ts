@@ -1,11 +1,10 @@
-import { randomBytes, randomUUID } from 'node:crypto';
-import { rmSync } from 'node:fs';
-import { afterAll, afterEach, beforeAll, beforeEach } from 'vitest';
+import { randomUUID } from 'node:crypto';
+import { beforeEach } from 'vitest';
 import { OrderShipped } from '@tributary/contracts';
-import { connectRedis, createPublisher, decodeEnvelope, groupsOf, type Envelope, type EventData, type Publisher, type RedisClient } from 'tributary';
-import { createLogger } from 'tributary/service';
+import { createPublisher, decodeEnvelope, groupsOf, type Envelope, type EventData, type Publisher, type RedisClient } from 'tributary';
 import type { SqlDatabase } from 'tributary/sql';
-import { startRedisServer, waitFor, type RedisServer, type TestDatabase } from 'tributary/testing';
+import { waitFor, type TestDatabase } from 'tributary/testing';
+import { useSqlService } from 'tributary/testing/vitest';
 import { startPackage, type PackageService } from '../src/app.ts';
 import type { GeoPoint } from '../src/domain/dropoff.ts';
 
@@ -27,11 +26,8 @@ export interface Harness {
 }
 
 export interface HarnessState {
-  redis: RedisServer;
   current: Harness;
 }
-
-const silent = createLogger('package', process.env.LOG_LEVEL ?? 'silent');
 
 async function readStream(redis: RedisClient, stream: string): Promise<Envelope[]> {
   const raw = await redis.sendCommand<Array<[string, string[]]>>(['XRANGE', stream, '-', '+']);
@@ -49,40 +45,22 @@ async function readStream(redis: RedisClient, stream: string): Promise<Envelope[
  * test a fresh database from `create` with package started on it in-process.
  */
 export function usePackage(create: () => Promise<TestDatabase>): HarnessState {
+  const sql = useSqlService({
+    service: 'package',
+    database: { create },
+    start: (deps) =>
+      startPackage({
+        ...deps,
+        warehouse: TEST_WAREHOUSE,
+        consumerOptions: { blockMs: 100, backoffBaseMs: 20, backoffMaxMs: 200 },
+        outboxOptions: { pollIntervalMs: 50 },
+      }),
+  });
   const state = {} as HarnessState;
-  let database: TestDatabase | null = null;
-  let closers: Array<() => Promise<void>> = [];
-
-  beforeAll(async () => {
-    state.redis = await startRedisServer();
-  });
-  afterAll(async () => {
-    if (!state.redis) return;
-    await state.redis.stop();
-    rmSync(state.redis.dir, { recursive: true, force: true });
-  });
 
   beforeEach(async () => {
-    const probe = await connectRedis(state.redis.url);
-    await probe.sendCommand(['FLUSHALL']);
-    const bus = await connectRedis(state.redis.url);
-    database = await create();
-    const db = await database.open();
-    const service = await startPackage({
-      db,
-      bus,
-      logger: silent,
-      instance: `package-test-${randomBytes(4).toString('hex')}`,
-      warehouse: TEST_WAREHOUSE,
-      consumerOptions: { blockMs: 100, backoffBaseMs: 20, backoffMaxMs: 200 },
-      outboxOptions: { pollIntervalMs: 50 },
-    });
-    closers = [
-      () => service.close(),
-      () => db.close(),
-      async () => { if (bus.isOpen) await bus.close(); },
-      async () => { if (probe.isOpen) await probe.close(); },
-    ];
+    const { db, service, connectBus } = await sql.setup();
+    const probe = await connectBus();
     const fulfillment = createPublisher({ redis: probe, service: 'fulfillment' });
     state.current = {
       db,
@@ -109,13 +87,6 @@ export function usePackage(create: () => Promise<TestDatabase>): HarnessState {
         });
       },
     };
-  });
-
-  afterEach(async () => {
-    for (const close of closers) await close();
-    closers = [];
-    await database?.drop();
-    database = null;
   });
 
   return state;

@@ -33,17 +33,13 @@
 local RANK = { CREATED = 1, PICKED_UP = 2, IN_TRANSIT = 3, DELIVERED = 4, FAILED = 4 }
 local PATH = { 'CREATED', 'PICKED_UP', 'IN_TRANSIT', 'DELIVERED' }
 --- @include "includes/snapshot"
+--- @include "includes/finite"
 
 local key = KEYS[1]
 local seq = tonumber(ARGV[1])
 local target = ARGV[8]
 if not seq or seq < 0 or seq % 1 ~= 0 or not RANK[target] or not tonumber(ARGV[10]) then
   return redis.error_reply('BAD_ARGUMENTS applyReading: seq, target status and time expected')
-end
--- tonumber accepts 'nan' and 'inf' (strtod): neither is a coordinate.
-local function finite(value)
-  local number = tonumber(value)
-  return number ~= nil and number == number and number ~= math.huge and number ~= -math.huge
 end
 for i = 3, 6 do
   if not finite(ARGV[i]) then

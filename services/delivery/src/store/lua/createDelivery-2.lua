@@ -23,12 +23,8 @@
   Errors (raised before any write): BAD_ARGUMENTS
 ]]
 --- @include "includes/snapshot"
+--- @include "includes/finite"
 
--- tonumber accepts 'nan' and 'inf' (strtod): neither is a coordinate.
-local function finite(value)
-  local number = tonumber(value)
-  return number ~= nil and number == number and number ~= math.huge and number ~= -math.huge
-end
 for i = 4, 7 do
   if not finite(ARGV[i]) then
     return redis.error_reply('BAD_ARGUMENTS createDelivery: coordinates must be numbers')

@@ -41,8 +41,7 @@ end
 
 --- @include "includes/lending"
 
-if redis.call('EXISTS', KEYS[1]) == 1 then
-  redis.call('XACK', KEYS[7], group, requestId)
+if ackIfDecided(KEYS[1], KEYS[7], group, requestId) then
   return { 'already' }
 end
 
