@@ -1,11 +1,11 @@
 import { realpathSync } from 'node:fs';
 import { PAYMENTS_STREAM } from '@tributary/contracts';
 import { afterAll, afterEach, beforeAll, beforeEach } from 'vitest';
-import { connectRedis, createPublisher, decodeEnvelope, groupsOf, type Envelope, type Publisher, type RedisClient } from 'tributary';
+import { connectRedis, createPublisher, groupsOf, lastEntryId, type Envelope, type Publisher, type RedisClient } from 'tributary';
 import type { HttpApp } from 'tributary/http';
 import { createLogger } from 'tributary/service';
 import type { SqlDatabase } from 'tributary/sql';
-import { startRedisServer, waitFor, type RedisServer, type TestDatabase } from 'tributary/testing';
+import { readEnvelopes, startRedisServer, waitFor, type RedisServer, type TestDatabase } from 'tributary/testing';
 import { GROUP, startAccounts } from '../src/app.ts';
 
 type DatabaseEntry = { kind: 'pglite' | 'postgres'; create: () => Promise<TestDatabase> };
@@ -109,25 +109,13 @@ async function startOwnRedis(): Promise<{ server: RedisServer; bus: RedisClient 
   }
 }
 
-/** Every event on a stream, decoded, oldest first. */
-export async function readEvents(bus: RedisClient, stream: string): Promise<Envelope[]> {
-  const raw = await bus.sendCommand<Array<[string, string[]]>>(['XRANGE', stream, '-', '+']);
-  return raw.map(([id, flat]) => {
-    const fields: Record<string, string> = {};
-    for (let i = 0; i + 1 < flat.length; i += 2) fields[flat[i]!] = flat[i + 1]!;
-    const decoded = decodeEnvelope(fields);
-    if (!decoded.ok) throw new Error(`entry ${id} is not an envelope: ${decoded.reason}`);
-    return decoded.envelope;
-  });
-}
-
 /** Waits until the accounts group has been delivered and has acked every entry of `stream`. */
 export async function waitUntilConsumed(bus: RedisClient, stream: string): Promise<void> {
   await waitFor(
     async () => {
       const group = (await groupsOf(bus, stream)).find((candidate) => candidate.name === GROUP);
-      const last = await bus.sendCommand<Array<[string, string[]]>>(['XREVRANGE', stream, '+', '-', 'COUNT', '1']);
-      return group !== undefined && group.pending === 0 && group.lastDeliveredId === last[0]?.[0];
+      const last = await lastEntryId(bus, stream);
+      return group !== undefined && group.pending === 0 && group.lastDeliveredId === last;
     },
     { timeoutMs: 20_000, description: `accounts consumed ${stream}` },
   );
@@ -137,7 +125,7 @@ export async function waitUntilConsumed(bus: RedisClient, stream: string): Promi
 export async function waitForEvents(bus: RedisClient, count: number, filter: (event: Envelope) => boolean = () => true, stream = 'accounts:events'): Promise<Envelope[]> {
   return waitFor(
     async () => {
-      const events = (await readEvents(bus, stream)).filter(filter);
+      const events = (await readEnvelopes(bus, stream)).filter(filter);
       return events.length >= count ? events : null;
     },
     { timeoutMs: 20_000, description: `${count} events on ${stream}` },

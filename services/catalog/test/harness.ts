@@ -1,10 +1,10 @@
 import { realpathSync } from 'node:fs';
 import { afterAll, afterEach, beforeAll, beforeEach } from 'vitest';
-import { connectRedis, decodeEnvelope, groupsOf, type Envelope, type RedisClient } from 'tributary';
+import { connectRedis, groupsOf, type Envelope, type RedisClient } from 'tributary';
 import type { HttpApp } from 'tributary/http';
 import { createLogger } from 'tributary/service';
 import type { SqlDatabase } from 'tributary/sql';
-import { startRedisServer, waitFor, type RedisServer, type TestDatabase } from 'tributary/testing';
+import { readEnvelopes, startRedisServer, waitFor, type RedisServer, type TestDatabase } from 'tributary/testing';
 import { startCatalog, type CatalogDeps } from '../src/app.ts';
 
 type DatabaseEntry = { kind: 'pglite' | 'postgres'; create: () => Promise<TestDatabase> };
@@ -109,16 +109,7 @@ export function useCatalog(entry: DatabaseEntry): { setup(options?: CatalogOptio
 }
 
 /** Every event on catalog's stream, decoded, oldest first. */
-export async function readEvents(bus: RedisClient): Promise<Envelope[]> {
-  const raw = await bus.sendCommand<Array<[string, string[]]>>(['XRANGE', 'catalog:events', '-', '+']);
-  return raw.map(([id, flat]) => {
-    const fields: Record<string, string> = {};
-    for (let i = 0; i + 1 < flat.length; i += 2) fields[flat[i]!] = flat[i + 1]!;
-    const decoded = decodeEnvelope(fields);
-    if (!decoded.ok) throw new Error(`entry ${id} is not an envelope: ${decoded.reason}`);
-    return decoded.envelope;
-  });
-}
+export const readEvents = (bus: RedisClient): Promise<Envelope[]> => readEnvelopes(bus, 'catalog:events');
 
 export async function waitForEvents(bus: RedisClient, count: number): Promise<Envelope[]> {
   return waitFor(

@@ -4,7 +4,6 @@ import { afterAll, afterEach, beforeAll, beforeEach } from 'vitest';
 import {
   connectRedis,
   createPublisher,
-  decodeEnvelope,
   groupsOf,
   type Envelope,
   type Publisher,
@@ -13,7 +12,7 @@ import {
 import { PAYMENTS_STREAM } from '@tributary/contracts';
 import { createLogger } from 'tributary/service';
 import type { SqlDatabase } from 'tributary/sql';
-import { startRedisServer, waitFor, type RedisServer, type TestDatabase } from 'tributary/testing';
+import { readEnvelopes, startRedisServer, waitFor, type RedisServer, type TestDatabase } from 'tributary/testing';
 import { startOrdering, type OrderingService } from '../src/app.ts';
 import { OwnerUnavailableError, type OwnerLookups } from '../src/owner-lookups.ts';
 
@@ -85,17 +84,6 @@ function ownersStandIn(): OwnersStandIn {
 
 const silent = createLogger('ordering', process.env.LOG_LEVEL ?? 'silent');
 
-async function readStream(redis: RedisClient, stream: string): Promise<Envelope[]> {
-  const raw = await redis.sendCommand<Array<[string, string[]]>>(['XRANGE', stream, '-', '+']);
-  return raw.map(([, flat]) => {
-    const fields: Record<string, string> = {};
-    for (let i = 0; i + 1 < flat.length; i += 2) fields[flat[i] as string] = flat[i + 1] as string;
-    const decoded = decodeEnvelope(fields);
-    if (!decoded.ok) throw new Error(decoded.reason);
-    return decoded.envelope;
-  });
-}
-
 /**
  * One redis-server per describe block (flushed before each test), and per
  * test a fresh database from `create` with ordering started on it in-process.
@@ -163,7 +151,7 @@ export function useOrdering(create: () => Promise<TestDatabase>): HarnessState {
       async get(url) {
         return reply(await service.app.inject({ method: 'GET', url }));
       },
-      orderingEvents: () => readStream(probe, 'ordering:events'),
+      orderingEvents: () => readEnvelopes(probe, 'ordering:events'),
       async drained(stream) {
         let last: unknown = null;
         await waitFor(

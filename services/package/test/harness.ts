@@ -2,10 +2,10 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { rmSync } from 'node:fs';
 import { afterAll, afterEach, beforeAll, beforeEach } from 'vitest';
 import { OrderShipped } from '@tributary/contracts';
-import { connectRedis, createPublisher, decodeEnvelope, groupsOf, type Envelope, type EventData, type Publisher, type RedisClient } from 'tributary';
+import { connectRedis, createPublisher, groupsOf, type Envelope, type EventData, type Publisher, type RedisClient } from 'tributary';
 import { createLogger } from 'tributary/service';
 import type { SqlDatabase } from 'tributary/sql';
-import { startRedisServer, waitFor, type RedisServer, type TestDatabase } from 'tributary/testing';
+import { readEnvelopes, startRedisServer, waitFor, type RedisServer, type TestDatabase } from 'tributary/testing';
 import { startPackage, type PackageService } from '../src/app.ts';
 import type { GeoPoint } from '../src/domain/dropoff.ts';
 
@@ -32,17 +32,6 @@ export interface HarnessState {
 }
 
 const silent = createLogger('package', process.env.LOG_LEVEL ?? 'silent');
-
-async function readStream(redis: RedisClient, stream: string): Promise<Envelope[]> {
-  const raw = await redis.sendCommand<Array<[string, string[]]>>(['XRANGE', stream, '-', '+']);
-  return raw.map(([, flat]) => {
-    const fields: Record<string, string> = {};
-    for (let i = 0; i + 1 < flat.length; i += 2) fields[flat[i] as string] = flat[i + 1] as string;
-    const decoded = decodeEnvelope(fields);
-    if (!decoded.ok) throw new Error(decoded.reason);
-    return decoded.envelope;
-  });
-}
 
 /**
  * One redis-server per describe block (flushed before each test), and per
@@ -94,7 +83,7 @@ export function usePackage(create: () => Promise<TestDatabase>): HarnessState {
         return { status: response.statusCode, body: JSON.parse(response.body) as Record<string, unknown> };
       },
       shipped: (data) => fulfillment.envelope(OrderShipped, { orderId: randomUUID(), userId: randomUUID(), ...data }),
-      packageEvents: () => readStream(probe, 'package:events'),
+      packageEvents: () => readEnvelopes(probe, 'package:events'),
       async drained() {
         let last: unknown = null;
         await waitFor(
