@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TERMINAL_STATUSES } from '@tributary/contracts';
 import { SERVICES, type ServiceName } from '@tributary/launcher';
-import { connectRedis, decodeEnvelope, type Envelope } from 'tributary';
-import { waitFor } from 'tributary/testing';
+import { connectRedis, type Envelope } from 'tributary';
+import { readEnvelopes, waitFor } from 'tributary/testing';
 import { settledBookPlaces, startSupervisedTestSystem, type AccountReply as Account, type OrderReply as Order, type SupervisedTestSystem } from './support/system.ts';
 
 /**
@@ -95,14 +95,7 @@ describe('chaos: kill -9 of each Redis server and each stateful service during a
   async function streamEvents(stream: string): Promise<Envelope[]> {
     const bus = await connectRedis(t.system.busRedisUrl);
     try {
-      const entries = await bus.sendCommand<Array<[string, string[]]>>(['XRANGE', stream, '-', '+']);
-      return entries.map(([entryId, flat]) => {
-        const fields: Record<string, string> = {};
-        for (let i = 0; i + 1 < flat.length; i += 2) fields[flat[i] as string] = flat[i + 1] as string;
-        const decoded = decodeEnvelope(fields);
-        if (!decoded.ok) throw new Error(`${stream} ${entryId}: ${decoded.reason}`);
-        return decoded.envelope;
-      });
+      return await readEnvelopes(bus, stream);
     } finally {
       await bus.close();
     }

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TERMINAL_STATUSES } from '@tributary/contracts';
 import { parseScale, SERVICES, type Scale, type ServiceName } from '@tributary/launcher';
-import { connectRedis, decodeEnvelope, type Envelope, type RedisClient } from 'tributary';
-import { createServerDatabase, waitFor } from 'tributary/testing';
+import { connectRedis, type Envelope, type RedisClient } from 'tributary';
+import { createServerDatabase, readEnvelopes, waitFor } from 'tributary/testing';
 import { settledBookPlaces, startSupervisedTestSystem, type AccountReply as Account, type OrderReply as Order, type SupervisedTestSystem } from './support/system.ts';
 
 /**
@@ -204,16 +204,7 @@ describe('N instances per service: one of each killed under load, its siblings t
       expect(books.filter((book) => book.places.length !== 1)).toEqual([]);
 
       // Nothing handled twice: one event per order and type (per delivery and status), one outcome per lending request.
-      const streamEvents = async (stream: string): Promise<Envelope[]> => {
-        const entries = await bus.sendCommand<Array<[string, string[]]>>(['XRANGE', stream, '-', '+']);
-        return entries.map(([entryId, flat]) => {
-          const fields: Record<string, string> = {};
-          for (let i = 0; i + 1 < flat.length; i += 2) fields[flat[i] as string] = flat[i + 1] as string;
-          const decoded = decodeEnvelope(fields);
-          if (!decoded.ok) throw new Error(`${stream} ${entryId}: ${decoded.reason}`);
-          return decoded.envelope;
-        });
-      };
+      const streamEvents = (stream: string): Promise<Envelope[]> => readEnvelopes(bus, stream);
       const byOrder = (event: Envelope) => {
         const data = event.data as { orderId?: string; deliveryId?: string; status?: string; kind?: string };
         if (event.type === 'DeliveryStatusChanged') return `${event.type} ${data.deliveryId} ${data.status}`;

@@ -1,8 +1,8 @@
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { resolve } from 'node:path';
 import { bundledEntryArgs } from '@tributary/launcher/cached-bundle';
-import { connectRedis, createPublisher, decodeEnvelope, type Envelope, type RedisClient } from 'tributary';
-import { freePort, waitFor } from 'tributary/testing';
+import { connectRedis, createPublisher, decodeEnvelope, replyRecord, replyStreams, type RedisClient } from 'tributary';
+import { freePort, waitFor, type StreamEvent } from 'tributary/testing';
 
 export const ROOT = resolve(import.meta.dirname, '..', '..', '..');
 export const BIN = resolve(import.meta.dirname, '..', 'bin', 'tributary.mjs');
@@ -46,22 +46,8 @@ export function spawnCli(args: string[], env: Record<string, string> = {}): Chil
   return spawn(process.execPath, [BIN, ...args], { cwd: ROOT, env: cliEnv(env), stdio: ['pipe', 'pipe', 'pipe'] });
 }
 
-export interface ReadRequest {
-  id: string;
-  envelope: Envelope;
-}
-
-/** Every entry on a stream, decoded (throws on an entry that is not an envelope). */
-export async function readStream(redis: RedisClient, stream: string): Promise<ReadRequest[]> {
-  const reply = await redis.sendCommand<Array<[string, string[]]>>(['XRANGE', stream, '-', '+']);
-  return reply.map(([id, flat]) => {
-    const fields: Record<string, string> = {};
-    for (let i = 0; i + 1 < flat.length; i += 2) fields[flat[i] as string] = flat[i + 1] as string;
-    const decoded = decodeEnvelope(fields);
-    if (!decoded.ok) throw new Error(`${stream} ${id}: ${decoded.reason}`);
-    return { id, envelope: decoded.envelope };
-  });
-}
+/** A lending request as the stand-in below answers it: its entry id and envelope. */
+export type ReadRequest = StreamEvent;
 
 /**
  * A stand-in for the lending service that answers each entry on
@@ -75,12 +61,10 @@ export async function scriptedLending(url: string, answer: (request: ReadRequest
   const loop = (async () => {
     while (running) {
       // A short block so close() is prompt; this waits for entries, not for time.
-      const reply = await redis.sendCommand<Array<[string, Array<[string, string[]]>]> | null>(['XREAD', 'BLOCK', '100', 'STREAMS', 'lending:requests', cursor]);
-      for (const [id, flat] of reply?.[0]?.[1] ?? []) {
+      const [read] = replyStreams(await redis.sendCommand(['XREAD', 'BLOCK', '100', 'STREAMS', 'lending:requests', cursor]));
+      for (const [id, flat] of read?.entries ?? []) {
         cursor = id;
-        const fields: Record<string, string> = {};
-        for (let i = 0; i + 1 < flat.length; i += 2) fields[flat[i] as string] = flat[i + 1] as string;
-        const decoded = decodeEnvelope(fields);
+        const decoded = decodeEnvelope(replyRecord(flat));
         if (decoded.ok) await answer({ id, envelope: decoded.envelope }, redis);
       }
     }

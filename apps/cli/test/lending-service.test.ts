@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectRedis, type RedisClient } from 'tributary';
-import { startRedisServer, type RedisServer } from 'tributary/testing';
-import { readStream, runCli, startServiceProcess, type ServiceProcess } from './harness.ts';
+import { readStreamEvents, startRedisServer, type RedisServer } from 'tributary/testing';
+import { runCli, startServiceProcess, type ServiceProcess } from './harness.ts';
 
 /**
  * The book's session (get_books.py against main.py) with the real bin and the
@@ -33,7 +33,7 @@ describe('tributary lending against the real lending service', { timeout: 120_00
     const lend = await runCli(['lending', 'request', '--url', bus.url, 'Salvatore', 'ofmiceandmen']);
     expect(lend.stderr, lending.log()).toBe('');
     expect(lend.code).toBe(0);
-    const [requested] = await readStream(redis, 'lending:requests');
+    const [requested] = await readStreamEvents(redis, 'lending:requests');
     expect(lend.stdout).toContain(`Request: [${requested?.id}] by Salvatore ACCEPTED.\nBooks:\n1) ofmiceandmen\n`);
 
     const taken = await runCli(['lending', 'request', '--url', bus.url, '--json', 'Ada', 'ofmiceandmen']);
@@ -43,7 +43,7 @@ describe('tributary lending against the real lending service', { timeout: 120_00
 
     const back = await runCli(['lending', 'return', '--url', bus.url, 'Salvatore', 'ofmiceandmen']);
     expect(back.code).toBe(0);
-    const returned = (await readStream(redis, 'lending:requests')).at(-1);
+    const returned = (await readStreamEvents(redis, 'lending:requests')).at(-1);
     expect(returned?.envelope.type).toBe('ReturnRequested');
     expect(back.stdout).toContain(`Book Return [${returned?.id}] PROCESSED\nReturned:\n1) ofmiceandmen\n`);
 

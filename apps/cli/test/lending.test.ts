@@ -4,8 +4,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { LendingRequested, RequestAccepted, RequestRejected, ReturnProcessed, ReturnRequested } from '@tributary/contracts';
 import { connectRedis, encodeEnvelope, newEventId, newTraceparent, type RedisClient } from 'tributary';
-import { freePort, startRedisServer, type RedisServer } from 'tributary/testing';
-import { lendingEvents, readStream, runCli, scriptedLending } from './harness.ts';
+import { freePort, readStreamEvents, startRedisServer, type RedisServer } from 'tributary/testing';
+import { lendingEvents, runCli, scriptedLending } from './harness.ts';
 
 const ENTRY_ID = /\[(\d+-\d+)\]/;
 
@@ -86,7 +86,7 @@ describe('tributary lending (against a scripted lending service)', { timeout: 12
   it('--no-wait appends a LendingRequested envelope and prints its entry id', async () => {
     const run = await runCli(['lending', 'request', '--url', url, '--no-wait', 'Salvatore', 'ofmiceandmen']);
     expect(run.code).toBe(0);
-    const entries = await readStream(redis, 'lending:requests');
+    const entries = await readStreamEvents(redis, 'lending:requests');
     expect(entries).toHaveLength(1);
     const [entry] = entries;
     expect(run.stdout).toContain(`Request: [${entry?.id}] by Salvatore submitted.`);
@@ -105,7 +105,7 @@ describe('tributary lending (against a scripted lending service)', { timeout: 12
     } finally {
       rmSync(dataDir, { recursive: true, force: true });
     }
-    const entries = await readStream(redis, 'lending:requests');
+    const entries = await readStreamEvents(redis, 'lending:requests');
     expect(entries.map((entry) => entry.envelope.type)).toEqual(['ReturnRequested', 'ReturnRequested']);
     expect(entries.every((entry) => ReturnRequested.validate(entry.envelope.data) === null)).toBe(true);
   });
@@ -116,7 +116,7 @@ describe('tributary lending (against a scripted lending service)', { timeout: 12
     const id = run.stdout.match(ENTRY_ID)?.[1];
     expect(id).toBeDefined();
     expect(run.stderr).toContain(`no outcome for ${id} within 300 ms`);
-    expect((await readStream(redis, 'lending:requests')).map((entry) => entry.id)).toEqual([id]);
+    expect((await readStreamEvents(redis, 'lending:requests')).map((entry) => entry.id)).toEqual([id]);
   });
 
   it('prints the book\'s lines for an accepted request, skipping other requests\' events and garbage', async () => {
@@ -130,7 +130,7 @@ describe('tributary lending (against a scripted lending service)', { timeout: 12
     try {
       const run = await runCli(['lending', 'request', '--url', url, 'Salvatore', 'ofmiceandmen', 'dune', 'ulysses']);
       expect(run.code).toBe(0);
-      const id = (await readStream(redis, 'lending:requests'))[0]?.id;
+      const id = (await readStreamEvents(redis, 'lending:requests'))[0]?.id;
       expect(run.stdout.split('\n')).toEqual([
         `Request: [${id}] by Salvatore submitted, waiting for the lending service…`,
         `Request: [${id}] by Salvatore ACCEPTED.`,
@@ -176,7 +176,7 @@ describe('tributary lending (against a scripted lending service)', { timeout: 12
       const json = await runCli(['lending', 'return', '--url', url, '--json', 'Salvatore', 'ofmiceandmen']);
       expect(json.code).toBe(0);
       const lines = json.stdout.trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
-      const requestId = (await readStream(redis, 'lending:requests'))[1]?.id;
+      const requestId = (await readStreamEvents(redis, 'lending:requests'))[1]?.id;
       expect(lines).toEqual([
         { requestId, kind: 'return', status: 'SUBMITTED', userId: 'Salvatore', bookIds: ['ofmiceandmen'] },
         { requestId, kind: 'return', status: 'PROCESSED', userId: 'Salvatore', returnedBookIds: ['ofmiceandmen'], refusedBookIds: [] },

@@ -1,4 +1,4 @@
-import { connectRedis, redactUrl } from 'tributary';
+import { connectRedis, redactUrl, replyMaps } from 'tributary';
 import { setUserCommands } from './acl.ts';
 import type { RedisRole } from './redis.ts';
 import type { ServiceName } from './services.ts';
@@ -54,10 +54,7 @@ export async function provisionExternalRedis(
 export async function aclDenials(url: string): Promise<string[]> {
   const client = await connectRedis(url, { name: 'tributary-launcher:acl-log', failFast: true });
   try {
-    const entries = await client.sendCommand<unknown[][]>(['ACL', 'LOG', '128']);
-    return entries.map((entry) => {
-      const fields = new Map<string, unknown>();
-      for (let i = 0; i + 1 < entry.length; i += 2) fields.set(String(entry[i]), entry[i + 1]);
+    return replyMaps(await client.sendCommand(['ACL', 'LOG', '128'])).map((fields) => {
       const command = /\bcmd=(\S+)/.exec(String(fields.get('client-info')))?.[1] ?? '?';
       // For a refused command the object is the command itself; for a key or channel, that key or channel.
       const object = fields.get('reason') === 'command' ? '' : ` ${String(fields.get('object'))}`;

@@ -3,6 +3,18 @@ export { TributaryError, errorCatalogue, type ErrorCode } from './errors.ts';
 export { createSerialQueue, type SerialQueue } from './serial.ts';
 export { abortableDelay } from './delay.ts';
 export { connectRedis, redactUrl, type RedisClient } from './redis/client.ts';
+export {
+  parseInfo,
+  replyEntries,
+  replyField,
+  replyMap,
+  replyMaps,
+  replyNumber,
+  replyPairs,
+  replyRecord,
+  replyScores,
+  replyStreams,
+} from './redis/replies.ts';
 export { formatSentinelUrl, parseSentinelUrl, SENTINEL_SCHEME, type SentinelUrl } from './redis/sentinel.ts';
 export { Type, type Static, type TSchema } from '@sinclair/typebox';
 export { loadLuaScript, runLuaScript, type LuaScript } from './redis/script.ts';

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { OrderCompleted, OrderPlaced, OrderRefundRequested, PAYMENTS_STREAM } from '@tributary/contracts';
 import { describe, expect, it } from 'vitest';
-import { testDatabases } from 'tributary/testing';
-import { readEvents, useAccounts, waitForPayments, waitUntilConsumed } from './harness.ts';
+import { readEnvelopes, testDatabases } from 'tributary/testing';
+import { useAccounts, waitForPayments, waitUntilConsumed } from './harness.ts';
 
 const ORDERS = 50;
 const BALANCE = 10_000;
@@ -27,7 +27,7 @@ describe.each(testDatabases())('accounts under concurrency on $kind', (entry) =>
     await h.ordering.publishEnvelopes(orders);
     await waitForPayments(h.bus, ORDERS);
 
-    const events = await readEvents(h.bus, PAYMENTS_STREAM);
+    const events = await readEnvelopes(h.bus, PAYMENTS_STREAM);
     expect(events).toHaveLength(ORDERS);
     const outcome = new Map(events.map((event) => [(event.data as { orderId: string }).orderId, event.type]));
     expect(outcome.size).toBe(ORDERS);
@@ -55,7 +55,7 @@ describe.each(testDatabases())('accounts under concurrency on $kind', (entry) =>
 
     const spent = reserved.filter((_, i) => i % 2 === 0).reduce((sum, order) => sum + order.data.totalCents, 0);
     expect(await account()).toEqual({ userId, availableCents: BALANCE - spent, reservedCents: 0, spentCents: spent });
-    const settled = (await readEvents(h.bus, PAYMENTS_STREAM)).filter((event) => event.type === 'PaymentCaptured' || event.type === 'PaymentRefunded');
+    const settled = (await readEnvelopes(h.bus, PAYMENTS_STREAM)).filter((event) => event.type === 'PaymentCaptured' || event.type === 'PaymentRefunded');
     expect(settled).toHaveLength(reserved.length);
     expect(new Set(settled.map((event) => (event.data as { orderId: string }).orderId)).size).toBe(reserved.length);
     await second.close();

@@ -1,8 +1,8 @@
 import { PAYMENTS_STREAM } from '@tributary/contracts';
-import { createPublisher, decodeEnvelope, groupsOf, type Envelope, type Publisher, type RedisClient } from 'tributary';
+import { createPublisher, groupsOf, lastEntryId, type Envelope, type Publisher, type RedisClient } from 'tributary';
 import type { HttpApp } from 'tributary/http';
 import type { SqlDatabase } from 'tributary/sql';
-import { waitFor } from 'tributary/testing';
+import { readEnvelopes, waitFor } from 'tributary/testing';
 import { useSqlService, type TestDatabaseEntry } from 'tributary/testing/vitest';
 import { GROUP, startAccounts } from '../src/app.ts';
 
@@ -56,25 +56,14 @@ export function useAccounts(entry: TestDatabaseEntry): { setup(): Promise<Harnes
   };
 }
 
-/** Every event on a stream, decoded, oldest first. */
-export async function readEvents(bus: RedisClient, stream: string): Promise<Envelope[]> {
-  const raw = await bus.sendCommand<Array<[string, string[]]>>(['XRANGE', stream, '-', '+']);
-  return raw.map(([id, flat]) => {
-    const fields: Record<string, string> = {};
-    for (let i = 0; i + 1 < flat.length; i += 2) fields[flat[i]!] = flat[i + 1]!;
-    const decoded = decodeEnvelope(fields);
-    if (!decoded.ok) throw new Error(`entry ${id} is not an envelope: ${decoded.reason}`);
-    return decoded.envelope;
-  });
-}
 
 /** Waits until the accounts group has been delivered and has acked every entry of `stream`. */
 export async function waitUntilConsumed(bus: RedisClient, stream: string): Promise<void> {
   await waitFor(
     async () => {
       const group = (await groupsOf(bus, stream)).find((candidate) => candidate.name === GROUP);
-      const last = await bus.sendCommand<Array<[string, string[]]>>(['XREVRANGE', stream, '+', '-', 'COUNT', '1']);
-      return group !== undefined && group.pending === 0 && group.lastDeliveredId === last[0]?.[0];
+      const last = await lastEntryId(bus, stream);
+      return group !== undefined && group.pending === 0 && group.lastDeliveredId === last;
     },
     { timeoutMs: 20_000, description: `accounts consumed ${stream}` },
   );
@@ -84,7 +73,7 @@ export async function waitUntilConsumed(bus: RedisClient, stream: string): Promi
 export async function waitForEvents(bus: RedisClient, count: number, filter: (event: Envelope) => boolean = () => true, stream = 'accounts:events'): Promise<Envelope[]> {
   return waitFor(
     async () => {
-      const events = (await readEvents(bus, stream)).filter(filter);
+      const events = (await readEnvelopes(bus, stream)).filter(filter);
       return events.length >= count ? events : null;
     },
     { timeoutMs: 20_000, description: `${count} events on ${stream}` },

@@ -2,8 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { OrderCompleted, OrderPlaced, OrderRefundRequested, PAYMENTS_STREAM, trimmedStreamsOf } from '@tributary/contracts';
 import { describe, expect, it } from 'vitest';
 import { deriveEventId, encodeEnvelope, listDeadLetters, replayDeadLetters, trimStream, type Envelope } from 'tributary';
-import { testDatabases, waitFor } from 'tributary/testing';
-import { readEvents, useAccounts, waitForPayments, waitUntilConsumed, type Harness } from './harness.ts';
+import { readEnvelopes, testDatabases, waitFor } from 'tributary/testing';
+import { useAccounts, waitForPayments, waitUntilConsumed, type Harness } from './harness.ts';
 
 const ORDERING = 'ordering:events';
 
@@ -65,7 +65,7 @@ describe.each(testDatabases())('accounts payment handlers on $kind', (entry) => 
     expect(await account(h, userId)).toEqual({ userId, availableCents: 7_000, reservedCents: 0, spentCents: 3_000 });
     expect(await reservationStatus(h, order.data.orderId)).toBe('CAPTURED');
     // Payments on their own stream; the user stream, kept whole, holds only the user.
-    expect((await readEvents(h.bus, 'accounts:events')).map((event) => event.type)).toEqual(['UserRegistered']);
+    expect((await readEnvelopes(h.bus, 'accounts:events')).map((event) => event.type)).toEqual(['UserRegistered']);
   });
 
   it('fails with FAILED_PAYMENT_NO_FUNDS or FAILED_PAYMENT_UNKNOWN_USER and leaves balances alone', async () => {
@@ -87,7 +87,7 @@ describe.each(testDatabases())('accounts payment handlers on $kind', (entry) => 
     // A refund or completion of a failed payment changes nothing and says nothing.
     await h.ordering.publishEnvelopes([refundRequested(h, tooDear), completed(h, tooDear)]);
     await waitUntilConsumed(h.bus, ORDERING);
-    expect(await readEvents(h.bus, PAYMENTS_STREAM)).toHaveLength(2);
+    expect(await readEnvelopes(h.bus, PAYMENTS_STREAM)).toHaveLength(2);
     expect(await account(h, userId)).toEqual({ userId, availableCents: 2_999, reservedCents: 0, spentCents: 0 });
   });
 
@@ -111,7 +111,7 @@ describe.each(testDatabases())('accounts payment handlers on $kind', (entry) => 
     // Distinct events (new ids) that would settle again: the state guard ignores them.
     await h.ordering.publishEnvelopes([completed(h, refunded), refundRequested(h, captured), refundRequested(h, refunded), placed(h, userId, 50, captured.data.orderId)]);
     await waitUntilConsumed(h.bus, ORDERING);
-    expect(await readEvents(h.bus, PAYMENTS_STREAM)).toHaveLength(4);
+    expect(await readEnvelopes(h.bus, PAYMENTS_STREAM)).toHaveLength(4);
     expect(await account(h, userId)).toEqual({ userId, availableCents: 9_000, reservedCents: 0, spentCents: 1_000 });
     expect(await reservationStatus(h, refunded.data.orderId)).toBe('REFUNDED');
     expect(await reservationStatus(h, captured.data.orderId)).toBe('CAPTURED');
@@ -129,7 +129,7 @@ describe.each(testDatabases())('accounts payment handlers on $kind', (entry) => 
     await h.ordering.publishEnvelopes([done, refund, done, refund]);
     await waitUntilConsumed(h.bus, ORDERING);
 
-    const events = (await readEvents(h.bus, PAYMENTS_STREAM));
+    const events = (await readEnvelopes(h.bus, PAYMENTS_STREAM));
     expect(events.map((event) => event.type)).toEqual(['PaymentReserved', 'PaymentReserved', 'PaymentCaptured', 'PaymentRefunded']);
     expect(new Set(events.map((event) => event.id)).size).toBe(4);
     expect(await account(h, userId)).toEqual({ userId, availableCents: 8_000, reservedCents: 0, spentCents: 2_000 });
@@ -162,7 +162,7 @@ describe.each(testDatabases())('accounts payment handlers on $kind', (entry) => 
     await h.ordering.publishEnvelopes([completed(h, second), completed(h, placed(h, userId, 1)), placed(h, other, 1)]);
     await waitFor(async () => (await listDeadLetters(h.bus, ORDERING)).length === 1, { timeoutMs: 15_000, description: 'the poison completion dead-lettered' });
     await waitUntilConsumed(h.bus, ORDERING);
-    expect((await readEvents(h.bus, PAYMENTS_STREAM)).slice(6).map((event) => event.type)).toEqual(['PaymentCaptured', 'PaymentFailed']);
+    expect((await readEnvelopes(h.bus, PAYMENTS_STREAM)).slice(6).map((event) => event.type)).toEqual(['PaymentCaptured', 'PaymentFailed']);
     expect(await account(h, userId)).toEqual({ userId, availableCents: 200, reservedCents: 0, spentCents: 800 });
     expect(await reservationStatus(h, first.data.orderId)).toBe('CAPTURED');
     expect(await reservationStatus(h, second.data.orderId)).toBe('CAPTURED');
@@ -186,7 +186,7 @@ describe.each(testDatabases())('accounts payment handlers on $kind', (entry) => 
     const stuck = byHandler.get('OrderCompleted');
     expect(stuck).toMatchObject({ group: 'accounts', attempts: 3, error: expect.stringContaining('no reservation') });
     expect(await account(h, userId)).toEqual({ userId, availableCents: 1_000, reservedCents: 0, spentCents: 0 });
-    expect((await readEvents(h.bus, PAYMENTS_STREAM))).toHaveLength(0);
+    expect((await readEnvelopes(h.bus, PAYMENTS_STREAM))).toHaveLength(0);
 
     await h.ordering.publishEnvelopes([order]);
     await waitForPayments(h.bus, 1);
@@ -212,11 +212,11 @@ describe.each(testDatabases())('accounts payment handlers on $kind', (entry) => 
     const ids = read[0]![1].map(([id]) => id);
     await h.bus.sendCommand(['XACK', PAYMENTS_STREAM, 'ordering', ids[0]!]);
     await trimAll();
-    expect((await readEvents(h.bus, PAYMENTS_STREAM)).map((event) => event.type)).toEqual(['PaymentReserved']);
+    expect((await readEnvelopes(h.bus, PAYMENTS_STREAM)).map((event) => event.type)).toEqual(['PaymentReserved']);
 
     await h.bus.sendCommand(['XACK', PAYMENTS_STREAM, 'ordering', ids[1]!]);
     await trimAll();
     expect(await h.bus.xLen(PAYMENTS_STREAM)).toBe(0);
-    expect((await readEvents(h.bus, 'accounts:events')).map((event) => event.type)).toEqual(['UserRegistered']);
+    expect((await readEnvelopes(h.bus, 'accounts:events')).map((event) => event.type)).toEqual(['UserRegistered']);
   });
 });

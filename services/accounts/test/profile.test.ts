@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Envelope } from 'tributary';
-import { testDatabases, waitFor } from 'tributary/testing';
-import { count, readEvents, useAccounts, type Harness } from './harness.ts';
+import { readEnvelopes, testDatabases, waitFor } from 'tributary/testing';
+import { count, useAccounts, type Harness } from './harness.ts';
 
 const ada = { name: 'Ada Lovelace', email: 'Ada@Example.com', country: 'GB', balanceCents: 10_000 };
 
@@ -27,7 +27,7 @@ function patch(h: Harness, id: string, payload?: unknown, app = h.accounts.app) 
 async function settledEvents(h: Harness): Promise<Envelope[]> {
   await waitFor(async () => (await count(h.db, 'SELECT 1 FROM tributary_outbox')) === 0, { timeoutMs: 20_000, description: 'outbox relayed' });
   const seen = new Set<string>();
-  return (await readEvents(h.bus, 'accounts:events')).filter((event) => !seen.has(event.id) && seen.add(event.id));
+  return (await readEnvelopes(h.bus, 'accounts:events')).filter((event) => !seen.has(event.id) && seen.add(event.id));
 }
 
 const profileChanges = (events: Envelope[]) =>

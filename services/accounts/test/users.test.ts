@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { testDatabases, waitFor } from 'tributary/testing';
-import { count, readEvents, useAccounts, waitForEvents, type Harness } from './harness.ts';
+import { readEnvelopes, testDatabases, waitFor } from 'tributary/testing';
+import { count, useAccounts, waitForEvents, type Harness } from './harness.ts';
 
 const validUser = { name: 'Ada Lovelace', email: 'Ada@Example.com', country: 'GB', balanceCents: 10_000 };
 
@@ -52,7 +52,7 @@ describe.each(testDatabases())('accounts HTTP API on $kind', (entry) => {
     expect(await count(h.db, 'SELECT 1 FROM users')).toBe(1);
     // Published right after commit, the rows are deleted just after: the event can be seen first.
     await waitFor(async () => (await count(h.db, 'SELECT 1 FROM tributary_outbox')) === 0, { description: 'the outbox emptied' });
-    expect(await readEvents(h.bus, 'accounts:events')).toHaveLength(1);
+    expect(await readEnvelopes(h.bus, 'accounts:events')).toHaveLength(1);
   });
 
   it('rejects bad input with 4xx {error, message} and writes nothing; unknown users are 404 USER_NOT_FOUND', async () => {
@@ -104,7 +104,7 @@ describe.each(testDatabases())('accounts HTTP API on $kind', (entry) => {
     expect(await count(h.db, 'SELECT 1 FROM users')).toBe(0);
     // Published right after commit, the rows are deleted just after: the event can be seen first.
     await waitFor(async () => (await count(h.db, 'SELECT 1 FROM tributary_outbox')) === 0, { description: 'the outbox emptied' });
-    expect(await readEvents(h.bus, 'accounts:events')).toHaveLength(0);
+    expect(await readEnvelopes(h.bus, 'accounts:events')).toHaveLength(0);
   });
 
   it('PATCH updates the given fields only, clears the address with null, and rejects bad patches', async () => {
@@ -144,7 +144,7 @@ describe.each(testDatabases())('accounts HTTP API on $kind', (entry) => {
     // The three PATCHes that changed something are announced; the no-op and the refused ones are not.
     await waitForEvents(h.bus, 5);
     await waitFor(async () => (await count(h.db, 'SELECT 1 FROM tributary_outbox')) === 0, { description: 'outbox relayed' });
-    expect((await readEvents(h.bus, 'accounts:events')).map((event) => event.type)).toEqual([
+    expect((await readEnvelopes(h.bus, 'accounts:events')).map((event) => event.type)).toEqual([
       'UserRegistered', 'UserRegistered', 'UserProfileChanged', 'UserProfileChanged', 'UserProfileChanged',
     ]);
   });

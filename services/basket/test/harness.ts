@@ -1,10 +1,10 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { rmSync } from 'node:fs';
 import { afterAll, afterEach, beforeAll, beforeEach } from 'vitest';
-import { connectRedis, createPublisher, decodeEnvelope, groupsOf, type Envelope, type EventData, type Publisher, type RedisClient } from 'tributary';
+import { connectRedis, createPublisher, groupsOf, type Envelope, type EventData, type Publisher, type RedisClient } from 'tributary';
 import type { HttpApp } from 'tributary/http';
 import { createLogger } from 'tributary/service';
-import { startRedisServer, waitFor, type RedisServer } from 'tributary/testing';
+import { readEnvelopes, startRedisServer, waitFor, type RedisServer } from 'tributary/testing';
 import { CheckoutRequested, ProductCreated, UserRegistered } from '@tributary/contracts';
 import { startBasket, type BasketDeps, type BasketService } from '../src/app.ts';
 import { createProductStore } from '../src/store/product-store.ts';
@@ -111,16 +111,7 @@ export function useBasket(): BasketTestEnv {
 
   env.put = (app, userId, productId, quantity) => env.request(app, 'PUT', `/baskets/${userId}/items/${productId}`, { quantity });
 
-  env.checkoutEvents = async () => {
-    const reply = await env.bus.sendCommand<Array<[string, string[]]>>(['XRANGE', CheckoutRequested.stream, '-', '+']);
-    return reply.map(([, flat]) => {
-      const fields: Record<string, string> = {};
-      for (let i = 0; i + 1 < flat.length; i += 2) fields[flat[i] as string] = flat[i + 1] as string;
-      const decoded = decodeEnvelope(fields);
-      if (!decoded.ok) throw new Error(`basket published an undecodable entry: ${decoded.reason}`);
-      return decoded.envelope as CheckoutEvent;
-    });
-  };
+  env.checkoutEvents = async () => (await readEnvelopes(env.bus, CheckoutRequested.stream)) as Array<CheckoutEvent>;
 
   env.drained = async (stream) => {
     await waitFor(async () => {

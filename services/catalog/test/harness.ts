@@ -1,7 +1,7 @@
-import { decodeEnvelope, groupsOf, type Envelope, type RedisClient } from 'tributary';
+import { groupsOf, type Envelope, type RedisClient } from 'tributary';
 import type { HttpApp } from 'tributary/http';
 import type { SqlDatabase } from 'tributary/sql';
-import { waitFor } from 'tributary/testing';
+import { readEnvelopes, waitFor } from 'tributary/testing';
 import { useSqlService, type TestDatabaseEntry } from 'tributary/testing/vitest';
 import { startCatalog, type CatalogDeps } from '../src/app.ts';
 
@@ -45,16 +45,7 @@ export function useCatalog(entry: TestDatabaseEntry): { setup(options?: CatalogO
 }
 
 /** Every event on catalog's stream, decoded, oldest first. */
-export async function readEvents(bus: RedisClient): Promise<Envelope[]> {
-  const raw = await bus.sendCommand<Array<[string, string[]]>>(['XRANGE', 'catalog:events', '-', '+']);
-  return raw.map(([id, flat]) => {
-    const fields: Record<string, string> = {};
-    for (let i = 0; i + 1 < flat.length; i += 2) fields[flat[i]!] = flat[i + 1]!;
-    const decoded = decodeEnvelope(fields);
-    if (!decoded.ok) throw new Error(`entry ${id} is not an envelope: ${decoded.reason}`);
-    return decoded.envelope;
-  });
-}
+export const readEvents = (bus: RedisClient): Promise<Envelope[]> => readEnvelopes(bus, 'catalog:events');
 
 export async function waitForEvents(bus: RedisClient, count: number): Promise<Envelope[]> {
   return waitFor(

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DeliveryStatusChanged, type DeliveryStatus } from '@tributary/contracts';
 import { DuckDBInstance } from '@duckdb/node-api';
-import { createPublisher, decodeEnvelope, deriveEventId, groupsOf, type Envelope, type Publisher, type RedisClient } from 'tributary';
+import { createPublisher, deriveEventId, groupsOf, lastEntryId, type Envelope, type Publisher, type RedisClient } from 'tributary';
 import type { SqlDatabase } from 'tributary/sql';
 import { waitFor, type TestDatabase } from 'tributary/testing';
 import { useSqlService, type TestDatabaseEntry } from 'tributary/testing/vitest';
@@ -105,24 +105,14 @@ export function tripEvents(delivery: Publisher, trip: Trip, startedAt: string, d
   return steps.map((step) => stepEvent(delivery, trip, step));
 }
 
-export async function readEvents(bus: RedisClient, stream: string): Promise<Envelope[]> {
-  const raw = await bus.sendCommand<Array<[string, string[]]>>(['XRANGE', stream, '-', '+']);
-  return raw.map(([id, flat]) => {
-    const fields: Record<string, string> = {};
-    for (let i = 0; i + 1 < flat.length; i += 2) fields[flat[i]!] = flat[i + 1]!;
-    const decoded = decodeEnvelope(fields);
-    if (!decoded.ok) throw new Error(`entry ${id} is not an envelope: ${decoded.reason}`);
-    return decoded.envelope;
-  });
-}
 
 /** Waits until the delivery-history group has been delivered and has acked every entry of delivery's stream. */
 export async function waitUntilConsumed(bus: RedisClient, stream = DeliveryStatusChanged.stream): Promise<void> {
   await waitFor(
     async () => {
       const group = (await groupsOf(bus, stream)).find((candidate) => candidate.name === GROUP);
-      const last = await bus.sendCommand<Array<[string, string[]]>>(['XREVRANGE', stream, '+', '-', 'COUNT', '1']);
-      return group !== undefined && group.pending === 0 && group.lastDeliveredId === last[0]?.[0];
+      const last = await lastEntryId(bus, stream);
+      return group !== undefined && group.pending === 0 && group.lastDeliveredId === last;
     },
     { timeoutMs: 20_000, description: `delivery-history consumed ${stream}` },
   );

@@ -1,8 +1,8 @@
 import { DeliveryRecorded, DeliveryStatusChanged } from '@tributary/contracts';
 import { describe, expect, it } from 'vitest';
 import { deriveEventId } from 'tributary';
-import { testDatabases, waitFor } from 'tributary/testing';
-import { count, newTrip, readEvents, stepEvent, tripEvents, useDeliveryHistory, waitUntilConsumed, type Harness } from './harness.ts';
+import { readEnvelopes, testDatabases, waitFor } from 'tributary/testing';
+import { count, newTrip, stepEvent, tripEvents, useDeliveryHistory, waitUntilConsumed, type Harness } from './harness.ts';
 
 const RECORDED_STREAM = DeliveryRecorded.stream;
 
@@ -10,7 +10,7 @@ const RECORDED_STREAM = DeliveryRecorded.stream;
 async function recordedEvents(h: Harness) {
   await waitUntilConsumed(h.bus);
   await waitFor(async () => (await count(h.db, 'SELECT 1 FROM tributary_outbox')) === 0, { description: 'outbox drained' });
-  return (await readEvents(h.bus, RECORDED_STREAM)).filter((event) => event.type === DeliveryRecorded.type);
+  return (await readEnvelopes(h.bus, RECORDED_STREAM)).filter((event) => event.type === DeliveryRecorded.type);
 }
 
 describe.each(testDatabases())('delivery-history records deliveries on $kind', (entry) => {

@@ -1,12 +1,12 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { beforeAll } from 'vitest';
 import {
-  createPublisher, decodeEnvelope, deriveEventId, groupsOf,
+  createPublisher, deriveEventId, groupsOf,
   type Envelope, type EventData, type Publisher, type RedisClient,
 } from 'tributary';
 import { createLogger } from 'tributary/service';
 import { useBusAndStore } from 'tributary/testing/vitest';
-import { waitFor } from 'tributary/testing';
+import { readEnvelopes, waitFor } from 'tributary/testing';
 import { DeliveryStatusChanged, DroneTelemetry, PackageCreated, type DeliveryScheduled, type DRONE_PHASES } from '@tributary/contracts';
 import { startDelivery, type DeliveryDeps, type DeliveryService } from '../src/app.ts';
 import type { DeliveryRecord } from '../src/domain/delivery.ts';
@@ -128,16 +128,7 @@ export function useDelivery(): DeliveryTestEnv {
     await env.consumed(DroneTelemetry.stream);
   };
 
-  env.events = async () => {
-    const reply = await env.bus.sendCommand<Array<[string, string[]]>>(['XRANGE', DeliveryStatusChanged.stream, '-', '+']);
-    return reply.map(([, flat]) => {
-      const fields: Record<string, string> = {};
-      for (let i = 0; i + 1 < flat.length; i += 2) fields[flat[i] as string] = flat[i + 1] as string;
-      const decoded = decodeEnvelope(fields);
-      if (!decoded.ok) throw new Error(`delivery published an undecodable entry: ${decoded.reason}`);
-      return decoded.envelope as DeliveryEvent;
-    });
-  };
+  env.events = async () => (await readEnvelopes(env.bus, DeliveryStatusChanged.stream)) as Array<DeliveryEvent>;
 
   env.statusEvents = async (deliveryId) =>
     (await env.events()).filter(

@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, beforeEach, expect } from 'vitest';
-import { connectRedis, createPublisher, decodeEnvelope, deriveEventId, groupsOf, type Envelope, type EventData, type Publisher, type RedisClient } from 'tributary';
+import { connectRedis, createPublisher, deriveEventId, groupsOf, type Envelope, type EventData, type Publisher, type RedisClient } from 'tributary';
 import { createLogger } from 'tributary/service';
-import { startRedisServer, waitFor, type RedisServer } from 'tributary/testing';
+import { readEnvelopes, startRedisServer, waitFor, type RedisServer } from 'tributary/testing';
 import { DeliveryScheduled, DroneTelemetry } from '@tributary/contracts';
 import { startDroneSim, type DroneSim, type DroneSimConfig } from '../src/app.ts';
 import { telemetryEventId } from '../src/simulator.ts';
@@ -87,15 +87,10 @@ export function useDroneSim(): DroneSimTestEnv {
   };
 
   env.telemetry = async () => {
-    const reply = await env.bus.sendCommand<Array<[string, string[]]>>(['XRANGE', DroneTelemetry.stream, '-', '+']);
-    return reply.map(([, flat]) => {
-      const fields: Record<string, string> = {};
-      for (let i = 0; i + 1 < flat.length; i += 2) fields[flat[i] as string] = flat[i + 1] as string;
-      const decoded = decodeEnvelope(fields);
-      if (!decoded.ok) throw new Error(`drone-sim wrote an undecodable entry: ${decoded.reason}`);
-      const problem = DroneTelemetry.validate(decoded.envelope.data);
-      if (decoded.envelope.type !== DroneTelemetry.type || problem) throw new Error(`not a valid DroneTelemetry: ${problem}`);
-      return decoded.envelope as Reading;
+    return (await readEnvelopes(env.bus, DroneTelemetry.stream)).map((envelope) => {
+      const problem = DroneTelemetry.validate(envelope.data);
+      if (envelope.type !== DroneTelemetry.type || problem) throw new Error(`not a valid DroneTelemetry: ${problem}`);
+      return envelope as Reading;
     });
   };
 

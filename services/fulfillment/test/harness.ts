@@ -1,9 +1,9 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { beforeAll } from 'vitest';
-import { createPublisher, decodeEnvelope, type Envelope, type Publisher, type RedisClient } from 'tributary';
+import { createPublisher, type Envelope, type Publisher, type RedisClient } from 'tributary';
 import { createLogger } from 'tributary/service';
 import { useBusAndStore } from 'tributary/testing/vitest';
-import { waitFor } from 'tributary/testing';
+import { readEnvelopes, waitFor } from 'tributary/testing';
 import { OrderAwaitingShipment, OrderShipped, ProductCreated, type ShipmentFailed } from '@tributary/contracts';
 import type { EventData } from 'tributary';
 import { startFulfillment, type ConsumerTuning } from '../src/app.ts';
@@ -77,16 +77,7 @@ export function useFulfillment(): FulfillmentTestEnv {
       orderId: randomUUID(), userId: randomUUID(), country, items, ...(address === undefined ? {} : { address }),
     });
 
-  env.outcomes = async () => {
-    const reply = await env.bus.sendCommand<Array<[string, string[]]>>(['XRANGE', OrderShipped.stream, '-', '+']);
-    return reply.map(([, flat]) => {
-      const fields: Record<string, string> = {};
-      for (let i = 0; i + 1 < flat.length; i += 2) fields[flat[i] as string] = flat[i + 1] as string;
-      const decoded = decodeEnvelope(fields);
-      if (!decoded.ok) throw new Error(`fulfillment published an undecodable entry: ${decoded.reason}`);
-      return decoded.envelope as OutcomeEvent;
-    });
-  };
+  env.outcomes = async () => (await readEnvelopes(env.bus, OrderShipped.stream)) as Array<OutcomeEvent>;
 
   env.waitForOutcomes = (count, timeoutMs = 10_000) =>
     waitFor(async () => {

@@ -1,4 +1,4 @@
-import { decodeEnvelope, type RedisClient } from 'tributary';
+import { decodeEnvelope, lastEntryId, replyRecord, replyStreams, type RedisClient } from 'tributary';
 
 /** One stream entry as GET /api/events/live sends it: the envelope, decoded, with where it sits. */
 export interface LiveEntry {
@@ -51,13 +51,8 @@ export const LOOP_CONNECTION_NAME = 'gateway-live-events';
 
 const TRACEPARENT = /^00-([0-9a-f]{32})-[0-9a-f]{16}-[0-9a-f]{2}$/;
 
-/** RESP2 XREAD reply: [[stream, [[id, [field, value, ...]], ...]], ...] or null on timeout. */
-type XreadReply = Array<[string, Array<[string, string[] | null]>]> | null;
-
 export function toLiveEntry(stream: string, entryId: string, flat: string[] | null): LiveEntry | null {
-  const fields: Record<string, string> = {};
-  for (let i = 0; flat && i + 1 < flat.length; i += 2) fields[flat[i] as string] = flat[i + 1] as string;
-  const decoded = decodeEnvelope(fields);
+  const decoded = decodeEnvelope(replyRecord(flat));
   // Entries that are not envelopes are the consumers' problem (they dead-letter them); the feed shows events.
   if (!decoded.ok) return null;
   const { envelope } = decoded;
@@ -107,18 +102,13 @@ export function liveEvents(bus: RedisClient, streams: readonly string[], options
       await connection.sendCommand(['CLIENT', 'SETNAME', LOOP_CONNECTION_NAME]);
       // Where each stream ends now: XREAD with `$` again on every round would
       // skip entries added between two rounds, so we keep our own positions.
-      const ids = await Promise.all(
-        streams.map(async (stream) => {
-          const last = await connection.sendCommand<Array<[string, unknown]>>(['XREVRANGE', stream, '+', '-', 'COUNT', '1']);
-          return last[0]?.[0] ?? '0-0';
-        }),
-      );
+      const ids = await Promise.all(streams.map(async (stream) => (await lastEntryId(connection, stream)) ?? '0-0'));
       const positions = new Map(streams.map((stream, index) => [stream, ids[index] as string]));
       const done = (async () => {
         while (!stopped) {
-          let reply: XreadReply;
+          let reply: unknown;
           try {
-            reply = await connection.sendCommand<XreadReply>([
+            reply = await connection.sendCommand([
               'XREAD', 'COUNT', String(count), 'BLOCK', String(blockMs), 'STREAMS', ...streams, ...streams.map((stream) => positions.get(stream) as string),
             ]);
           } catch (error) {
@@ -130,7 +120,7 @@ export function liveEvents(bus: RedisClient, streams: readonly string[], options
             });
             continue;
           }
-          for (const [stream, entries] of reply ?? []) {
+          for (const { stream, entries } of replyStreams(reply)) {
             for (const [entryId, flat] of entries) {
               positions.set(stream, entryId);
               const entry = toLiveEntry(stream, entryId, flat);

@@ -2,11 +2,11 @@ import { randomBytes } from 'node:crypto';
 import { rmSync } from 'node:fs';
 import { afterAll, afterEach, beforeAll, beforeEach } from 'vitest';
 import {
-  connectRedis, createPublisher, decodeEnvelope, groupsOf,
+  connectRedis, createPublisher, groupsOf, lastEntryId,
   type Envelope, type Publisher, type RedisClient,
 } from 'tributary';
 import { createLogger } from 'tributary/service';
-import { startRedisServer, waitFor, type RedisServer, type RedisServerOptions } from 'tributary/testing';
+import { readStreamEvents, startRedisServer, waitFor, type RedisServer, type RedisServerOptions } from 'tributary/testing';
 import { LendingRequested, lendingEvents, LENDING_REQUESTS_STREAM, ReturnRequested } from '@tributary/contracts';
 import { startShelving, type ShelvingService } from '../../shelving/src/app.ts';
 import { startLending, type LendingDeps, type LendingService } from '../src/app.ts';
@@ -71,17 +71,12 @@ export async function readState(bus: RedisClient, shelf: RedisClient): Promise<L
 }
 
 export async function decodedEvents(bus: RedisClient): Promise<Envelope[]> {
-  const reply = await bus.sendCommand<Array<[string, string[]]>>(['XRANGE', lendingKeys.events(), '-', '+']);
-  return reply.map(([entryId, flat]) => {
-    const fields: Record<string, string> = {};
-    for (let i = 0; i + 1 < flat.length; i += 2) fields[flat[i] as string] = flat[i + 1] as string;
-    const decoded = decodeEnvelope(fields);
-    if (!decoded.ok) throw new Error(`lending published an undecodable entry ${entryId}: ${decoded.reason}`);
-    const definition = lendingEvents.find((candidate) => candidate.type === decoded.envelope.type);
-    if (!definition) throw new Error(`lending published an unknown event type ${decoded.envelope.type}`);
-    const problem = definition.validate(decoded.envelope.data);
-    if (problem) throw new Error(`${decoded.envelope.type} ${entryId} breaks its contract: ${problem}`);
-    return decoded.envelope;
+  return (await readStreamEvents(bus, lendingKeys.events())).map(({ id: entryId, envelope }) => {
+    const definition = lendingEvents.find((candidate) => candidate.type === envelope.type);
+    if (!definition) throw new Error(`lending published an unknown event type ${envelope.type}`);
+    const problem = definition.validate(envelope.data);
+    if (problem) throw new Error(`${envelope.type} ${entryId} breaks its contract: ${problem}`);
+    return envelope;
   });
 }
 
@@ -90,8 +85,8 @@ export async function groupSettled(bus: RedisClient, stream: string, group: stri
   if (!info || info.pending !== 0) return false;
   if (info.lag !== null) return info.lag === 0;
   // Redis reports no lag when it cannot count it (e.g. after some AOF reloads): compare ids instead.
-  const [last] = await bus.sendCommand<Array<[string, string[]]>>(['XREVRANGE', stream, '+', '-', 'COUNT', '1']);
-  return last === undefined || last[0] === info.lastDeliveredId;
+  const last = await lastEntryId(bus, stream);
+  return last === null || last === info.lastDeliveredId;
 }
 
 export function useLending(options: { bus?: RedisServerOptions; shelving?: boolean } = {}): LendingTestEnv {

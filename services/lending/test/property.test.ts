@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { replyPairs } from 'tributary';
 import { waitFor } from 'tributary/testing';
 import { startShelving } from '../../shelving/src/app.ts';
 import { startLending, type LendingService } from '../src/app.ts';
@@ -36,9 +37,8 @@ return { redis.call('HGETALL', 'lending:lent'), redis.call('SMEMBERS', 'lending:
 `;
 
 async function checkInvariants(): Promise<string[]> {
-  const [lentFlat, storage, reserved, users] = await t.bus.sendCommand<[string[], string[], string[], Array<[string, string[]]>]>(['EVAL', SNAPSHOT, '0', ...USERS]);
-  const lent = new Map<string, string>();
-  for (let i = 0; i + 1 < lentFlat.length; i += 2) lent.set(lentFlat[i] as string, lentFlat[i + 1] as string);
+  const [lentFlat, storage, reserved, users] = await t.bus.sendCommand<[unknown, string[], string[], Array<[string, string[]]>]>(['EVAL', SNAPSHOT, '0', ...USERS]);
+  const lent = new Map(replyPairs(lentFlat));
   const problems: string[] = [];
   for (const book of lent.keys()) {
     if (storage.includes(book)) problems.push(`${book} is lent and in storage`);

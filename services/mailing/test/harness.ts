@@ -1,9 +1,9 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { beforeAll } from 'vitest';
-import { createPublisher, decodeEnvelope, type Envelope, type EventData, type Publisher, type RedisClient } from 'tributary';
+import { createPublisher, type Envelope, type EventData, type Publisher, type RedisClient } from 'tributary';
 import { createLogger } from 'tributary/service';
 import { useBusAndStore } from 'tributary/testing/vitest';
-import { waitFor } from 'tributary/testing';
+import { readEnvelopes, waitFor } from 'tributary/testing';
 import { MailSent, OrderCompleted, UserProfileChanged, UserRegistered } from '@tributary/contracts';
 import { startMailing, type MailingDeps, type RunningMailing } from '../src/app.ts';
 import type { SentMail } from '../src/store/mail-log.ts';
@@ -97,16 +97,7 @@ export function useMailing(): MailingTestEnv {
       return mails.length >= count ? mails : null;
     }, { timeoutMs: 15_000, description: `${count} mail(s) for ${JSON.stringify(query)}` });
 
-  env.mailSentEvents = async () => {
-    const reply = await env.bus.sendCommand<Array<[string, string[]]>>(['XRANGE', MailSent.stream, '-', '+']);
-    return reply.map(([, flat]) => {
-      const fields: Record<string, string> = {};
-      for (let i = 0; i + 1 < flat.length; i += 2) fields[flat[i] as string] = flat[i + 1] as string;
-      const decoded = decodeEnvelope(fields);
-      if (!decoded.ok) throw new Error(`mailing published an undecodable entry: ${decoded.reason}`);
-      return decoded.envelope as Envelope<EventData<typeof MailSent>>;
-    });
-  };
+  env.mailSentEvents = async () => (await readEnvelopes(env.bus, MailSent.stream)) as Array<Envelope<EventData<typeof MailSent>>>;
 
   env.caughtUp = async (instance) => {
     const tips = await instance.recipients.tips();

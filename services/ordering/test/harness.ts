@@ -1,8 +1,8 @@
 import { beforeEach } from 'vitest';
-import { createPublisher, decodeEnvelope, groupsOf, type Envelope, type Publisher, type RedisClient } from 'tributary';
+import { createPublisher, groupsOf, type Envelope, type Publisher, type RedisClient } from 'tributary';
 import { PAYMENTS_STREAM } from '@tributary/contracts';
 import type { SqlDatabase } from 'tributary/sql';
-import { waitFor, type RedisServer, type TestDatabase } from 'tributary/testing';
+import { readEnvelopes, waitFor, type RedisServer, type TestDatabase } from 'tributary/testing';
 import { useSqlService } from 'tributary/testing/vitest';
 import { startOrdering, type OrderingService } from '../src/app.ts';
 import { OwnerUnavailableError, type OwnerLookups } from '../src/owner-lookups.ts';
@@ -73,17 +73,6 @@ function ownersStandIn(): OwnersStandIn {
   return owners;
 }
 
-async function readStream(redis: RedisClient, stream: string): Promise<Envelope[]> {
-  const raw = await redis.sendCommand<Array<[string, string[]]>>(['XRANGE', stream, '-', '+']);
-  return raw.map(([, flat]) => {
-    const fields: Record<string, string> = {};
-    for (let i = 0; i + 1 < flat.length; i += 2) fields[flat[i] as string] = flat[i + 1] as string;
-    const decoded = decodeEnvelope(fields);
-    if (!decoded.ok) throw new Error(decoded.reason);
-    return decoded.envelope;
-  });
-}
-
 /**
  * One redis-server per describe block (flushed before each test), and per
  * test a fresh database from `create` with ordering started on it in-process.
@@ -133,7 +122,7 @@ export function useOrdering(create: () => Promise<TestDatabase>): HarnessState {
       async get(url) {
         return reply(await service.app.inject({ method: 'GET', url }));
       },
-      orderingEvents: () => readStream(probe, 'ordering:events'),
+      orderingEvents: () => readEnvelopes(probe, 'ordering:events'),
       async drained(stream) {
         let last: unknown = null;
         await waitFor(

@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { beforeEach } from 'vitest';
 import { OrderShipped } from '@tributary/contracts';
-import { createPublisher, decodeEnvelope, groupsOf, type Envelope, type EventData, type Publisher, type RedisClient } from 'tributary';
+import { createPublisher, groupsOf, type Envelope, type EventData, type Publisher, type RedisClient } from 'tributary';
 import type { SqlDatabase } from 'tributary/sql';
-import { waitFor, type TestDatabase } from 'tributary/testing';
+import { readEnvelopes, waitFor, type TestDatabase } from 'tributary/testing';
 import { useSqlService } from 'tributary/testing/vitest';
 import { startPackage, type PackageService } from '../src/app.ts';
 import type { GeoPoint } from '../src/domain/dropoff.ts';
@@ -27,17 +27,6 @@ export interface Harness {
 
 export interface HarnessState {
   current: Harness;
-}
-
-async function readStream(redis: RedisClient, stream: string): Promise<Envelope[]> {
-  const raw = await redis.sendCommand<Array<[string, string[]]>>(['XRANGE', stream, '-', '+']);
-  return raw.map(([, flat]) => {
-    const fields: Record<string, string> = {};
-    for (let i = 0; i + 1 < flat.length; i += 2) fields[flat[i] as string] = flat[i + 1] as string;
-    const decoded = decodeEnvelope(fields);
-    if (!decoded.ok) throw new Error(decoded.reason);
-    return decoded.envelope;
-  });
 }
 
 /**
@@ -72,7 +61,7 @@ export function usePackage(create: () => Promise<TestDatabase>): HarnessState {
         return { status: response.statusCode, body: JSON.parse(response.body) as Record<string, unknown> };
       },
       shipped: (data) => fulfillment.envelope(OrderShipped, { orderId: randomUUID(), userId: randomUUID(), ...data }),
-      packageEvents: () => readStream(probe, 'package:events'),
+      packageEvents: () => readEnvelopes(probe, 'package:events'),
       async drained() {
         let last: unknown = null;
         await waitFor(

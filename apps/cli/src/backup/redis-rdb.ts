@@ -3,7 +3,7 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync, copyFileSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createClient } from 'redis';
-import { redactUrl, SENTINEL_SCHEME } from 'tributary';
+import { parseInfo, redactUrl, SENTINEL_SCHEME } from 'tributary';
 import { CliError } from '../errors.ts';
 import { connectCliRedis, describe } from '../redis.ts';
 
@@ -37,8 +37,7 @@ export async function snapshotRedis(url: string, file: string): Promise<string> 
   const client = await connectCliRedis(url);
   let version: string;
   try {
-    const info = await client.sendCommand<string>(['INFO', 'server']);
-    version = /redis_version:(\S+)/.exec(info)?.[1] ?? 'unknown';
+    version = parseInfo(await client.sendCommand(['INFO', 'server'])).redis_version || 'unknown';
   } finally {
     client.destroy();
   }
@@ -111,8 +110,8 @@ export async function loadRdbIntoAof(rdb: string, dir: string, timeoutMs = 60_00
     }
     await client.sendCommand(['CONFIG', 'SET', 'appendonly', 'yes']);
     for (;;) {
-      const info = await client.sendCommand<string>(['INFO', 'persistence']);
-      const field = (name: string) => new RegExp(`${name}:(\\S+)`).exec(info)?.[1];
+      const info = parseInfo(await client.sendCommand(['INFO', 'persistence']));
+      const field = (name: string) => info[name];
       if (field('aof_enabled') === '1' && field('aof_rewrite_in_progress') === '0' && field('aof_rewrite_scheduled') === '0') {
         if (field('aof_last_bgrewrite_status') !== 'ok') throw fail('writing the AOF failed');
         break;

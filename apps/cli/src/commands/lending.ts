@@ -7,7 +7,7 @@ import {
   ReturnProcessed,
   ReturnRequested,
 } from '@tributary/contracts';
-import { createPublisher, decodeEnvelope, redactUrl, type EventData, type RedisClient } from 'tributary';
+import { createPublisher, decodeEnvelope, lastEntryId, redactUrl, replyRecord, replyStreams, type EventData, type RedisClient } from 'tributary';
 import { CliError, EXIT } from '../errors.ts';
 import type { Output } from '../output.ts';
 import { connectCliRedis, describe, positiveInteger, resolveRedisUrl, withRedisOptions, type RedisOptions } from '../redis.ts';
@@ -74,7 +74,7 @@ async function submit(kind: Kind, userId: string, bookIds: string[], options: Le
   const redis = await connectCliRedis(url);
   try {
     // Remembered before the XADD: the outcome may be published before our first XREAD.
-    const after = await lastEntryId(redis, LENDING_EVENTS_STREAM);
+    const after = (await lastEntryId(redis, LENDING_EVENTS_STREAM)) ?? '0-0';
     const publisher = createPublisher({ redis, service: 'lending', stream: LENDING_REQUESTS_STREAM });
     const requestId = await publisher.publish(definition, data);
     printSubmitted(output, options, kind, requestId, data);
@@ -95,13 +95,6 @@ async function submit(kind: Kind, userId: string, bookIds: string[], options: Le
   }
 }
 
-async function lastEntryId(redis: RedisClient, stream: string): Promise<string> {
-  const reply = await redis.sendCommand<Array<[string, unknown]>>(['XREVRANGE', stream, '+', '-', 'COUNT', '1']);
-  return reply[0]?.[0] ?? '0-0';
-}
-
-type XReadReply = Array<[string, Array<[string, string[] | null]>]> | null;
-
 /** Reads lending:events from `after` until the outcome for `requestId`, or null at the deadline. */
 async function waitForOutcome(redis: RedisClient, requestId: string, after: string, timeoutMs: number): Promise<Outcome | null> {
   const deadline = Date.now() + timeoutMs;
@@ -111,8 +104,8 @@ async function waitForOutcome(redis: RedisClient, requestId: string, after: stri
     if (remaining <= 0) return null;
     // BLOCK 0 would mean forever; short blocks keep the deadline honest.
     const block = Math.max(1, Math.min(remaining, 1_000));
-    const reply = await redis.sendCommand<XReadReply>(['XREAD', 'COUNT', '100', 'BLOCK', String(block), 'STREAMS', LENDING_EVENTS_STREAM, cursor]);
-    for (const [id, flat] of reply?.[0]?.[1] ?? []) {
+    const [read] = replyStreams(await redis.sendCommand(['XREAD', 'COUNT', '100', 'BLOCK', String(block), 'STREAMS', LENDING_EVENTS_STREAM, cursor]));
+    for (const [id, flat] of read?.entries ?? []) {
       cursor = id;
       const outcome = outcomeOf(requestId, flat ?? []);
       if (outcome) return outcome;
@@ -121,9 +114,7 @@ async function waitForOutcome(redis: RedisClient, requestId: string, after: stri
 }
 
 function outcomeOf(requestId: string, flat: string[]): Outcome | null {
-  const fields: Record<string, string> = {};
-  for (let i = 0; i + 1 < flat.length; i += 2) fields[flat[i] as string] = flat[i + 1] as string;
-  const decoded = decodeEnvelope(fields);
+  const decoded = decodeEnvelope(replyRecord(flat));
   // Not an envelope, or another request's event: not ours to judge.
   if (!decoded.ok || !(decoded.envelope.type in OUTCOMES)) return null;
   const { type, data } = decoded.envelope as { type: keyof typeof OUTCOMES; data: unknown };

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { decodeEnvelope, redactUrl, type RedisClient } from 'tributary';
+import { decodeEnvelope, lastEntryId, redactUrl, replyRecord, replyStreams, type RedisClient } from 'tributary';
 import { CliError, EXIT } from '../errors.ts';
 import { getJson, resolveApiKey, resolveGatewayUrl, withApiKeyOption, withGatewayOption, type AdminOptions } from '../gateway.ts';
 import type { Output } from '../output.ts';
@@ -85,8 +85,6 @@ async function streams(options: StreamsOptions, output: Output): Promise<void> {
   output.line(`read at ${answer.at}`);
 }
 
-type XReadReply = Array<[string, Array<[string, string[] | null]>]> | null;
-
 async function tailStream(stream: string, options: TailOptions, output: Output): Promise<void> {
   if (options.since !== undefined && options.fromStart) throw new CliError('give --since or --from-start, not both', EXIT.usage);
   if (options.since !== undefined && !ENTRY_ID.test(options.since)) throw new CliError(`--since: not a stream entry id: ${options.since}`, EXIT.usage);
@@ -101,13 +99,13 @@ async function tailStream(stream: string, options: TailOptions, output: Output):
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
   try {
-    let cursor = options.fromStart ? '0-0' : (options.since ?? (await lastEntryId(redis, stream)));
+    let cursor = options.fromStart ? '0-0' : (options.since ?? (await lastEntryId(redis, stream)) ?? '0-0');
     let shown = 0;
     if (!options.json) output.error(`following ${stream} on ${redactUrl(url)} after ${cursor} (Ctrl-C to stop)`);
     while (!stopping && (options.count === undefined || shown < options.count)) {
       // Short blocks: BLOCK 0 would outlast the client's command timeout.
-      const reply = await redis.sendCommand<XReadReply>(['XREAD', 'COUNT', '100', 'BLOCK', '1000', 'STREAMS', stream, cursor]);
-      for (const [id, flat] of reply?.[0]?.[1] ?? []) {
+      const [read] = replyStreams(await redis.sendCommand(['XREAD', 'COUNT', '100', 'BLOCK', '1000', 'STREAMS', stream, cursor]));
+      for (const [id, flat] of read?.entries ?? []) {
         cursor = id;
         if (printEntry(output, options, stream, id, flat ?? [])) shown += 1;
         if (options.count !== undefined && shown >= options.count) break;
@@ -124,15 +122,9 @@ async function tailStream(stream: string, options: TailOptions, output: Output):
   }
 }
 
-async function lastEntryId(redis: RedisClient, stream: string): Promise<string> {
-  const reply = await redis.sendCommand<Array<[string, unknown]>>(['XREVRANGE', stream, '+', '-', 'COUNT', '1']);
-  return reply[0]?.[0] ?? '0-0';
-}
-
 /** One entry as a line; false when --type filtered it out. */
 function printEntry(output: Output, options: TailOptions, stream: string, id: string, flat: string[]): boolean {
-  const fields: Record<string, string> = {};
-  for (let i = 0; i + 1 < flat.length; i += 2) fields[flat[i] as string] = flat[i + 1] as string;
+  const fields = replyRecord(flat);
   const decoded = decodeEnvelope(fields);
   if (!decoded.ok) {
     // A malformed entry has no type: --type only lets it through when it names the field's raw value.

@@ -1,4 +1,5 @@
 import type { RedisClient } from '../redis/client.ts';
+import { replyScores } from '../redis/replies.ts';
 import { activeActiveKeys, type ActiveActiveKeys } from './keys.ts';
 import { applyRemote, runLocal, scripts, type LogEntry, type RemoteOutcome, type WriteOptions } from './operations.ts';
 
@@ -136,10 +137,7 @@ export function createRegion(options: RegionOptions): Region {
     register: (key) => redis.get(keys.value(key)),
     fields: (key) => redis.hGetAll(keys.value(key)),
     async scores(key) {
-      const flat = await redis.sendCommand<string[]>(['ZRANGE', keys.value(key), '0', '-1', 'REV', 'WITHSCORES']);
-      const entries: Array<{ member: string; score: number }> = [];
-      for (let i = 0; i < flat.length; i += 2) entries.push({ member: flat[i] as string, score: Number(flat[i + 1]) });
-      return entries;
+      return replyScores(await redis.sendCommand(['ZRANGE', keys.value(key), '0', '-1', 'REV', 'WITHSCORES']));
     },
 
     applyRemote: (source, previousId, entry) => applyRemote(redis, keys, region, source, previousId, entry),

@@ -149,8 +149,7 @@ export function createLeaderboard(options: LeaderboardOptions): Leaderboard {
 
     async top(limit, query) {
       checkCount(limit, 'limit', 1);
-      const flat = await redis.sendCommand<unknown[]>(['ZRANGE', scoresKey(query), '0', String(limit - 1), 'WITHSCORES']);
-      return rankEntries(flat, 1);
+      return rankEntries(await redis.sendCommand(['ZRANGE', scoresKey(query), '0', String(limit - 1), 'WITHSCORES']), 1);
     },
 
     async rankOf(member, query) {

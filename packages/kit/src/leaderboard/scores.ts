@@ -1,3 +1,5 @@
+import { replyNumber, replyPairs } from '../redis/replies.ts';
+
 /**
  * Scores are stored negated. Redis orders equal scores by member, ascending,
  * and `ZREVRANGE` reverses that too (ties would come out "z" before "a").
@@ -14,8 +16,7 @@ export function encodeScore(score: number): string {
 
 /** Reads a stored (negated) score back; `0 - x` also turns a stored -0 into 0. */
 export function decodeScore(raw: unknown): number {
-  const text = typeof raw === 'string' ? raw : typeof raw === 'number' ? String(raw) : '';
-  const value = text === 'inf' || text === '+inf' ? Infinity : text === '-inf' ? -Infinity : text === '' ? Number.NaN : Number(text);
+  const value = replyNumber(raw);
   if (Number.isNaN(value)) throw new Error(`leaderboard: unreadable score ${JSON.stringify(raw)}`);
   return 0 - value;
 }
@@ -28,12 +29,6 @@ export interface RankedEntry {
 }
 
 /** Turns a flat `[member, score, member, score, ...]` reply into entries ranked from `firstRank`. */
-export function rankEntries(flat: readonly unknown[], firstRank: number): RankedEntry[] {
-  const entries: RankedEntry[] = [];
-  for (let i = 0; i + 1 < flat.length; i += 2) {
-    const member = flat[i];
-    if (typeof member !== 'string') throw new Error('leaderboard: unreadable member in a range reply');
-    entries.push({ member, score: decodeScore(flat[i + 1]), rank: firstRank + i / 2 });
-  }
-  return entries;
+export function rankEntries(flat: unknown, firstRank: number): RankedEntry[] {
+  return replyPairs(flat).map(([member, score], index) => ({ member, score: decodeScore(score), rank: firstRank + index }));
 }

@@ -2,7 +2,7 @@ import type { Registry } from 'prom-client';
 import { TributaryError } from '../errors.ts';
 import type { RedisClient } from '../redis/client.ts';
 import { backoffDelay } from '../streams/backoff.ts';
-import { compareIds, ensureGroup, parseEntries, type StreamEntry } from '../streams/commands.ts';
+import { compareIds, ensureGroup, lastEntryId, parseEntries, type StreamEntry } from '../streams/commands.ts';
 import { defaultConsumerName } from '../streams/consumer.ts';
 import { moveToDeadLetters, REPLAY_GROUP_FIELD } from '../streams/dead-letters.ts';
 import { decodeEnvelope, type Envelope } from '../streams/envelope.ts';
@@ -221,10 +221,8 @@ export function createProjection<Tx>(options: ProjectionOptions<Tx>): Projection
   }
 
   async function tips(): Promise<Record<string, string>> {
-    const last = await Promise.all(
-      streams.map((stream) => bus.sendCommand<Array<[string, unknown]>>(['XREVRANGE', stream, '+', '-', 'COUNT', '1'])),
-    );
-    return Object.fromEntries(streams.map((stream, i) => [stream, last[i]?.[0]?.[0] ?? '0']));
+    const last = await Promise.all(streams.map((stream) => lastEntryId(bus, stream)));
+    return Object.fromEntries(streams.map((stream, i) => [stream, last[i] ?? '0']));
   }
 
   const self: Projection<Tx> = {

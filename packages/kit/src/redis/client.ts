@@ -2,8 +2,8 @@ import { createClient } from 'redis';
 import { discoverPrimary, nodeUrl, parseSentinelUrl, SENTINEL_SCHEME, type SentinelUrl } from './sentinel.ts';
 
 /**
- * RESP2 on purpose: the kit parses raw stream replies in one place
- * (`streams/commands.ts`) and node-redis 6 defaults to RESP3, whose map
+ * RESP2 on purpose: the kit parses raw replies in one place
+ * (`redis/replies.ts`) and node-redis 6 defaults to RESP3, whose map
  * replies differ per command.
  */
 /** Errors that retrying cannot fix: wrong credentials or a server that wants some. */

@@ -1,31 +1,15 @@
 import type { RedisClient } from '../redis/client.ts';
-import { fieldsOf, xaddEnvelopeArgs, type Envelope } from './envelope.ts';
+import { replyEntries, replyMaps, replyStreams, type RawEntry } from '../redis/replies.ts';
+import { xaddEnvelopeArgs, type Envelope } from './envelope.ts';
 
 /**
- * The stream commands the kit sends, with their RESP2 replies parsed in one
- * place. We send them raw (node-redis `sendCommand`) rather than through the
- * typed helpers so that one parser covers Redis 7.0's replies exactly (e.g.
- * XAUTOCLAIM's third element) and nothing is lost to a transform.
+ * The stream commands the kit sends. We send them raw (node-redis
+ * `sendCommand`) rather than through the typed helpers so that one parser
+ * (`redis/replies.ts`) covers Redis 7.0's replies exactly (e.g. XAUTOCLAIM's
+ * third element) and nothing is lost to a transform. The consumer decodes
+ * raw entries directly; `parseEntries` turns them into `StreamEntry` objects.
  */
-export interface StreamEntry {
-  id: string;
-  fields: Record<string, string>;
-}
-
-/**
- * An entry as Redis replies with it: its id and its flat name/value list,
- * nil for a deleted entry that is still pending. The consumer decodes these
- * directly; `parseEntries` turns them into `StreamEntry` objects.
- */
-export type RawEntry = [id: string, fields: string[] | null];
-
-export function parseEntries(raw: unknown): StreamEntry[] {
-  return rawEntries(raw).map(([id, flat]) => ({ id, fields: fieldsOf(flat) }));
-}
-
-function rawEntries(raw: unknown): RawEntry[] {
-  return Array.isArray(raw) ? (raw as RawEntry[]) : [];
-}
+export { parseEntries, type RawEntry, type StreamEntry } from '../redis/replies.ts';
 
 export function flatten(fields: Record<string, string>): string[] {
   const args: string[] = [];
@@ -46,8 +30,7 @@ export async function xreadgroup(
   const command = ['XREADGROUP', 'GROUP', args.group, args.consumer, 'COUNT', String(args.count)];
   if (args.blockMs !== undefined) command.push('BLOCK', String(args.blockMs));
   command.push('STREAMS', args.stream, args.id);
-  const reply = await redis.sendCommand<Array<[string, unknown]> | null>(command);
-  return reply?.[0] ? rawEntries(reply[0][1]) : [];
+  return replyStreams(await redis.sendCommand(command))[0]?.entries ?? [];
 }
 
 export async function xautoclaim(
@@ -58,15 +41,14 @@ export async function xautoclaim(
     'XAUTOCLAIM', args.stream, args.group, args.consumer, String(args.minIdleMs), args.start, 'COUNT', String(args.count),
   ]);
   // Deleted entries come back as nil (Redis 7.0 also drops them from the PEL).
-  return { next: reply[0], entries: rawEntries(reply[1]).filter(([, flat]) => flat !== null && flat.length > 0) };
+  return { next: reply[0], entries: replyEntries(reply[1]).filter(([, flat]) => flat !== null && flat.length > 0) };
 }
 
 export async function xclaim(
   redis: RedisClient,
   args: { stream: string; group: string; consumer: string; ids: string[]; minIdleMs: number },
 ): Promise<RawEntry[]> {
-  const reply = await redis.sendCommand(['XCLAIM', args.stream, args.group, args.consumer, String(args.minIdleMs), ...args.ids]);
-  return rawEntries(reply);
+  return replyEntries(await redis.sendCommand(['XCLAIM', args.stream, args.group, args.consumer, String(args.minIdleMs), ...args.ids]));
 }
 
 /** Delivery counts of this consumer's pending entries between two ids. */
@@ -98,16 +80,14 @@ export interface GroupInfo {
 }
 
 export async function groupsOf(redis: RedisClient, stream: string): Promise<GroupInfo[]> {
-  let reply: unknown[][];
+  let reply: unknown;
   try {
-    reply = await redis.sendCommand<unknown[][]>(['XINFO', 'GROUPS', stream]);
+    reply = await redis.sendCommand(['XINFO', 'GROUPS', stream]);
   } catch (error) {
     if (String((error as Error).message).includes('no such key')) return [];
     throw error;
   }
-  return reply.map((flat) => {
-    const info = new Map<string, unknown>();
-    for (let i = 0; i + 1 < flat.length; i += 2) info.set(String(flat[i]), flat[i + 1]);
+  return replyMaps(reply).map((info) => {
     const lag = info.get('lag');
     return {
       name: String(info.get('name')),
@@ -117,6 +97,12 @@ export async function groupsOf(redis: RedisClient, stream: string): Promise<Grou
       lag: lag === null || lag === undefined ? null : Number(lag),
     };
   });
+}
+
+/** The id of a stream's newest entry, or null when it has none (or does not exist). */
+export async function lastEntryId(redis: RedisClient, stream: string): Promise<string | null> {
+  const [last] = replyEntries(await redis.sendCommand(['XREVRANGE', stream, '+', '-', 'COUNT', '1']));
+  return last?.[0] ?? null;
 }
 
 /** Smallest pending id of a group, or null when nothing is pending. */

@@ -1,4 +1,5 @@
 import { createHash, randomFillSync, randomUUID } from 'node:crypto';
+import { replyRecord } from '../redis/replies.ts';
 import { sampleNewTrace } from '../telemetry/sampling.ts';
 
 /**
@@ -120,7 +121,7 @@ export function decodeEnvelopeFields(flat: readonly string[]): Envelope | string
   if (isKitEntry(flat)) {
     return decodeParts(flat[1], flat[3], flat[5], flat[7], flat[9], flat[11], flat[13], flat[15], flat[17]);
   }
-  const fields = fieldsOf(flat);
+  const fields = replyRecord(flat);
   return decodeParts(fields.id, fields.type, fields.version, fields.time, fields.source, fields.correlationId, fields.causationId, fields.traceparent, fields.data);
 }
 
@@ -133,14 +134,6 @@ export function isKitEntry(flat: readonly string[]): boolean {
   if (flat.length !== 2 * FIELD_ORDER.length) return false;
   for (let i = 0; i < FIELD_ORDER.length; i++) if (flat[2 * i] !== FIELD_ORDER[i]) return false;
   return true;
-}
-
-/** A flat name/value list as an object (a later duplicate name wins, as in XADD's reply). */
-export function fieldsOf(flat: readonly string[] | null | undefined): Record<string, string> {
-  const fields: Record<string, string> = {};
-  if (!flat) return fields;
-  for (let i = 0; i + 1 < flat.length; i += 2) fields[flat[i] as string] = flat[i + 1] as string;
-  return fields;
 }
 
 const present = (value: string | undefined): value is string => typeof value === 'string' && value !== '';

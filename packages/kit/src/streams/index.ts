@@ -30,5 +30,5 @@ export {
   type DeadLetter,
 } from './dead-letters.ts';
 export { trimStream, safeTrimPoint, startTrimmer } from './trimmer.ts';
-export { compareIds, groupsOf, parseEntries, type GroupInfo, type RawEntry, type StreamEntry } from './commands.ts';
+export { compareIds, groupsOf, lastEntryId, parseEntries, type GroupInfo, type RawEntry, type StreamEntry } from './commands.ts';
 export { streamKeys } from './keys.ts';

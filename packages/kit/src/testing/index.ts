@@ -2,3 +2,4 @@ export { waitFor, type WaitForOptions } from './wait-for.ts';
 export { freePort } from './free-port.ts';
 export { startRedisServer, type RedisServer, type RedisServerOptions } from './redis-server.ts';
 export { createServerDatabase, testDatabases, type TestDatabase } from './databases.ts';
+export { readEnvelopes, readStreamEvents, type StreamEvent } from './stream-events.ts';

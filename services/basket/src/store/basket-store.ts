@@ -1,4 +1,4 @@
-import { runLuaScript, type RedisClient } from 'tributary';
+import { replyPairs, runLuaScript, type RedisClient } from 'tributary';
 import type { BasketLine } from '../domain/basket.ts';
 import { MAX_BASKET_PRODUCTS, type CheckoutItem } from '../domain/checkout.ts';
 import { basketKeys } from './keys.ts';
@@ -50,16 +50,15 @@ export function createBasketStore(redis: RedisClient, options: { ttlSeconds: num
     },
 
     async readBasket(userId) {
-      const [flat, checkout] = await Promise.all([
-        redis.sendCommand<string[]>(['ZRANGE', basketKeys.basket(userId), '0', '-1', 'WITHSCORES']),
+      const [pairs, checkout] = await Promise.all([
+        redis.sendCommand(['ZRANGE', basketKeys.basket(userId), '0', '-1', 'WITHSCORES']).then(replyPairs),
         pendingCheckout(userId),
       ]);
-      const lines: BasketLine[] = [];
-      for (let i = 0; i + 1 < flat.length; i += 2) {
-        const quantity = Number(flat[i + 1]);
-        if (!Number.isSafeInteger(quantity) || quantity < 1) throw new Error(`basket of ${userId} holds quantity ${String(flat[i + 1])}`);
-        lines.push({ productId: flat[i] as string, quantity });
-      }
+      const lines = pairs.map(([productId, score]): BasketLine => {
+        const quantity = Number(score);
+        if (!Number.isSafeInteger(quantity) || quantity < 1) throw new Error(`basket of ${userId} holds quantity ${String(score)}`);
+        return { productId, quantity };
+      });
       return { lines, checkout };
     },
 
@@ -98,10 +97,9 @@ export function createBasketStore(redis: RedisClient, options: { ttlSeconds: num
     },
 
     async dueCheckouts(nowMs, limit) {
-      const flat = await redis.sendCommand<string[]>(['ZRANGE', basketKeys.checkoutsDue(), '-inf', String(nowMs), 'BYSCORE', 'LIMIT', '0', String(limit), 'WITHSCORES']);
-      const due: Array<{ userId: string; score: string }> = [];
-      for (let i = 0; i + 1 < flat.length; i += 2) due.push({ userId: flat[i] as string, score: flat[i + 1] as string });
-      return due;
+      const due = replyPairs(await redis.sendCommand(['ZRANGE', basketKeys.checkoutsDue(), '-inf', String(nowMs), 'BYSCORE', 'LIMIT', '0', String(limit), 'WITHSCORES']));
+      // The score stays the text Redis sent, handed back as is to forgetDue's script.
+      return due.map(([userId, score]) => ({ userId, score: String(score) }));
     },
 
     async forgetDue(userId, score) {

@@ -1,10 +1,10 @@
-import { runLuaScript, type EventData, type RedisClient } from 'tributary';
+import { replyRecord, runLuaScript, type EventData, type RedisClient } from 'tributary';
 import type { DeliveryStatus, DroneTelemetry } from '@tributary/contracts';
 import type { DeliveryRecord, DeliveryStep, FailureReason } from '../domain/delivery.ts';
 import type { Point } from '../domain/geo.ts';
 import { phaseStatus } from '../domain/status.ts';
 import { deliveryKeys, SCHEDULED_TTL_SECONDS } from './keys.ts';
-import { pairsToRecord, parseDeliveryHash } from './record.ts';
+import { parseDeliveryHash } from './record.ts';
 import { parseCode, parseSnapshot, parseSteps, StoreReplyError, type Snapshot } from './replies.ts';
 import { applyReadingScript, createDeliveryScript, expireDeliveryScript, failSilentScript, markSentScript } from './scripts.ts';
 
@@ -105,7 +105,7 @@ export function createDeliveryStore(redis: RedisClient): DeliveryStore {
     },
 
     async get(deliveryId) {
-      return parseDeliveryHash(pairsToRecord(await redis.sendCommand(['HGETALL', deliveryKeys.delivery(deliveryId)])));
+      return parseDeliveryHash(replyRecord(await redis.sendCommand(['HGETALL', deliveryKeys.delivery(deliveryId)])));
     },
   };
 }

@@ -1,4 +1,4 @@
-import { runLuaScript, type RedisClient } from 'tributary';
+import { replyScores, runLuaScript, type RedisClient } from 'tributary';
 import { deadlineRuleDefaults, nextDeadline, type DeadlineRule } from '../domain/deadline.ts';
 import type { Point } from '../domain/geo.ts';
 import { isTerminal } from '../domain/status.ts';
@@ -76,9 +76,9 @@ export function createFleetStore(redis: RedisClient, rule: DeadlineRule = deadli
     async queue() {
       const [waiting, oldest] = await Promise.all([
         redis.sendCommand<number>(['ZCARD', deliveryKeys.waiting()]),
-        redis.sendCommand<unknown[]>(['ZRANGE', deliveryKeys.waiting(), '0', '0', 'WITHSCORES']),
+        redis.sendCommand(['ZRANGE', deliveryKeys.waiting(), '0', '0', 'WITHSCORES']).then(replyScores),
       ]);
-      return { waiting: Number(waiting), oldestCreatedAtMs: oldest.length === 2 ? parseNumber(String(oldest[1])) : null };
+      return { waiting: Number(waiting), oldestCreatedAtMs: oldest[0] && Number.isFinite(oldest[0].score) ? oldest[0].score : null };
     },
 
     async adoptLegacyIndex() {

@@ -48,11 +48,3 @@ export function parseDeliveryHash(fields: Record<string, string>): DeliveryRecor
     steps: sortSteps(steps),
   };
 }
-
-/** RESP2 HGETALL: a flat name/value list. */
-export function pairsToRecord(flat: unknown): Record<string, string> {
-  const fields: Record<string, string> = {};
-  if (!Array.isArray(flat)) return fields;
-  for (let i = 0; i + 1 < flat.length; i += 2) fields[String(flat[i])] = String(flat[i + 1]);
-  return fields;
-}

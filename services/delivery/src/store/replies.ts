@@ -1,4 +1,5 @@
 import { DELIVERY_FAILURE_REASONS, DELIVERY_STATUSES, type DeliveryStatus } from '@tributary/contracts';
+import { replyPairs } from 'tributary';
 import type { DeliveryStep, FailureReason } from '../domain/delivery.ts';
 import type { Point } from '../domain/geo.ts';
 import { SNAPSHOT_FIELDS } from './keys.ts';
@@ -87,14 +88,12 @@ export function parseSnapshot(script: string, raw: unknown): Snapshot {
 /** `unsent` of the delivery scripts: flat status/at pairs. */
 export function parseSteps(script: string, raw: unknown): DeliveryStep[] {
   if (!Array.isArray(raw) || raw.length % 2 !== 0) throw new StoreReplyError(script, 'steps of the wrong shape');
-  const steps: DeliveryStep[] = [];
-  for (let i = 0; i < raw.length; i += 2) {
-    const status = parseStatus(raw[i]);
-    const at = text(raw[i + 1]);
-    if (status === null || at === null) throw new StoreReplyError(script, `bad step ${String(raw[i])}`);
-    steps.push({ status, at });
-  }
-  return steps;
+  return replyPairs(raw).map(([rawStatus, rawAt]) => {
+    const status = parseStatus(rawStatus);
+    const at = text(rawAt);
+    if (status === null || at === null) throw new StoreReplyError(script, `bad step ${rawStatus}`);
+    return { status, at };
+  });
 }
 
 /** The `code` every script replies first. */

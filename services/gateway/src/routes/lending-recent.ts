@@ -8,14 +8,13 @@ import {
   ReturnProcessed,
   ReturnRequested,
 } from '@tributary/contracts';
-import { listDeadLetters, type Static } from 'tributary';
+import { listDeadLetters, replyEntries, type Static } from 'tributary';
 import { toLiveEntry } from '../live-events.ts';
 import { errors } from './context.ts';
 import { onBus, type OpsContext } from './ops-context.ts';
 import { LendingRecent, LendingRecentQuery } from './schemas.ts';
 
 type Row = Static<typeof LendingRecent>['requests'][number];
-type RawEntries = Array<[string, string[] | null]>;
 
 /** lending's event stream, per the contracts (its outcomes are published there). */
 const LENDING_EVENTS_STREAM = (lendingEvents[0] as { stream: string }).stream;
@@ -42,7 +41,7 @@ export const lendingRecentRoutes: FastifyPluginAsyncTypebox<OpsContext> = async 
     },
     async (request) => {
       const limit = request.query.limit ?? 50;
-      const raw = await onBus(bus, () => bus.sendCommand<RawEntries>(['XREVRANGE', LENDING_REQUESTS_STREAM, '+', '-', 'COUNT', String(limit)]));
+      const raw = replyEntries(await onBus(bus, () => bus.sendCommand(['XREVRANGE', LENDING_REQUESTS_STREAM, '+', '-', 'COUNT', String(limit)])));
       const rows = new Map<string, Row>();
       for (const [entryId, flat] of raw) {
         const entry = toLiveEntry(LENDING_REQUESTS_STREAM, entryId, flat);
@@ -65,7 +64,7 @@ export const lendingRecentRoutes: FastifyPluginAsyncTypebox<OpsContext> = async 
       // An outcome is always published after its request: only the events since the oldest request can be theirs.
       const [outcomes, letters] = await onBus(bus, () =>
         Promise.all([
-          bus.sendCommand<RawEntries>(['XREVRANGE', LENDING_EVENTS_STREAM, '+', oldest, 'COUNT', String(timelineScanLimit)]),
+          bus.sendCommand(['XREVRANGE', LENDING_EVENTS_STREAM, '+', oldest, 'COUNT', String(timelineScanLimit)]).then(replyEntries),
           listDeadLetters(bus, LENDING_REQUESTS_STREAM, { count: DEAD_LETTERS_READ }),
         ]),
       );

@@ -17,14 +17,6 @@ export interface OpsContext extends RouteContext {
   timelineScanLimit: number;
 }
 
-/** A flat RESP2 `[name, value, name, value...]` reply (XINFO's) as a map. */
-export function pairs(flat: unknown): Map<string, unknown> {
-  const map = new Map<string, unknown>();
-  if (!Array.isArray(flat)) return map;
-  for (let i = 0; i + 1 < flat.length; i += 2) map.set(String(flat[i]), flat[i + 1]);
-  return map;
-}
-
 /** Fetches JSON from a service with a deadline; never throws (operator views show what they can). */
 export async function fetchJson(url: string, timeoutMs: number, headers: Record<string, string> = {}): Promise<{ ok: true; body: unknown } | { ok: false; error: string }> {
   try {

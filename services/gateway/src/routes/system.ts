@@ -1,8 +1,8 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { countDeadLetters, groupsOf, redactUrl, type RedisClient, type Static } from 'tributary';
+import { countDeadLetters, groupsOf, parseInfo, redactUrl, replyMap, replyMaps, type RedisClient, type Static } from 'tributary';
 import { BUS_ANSWER_TIMEOUT_MS, onBus } from '../bus-guard.ts';
 import { errors } from './context.ts';
-import { fetchJson, pairs, type OpsContext } from './ops-context.ts';
+import { fetchJson, type OpsContext } from './ops-context.ts';
 import { ServiceList, StreamList } from './schemas.ts';
 
 /** A service that does not answer /healthz within this is shown down: the page must not hang on one. */
@@ -42,8 +42,8 @@ function health(name: string, url: string, answer: Awaited<ReturnType<typeof fet
 async function redisHealth(name: string, client: RedisClient): Promise<Health> {
   const url = redactUrl(String(client.options?.url ?? 'redis'));
   try {
-    const info = await onBus(client, () => client.info());
-    const field = (key: string) => new RegExp(`^${key}:(.*)$`, 'm').exec(info)?.[1]?.trim() ?? null;
+    const info = parseInfo(await onBus(client, () => client.info()));
+    const field = (key: string) => info[key] ?? null;
     const uptime = Number(field('uptime_in_seconds'));
     const pid = Number(field('process_id'));
     return {
@@ -66,7 +66,7 @@ const isNoSuchKey = (error: unknown) => /no such key/i.test(String((error as Err
 /** XINFO STREAM, XINFO GROUPS and XINFO CONSUMERS of one stream: what an operator reads off redis-cli, in one object. */
 async function streamState(bus: RedisClient, stream: string) {
   const [info, groups, deadLetters] = await Promise.all([
-    bus.sendCommand<unknown[]>(['XINFO', 'STREAM', stream]).then(pairs, (error: unknown) => {
+    bus.sendCommand(['XINFO', 'STREAM', stream]).then(replyMap, (error: unknown) => {
       if (isNoSuchKey(error)) return null;
       throw error;
     }),
@@ -75,13 +75,13 @@ async function streamState(bus: RedisClient, stream: string) {
   ]);
   const withConsumers = await Promise.all(
     groups.map(async (group) => {
-      const consumers = await bus.sendCommand<unknown[]>(['XINFO', 'CONSUMERS', stream, group.name]);
+      const consumers = replyMaps(await bus.sendCommand(['XINFO', 'CONSUMERS', stream, group.name]));
       return {
         name: group.name,
         lag: group.lag,
         pending: group.pending,
         lastDeliveredId: group.lastDeliveredId,
-        consumers: consumers.map(pairs).map((consumer) => ({
+        consumers: consumers.map((consumer) => ({
           name: String(consumer.get('name')),
           pending: Number(consumer.get('pending') ?? 0),
           idleMs: Number(consumer.get('idle') ?? 0),

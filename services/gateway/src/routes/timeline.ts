@@ -1,5 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { compareIds, type RawEntry, type RedisClient, type Static } from 'tributary';
+import { compareIds, replyEntries, replyField, type RawEntry, type RedisClient, type Static } from 'tributary';
 import { HttpError } from 'tributary/http';
 import { toLiveEntry } from '../live-events.ts';
 import { callUpstream, relay } from '../upstream.ts';
@@ -12,15 +12,6 @@ type Step = Static<typeof TimelineStep>;
 /** Entries per XREVRANGE round trip: big enough to be few, small enough not to stall the bus. */
 const PAGE = 1_000;
 
-/** RESP2 XREVRANGE reply. */
-type RawEntries = RawEntry[];
-
-/** A field of a raw entry (names at even positions), without building the whole record. */
-function field(flat: string[] | null, name: string): string | undefined {
-  for (let i = 0; flat && i + 1 < flat.length; i += 2) if (flat[i] === name) return flat[i + 1];
-  return undefined;
-}
-
 /**
  * The events of one order on one stream, searched newest first over at most
  * `limit` entries. Streams are not indexed by correlation id (that would be
@@ -32,13 +23,13 @@ async function eventsOf(bus: RedisClient, stream: string, orderId: string, limit
   let end = '+';
   for (let scanned = 0; scanned < limit; ) {
     const count = Math.min(PAGE, limit - scanned);
-    const page = await bus.sendCommand<RawEntries>(['XREVRANGE', stream, end, '-', 'COUNT', String(count)]);
+    const page = replyEntries(await bus.sendCommand(['XREVRANGE', stream, end, '-', 'COUNT', String(count)]));
     for (const [entryId, flat] of page) {
       // Only this order's entries are decoded (their data parsed): a scan reads thousands of others.
       // An event is the order's when it correlates to the order id (ordering makes the order id the
       // saga's correlation id, and caused events inherit it), or names it in its data: events written
       // before that, or by a flow that merely mentions the order. Data is JSON.stringify's, no spaces.
-      if (field(flat, 'correlationId') !== orderId && !field(flat, 'data')?.includes(`"orderId":"${orderId}"`)) continue;
+      if (replyField(flat, 'correlationId') !== orderId && !replyField(flat, 'data')?.includes(`"orderId":"${orderId}"`)) continue;
       const entry = toLiveEntry(stream, entryId, flat);
       if (!entry) continue;
       steps.push({
@@ -55,7 +46,7 @@ async function eventsOf(bus: RedisClient, stream: string, orderId: string, limit
     scanned += page.length;
     if (page.length < count) break;
     // Exclusive start (Redis 6.2+): the next page begins below the last entry read.
-    end = `(${(page.at(-1) as [string, unknown])[0]}`;
+    end = `(${(page.at(-1) as RawEntry)[0]}`;
   }
   return steps;
 }

@@ -1,5 +1,5 @@
 import type { Envelope, RedisClient } from 'tributary';
-import { createSerialQueue } from 'tributary';
+import { createSerialQueue, replyRecord } from 'tributary';
 import { RequestAccepted, RequestRejected, ReturnProcessed, BooksSentToShelving, type LENDING_REJECTIONS } from '@tributary/contracts';
 import { exceedsLimit, type Outcome } from '../domain/outcome.ts';
 import { envelopeHeader } from './envelopes.ts';
@@ -202,10 +202,8 @@ export function createLendingStore(options: LendingStoreOptions): LendingStore {
     },
 
     async outcome(requestId) {
-      const flat = await redis.sendCommand<string[]>(['HGETALL', keys.outcome(requestId)]);
-      if (flat.length === 0) return null;
-      const hash: Record<string, string> = {};
-      for (let i = 0; i + 1 < flat.length; i += 2) hash[flat[i] as string] = flat[i + 1] as string;
+      const hash = replyRecord(await redis.sendCommand(['HGETALL', keys.outcome(requestId)]));
+      if (Object.keys(hash).length === 0) return null;
       const outcome: Outcome = {
         requestId,
         kind: hash.kind === 'return' ? 'return' : 'lend',

@@ -1,4 +1,4 @@
-import { compareIds, groupsOf, listDeadLetters, type RedisClient } from 'tributary';
+import { compareIds, groupsOf, listDeadLetters, replyEntries, replyField, type RedisClient } from 'tributary';
 import { LendingRequested, ReturnRequested } from '@tributary/contracts';
 import { lendingKeys as keys } from './keys.ts';
 
@@ -17,10 +17,10 @@ export async function locateRequest(redis: RedisClient, group: string, requestId
   { where: 'pending'; kind: EntryKind } | { where: 'dead-lettered'; kind: EntryKind; error: string } | { where: 'nowhere' }
 > {
   const stream = keys.requests();
-  const entries = await redis.sendCommand<Array<[string, string[]]>>(['XRANGE', stream, requestId, requestId]);
-  const flat = entries[0]?.[1];
+  const [entry] = replyEntries(await redis.sendCommand(['XRANGE', stream, requestId, requestId]));
+  const flat = entry?.[1];
   if (flat) {
-    const type = flat[flat.indexOf('type') + 1];
+    const type = replyField(flat, 'type');
     const info = (await groupsOf(redis, stream)).find((candidate) => candidate.name === group);
     if (!info || compareIds(requestId, info.lastDeliveredId) > 0) return { where: 'pending', kind: kindOf(type) };
     const pending = await redis.sendCommand<unknown[]>(['XPENDING', stream, group, requestId, requestId, '1']);

@@ -1,4 +1,4 @@
-import type { RedisClient } from 'tributary';
+import { replyScores, type RedisClient } from 'tributary';
 import { createRegion, createReplicator, replicationStatus, type Region, type Replicator, type ReplicationStatus } from 'tributary/activeactive';
 import type { RankedEntry } from 'tributary/leaderboard';
 import { RECENT_FAILURES_LIMIT } from '../domain/failures.ts';
@@ -37,9 +37,7 @@ function rankedBoard(region: Region, board: LeaderboardName): RankedBoard {
     incrementMany: (increments, { operationId }) =>
       Promise.all(increments.map(({ member, by }) => region.incrMember(`board:${board}`, member, by, { operationId: `${operationId}/${member}`, ...remember }))),
     async top(limit) {
-      const flat = await region.redis.sendCommand<string[]>(['ZRANGE', key, '0', String(limit - 1), 'REV', 'WITHSCORES']);
-      const head: Array<{ member: string; score: number }> = [];
-      for (let i = 0; i + 1 < flat.length; i += 2) head.push({ member: flat[i] as string, score: Number(flat[i + 1]) });
+      const head = replyScores(await region.redis.sendCommand(['ZRANGE', key, '0', String(limit - 1), 'REV', 'WITHSCORES']));
       const cut = head[limit - 1]?.score;
       // ZRANGE REV orders equal scores by member descending; the API promises ascending.
       const entries = cut === undefined ? head : [...head.filter((entry) => entry.score > cut), ...(await membersAt(cut)).map((member) => ({ member, score: cut }))];

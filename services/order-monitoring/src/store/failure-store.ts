@@ -1,5 +1,5 @@
 import { fileURLToPath } from 'node:url';
-import { loadLuaScript, runLuaScript, type RedisClient } from 'tributary';
+import { loadLuaScript, replyRecord, runLuaScript, type RedisClient } from 'tributary';
 import { RECENT_FAILURES_LIMIT, parseRecentFailure, type RecentFailure } from '../domain/failures.ts';
 import { HANDLED_TTL_SECONDS, monitoringKeys } from './keys.ts';
 
@@ -29,10 +29,8 @@ export function createFailureStore(redis: RedisClient, handledTtlSeconds = HANDL
         .multi()
         .addCommand(['HGETALL', monitoringKeys.failures()])
         .addCommand(['LRANGE', monitoringKeys.recentFailures(), '0', String(RECENT_FAILURES_LIMIT - 1)])
-        .exec()) as unknown as [string[], string[]];
-      const counts: Record<string, string> = {};
-      for (let i = 0; i + 1 < flatCounts.length; i += 2) counts[flatCounts[i] as string] = flatCounts[i + 1] as string;
-      return { counts, recent: recent.map(parseRecentFailure).filter((entry): entry is RecentFailure => entry !== null) };
+        .exec()) as unknown as [unknown, string[]];
+      return { counts: replyRecord(flatCounts), recent: recent.map(parseRecentFailure).filter((entry): entry is RecentFailure => entry !== null) };
     },
   };
 }

@@ -1,4 +1,4 @@
-import type { RedisClient } from 'tributary';
+import { replyPairs, type RedisClient } from 'tributary';
 import type { OrderLine } from '../domain/leaderboards.ts';
 import { ORDER_LINES_TTL_SECONDS, monitoringKeys } from './keys.ts';
 
@@ -17,12 +17,12 @@ export interface OrderLinesStore {
 }
 
 /** Parses the hash read back; our own data, so anything malformed is a loud error (the handler retries, then dead-letters). */
-export function parseOrderLines(orderId: string, flat: readonly string[]): OrderLine[] | null {
-  if (flat.length === 0) return null;
+export function parseOrderLines(orderId: string, reply: unknown): OrderLine[] | null {
+  const pairs = replyPairs(reply);
+  if (pairs.length === 0) return null;
   const lines: OrderLine[] = [];
-  for (let i = 0; i + 1 < flat.length; i += 2) {
-    const field = flat[i] as string;
-    const raw = flat[i + 1] as string;
+  for (const [field, value] of pairs) {
+    const raw = String(value);
     const productId = ITEM_FIELD_PATTERN.exec(field)?.[1];
     const quantity = Number(raw);
     if (!productId || !/^[1-9]\d*$/.test(raw) || !Number.isSafeInteger(quantity)) {
@@ -46,7 +46,7 @@ export function createOrderLinesStore(redis: RedisClient): OrderLinesStore {
     },
 
     async read(orderId) {
-      return parseOrderLines(orderId, await redis.sendCommand<string[]>(['HGETALL', monitoringKeys.orderLines(orderId)]));
+      return parseOrderLines(orderId, await redis.sendCommand(['HGETALL', monitoringKeys.orderLines(orderId)]));
     },
   };
 }

@@ -1,4 +1,5 @@
 import { TributaryError } from '../../errors.ts';
+import { replyField } from '../../redis/replies.ts';
 import type { RawEntry } from '../commands.ts';
 import { REPLAY_GROUP_FIELD } from '../dead-letters.ts';
 import { decodeEnvelopeFields, isKitEntry, type Envelope } from '../envelope.ts';
@@ -100,7 +101,7 @@ export function createRouter(options: {
         }
         // A replayed dead letter carries a field the kit never writes (see replayDeadLetters).
         const kitEntry = isKitEntry(fields);
-        const replayFor = kitEntry ? undefined : fieldValue(fields, REPLAY_GROUP_FIELD);
+        const replayFor = kitEntry ? undefined : replyField(fields, REPLAY_GROUP_FIELD);
         if (replayFor !== undefined && replayFor !== group) {
           acks.push(entryId);
           continue;
@@ -108,7 +109,7 @@ export function createRouter(options: {
         // Most of a shared stream is events other groups want: those are acked
         // unread, without parsing their data. Whether such an entry is valid
         // is for the groups that subscribe to its type to find out.
-        const type = kitEntry ? fields[3] : fieldValue(fields, 'type');
+        const type = kitEntry ? fields[3] : replyField(fields, 'type');
         if (type !== undefined && type !== '' && !routes.has(type)) {
           acks.push(entryId);
           continue;
@@ -117,7 +118,7 @@ export function createRouter(options: {
         let event: Envelope<unknown> | null = null;
         let route: Route | undefined;
         if (typeof decoded === 'string') {
-          await reject(entryId, fields, fieldValue(fields, 'type') ?? '?', '-', `invalid entry: ${decoded}`, deliveryCount);
+          await reject(entryId, fields, replyField(fields, 'type') ?? '?', '-', `invalid entry: ${decoded}`, deliveryCount);
         } else {
           event = decoded;
           if (!(route = routes.get(event.type)?.get(event.version))) {
@@ -158,10 +159,4 @@ export function createRouter(options: {
       if (run) await runBatch(run, acks);
     },
   };
-}
-
-/** One field of a flat name/value list (e.g. the group a replayed dead letter is meant for). */
-function fieldValue(fields: readonly string[], name: string): string | undefined {
-  for (let i = 0; i + 1 < fields.length; i += 2) if (fields[i] === name) return fields[i + 1];
-  return undefined;
 }

@@ -1,6 +1,6 @@
 import type { RedisClient } from '../../../redis/client.ts';
+import { replyRecord } from '../../../redis/replies.ts';
 import { moveToDeadLetters } from '../../dead-letters.ts';
-import { fieldsOf } from '../../envelope.ts';
 import { asError, settleBatch, type BatchMiddleware, type Middleware } from '../pipeline.ts';
 
 export interface DeadLetterBox {
@@ -20,7 +20,7 @@ export async function deadLetter(
   reason: string,
   attempts: number,
 ): Promise<'dead-lettered'> {
-  await moveToDeadLetters(box.redis(), box.stream, { id: entry.entryId, fields: fieldsOf(entry.fields) }, {
+  await moveToDeadLetters(box.redis(), box.stream, { id: entry.entryId, fields: replyRecord(entry.fields) }, {
     group: box.group,
     consumer: box.consumer,
     handler,
