@@ -1,6 +1,6 @@
-import { createPublisher, streamKeys, type RedisClient } from 'tributary';
-import { createHttpApp, type HttpApp } from 'tributary/http';
-import { createServiceConsumers, type ConsumerTuning, type Logger } from 'tributary/service';
+import { streamKeys, type RedisClient } from 'tributary';
+import type { HttpApp } from 'tributary/http';
+import { createServiceShell, type ConsumerTuning, type Logger } from 'tributary/service';
 import { OrderPlaced, ProductChanged, ProductCreated, UserRegistered } from '@tributary/contracts';
 import { userRegisteredHandler } from './handlers/accounts-events.ts';
 import { productChangedHandler, productCreatedHandler } from './handlers/catalog-events.ts';
@@ -50,16 +50,10 @@ export async function startBasket(deps: BasketDeps): Promise<BasketService> {
   const basket = createBasketStore(deps.store, { ttlSeconds });
   const products = createProductStore(deps.store, deps.handledTtlSeconds);
   const users = createUserStore(deps.store);
-  const publish = checkoutPublisher({ publisher: createPublisher({ redis: deps.bus, service: SERVICE }), bus: deps.bus });
+  const { app, consumers, publisher, start } = createServiceShell({ service: SERVICE, bus: deps.bus, store: deps.store, logger: deps.logger, instance: deps.instance, tuning: deps.consumer });
+  const publish = checkoutPublisher({ publisher, bus: deps.bus });
   const checkout = createCheckout({ basket, products, publish, timing: sweepOptions, logger: deps.logger });
-
-  const app = createHttpApp({
-    service: SERVICE,
-    logger: deps.logger,
-    readiness: { bus: () => deps.bus.ping(), store: () => deps.store.ping() },
-  });
   const sweep = createCheckoutSweep({ basket, publish, logger: deps.logger, options: sweepOptions, registry: app.metricsRegistry });
-  const consumers = createServiceConsumers({ bus: deps.bus, group, instance: deps.instance, logger: deps.logger, registry: app.metricsRegistry, tuning: deps.consumer ?? {} });
   consumers
     .consumer(streamKeys.events('catalog'))
     .on(ProductCreated, productCreatedHandler({ products, group }))
@@ -67,24 +61,7 @@ export async function startBasket(deps: BasketDeps): Promise<BasketService> {
   consumers.consumer(streamKeys.events('ordering')).on(OrderPlaced, orderPlacedHandler({ basket }));
   consumers.consumer(streamKeys.events('accounts')).on(UserRegistered, userRegisteredHandler({ users }));
   await app.register(basketRoutes({ basket, products, users, checkout }));
-  await app.ready();
-  try {
-    await consumers.startAll();
-  } catch (error) {
-    await app.close();
-    throw error;
-  }
-  // The start-up round finds checkouts a previous process recorded but never published.
-  sweep.start();
-
-  return {
-    app,
-    sweep,
-    // Sweep and consumers first (they finish in-flight work), then HTTP; connections belong to the caller.
-    async close() {
-      await sweep.close();
-      await consumers.closeAll();
-      await app.close();
-    },
-  };
+  // The sweep's start-up round finds checkouts a previous process recorded but never published.
+  // Closed the other way round: sweep and consumers first (they finish in-flight work), then HTTP; connections belong to the caller.
+  return { ...(await start(['http', 'consumers', sweep])), sweep };
 }

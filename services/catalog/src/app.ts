@@ -1,9 +1,8 @@
 import { ProductChanged, ProductCreated } from '@tributary/contracts';
-import { createPublisher, defaultConsumerName, streamKeys, type RedisClient } from 'tributary';
-import { createHttpApp, type HttpApp } from 'tributary/http';
-import { createOutbox, registerOutboxMetrics } from 'tributary/outbox';
-import { createLogger, createServiceConsumers, type ConsumerTuning, type Logger } from 'tributary/service';
-import { installTables, type SqlDatabase } from 'tributary/sql';
+import { streamKeys, type RedisClient } from 'tributary';
+import type { HttpApp } from 'tributary/http';
+import { createSqlServiceShell, type ConsumerTuning, type Logger } from 'tributary/service';
+import type { SqlDatabase } from 'tributary/sql';
 import { productEventsHandler } from './handlers/product-events.ts';
 import { productRoutes } from './routes/products.ts';
 import { SERVICE } from './store/keys.ts';
@@ -45,23 +44,18 @@ export const catalogConsumerDefaults = { maxAttempts: 20, backoffBaseMs: 100, ba
  */
 export async function startCatalog(deps: CatalogDeps): Promise<{ app: HttpApp; close(): Promise<void> }> {
   const { db, bus, store } = deps;
-  const logger = deps.logger ?? createLogger(SERVICE);
-  const publisher = createPublisher({ redis: bus, service: SERVICE });
-  const outbox = createOutbox({
-    db,
-    publisher,
-    ...(deps.outboxPollIntervalMs === undefined ? {} : { pollIntervalMs: deps.outboxPollIntervalMs }),
-    onError: (error) => logger.warn({ err: error }, 'outbox relay failed, will retry'),
-  });
-  await installTables(db, installSchema, outbox.install);
-
-  const app = createHttpApp({
+  const { app, consumers, outbox, publisher, logger, start } = await createSqlServiceShell({
     service: SERVICE,
-    logger,
-    readiness: { database: () => db.query('SELECT 1'), bus: () => bus.ping(), store: () => store.ping() },
-    database: db,
+    db,
+    bus,
+    store,
+    logger: deps.logger,
+    instance: deps.instance,
+    // The start-up repair covers what came before the group existed.
+    tuning: { ...catalogConsumerDefaults, ...deps.consumer, startFrom: '$' },
+    tables: [installSchema],
+    outbox: { pollIntervalMs: deps.outboxPollIntervalMs },
   });
-  registerOutboxMetrics(app.metricsRegistry, outbox);
   const registry = app.metricsRegistry;
   const reader = createProductReader({
     db,
@@ -89,44 +83,15 @@ export async function startCatalog(deps: CatalogDeps): Promise<{ app: HttpApp; c
   };
 
   const onEvent = productEventsHandler({ index, reader });
-  const consumers = createServiceConsumers({
-    bus,
-    group: SERVICE,
-    instance: deps.instance ?? defaultConsumerName(),
-    logger,
-    registry,
-    // The start-up repair covers what came before the group existed.
-    tuning: { ...catalogConsumerDefaults, ...deps.consumer, startFrom: '$' },
-  });
   consumers.consumer(streamKeys.events(SERVICE)).onBatch(ProductCreated, onEvent).onBatch(ProductChanged, onEvent);
 
   await app.register(async (scope) => productRoutes(scope, { db, outbox, publisher, reader, index, afterWrite }));
-  await app.ready();
-  try {
-    await reader.start();
-    // The group exists before the repair reads the table: a change committed
-    // after the read is delivered to the group, one before it is in the read.
-    await consumers.startAll();
+  const repairIndex = async () => {
     const repaired = await index.repair();
     if (repaired.fixed > 0 || repaired.removed > 0) logger.info(repaired, 'price index repaired from the database');
-  } catch (error) {
-    await consumers.closeAll();
-    await reader.close();
-    await app.close();
-    throw error;
-  }
-  outbox.start();
-
-  let closed = false;
-  return {
-    app,
-    async close() {
-      if (closed) return;
-      closed = true;
-      await consumers.closeAll();
-      await outbox.close();
-      await app.close();
-      await reader.close();
-    },
   };
+  // The group exists before the repair reads the table: a change committed
+  // after the read is delivered to the group, one before it is in the read.
+  // Closed the other way round: the relay and the consumers, then HTTP, then the cache the routes read.
+  return start([reader, 'http', 'consumers', { start: repairIndex }, 'outbox']);
 }

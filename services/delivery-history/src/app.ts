@@ -1,9 +1,7 @@
 import { DeliveryStatusChanged } from '@tributary/contracts';
-import { createPublisher, type RedisClient } from 'tributary';
-import { createHttpApp, type HttpApp } from 'tributary/http';
-import { createOutbox, registerOutboxMetrics } from 'tributary/outbox';
-import { createLogger, createServiceConsumers, type ConsumerTuning, type Logger } from 'tributary/service';
-import { ensureHandledTable, installTables, type SqlDatabase } from 'tributary/sql';
+import type { RedisClient } from 'tributary';
+import { createSqlServiceShell, type ConsumerTuning, type Logger, type StartedService } from 'tributary/service';
+import { ensureHandledTable, type SqlDatabase } from 'tributary/sql';
 import { createArchiver, type Archiver } from './archiver.ts';
 import { historyDefaults } from './config.ts';
 import { registerStatusHandler } from './handlers/status-changed.ts';
@@ -40,14 +38,10 @@ export interface DeliveryHistoryDeps {
   archiveIntervalMs?: number | null;
 }
 
-export interface RunningDeliveryHistory {
-  app: HttpApp;
+export interface RunningDeliveryHistory extends StartedService {
   lake: LakeWriter;
   layout: LakeLayout;
   archiver: Archiver;
-  close(): Promise<void>;
-  /** The oldest entry its group may still be delivered (ms), for the handled-marker pruner. */
-  unsettledSince(): Promise<number | null>;
 }
 
 /**
@@ -58,23 +52,17 @@ export interface RunningDeliveryHistory {
  */
 export async function startDeliveryHistory(deps: DeliveryHistoryDeps): Promise<RunningDeliveryHistory> {
   const { db, bus } = deps;
-  const logger = deps.logger ?? createLogger(SERVICE);
-  const publisher = createPublisher({ redis: bus, service: SERVICE });
-  const outbox = createOutbox({
-    db,
-    publisher,
-    ...(deps.outboxPollIntervalMs === undefined ? {} : { pollIntervalMs: deps.outboxPollIntervalMs }),
-    onError: (error) => logger.warn({ err: error }, 'outbox relay failed, will retry'),
-  });
-  await installTables(db, ensureHandledTable, installSchema, outbox.install);
-
-  const app = createHttpApp({
+  const { app, consumers, outbox, publisher, logger, start } = await createSqlServiceShell({
     service: SERVICE,
-    logger,
-    readiness: { database: () => db.query('SELECT 1'), bus: () => bus.ping() },
-    database: db,
+    group: GROUP,
+    db,
+    bus,
+    logger: deps.logger,
+    instance: deps.instance,
+    tuning: deps.consumer,
+    tables: [ensureHandledTable, installSchema],
+    outbox: { pollIntervalMs: deps.outboxPollIntervalMs },
   });
-  registerOutboxMetrics(app.metricsRegistry, outbox);
   const duck = await openDuck();
   const layout = lakeLayout(deps.lakeDir);
   const countWritten = lakeMetrics(app.metricsRegistry, db);
@@ -99,39 +87,17 @@ export async function startDeliveryHistory(deps: DeliveryHistoryDeps): Promise<R
   await app.register(async (scope) => analyticsRoutes(scope, { duck, layout }));
   await app.register(async (scope) => archiveRoutes(scope, { archiver }));
 
-  const consumers = createServiceConsumers({ bus, group: GROUP, instance: deps.instance, logger, registry: app.metricsRegistry, tuning: deps.consumer ?? {} });
   registerStatusHandler(consumers.consumer(DeliveryStatusChanged.stream), { db, outbox, publisher, group: GROUP, onRecorded: () => lake.recorded() });
 
-  outbox.start();
-  lake.start();
   const archiveIntervalMs = deps.archiveIntervalMs === undefined ? historyDefaults.archiveIntervalMs : deps.archiveIntervalMs;
-  // The first run soon after start-up: a service restarted more often than daily would otherwise never archive.
-  if (archiveIntervalMs !== null) archiver.start({ intervalMs: archiveIntervalMs, firstDelayMs: Math.min(archiveIntervalMs, 10 * flushIntervalMs) });
-  await app.ready();
-  try {
-    await consumers.startAll();
-  } catch (error) {
-    await Promise.allSettled([archiver.close(), lake.close(), outbox.close(), app.close()]);
-    await duck.close();
-    throw error;
-  }
-
-  let closed = false;
-  return {
-    app,
-    lake,
-    layout,
-    archiver,
-    unsettledSince: () => consumers.unsettledSince(),
-    async close() {
-      if (closed) return;
-      closed = true;
-      await consumers.closeAll();
-      await archiver.close();
-      await lake.close();
-      await outbox.close();
-      await app.close();
-      await duck.close();
+  const archiving = {
+    start() {
+      // The first run soon after start-up: a service restarted more often than daily would otherwise never archive.
+      if (archiveIntervalMs !== null) archiver.start({ intervalMs: archiveIntervalMs, firstDelayMs: Math.min(archiveIntervalMs, 10 * flushIntervalMs) });
     },
+    close: () => archiver.close(),
   };
+  // Closed the other way round: consumers, archiver, lake writer, relay, HTTP, then DuckDB.
+  const started = await start([{ close: () => duck.close() }, 'http', 'outbox', lake, archiving, 'consumers']);
+  return { ...started, lake, layout, archiver };
 }

@@ -1,18 +1,13 @@
 import { trimmedStreamsOf } from '@tributary/contracts';
-import { connectRedis, redactUrl } from 'tributary';
 import { runService, startOwnStreamTrimmer } from 'tributary/service';
-import { openDatabase } from 'tributary/sql';
+import { connectSqlService } from 'tributary/sql';
 import { SERVICE, startDeliveryHistory } from './app.ts';
 import { readHistoryConfig } from './config.ts';
 import { ownerFilePath, removeOwner, writeOwner } from './owner-file.ts';
 
 await runService(SERVICE, async ({ config, logger }) => {
   const history = readHistoryConfig();
-  const bus = await connectRedis(config.busRedisUrl, {
-    name: `${SERVICE}:${config.instance}`,
-    onError: (error) => logger.warn({ err: error, bus: redactUrl(config.busRedisUrl) }, 'bus redis error'),
-  });
-  const db = await openDatabase(config.databaseUrl);
+  const { bus, db, close: disconnect } = await connectSqlService(config, logger);
   const ownerFile = ownerFilePath(config.databaseUrl);
   if (ownerFile) writeOwner(ownerFile, { pid: process.pid, address: null });
   const running = await startDeliveryHistory({
@@ -36,8 +31,7 @@ await runService(SERVICE, async ({ config, logger }) => {
     async close() {
       trimmer.close();
       await running.close();
-      await db.close();
-      await bus.close();
+      await disconnect();
       if (ownerFile) removeOwner(ownerFile);
     },
   };

@@ -1,7 +1,7 @@
-import { createPublisher, streamKeys, type RedisClient } from 'tributary';
-import { createHttpApp, type HttpApp } from 'tributary/http';
+import { streamKeys, type RedisClient } from 'tributary';
+import type { HttpApp } from 'tributary/http';
 import { createPubSubPublisher } from 'tributary/pubsub';
-import { createServiceConsumers, type ConsumerTuning, type Logger } from 'tributary/service';
+import { createServiceShell, type ConsumerTuning, type Logger } from 'tributary/service';
 import { Counter, Gauge } from 'prom-client';
 import { DeliveryRecorded, DroneTelemetry, PackageCreated } from '@tributary/contracts';
 import { deliveryRecordedHandler } from './handlers/delivery-recorded.ts';
@@ -50,20 +50,13 @@ export interface DeliveryService {
 }
 
 export async function startDelivery(deps: DeliveryDeps): Promise<DeliveryService> {
-  const group = SERVICE;
   const retentionSeconds = deps.retentionSeconds ?? deliverySettingsDefaults.retentionSeconds;
   if (!Number.isSafeInteger(retentionSeconds) || retentionSeconds < 1) throw new Error(`retention must be a positive whole number of seconds, got ${retentionSeconds}`);
   const watchdogOptions = { ...watchdogDefaults, ...deps.watchdog };
   const rule = { silenceTimeoutMs: watchdogOptions.timeoutMs, droneWaitTimeoutMs: watchdogOptions.waitingTimeoutMs };
   const deliveries = createDeliveryStore(deps.store);
   const fleet = createFleetStore(deps.store, rule);
-  const publisher = createPublisher({ redis: deps.bus, service: SERVICE });
-
-  const app = createHttpApp({
-    service: SERVICE,
-    logger: deps.logger,
-    readiness: { bus: () => deps.bus.ping(), store: () => deps.store.ping() },
-  });
+  const { app, consumers, publisher, start } = createServiceShell({ service: SERVICE, bus: deps.bus, store: deps.store, logger: deps.logger, instance: deps.instance, tuning: deps.consumer });
   const positions = createPubSubPublisher({ redis: deps.bus, registry: app.metricsRegistry });
   const readings = new Counter({
     name: 'delivery_telemetry_readings_total',
@@ -92,7 +85,6 @@ export async function startDelivery(deps: DeliveryDeps): Promise<DeliveryService
     },
   });
 
-  const consumers = createServiceConsumers({ bus: deps.bus, group, instance: deps.instance, logger: deps.logger, registry: app.metricsRegistry, tuning: deps.consumer ?? {} });
   consumers.consumer(streamKeys.events('package')).on(PackageCreated, packageCreatedHandler({ deliveries, fleet, publisher }));
   const drones = consumers.consumer(streamKeys.events('drone-sim'), { ...deps.consumer, ...telemetryConsumerDefaults, ...deps.telemetryConsumer });
   if (deps.telemetryIngest === 'one-by-one') drones.on(DroneTelemetry, telemetry.single);
@@ -102,25 +94,10 @@ export async function startDelivery(deps: DeliveryDeps): Promise<DeliveryService
   await app.register(queueRoutes({ fleet, waitLimitMs: rule.droneWaitTimeoutMs }));
   await app.register(deliveryRoutes({ deliveries }));
   await app.register(droneRoutes({ fleet }));
-  await app.ready();
-  try {
+  const adoptLegacyIndex = async () => {
     const adopted = await fleet.adoptLegacyIndex();
     if (adopted > 0) deps.logger.info({ adopted }, 'deliveries of the last-heard index adopted into the deadline index');
-    await consumers.startAll();
-  } catch (error) {
-    await app.close();
-    throw error;
-  }
-  watchdog.start();
-
-  return {
-    app,
-    watchdog,
-    // Watchdog and consumers first (they finish in-flight work), then HTTP; connections belong to the caller.
-    async close() {
-      await watchdog.close();
-      await consumers.closeAll();
-      await app.close();
-    },
   };
+  // Closed the other way round: watchdog and consumers first (they finish in-flight work), then HTTP; connections belong to the caller.
+  return { ...(await start(['http', { start: adoptLegacyIndex }, 'consumers', watchdog])), watchdog };
 }

@@ -1,6 +1,6 @@
-import { createPublisher, streamKeys, type RedisClient } from 'tributary';
-import { createHttpApp, type HttpApp } from 'tributary/http';
-import { createServiceConsumers, type ConsumerTuning, type Logger } from 'tributary/service';
+import { streamKeys, type RedisClient } from 'tributary';
+import type { HttpApp } from 'tributary/http';
+import { createServiceShell, type ConsumerTuning, type Logger } from 'tributary/service';
 import { Counter, Gauge } from 'prom-client';
 import { DeliveryScheduled, DeliveryStatusChanged } from '@tributary/contracts';
 import { droneSimDefaults, stepSeconds, validateDroneSimConfig, type DroneSimConfig } from './config.ts';
@@ -65,38 +65,15 @@ export async function startDroneSim(deps: DroneSimDeps): Promise<DroneSim> {
     seed: config.seed,
     seenLimit: config.seenLimit,
   });
-  const publisher = createPublisher({ redis: bus, service: SERVICE });
-  const app = createHttpApp({ service: SERVICE, logger, readiness: { bus: () => bus.ping() } });
+  const { app, consumers, publisher, start } = createServiceShell({ service: SERVICE, bus, logger, instance: deps.instance, tuning: deps.consumer });
   const readings = fleetMetrics(app, fleet);
   const simulator = createSimulator({ fleet, publisher, tickMs: config.tickMs, logger, onPublished: (count) => readings.inc(count) });
   await app.register(fleetRoutes({ snapshot: () => fleet.snapshot() }));
 
-  const consumers = createServiceConsumers({ bus, group: SERVICE, instance: deps.instance, logger, registry: app.metricsRegistry, tuning: deps.consumer ?? {} });
   consumers
     .consumer(streamKeys.events('delivery'))
     .on(DeliveryScheduled, deliveryScheduledHandler({ fleet, logger }))
     .on(DeliveryStatusChanged, deliveryFailedHandler({ fleet, logger }));
-  try {
-    await app.ready();
-    await consumers.startAll();
-  } catch (error) {
-    await app.close();
-    throw error;
-  }
-  simulator.start();
-
-  let closing: Promise<void> | null = null;
-  return {
-    app,
-    fleet: () => fleet.snapshot(),
-    close() {
-      // Consumers first (no job arrives after), then the clock, then HTTP.
-      closing ??= (async () => {
-        await consumers.closeAll();
-        await simulator.close();
-        await app.close();
-      })();
-      return closing;
-    },
-  };
+  // Closed the other way round: consumers first (no job arrives after), then the clock, then HTTP.
+  return { ...(await start(['http', simulator, 'consumers'])), fleet: () => fleet.snapshot() };
 }

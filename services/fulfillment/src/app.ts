@@ -1,6 +1,6 @@
-import { createPublisher, streamKeys, type RedisClient } from 'tributary';
-import { createHttpApp, type HttpApp } from 'tributary/http';
-import { createServiceConsumers, type ConsumerTuning, type Logger } from 'tributary/service';
+import { streamKeys, type RedisClient } from 'tributary';
+import type { HttpApp } from 'tributary/http';
+import { createServiceShell, type ConsumerTuning, type Logger } from 'tributary/service';
 import { OrderAwaitingShipment, ProductCreated } from '@tributary/contracts';
 import { orderAwaitingShipmentHandler } from './handlers/order-awaiting-shipment.ts';
 import { productCreatedHandler } from './handlers/product-created.ts';
@@ -35,37 +35,17 @@ export const fulfillmentConsumerDefaults = { maxAttempts: 10, backoffBaseMs: 100
 export async function startFulfillment(deps: FulfillmentDeps): Promise<{ app: HttpApp; close(): Promise<void> }> {
   const group = SERVICE;
   const store = createStockStore(deps.store, deps.handledTtlSeconds);
-  const publisher = createPublisher({ redis: deps.bus, service: SERVICE });
-  const app = createHttpApp({
+  const { app, consumers, publisher, start } = createServiceShell({
     service: SERVICE,
-    logger: deps.logger,
-    readiness: { bus: () => deps.bus.ping(), store: () => deps.store.ping() },
-  });
-  const consumers = createServiceConsumers({
     bus: deps.bus,
-    group,
-    instance: deps.instance,
+    store: deps.store,
     logger: deps.logger,
-    registry: app.metricsRegistry,
+    instance: deps.instance,
     tuning: { ...fulfillmentConsumerDefaults, ...deps.consumer },
   });
   consumers.consumer(streamKeys.events('catalog')).on(ProductCreated, productCreatedHandler({ store, group }));
   consumers.consumer(streamKeys.events('ordering')).on(OrderAwaitingShipment, orderAwaitingShipmentHandler({ store, publisher, group }));
   await app.register(stockRoutes({ store }));
-  await app.ready();
-  try {
-    await consumers.startAll();
-  } catch (error) {
-    await app.close();
-    throw error;
-  }
-
-  return {
-    app,
-    // Consumers first (they finish in-flight handlers), then HTTP; connections belong to the caller.
-    async close() {
-      await consumers.closeAll();
-      await app.close();
-    },
-  };
+  // Closed the other way round: consumers first (they finish in-flight handlers), then HTTP; connections belong to the caller.
+  return start(['http', 'consumers']);
 }

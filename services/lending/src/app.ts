@@ -1,6 +1,6 @@
 import { createPublisher, type RedisClient } from 'tributary';
-import { createHttpApp, type HttpApp } from 'tributary/http';
-import { createServiceConsumers, type ConsumerTuning, type Logger } from 'tributary/service';
+import type { HttpApp } from 'tributary/http';
+import { createServiceShell, type ConsumerTuning, type Logger } from 'tributary/service';
 import { LendingRequested, LENDING_REQUESTS_STREAM, ReturnRequested } from '@tributary/contracts';
 import type { StepHook } from './domain/steps.ts';
 import { lendHandler } from './handlers/lend.ts';
@@ -60,13 +60,12 @@ export async function startLending(deps: LendingDeps): Promise<LendingService> {
   const requests = createPublisher({ redis: deps.bus, service: SERVICE, stream: LENDING_REQUESTS_STREAM });
   const step: StepHook = deps.onStep ?? (() => undefined);
 
-  const app = createHttpApp({ service: SERVICE, logger: deps.logger, readiness: { bus: () => deps.bus.ping() } });
-  const consumers = createServiceConsumers({
-    bus: deps.bus,
+  const { app, consumers, start } = createServiceShell({
+    service: SERVICE,
     group: GROUP,
-    instance: deps.instance,
+    bus: deps.bus,
     logger: deps.logger,
-    registry: app.metricsRegistry,
+    instance: deps.instance,
     tuning: {
       claimIdleMs: settings.claimIdleMs,
       // The kit requires retries to come back before another instance would claim the entry.
@@ -83,26 +82,16 @@ export async function startLending(deps: LendingDeps): Promise<LendingService> {
 
   await app.register(requestRoutes({ redis: deps.bus, requests, store, group: GROUP }));
   await app.register(holdingRoutes({ store, storageCapacity: settings.storageCapacity }));
-  await app.ready();
-  try {
-    await store.open();
-    await consumers.startAll();
-  } catch (error) {
-    await store.close();
-    await app.close();
-    throw error;
-  }
+  const started = await start(['http', { start: () => store.open(), close: () => store.close() }, 'consumers']);
   const releaser = startReleaser({ redis: deps.bus, store, group: GROUP, logger: deps.logger, releaseAfterMs: settings.releaseAfterMs, registry: app.metricsRegistry });
   return {
-    app,
+    ...started,
     store,
-    // Consumer first (it finishes the request in hand), then the WATCH connection and HTTP; the bus belongs to the caller.
     releaser,
+    // The releaser, then the consumer (it finishes the request in hand), the WATCH connection and HTTP; the bus belongs to the caller.
     async close() {
       await releaser.close();
-      await consumers.closeAll();
-      await store.close();
-      await app.close();
+      await started.close();
     },
   };
 }

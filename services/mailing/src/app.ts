@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import { createPublisher, streamKeys, type RedisClient } from 'tributary';
-import { createHttpApp, type HttpApp } from 'tributary/http';
-import { createServiceConsumers, type ConsumerTuning, type Logger } from 'tributary/service';
+import { streamKeys, type RedisClient } from 'tributary';
+import type { HttpApp } from 'tributary/http';
+import { createServiceShell, type ConsumerTuning, type Logger } from 'tributary/service';
 import { createWorker, queueMetrics, type WorkerOptions, type Worker } from 'tributary/queue';
 import type { ProjectionReport } from 'tributary/projection';
 import { OrderBlocked, OrderCompleted, OrderFailed, OrderShipped } from '@tributary/contracts';
@@ -51,10 +51,18 @@ export interface RunningMailing {
 export const mailWorkerDefaults = { maxAttempts: 8, backoffBaseMs: 500, backoffMaxMs: 30_000 } satisfies WorkerTuning;
 
 export async function startMailing(deps: MailingDeps): Promise<RunningMailing> {
-  const group = SERVICE;
   const { logger } = deps;
-  const publisher = createPublisher({ redis: deps.bus, service: SERVICE });
-  const app = createHttpApp({ service: SERVICE, logger, readiness: { bus: () => deps.bus.ping(), store: () => deps.store.ping() } });
+  const { app, consumers, publisher, start } = createServiceShell({
+    service: SERVICE,
+    bus: deps.bus,
+    store: deps.store,
+    logger,
+    instance: deps.instance,
+    // A mailing deployed into a running shop must not mail every order in
+    // the streams' history: its groups start at the tip when first created.
+    // Once created, a group keeps its place, so downtime loses nothing.
+    tuning: { startFrom: '$', ...deps.consumer },
+  });
   const registry = app.metricsRegistry;
 
   const mailLog = createMailLog(deps.store, { ...mailLogDefaults, ...deps.mailLog });
@@ -74,17 +82,6 @@ export async function startMailing(deps: MailingDeps): Promise<RunningMailing> {
     },
   });
 
-  const consumers = createServiceConsumers({
-    bus: deps.bus,
-    group,
-    instance: deps.instance,
-    logger,
-    registry,
-    // A mailing deployed into a running shop must not mail every order in
-    // the streams' history: its groups start at the tip when first created.
-    // Once created, a group keeps its place, so downtime loses nothing.
-    tuning: { startFrom: '$', ...deps.consumer },
-  });
   consumers
     .consumer(streamKeys.events('ordering'))
     .on(OrderCompleted, orderCompletedHandler(queue))
@@ -112,31 +109,7 @@ export async function startMailing(deps: MailingDeps): Promise<RunningMailing> {
 
   await app.register(mailRoutes({ mailLog, recipientStore }));
   await app.register(recipientRoutes({ recipientStore, recipients, rebuildWaitMs: deps.rebuildWaitMs ?? 10_000 }));
-  await app.ready();
-
-  const started: Array<{ close(): Promise<void> }> = [];
-  try {
-    // The projection first: mails wait for it anyway.
-    for (const part of [recipients, { start: () => consumers.startAll(), close: () => consumers.closeAll() }, worker]) {
-      await part.start();
-      started.push(part);
-    }
-  } catch (error) {
-    await Promise.all(started.map((part) => part.close()));
-    await app.close();
-    throw error;
-  }
-
-  return {
-    app,
-    recipients,
-    queue,
-    // Producers of work first, then the worker (finishes its mail), then the projection; connections belong to the caller.
-    async close() {
-      await consumers.closeAll();
-      await worker.close();
-      await recipients.close();
-      await app.close();
-    },
-  };
+  // The projection first: mails wait for it anyway. Closed the other way round: producers of work
+  // first, then the worker (finishes its mail), then the projection; connections belong to the caller.
+  return { ...(await start(['http', recipients, worker, 'consumers'])), recipients, queue };
 }

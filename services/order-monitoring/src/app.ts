@@ -1,6 +1,6 @@
 import { streamKeys, type RedisClient } from 'tributary';
-import { createHttpApp, type HttpApp } from 'tributary/http';
-import { createServiceConsumers, type ConsumerTuning, type Logger } from 'tributary/service';
+import type { HttpApp } from 'tributary/http';
+import { createServiceShell, type ConsumerTuning, type Logger } from 'tributary/service';
 import { OrderBlocked, OrderCompleted, OrderFailed, OrderPlaced } from '@tributary/contracts';
 import { orderCompletedHandler } from './handlers/order-completed.ts';
 import { orderFailedHandler } from './handlers/order-failed.ts';
@@ -40,18 +40,13 @@ export async function startOrderMonitoring(deps: OrderMonitoringDeps): Promise<{
   const group = SERVICE;
   const stream = streamKeys.events('ordering');
   const localFailures = createFailureStore(deps.store, deps.handledTtlSeconds);
-  const app = createHttpApp({
-    service: SERVICE,
-    logger: deps.logger,
-    readiness: { bus: () => deps.bus.ping(), store: () => deps.store.ping() },
-  });
+  const { app, consumers, start } = createServiceShell({ service: SERVICE, bus: deps.bus, store: deps.store, logger: deps.logger, instance: deps.instance, tuning: deps.consumer });
   const registry = app.metricsRegistry;
   const orderLines = createOrderLinesStore(deps.store);
   const activeActive = deps.regions ? createActiveActiveStore(deps.store, localFailures, deps.regions) : undefined;
   const store = activeActive?.failures ?? localFailures;
   const boards = activeActive?.boards ?? createOrderLeaderboards(deps.store, registry);
 
-  const consumers = createServiceConsumers({ bus: deps.bus, group, instance: deps.instance, logger: deps.logger, registry, tuning: deps.consumer ?? {} });
   consumers
     .consumer(stream)
     .on(OrderBlocked, orderFailedHandler<typeof OrderBlocked>({ store, group }))
@@ -62,22 +57,7 @@ export async function startOrderMonitoring(deps: OrderMonitoringDeps): Promise<{
   await app.register(orderFailureRoutes({ store }));
   await app.register(leaderboardRoutes({ boards }));
   await app.register(regionRoutes({ region: deps.regions?.region ?? null, status: activeActive ? () => activeActive.status() : async () => [] }));
-  await app.ready();
-  try {
-    await consumers.startAll();
-  } catch (error) {
-    await app.close();
-    await activeActive?.close();
-    throw error;
-  }
-
-  return {
-    app,
-    // The consumer first (it finishes its in-flight handler), then HTTP; connections belong to the caller.
-    async close() {
-      await consumers.closeAll();
-      await app.close();
-      await activeActive?.close();
-    },
-  };
+  // Closed the other way round: the consumer first (it finishes its in-flight handler), then HTTP, then the
+  // replication from other regions; connections belong to the caller.
+  return start([activeActive, 'http', 'consumers']);
 }

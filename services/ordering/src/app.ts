@@ -1,8 +1,7 @@
-import { createPublisher, type RedisClient } from 'tributary';
-import { createHttpApp, type HttpApp } from 'tributary/http';
-import { createOutbox, type Outbox, type OutboxOptions, registerOutboxMetrics } from 'tributary/outbox';
-import { createServiceConsumers, type ConsumerTuning, type Logger } from 'tributary/service';
-import { installTables, type SqlDatabase } from 'tributary/sql';
+import type { RedisClient } from 'tributary';
+import type { Outbox, OutboxOptions } from 'tributary/outbox';
+import { createSqlServiceShell, type ConsumerTuning, type Logger, type StartedService } from 'tributary/service';
+import type { SqlDatabase } from 'tributary/sql';
 import { registerOrderingHandlers } from './handlers/consumers.ts';
 import { GROUP, type OrderingContext } from './handlers/context.ts';
 import type { OwnerLookups } from './owner-lookups.ts';
@@ -28,54 +27,32 @@ export interface OrderingDeps {
   stuckAfterMs?: number;
 }
 
-export interface OrderingService {
-  app: HttpApp;
+export interface OrderingService extends StartedService {
   outbox: Outbox;
-  close(): Promise<void>;
-  /** The oldest entry its group may still be delivered (ms), for the handled-marker pruner. */
-  unsettledSince(): Promise<number | null>;
 }
 
 export async function startOrdering(deps: OrderingDeps): Promise<OrderingService> {
   const { db, bus, logger } = deps;
-  const publisher = createPublisher({ redis: bus, service: SERVICE });
-  const outbox = createOutbox({
+  const { app, consumers, outbox, publisher, start } = await createSqlServiceShell({
+    service: SERVICE,
+    group: GROUP,
     db,
-    publisher,
-    ...deps.outboxOptions,
-    onError: (error) => logger.warn({ err: error }, 'outbox relay failed; will retry'),
+    bus,
+    logger,
+    instance: deps.instance,
+    tuning: deps.consumerOptions,
+    tables: [installSchema],
+    outbox: deps.outboxOptions,
+    // With the bus down orders are still accepted (the outbox holds their events), so the instance stays in service.
+    readyWithoutBus: true,
   });
-  await installTables(db, installSchema, outbox.install);
-
   const ctx: OrderingContext = { db, outbox, publisher, logger, watch: createOrderWatch() };
-  // Readiness is the database only: with the bus down orders are still
-  // accepted (the outbox holds their events), so the instance stays in service.
-  const app = createHttpApp({ service: SERVICE, logger, readiness: { database: () => db.query('SELECT 1') }, database: db });
-  registerOutboxMetrics(app.metricsRegistry, outbox);
   await app.register(ordersRoutes(ctx, deps.owners ?? null));
   const stuckAfterMs = deps.stuckAfterMs ?? DEFAULT_STUCK_AFTER_MS;
   await app.register(stuckOrdersRoutes(ctx, stuckAfterMs));
   registerStuckMetrics(app.metricsRegistry, db, stuckAfterMs);
 
-  const consumers = createServiceConsumers({ bus, group: GROUP, instance: deps.instance, logger, registry: app.metricsRegistry, tuning: deps.consumerOptions ?? {} });
   registerOrderingHandlers(ctx, consumers);
-  outbox.start();
-  try {
-    await consumers.startAll();
-  } catch (error) {
-    await outbox.close();
-    throw error;
-  }
-  await app.ready();
-
-  return {
-    app,
-    outbox,
-    unsettledSince: () => consumers.unsettledSince(),
-    async close() {
-      await app.close();
-      await consumers.closeAll();
-      await outbox.close();
-    },
-  };
+  // Closed the other way round: HTTP first (no new order), then the consumers, then the relay.
+  return { ...(await start(['outbox', 'consumers', 'http'])), outbox };
 }

@@ -1,20 +1,12 @@
 import { trimmedStreamsOf } from '@tributary/contracts';
-import { connectRedis, redactUrl } from 'tributary';
 import { runService, serveService } from 'tributary/service';
-import { openDatabase } from 'tributary/sql';
+import { connectSqlService } from 'tributary/sql';
 import { SERVICE, startOrdering } from './app.ts';
 import { readOrderingSettings } from './settings.ts';
 import { createHttpOwnerLookups, type OwnerLookups } from './owner-lookups.ts';
 
 await runService(SERVICE, async ({ config, logger }) => {
-  const bus = await connectRedis(config.busRedisUrl, {
-    name: `${SERVICE}:${config.instance}`,
-    onError: (error) => logger.warn({ err: error, bus: redactUrl(config.busRedisUrl) }, 'bus Redis connection error'),
-  });
-  const db = await openDatabase(config.databaseUrl).catch(async (error: unknown) => {
-    await bus.close();
-    throw error;
-  });
+  const { bus, db, close: disconnect } = await connectSqlService(config, logger);
   // npm start sets both; without them a user or product ordering has not copied yet is unknown (422).
   const { ACCOUNTS_URL: accountsUrl, CATALOG_URL: catalogUrl } = process.env;
   const owners: OwnerLookups | undefined = accountsUrl && catalogUrl
@@ -22,14 +14,9 @@ await runService(SERVICE, async ({ config, logger }) => {
     : undefined;
   if (!owners) logger.warn('ACCOUNTS_URL or CATALOG_URL not set: orders are checked against ordering\'s copies only');
   const running = await startOrdering({ db, bus, logger, instance: config.instance, stuckAfterMs: readOrderingSettings().stuckAfterMs, ...(owners ? { owners } : {}) }).catch(async (error: unknown) => {
-    await db.close();
-    await bus.close();
+    await disconnect();
     throw error;
   });
-  const disconnect = async () => {
-    await bus.close();
-    await db.close();
-  };
   return {
     ...(await serveService(running, { bus, streams: trimmedStreamsOf(SERVICE), config, logger, disconnect })),
     retention: {

@@ -1,9 +1,8 @@
 import { OrderShipped } from '@tributary/contracts';
-import { createPublisher, streamKeys, type RedisClient } from 'tributary';
-import { createHttpApp, type HttpApp } from 'tributary/http';
-import { createOutbox, type Outbox, type OutboxOptions, registerOutboxMetrics } from 'tributary/outbox';
-import { createServiceConsumers, type ConsumerTuning, type Logger } from 'tributary/service';
-import { installTables, sqlBatchHandlers, type SqlDatabase } from 'tributary/sql';
+import { streamKeys, type RedisClient } from 'tributary';
+import type { Outbox, OutboxOptions } from 'tributary/outbox';
+import { createSqlServiceShell, type ConsumerTuning, type Logger, type StartedService } from 'tributary/service';
+import { sqlBatchHandlers, type SqlDatabase } from 'tributary/sql';
 import { DEFAULT_WAREHOUSE } from './config.ts';
 import type { GeoPoint } from './domain/dropoff.ts';
 import { GROUP, type PackageContext } from './handlers/context.ts';
@@ -28,12 +27,8 @@ export interface PackageDeps {
   outboxOptions?: Pick<OutboxOptions, 'pollIntervalMs' | 'batchSize'>;
 }
 
-export interface PackageService {
-  app: HttpApp;
+export interface PackageService extends StartedService {
   outbox: Outbox;
-  close(): Promise<void>;
-  /** The oldest entry its group may still be delivered (ms), for the handled-marker pruner. */
-  unsettledSince(): Promise<number | null>;
 }
 
 /**
@@ -43,45 +38,22 @@ export interface PackageService {
  */
 export async function startPackage(deps: PackageDeps): Promise<PackageService> {
   const { db, bus, logger } = deps;
-  const publisher = createPublisher({ redis: bus, service: SERVICE });
-  const outbox = createOutbox({
+  const { app, consumers, outbox, publisher, start } = await createSqlServiceShell({
+    service: SERVICE,
+    group: GROUP,
     db,
-    publisher,
-    ...deps.outboxOptions,
-    onError: (error) => logger.warn({ err: error }, 'outbox relay failed; will retry'),
+    bus,
+    logger,
+    instance: deps.instance,
+    tuning: deps.consumerOptions,
+    tables: [installSchema],
+    outbox: deps.outboxOptions,
+    // With the bus down packages are still readable and new ones wait in the outbox.
+    readyWithoutBus: true,
   });
-  await installTables(db, installSchema, outbox.install);
-
   const ctx: PackageContext = { db, outbox, publisher, logger, warehouse: deps.warehouse ?? DEFAULT_WAREHOUSE };
-  // Readiness is the database only: with the bus down packages are still
-  // readable and new ones wait in the outbox.
-  const app = createHttpApp({ service: SERVICE, logger, readiness: { database: () => db.query('SELECT 1') }, database: db });
-  registerOutboxMetrics(app.metricsRegistry, outbox);
   await app.register(packagesRoutes(ctx));
-
-  const consumers = createServiceConsumers({ bus, group: GROUP, instance: deps.instance, logger, registry: app.metricsRegistry, tuning: deps.consumerOptions ?? {} });
   sqlBatchHandlers(consumers.consumer(streamKeys.events('fulfillment')), { outbox, group: GROUP }).onMany(OrderShipped, orderShippedHandler(ctx));
-  outbox.start();
-  try {
-    await consumers.startAll();
-    await app.ready();
-  } catch (error) {
-    await outbox.close();
-    await app.close();
-    throw error;
-  }
-
-  let closed = false;
-  return {
-    app,
-    outbox,
-    unsettledSince: () => consumers.unsettledSince(),
-    async close() {
-      if (closed) return;
-      closed = true;
-      await app.close();
-      await consumers.closeAll();
-      await outbox.close();
-    },
-  };
+  // Closed the other way round: HTTP first, then the consumers, then the relay.
+  return { ...(await start(['outbox', 'consumers', 'http'])), outbox };
 }

@@ -1,6 +1,6 @@
 import { streamKeys, type RedisClient } from 'tributary';
-import { createHttpApp, type HttpApp } from 'tributary/http';
-import { createServiceConsumers, type ConsumerTuning, type Logger } from 'tributary/service';
+import type { HttpApp } from 'tributary/http';
+import { createServiceShell, type ConsumerTuning, type Logger } from 'tributary/service';
 import { BooksSentToShelving, RequestRejected } from '@tributary/contracts';
 import { booksSentHandler } from './handlers/books-sent.ts';
 import { requestRejectedHandler } from './handlers/request-rejected.ts';
@@ -32,38 +32,13 @@ export interface ShelvingService {
 /** Builds and starts shelving without listening: main.ts listens, tests use inject() or listen on port 0. */
 export async function startShelving(deps: ShelvingDeps): Promise<ShelvingService> {
   const shelves = createShelvesStore(deps.store, deps.handledTtlSeconds);
-  const app = createHttpApp({
-    service: SERVICE,
-    logger: deps.logger,
-    readiness: { bus: () => deps.bus.ping(), store: () => deps.store.ping() },
-  });
-  const consumers = createServiceConsumers({
-    bus: deps.bus,
-    group: SERVICE,
-    instance: deps.instance,
-    logger: deps.logger,
-    registry: app.metricsRegistry,
-    tuning: deps.consumer ?? {},
-  });
+  const { app, consumers, start } = createServiceShell({ service: SERVICE, bus: deps.bus, store: deps.store, logger: deps.logger, instance: deps.instance, tuning: deps.consumer });
   consumers
     .consumer(streamKeys.events('lending'))
     .on(BooksSentToShelving, booksSentHandler({ shelves, logger: deps.logger }))
     .on(RequestRejected, requestRejectedHandler({ shelves, logger: deps.logger }));
 
   await app.register(bookRoutes({ shelves }));
-  await app.ready();
-  try {
-    await consumers.startAll();
-  } catch (error) {
-    await app.close();
-    throw error;
-  }
-  return {
-    app,
-    // Consumers first (they finish the in-flight event), then HTTP; connections belong to the caller.
-    async close() {
-      await consumers.closeAll();
-      await app.close();
-    },
-  };
+  // Closed the other way round: consumers first (they finish the in-flight event), then HTTP; connections belong to the caller.
+  return start(['http', 'consumers']);
 }

@@ -1,4 +1,5 @@
 export { openDatabase, type SqlDatabase, type SqlExecutor, type QueryResult } from './database.ts';
+export { connectSqlService, type SqlServiceConnections } from './connect-service.ts';
 export { markHandled, markHandledMany, ensureHandledTable, handledMarkersTarget } from './handled.ts';
 export { installTables } from './install.ts';
 export { databaseStats, type DatabaseStats } from './stats.ts';
