@@ -5,4 +5,5 @@ export { abortableDelay } from './delay.ts';
 export { connectRedis, redactUrl, type RedisClient } from './redis/client.ts';
 export { formatSentinelUrl, parseSentinelUrl, SENTINEL_SCHEME, type SentinelUrl } from './redis/sentinel.ts';
 export { Type, type Static, type TSchema } from '@sinclair/typebox';
-export { loadLuaScript, runLuaScript, type LuaScript } from './redis/script.ts';
+export { checkKeyCount, loadLuaScript, runLuaScript, type LuaScript } from './redis/script.ts';
+export { fromScriptError, isNoSuchKey, isRedisError, type RedisErrorCode } from './redis/reply-errors.ts';

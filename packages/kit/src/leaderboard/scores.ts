@@ -1,3 +1,5 @@
+import { TributaryError } from '../errors.ts';
+
 /**
  * Scores are stored negated. Redis orders equal scores by member, ascending,
  * and `ZREVRANGE` reverses that too (ties would come out "z" before "a").
@@ -16,7 +18,7 @@ export function encodeScore(score: number): string {
 export function decodeScore(raw: unknown): number {
   const text = typeof raw === 'string' ? raw : typeof raw === 'number' ? String(raw) : '';
   const value = text === 'inf' || text === '+inf' ? Infinity : text === '-inf' ? -Infinity : text === '' ? Number.NaN : Number(text);
-  if (Number.isNaN(value)) throw new Error(`leaderboard: unreadable score ${JSON.stringify(raw)}`);
+  if (Number.isNaN(value)) throw new TributaryError('TRIB_UNEXPECTED_REPLY', `leaderboard: unreadable score ${JSON.stringify(raw)}`);
   return 0 - value;
 }
 
@@ -32,7 +34,7 @@ export function rankEntries(flat: readonly unknown[], firstRank: number): Ranked
   const entries: RankedEntry[] = [];
   for (let i = 0; i + 1 < flat.length; i += 2) {
     const member = flat[i];
-    if (typeof member !== 'string') throw new Error('leaderboard: unreadable member in a range reply');
+    if (typeof member !== 'string') throw new TributaryError('TRIB_UNEXPECTED_REPLY', 'leaderboard: unreadable member in a range reply');
     entries.push({ member, score: decodeScore(flat[i + 1]), rank: firstRank + i / 2 });
   }
   return entries;
