@@ -28,8 +28,8 @@ export interface HttpErrors<Own extends HttpErrorCatalogue> {
 /**
  * Declares a service's HTTP error codes, each with its status and meaning,
  * and returns the one constructor its routes throw with. It makes the kit's
- * codes too (VALIDATION_FAILED, IDEMPOTENCY_KEY_REUSED, …); a service may not
- * declare one of them again with another status.
+ * codes too (VALIDATION_FAILED, IDEMPOTENCY_KEY_REUSED, …), which a service
+ * may not declare again (the kit's status and meaning hold everywhere).
  */
 export function defineHttpErrors<const Own extends HttpErrorCatalogue>(codes: Own & { readonly [Code in KitHttpErrorCode]?: never }): HttpErrors<Own> {
   const declared: Readonly<Record<string, HttpErrorDeclaration>> = { ...kitHttpErrors, ...codes };
