@@ -17,4 +17,5 @@ export {
 } from './redis/replies.ts';
 export { formatSentinelUrl, parseSentinelUrl, SENTINEL_SCHEME, type SentinelUrl } from './redis/sentinel.ts';
 export { Type, type Static, type TSchema } from '@sinclair/typebox';
-export { loadLuaScript, runLuaScript, type LuaScript } from './redis/script.ts';
+export { checkKeyCount, loadLuaScript, runLuaScript, type LuaScript } from './redis/script.ts';
+export { fromScriptError, isNoSuchKey, isRedisError, type RedisErrorCode } from './redis/reply-errors.ts';

@@ -1,9 +1,10 @@
 import type { FastifyReply, FastifyRequest, preHandlerAsyncHookHandler } from 'fastify';
 import type { IdempotencyHooks } from 'tributary/idempotency';
-import { HttpError } from 'tributary/http';
+import type { HttpError } from 'tributary/http';
 import type { SessionPlugin } from 'tributary/session';
 import { ADMIN_SECURITY, adminCheck, type AdminTokens } from './admin.ts';
 import type { SessionUser } from './clients.ts';
+import { gatewayError } from './errors.ts';
 
 /** The OpenAPI security requirement of a customer's data: their session, or the operator's credentials. */
 export const CUSTOMER_SECURITY: Array<Record<string, string[]>> = [{ session: [] }, ...ADMIN_SECURITY];
@@ -71,16 +72,16 @@ export function customerAccess(adminApiKey: string | null, tokens: AdminTokens, 
   const unauthenticated = (reply: FastifyReply, operatorsOnly: boolean): HttpError => {
     reply.header('www-authenticate', 'Bearer realm="tributary-admin"');
     return operatorsOnly
-      ? new HttpError(401, 'ADMIN_KEY_REQUIRED', "this is every customer's data: send the admin key (x-api-key or Authorization: Bearer)")
-      : new HttpError(401, 'SIGN_IN_REQUIRED', "this is a customer's data: sign in as that customer (POST /api/sessions) or send the admin key");
+      ? gatewayError('ADMIN_KEY_REQUIRED', "this is every customer's data: send the admin key (x-api-key or Authorization: Bearer)")
+      : gatewayError('SIGN_IN_REQUIRED', "this is a customer's data: sign in as that customer (POST /api/sessions) or send the admin key");
   };
   const requireCustomer: CustomerAccess['requireCustomer'] = async (request, reply, userId) => {
     if (await isAdmin(request)) return;
     const session = sessions.current(request);
     if (session === null) throw unauthenticated(reply, userId === undefined);
     const ownerId = typeof userId === 'function' ? await userId() : userId;
-    if (ownerId === undefined) throw new HttpError(403, 'ADMIN_ONLY', "every customer's data: only the operator (admin key) may see it");
-    if (session.data.userId !== ownerId) throw new HttpError(403, 'NOT_YOUR_DATA', "another customer's data: a session opens only its own user's data");
+    if (ownerId === undefined) throw gatewayError('ADMIN_ONLY', "every customer's data: only the operator (admin key) may see it");
+    if (session.data.userId !== ownerId) throw gatewayError('NOT_YOUR_DATA', "another customer's data: a session opens only its own user's data");
   };
   return {
     requireCustomer,

@@ -1,7 +1,7 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { RedisClient } from 'tributary';
-import { HttpError } from 'tributary/http';
+import { gatewayError } from './errors.ts';
 
 /** The OpenAPI security requirement of admin routes: any one of these works. */
 export const ADMIN_SECURITY: Array<Record<string, string[]>> = [{ adminKey: [] }, { adminBearer: [] }, { adminCookie: [] }];
@@ -67,7 +67,7 @@ export function adminCheck(adminApiKey: string, tokens: AdminTokens): (request: 
     const key = presentedKey(request);
     if (key !== null) {
       if (matches(key)) return true;
-      throw new HttpError(403, 'ADMIN_KEY_INVALID', 'the admin key is not valid');
+      throw gatewayError('ADMIN_KEY_INVALID', 'the admin key is not valid');
     }
     const token = request.cookies?.[ADMIN_COOKIE];
     return Boolean(token && (await tokens.valid(token)));
@@ -84,6 +84,6 @@ export function adminGuard(adminApiKey: string | null, tokens: AdminTokens) {
   return async function requireAdmin(request: FastifyRequest, reply: FastifyReply): Promise<void> {
     if (isAdmin === null || (await isAdmin(request))) return;
     reply.header('www-authenticate', 'Bearer realm="tributary-admin"');
-    throw new HttpError(401, 'ADMIN_KEY_REQUIRED', 'this is an admin view or operation: send x-api-key or Authorization: Bearer, or sign in (POST /api/admin/session)');
+    throw gatewayError('ADMIN_KEY_REQUIRED', 'this is an admin view or operation: send x-api-key or Authorization: Bearer, or sign in (POST /api/admin/session)');
   };
 }

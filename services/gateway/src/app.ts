@@ -12,6 +12,7 @@ import { registerProcessMetrics } from 'tributary/telemetry';
 import { customerAccess } from './access.ts';
 import { ADMIN_SECURITY, adminGuard, adminKeyMatcher, adminTokens } from './admin.ts';
 import { csrfGuard } from './csrf.ts';
+import { documentErrorCodes } from './error-codes.ts';
 import { addSecurityHeaders } from './security-headers.ts';
 import { adminSessionRoutes } from './routes/admin-session.ts';
 import { idempotencyScope, rateLimitKeyExemptingAdmin, SessionUser } from './clients.ts';
@@ -111,7 +112,10 @@ export async function startGateway(deps: GatewayDeps): Promise<{ app: HttpApp; c
     // HSTS only means something over TLS, which is when cookies are marked secure too.
     strictTransportSecurity: settings.session.secureCookie,
   });
-  await app.register(swagger, { openapi });
+  await app.register(swagger, {
+    openapi,
+    transformObject: (document) => ('openapiObject' in document ? documentErrorCodes(document.openapiObject) : document.swaggerObject),
+  });
   // Swagger UI sets inline styles: /docs sends its own policy in place of the dashboard's, the same but for that.
   await app.register(swaggerUi, {
     routePrefix: '/docs',

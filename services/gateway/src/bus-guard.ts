@@ -1,10 +1,11 @@
 import type { RedisClient } from 'tributary';
 import { HttpError } from 'tributary/http';
+import { gatewayError } from './errors.ts';
 
 /** An operator view waits this long for the bus before saying it is unavailable. */
 export const BUS_ANSWER_TIMEOUT_MS = 1_000;
 
-const unavailable = () => new HttpError(503, 'BUS_UNAVAILABLE', 'the event bus cannot be reached, try again');
+const unavailable = () => gatewayError('BUS_UNAVAILABLE', 'the event bus cannot be reached, try again');
 
 /**
  * The bus is another server: its outage is the gateway's 503, not a bug's

@@ -1,6 +1,6 @@
 import type { FastifyRequest } from 'fastify';
-import { HttpError } from 'tributary/http';
 import { ADMIN_COOKIE } from './admin.ts';
+import { gatewayError } from './errors.ts';
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
@@ -39,7 +39,7 @@ export function csrfGuard(sessionCookie: string) {
     if (claimed === null) return;
     const host = request.headers.host;
     if (host === undefined || hostOf(claimed) !== host.toLowerCase()) {
-      throw new HttpError(403, 'CROSS_SITE_REQUEST', 'a write with a session cookie must come from the gateway\'s own origin');
+      throw gatewayError('CROSS_SITE_REQUEST', 'a write with a session cookie must come from the gateway\'s own origin');
     }
   };
 }

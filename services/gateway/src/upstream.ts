@@ -1,6 +1,7 @@
-import { HttpError, internalKeyHeaders, SERVICE_HEADER } from 'tributary/http';
+import { internalKeyHeaders, SERVICE_HEADER } from 'tributary/http';
 import { sendHttp, type RawHttpReply } from 'tributary/http-client';
 import { traceHeaders } from 'tributary/telemetry';
+import { gatewayError } from './errors.ts';
 
 /**
  * Base URLs of the services the gateway fronts: each names a service by its
@@ -134,21 +135,22 @@ export async function callUpstream(
   try {
     ({ url, reply } = await sendToInstance(base, method, path, headers, body, options.timeoutMs ?? 10_000));
   } catch (error) {
-    throw new HttpError(503, 'SERVICE_UNAVAILABLE', `a service is unreachable (${(error as Error).name}), try again`);
+    throw gatewayError('SERVICE_UNAVAILABLE', `a service is unreachable (${(error as Error).name}), try again`);
   }
   const expected = expectedServices.get(url);
   // The kit app's SERVICE_HEADER: which service answered (absent from anything else).
   const answeredBy = reply.headers[SERVICE_HEADER];
   if (expected !== undefined && typeof answeredBy === 'string' && answeredBy !== expected) {
-    throw new HttpError(503, 'SERVICE_UNAVAILABLE', 'a service is restarting, try again');
+    throw gatewayError('SERVICE_UNAVAILABLE', 'a service is restarting, try again');
   }
   let parsed: unknown = null;
   try {
     parsed = reply.text ? JSON.parse(reply.text) : null;
   } catch {
-    parsed = { error: 'BAD_UPSTREAM_REPLY', message: 'service answered with non-JSON' };
+    const code: keyof typeof gatewayError.codes = 'BAD_UPSTREAM_REPLY';
+    parsed = { error: code, message: 'service answered with non-JSON' };
   }
-  if (reply.status >= 500) throw new HttpError(503, 'SERVICE_UNAVAILABLE', 'a service failed to answer, try again');
+  if (reply.status >= 500) throw gatewayError('SERVICE_UNAVAILABLE', 'a service failed to answer, try again');
   return { status: reply.status, body: parsed };
 }
 

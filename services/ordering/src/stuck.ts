@@ -1,6 +1,6 @@
 import { OrderRefundRequested, TERMINAL_STATUSES, type OrderStatus } from '@tributary/contracts';
 import { Gauge, type Registry } from 'prom-client';
-import { HttpError, type HttpApp } from 'tributary/http';
+import type { HttpApp } from 'tributary/http';
 import { Type } from 'tributary';
 import type { SqlExecutor } from 'tributary/sql';
 import type { OrderingContext } from './handlers/context.ts';
@@ -8,6 +8,7 @@ import { applyStatusChanges, lockOrders } from './store/orders-store.ts';
 import { OPEN_STATUSES } from './store/schema.ts';
 import { readOrderingSettings } from './settings.ts';
 import { ErrorBody, OrderParams } from './routes/schemas.ts';
+import { orderingError } from './errors.ts';
 
 /**
  * Orders that wait for another service's answer longer than they should: a
@@ -85,13 +86,13 @@ export type ResolveOutcome = { orderId: string; status: OrderStatus };
 export async function resolveStuckOrder(ctx: OrderingContext, orderId: string, stuckAfterMs: number): Promise<ResolveOutcome> {
   return ctx.outbox.transaction(async (tx, emit) => {
     const order = (await lockOrders(tx, [orderId])).get(orderId);
-    if (!order) throw new HttpError(404, 'ORDER_NOT_FOUND', `no order ${orderId}`);
-    if (TERMINAL_STATUSES.includes(order.status)) throw new HttpError(409, 'ORDER_FINISHED', `order ${orderId} is ${order.status} already`);
+    if (!order) throw orderingError('ORDER_NOT_FOUND', `no order ${orderId}`);
+    if (TERMINAL_STATUSES.includes(order.status)) throw orderingError('ORDER_FINISHED', `order ${orderId} is ${order.status} already`);
     if (Date.parse(order.updatedAt) > Date.now() - stuckAfterMs) {
-      throw new HttpError(409, 'ORDER_NOT_STUCK', `order ${orderId} changed less than ${stuckAfterMs} ms ago`);
+      throw orderingError('ORDER_NOT_STUCK', `order ${orderId} changed less than ${stuckAfterMs} ms ago`);
     }
     if (order.status !== 'AWAITING_SHIPMENT') {
-      throw new HttpError(409, 'ORDER_WAITS_FOR_ACCOUNTS', `order ${orderId} is ${order.status}: it waits for accounts; replay accounts' dead letter for it instead`);
+      throw orderingError('ORDER_WAITS_FOR_ACCOUNTS', `order ${orderId} is ${order.status}: it waits for accounts; replay accounts' dead letter for it instead`);
     }
     const reason = 'FAILED_STUCK_RESOLVED_BY_OPERATOR' as const;
     const requested = ctx.publisher.envelope(OrderRefundRequested, { orderId, userId: order.userId, reason }, { correlationId: orderId });

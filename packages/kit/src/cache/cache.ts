@@ -210,7 +210,7 @@ export function createCache<S extends TSchema>(options: CacheOptions<S>): Cache<
   async function invalidate(input: string | readonly string[]): Promise<void> {
     const list = typeof input === 'string' ? [input] : [...new Set(input)];
     if (list.length === 0) return;
-    if (!redis.isReady) throw new Error(`cache ${config.prefix}: Redis is not connected, invalidation not applied`);
+    if (!redis.isReady) throw new TributaryError('TRIB_NOT_CONNECTED', `cache ${config.prefix}: Redis is not connected, invalidation not applied`);
     // One DEL per key: an entry and its lock share a slot, two keys need not.
     await Promise.all(list.map((key) => redis.del([keys.entry(key), keys.lock(key)])));
     dropLocal(list);

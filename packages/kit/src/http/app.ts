@@ -9,7 +9,8 @@ import addFormats from 'ajv-formats';
 import { Type } from '@sinclair/typebox';
 import { currentTracing } from '../telemetry/tracing.ts';
 import { registerProcessMetrics } from '../telemetry/process-metrics.ts';
-import { HttpError } from './errors.ts';
+import type { KitHttpErrorCode } from '../errors.ts';
+import { HttpError, httpError, sendHttpError } from './errors.ts';
 import { traceRequests } from './tracing.ts';
 import { refuseControlCharacters } from './control-characters.ts';
 import { INTERNAL_KEY_ENV, requireInternalKey } from './internal-key.ts';
@@ -68,7 +69,8 @@ function withDeadline<T>(work: Promise<T>, timeoutMs: number, message: string): 
 const KIT_VERSION = (JSON.parse(readFileSync(resolve(import.meta.dirname, '../../package.json'), 'utf8')) as { version: string }).version;
 const STARTED_AT = new Date();
 
-const FASTIFY_CLIENT_ERRORS: Record<string, string> = {
+/** Fastify's own client errors, by its FST_ code, as the kit's codes (each keeps Fastify's status). */
+const FASTIFY_CLIENT_ERRORS: Record<string, KitHttpErrorCode> = {
   FST_ERR_CTP_INVALID_JSON_BODY: 'INVALID_JSON',
   FST_ERR_CTP_EMPTY_JSON_BODY: 'INVALID_JSON',
   FST_ERR_CTP_BODY_TOO_LARGE: 'BODY_TOO_LARGE',
@@ -167,21 +169,17 @@ export function createHttpApp(options: HttpAppOptions): HttpApp {
   measureRequests(app, registry);
 
   app.setErrorHandler((error: FastifyError | HttpError, request, reply) => {
-    if (error instanceof HttpError) return reply.status(error.statusCode).send({ error: error.code, message: error.message });
-    if ((error as FastifyError).validation) {
-      return reply.status(400).send({ error: 'VALIDATION_FAILED', message: error.message });
-    }
+    if (error instanceof HttpError) return sendHttpError(reply, error);
+    if ((error as FastifyError).validation) return sendHttpError(reply, httpError('VALIDATION_FAILED', error.message));
     const status = (error as FastifyError).statusCode ?? 500;
     if (status >= 400 && status < 500) {
       const code = FASTIFY_CLIENT_ERRORS[(error as FastifyError).code] ?? 'BAD_REQUEST';
       return reply.status(status).send({ error: code, message: error.message });
     }
     request.log.error({ err: error }, 'unhandled error');
-    return reply.status(500).send({ error: 'INTERNAL', message: 'internal error' });
+    return sendHttpError(reply, httpError('INTERNAL', 'internal error'));
   });
-  app.setNotFoundHandler((request, reply) =>
-    reply.status(404).send({ error: 'NOT_FOUND', message: `no route for ${request.method} ${request.url.split('?')[0]}` }),
-  );
+  app.setNotFoundHandler((request, reply) => sendHttpError(reply, httpError('NOT_FOUND', `no route for ${request.method} ${request.url.split('?')[0]}`)));
 
   // What the dashboard shows per instance: which version, since when.
   app.get('/healthz', async () => ({

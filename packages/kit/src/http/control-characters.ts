@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { HttpError } from './errors.ts';
+import { httpError } from './errors.ts';
 
 /**
  * Control characters are refused at the door, for every service, in the
@@ -37,6 +37,6 @@ function findControl(value: unknown, path: string, depth = 0): string | null {
 export function refuseControlCharacters(app: FastifyInstance): void {
   app.addHook('preValidation', async (request) => {
     const found = findControl(request.params, 'params') ?? findControl(request.query, 'query') ?? findControl(request.body, 'body');
-    if (found) throw new HttpError(400, 'INVALID_CHARACTER', `${found} contains a control character (only tab, line feed and carriage return are allowed)`);
+    if (found) throw httpError('INVALID_CHARACTER', `${found} contains a control character (only tab, line feed and carriage return are allowed)`);
   });
 }

@@ -1,6 +1,6 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
-import { HttpError } from './errors.ts';
+import { httpError } from './errors.ts';
 
 /** The header a caller inside the system sends its internal key in. */
 export const INTERNAL_KEY_HEADER = 'x-internal-key';
@@ -24,9 +24,9 @@ export function requireInternalKey(app: FastifyInstance, key: string): void {
     if (route !== undefined && OPEN_ROUTES.has(route)) return;
     const presented = request.headers[INTERNAL_KEY_HEADER];
     if (typeof presented !== 'string' || presented === '') {
-      throw new HttpError(401, 'INTERNAL_KEY_REQUIRED', `this is a service's internal port: send ${INTERNAL_KEY_HEADER} (the public API is the gateway)`);
+      throw httpError('INTERNAL_KEY_REQUIRED', `this is a service's internal port: send ${INTERNAL_KEY_HEADER} (the public API is the gateway)`);
     }
-    if (!timingSafeEqual(digest(presented), expected)) throw new HttpError(403, 'INTERNAL_KEY_INVALID', 'the internal key is not valid');
+    if (!timingSafeEqual(digest(presented), expected)) throw httpError('INTERNAL_KEY_INVALID', 'the internal key is not valid');
   });
 }
 

@@ -1,4 +1,5 @@
 import type { FastifyReply, FastifyRequest, onResponseAsyncHookHandler, onSendHookHandler, preHandlerAsyncHookHandler } from 'fastify';
+import { httpError, sendHttpError } from '../http/errors.ts';
 import { fingerprintRequest } from './fingerprint.ts';
 import { isIdempotencyKey, type IdempotencyStore } from './store.ts';
 
@@ -50,8 +51,6 @@ export function idempotencyHooks(options: IdempotencyHookOptions): IdempotencyHo
   const shouldRecord = options.record ?? ((status: number) => status < 500);
   const holdings = new WeakMap<FastifyRequest, Holding>();
 
-  const refuse = (reply: FastifyReply, status: number, error: string, message: string) => reply.code(status).send({ error, message });
-
   /** `body` null: nothing recordable was sent (a stream, a buffer, or no answer at all). */
   const finish = async (request: FastifyRequest, reply: FastifyReply, body: string | null) => {
     const holding = holdings.get(request);
@@ -76,11 +75,11 @@ export function idempotencyHooks(options: IdempotencyHookOptions): IdempotencyHo
     async preHandler(request, reply) {
       const raw = request.headers[header];
       if (raw === undefined) {
-        if (options.required) return refuse(reply, 400, 'IDEMPOTENCY_KEY_REQUIRED', `this route needs an ${header} header`);
+        if (options.required) return sendHttpError(reply, httpError('IDEMPOTENCY_KEY_REQUIRED', `this route needs an ${header} header`));
         return;
       }
       if (!isIdempotencyKey(raw)) {
-        return refuse(reply, 400, 'INVALID_IDEMPOTENCY_KEY', `${header} must be 1-255 printable ASCII characters without spaces`);
+        return sendHttpError(reply, httpError('INVALID_IDEMPOTENCY_KEY', `${header} must be 1-255 printable ASCII characters without spaces`));
       }
       const scope = options.scope(request);
       const fingerprint = fingerprintRequest({ method: request.method, url: request.url, body: request.body });
@@ -89,7 +88,7 @@ export function idempotencyHooks(options: IdempotencyHookOptions): IdempotencyHo
         outcome = await store.acquire(scope, raw, fingerprint);
       } catch (error) {
         request.log.warn({ err: error }, 'idempotency store unavailable');
-        return refuse(reply, 503, 'IDEMPOTENCY_STORE_UNAVAILABLE', 'idempotency keys are unavailable, try again');
+        return sendHttpError(reply, httpError('IDEMPOTENCY_STORE_UNAVAILABLE', 'idempotency keys are unavailable, try again'));
       }
       switch (outcome.kind) {
         case 'acquired':
@@ -102,10 +101,10 @@ export function idempotencyHooks(options: IdempotencyHookOptions): IdempotencyHo
             .header(REPLAYED_HEADER, 'true')
             .send(outcome.response.body);
         case 'mismatch':
-          return refuse(reply, 422, 'IDEMPOTENCY_KEY_REUSED', `this ${header} was used for a different request`);
+          return sendHttpError(reply, httpError('IDEMPOTENCY_KEY_REUSED', `this ${header} was used for a different request`));
         case 'timeout':
           reply.header('retry-after', '1');
-          return refuse(reply, 409, 'IDEMPOTENCY_KEY_IN_PROGRESS', `a request with this ${header} is still in progress, retry later`);
+          return sendHttpError(reply, httpError('IDEMPOTENCY_KEY_IN_PROGRESS', `a request with this ${header} is still in progress, retry later`));
       }
     },
     async onSend(request, reply, payload) {

@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { Counter, type Registry } from 'prom-client';
 import type { RedisClient } from '../redis/client.ts';
 import { loadLuaScript, runLuaScript } from '../redis/script.ts';
+import { TributaryError } from '../errors.ts';
 
 const lua = (name: string) => loadLuaScript(fileURLToPath(new URL(`./lua/${name}`, import.meta.url)));
 const beginScript = lua('beginRequest-1.lua');
@@ -77,7 +78,7 @@ export function isIdempotencyKey(value: unknown): value is string {
 
 export function createIdempotencyStore(options: IdempotencyStoreOptions): IdempotencyStore {
   const { redis, prefix } = options;
-  if (!prefix) throw new Error('idempotency store: a key prefix is required');
+  if (!prefix) throw new TributaryError('TRIB_INVALID_CONFIG', 'idempotency store: a key prefix is required');
   const settings = {
     prefix,
     ttlMs: options.ttlMs ?? idempotencyDefaults.ttlMs,
@@ -93,7 +94,7 @@ export function createIdempotencyStore(options: IdempotencyStoreOptions): Idempo
   const count = outcomeCounter(options.registry);
 
   const recordKey = (scope: string, key: string) => {
-    if (!scope) throw new Error('idempotency: an empty scope would let every client share keys');
+    if (!scope) throw new TributaryError('TRIB_BAD_ARGUMENTS', 'idempotency: an empty scope would let every client share keys');
     if (!isIdempotencyKey(key)) throw new RangeError('idempotency key must be 1-255 printable ASCII characters');
     return `${prefix}:${scope}:${key}`;
   };
@@ -114,7 +115,7 @@ export function createIdempotencyStore(options: IdempotencyStoreOptions): Idempo
           return { kind: 'replay', response: { status: code, contentType, body } };
         }
       }
-      throw new Error(`beginRequest answered an unexpected reply: ${JSON.stringify(reply)}`);
+      throw new TributaryError('TRIB_UNEXPECTED_REPLY', `beginRequest answered an unexpected reply: ${JSON.stringify(reply)}`);
     },
     async acquire(scope, key, fingerprint, wait = {}) {
       const deadline = Date.now() + (wait.waitTimeoutMs ?? settings.waitTimeoutMs);

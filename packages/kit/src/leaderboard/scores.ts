@@ -1,3 +1,4 @@
+import { TributaryError } from '../errors.ts';
 import { replyNumber, replyPairs } from '../redis/replies.ts';
 
 /**
@@ -17,7 +18,7 @@ export function encodeScore(score: number): string {
 /** Reads a stored (negated) score back; `0 - x` also turns a stored -0 into 0. */
 export function decodeScore(raw: unknown): number {
   const value = replyNumber(raw);
-  if (Number.isNaN(value)) throw new Error(`leaderboard: unreadable score ${JSON.stringify(raw)}`);
+  if (Number.isNaN(value)) throw new TributaryError('TRIB_UNEXPECTED_REPLY', `leaderboard: unreadable score ${JSON.stringify(raw)}`);
   return 0 - value;
 }
 

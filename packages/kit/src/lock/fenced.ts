@@ -2,6 +2,7 @@ import { fileURLToPath } from 'node:url';
 import type { RedisClient } from '../redis/client.ts';
 import { loadLuaScript, runLuaScript } from '../redis/script.ts';
 import { fencedResourceKey } from './keys.ts';
+import { TributaryError } from '../errors.ts';
 
 const fencedWriteScript = loadLuaScript(fileURLToPath(new URL('./lua/fencedWrite-1.lua', import.meta.url)));
 
@@ -32,7 +33,7 @@ export function createFencedStore(options: { redis: RedisClient; prefix: string 
       const [token, value] = await redis.sendCommand<Array<string | null>>(['HMGET', fencedResourceKey(prefix, resource), 'token', 'value']);
       if (token === null || token === undefined || value === null || value === undefined) return null;
       const parsed = Number(token);
-      if (!Number.isSafeInteger(parsed)) throw new Error(`fenced store: unreadable token for ${resource}`);
+      if (!Number.isSafeInteger(parsed)) throw new TributaryError('TRIB_CORRUPT_DATA', `fenced store: unreadable token for ${resource}`);
       return { value, token: parsed };
     },
   };

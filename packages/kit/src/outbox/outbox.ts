@@ -9,6 +9,7 @@ import { backoffDelay } from '../streams/backoff.ts';
 import type { Registry } from 'prom-client';
 import { periodicJob } from '../telemetry/periodic.ts';
 import { createSerialQueue } from '../serial.ts';
+import { TributaryError } from '../errors.ts';
 
 /**
  * Transactional outbox: a service whose truth is SQL writes its events into
@@ -260,9 +261,9 @@ export function createOutbox(options: OutboxOptions): Outbox {
           if (drained) backlogSuspected = false;
           return 0;
         }
-        if (!routing.isConnected()) throw new Error('outbox: the bus Redis is not connected; rows wait');
+        if (!routing.isConnected()) throw new TributaryError('TRIB_NOT_CONNECTED', 'outbox: the bus Redis is not connected; rows wait');
         const outgoing = taken.map((row) => {
-          if (!checkEnvelope.Check(row.envelope)) throw new Error(`outbox row ${row.position} holds an invalid envelope`);
+          if (!checkEnvelope.Check(row.envelope)) throw new TributaryError('TRIB_CORRUPT_DATA', `outbox row ${row.position} holds an invalid envelope`);
           // No stream: written before rows named theirs, when everything went to the main stream.
           return { stream: row.stream ?? publisher.stream, envelope: row.envelope as Envelope };
         });
@@ -294,7 +295,7 @@ export function createOutbox(options: OutboxOptions): Outbox {
     const positions = new Map(rows.map((row) => [row.event_id, row.position]));
     return envelopes.map((envelope, index) => {
       const position = positions.get(envelope.id);
-      if (position === undefined) throw new Error(`outbox: no row came back for event ${envelope.id}`);
+      if (position === undefined) throw new TributaryError('TRIB_UNEXPECTED_REPLY', `outbox: no row came back for event ${envelope.id}`);
       return { position, stream: streams[index] as string, envelope };
     });
   }
@@ -423,11 +424,11 @@ function outboxRouting(main: Publisher, routes: readonly OutboxRoute[]) {
   const streamByType = new Map<string, string>();
   for (const route of routes) {
     if (route.publisher.service !== main.service || publishers.has(route.publisher.stream)) {
-      throw new Error(`outbox: a route needs another stream of ${main.service}, not ${route.publisher.service}'s ${route.publisher.stream}`);
+      throw new TributaryError('TRIB_INVALID_CONFIG', `outbox: a route needs another stream of ${main.service}, not ${route.publisher.service}'s ${route.publisher.stream}`);
     }
     publishers.set(route.publisher.stream, route.publisher);
     for (const definition of route.events) {
-      if (definition.stream !== route.publisher.stream) throw new Error(`outbox: ${definition.type} is defined on ${definition.stream}, not ${route.publisher.stream}`);
+      if (definition.stream !== route.publisher.stream) throw new TributaryError('TRIB_INVALID_CONFIG', `outbox: ${definition.type} is defined on ${definition.stream}, not ${route.publisher.stream}`);
       streamByType.set(definition.type, definition.stream);
     }
   }
@@ -444,7 +445,7 @@ function outboxRouting(main: Publisher, routes: readonly OutboxRoute[]) {
       }
       const batches = [...byStream].map(([stream, envelopes]) => {
         const target = publishers.get(stream);
-        if (!target) throw new Error(`outbox: no publisher for ${stream} (${envelopes.length} row(s) wait)`);
+        if (!target) throw new TributaryError('TRIB_UNKNOWN_STREAM', `outbox: no publisher for ${stream} (${envelopes.length} row(s) wait)`);
         return { target, envelopes };
       });
       await Promise.all(batches.map(({ target, envelopes }) => target.publishEnvelopes(envelopes)));

@@ -1,6 +1,7 @@
 import type { Registry } from 'prom-client';
 import { TributaryError } from '../errors.ts';
 import type { RedisClient } from '../redis/client.ts';
+import { isRedisError } from '../redis/reply-errors.ts';
 import { backoffDelay } from '../streams/backoff.ts';
 import { compareIds, ensureGroup, lastEntryId, parseEntries, type StreamEntry } from '../streams/commands.ts';
 import { defaultConsumerName } from '../streams/consumer.ts';
@@ -127,7 +128,7 @@ export function createProjection<Tx>(options: ProjectionOptions<Tx>): Projection
     try {
       await bus.sendCommand(['XGROUP', 'SETID', stream, group, id]);
     } catch (error) {
-      if (!String((error as Error).message).includes('NOGROUP')) throw error;
+      if (!isRedisError(error, 'NOGROUP')) throw error;
       await ensureGroup(bus, stream, group, id);
     }
   }

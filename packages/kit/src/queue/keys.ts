@@ -1,3 +1,5 @@
+import { TributaryError } from '../errors.ts';
+
 /**
  * Every Redis key of one queue is built here and nowhere else (BullMQ's
  * `queue-keys.ts`). The caller names the queue with its own namespace, e.g.
@@ -7,7 +9,7 @@
  * `{tag}` is used as it is.
  */
 export function queueBase(name: string): string {
-  if (name.length === 0) throw new Error('a queue needs a name');
+  if (name.length === 0) throw new TributaryError('TRIB_INVALID_CONFIG', 'a queue needs a name');
   if (name.includes('{')) return name;
   const cut = name.lastIndexOf(':') + 1;
   return `${name.slice(0, cut)}{${name.slice(cut)}}`;

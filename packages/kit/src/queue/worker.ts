@@ -177,8 +177,11 @@ export function createWorker<S extends TSchema>(options: WorkerOptions<S>): Work
       const moved = await runLuaScript<number>(redis, queueScripts.register, [keys.heartbeat(workerId), processing, keys.pending, keys.workers], [
         workerId,
         config.heartbeatTtlMs,
-      ]).catch((error: Error) => {
-        if (error.message.startsWith('WORKER_ID_IN_USE')) throw new TributaryError('TRIB_INVALID_CONFIG', `worker id ${workerId} is in use by a live worker`);
+      ]).catch((error: unknown) => {
+        // To whoever starts it, an id another live worker holds is a configuration error (two processes given one id).
+        if (error instanceof TributaryError && error.code === 'TRIB_WORKER_ID_IN_USE') {
+          throw new TributaryError('TRIB_INVALID_CONFIG', `worker id ${workerId} is in use by a live worker`, { cause: error });
+        }
         throw error;
       });
       if (Number(moved) > 0) report({ kind: 'recovered', count: Number(moved) });

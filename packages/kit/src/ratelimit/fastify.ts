@@ -1,4 +1,5 @@
 import type { FastifyReply, FastifyRequest, onRequestHookHandler } from 'fastify';
+import { httpError, sendHttpError } from '../http/errors.ts';
 import type { RateLimiter, RateLimitResult } from './limiter.ts';
 
 export interface RateLimitHookOptions {
@@ -60,11 +61,11 @@ export function rateLimitHook(options: RateLimitHookOptions): onRequestHookHandl
       if (options.onError) options.onError(error, request);
       else request.log.warn({ err: error }, 'rate limiter unavailable');
       if (failOpen) return;
-      return reply.code(503).send({ error: 'RATE_LIMITER_UNAVAILABLE', message: 'rate limiter unavailable, try again' });
+      return sendHttpError(reply, httpError('RATE_LIMITER_UNAVAILABLE', 'rate limiter unavailable, try again'));
     }
     setRateLimitHeaders(reply, limiter, result);
     if (result.allowed) return;
     const seconds = Math.max(1, Math.ceil(result.retryAfterMs / 1000));
-    return reply.code(429).send({ error: 'RATE_LIMITED', message: options.message ?? `too many requests, retry in ${seconds} s` });
+    return sendHttpError(reply, httpError('RATE_LIMITED', options.message ?? `too many requests, retry in ${seconds} s`));
   };
 }

@@ -1,4 +1,5 @@
 import { Counter, type Registry } from 'prom-client';
+import { TributaryError } from '../errors.ts';
 
 /** What a limiter decided for one request. */
 export interface RateLimitResult {
@@ -26,7 +27,7 @@ export interface RateLimiter {
 /** Raw script reply: {allowed, remaining, retryAfterMs, resetMs}. */
 export function parseLimiterReply(reply: unknown, limit: number): RateLimitResult {
   if (!Array.isArray(reply) || reply.length !== 4 || !reply.every((value) => typeof value === 'number')) {
-    throw new Error(`rate limiter script answered an unexpected reply: ${JSON.stringify(reply)}`);
+    throw new TributaryError('TRIB_UNEXPECTED_REPLY', `rate limiter script answered an unexpected reply: ${JSON.stringify(reply)}`);
   }
   const [allowed, remaining, retryAfterMs, resetMs] = reply as [number, number, number, number];
   return { allowed: allowed === 1, remaining, retryAfterMs, resetMs, limit };

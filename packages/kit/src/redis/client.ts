@@ -1,4 +1,5 @@
 import { createClient } from 'redis';
+import { isRedisError } from './reply-errors.ts';
 import { discoverPrimary, nodeUrl, parseSentinelUrl, SENTINEL_SCHEME, type SentinelUrl } from './sentinel.ts';
 
 /**
@@ -169,7 +170,7 @@ function follow(spec: SentinelUrl, initialUrl: string, options: ConnectOptions):
             try {
               return await current.sendCommand(...args);
             } catch (error) {
-              if (error instanceof Error && error.message.startsWith('READONLY')) void recheck();
+              if (isRedisError(error, 'READONLY')) void recheck();
               throw error;
             }
           };

@@ -1,7 +1,9 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { basename, dirname, resolve } from 'node:path';
+import { TributaryError } from '../errors.ts';
 import { activeTraceSampled, SpanKind, withSpan } from '../telemetry/tracing.ts';
+import { fromScriptError, isRedisError } from './reply-errors.ts';
 import type { RedisClient } from './client.ts';
 
 export interface LuaScript {
@@ -35,16 +37,24 @@ function expandIncludes(path: string, seen: Set<string>): string {
  */
 export function loadLuaScript(path: string): LuaScript {
   const match = /^([A-Za-z0-9]+)-(\d+)\.lua$/.exec(basename(path));
-  if (!match) throw new Error(`script file name must be camelName-<numberOfKeys>.lua: ${path}`);
+  if (!match) throw new TributaryError('TRIB_BAD_ARGUMENTS', `script file name must be camelName-<numberOfKeys>.lua: ${path}`);
   const source = expandIncludes(path, new Set([resolve(path)]));
   return { name: match[1] as string, numberOfKeys: Number(match[2]), source, sha: createHash('sha1').update(source).digest('hex') };
+}
+
+/** Refuses a call with another number of keys than the script's file name says. */
+export function checkKeyCount(script: LuaScript, keys: readonly string[]): void {
+  if (keys.length !== script.numberOfKeys) {
+    throw new TributaryError('TRIB_BAD_ARGUMENTS', `${script.name} takes ${script.numberOfKeys} keys, got ${keys.length}`);
+  }
 }
 
 /**
  * EVALSHA, falling back to EVAL on NOSCRIPT (after a restart or SCRIPT
  * FLUSH). Call it on its own, never queued inside MULTI: there a NOSCRIPT
  * fails alone while the rest of the transaction commits. A script is already
- * atomic; put the ack after it, not beside it.
+ * atomic; put the ack after it, not beside it. A script's coded error
+ * (`redis.error_reply('TRIB_… detail')`) rejects as a TributaryError.
  */
 export async function runLuaScript<Reply = unknown>(
   redis: RedisClient,
@@ -52,9 +62,7 @@ export async function runLuaScript<Reply = unknown>(
   keys: string[],
   args: Array<string | number>,
 ): Promise<Reply> {
-  if (keys.length !== script.numberOfKeys) {
-    throw new Error(`${script.name} takes ${script.numberOfKeys} keys, got ${keys.length}`);
-  }
+  checkKeyCount(script, keys);
   // No span, and no attributes built, outside a recorded trace.
   if (!activeTraceSampled()) return evalScript<Reply>(redis, script, keys, args);
   return withSpan(`EVALSHA ${script.name}`, { kind: SpanKind.CLIENT, attributes: { 'db.system.name': 'redis', 'db.operation.name': 'EVALSHA' } }, () =>
@@ -67,7 +75,11 @@ async function evalScript<Reply>(redis: RedisClient, script: LuaScript, keys: st
   try {
     return await redis.sendCommand<Reply>(['EVALSHA', script.sha, ...tail]);
   } catch (error) {
-    if (!String((error as Error).message).startsWith('NOSCRIPT')) throw error;
-    return redis.sendCommand<Reply>(['EVAL', script.source, ...tail]);
+    if (!isRedisError(error, 'NOSCRIPT')) throw fromScriptError(error);
+  }
+  try {
+    return await redis.sendCommand<Reply>(['EVAL', script.source, ...tail]);
+  } catch (error) {
+    throw fromScriptError(error);
   }
 }

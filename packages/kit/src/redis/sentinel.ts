@@ -1,4 +1,5 @@
 import { createClient } from 'redis';
+import { TributaryError } from '../errors.ts';
 
 /**
  * `redis+sentinel://[user:pass@]host:port[,host:port...]/<master-name>[/<db>]`:
@@ -18,15 +19,18 @@ export const SENTINEL_SCHEME = 'redis+sentinel:';
 
 const SENTINEL_URL = /^redis\+sentinel:\/\/(?:([^:@/]*)(?::([^@/]*))?@)?([^/@]+)\/([^/?#]+)(?:\/(\d+))?\/?$/;
 
-/** Parses a Sentinel URL, or throws an Error saying what is wrong with it (without echoing the password). */
+/** TRIB_INVALID_CONFIG whose message reads after the URL's name: `BUS_REDIS_URL is not of the form …`. */
+const notASentinelUrl = (problem: string) => new TributaryError('TRIB_INVALID_CONFIG', problem, { message: problem });
+
+/** Parses a Sentinel URL, or throws TRIB_INVALID_CONFIG saying what is wrong with it (without echoing the password). */
 export function parseSentinelUrl(url: string): SentinelUrl {
   const match = SENTINEL_URL.exec(url);
-  if (!match) throw new Error('is not of the form redis+sentinel://[user:pass@]host:port[,host:port...]/<master-name>');
+  if (!match) throw notASentinelUrl('is not of the form redis+sentinel://[user:pass@]host:port[,host:port...]/<master-name>');
   const [, username, password, hosts = '', masterName = '', database] = match;
   const sentinels = hosts.split(',').map((entry) => {
     const hostPort = /^(\[[^\]]+\]|[^:]+):(\d+)$/.exec(entry);
     const port = Number(hostPort?.[2]);
-    if (!hostPort?.[1] || !Number.isInteger(port) || port < 1 || port > 65_535) throw new Error(`names the Sentinel "${entry}", expected host:port`);
+    if (!hostPort?.[1] || !Number.isInteger(port) || port < 1 || port > 65_535) throw notASentinelUrl(`names the Sentinel "${entry}", expected host:port`);
     return { host: hostPort[1].replace(/^\[|\]$/g, ''), port };
   });
   return {
@@ -73,5 +77,5 @@ export async function discoverPrimary(spec: SentinelUrl): Promise<{ host: string
       if (client.isOpen) client.destroy();
     }
   }
-  throw new Error(`no Sentinel named the primary "${spec.masterName}" (${failures.join('; ')})`);
+  throw new TributaryError('TRIB_NO_PRIMARY', `no Sentinel named the primary "${spec.masterName}" (${failures.join('; ')})`);
 }

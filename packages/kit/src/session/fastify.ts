@@ -1,6 +1,6 @@
 import fastifyCookie from '@fastify/cookie';
 import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
-import { HttpError } from '../http/errors.ts';
+import { HttpError, httpError } from '../http/errors.ts';
 import { InvalidSessionDataError, type Session, type SessionStore } from './store.ts';
 
 declare module 'fastify' {
@@ -78,7 +78,7 @@ export function createSessionPlugin<Data>(options: SessionPluginOptions<Data>): 
       return await call();
     } catch (error) {
       if (error instanceof HttpError || error instanceof InvalidSessionDataError) throw error;
-      throw new HttpError(503, 'SESSION_STORE_UNAVAILABLE', 'sessions are unavailable, try again');
+      throw httpError('SESSION_STORE_UNAVAILABLE', 'sessions are unavailable, try again');
     }
   };
 

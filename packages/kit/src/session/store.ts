@@ -6,6 +6,7 @@ import { Counter, type Registry } from 'prom-client';
 import type { RedisClient } from '../redis/client.ts';
 import { loadLuaScript, runLuaScript } from '../redis/script.ts';
 import { isSessionId, newSessionId } from './id.ts';
+import { TributaryError } from '../errors.ts';
 
 const createScript = loadLuaScript(fileURLToPath(new URL('./lua/createSession-1.lua', import.meta.url)));
 const slideScript = loadLuaScript(fileURLToPath(new URL('./lua/slideSession-1.lua', import.meta.url)));
@@ -59,7 +60,7 @@ export class InvalidSessionDataError extends Error {
 export function createSessionStore<Schema extends TSchema>(options: SessionStoreOptions<Schema>): SessionStore<Static<Schema>> {
   type Data = Static<Schema>;
   const { redis, prefix } = options;
-  if (!prefix) throw new Error('session store: a key prefix is required');
+  if (!prefix) throw new TributaryError('TRIB_INVALID_CONFIG', 'session store: a key prefix is required');
   const ttlSeconds = options.ttlSeconds ?? sessionDefaults.ttlSeconds;
   const absoluteTtlSeconds = options.absoluteTtlSeconds ?? sessionDefaults.absoluteTtlSeconds;
   if (!Number.isInteger(ttlSeconds) || ttlSeconds < 1) throw new RangeError(`session ttlSeconds must be an integer >= 1, got ${ttlSeconds}`);

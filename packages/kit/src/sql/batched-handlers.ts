@@ -4,6 +4,7 @@ import type { Envelope } from '../streams/envelope.ts';
 import type { EventData, EventDefinition } from '../streams/events.ts';
 import type { SqlExecutor } from './database.ts';
 import { markHandledMany } from './handled.ts';
+import { TributaryError } from '../errors.ts';
 
 /** What a handler gives back: the events its effect causes (published through the outbox), or nothing. */
 export type Emitted = void | undefined | Envelope | readonly Envelope[];
@@ -97,7 +98,7 @@ export function sqlBatchHandlers(consumer: Consumer, options: SqlBatchOptions): 
         // Handled before, or a second copy of an event earlier in this batch.
         if (!fresh.delete(item.event.id)) continue;
         const route = routes.get(key(item.event.type, item.event.version));
-        if (!route) throw new Error(`no SQL handler for ${item.event.type} version ${item.event.version}`);
+        if (!route) throw new TributaryError('TRIB_NO_HANDLER', `no SQL handler for ${item.event.type} version ${item.event.version}`);
         if (route.kind === 'each') {
           emitAll(keep, await route.handle(tx, item));
           continue;

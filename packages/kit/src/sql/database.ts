@@ -5,6 +5,7 @@ import { dumpPglite } from './pglite-dump.ts';
 import { seedFromTemplate } from './pglite-template.ts';
 import pg from 'pg';
 import { SpanKind, tracingEnabled, withSpan } from '../telemetry/tracing.ts';
+import { TributaryError } from '../errors.ts';
 
 export interface QueryResult<Row> {
   rows: Row[];
@@ -51,7 +52,7 @@ function isRetryable(error: unknown): boolean {
 export async function openDatabase(url: string): Promise<SqlDatabase> {
   if (url.startsWith('postgres://') || url.startsWith('postgresql://')) return openPostgres(url);
   if (url === 'memory://' || url.startsWith('pglite://')) return openPglite(url);
-  throw new Error(`unsupported database URL scheme (expected postgres://, pglite:// or memory://)`);
+  throw new TributaryError('TRIB_INVALID_CONFIG', `unsupported database URL scheme (expected postgres://, pglite:// or memory://)`);
 }
 
 /**
@@ -112,7 +113,7 @@ async function openPostgres(url: string): Promise<SqlDatabase> {
   const parsed = new URL(url);
   const schema = parsed.searchParams.get('schema');
   parsed.searchParams.delete('schema');
-  if (schema !== null && !/^[a-z_][a-z0-9_]*$/.test(schema)) throw new Error('invalid schema name in database URL');
+  if (schema !== null && !/^[a-z_][a-z0-9_]*$/.test(schema)) throw new TributaryError('TRIB_INVALID_CONFIG', 'invalid schema name in database URL');
   const pool = new pg.Pool({
     connectionString: parsed.toString(),
     max: 8,

@@ -1,6 +1,7 @@
 import { existsSync, mkdirSync, readdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
+import { TributaryError } from '../errors.ts';
 
 /**
  * A running PGlite's data directory as a gzipped tarball. PGlite runs one
@@ -24,7 +25,7 @@ export async function dumpPglite(db: PGlite): Promise<Uint8Array<ArrayBuffer>> {
  * once (recovering it) and closes.
  */
 export async function loadPgliteDump(dataDir: string, tarball: Uint8Array<ArrayBuffer>): Promise<void> {
-  if (existsSync(dataDir) && readdirSync(dataDir).length > 0) throw new Error(`${dataDir} is not empty: a dump is only loaded into a new database directory`);
+  if (existsSync(dataDir) && readdirSync(dataDir).length > 0) throw new TributaryError('TRIB_NOT_EMPTY', `${dataDir} is not empty: a dump is only loaded into a new database directory`);
   mkdirSync(dirname(dataDir), { recursive: true });
   const db = await PGlite.create({ dataDir, loadDataDir: new Blob([tarball]) });
   try {

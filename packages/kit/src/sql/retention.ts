@@ -1,6 +1,7 @@
 import type { Registry } from 'prom-client';
 import { periodicJob } from '../telemetry/periodic.ts';
 import type { SqlExecutor } from './database.ts';
+import { TributaryError } from '../errors.ts';
 
 /** Rows deleted by one statement: small, so a prune never holds a lock long or fills the WAL in one go. */
 export const PRUNE_BATCH_ROWS = 500;
@@ -32,7 +33,7 @@ const IDENTIFIER = /^[a-z_][a-z0-9_]*$/;
  * DELETE … WHERE has no LIMIT in PostgreSQL). Returns how many went.
  */
 export async function pruneBatch(db: SqlExecutor, table: string, column: string, cutoffMs: number, batchRows = PRUNE_BATCH_ROWS): Promise<number> {
-  if (!IDENTIFIER.test(table) || !IDENTIFIER.test(column)) throw new Error(`not a plain identifier: ${table}.${column}`);
+  if (!IDENTIFIER.test(table) || !IDENTIFIER.test(column)) throw new TributaryError('TRIB_BAD_ARGUMENTS', `not a plain identifier: ${table}.${column}`);
   const result = await db.query(
     `DELETE FROM ${table} WHERE ctid IN (SELECT ctid FROM ${table} WHERE ${column} < to_timestamp($1::double precision / 1000) LIMIT ${batchRows})`,
     [cutoffMs],

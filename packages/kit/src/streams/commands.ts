@@ -1,4 +1,5 @@
 import type { RedisClient } from '../redis/client.ts';
+import { isNoSuchKey, isRedisError } from '../redis/reply-errors.ts';
 import { replyEntries, replyMaps, replyStreams, type RawEntry } from '../redis/replies.ts';
 import { xaddEnvelopeArgs, type Envelope } from './envelope.ts';
 
@@ -66,7 +67,7 @@ export async function ensureGroup(redis: RedisClient, stream: string, group: str
   try {
     await redis.sendCommand(['XGROUP', 'CREATE', stream, group, startId, 'MKSTREAM']);
   } catch (error) {
-    if (!String((error as Error).message).startsWith('BUSYGROUP')) throw error;
+    if (!isRedisError(error, 'BUSYGROUP')) throw error;
   }
 }
 
@@ -84,7 +85,7 @@ export async function groupsOf(redis: RedisClient, stream: string): Promise<Grou
   try {
     reply = await redis.sendCommand(['XINFO', 'GROUPS', stream]);
   } catch (error) {
-    if (String((error as Error).message).includes('no such key')) return [];
+    if (isNoSuchKey(error)) return [];
     throw error;
   }
   return replyMaps(reply).map((info) => {

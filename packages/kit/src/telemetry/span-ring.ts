@@ -2,6 +2,7 @@ import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
 import { ExportResultCode, hrTimeToMilliseconds, type ExportResult } from '@opentelemetry/core';
 import type { ReadableSpan, Span, SpanExporter, SpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { ATTR_SERVICE_NAME } from '@opentelemetry/semantic-conventions';
+import { TributaryError } from '../errors.ts';
 
 /** A finished span as `/traces` serves it: plain JSON, small. */
 export interface SpanRecord {
@@ -39,7 +40,7 @@ export class SpanRing implements SpanExporter, SpanProcessor {
   private next = 0;
 
   constructor(readonly capacity: number) {
-    if (!Number.isInteger(capacity) || capacity < 1) throw new Error(`span ring capacity must be a positive integer, got ${capacity}`);
+    if (!Number.isInteger(capacity) || capacity < 1) throw new TributaryError('TRIB_INVALID_CONFIG', `span ring capacity must be a positive integer, got ${capacity}`);
   }
 
   export(spans: ReadableSpan[], done: (result: ExportResult) => void): void {

@@ -25,6 +25,7 @@ import {
 import { ATTR_SERVICE_NAME } from '@opentelemetry/semantic-conventions';
 import { setSampleRatio } from './sampling.ts';
 import { SpanRing } from './span-ring.ts';
+import { TributaryError } from '../errors.ts';
 
 export { SpanKind };
 
@@ -43,7 +44,7 @@ export function parseSampleRatio(text: string | undefined): number {
   if (text === undefined || text.trim() === '') return DEFAULT_SAMPLE_RATIO;
   const ratio = Number(text);
   if (!Number.isFinite(ratio) || ratio < 0 || ratio > 1) {
-    throw new Error(`TRIBUTARY_TRACE_SAMPLE_RATIO must be a number from 0 to 1, got "${text}"`);
+    throw new TributaryError('TRIB_INVALID_CONFIG', `TRIBUTARY_TRACE_SAMPLE_RATIO must be a number from 0 to 1, got "${text}"`);
   }
   return ratio;
 }
@@ -70,7 +71,7 @@ export function initTracing(options: { service: string; ringSize?: number; env?:
   // Head sampling, parent-based: a trace's first span decides (ratio), every
   // later one follows the sampled flag its parent carries, across services.
   const ratio = options.sampleRatio ?? parseSampleRatio(env.TRIBUTARY_TRACE_SAMPLE_RATIO);
-  if (!(ratio >= 0 && ratio <= 1)) throw new Error(`sampleRatio must be from 0 to 1, got ${ratio}`);
+  if (!(ratio >= 0 && ratio <= 1)) throw new TributaryError('TRIB_INVALID_CONFIG', `sampleRatio must be from 0 to 1, got ${ratio}`);
   setSampleRatio(ratio);
   const ring = new SpanRing(options.ringSize ?? Number(env.TRIBUTARY_TRACE_BUFFER ?? 2_000));
   const spanProcessors: SpanProcessor[] = [ring];

@@ -1,13 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import { UserRegistered } from '@tributary/contracts';
 import type { Publisher } from 'tributary';
-import { HttpError, type HttpApp } from 'tributary/http';
+import type { HttpApp } from 'tributary/http';
 import type { Outbox } from 'tributary/outbox';
 import type { SqlDatabase } from 'tributary/sql';
 import { normalizeEmail } from '../domain/user.ts';
 import { updateProfile } from '../handlers/profile.ts';
 import { findBalance, findUser, findUserByEmail, insertUser } from '../store/users.ts';
 import { AccountReply, CreateUserBody, EmailParams, ErrorBody, PatchUserBody, UserParams, UserReply } from './schemas.ts';
+import { accountsError } from '../errors.ts';
 
 export interface UserRoutesDeps {
   db: SqlDatabase;
@@ -15,8 +16,8 @@ export interface UserRoutesDeps {
   publisher: Publisher;
 }
 
-const userNotFound = (id: string) => new HttpError(404, 'USER_NOT_FOUND', `no user ${id}`);
-const emailTaken = () => new HttpError(409, 'EMAIL_TAKEN', 'a user with this email already exists');
+const userNotFound = (id: string) => accountsError('USER_NOT_FOUND', `no user ${id}`);
+const emailTaken = () => accountsError('EMAIL_TAKEN', 'a user with this email already exists');
 
 export async function userRoutes(app: HttpApp, deps: UserRoutesDeps): Promise<void> {
   const { db, outbox, publisher } = deps;
@@ -55,7 +56,7 @@ export async function userRoutes(app: HttpApp, deps: UserRoutesDeps): Promise<vo
   // Static segment: find-my-way prefers it over '/users/:id/...', so 'by-email' is never taken for an id.
   app.get('/users/by-email/:email', { schema: { params: EmailParams, response: { 200: UserReply, 404: ErrorBody } } }, async (request) => {
     const user = await findUserByEmail(db, request.params.email);
-    if (!user) throw new HttpError(404, 'USER_NOT_FOUND', 'no user with this email');
+    if (!user) throw accountsError('USER_NOT_FOUND', 'no user with this email');
     return user;
   });
 

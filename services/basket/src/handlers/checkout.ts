@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { HttpError } from 'tributary/http';
 import type { Logger } from 'tributary/service';
 import { planCheckout, type SweepTiming } from '../domain/checkout.ts';
 import type { BasketStore } from '../store/basket-store.ts';
 import type { PendingCheckout } from '../store/pending-checkout.ts';
 import type { ProductStore } from '../store/product-store.ts';
 import type { PublishCheckout } from './publish-checkout.ts';
+import { basketError } from '../errors.ts';
 
 /** Reads of the basket raced by writes to it before the checkout gives up (409). */
 const MAX_SNAPSHOT_ATTEMPTS = 5;
@@ -33,12 +33,12 @@ export function createCheckout(deps: CheckoutDeps): (userId: string) => Promise<
       const { lines, checkout } = await deps.basket.readBasket(userId);
       if (checkout) return checkout;
       const plan = planCheckout(lines, await deps.products.getMany(lines.map((line) => line.productId)));
-      if (!plan.ok) throw new HttpError(422, plan.code, plan.message);
+      if (!plan.ok) throw basketError(plan.code, plan.message);
       const reply = await deps.basket.recordCheckout(userId, { orderId: randomUUID(), now: Date.now(), items: plan.items });
-      if (reply.kind === 'empty') throw new HttpError(422, 'EMPTY_BASKET', `the basket of ${userId} is empty`);
+      if (reply.kind === 'empty') throw basketError('EMPTY_BASKET', `the basket of ${userId} is empty`);
       if (reply.kind !== 'changed') return reply.checkout;
     }
-    throw new HttpError(409, 'BASKET_CHANGING', 'the basket changed during checkout every time; try again');
+    throw basketError('BASKET_CHANGING', 'the basket changed during checkout every time; try again');
   }
 
   return async (userId) => {

@@ -1,9 +1,10 @@
-import { HttpError, type HttpApp } from 'tributary/http';
+import type { HttpApp } from 'tributary/http';
 import { basketView, type BasketView } from '../domain/basket.ts';
 import type { BasketStore } from '../store/basket-store.ts';
 import type { ProductStore } from '../store/product-store.ts';
 import type { UserStore } from '../store/user-store.ts';
 import { BasketParams, BasketReply, CheckoutReply, ErrorBody, ItemParams, SetItemBody } from './schemas.ts';
+import { basketError } from '../errors.ts';
 
 export interface BasketRoutesDeps {
   basket: BasketStore;
@@ -22,7 +23,7 @@ export function basketRoutes(deps: BasketRoutesDeps) {
 
   async function requireUser(userId: string): Promise<void> {
     if (!(await users.known(userId))) {
-      throw new HttpError(404, 'USER_NOT_FOUND', `no user ${userId} (a user registered a moment ago reaches the basket within a moment: retry)`);
+      throw basketError('USER_NOT_FOUND', `no user ${userId} (a user registered a moment ago reaches the basket within a moment: retry)`);
     }
   }
 
@@ -34,10 +35,10 @@ export function basketRoutes(deps: BasketRoutesDeps) {
 
   async function setItem(userId: string, productId: string, quantity: number): Promise<BasketView> {
     if (quantity > 0 && !(await products.getMany([productId])).has(productId)) {
-      throw new HttpError(422, 'UNKNOWN_PRODUCT', `product ${productId} is not known to the basket (no price copied from the catalog yet)`);
+      throw basketError('UNKNOWN_PRODUCT', `product ${productId} is not known to the basket (no price copied from the catalog yet)`);
     }
     if ((await basket.setItem(userId, productId, quantity)) === 'BASKET_FULL') {
-      throw new HttpError(422, 'BASKET_FULL', 'a basket holds at most 100 different products');
+      throw basketError('BASKET_FULL', 'a basket holds at most 100 different products');
     }
     return view(userId);
   }

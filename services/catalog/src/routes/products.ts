@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { ProductChanged, ProductCreated } from '@tributary/contracts';
 import type { Publisher } from 'tributary';
-import { HttpError, type HttpApp } from 'tributary/http';
+import type { HttpApp } from 'tributary/http';
 import type { Outbox } from 'tributary/outbox';
 import type { SqlDatabase } from 'tributary/sql';
 import { inRequestedOrder, normalizeBannedCountries, productChanges } from '../domain/products.ts';
@@ -20,6 +20,7 @@ import {
   ProductParams,
   ProductReply,
 } from './schemas.ts';
+import { catalogError } from '../errors.ts';
 
 export interface ProductRoutesDeps {
   db: SqlDatabase;
@@ -31,7 +32,7 @@ export interface ProductRoutesDeps {
   afterWrite(product: Product): Promise<void>;
 }
 
-const notFound = (id: string) => new HttpError(404, 'PRODUCT_NOT_FOUND', `no product ${id}`);
+const notFound = (id: string) => catalogError('PRODUCT_NOT_FOUND', `no product ${id}`);
 
 export async function productRoutes(app: HttpApp, deps: ProductRoutesDeps): Promise<void> {
   const { db, outbox, publisher, reader, index } = deps;
@@ -49,7 +50,7 @@ export async function productRoutes(app: HttpApp, deps: ProductRoutesDeps): Prom
         bannedCountries: normalizeBannedCountries(body.bannedCountries ?? []),
         digital: body.digital ?? false,
       });
-      if (!created) throw new HttpError(409, 'SKU_TAKEN', `a product with SKU "${body.sku}" already exists`);
+      if (!created) throw catalogError('SKU_TAKEN', `a product with SKU "${body.sku}" already exists`);
       const { id: productId, sku, name, priceCents, stock, bannedCountries, digital } = created;
       await outbox.add(tx, publisher.envelope(ProductCreated, { productId, sku, name, priceCents, stock, bannedCountries, digital }));
       return created;

@@ -1,8 +1,9 @@
 import { Type } from 'tributary';
-import { ErrorBody, HttpError, type HttpApp } from 'tributary/http';
+import { ErrorBody, type HttpApp } from 'tributary/http';
 import { DeliveryFailureReason, DeliveryStatusSchema, GeoPoint, Id } from '@tributary/contracts';
 import { etaSeconds } from '../domain/eta.ts';
 import type { DeliveryStore } from '../store/deliveries.ts';
+import { deliveryError } from '../errors.ts';
 
 const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(schema: T) => Type.Union([schema, Type.Null()]);
 
@@ -33,7 +34,7 @@ export function deliveryRoutes(deps: { deliveries: DeliveryStore }) {
       { schema: { params: Type.Object({ id: Id }), response: { 200: DeliveryReply, 404: ErrorBody } } },
       async (request) => {
         const delivery = await deps.deliveries.get(request.params.id);
-        if (!delivery) throw new HttpError(404, 'DELIVERY_NOT_FOUND', `delivery ${request.params.id} is not here: unknown, or finished and expired (delivery-history keeps finished ones)`);
+        if (!delivery) throw deliveryError('DELIVERY_NOT_FOUND', `delivery ${request.params.id} is not here: unknown, or finished and expired (delivery-history keeps finished ones)`);
         return {
           deliveryId: delivery.deliveryId,
           packageId: delivery.packageId,

@@ -1,7 +1,8 @@
 import { Type } from 'tributary';
-import { HttpError, type HttpApp } from 'tributary/http';
+import type { HttpApp } from 'tributary/http';
 import { GeoPoint, Id } from '@tributary/contracts';
 import type { FleetStore } from '../store/fleet.ts';
+import { deliveryError } from '../errors.ts';
 
 /** Nearest first, at most this many: a map needs no more, and the reply stays small. */
 export const MAX_DRONES = 100;
@@ -30,7 +31,7 @@ export function droneRoutes(deps: { fleet: FleetStore }) {
       const { lat, lon, radiusKm } = request.query;
       if (lat === undefined && lon === undefined) return { items: await deps.fleet.nearby({ lat: 0, lon: 0 }, WHOLE_EARTH_KM, MAX_DRONES) };
       if (lat === undefined || lon === undefined) {
-        throw new HttpError(400, 'VALIDATION_FAILED', 'give both lat and lon, or neither');
+        throw deliveryError('VALIDATION_FAILED', 'give both lat and lon, or neither');
       }
       return { items: await deps.fleet.nearby({ lat, lon }, radiusKm, MAX_DRONES) };
     });

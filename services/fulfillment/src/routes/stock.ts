@@ -1,7 +1,8 @@
 import { Type } from 'tributary';
-import { HttpError, ErrorBody, type HttpApp } from 'tributary/http';
+import { ErrorBody, type HttpApp } from 'tributary/http';
 import { Id } from '@tributary/contracts';
 import type { StockStore } from '../store/stock-store.ts';
+import { fulfillmentError } from '../errors.ts';
 
 /**
  * `stock` is the units on hand for a physical product, and null for a
@@ -22,7 +23,7 @@ export function stockRoutes(deps: { store: StockStore }) {
       { schema: { params: Type.Object({ productId: Id }), response: { 200: StockReply, 404: ErrorBody } } },
       async (request) => {
         const product = await deps.store.getProduct(request.params.productId);
-        if (!product) throw new HttpError(404, 'PRODUCT_NOT_FOUND', `product ${request.params.productId} is not known to fulfillment`);
+        if (!product) throw fulfillmentError('PRODUCT_NOT_FOUND', `product ${request.params.productId} is not known to fulfillment`);
         const { productId, digital, stock, bannedCountries } = product;
         return { productId, digital, stock: digital ? null : stock, bannedCountries };
       },

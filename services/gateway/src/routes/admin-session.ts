@@ -1,8 +1,8 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'tributary';
-import { HttpError } from 'tributary/http';
 import { ADMIN_COOKIE, adminKeyMatcher, type AdminTokens } from '../admin.ts';
 import { errors } from './context.ts';
+import { gatewayError } from '../errors.ts';
 
 export interface AdminSessionOptions {
   adminApiKey: string | null;
@@ -46,7 +46,7 @@ export const adminSessionRoutes: FastifyPluginAsyncTypebox<AdminSessionOptions> 
     },
     async (request, reply) => {
       if (adminApiKey === null) return { adminKeyRequired: false, signedIn: true };
-      if (!matches(request.body.apiKey)) throw new HttpError(403, 'ADMIN_KEY_INVALID', 'the admin key is not valid');
+      if (!matches(request.body.apiKey)) throw gatewayError('ADMIN_KEY_INVALID', 'the admin key is not valid');
       reply.setCookie(ADMIN_COOKIE, await tokens.issue(), { ...cookie, maxAge: ttlSeconds });
       return { adminKeyRequired: true, signedIn: true };
     },

@@ -1,19 +1,19 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { allEvents } from '@tributary/contracts';
 import { countDeadLetters, listDeadLetters, replayDeadLetters } from 'tributary';
-import { HttpError } from 'tributary/http';
 import { ADMIN_SECURITY } from '../admin.ts';
 import { callUpstream, relay } from '../upstream.ts';
 import { adminErrors, errors, type RouteContext } from './context.ts';
 import { ArchiveRequest, ArchiveResult, DeadLetterList, DeadLetterQuery, IdParams, RebuildResult, ReplayRequest, ReplayResult, StuckOrderResolved, StuckOrders, StuckOrdersQuery } from './schemas.ts';
 import { onBus } from '../bus-guard.ts';
+import { gatewayError } from '../errors.ts';
 
 /** The streams an operator may inspect: those some service publishes to, per the contracts. */
 export const KNOWN_STREAMS: ReadonlySet<string> = new Set(allEvents.map((definition) => definition.stream));
 
 function knownStream(stream: string): string {
   if (!KNOWN_STREAMS.has(stream)) {
-    throw new HttpError(400, 'UNKNOWN_STREAM', `no such event stream: ${stream} (known: ${[...KNOWN_STREAMS].sort().join(', ')})`);
+    throw gatewayError('UNKNOWN_STREAM', `no such event stream: ${stream} (known: ${[...KNOWN_STREAMS].sort().join(', ')})`);
   }
   return stream;
 }

@@ -1,4 +1,4 @@
-import { HttpError, type SendEvent } from 'tributary/http';
+import type { SendEvent } from 'tributary/http';
 import type { onRequestAsyncHookHandler } from 'fastify';
 import type { RedisClient } from 'tributary';
 import type { IdempotencyHooks } from 'tributary/idempotency';
@@ -9,6 +9,7 @@ import type { SessionUser } from '../clients.ts';
 import type { LivePositions } from '../live-positions.ts';
 import type { Upstreams } from '../upstream.ts';
 import { ErrorReply } from './schemas.ts';
+import { gatewayError } from '../errors.ts';
 
 /** What every route plugin of the gateway is given. */
 export interface RouteContext {
@@ -43,7 +44,7 @@ export function unavailableAs503(subscribe: (send: SendEvent) => Promise<() => v
     try {
       return await subscribe(send);
     } catch {
-      throw new HttpError(503, 'BUS_UNAVAILABLE', message);
+      throw gatewayError('BUS_UNAVAILABLE', message);
     }
   };
 }

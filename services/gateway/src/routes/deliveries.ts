@@ -1,5 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { HttpError, serverSentEvents, type SendEvent } from 'tributary/http';
+import { serverSentEvents, type SendEvent } from 'tributary/http';
 import { CUSTOMER_SECURITY, ownerOf } from '../access.ts';
 import { ADMIN_SECURITY } from '../admin.ts';
 import { callUpstream, relay, type UpstreamReply, type Upstreams } from '../upstream.ts';

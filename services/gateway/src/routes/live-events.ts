@@ -1,8 +1,9 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { HttpError, serverSentEvents, type SendEvent } from 'tributary/http';
+import { serverSentEvents, type SendEvent } from 'tributary/http';
 import { errors, unavailableAs503 } from './context.ts';
 import type { OpsContext } from './ops-context.ts';
 import { LiveEventsQuery } from './schemas.ts';
+import { gatewayError } from '../errors.ts';
 
 /** GET /api/events/live: the live event feed, every stream or one, every type or one. */
 export const liveEventsRoutes: FastifyPluginAsyncTypebox<OpsContext> = async (app, { liveEvents, streams: observed }) => {
@@ -23,7 +24,7 @@ export const liveEventsRoutes: FastifyPluginAsyncTypebox<OpsContext> = async (ap
       const stream = request.query.stream || null;
       const type = request.query.type || null;
       if (stream !== null && !known.has(stream)) {
-        throw new HttpError(400, 'UNKNOWN_STREAM', `no such stream: ${stream} (known: ${[...known].join(', ')})`);
+        throw gatewayError('UNKNOWN_STREAM', `no such stream: ${stream} (known: ${[...known].join(', ')})`);
       }
       const subscribe = (send: SendEvent) =>
         liveEvents.listen((entry) => {

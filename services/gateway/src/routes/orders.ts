@@ -1,9 +1,9 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { HttpError } from 'tributary/http';
 import { CUSTOMER_SECURITY, owner, ownerOf } from '../access.ts';
 import { callUpstream, relay } from '../upstream.ts';
 import { customerErrors, errors, type RouteContext } from './context.ts';
 import { IdempotencyHeaders, IdParams, NewOrder, Order, OrderAccepted, OrderWaitQuery } from './schemas.ts';
+import { gatewayError } from '../errors.ts';
 
 /**
  * Placing an order is one call to ordering, which checks the user and prices
@@ -37,7 +37,7 @@ export const ordersRoutes: FastifyPluginAsyncTypebox<RouteContext> = async (app,
       const { userId, items } = request.body;
       const productIds = items.map((item) => item.productId);
       if (new Set(productIds).size !== productIds.length) {
-        throw new HttpError(400, 'DUPLICATE_PRODUCT', 'each product may appear once; use quantity');
+        throw gatewayError('DUPLICATE_PRODUCT', 'each product may appear once; use quantity');
       }
       // Ordering dedups by the key too: the last guard when the gateway released it (e.g. after a 503).
       const key = request.headers['idempotency-key'];

@@ -5,6 +5,7 @@ import { CreateProductBody, ListQuery, PatchProductBody } from '@tributary/catal
 import { ArchiveBody } from '@tributary/delivery-history/src/contracts.ts';
 import { NewOrderBody } from '@tributary/ordering/src/contracts.ts';
 import { Type, type TSchema } from 'tributary';
+import { ERROR_SCHEMA_TITLE } from '../error-codes.ts';
 
 /**
  * Public API schemas. Services validate again; the gateway rejects early with
@@ -23,7 +24,8 @@ export const ArchiveRequest = ArchiveBody;
 export const Id = Type.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9_-]+$' });
 export const Country = Type.String({ pattern: '^[A-Z]{2}$', description: 'ISO 3166-1 alpha-2' });
 export const Cents = Type.Integer({ minimum: 0, maximum: 1_000_000_000_000, description: 'integer cents' });
-export const ErrorReply = Type.Object({ error: Type.String(), message: Type.String() }, { description: 'error' });
+/** Every error answer; docs/openapi.json points it (by its title) at components.schemas.Error, whose `error` is an ErrorCode. */
+export const ErrorReply = Type.Object({ error: Type.String(), message: Type.String() }, { title: ERROR_SCHEMA_TITLE, description: 'error' });
 export const IdParams = Type.Object({ id: Id });
 
 /** Long-poll of GET /api/orders/:id: at most 20 s, so a proxy's idle timeout is not in the way. */

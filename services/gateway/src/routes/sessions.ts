@@ -1,11 +1,11 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { TypeCompiler } from '@sinclair/typebox/compiler';
 import { Type } from 'tributary';
-import { HttpError } from 'tributary/http';
 import { setRateLimitHeaders } from 'tributary/ratelimit';
 import { callUpstream, relay } from '../upstream.ts';
 import { errors, type RouteContext } from './context.ts';
 import { ErrorReply, SessionLogin, SessionUserReply } from './schemas.ts';
+import { gatewayError } from '../errors.ts';
 
 /** The part of accounts' user the session keeps; the rest of the reply is ignored. */
 const AccountsUser = TypeCompiler.Compile(Type.Object({ id: Type.String({ minLength: 1, maxLength: 64 }), name: Type.String(), email: Type.String() }));
@@ -30,11 +30,11 @@ export const sessionsRoutes: FastifyPluginAsyncTypebox<RouteContext> = async (ap
       const attempt = await loginLimiter.take(`ip:${request.ip}`);
       if (!attempt.allowed) {
         setRateLimitHeaders(reply, loginLimiter, attempt);
-        throw new HttpError(429, 'RATE_LIMITED', 'too many sign-in attempts, try again later');
+        throw gatewayError('RATE_LIMITED', 'too many sign-in attempts, try again later');
       }
       const answer = await callUpstream(upstreams.accounts, 'GET', `/users/by-email/${encodeURIComponent(request.body.email)}`);
       if (answer.status !== 200) return relay(reply, answer);
-      if (!AccountsUser.Check(answer.body)) throw new HttpError(503, 'SERVICE_UNAVAILABLE', 'accounts answered an unexpected shape');
+      if (!AccountsUser.Check(answer.body)) throw gatewayError('SERVICE_UNAVAILABLE', 'accounts answered an unexpected shape');
       const user = { userId: answer.body.id, name: answer.body.name, email: answer.body.email };
       await sessions.start(request, reply, user);
       return reply.code(201).send(user);
@@ -45,7 +45,7 @@ export const sessionsRoutes: FastifyPluginAsyncTypebox<RouteContext> = async (ap
     { schema: { tags: ['sessions'], summary: 'Who is signed in', security: [{ session: [] }], response: { 200: SessionUserReply, 401: ErrorReply, ...errors() } } },
     async (request) => {
       const session = sessions.current(request);
-      if (!session) throw new HttpError(401, 'NO_SESSION', 'not signed in');
+      if (!session) throw gatewayError('NO_SESSION', 'not signed in');
       return session.data;
     },
   );

@@ -1,5 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { countDeadLetters, groupsOf, parseInfo, redactUrl, replyMap, replyMaps, type RedisClient, type Static } from 'tributary';
+import { countDeadLetters, groupsOf, isNoSuchKey, parseInfo, redactUrl, replyMap, replyMaps, type RedisClient, type Static } from 'tributary';
 import { BUS_ANSWER_TIMEOUT_MS, onBus } from '../bus-guard.ts';
 import { errors } from './context.ts';
 import { fetchJson, type OpsContext } from './ops-context.ts';
@@ -60,8 +60,6 @@ async function redisHealth(name: string, client: RedisClient): Promise<Health> {
     return { name, url, up: false, version: null, instance: null, pid: null, startedAt: null, uptimeSeconds: null, rssBytes: null, heapUsedBytes: null, error: client.isReady ? `no answer within ${BUS_ANSWER_TIMEOUT_MS} ms` : 'not connected' };
   }
 }
-
-const isNoSuchKey = (error: unknown) => /no such key/i.test(String((error as Error)?.message));
 
 /** XINFO STREAM, XINFO GROUPS and XINFO CONSUMERS of one stream: what an operator reads off redis-cli, in one object. */
 async function streamState(bus: RedisClient, stream: string) {

@@ -1,11 +1,11 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { compareIds, replyEntries, replyField, type RawEntry, type RedisClient, type Static } from 'tributary';
-import { HttpError } from 'tributary/http';
 import { toLiveEntry } from '../live-events.ts';
 import { callUpstream, relay } from '../upstream.ts';
 import { errors } from './context.ts';
 import { onBus, type OpsContext } from './ops-context.ts';
 import { IdParams, OrderTimeline, TimelineStep } from './schemas.ts';
+import { gatewayError } from '../errors.ts';
 
 type Step = Static<typeof TimelineStep>;
 
@@ -73,7 +73,7 @@ export const timelineRoutes: FastifyPluginAsyncTypebox<OpsContext> = async (app,
       const order = await callUpstream(upstreams.ordering, 'GET', `/orders/${orderId}`);
       if (order.status !== 200) return relay(reply, order);
       const { status, history } = order.body as OrderReply;
-      if (typeof status !== 'string' || !Array.isArray(history)) throw new HttpError(503, 'SERVICE_UNAVAILABLE', 'ordering answered an unexpected shape');
+      if (typeof status !== 'string' || !Array.isArray(history)) throw gatewayError('SERVICE_UNAVAILABLE', 'ordering answered an unexpected shape');
       const perStream = await onBus(bus, () => Promise.all(streams.map((stream) => eventsOf(bus, stream, orderId, timelineScanLimit))));
       // Event time first (clocks of one machine, or NTP-close); the bus's entry id breaks ties within a millisecond.
       const steps = perStream.flat().sort((a, b) => a.at.localeCompare(b.at) || compareIds(a.entryId, b.entryId));

@@ -1,9 +1,10 @@
 import { Type, type Publisher, type RedisClient } from 'tributary';
-import { ErrorBody, HttpError, type HttpApp } from 'tributary/http';
+import { ErrorBody, type HttpApp } from 'tributary/http';
 import { Id, LendingRequested, LENDING_REJECTIONS, ReturnRequested } from '@tributary/contracts';
 import type { LendingStore } from '../store/lending.ts';
 import { locateRequest } from '../store/requests.ts';
 import { submitRequest } from '../store/submissions.ts';
+import { lendingError } from '../errors.ts';
 
 /** A request id is a stream entry id, `<ms>-<seq>`. */
 export const RequestIdParam = Type.String({ pattern: '^[0-9]{1,20}-[0-9]{1,20}$', maxLength: 41 });
@@ -45,7 +46,7 @@ export function requestRoutes(deps: { redis: RedisClient; requests: Publisher; s
         async (request, reply) => {
           const { userId, bookIds } = request.body;
           const submitted = await submitRequest(deps.redis, deps.requests, definition, { userId, bookIds }, request.headers['idempotency-key']);
-          if (submitted.kind === 'mismatch') throw new HttpError(422, 'IDEMPOTENCY_KEY_REUSED', 'this Idempotency-Key was used with a different request');
+          if (submitted.kind === 'mismatch') throw lendingError('IDEMPOTENCY_KEY_REUSED', 'this Idempotency-Key was used with a different request');
           return reply.status(202).send({ requestId: submitted.requestId });
         },
       );
@@ -61,7 +62,7 @@ export function requestRoutes(deps: { redis: RedisClient; requests: Publisher; s
         const found = await locateRequest(deps.redis, deps.group, requestId);
         if (found.where === 'pending') return { requestId, kind: found.kind, status: 'PENDING' };
         if (found.where === 'dead-lettered') return { requestId, kind: found.kind, status: 'DEAD_LETTERED', error: found.error };
-        throw new HttpError(404, 'REQUEST_NOT_FOUND', `request ${requestId} is unknown, or was decided so long ago that its outcome expired`);
+        throw lendingError('REQUEST_NOT_FOUND', `request ${requestId} is unknown, or was decided so long ago that its outcome expired`);
       },
     );
   };

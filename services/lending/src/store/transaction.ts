@@ -1,5 +1,5 @@
 import { MultiErrorReply, WatchError } from 'redis';
-import type { LuaScript, RedisClient } from 'tributary';
+import { checkKeyCount, fromScriptError, isRedisError, type LuaScript, type RedisClient } from 'tributary';
 
 export type AloneResult<Reply> = { kind: 'ok'; reply: Reply } | { kind: 'conflict' } | { kind: 'noscript' };
 
@@ -24,7 +24,7 @@ export async function execScriptAlone<Reply>(
   keys: string[],
   args: string[],
 ): Promise<AloneResult<Reply>> {
-  if (keys.length !== script.numberOfKeys) throw new Error(`${script.name} takes ${script.numberOfKeys} keys, got ${keys.length}`);
+  checkKeyCount(script, keys);
   try {
     const replies = await connection.multi().addCommand(['EVALSHA', script.sha, String(keys.length), ...keys, ...args]).exec();
     return { kind: 'ok', reply: replies[0] as Reply };
@@ -32,12 +32,12 @@ export async function execScriptAlone<Reply>(
     if (error instanceof WatchError) return { kind: 'conflict' };
     if (error instanceof MultiErrorReply) {
       const [failure] = [...error.errors()];
-      if (failure && String(failure.message).startsWith('NOSCRIPT')) {
+      if (isRedisError(failure, 'NOSCRIPT')) {
         await connection.sendCommand(['SCRIPT', 'LOAD', script.source]);
         return { kind: 'noscript' };
       }
-      // A script error (BAD_ARGUMENTS, RESERVED_BOOK_LENT) is raised before any write: nothing happened.
-      throw failure ?? error;
+      // A script error (TRIB_BAD_ARGUMENTS, TRIB_CORRUPT_DATA) is raised before any write: nothing happened.
+      throw fromScriptError(failure ?? error);
     }
     throw error;
   }

@@ -1,8 +1,9 @@
 import { Type } from 'tributary';
-import { ErrorBody, HttpError, type HttpApp } from 'tributary/http';
+import { ErrorBody, type HttpApp } from 'tributary/http';
 import { Id } from '@tributary/contracts';
 import { SentMail, type MailLog } from '../store/mail-log.ts';
 import type { RecipientStore } from '../store/recipient-store.ts';
+import { mailingError } from '../errors.ts';
 
 /**
  * GET /mails?userId=&orderId=&limit= : the mail log, newest first (internal
@@ -25,7 +26,7 @@ export function mailRoutes(deps: { mailLog: MailLog; recipientStore: RecipientSt
       },
       async (request) => {
         const { userId, orderId, limit } = request.query;
-        if (userId && !(await deps.recipientStore.get(userId))) throw new HttpError(404, 'USER_NOT_FOUND', `no user ${userId}`);
+        if (userId && !(await deps.recipientStore.get(userId))) throw mailingError('USER_NOT_FOUND', `no user ${userId}`);
         return { items: await deps.mailLog.list({ limit, ...(userId ? { userId } : {}), ...(orderId ? { orderId } : {}) }) };
       },
     );

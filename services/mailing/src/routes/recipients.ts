@@ -1,9 +1,10 @@
 import { Type } from 'tributary';
-import { ErrorBody, HttpError, type HttpApp } from 'tributary/http';
+import { ErrorBody, type HttpApp } from 'tributary/http';
 import { Id, UserRegistered } from '@tributary/contracts';
 import { Recipient } from '../domain/recipient.ts';
 import type { RecipientStore } from '../store/recipient-store.ts';
 import type { RecipientsProjection } from '../handlers/recipients-projection.ts';
+import { mailingError } from '../errors.ts';
 
 /**
  * GET /recipients/:userId (mailing's copy of a user) and
@@ -19,7 +20,7 @@ export function recipientRoutes(deps: { recipientStore: RecipientStore; recipien
       { schema: { params: Type.Object({ userId: Id }), response: { 200: Recipient, 404: ErrorBody } } },
       async (request) => {
         const recipient = await deps.recipientStore.get(request.params.userId);
-        if (!recipient) throw new HttpError(404, 'RECIPIENT_NOT_FOUND', `mailing has no recipient ${request.params.userId}`);
+        if (!recipient) throw mailingError('RECIPIENT_NOT_FOUND', `mailing has no recipient ${request.params.userId}`);
         return recipient;
       },
     );

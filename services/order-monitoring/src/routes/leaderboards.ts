@@ -1,8 +1,9 @@
 import { Type } from 'tributary';
-import { ErrorBody, HttpError, type HttpApp } from 'tributary/http';
+import { ErrorBody, type HttpApp } from 'tributary/http';
 import { Id } from '@tributary/contracts';
 import { LEADERBOARDS, isLeaderboard, type LeaderboardName } from '../domain/leaderboards.ts';
 import type { OrderLeaderboards } from '../store/leaderboards.ts';
+import { orderMonitoringError } from '../errors.ts';
 
 const Entry = Type.Object({ member: Type.String(), score: Type.Integer({ minimum: 0 }), rank: Type.Integer({ minimum: 1 }) });
 const BoardReply = Type.Object({ board: Type.String(), items: Type.Array(Entry) });
@@ -10,7 +11,7 @@ const BoardReply = Type.Object({ board: Type.String(), items: Type.Array(Entry) 
 const BoardParam = Type.String({ minLength: 1, maxLength: 64 });
 
 function boardOf(name: string): LeaderboardName {
-  if (!isLeaderboard(name)) throw new HttpError(404, 'UNKNOWN_LEADERBOARD', `no leaderboard ${name}; known: ${LEADERBOARDS.join(', ')}`);
+  if (!isLeaderboard(name)) throw orderMonitoringError('UNKNOWN_LEADERBOARD', `no leaderboard ${name}; known: ${LEADERBOARDS.join(', ')}`);
   return name;
 }
 
@@ -47,7 +48,7 @@ export function leaderboardRoutes(deps: { boards: OrderLeaderboards }) {
       async (request) => {
         const board = boardOf(request.params.board);
         const entry = await deps.boards[board].rankOf(request.params.member);
-        if (!entry) throw new HttpError(404, 'NOT_RANKED', `${request.params.member} has no score on ${board}`);
+        if (!entry) throw orderMonitoringError('NOT_RANKED', `${request.params.member} has no score on ${board}`);
         return entry;
       },
     );

@@ -2,12 +2,12 @@ import { randomUUID } from 'node:crypto';
 import { OrderPlaced, type OrderStatus } from '@tributary/contracts';
 import { activeTraceparent } from 'tributary/telemetry';
 import { childTraceparent, type Envelope, type PublishOptions } from 'tributary';
-import { HttpError } from 'tributary/http';
 import { markHandled } from 'tributary/sql';
 import type { OrderSnapshot } from '../domain/order-machine.ts';
 import { planOrder, requestHash, type NewOrder } from '../domain/place-order.ts';
 import { appendHistory, claimIdempotencyKey, findOrder, insertOrder } from '../store/orders-store.ts';
 import { GROUP, type OrderingContext } from './context.ts';
+import { orderingError } from '../errors.ts';
 
 export interface PlacedOrder {
   orderId: string;
@@ -40,7 +40,7 @@ export interface PlaceOrderOptions {
 export async function placeOrder(ctx: OrderingContext, input: NewOrder, options: PlaceOrderOptions = {}): Promise<PlacedOrder> {
   const { idempotencyKey, causedBy } = options;
   const plan = planOrder(input);
-  if (!plan.ok) throw new HttpError(400, plan.code, plan.message);
+  if (!plan.ok) throw orderingError(plan.code, plan.message);
   const order: OrderSnapshot = {
     id: options.orderId ?? randomUUID(),
     userId: input.userId,
@@ -80,7 +80,7 @@ export async function placeOrder(ctx: OrderingContext, input: NewOrder, options:
     return { orderId: order.id, status: order.status, created: true };
   });
   if (result === 'reused') {
-    throw new HttpError(422, 'IDEMPOTENCY_KEY_REUSED', 'this Idempotency-Key was used with a different request');
+    throw orderingError('IDEMPOTENCY_KEY_REUSED', 'this Idempotency-Key was used with a different request');
   }
   return result;
 }

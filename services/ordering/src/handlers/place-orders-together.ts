@@ -12,6 +12,7 @@ import { findProductPrices } from '../store/products-store.ts';
 import type { OrderingContext } from './context.ts';
 import { placeOrder, type PlacedOrder } from './place-order.ts';
 import { priceOrder } from './price-order.ts';
+import { orderingError } from '../errors.ts';
 
 /** One POST /orders. */
 export interface PlacementRequest {
@@ -137,7 +138,7 @@ async function placeTogether(ctx: OrderingContext, owners: OwnerLookups | null, 
 /** What placeOrder checks before its transaction: the plan and the event (an invalid one is a bad request). */
 function prepare(ctx: OrderingContext, waiting: Waiting, input: NewOrder): Prepared {
   const plan = planOrder(input);
-  if (!plan.ok) throw new HttpError(400, plan.code, plan.message);
+  if (!plan.ok) throw orderingError(plan.code, plan.message);
   const order: OrderSnapshot = {
     id: randomUUID(),
     userId: input.userId,
@@ -178,7 +179,7 @@ async function writeTogether(ctx: OrderingContext, batch: Prepared[]): Promise<v
       if (created.has(entry)) return { orderId: entry.order.id, status: entry.order.status, created: true };
       const owner = owners.get(entry.waiting.request.idempotencyKey as string);
       if (!owner) throw new Error('an idempotency key vanished while claiming it');
-      if (owner.requestHash !== entry.hash) return new HttpError(422, 'IDEMPOTENCY_KEY_REUSED', 'this Idempotency-Key was used with a different request');
+      if (owner.requestHash !== entry.hash) return orderingError('IDEMPOTENCY_KEY_REUSED', 'this Idempotency-Key was used with a different request');
       return { orderId: owner.orderId, status: owner.status, created: false };
     });
     statementsDone = true;

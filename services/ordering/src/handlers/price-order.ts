@@ -1,9 +1,9 @@
-import { HttpError } from 'tributary/http';
 import { duplicateProduct, priceRequest, type NewOrder, type OrderRequest } from '../domain/place-order.ts';
 import { OwnerUnavailableError, type OwnerLookups } from '../owner-lookups.ts';
 import { isKnownCustomer } from '../store/known-customers.ts';
 import { findProductPrices } from '../store/products-store.ts';
 import type { OrderingContext } from './context.ts';
+import { orderingError } from '../errors.ts';
 
 /**
  * Checks a POST /orders request against ordering's own copies of users and
@@ -19,7 +19,7 @@ import type { OrderingContext } from './context.ts';
  */
 export async function priceOrder(ctx: OrderingContext, owners: OwnerLookups | null, request: OrderRequest): Promise<NewOrder> {
   const duplicate = duplicateProduct(request.items);
-  if (duplicate !== null) throw new HttpError(400, 'DUPLICATE_PRODUCT', `product ${duplicate} appears more than once; use quantity`);
+  if (duplicate !== null) throw orderingError('DUPLICATE_PRODUCT', `product ${duplicate} appears more than once; use quantity`);
   const productIds = request.items.map((item) => item.productId);
   const known = await isKnownCustomer(ctx.db, request.userId);
   const prices = await findProductPrices(ctx.db, productIds);
@@ -30,15 +30,15 @@ export async function priceOrder(ctx: OrderingContext, owners: OwnerLookups | nu
     missing.length === 0 || !owners ? Promise.resolve(new Map<string, number>()) : owners.productPrices(missing),
   ]);
   if (user.status === 'rejected') throw unavailable(user.reason);
-  if (!user.value) throw new HttpError(422, 'UNKNOWN_USER', `no user with id ${request.userId}`);
+  if (!user.value) throw orderingError('UNKNOWN_USER', `no user with id ${request.userId}`);
   if (looked.status === 'rejected') throw unavailable(looked.reason);
   if (looked.value.size > 0) ctx.logger.debug({ productIds: [...looked.value.keys()] }, 'priced from the catalog: not copied yet');
   const priced = priceRequest(request, new Map([...prices, ...looked.value]));
-  if (!priced.ok) throw new HttpError(422, 'UNKNOWN_PRODUCT', `no product with id ${priced.missing.join(', ')}`);
+  if (!priced.ok) throw orderingError('UNKNOWN_PRODUCT', `no product with id ${priced.missing.join(', ')}`);
   return priced.order;
 }
 
 function unavailable(reason: unknown): Error {
   if (!(reason instanceof OwnerUnavailableError)) return reason instanceof Error ? reason : new Error(String(reason));
-  return new HttpError(503, 'SERVICE_UNAVAILABLE', `${reason.owner} is needed to check this order and cannot be reached; try again`);
+  return orderingError('SERVICE_UNAVAILABLE', `${reason.owner} is needed to check this order and cannot be reached; try again`);
 }

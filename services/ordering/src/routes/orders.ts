@@ -1,4 +1,4 @@
-import { HttpError, type HttpApp } from 'tributary/http';
+import type { HttpApp } from 'tributary/http';
 import type { OrderingContext } from '../handlers/context.ts';
 import { createOrderPlacer } from '../handlers/place-orders-together.ts';
 import type { OwnerLookups } from '../owner-lookups.ts';
@@ -16,6 +16,7 @@ import {
   OrdersQuery,
   OrderView,
 } from './schemas.ts';
+import { orderingError } from '../errors.ts';
 
 /**
  * Ordering's internal HTTP API (the gateway calls it): place, read and list
@@ -45,7 +46,7 @@ export function ordersRoutes(ctx: OrderingContext, owners: OwnerLookups | null =
         const { id } = request.params;
         const deadline = Date.now() + (request.query.waitMs ?? 0);
         let order = await findOrderWithHistory(ctx.db, id);
-        if (!order) throw new HttpError(404, 'ORDER_NOT_FOUND', `no order ${id}`);
+        if (!order) throw orderingError('ORDER_NOT_FOUND', `no order ${id}`);
         // Long-poll: a client that wants the outcome asks once and is answered when it is there.
         // Each wake reads the status alone; the whole order with its history once more at the end.
         let status = order.status;

@@ -1,7 +1,8 @@
 import { Type } from 'tributary';
-import { ErrorBody, HttpError, type HttpApp } from 'tributary/http';
+import { ErrorBody, type HttpApp } from 'tributary/http';
 import { Id } from '@tributary/contracts';
 import type { ShelvesStore } from '../store/shelves.ts';
+import { shelvingError } from '../errors.ts';
 
 const BookParams = Type.Object({ bookId: Id });
 
@@ -24,7 +25,7 @@ export function bookRoutes(deps: { shelves: ShelvesStore }) {
         const { bookId } = request.params;
         const { requestId } = request.body;
         const result = await deps.shelves.checkout(bookId, requestId);
-        if (result.kind === 'held') throw new HttpError(409, 'BOOK_NOT_ON_SHELF', `book ${bookId} is handed out to another request`);
+        if (result.kind === 'held') throw shelvingError('BOOK_NOT_ON_SHELF', `book ${bookId} is handed out to another request`);
         request.log.info({ bookId, requestId, repeated: result.kind === 'already' }, `Book ${bookId} fetched from the shelves for request [${requestId}]`);
         return { bookId, requestId };
       },

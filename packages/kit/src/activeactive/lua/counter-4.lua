@@ -11,12 +11,12 @@
   ARGV[6] delta, a non-zero integer
 
   Reply: local {'duplicate'} (its operation id is remembered) or {'applied', new value, entry id}; remote {'applied'|'duplicate'|'gap'}
-  Errors (before any write): BAD_ARGUMENTS, WRONG_TYPE (the key holds another type)
+  Errors (before any write): TRIB_BAD_ARGUMENTS, TRIB_WRONG_TYPE (the key holds another type)
 ]]
 --- @include "includes/admit"
 local delta = ARGV[6]
 if not delta or not string.match(delta, '^-?%d+$') then
-  return redis.error_reply('BAD_ARGUMENTS counter: delta must be an integer')
+  return redis.error_reply('TRIB_BAD_ARGUMENTS counter: delta must be an integer')
 end
 local stop = begin(KEYS[1], KEYS[2], 'string')
 if stop then return stop end

@@ -15,7 +15,7 @@
   ARGV[8] remote: the write's stamp; local: ''
 
   Reply: local {'duplicate'} (its operation id is remembered) or {'applied', stamp, entry id}; remote {'applied'|'duplicate'|'gap'}
-  Errors (before any write): BAD_ARGUMENTS, WRONG_TYPE (the key holds another type)
+  Errors (before any write): TRIB_BAD_ARGUMENTS, TRIB_WRONG_TYPE (the key holds another type)
 ]]
 --- @include "includes/admit"
 local field, value, stamp = ARGV[6], ARGV[7], ARGV[8]
@@ -36,7 +36,7 @@ local function later(a, b)
 end
 
 if not field or not value or (mode == 'remote' and not parseStamp(stamp)) then
-  return redis.error_reply('BAD_ARGUMENTS register: field, value and (remote) a stamp are required')
+  return redis.error_reply('TRIB_BAD_ARGUMENTS register: field, value and (remote) a stamp are required')
 end
 local stop = begin(KEYS[1], KEYS[2], field == '' and 'string' or 'hash')
 if stop then return stop end

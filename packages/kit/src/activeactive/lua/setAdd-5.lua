@@ -12,12 +12,12 @@
   ARGV[6] member
 
   Reply: local {'duplicate'} (its operation id is remembered) or {'applied', 'applied', entry id}; remote {'applied'|'duplicate'|'gap'}
-  Errors (before any write): BAD_ARGUMENTS, WRONG_TYPE (the key holds another type)
+  Errors (before any write): TRIB_BAD_ARGUMENTS, TRIB_WRONG_TYPE (the key holds another type)
 ]]
 --- @include "includes/admit"
 local member = ARGV[6]
 if not member or member == '' then
-  return redis.error_reply('BAD_ARGUMENTS setAdd: member is required')
+  return redis.error_reply('TRIB_BAD_ARGUMENTS setAdd: member is required')
 end
 local stop = begin(KEYS[1], KEYS[2], 'set')
 if stop then return stop end

@@ -19,12 +19,12 @@
   ARGV[9] remote: this region's id
 
   Reply: local {'duplicate'} (its operation id is remembered) or {'applied', 'removed'|'ignored', entry id or ''}; remote {'applied'|'duplicate'|'gap'}
-  Errors (before any write): BAD_ARGUMENTS, WRONG_TYPE (the key holds another type)
+  Errors (before any write): TRIB_BAD_ARGUMENTS, TRIB_WRONG_TYPE (the key holds another type)
 ]]
 --- @include "includes/admit"
 local member, extra = ARGV[6], ARGV[7]
 if not member or member == '' or (mode == 'remote' and (not extra or not ARGV[8] or not ARGV[9])) then
-  return redis.error_reply('BAD_ARGUMENTS setRemove: member, and for a remote remove its tags, cursor prefix and region')
+  return redis.error_reply('TRIB_BAD_ARGUMENTS setRemove: member, and for a remote remove its tags, cursor prefix and region')
 end
 local stop = begin(KEYS[1], KEYS[2], 'set')
 if stop then return stop end
@@ -48,7 +48,7 @@ end
 local removed = {}
 for _, tag in ipairs(words(extra)) do
   if not string.match(tag, '^[^/]+/%d+%-%d+$') then
-    return redis.error_reply('BAD_ARGUMENTS setRemove: malformed tag ' .. tag)
+    return redis.error_reply('TRIB_BAD_ARGUMENTS setRemove: malformed tag ' .. tag)
   end
   removed[tag] = true
 end

@@ -11,12 +11,12 @@
   ARGV[7] delta, an integer
 
   Reply: local {'duplicate'} (its operation id is remembered) or {'applied', new score, entry id}; remote {'applied'|'duplicate'|'gap'}
-  Errors (before any write): BAD_ARGUMENTS, WRONG_TYPE (the key holds another type)
+  Errors (before any write): TRIB_BAD_ARGUMENTS, TRIB_WRONG_TYPE (the key holds another type)
 ]]
 --- @include "includes/admit"
 local member, delta = ARGV[6], ARGV[7]
 if not member or member == '' or not delta or not string.match(delta, '^-?%d+$') then
-  return redis.error_reply('BAD_ARGUMENTS sortedIncr: member and an integer delta are required')
+  return redis.error_reply('TRIB_BAD_ARGUMENTS sortedIncr: member and an integer delta are required')
 end
 local stop = begin(KEYS[1], KEYS[2], 'zset')
 if stop then return stop end

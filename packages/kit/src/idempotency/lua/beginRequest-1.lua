@@ -17,11 +17,11 @@
     {'mismatch'}                                   the key was used for another request
     {'done', status, contentType, body}            replay this response
     {'in-flight', pttl}                            another holder is running it
-  Errors (raised before any write): BAD_ARGUMENTS
+  Errors (raised before any write): TRIB_BAD_ARGUMENTS
 ]]
 local ttl = tonumber(ARGV[3])
 if not ARGV[1] or ARGV[1] == '' or not ARGV[2] or ARGV[2] == '' or not ttl or ttl < 1 or ttl % 1 ~= 0 then
-  return redis.error_reply('BAD_ARGUMENTS beginRequest: fingerprint, token and an integer ttl are required')
+  return redis.error_reply('TRIB_BAD_ARGUMENTS beginRequest: fingerprint, token and an integer ttl are required')
 end
 
 local record = redis.call('HMGET', KEYS[1], 'state', 'fingerprint', 'status', 'contentType', 'body')

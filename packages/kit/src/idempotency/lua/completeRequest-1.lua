@@ -13,11 +13,11 @@
   ARGV[5] record ttl ms  integer >= 1 (how long the response is replayed)
 
   Reply: 1 recorded, 0 this caller no longer holds the key (nothing written)
-  Errors (raised before any write): BAD_ARGUMENTS
+  Errors (raised before any write): TRIB_BAD_ARGUMENTS
 ]]
 local ttl = tonumber(ARGV[5])
 if not tonumber(ARGV[2]) or not ARGV[4] or not ttl or ttl < 1 or ttl % 1 ~= 0 then
-  return redis.error_reply('BAD_ARGUMENTS completeRequest: status, body and an integer ttl are required')
+  return redis.error_reply('TRIB_BAD_ARGUMENTS completeRequest: status, body and an integer ttl are required')
 end
 local record = redis.call('HMGET', KEYS[1], 'state', 'token')
 if record[1] ~= 'in-flight' or record[2] ~= ARGV[1] then

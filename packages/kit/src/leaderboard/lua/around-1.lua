@@ -9,11 +9,11 @@
   Reply: false when the member is not ranked, else
     { start, member1, negatedScore1, member2, negatedScore2, ... }
   where start is the 0-based position of the first entry.
-  Errors: BAD_ARGUMENTS
+  Errors: TRIB_BAD_ARGUMENTS
 ]]
 local radius = tonumber(ARGV[2])
 if not radius or radius < 0 or radius % 1 ~= 0 then
-  return redis.error_reply('BAD_ARGUMENTS around: radius must be a non-negative integer')
+  return redis.error_reply('TRIB_BAD_ARGUMENTS around: radius must be a non-negative integer')
 end
 local rank = redis.call('ZRANK', KEYS[1], ARGV[1])
 if not rank then

@@ -18,18 +18,18 @@
 
   Reply: 1 applied, 0 duplicate operation (nothing changed)
   Errors (raised before any write, since a Lua error does not roll back
-  earlier writes): BAD_ARGUMENTS
+  earlier writes): TRIB_BAD_ARGUMENTS
 ]]
 local window = tonumber(ARGV[2])
 local bucketExpiry = tonumber(ARGV[3])
 if ARGV[1] == '' or not window or window < 1 or window % 1 ~= 0 or not bucketExpiry or bucketExpiry < 0
   or #ARGV < 5 or #ARGV % 2 ~= 1 then
-  return redis.error_reply('BAD_ARGUMENTS increment: operation id, window, bucket expiry and member/increment pairs are required')
+  return redis.error_reply('TRIB_BAD_ARGUMENTS increment: operation id, window, bucket expiry and member/increment pairs are required')
 end
 for i = 4, #ARGV, 2 do
   local by = tonumber(ARGV[i + 1])
   if ARGV[i] == '' or not by or by ~= by or by == math.huge or by == -math.huge then
-    return redis.error_reply('BAD_ARGUMENTS increment: members must be non-empty and increments finite')
+    return redis.error_reply('TRIB_BAD_ARGUMENTS increment: members must be non-empty and increments finite')
   end
 end
 

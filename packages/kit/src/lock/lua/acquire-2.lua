@@ -9,11 +9,11 @@
   ARGV[2] ttl in ms (integer >= 1)
 
   Reply: { 1, token } acquired; { 0, pttl } held by someone else (pttl in ms)
-  Errors: BAD_ARGUMENTS
+  Errors: TRIB_BAD_ARGUMENTS
 ]]
 local ttl = tonumber(ARGV[2])
 if ARGV[1] == '' or not ttl or ttl < 1 or ttl % 1 ~= 0 then
-  return redis.error_reply('BAD_ARGUMENTS acquire: holder nonce and an integer ttl >= 1 ms are required')
+  return redis.error_reply('TRIB_BAD_ARGUMENTS acquire: holder nonce and an integer ttl >= 1 ms are required')
 end
 if redis.call('EXISTS', KEYS[1]) == 1 then
   return { 0, redis.call('PTTL', KEYS[1]) }

@@ -9,11 +9,11 @@
   ARGV[2] value
 
   Reply: { 1, token } written; { 0, highest } refused (nothing changed)
-  Errors: BAD_ARGUMENTS
+  Errors: TRIB_BAD_ARGUMENTS
 ]]
 local token = tonumber(ARGV[1])
 if not token or token < 1 or token % 1 ~= 0 then
-  return redis.error_reply('BAD_ARGUMENTS fencedWrite: the fencing token must be an integer >= 1')
+  return redis.error_reply('TRIB_BAD_ARGUMENTS fencedWrite: the fencing token must be an integer >= 1')
 end
 local highest = tonumber(redis.call('HGET', KEYS[1], 'token') or '0')
 if token < highest then

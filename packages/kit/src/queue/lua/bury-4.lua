@@ -15,7 +15,7 @@
 ]]
 local bound = tonumber(ARGV[4])
 if not bound or bound < 1 then
-  return redis.error_reply('BAD_ARGUMENTS bury: the dead-list bound must be positive')
+  return redis.error_reply('TRIB_BAD_ARGUMENTS bury: the dead-list bound must be positive')
 end
 redis.call('LREM', KEYS[1], 1, ARGV[1])
 local payload = redis.call('HGET', KEYS[3], ARGV[1])

@@ -10,7 +10,7 @@
 ]]
 local limit = tonumber(ARGV[1])
 if not limit or limit < 1 then
-  return redis.error_reply('BAD_ARGUMENTS promote: the limit must be positive')
+  return redis.error_reply('TRIB_BAD_ARGUMENTS promote: the limit must be positive')
 end
 local time = redis.call('TIME')
 local now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)

@@ -13,7 +13,7 @@
 ]]
 local window = tonumber(ARGV[3])
 if not window or window <= 0 then
-  return redis.error_reply('BAD_ARGUMENTS push: the dedup window must be a positive number of ms')
+  return redis.error_reply('TRIB_BAD_ARGUMENTS push: the dedup window must be a positive number of ms')
 end
 local time = redis.call('TIME')
 local now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)

@@ -11,14 +11,14 @@
   ARGV[2] heartbeat TTL in ms (> 0)
 
   Reply: items given back to pending
-  Errors: WORKER_ID_IN_USE, BAD_ARGUMENTS
+  Errors: TRIB_WORKER_ID_IN_USE, TRIB_BAD_ARGUMENTS
 ]]
 local ttl = tonumber(ARGV[2])
 if not ttl or ttl < 1 then
-  return redis.error_reply('BAD_ARGUMENTS register: the heartbeat TTL must be positive')
+  return redis.error_reply('TRIB_BAD_ARGUMENTS register: the heartbeat TTL must be positive')
 end
 if redis.call('EXISTS', KEYS[1]) == 1 then
-  return redis.error_reply('WORKER_ID_IN_USE register: worker ' .. ARGV[1] .. ' has a live heartbeat')
+  return redis.error_reply('TRIB_WORKER_ID_IN_USE register: worker ' .. ARGV[1] .. ' has a live heartbeat')
 end
 local moved = 0
 while redis.call('LMOVE', KEYS[2], KEYS[3], 'RIGHT', 'RIGHT') do

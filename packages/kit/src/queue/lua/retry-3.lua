@@ -12,7 +12,7 @@
 ]]
 local delay = tonumber(ARGV[2])
 if not delay or delay < 0 then
-  return redis.error_reply('BAD_ARGUMENTS retry: the delay must be a non-negative number of ms')
+  return redis.error_reply('TRIB_BAD_ARGUMENTS retry: the delay must be a non-negative number of ms')
 end
 if redis.call('LREM', KEYS[1], 1, ARGV[1]) == 0 then
   return 0

@@ -16,14 +16,14 @@
   Reply: {allowed (1|0), remaining, retryAfterMs, resetMs}
     retryAfterMs  0 when allowed; else ms until enough units leave the window
     resetMs       ms until the window is empty again (the limit fully back)
-  Errors (raised before any write): BAD_ARGUMENTS
+  Errors (raised before any write): TRIB_BAD_ARGUMENTS
 ]]
 local limit = tonumber(ARGV[1])
 local window = tonumber(ARGV[2])
 local cost = tonumber(ARGV[3])
 if not limit or limit < 1 or limit % 1 ~= 0 or not window or window < 1 or window % 1 ~= 0
   or not cost or cost < 1 or cost % 1 ~= 0 or cost > limit or ARGV[4] == nil or ARGV[4] == '' then
-  return redis.error_reply('BAD_ARGUMENTS slidingWindow: limit, window and cost must be integers, 1 <= cost <= limit')
+  return redis.error_reply('TRIB_BAD_ARGUMENTS slidingWindow: limit, window and cost must be integers, 1 <= cost <= limit')
 end
 
 -- Before Redis 5 a script that reads TIME must replicate its effects, not itself.

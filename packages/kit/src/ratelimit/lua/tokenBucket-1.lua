@@ -15,14 +15,14 @@
     retryAfterMs  0 when allowed; else ms until `cost` tokens are back
     resetMs       ms until the bucket is full again
   The key expires when the bucket would be full anyway, so an idle client
-  costs no memory. Errors (raised before any write): BAD_ARGUMENTS
+  costs no memory. Errors (raised before any write): TRIB_BAD_ARGUMENTS
 ]]
 local capacity = tonumber(ARGV[1])
 local rate = tonumber(ARGV[2])
 local cost = tonumber(ARGV[3])
 if not capacity or capacity < 1 or capacity % 1 ~= 0 or not rate or rate <= 0
   or not cost or cost < 1 or cost % 1 ~= 0 or cost > capacity then
-  return redis.error_reply('BAD_ARGUMENTS tokenBucket: capacity and cost must be integers, 1 <= cost <= capacity, rate > 0')
+  return redis.error_reply('TRIB_BAD_ARGUMENTS tokenBucket: capacity and cost must be integers, 1 <= cost <= capacity, rate > 0')
 end
 
 if redis.replicate_commands then redis.replicate_commands() end

@@ -10,11 +10,11 @@
   ARGV[2] idle ttl ms    integer >= 1
 
   Reply: the creation time in ms, or 0 when the id is taken (nothing written)
-  Errors (raised before any write): BAD_ARGUMENTS
+  Errors (raised before any write): TRIB_BAD_ARGUMENTS
 ]]
 local ttl = tonumber(ARGV[2])
 if not ttl or ttl < 1 or ttl % 1 ~= 0 then
-  return redis.error_reply('BAD_ARGUMENTS createSession: idle ttl must be an integer >= 1')
+  return redis.error_reply('TRIB_BAD_ARGUMENTS createSession: idle ttl must be an integer >= 1')
 end
 if redis.call('EXISTS', KEYS[1]) == 1 then
   return 0

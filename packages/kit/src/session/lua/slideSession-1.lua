@@ -17,14 +17,14 @@
     read   {data, createdAt}
     touch  1
     write  1
-  Errors (raised before any write): BAD_ARGUMENTS
+  Errors (raised before any write): TRIB_BAD_ARGUMENTS
 ]]
 local mode = ARGV[1]
 local idle = tonumber(ARGV[2])
 local absolute = tonumber(ARGV[3])
 if (mode ~= 'read' and mode ~= 'touch' and mode ~= 'write') or not idle or idle < 1 or idle % 1 ~= 0
   or not absolute or absolute < 0 or absolute % 1 ~= 0 or (mode == 'write' and not ARGV[4]) then
-  return redis.error_reply('BAD_ARGUMENTS slideSession: mode read|touch|write, integer ttls, data for write')
+  return redis.error_reply('TRIB_BAD_ARGUMENTS slideSession: mode read|touch|write, integer ttls, data for write')
 end
 
 local stored = redis.call('HMGET', KEYS[1], 'data', 'createdAt')

@@ -1,4 +1,5 @@
 import type { RedisClient } from '../../redis/client.ts';
+import { isRedisError } from '../../redis/reply-errors.ts';
 import { backoffDelay } from '../backoff.ts';
 import { ensureGroup, xackArgs, xreadgroup, type RawEntry } from '../commands.ts';
 import { claimDueRetries, claimIdleEntries, deliveryCounts, type ClaimTarget } from './claims.ts';
@@ -103,7 +104,7 @@ export async function runReadLoop(options: ReadLoopOptions): Promise<void> {
     } catch (caught) {
       const error = caught instanceof Error ? caught : new Error(String(caught));
       // NOGROUP: the stream or group vanished (e.g. a Redis without persistence restarted).
-      if (error.message.includes('NOGROUP')) drained = false;
+      if (isRedisError(error, 'NOGROUP')) drained = false;
       options.onLoopError(error);
       failures++;
       await new Promise((resolve) => setTimeout(resolve, backoffDelay(failures, 50, 2_000)));

@@ -15,7 +15,7 @@
   ARGV[3..] field/value pairs; fields are 'name' and 'priceCents'
 
   Reply: -1 event already handled (nothing written), else the number of fields written
-  Errors (raised before any write): BAD_ARGUMENTS
+  Errors (raised before any write): TRIB_BAD_ARGUMENTS
 ]]
 local function position(id)
   local ms, seq = string.match(id or '', '^(%d+)-(%d+)$')
@@ -29,15 +29,15 @@ end
 local at = position(ARGV[1])
 local ttl = tonumber(ARGV[2])
 if not at or not ttl or ttl < 1 or #ARGV < 4 or #ARGV % 2 ~= 0 then
-  return redis.error_reply('BAD_ARGUMENTS applyProduct: position, ttl and field/value pairs expected')
+  return redis.error_reply('TRIB_BAD_ARGUMENTS applyProduct: position, ttl and field/value pairs expected')
 end
 for i = 3, #ARGV, 2 do
   local field = ARGV[i]
   if field ~= 'name' and field ~= 'priceCents' then
-    return redis.error_reply('BAD_ARGUMENTS applyProduct: unknown field ' .. field)
+    return redis.error_reply('TRIB_BAD_ARGUMENTS applyProduct: unknown field ' .. field)
   end
   if field == 'priceCents' and not string.match(ARGV[i + 1], '^%d+$') then
-    return redis.error_reply('BAD_ARGUMENTS applyProduct: priceCents must be a non-negative integer')
+    return redis.error_reply('TRIB_BAD_ARGUMENTS applyProduct: priceCents must be a non-negative integer')
   end
 end
 

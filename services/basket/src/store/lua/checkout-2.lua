@@ -21,11 +21,11 @@
     {'created',  orderId, itemsJson, createdAt}   recorded now
     {'empty'}                                     nothing to check out
     {'changed'}                                   the basket differs from the snapshot: read again
-  Errors (raised before any write): BAD_ARGUMENTS
+  Errors (raised before any write): TRIB_BAD_ARGUMENTS
 ]]
 local ttl = tonumber(ARGV[3])
 if ARGV[1] == '' or not tonumber(ARGV[2]) or not ttl or ttl < 1 then
-  return redis.error_reply('BAD_ARGUMENTS checkout: order id, now and ttl expected')
+  return redis.error_reply('TRIB_BAD_ARGUMENTS checkout: order id, now and ttl expected')
 end
 
 local pending = redis.call('HMGET', KEYS[2], 'orderId', 'items', 'createdAt')
@@ -35,11 +35,11 @@ end
 
 local ok, items = pcall(cjson.decode, ARGV[4])
 if not ok or type(items) ~= 'table' then
-  return redis.error_reply('BAD_ARGUMENTS checkout: snapshot must be a JSON array')
+  return redis.error_reply('TRIB_BAD_ARGUMENTS checkout: snapshot must be a JSON array')
 end
 for _, item in ipairs(items) do
   if type(item) ~= 'table' or type(item.productId) ~= 'string' or type(item.quantity) ~= 'number' then
-    return redis.error_reply('BAD_ARGUMENTS checkout: snapshot items need productId and quantity')
+    return redis.error_reply('TRIB_BAD_ARGUMENTS checkout: snapshot items need productId and quantity')
   end
 end
 

@@ -17,11 +17,11 @@
   ARGV[2] TTL in seconds
 
   Reply: 1 applied, 0 nothing to do
-  Errors (raised before any write): BAD_ARGUMENTS, CORRUPT_CHECKOUT
+  Errors (raised before any write): TRIB_BAD_ARGUMENTS, TRIB_CORRUPT_DATA
 ]]
 local ttl = tonumber(ARGV[2])
 if not ttl or ttl < 1 then
-  return redis.error_reply('BAD_ARGUMENTS completeCheckout: ttl expected')
+  return redis.error_reply('TRIB_BAD_ARGUMENTS completeCheckout: ttl expected')
 end
 
 local pending = redis.call('HMGET', KEYS[2], 'orderId', 'items')
@@ -30,11 +30,11 @@ if pending[1] ~= ARGV[1] then
 end
 local ok, items = pcall(cjson.decode, pending[2] or '')
 if not ok or type(items) ~= 'table' then
-  return redis.error_reply('CORRUPT_CHECKOUT completeCheckout: pending items are not a JSON array')
+  return redis.error_reply('TRIB_CORRUPT_DATA completeCheckout: pending items are not a JSON array')
 end
 for _, item in ipairs(items) do
   if type(item) ~= 'table' or type(item.productId) ~= 'string' or type(item.quantity) ~= 'number' then
-    return redis.error_reply('CORRUPT_CHECKOUT completeCheckout: pending item without productId or quantity')
+    return redis.error_reply('TRIB_CORRUPT_DATA completeCheckout: pending item without productId or quantity')
   end
 end
 

@@ -14,13 +14,13 @@
   ARGV[4] max distinct products
 
   Reply: 'OK', or 'BASKET_FULL' (nothing written)
-  Errors (raised before any write): BAD_ARGUMENTS
+  Errors (raised before any write): TRIB_BAD_ARGUMENTS
 ]]
 local quantity = tonumber(ARGV[2])
 local ttl = tonumber(ARGV[3])
 local max = tonumber(ARGV[4])
 if not quantity or quantity < 0 or quantity > 10000 or quantity % 1 ~= 0 or not ttl or ttl < 1 or not max or max < 1 then
-  return redis.error_reply('BAD_ARGUMENTS setItem: quantity 0..10000, ttl >= 1 and max >= 1 integers expected')
+  return redis.error_reply('TRIB_BAD_ARGUMENTS setItem: quantity 0..10000, ttl >= 1 and max >= 1 integers expected')
 end
 
 if quantity == 0 then

@@ -28,7 +28,7 @@
     code 1 applied, 2 not applied (stale, backwards or terminal), 0 no such delivery
     snapshot: HMGET of the SNAPSHOT fields after the change (keys.ts SNAPSHOT_FIELDS)
     unsent: flat { status, at, ... } of the steps reached whose event is not marked sent
-  Errors (raised before any write): BAD_ARGUMENTS
+  Errors (raised before any write): TRIB_BAD_ARGUMENTS
 ]]
 local RANK = { CREATED = 1, PICKED_UP = 2, IN_TRANSIT = 3, DELIVERED = 4, FAILED = 4 }
 local PATH = { 'CREATED', 'PICKED_UP', 'IN_TRANSIT', 'DELIVERED' }
@@ -39,11 +39,11 @@ local key = KEYS[1]
 local seq = tonumber(ARGV[1])
 local target = ARGV[8]
 if not seq or seq < 0 or seq % 1 ~= 0 or not RANK[target] or not tonumber(ARGV[10]) then
-  return redis.error_reply('BAD_ARGUMENTS applyReading: seq, target status and time expected')
+  return redis.error_reply('TRIB_BAD_ARGUMENTS applyReading: seq, target status and time expected')
 end
 for i = 3, 6 do
   if not finite(ARGV[i]) then
-    return redis.error_reply('BAD_ARGUMENTS applyReading: position, battery and speed must be numbers')
+    return redis.error_reply('TRIB_BAD_ARGUMENTS applyReading: position, battery and speed must be numbers')
   end
 end
 

@@ -20,20 +20,20 @@
     code 1 created, 2 exists already (untouched), 0 existed and expired (nothing written)
     snapshot: HMGET of the SNAPSHOT fields below (keys.ts SNAPSHOT_FIELDS)
     unsent: flat { status, at, ... } of the steps reached whose event is not marked sent
-  Errors (raised before any write): BAD_ARGUMENTS
+  Errors (raised before any write): TRIB_BAD_ARGUMENTS
 ]]
 --- @include "includes/snapshot"
 --- @include "includes/finite"
 
 for i = 4, 7 do
   if not finite(ARGV[i]) then
-    return redis.error_reply('BAD_ARGUMENTS createDelivery: coordinates must be numbers')
+    return redis.error_reply('TRIB_BAD_ARGUMENTS createDelivery: coordinates must be numbers')
   end
 end
 local nowMs = tonumber(ARGV[9])
 local ttl = tonumber(ARGV[10])
 if not nowMs or nowMs % 1 ~= 0 or not ttl or ttl < 1 or ARGV[8] == '' then
-  return redis.error_reply('BAD_ARGUMENTS createDelivery: time and ttl expected')
+  return redis.error_reply('TRIB_BAD_ARGUMENTS createDelivery: time and ttl expected')
 end
 
 local code

@@ -18,14 +18,14 @@
     code 1 failed now, 2 already terminal, 3 heard from since the cutoff, 0 no such delivery
     snapshot: HMGET of the SNAPSHOT fields after the change (keys.ts SNAPSHOT_FIELDS)
     unsent: flat { status, at, ... } of the steps reached whose event is not marked sent
-  Errors (raised before any write): BAD_ARGUMENTS
+  Errors (raised before any write): TRIB_BAD_ARGUMENTS
 ]]
 --- @include "includes/snapshot"
 
 local cutoff = tonumber(ARGV[1])
 local waitingCutoff = tonumber(ARGV[4])
 if not cutoff or not waitingCutoff or ARGV[2] == '' or ARGV[3] == '' then
-  return redis.error_reply('BAD_ARGUMENTS failSilent: cutoff, time, reason and waiting cutoff expected')
+  return redis.error_reply('TRIB_BAD_ARGUMENTS failSilent: cutoff, time, reason and waiting cutoff expected')
 end
 
 local key = KEYS[1]

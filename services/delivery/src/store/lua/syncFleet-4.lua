@@ -25,14 +25,14 @@
   ARGV[8] marker TTL in seconds
 
   Reply: 1 written, 0 older than what the indexes hold (nothing written)
-  Errors (raised before any write): BAD_ARGUMENTS
+  Errors (raised before any write): TRIB_BAD_ARGUMENTS
 ]]
 local seq = tonumber(ARGV[3])
 local heard = tonumber(ARGV[4])
 local deadline = tonumber(ARGV[5])
 local ttl = tonumber(ARGV[8])
 if not seq or not heard or not deadline or not ttl or ttl < 1 then
-  return redis.error_reply('BAD_ARGUMENTS syncFleet: seq, times and ttl expected')
+  return redis.error_reply('TRIB_BAD_ARGUMENTS syncFleet: seq, times and ttl expected')
 end
 local marker = redis.call('GET', KEYS[4])
 if marker == 'done' then

@@ -16,13 +16,13 @@
   Reply: { due, ids }
     due: how many deadlines had passed (before this claim)
     ids: the deliveries taken, at most `limit`
-  Errors (raised before any write): BAD_ARGUMENTS
+  Errors (raised before any write): TRIB_BAD_ARGUMENTS
 ]]
 local now = tonumber(ARGV[1])
 local limit = tonumber(ARGV[2])
 local leaseUntil = tonumber(ARGV[3])
 if not now or not limit or limit < 1 or limit % 1 ~= 0 or not leaseUntil or leaseUntil <= now then
-  return redis.error_reply('BAD_ARGUMENTS takeDue: now, limit and a lease after now expected')
+  return redis.error_reply('TRIB_BAD_ARGUMENTS takeDue: now, limit and a lease after now expected')
 end
 local due = redis.call('ZCOUNT', KEYS[1], '-inf', now)
 if due == 0 then

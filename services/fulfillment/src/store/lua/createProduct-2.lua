@@ -14,19 +14,19 @@
   ARGV[4] digital: '1' or '0'
 
   Reply: 1 created, 2 product already known (left untouched), 0 event already handled
-  Errors (raised before any write): BAD_ARGUMENTS
+  Errors (raised before any write): TRIB_BAD_ARGUMENTS
 ]]
 local stock = tonumber(ARGV[1])
 local ttl = tonumber(ARGV[3])
 if not stock or stock < 0 or stock % 1 ~= 0 or not ttl or ttl <= 0 then
-  return redis.error_reply('BAD_ARGUMENTS createProduct: stock and ttl must be non-negative integers')
+  return redis.error_reply('TRIB_BAD_ARGUMENTS createProduct: stock and ttl must be non-negative integers')
 end
 local ok, banned = pcall(cjson.decode, ARGV[2])
 if ARGV[4] ~= '1' and ARGV[4] ~= '0' then
-  return redis.error_reply('BAD_ARGUMENTS createProduct: digital must be 1 or 0')
+  return redis.error_reply('TRIB_BAD_ARGUMENTS createProduct: digital must be 1 or 0')
 end
 if not ok or type(banned) ~= 'table' then
-  return redis.error_reply('BAD_ARGUMENTS createProduct: banned countries must be a JSON array')
+  return redis.error_reply('TRIB_BAD_ARGUMENTS createProduct: banned countries must be a JSON array')
 end
 
 if redis.call('EXISTS', KEYS[1]) == 1 then

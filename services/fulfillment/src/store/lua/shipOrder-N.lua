@@ -28,13 +28,13 @@
   event returns the stored outcome and changes nothing.
 
   Errors (raised before any write, since a Lua error does not roll back
-  earlier writes): BAD_ARGUMENTS, CORRUPT_PRODUCT
+  earlier writes): TRIB_BAD_ARGUMENTS, TRIB_CORRUPT_DATA
 ]]
 local n = #KEYS - 1
 local country = ARGV[1]
 local ttl = tonumber(ARGV[2])
 if n < 1 or #ARGV ~= 2 + 2 * n or not ttl or ttl <= 0 then
-  return redis.error_reply('BAD_ARGUMENTS shipOrder: expected 1 + n keys and 2 + 2n arguments')
+  return redis.error_reply('TRIB_BAD_ARGUMENTS shipOrder: expected 1 + n keys and 2 + 2n arguments')
 end
 
 local done = redis.call('GET', KEYS[1])
@@ -49,7 +49,7 @@ for i = 1, n do
   local id = ARGV[1 + 2 * i]
   local quantity = tonumber(ARGV[2 + 2 * i])
   if not quantity or quantity < 1 or quantity % 1 ~= 0 then
-    return redis.error_reply('BAD_ARGUMENTS shipOrder: quantity of ' .. id .. ' must be a positive integer')
+    return redis.error_reply('TRIB_BAD_ARGUMENTS shipOrder: quantity of ' .. id .. ' must be a positive integer')
   end
   local fields = redis.call('HMGET', KEYS[1 + i], 'stock', 'banned', 'digital')
   if not fields[1] then
@@ -58,7 +58,7 @@ for i = 1, n do
     local stock = tonumber(fields[1])
     local ok, banned = pcall(cjson.decode, fields[2] or '[]')
     if not stock or not ok or type(banned) ~= 'table' then
-      return redis.error_reply('CORRUPT_PRODUCT shipOrder: product ' .. id .. ' has an unreadable stock or banned list')
+      return redis.error_reply('TRIB_CORRUPT_DATA shipOrder: product ' .. id .. ' has an unreadable stock or banned list')
     end
     -- Products created before the flag existed have no field: physical.
     products[i] = { id = id, quantity = quantity, stock = stock, banned = banned, digital = fields[3] == '1' }

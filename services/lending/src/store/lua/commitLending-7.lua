@@ -31,12 +31,12 @@
     {'already'}                                decided before: only acked
     {'limit', held}                            over the limit: nothing written (decide again)
     {'empty'}                                  nothing reserved: nothing written
-  Errors (raised before any write): BAD_ARGUMENTS, RESERVED_BOOK_LENT
+  Errors (raised before any write): TRIB_BAD_ARGUMENTS, TRIB_CORRUPT_DATA
 ]]
 local requestId, group, userId = ARGV[1], ARGV[2], ARGV[3]
 local maxBooks, ttl = tonumber(ARGV[4]), tonumber(ARGV[5])
 if requestId == '' or group == '' or userId == '' or not maxBooks or not ttl or ttl < 1 or #ARGV < 15 then
-  return redis.error_reply('BAD_ARGUMENTS commitLending: request, group, user, limit, ttl, now, envelope and books expected')
+  return redis.error_reply('TRIB_BAD_ARGUMENTS commitLending: request, group, user, limit, ttl, now, envelope and books expected')
 end
 
 --- @include "includes/lending"
@@ -74,7 +74,7 @@ for _, bookId in ipairs(extra) do lent[#lent + 1] = bookId end
 
 for _, bookId in ipairs(lent) do
   if redis.call('HEXISTS', KEYS[5], bookId) == 1 then
-    return redis.error_reply('RESERVED_BOOK_LENT commitLending: ' .. bookId .. ' is reserved and lent at once')
+    return redis.error_reply('TRIB_CORRUPT_DATA commitLending: ' .. bookId .. ' is reserved and lent at once')
   end
 end
 

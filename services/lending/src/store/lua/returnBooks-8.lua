@@ -31,12 +31,12 @@
   Reply: an array
     {'processed', returnedJson, refusedJson, storedJson, sentJson}   JSON arrays of book ids
     {'already'}                                                      decided before: only acked
-  Errors (raised before any write): BAD_ARGUMENTS
+  Errors (raised before any write): TRIB_BAD_ARGUMENTS
 ]]
 local requestId, group, userId = ARGV[1], ARGV[2], ARGV[3]
 local capacity, ttl = tonumber(ARGV[4]), tonumber(ARGV[5])
 if requestId == '' or group == '' or userId == '' or not capacity or not ttl or ttl < 1 or #ARGV < 23 then
-  return redis.error_reply('BAD_ARGUMENTS returnBooks: request, group, user, capacity, ttl, now, envelopes and books expected')
+  return redis.error_reply('TRIB_BAD_ARGUMENTS returnBooks: request, group, user, capacity, ttl, now, envelopes and books expected')
 end
 
 --- @include "includes/lending"

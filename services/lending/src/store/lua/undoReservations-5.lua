@@ -31,12 +31,12 @@
   Reply: an array
     {'rejected', storedJson, sentJson}   books put in storage / sent to shelving, JSON arrays
     {'already'}                          decided before: only acked
-  Errors (raised before any write): BAD_ARGUMENTS
+  Errors (raised before any write): TRIB_BAD_ARGUMENTS
 ]]
 local requestId, group, userId = ARGV[1], ARGV[2], ARGV[3]
 local capacity, ttl = tonumber(ARGV[4]), tonumber(ARGV[5])
 if requestId == '' or group == '' or userId == '' or not capacity or not ttl or ttl < 1 or #ARGV ~= 26 then
-  return redis.error_reply('BAD_ARGUMENTS undoReservations: 26 arguments expected')
+  return redis.error_reply('TRIB_BAD_ARGUMENTS undoReservations: 26 arguments expected')
 end
 
 --- @include "includes/lending"

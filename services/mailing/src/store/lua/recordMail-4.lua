@@ -15,14 +15,14 @@
   ARGV[7..] field, value, ... of the mail hash
 
   Reply: 1 recorded, 0 already recorded
-  Errors (before any write): BAD_ARGUMENTS
+  Errors (before any write): TRIB_BAD_ARGUMENTS
 ]]
 local sentAt = tonumber(ARGV[2])
 local ttl = tonumber(ARGV[3])
 local perUser = tonumber(ARGV[4])
 local global = tonumber(ARGV[5])
 if not sentAt or not ttl or ttl < 1 or not perUser or perUser < 1 or not global or global < 1 or (#ARGV - 6) % 2 ~= 0 or #ARGV < 8 then
-  return redis.error_reply('BAD_ARGUMENTS recordMail: expected sentAt, ttl, bounds, order flag and field/value pairs')
+  return redis.error_reply('TRIB_BAD_ARGUMENTS recordMail: expected sentAt, ttl, bounds, order flag and field/value pairs')
 end
 if redis.call('EXISTS', KEYS[1]) == 1 then
   return 0

@@ -11,12 +11,12 @@
   ARGV[4] recent list length cap
 
   Reply: 1 counted, 0 already counted (nothing changed)
-  Errors (raised before any write): BAD_ARGUMENTS
+  Errors (raised before any write): TRIB_BAD_ARGUMENTS
 ]]
 local ttl = tonumber(ARGV[3])
 local cap = tonumber(ARGV[4])
 if ARGV[1] == '' or not ttl or ttl <= 0 or not cap or cap < 1 then
-  return redis.error_reply('BAD_ARGUMENTS recordFailure: reason, ttl and cap are required')
+  return redis.error_reply('TRIB_BAD_ARGUMENTS recordFailure: reason, ttl and cap are required')
 end
 if redis.call('EXISTS', KEYS[1]) == 1 then
   return 0

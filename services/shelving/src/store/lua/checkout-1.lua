@@ -11,10 +11,10 @@
     {'handed'}            the book was on a shelf: now handed to this request
     {'already'}           already handed to this request: nothing written
     {'held', requestId}   handed to another request: nothing written
-  Errors (raised before any write): BAD_ARGUMENTS
+  Errors (raised before any write): TRIB_BAD_ARGUMENTS
 ]]
 if ARGV[1] == nil or ARGV[1] == '' or ARGV[2] == nil or ARGV[2] == '' then
-  return redis.error_reply('BAD_ARGUMENTS checkout: book id and request id expected')
+  return redis.error_reply('TRIB_BAD_ARGUMENTS checkout: book id and request id expected')
 end
 
 local holder = redis.call('HGET', KEYS[1], ARGV[1])

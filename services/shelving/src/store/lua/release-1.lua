@@ -10,10 +10,10 @@
   ARGV[2..] book ids
 
   Reply: how many books went back on a shelf
-  Errors (raised before any write): BAD_ARGUMENTS
+  Errors (raised before any write): TRIB_BAD_ARGUMENTS
 ]]
 if ARGV[1] == nil or ARGV[1] == '' then
-  return redis.error_reply('BAD_ARGUMENTS release: request id expected')
+  return redis.error_reply('TRIB_BAD_ARGUMENTS release: request id expected')
 end
 local released = 0
 for i = 2, #ARGV do

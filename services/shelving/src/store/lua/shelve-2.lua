@@ -11,11 +11,11 @@
 
   Reply: -1 the event was already handled (nothing written), else the number
          of books that were handed out and are now on a shelf
-  Errors (raised before any write): BAD_ARGUMENTS
+  Errors (raised before any write): TRIB_BAD_ARGUMENTS
 ]]
 local ttl = tonumber(ARGV[1])
 if not ttl or ttl < 1 or #ARGV < 2 then
-  return redis.error_reply('BAD_ARGUMENTS shelve: ttl and at least one book id expected')
+  return redis.error_reply('TRIB_BAD_ARGUMENTS shelve: ttl and at least one book id expected')
 end
 
 if not redis.call('SET', KEYS[1], '1', 'NX', 'EX', ttl) then

@@ -32,15 +32,15 @@ end
 
 local mode, region, entryId, previousId, userKey = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5]
 if (mode ~= 'local' and mode ~= 'remote') or region == '' or not userKey then
-  return redis.error_reply('BAD_ARGUMENTS mode, region and key are required')
+  return redis.error_reply('TRIB_BAD_ARGUMENTS mode, region and key are required')
 end
 if mode == 'remote' and (not parseId(entryId) or not parseId(previousId)) then
-  return redis.error_reply('BAD_ARGUMENTS a remote operation needs its entry id and the previous id')
+  return redis.error_reply('TRIB_BAD_ARGUMENTS a remote operation needs its entry id and the previous id')
 end
 local markerKey = KEYS[#KEYS]
 local rememberFor = mode == 'local' and entryId ~= '' and tonumber(entryId) or nil
 if mode == 'local' and entryId ~= '' and (not rememberFor or rememberFor < 1 or rememberFor % 1 ~= 0) then
-  return redis.error_reply('BAD_ARGUMENTS the operation id must be kept a whole number of seconds')
+  return redis.error_reply('TRIB_BAD_ARGUMENTS the operation id must be kept a whole number of seconds')
 end
 
 -- 'duplicate' (already applied: a remote entry at or before the cursor, or
@@ -68,7 +68,7 @@ end
 local function checkType(key, expected)
   local actual = redis.call('TYPE', key)['ok']
   if actual ~= 'none' and actual ~= expected then
-    return redis.error_reply('WRONG_TYPE ' .. userKey .. ' holds a ' .. actual .. ', not a ' .. expected)
+    return redis.error_reply('TRIB_WRONG_TYPE ' .. userKey .. ' holds a ' .. actual .. ', not a ' .. expected)
   end
   return nil
 end
