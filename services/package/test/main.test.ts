@@ -5,6 +5,7 @@ import { bundledEntryArgs } from '@tributary/launcher/cached-bundle';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { OrderShipped } from '@tributary/contracts';
 import { connectRedis, createPublisher, deriveEventId, type RedisClient } from 'tributary';
+import { EXIT_CONFIG } from 'tributary/service';
 import { freePort, startRedisServer, waitFor, type RedisServer } from 'tributary/testing';
 
 const MAIN = fileURLToPath(new URL('../src/main.ts', import.meta.url));
@@ -76,7 +77,8 @@ describe('package as a process (main.ts)', () => {
   it('refuses to start with a warehouse that is not a coordinate', async () => {
     const child = startMain({ BUS_REDIS_URL: redis.url, PACKAGE_DATABASE_URL: 'memory://', PACKAGE_PORT: '0', WAREHOUSE_LAT: 'north' });
     children.push(child);
-    expect(await child.exited).toBe(1);
+    // 78, a configuration error: the launcher does not restart a process that cannot run with its settings.
+    expect(await child.exited).toBe(EXIT_CONFIG);
     expect(child.output()).toMatch(/WAREHOUSE_LAT/);
   });
 });
