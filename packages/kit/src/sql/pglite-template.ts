@@ -1,18 +1,29 @@
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 
 const READY_MARKER = '.tributary-template-ready';
 
+/**
+ * The installed PGlite's version, which names the template: a directory made
+ * by one version must not seed another's. Its package.json is not exported,
+ * so it is read beside the entry point the package does export.
+ */
 function pgliteVersion(): string {
   try {
-    const require = createRequire(import.meta.url);
-    return (require('@electric-sql/pglite/package.json') as { version: string }).version;
+    const entry = createRequire(import.meta.url).resolve('@electric-sql/pglite');
+    for (let dir = dirname(entry); dir !== dirname(dir); dir = dirname(dir)) {
+      const manifest = join(dir, 'package.json');
+      if (!existsSync(manifest)) continue;
+      const { name, version } = JSON.parse(readFileSync(manifest, 'utf8')) as { name?: string; version?: string };
+      if (name === '@electric-sql/pglite' && version) return version;
+    }
   } catch {
-    return 'unknown';
+    // Unknown: one shared template, as before.
   }
+  return 'unknown';
 }
 
 /**
