@@ -74,7 +74,7 @@ export default defineConfig({
         extends: true,
         test: { name: 'rest', include: ALL_TESTS, exclude: [...LONGEST_FIRST, ...PROCESS_OF_ITS_OWN, '**/node_modules/**'], isolate: false, maxWorkers: 3, sequence: { groupOrder: 1 } },
       },
-      { extends: true, test: { name: 'own-process', include: PROCESS_OF_ITS_OWN, maxWorkers: 1, sequence: { groupOrder: 1 } } },
+      { extends: true, test: { name: 'own-process', include: PROCESS_OF_ITS_OWN, maxWorkers: 2, sequence: { groupOrder: 2 } } },
     ],
   },
 });
