@@ -57,8 +57,8 @@ const ALL_TESTS = ['packages/*/src/**/*.test.ts', 'services/*/src/**/*.test.ts',
 // run first, two at a time: three at once overloaded the machine until the
 // chaos test's deadlines passed. The rest, each a Redis or a database and a
 // service or two, run three at a time after them (two left a core idle a
-// fifth of the time: start-up, waits on I/O), in shared processes, beside
-// the few that need a process of their own. What a file leaves running (a
+// fifth of the time: start-up, waits on I/O), in shared processes; the few
+// that need a process of their own come last. What a file leaves running (a
 // client, a timer) would stay in its worker for the files after it: the
 // harnesses close what each test started, after it.
 export default defineConfig({
