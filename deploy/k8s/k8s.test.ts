@@ -268,7 +268,7 @@ describe('deploy/k8s', () => {
       // Set by `npm start`'s service host for each service thread; in a pod a service is a process that logs to stdout.
       'TRIBUTARY_LOG_FD',
       // Tests only.
-      'TEST_DATABASE_URL', 'TRIBUTARY_TEST_HOOKS', 'LENDING_TEST_CRASH_AT',
+      'TEST_DATABASE_URL', 'TRIBUTARY_TEST_HOOKS', 'LENDING_TEST_CRASH_AT', 'TRIBUTARY_TEST_REDIS',
     ]);
     const kit = mentioned(join(ROOT, 'packages', 'kit', 'src'));
     const secrets = secretsOf(localSecrets());

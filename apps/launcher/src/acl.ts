@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { streamKeys } from 'tributary';
 import type { RedisRole } from './redis.ts';
 import { SERVICES, type ServiceName } from './services.ts';
 
@@ -73,20 +74,21 @@ function selector(parts: readonly string[]): string {
 /** The ACL rules (after `reset on <password>`) of one service on one server. */
 export function serviceRules(service: ServiceName, role: RedisRole): string[] {
   const access = REDIS_ACCESS[service];
-  const own = [`~${service}:*`, `&${service}:*`, ...OWN_COMMANDS, ...(access.serverInfo ? ['+info'] : [])];
+  // Its own keys, and the dead letters of its own streams (`{lending:requests}:dlq`: the braces put them in the stream's Cluster slot).
+  const own = [`~${service}:*`, `~${streamKeys.deadLetters(`${service}:*`)}`, `&${service}:*`, ...OWN_COMMANDS, ...(access.serverInfo ? ['+info'] : [])];
   if (role === 'store') return own;
   const rules = [...own];
   const consumed = access.consumes.filter((stream) => !stream.startsWith(`${service}:`));
   if (consumed.length > 0) {
     rules.push(selector([...consumed.map((stream) => `~${stream}`), ...GROUP_READ]));
-    rules.push(selector([...consumed.map((stream) => `~${stream}:dlq`), ...DEAD_LETTER_WRITE]));
+    rules.push(selector([...consumed.map((stream) => `~${streamKeys.deadLetters(stream)}`), ...DEAD_LETTER_WRITE]));
   }
   if (access.viewsAllStreams) {
-    rules.push(selector([...STREAMS.flatMap((stream) => [`%R~${stream}`, `%R~${stream}:dlq`]), ...STREAM_VIEW]));
+    rules.push(selector([...STREAMS.flatMap((stream) => [`%R~${stream}`, `%R~${streamKeys.deadLetters(stream)}`]), ...STREAM_VIEW]));
   }
   if (access.replaysDeadLetters) {
     rules.push(selector([...STREAMS.map((stream) => `~${stream}`), '+xadd']));
-    rules.push(selector([...STREAMS.map((stream) => `~${stream}:dlq`), '+xdel', '+xrange', '+xlen']));
+    rules.push(selector([...STREAMS.map((stream) => `~${streamKeys.deadLetters(stream)}`), '+xdel', '+xrange', '+xlen']));
   }
   if (access.subscribes?.length) rules.push(selector([...access.subscribes.map((channel) => `&${channel}`), '+subscribe', '+unsubscribe']));
   return rules;

@@ -1,5 +1,5 @@
-import { connectRedis, redactUrl, replyMaps } from 'tributary';
-import { setUserCommands } from './acl.ts';
+import { adoptLegacyDeadLetters, connectRedis, redactUrl, replyMaps, streamKeys } from 'tributary';
+import { setUserCommands, STREAMS } from './acl.ts';
 import type { RedisRole } from './redis.ts';
 import type { ServiceName } from './services.ts';
 
@@ -62,5 +62,26 @@ export async function aclDenials(url: string): Promise<string[]> {
     });
   } finally {
     await client.close();
+  }
+}
+
+/**
+ * Dead letters kept under their name from before Cluster support
+ * (`<stream>:dlq`) move to `{<stream>}:dlq`, once, before any service
+ * starts. Only the launcher's own admin user may rename keys it does not
+ * own; on a server whose URL gives no such right this says so and goes on
+ * (the old letters stay readable with XRANGE, and move when an operator
+ * runs the launcher with an admin URL once).
+ */
+export async function upgradeDeadLetters(url: string, say: (line: string) => void): Promise<void> {
+  let client: Awaited<ReturnType<typeof connectRedis>> | undefined;
+  try {
+    client = await connectRedis(url, { name: 'tributary-launcher:upgrade', failFast: true });
+    const moved = await adoptLegacyDeadLetters(client, STREAMS);
+    for (const [stream, count] of Object.entries(moved)) say(`moved ${count} dead letters of ${stream} to ${streamKeys.deadLetters(stream)} (the name they have since Redis Cluster support)`);
+  } catch (error) {
+    say(`could not move dead letters from their old names (<stream>:dlq) on ${redactUrl(url)}: ${(error as Error).message}`);
+  } finally {
+    await client?.close().catch(() => client?.destroy());
   }
 }

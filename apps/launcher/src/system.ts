@@ -10,7 +10,7 @@ import { loadCredentials, withUser, type Credentials } from './credentials.ts';
 import { provisionDatabaseRoles, serviceDatabaseUrl, SQL_SERVICES } from './database-roles.ts';
 import { serviceMallocEnv, serviceNodeOptions } from './node-options.ts';
 import { startPrivateRedis, type PrivateRedis, type RedisRole } from './redis.ts';
-import { aclDenials, provisionExternalRedis } from './redis-users.ts';
+import { aclDenials, provisionExternalRedis, upgradeDeadLetters } from './redis-users.ts';
 import { adminAuth, INTERNAL_KEY_FILE, readOrCreateKey, type AdminAuth } from './secrets.ts';
 import { instanceName, singleReason, singleScale, type Scale } from './scale.ts';
 import { SERVICES, portVariable, urlVariable, urlsVariable, type ServiceName } from './services.ts';
@@ -232,6 +232,7 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
       storeRedisUrl = options.storeRedisUrl ? await externalRedis('store', options.storeRedisUrl) : await privateRedis('store');
     }
     if (options.databaseUrl && credentials && rolesWanted) databaseRoles = await provisionDatabaseRoles(options.databaseUrl, credentials.postgres, say);
+    await upgradeDeadLetters(busRedisUrl, say);
   } catch (error) {
     await stopOwnedRedis();
     removeBuild();

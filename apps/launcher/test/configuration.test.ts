@@ -20,7 +20,7 @@ describe('a setting the system cannot use', () => {
       storeRedisUrl: 'redis://127.0.0.1:1',
       onEvent: (line) => events.push(line),
     });
-    await expect(started).rejects.toThrow(/BUS_REDIS_URL: Redis Cluster \(redis\+cluster:\/\/\) is not supported yet/);
+    await expect(started).rejects.toThrow(/BUS_REDIS_URL: the reference services do not run on Redis Cluster \(redis\+cluster:\/\/\) yet/);
     expect(events.filter((line) => / ready on /.test(line))).toEqual([]);
   });
 

@@ -96,6 +96,13 @@ describe('a service on the bus', () => {
     expect(await attempt(accounts, ['XADD', 'catalog:events', '*', 'type', 'Forged'])).toBe('NOPERM');
   });
 
+  it('keeps the dead letters of its own streams ({<stream>}:dlq), and no other service\'s', async () => {
+    const lending = await busAs('lending');
+    expect(await attempt(lending, ['XADD', '{lending:requests}:dlq', '*', 'type', 'RequestSubmitted'])).toMatch(/^\d+-\d+$/);
+    expect(await attempt(lending, ['XLEN', '{lending:requests}:dlq'])).toBe(1);
+    expect(await attempt(lending, ['XADD', '{ordering:events}:dlq', '*', 'type', 'x'])).toBe('NOPERM');
+  });
+
   it('reads and acks a stream it consumes through its group, dead-letters into it, and may not change it', async () => {
     const ordering = await busAs('ordering');
     const id = String(await ordering.sendCommand(['XADD', 'ordering:events', '*', 'type', 'OrderPlaced']));
@@ -104,13 +111,13 @@ describe('a service on the bus', () => {
     const read = await attempt(accounts, ['XREADGROUP', 'GROUP', 'accounts', 'accounts-0', 'COUNT', '10', 'STREAMS', 'ordering:events', '>']);
     expect(JSON.stringify(read)).toContain(id);
     expect(await attempt(accounts, ['XACK', 'ordering:events', 'accounts', id])).toBe(1);
-    expect(await attempt(accounts, ['XADD', 'ordering:events:dlq', '*', 'type', 'OrderPlaced'])).toMatch(/^\d+-\d+$/);
+    expect(await attempt(accounts, ['XADD', '{ordering:events}:dlq', '*', 'type', 'OrderPlaced'])).toMatch(/^\d+-\d+$/);
     for (const command of [['XTRIM', 'ordering:events', 'MAXLEN', '0'], ['DEL', 'ordering:events'], ['XDEL', 'ordering:events', id], ['XGROUP', 'DESTROY', 'ordering:events', 'accounts'], ['SET', 'ordering:x', '1']]) {
       expect(await attempt(accounts, command), command.join(' ')).toBe('NOPERM');
     }
     // A stream it does not consume: no group, no dead letters.
     expect(await attempt(accounts, ['XGROUP', 'CREATE', 'catalog:events', 'accounts', '0', 'MKSTREAM'])).toBe('NOPERM');
-    expect(await attempt(accounts, ['XADD', 'catalog:events:dlq', '*', 'type', 'x'])).toBe('NOPERM');
+    expect(await attempt(accounts, ['XADD', '{catalog:events}:dlq', '*', 'type', 'x'])).toBe('NOPERM');
   });
 
   it('lets ordering read accounts\' payment stream through its group and accounts trim it; a service that does not consume payments may not read them', async () => {
@@ -120,7 +127,7 @@ describe('a service on the bus', () => {
     expect(await attempt(ordering, ['XGROUP', 'CREATE', 'accounts:payments', 'ordering', '0'])).toBe('OK');
     expect(JSON.stringify(await attempt(ordering, ['XREADGROUP', 'GROUP', 'ordering', 'ordering-0', 'STREAMS', 'accounts:payments', '>']))).toContain(id);
     expect(await attempt(ordering, ['XACK', 'accounts:payments', 'ordering', id])).toBe(1);
-    expect(await attempt(ordering, ['XADD', 'accounts:payments:dlq', '*', 'type', 'PaymentReserved'])).toMatch(/^\d+-\d+$/);
+    expect(await attempt(ordering, ['XADD', '{accounts:payments}:dlq', '*', 'type', 'PaymentReserved'])).toMatch(/^\d+-\d+$/);
     expect(await attempt(ordering, ['XTRIM', 'accounts:payments', 'MINID', '0'])).toBe('NOPERM');
     expect(await attempt(accounts, ['XTRIM', 'accounts:payments', 'MINID', id])).toEqual(expect.any(Number));
     const basket = await busAs('basket');

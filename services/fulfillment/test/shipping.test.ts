@@ -231,7 +231,7 @@ describe('robustness', () => {
     expect(await t.stock(product)).toBe(0);
   });
 
-  it("schema-invalid entries go to 'ordering:events:dlq' and change nothing", async () => {
+  it("schema-invalid entries go to '{ordering:events}:dlq' and change nothing", async () => {
     const service = await t.start();
     const product = await t.createProduct(service, { stock: 3 });
     const valid = t.order([{ productId: product, quantity: 1 }]);

@@ -22,7 +22,7 @@ describe('a lending request dead-lettered after its retries', () => {
       },
     );
     const requestId = await t.submit('lend', 'U1', ['a', 'b']);
-    await waitFor(async () => Number(await t.bus.sendCommand(['XLEN', 'lending:requests:dlq'])) === 1, { timeoutMs: 20_000, description: 'the request dead-lettered' });
+    await waitFor(async () => Number(await t.bus.sendCommand(['XLEN', '{lending:requests}:dlq'])) === 1, { timeoutMs: 20_000, description: 'the request dead-lettered' });
     expect((await t.bus.sMembers(lendingKeys.reserved(requestId))).sort()).toEqual(['a', 'b']);
     expect(await t.shelf.hGet('shelving:out', 'b')).toBe(requestId);
 
@@ -53,6 +53,6 @@ describe('a lending request dead-lettered after its retries', () => {
     expect(await releaseDeadLetteredRequests(deps, later)).toBe(0);
     expect((await t.events()).filter((event) => (event.data as { requestId?: string }).requestId === requestId)).toHaveLength(2);
     // The dead letter stays for the operator to read what failed.
-    expect(Number(await t.bus.sendCommand(['XLEN', 'lending:requests:dlq']))).toBe(1);
+    expect(Number(await t.bus.sendCommand(['XLEN', '{lending:requests}:dlq']))).toBe(1);
   });
 });

@@ -106,7 +106,7 @@ describe.each(testDatabases())('ordering saga ($kind)', ({ create }) => {
 
     // Orders commit before their events, so an unknown order never becomes known: the operator must see it.
     await h.fulfillment.publish(OrderShipped, { orderId: 'no-such-order' });
-    await waitFor(async () => Number(await h.probe.sendCommand(['XLEN', 'fulfillment:events:dlq'])) === 1, { timeoutMs: 15_000 });
+    await waitFor(async () => Number(await h.probe.sendCommand(['XLEN', '{fulfillment:events}:dlq'])) === 1, { timeoutMs: 15_000 });
     await h.drained('fulfillment:events');
   });
 
@@ -129,7 +129,7 @@ describe.each(testDatabases())('ordering saga ($kind)', ({ create }) => {
     await untilStatus(h, paid, 'AWAITING_SHIPMENT');
     await untilStatus(h, blocked, 'BLOCKED_NO_FUNDS');
     await untilStatus(h, refunded, 'COMPLETED_WITH_FAILURE');
-    await waitFor(async () => Number(await h.probe.sendCommand(['XLEN', 'accounts:payments:dlq'])) === 1, { timeoutMs: 15_000, description: 'the unknown order dead-lettered' });
+    await waitFor(async () => Number(await h.probe.sendCommand(['XLEN', '{accounts:payments}:dlq'])) === 1, { timeoutMs: 15_000, description: 'the unknown order dead-lettered' });
     await h.drained(PAYMENTS_STREAM);
     await waitFor(async () => (await h.service.outbox.backlog()) === 0);
     const historyOf = async (orderId: string) => ((await h.get(`/orders/${orderId}`)).body.history as Array<{ status: string }>).map((entry) => entry.status);
@@ -157,7 +157,7 @@ describe.each(testDatabases())('ordering saga ($kind)', ({ create }) => {
     await waitFor(async () => (await h.service.outbox.backlog()) === 0);
     expect((await eventsOf(h, paid)).map((event) => event.type)).toEqual(['OrderPlaced', 'OrderAwaitingShipment']);
     expect((await eventsOf(h, failed)).map((event) => event.type)).toEqual(['OrderPlaced', 'OrderBlocked']);
-    expect(Number(await h.probe.sendCommand(['EXISTS', 'accounts:events:dlq', 'accounts:payments:dlq']))).toBe(0);
+    expect(Number(await h.probe.sendCommand(['EXISTS', '{accounts:events}:dlq', '{accounts:payments}:dlq']))).toBe(0);
   });
 
   it('a PaymentReserved for another sum than the order total moves nothing and is dead-lettered with the reason', async () => {
@@ -202,7 +202,7 @@ describe.each(testDatabases())('ordering saga ($kind)', ({ create }) => {
     expect((order.history as Array<{ status: string }>).map((entry) => entry.status)).toEqual(['AWAITING_PAYMENT', 'BLOCKED_NO_FUNDS']);
     expect((await eventsOf(h, orderId)).map((event) => event.type)).toEqual(['OrderPlaced', 'OrderBlocked']);
     // Nothing went to a dead-letter stream: ignoring is not failing.
-    expect(Number(await h.probe.sendCommand(['EXISTS', 'accounts:payments:dlq', 'fulfillment:events:dlq']))).toBe(0);
+    expect(Number(await h.probe.sendCommand(['EXISTS', '{accounts:payments}:dlq', '{fulfillment:events}:dlq']))).toBe(0);
   });
 });
 

@@ -1,5 +1,7 @@
 import { createClient } from 'redis';
+import { TributaryError } from '../errors.ts';
 import { isRedisError } from './reply-errors.ts';
+import { CLUSTER_SCHEME, createClusterClient, parseClusterUrl, routingKey, type ClusterClient, type ClusterUrl } from './cluster.ts';
 import { discoverPrimary, nodeUrl, parseSentinelUrl, SENTINEL_SCHEME, type SentinelUrl } from './sentinel.ts';
 
 /**
@@ -30,6 +32,7 @@ export type RedisClient = ReturnType<typeof createResp2Client>;
 
 /** Removes the password from a connection string so it can be logged. */
 export function redactUrl(url: string): string {
+  if (url.startsWith(`${CLUSTER_SCHEME}//`)) return url.replace(/^(redis\+cluster:\/\/[^:@/]*:)[^@/]*@/, '$1***@');
   if (url.startsWith(`${SENTINEL_SCHEME}//`)) return url.replace(/^(redis\+sentinel:\/\/[^:@/]*:)[^@/]*@/, '$1***@');
   try {
     const parsed = new URL(url);
@@ -67,6 +70,7 @@ export interface ConnectOptions {
  */
 export async function connectRedis(url: string, options: ConnectOptions = {}): Promise<RedisClient> {
   if (url.startsWith(`${SENTINEL_SCHEME}//`)) return connectThroughSentinel(parseSentinelUrl(url), options);
+  if (url.startsWith(`${CLUSTER_SCHEME}//`)) return connectToCluster(parseClusterUrl(url), options);
   const state = { connected: false };
   const client = createResp2Client(url, options.name, options.commandTimeoutMs, state, options.failFast);
   client.on('error', (error: Error) => options.onError?.(error));
@@ -192,6 +196,87 @@ function follow(spec: SentinelUrl, initialUrl: string, options: ConnectOptions):
       }
       const value: unknown = Reflect.get(current, property, current);
       return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(current) : value;
+    },
+  });
+  return proxy;
+}
+
+/** Commands that would answer for one node only, read as if for the whole cluster. */
+const WHOLE_KEYSPACE = new Set(['SCAN', 'KEYS', 'DBSIZE', 'FLUSHDB', 'FLUSHALL', 'RANDOMKEY']);
+
+/**
+ * A Redis Cluster behind the kit's one client type. node-redis's cluster
+ * client routes its typed commands by key already; what differs is the raw
+ * `sendCommand` (it wants the routing key given) and `multi().addCommand`,
+ * which every module of the kit uses. This Proxy supplies the key from the
+ * command's shape (`routingKey`), so a module written for one server runs
+ * on a cluster unchanged, provided the keys one script or transaction
+ * touches share a slot (the kit's layouts hash-tag them; CROSSSLOT otherwise).
+ */
+async function connectToCluster(spec: ClusterUrl, options: ConnectOptions): Promise<RedisClient> {
+  const client = clusterFacade(spec, options);
+  await client.connect();
+  return client;
+}
+
+function clusterFacade(spec: ClusterUrl, options: ConnectOptions): RedisClient {
+  const state = { connected: false };
+  const cluster: ClusterClient = createClusterClient(spec, {
+    ...(options.name ? { name: options.name } : {}),
+    ...(options.commandTimeoutMs === undefined ? {} : { commandTimeoutMs: options.commandTimeoutMs }),
+    reconnectStrategy: (retries, cause) =>
+      !state.connected && (options.failFast || AUTH_FAILURE.test(cause.message)) ? cause : Math.min(50 * 2 ** Math.min(retries, 6), 2_000),
+  });
+  cluster.on('error', (error: Error) => options.onError?.(error));
+  const proxy = new Proxy(cluster, {
+    get(target, property) {
+      switch (property) {
+        case 'connect':
+          return async () => {
+            await target.connect();
+            state.connected = true;
+            return proxy;
+          };
+        case 'sendCommand':
+          return (args: Array<string | Buffer>, commandOptions?: Parameters<ClusterClient['sendCommand']>[3]) => {
+            const name = String(args[0] ?? '').toUpperCase();
+            if (WHOLE_KEYSPACE.has(name)) {
+              return Promise.reject(new TributaryError('TRIB_NOT_ON_CLUSTER', name));
+            }
+            return target.sendCommand(routingKey(args), undefined, args, commandOptions);
+          };
+        case 'multi':
+        case 'MULTI':
+          return () => clusterMulti(target.multi());
+        case 'duplicate':
+          // A duplicate (e.g. for blocking XREADGROUP) is a cluster client of its own: a blocked read holds its node's connection.
+          return () => clusterFacade(spec, options);
+      }
+      const value: unknown = Reflect.get(target, property, target);
+      return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
+    },
+  });
+  return proxy as unknown as RedisClient;
+}
+
+type ClusterMulti = ReturnType<ClusterClient['multi']>;
+
+/** A cluster transaction whose raw `addCommand(args)` is routed like `sendCommand`; typed commands route themselves. */
+function clusterMulti(multi: ClusterMulti): ClusterMulti {
+  const proxy: ClusterMulti = new Proxy(multi, {
+    get(target, property) {
+      if (property === 'addCommand') {
+        return (args: Array<string | Buffer>, transformReply?: Parameters<ClusterMulti['addCommand']>[3]) => {
+          target.addCommand(routingKey(args), undefined, args, transformReply);
+          return proxy;
+        };
+      }
+      const value: unknown = Reflect.get(target, property, target);
+      if (typeof value !== 'function') return value;
+      return (...args: unknown[]) => {
+        const result = (value as (...args: unknown[]) => unknown).apply(target, args);
+        return result === target ? proxy : result;
+      };
     },
   });
   return proxy;

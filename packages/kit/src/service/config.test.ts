@@ -48,7 +48,7 @@ describe('readServiceConfig', () => {
     [{ HANDLED_MARKER_RETENTION_MS: '120000' }, 'HANDLED_MARKER_RETENTION_MS (120000) must be longer than STREAM_RETENTION_MS (120000)'],
     [{ ORDERING_HANDLED_MARKER_RETENTION_MS: '1h' }, 'ORDERING_HANDLED_MARKER_RETENTION_MS must be a whole number'],
     [{ IDEMPOTENCY_KEY_RETENTION_MS: '-5' }, 'IDEMPOTENCY_KEY_RETENTION_MS must be a whole number'],
-    [{ BUS_REDIS_URL: 'redis+cluster://127.0.0.1:7000,127.0.0.1:7001' }, 'BUS_REDIS_URL: Redis Cluster (redis+cluster://) is not supported yet'],
+    [{ BUS_REDIS_URL: 'redis+cluster://127.0.0.1:7000,127.0.0.1:7001' }, 'BUS_REDIS_URL: the reference services do not run on Redis Cluster (redis+cluster://) yet'],
     [{ BUS_REDIS_URL: 'redis+sentinel://127.0.0.1:26379' }, 'BUS_REDIS_URL is not of the form redis+sentinel://'],
     [{ STORE_REDIS_URL: 'redis+sentinel://127.0.0.1:26379,127.0.0.1/mymaster' }, 'STORE_REDIS_URL names the Sentinel "127.0.0.1", expected host:port'],
     [{ ORDERING_BUS_REDIS_URL: 'not a url' }, 'ORDERING_BUS_REDIS_URL is not a URL'],

@@ -65,8 +65,8 @@ function checkUrl(variable: string, value: string, schemes: string[]): void {
     return;
   }
   if (value.startsWith('redis+cluster://')) {
-    // Cluster needs hash-tagged keys for every multi-key script and transaction, which the kit does not promise yet.
-    throw new TributaryError('TRIB_INVALID_CONFIG', `${variable}: Redis Cluster (redis+cluster://) is not supported yet; use redis://, rediss:// or redis+sentinel:// (docs/redis-deployments.md)`);
+    // The kit connects to a cluster (connectRedis), but not every service's key layout keeps a script's keys in one slot yet.
+    throw new TributaryError('TRIB_INVALID_CONFIG', `${variable}: the reference services do not run on Redis Cluster (redis+cluster://) yet; use redis://, rediss:// or redis+sentinel:// (docs/redis-deployments.md, "Redis Cluster")`);
   }
   let scheme: string;
   try {

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { waitFor } from '../testing/wait-for.ts';
 import { groupsOf } from './commands.ts';
 import { createConsumer, type ConsumerReport } from './consumer.ts';
-import { countDeadLetters, listDeadLetters, replayDeadLetters } from './dead-letters.ts';
+import { adoptLegacyDeadLetters, countDeadLetters, listDeadLetters, replayDeadLetters } from './dead-letters.ts';
 import { decodeEnvelope } from './envelope.ts';
 import { createPublisher } from './publisher.ts';
 import { orderPlaced, pendingCount, uniqueService, useRedis } from './test-fixtures/harness.ts';
@@ -66,7 +66,7 @@ describe('retries and dead letters', () => {
     });
     expect(Number.isNaN(Date.parse(letter!.at))).toBe(false);
     // The raw entry carries the documented fields...
-    const raw = (await t.redis.sendCommand<Array<[string, string[]]>>(['XRANGE', `${stream}:dlq`, '-', '+']))[0]![1];
+    const raw = (await t.redis.sendCommand<Array<[string, string[]]>>(['XRANGE', `{${stream}}:dlq`, '-', '+']))[0]![1];
     const rawFields = Object.fromEntries(raw.flatMap((_, i) => (i % 2 === 0 ? [[raw[i], raw[i + 1]]] : [])));
     expect(rawFields).toMatchObject({ 'dlq:error': 'card declined for o-3', 'dlq:group': 'billing', 'dlq:consumer': 'billing-1', 'dlq:attempts': '3' });
     // ...and the original envelope, intact.
@@ -146,5 +146,29 @@ describe('retries and dead letters', () => {
     const [letter] = await listDeadLetters(t.redis, stream);
     expect(letter).toMatchObject({ originalId: entryId, group: 'g', consumer: 'g-1', attempts: 4 });
     expect(handled).toEqual([]);
+  });
+});
+
+describe('dead letters kept under their name from before Cluster support', () => {
+  const addLetter = (key: string, n: number) =>
+    t.redis.sendCommand(['XADD', key, '*', 'type', 'OrderPlaced', 'data', JSON.stringify({ n }), 'dlq:group', 'billing', 'dlq:error', `e${n}`]);
+
+  it('are renamed to the hash-tagged key when it is absent, and appended to it when both exist', async () => {
+    const renamed = `${uniqueService('old')}:events`;
+    const merged = `${uniqueService('old')}:events`;
+    const untouched = `${uniqueService('old')}:events`;
+    for (const n of [1, 2]) await addLetter(`${renamed}:dlq`, n);
+    for (const n of [1, 2, 3]) await addLetter(`${merged}:dlq`, n);
+    await addLetter(`{${merged}}:dlq`, 9);
+    await addLetter(`{${untouched}}:dlq`, 7);
+
+    expect(await adoptLegacyDeadLetters(t.redis, [renamed, merged, untouched])).toEqual({ [renamed]: 2, [merged]: 3 });
+
+    expect(Number(await t.redis.sendCommand(['EXISTS', `${renamed}:dlq`, `${merged}:dlq`]))).toBe(0);
+    expect((await listDeadLetters(t.redis, renamed)).map((l) => l.error)).toEqual(['e1', 'e2']);
+    expect((await listDeadLetters(t.redis, merged)).map((l) => l.error)).toEqual(['e9', 'e1', 'e2', 'e3']);
+    expect((await listDeadLetters(t.redis, untouched)).map((l) => l.error)).toEqual(['e7']);
+    // A second run finds nothing left to move.
+    expect(await adoptLegacyDeadLetters(t.redis, [renamed, merged, untouched])).toEqual({});
   });
 });

@@ -41,7 +41,42 @@ export interface DeadLetterReason {
 }
 
 /**
- * Moves an entry to `<stream>:dlq` and acks it in one MULTI, so it is never
+ * Moves dead letters kept under the old name (`<stream>:dlq`, before the
+ * key was hash-tagged for Redis Cluster) to `{<stream>}:dlq`: renamed when
+ * the new key is absent, otherwise appended in order and the old key
+ * removed. Run once by whoever upgrades a server (the launcher, at start,
+ * as its admin user); it returns how many letters moved per stream. On one
+ * server only: no cluster ever held the old names.
+ */
+export async function adoptLegacyDeadLetters(redis: RedisClient, streams: readonly string[]): Promise<Record<string, number>> {
+  const moved: Record<string, number> = {};
+  for (const stream of streams) {
+    const legacy = streamKeys.legacyDeadLetters(stream);
+    const current = streamKeys.deadLetters(stream);
+    const count = Number(await redis.sendCommand(['XLEN', legacy]));
+    if (count === 0) continue;
+    if (Number(await redis.sendCommand(['EXISTS', current])) === 0) {
+      await redis.sendCommand(['RENAME', legacy, current]);
+    } else {
+      let after = '-';
+      for (;;) {
+        const entries = parseEntries(await redis.sendCommand(['XRANGE', legacy, after, '+', 'COUNT', '500']));
+        if (entries.length === 0) break;
+        const multi = redis.multi();
+        for (const entry of entries) multi.addCommand(['XADD', current, '*', ...flatten(entry.fields)]);
+        multi.addCommand(['XDEL', legacy, ...entries.map((entry) => entry.id)]);
+        await multi.exec();
+        after = `(${entries[entries.length - 1]?.id ?? '0-0'}`;
+      }
+      await redis.sendCommand(['DEL', legacy]);
+    }
+    moved[stream] = count;
+  }
+  return moved;
+}
+
+/**
+ * Moves an entry to `{<stream>}:dlq` and acks it in one MULTI, so it is never
  * both lost and acked, nor dead-lettered twice and still pending.
  */
 export async function moveToDeadLetters(redis: RedisClient, stream: string, entry: StreamEntry, reason: DeadLetterReason) {

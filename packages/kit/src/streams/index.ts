@@ -27,6 +27,7 @@ export {
   replayDeadLetters,
   countDeadLetters,
   moveToDeadLetters,
+  adoptLegacyDeadLetters,
   type DeadLetter,
 } from './dead-letters.ts';
 export { trimStream, safeTrimPoint, startTrimmer } from './trimmer.ts';

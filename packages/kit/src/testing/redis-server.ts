@@ -39,6 +39,8 @@ export interface RedisServer {
  * data directory is ours, so two suites never share (and flush) one server.
  */
 export async function startRedisServer(options: RedisServerOptions = {}): Promise<RedisServer> {
+  // TRIBUTARY_TEST_REDIS=cluster: every server a test asks for is a 3-master cluster instead (docs/redis-deployments.md, "Redis Cluster").
+  if (process.env.TRIBUTARY_TEST_REDIS === 'cluster' && !options.args?.includes('--cluster-enabled')) return clusterInPlaceOfServer();
   for (let attempt = 1; ; attempt++) {
     try {
       return await startOnce(options, options.port ?? (await freePort()));
@@ -49,6 +51,21 @@ export async function startRedisServer(options: RedisServerOptions = {}): Promis
 }
 
 class PortTakenError extends Error {}
+
+async function clusterInPlaceOfServer(): Promise<RedisServer> {
+  const { startRedisCluster } = await import('./redis-cluster.ts');
+  const cluster = await startRedisCluster();
+  const first = cluster.nodes[0] as RedisServer;
+  return {
+    url: cluster.url,
+    authenticatedUrl: cluster.url,
+    port: first.port,
+    dir: first.dir,
+    kill: () => cluster.stop(),
+    stop: () => cluster.stop(),
+    restart: () => Promise.reject(new Error('TRIBUTARY_TEST_REDIS=cluster: a cluster is not restarted on its AOF')),
+  };
+}
 
 async function startOnce(options: RedisServerOptions, port: number): Promise<RedisServer> {
   const ownDir = options.dir === undefined;

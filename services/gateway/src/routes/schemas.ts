@@ -319,7 +319,7 @@ export const StreamState = Type.Object({
   length: Type.Integer(),
   entriesAdded: Type.Integer({ description: 'entries ever added (XINFO STREAM entries-added): the difference between two polls is the throughput' }),
   lastId: Nullable(Type.String({ description: 'the last entry id generated (null before the stream exists)' })),
-  deadLetters: Type.Integer({ description: 'entries in `<stream>:dlq`' }),
+  deadLetters: Type.Integer({ description: 'entries in `{<stream>}:dlq`' }),
   groups: Type.Array(StreamGroup),
 });
 export const StreamList = Type.Object({ at: Type.String({ description: 'when the bus was read' }), streams: Type.Array(StreamState) });

@@ -12,7 +12,7 @@ export interface DeadLetterBox {
   onDeadLettered(type: string, entryId: string, reason: string): void;
 }
 
-/** Moves an entry to `<stream>:dlq` and acks it, in one MULTI (see moveToDeadLetters). */
+/** Moves an entry to `{<stream>}:dlq` and acks it, in one MULTI (see moveToDeadLetters). */
 export async function deadLetter(
   box: DeadLetterBox,
   entry: { entryId: string; fields: readonly string[] | null; type: string },

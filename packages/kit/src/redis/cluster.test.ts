@@ -1,0 +1,154 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Type } from '@sinclair/typebox';
+import { countDeadLetters, createConsumer, createPublisher, defineEvent, listDeadLetters, replayDeadLetters, streamKeys } from '../streams/index.ts';
+import { startRedisCluster, type RedisCluster } from '../testing/redis-cluster.ts';
+import { waitFor } from '../testing/wait-for.ts';
+import { connectRedis, redactUrl, type RedisClient } from './client.ts';
+import { keySlot, parseClusterUrl, routingKey } from './cluster.ts';
+
+describe('redis+cluster:// URLs', () => {
+  it('parses seed nodes and credentials', () => {
+    expect(parseClusterUrl('redis+cluster://svc:p%40ss@10.0.0.1:7000,[::1]:7001')).toEqual({
+      nodes: [
+        { host: '10.0.0.1', port: 7000 },
+        { host: '::1', port: 7001 },
+      ],
+      username: 'svc',
+      password: 'p@ss',
+    });
+  });
+
+  it('refuses a database number and a node without a port, without echoing the password', () => {
+    expect(() => parseClusterUrl('redis+cluster://u:secret@h:7000/2')).toThrow(/no database number/);
+    expect(() => parseClusterUrl('redis+cluster://u:secret@h:7000,h2')).toThrow(/"h2", expected host:port/);
+    try {
+      parseClusterUrl('redis+cluster://u:secret@h:7000/2');
+    } catch (error) {
+      expect((error as Error).message).not.toContain('secret');
+    }
+  });
+
+  it('redacts the password for logs', () => {
+    expect(redactUrl('redis+cluster://svc:hunter2@h:7000,h:7001')).toBe('redis+cluster://svc:***@h:7000,h:7001');
+  });
+
+  it('routes each command shape by its key', () => {
+    expect(routingKey(['XADD', 'ordering:events', '*', 'f', 'v'])).toBe('ordering:events');
+    expect(routingKey(['XGROUP', 'CREATE', 's', 'g', '$'])).toBe('s');
+    expect(routingKey(['XINFO', 'GROUPS', 's'])).toBe('s');
+    expect(routingKey(['XREADGROUP', 'GROUP', 'g', 'c', 'COUNT', '10', 'BLOCK', '5', 'STREAMS', 's', '>'])).toBe('s');
+    expect(routingKey(['EVALSHA', 'abc', '2', 'k1', 'k2', 'arg'])).toBe('k1');
+    expect(routingKey(['EVAL', 'return 1', '0'])).toBeUndefined();
+    expect(routingKey(['PING'])).toBeUndefined();
+    expect(routingKey(['WAIT', '1', '100'])).toBeUndefined();
+  });
+
+  it('computes slots as Redis does, hash tags included', () => {
+    // Values from the Redis Cluster specification's examples and CLUSTER KEYSLOT.
+    expect(keySlot('123456789')).toBe(12_739);
+    expect(keySlot('{user1000}.following')).toBe(keySlot('{user1000}.followers'));
+    expect(keySlot('foo{}{bar}')).toBe(keySlot('foo{}{bar}'));
+    expect(keySlot('foo{{bar}}zap')).toBe(keySlot('{bar'));
+  });
+});
+
+describe('a kit client on a 3-master Redis Cluster', () => {
+  let cluster: RedisCluster;
+  let redis: RedisClient;
+
+  beforeAll(async () => {
+    cluster = await startRedisCluster();
+    redis = await connectRedis(cluster.url, { name: 'cluster-test' });
+  }, 60_000);
+
+  afterAll(async () => {
+    await redis?.close();
+    await cluster?.stop();
+  });
+
+  it('agrees with the server on every slot', async () => {
+    for (const key of ['a', 'ordering:events', '{ordering}:events:dead', 'x'.repeat(300)]) {
+      expect(Number(await redis.sendCommand(['CLUSTER', 'KEYSLOT', key]))).toBe(keySlot(key));
+    }
+  });
+
+  it('sends raw and typed commands to the node of each key, across all three masters', async () => {
+    const keys = Array.from({ length: 30 }, (_, i) => `cluster-key-${i}`);
+    for (const key of keys) await redis.sendCommand(['SET', key, key.toUpperCase()]);
+    for (const key of keys) expect(await redis.get(key)).toBe(key.toUpperCase());
+    const owners = new Set<string>();
+    for (const node of cluster.nodes) {
+      const direct = await connectRedis(node.url);
+      try {
+        if (Number(await direct.sendCommand(['DBSIZE'])) > 0) owners.add(node.url);
+      } finally {
+        await direct.close();
+      }
+    }
+    expect(owners.size).toBe(3);
+  });
+
+  it('runs a transaction whose keys share a hash tag, and refuses one across slots', async () => {
+    const replies = await redis.multi().addCommand(['SET', '{tx}:a', '1']).addCommand(['INCR', '{tx}:b']).exec();
+    expect(replies).toEqual(['OK', 1]);
+    await expect(redis.multi().addCommand(['SET', 'tx-a', '1']).addCommand(['SET', 'tx-zz', '1']).exec()).rejects.toThrow();
+  });
+
+  it('refuses a whole-keyspace command clearly instead of answering for one node', async () => {
+    await expect(redis.sendCommand(['SCAN', '0'])).rejects.toMatchObject({ code: 'TRIB_NOT_ON_CLUSTER' });
+  });
+
+  it('publishes and consumes through the kit: validated, handled once, acked', async () => {
+    const Placed = defineEvent({ source: 'clustered', type: 'ClusterOrderPlaced', schema: Type.Object({ n: Type.Integer() }) });
+    const publisher = createPublisher({ redis, service: 'clustered' });
+    const seen: number[] = [];
+    const consumer = createConsumer({ redis, stream: publisher.stream, group: 'cluster-test', consumer: 'c-1', batchSize: 50, blockMs: 100 }).on(Placed, async (event) => {
+      seen.push(event.data.n);
+    });
+    await consumer.start();
+    try {
+      for (let n = 0; n < 200; n += 20) {
+        await publisher.publishEnvelopes(Array.from({ length: 20 }, (_, i) => publisher.envelope(Placed, { n: n + i })));
+      }
+      await waitFor(() => seen.length >= 200, { timeoutMs: 20_000, description: '200 events handled' });
+      expect([...seen].sort((a, b) => a - b)).toEqual(Array.from({ length: 200 }, (_, i) => i));
+      await waitFor(async () => Number((await redis.sendCommand<[number]>(['XPENDING', publisher.stream, 'cluster-test']))[0]) === 0, {
+        timeoutMs: 10_000,
+        description: 'every entry acked',
+      });
+    } finally {
+      await consumer.close();
+    }
+  });
+
+  it('dead-letters a failing entry and acks it in one transaction, and replays it, on the stream\'s own slot', async () => {
+    const Charged = defineEvent({ source: 'clustered-dlq', type: 'ClusterCardCharged', schema: Type.Object({ n: Type.Integer() }) });
+    const publisher = createPublisher({ redis, service: 'clustered-dlq' });
+    expect(keySlot(streamKeys.deadLetters(publisher.stream))).toBe(keySlot(publisher.stream));
+    let failing = true;
+    const handled: number[] = [];
+    const consumer = createConsumer({
+      redis, stream: publisher.stream, group: 'billing', consumer: 'b-1', blockMs: 100, maxAttempts: 2, backoffBaseMs: 10, backoffMaxMs: 20,
+    }).on(Charged, async (event) => {
+      if (event.data.n === 2 && failing) throw new Error('card declined');
+      handled.push(event.data.n);
+    });
+    await consumer.start();
+    try {
+      for (const n of [1, 2, 3]) await publisher.publish(Charged, { n });
+      await waitFor(async () => (await countDeadLetters(redis, publisher.stream)) === 1, { timeoutMs: 15_000, description: 'one dead letter' });
+      await waitFor(async () => Number((await redis.sendCommand<[number]>(['XPENDING', publisher.stream, 'billing']))[0]) === 0, {
+        timeoutMs: 10_000,
+        description: 'the failed entry acked',
+      });
+      expect((await listDeadLetters(redis, publisher.stream))[0]).toMatchObject({ group: 'billing', error: 'card declined', attempts: 2 });
+      failing = false;
+      await replayDeadLetters(redis, publisher.stream);
+      await waitFor(() => handled.includes(2), { timeoutMs: 10_000, description: 'the replayed entry handled' });
+      expect([...handled].sort()).toEqual([1, 2, 3]);
+      expect(await countDeadLetters(redis, publisher.stream)).toBe(0);
+    } finally {
+      await consumer.close();
+    }
+  });
+});

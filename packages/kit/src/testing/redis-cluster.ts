@@ -1,0 +1,78 @@
+import { spawn } from 'node:child_process';
+import { createClient } from 'redis';
+import { parseInfo } from '../redis/replies.ts';
+import { freePort } from './free-port.ts';
+import { startRedisServer, type RedisServer } from './redis-server.ts';
+import { waitFor } from './wait-for.ts';
+
+export interface RedisCluster {
+  /** `redis+cluster://127.0.0.1:p1,127.0.0.1:p2,...`: what a service is given. */
+  readonly url: string;
+  readonly nodes: readonly RedisServer[];
+  /** Every node stopped, their directories removed. */
+  stop(): Promise<void>;
+}
+
+async function runRedisCli(args: string[]): Promise<string> {
+  const child = spawn('redis-cli', args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const code = await new Promise<number | null>((resolve, reject) => {
+    child.once('error', reject);
+    child.once('exit', resolve);
+  });
+  if (code !== 0) throw new Error(`redis-cli ${args.join(' ')} exited ${code}: ${output.slice(-2_000)}`);
+  return output;
+}
+
+/**
+ * A real Redis Cluster of `masters` primaries (no replicas) on loopback, made
+ * the way an operator makes one: `redis-server --cluster-enabled yes` per
+ * node, then `redis-cli --cluster create`. Each node's cluster bus gets a free
+ * port of its own (`cluster-port`) rather than the default port + 10000,
+ * which may be taken or out of range.
+ */
+export async function startRedisCluster(options: { masters?: number } = {}): Promise<RedisCluster> {
+  const masters = options.masters ?? 3;
+  if (masters < 3) throw new Error('redis-cli --cluster create needs at least 3 masters');
+  const nodes: RedisServer[] = [];
+  try {
+    for (let i = 0; i < masters; i++) {
+      const busPort = await freePort();
+      nodes.push(
+        await startRedisServer({
+          args: ['--cluster-enabled', 'yes', '--cluster-config-file', 'nodes.conf', '--cluster-port', String(busPort), '--cluster-node-timeout', '5000'],
+        }),
+      );
+    }
+    await runRedisCli(['--cluster', 'create', ...nodes.map((node) => `127.0.0.1:${node.port}`), '--cluster-replicas', '0', '--cluster-yes']);
+    // `create` returns once the slots are assigned; every node must also have heard of every other before a client's first CLUSTER SLOTS is whole.
+    for (const node of nodes) {
+      const probe = createClient({ url: node.url, socket: { reconnectStrategy: false } });
+      probe.on('error', () => undefined);
+      await probe.connect();
+      try {
+        await waitFor(
+          async () => {
+            const info = parseInfo(await probe.sendCommand(['CLUSTER', 'INFO']));
+            return info.cluster_state === 'ok' && info.cluster_slots_assigned === '16384' && Number(info.cluster_known_nodes) === masters;
+          },
+          { timeoutMs: 20_000, description: `cluster state ok on node ${node.port}` },
+        );
+      } finally {
+        probe.destroy();
+      }
+    }
+  } catch (error) {
+    await Promise.all(nodes.map((node) => node.stop()));
+    throw error;
+  }
+  return {
+    url: `redis+cluster://${nodes.map((node) => `127.0.0.1:${node.port}`).join(',')}`,
+    nodes,
+    async stop() {
+      await Promise.all(nodes.map((node) => node.stop()));
+    },
+  };
+}
