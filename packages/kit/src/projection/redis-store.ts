@@ -1,6 +1,6 @@
 import { MultiErrorReply, WatchError } from 'redis';
 import { TributaryError } from '../errors.ts';
-import type { RedisClient } from '../redis/client.ts';
+import { clientForKey, type RedisClient } from '../redis/client.ts';
 import type { ApplyEntry, ApplyResult, ProjectionStore } from './store.ts';
 
 /** What an `apply` gets with the Redis store. */
@@ -55,6 +55,8 @@ export function createRedisProjectionStore(options: RedisProjectionStoreOptions)
   async function readModelKeys(connection: RedisClient): Promise<string[]> {
     if ('keys' in options.readModel) return options.readModel.keys(connection);
     const match = `${globEscape(options.readModel.prefix)}*`;
+    // On a cluster the read model shares the namespace's hash tag, so one node holds all of it.
+    connection = await clientForKey(connection, options.readModel.prefix);
     const found = new Set<string>();
     let cursor = '0';
     do {
@@ -81,8 +83,9 @@ export function createRedisProjectionStore(options: RedisProjectionStoreOptions)
 
   async function applyBatch(stream: string, expected: string, entries: ReadonlyArray<ApplyEntry<RedisProjectionTx>>): Promise<ApplyResult> {
     if (!guarded) throw new TributaryError('TRIB_CONSUMER_STATE', 'projection store is not open');
-    const connection = guarded;
     const key = checkpointKey(stream);
+    // WATCH and the MULTI after it must run on one connection: on a cluster, that of the checkpoint's node.
+    const connection = await clientForKey(guarded, key);
     const result: ApplyResult = { committedThrough: null, conflict: null, failure: null };
     let position = expected;
     let index = 0;
@@ -154,8 +157,9 @@ export function createRedisProjectionStore(options: RedisProjectionStoreOptions)
     applyBatch,
     async reset(streams) {
       // Its own connection: WATCH is per connection, and the live loop uses the guarded one.
-      const connection = await dedicated();
+      const dedicatedConnection = await dedicated();
       try {
+        const connection = streams[0] === undefined ? dedicatedConnection : await clientForKey(dedicatedConnection, checkpointKey(streams[0]));
         const attempts = options.resetAttempts ?? 20;
         for (let attempt = 1; attempt <= attempts; attempt++) {
           // WATCH before listing: a key an apply creates after this point
@@ -174,7 +178,7 @@ export function createRedisProjectionStore(options: RedisProjectionStoreOptions)
         }
         throw new TributaryError('TRIB_CONSUMER_STATE', `reset of ${namespace} lost to concurrent applies ${attempts} times`);
       } finally {
-        await connection.close().catch(() => connection.destroy());
+        await dedicatedConnection.close().catch(() => dedicatedConnection.destroy());
       }
     },
   };

@@ -219,6 +219,20 @@ async function connectToCluster(spec: ClusterUrl, options: ConnectOptions): Prom
   return client;
 }
 
+const CLUSTER = Symbol('tributary.redis.cluster');
+
+/**
+ * The connection that serves `key`: on a cluster the client of the primary
+ * holding its slot, elsewhere the client itself. For what only one
+ * connection can do, `WATCH` then `MULTI`/`EXEC`, and a `SCAN` of the keys
+ * of one hash tag. A cluster's node clients are shared by everything that
+ * uses that cluster client: call this on a `duplicate()` kept for the purpose.
+ */
+export async function clientForKey(redis: RedisClient, key: string): Promise<RedisClient> {
+  const cluster = (redis as unknown as { [CLUSTER]?: ClusterClient })[CLUSTER];
+  return cluster ? ((await cluster.getNodeClientForKey(key)) as unknown as RedisClient) : redis;
+}
+
 function clusterFacade(spec: ClusterUrl, options: ConnectOptions): RedisClient {
   const state = { connected: false };
   const cluster: ClusterClient = createClusterClient(spec, {
@@ -231,6 +245,8 @@ function clusterFacade(spec: ClusterUrl, options: ConnectOptions): RedisClient {
   const proxy = new Proxy(cluster, {
     get(target, property) {
       switch (property) {
+        case CLUSTER:
+          return target;
         case 'connect':
           return async () => {
             await target.connect();
@@ -248,6 +264,18 @@ function clusterFacade(spec: ClusterUrl, options: ConnectOptions): RedisClient {
         case 'multi':
         case 'MULTI':
           return () => clusterMulti(target.multi());
+        // Sharded pub/sub (Redis 7): a channel lives on the node of its slot, so a
+        // publish reaches its subscribers without a broadcast to every node, and
+        // its reply counts them all (a plain PUBLISH counts one node's only).
+        case 'publish':
+        case 'PUBLISH':
+          return target.sPublish.bind(target);
+        case 'subscribe':
+        case 'SUBSCRIBE':
+          return target.sSubscribe.bind(target);
+        case 'unsubscribe':
+        case 'UNSUBSCRIBE':
+          return target.sUnsubscribe.bind(target);
         case 'duplicate':
           // A duplicate (e.g. for blocking XREADGROUP) is a cluster client of its own: a blocked read holds its node's connection.
           return () => clusterFacade(spec, options);

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Type } from '@sinclair/typebox';
+import { createPubSubPublisher, createPubSubSubscriber, defineChannel } from '../pubsub/index.ts';
 import { countDeadLetters, createConsumer, createPublisher, defineEvent, listDeadLetters, replayDeadLetters, streamKeys } from '../streams/index.ts';
 import { startRedisCluster, type RedisCluster } from '../testing/redis-cluster.ts';
 import { waitFor } from '../testing/wait-for.ts';
@@ -149,6 +150,23 @@ describe('a kit client on a 3-master Redis Cluster', () => {
       expect(await countDeadLetters(redis, publisher.stream)).toBe(0);
     } finally {
       await consumer.close();
+    }
+  });
+
+  it('delivers pub/sub notifications through sharded channels, counting every subscriber', async () => {
+    const channel = defineChannel('clustered:price-changed', Type.Object({ productId: Type.String() }));
+    const seen: string[] = [];
+    const subscribers = [createPubSubSubscriber({ redis }), createPubSubSubscriber({ redis })];
+    try {
+      for (const [i, subscriber] of subscribers.entries()) {
+        await subscriber.subscribe(channel, (message) => void seen.push(`${i}:${message.productId}`));
+        await subscriber.start();
+      }
+      expect(await createPubSubPublisher({ redis }).publish(channel, { productId: 'p1' })).toBe(2);
+      await waitFor(() => seen.length === 2, { timeoutMs: 10_000, description: 'both subscribers heard it' });
+      expect(seen.sort()).toEqual(['0:p1', '1:p1']);
+    } finally {
+      for (const subscriber of subscribers) await subscriber.close();
     }
   });
 });
