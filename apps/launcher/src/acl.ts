@@ -90,7 +90,7 @@ export function serviceRules(service: ServiceName, role: RedisRole): string[] {
     rules.push(selector([...STREAMS.map((stream) => `~${stream}`), '+xadd']));
     rules.push(selector([...STREAMS.map((stream) => `~${streamKeys.deadLetters(stream)}`), '+xdel', '+xrange', '+xlen']));
   }
-  if (access.subscribes?.length) rules.push(selector([...access.subscribes.map((channel) => `&${channel}`), '+subscribe', '+unsubscribe']));
+  if (access.subscribes?.length) rules.push(selector([...access.subscribes.map((channel) => `&${channel}`), '+subscribe', '+unsubscribe', '+ssubscribe', '+sunsubscribe']));
   return rules;
 }
 
