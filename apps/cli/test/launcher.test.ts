@@ -5,20 +5,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { freePort, waitFor } from 'tributary/testing';
 import { SERVICES } from '@tributary/launcher/services';
 import { runCli } from './harness.ts';
+import { isProcessAlive } from 'tributary';
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-  } catch {
-    return false;
-  }
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
-  } catch {
-    return true;
-  }
-}
 
 /** The real `tributary start` / `status` / `stop`: the whole system once more, so one test. */
 describe('tributary start, status, stop', () => {
@@ -27,9 +15,9 @@ describe('tributary start, status, stop', () => {
   let pid: number | null = null;
   afterAll(async () => {
     // Whatever happened, leave no system behind.
-    if (pid !== null && alive(pid)) {
+    if (pid !== null && isProcessAlive(pid)) {
       process.kill(pid, 'SIGTERM');
-      await waitFor(() => !alive(pid as number), { timeoutMs: 60_000, intervalMs: 200, description: 'the launcher gone' }).catch(() => process.kill(-(pid as number), 'SIGKILL'));
+      await waitFor(() => !isProcessAlive(pid as number), { timeoutMs: 60_000, intervalMs: 200, description: 'the launcher gone' }).catch(() => process.kill(-(pid as number), 'SIGKILL'));
     }
     rmSync(dataDir, { recursive: true, force: true });
   }, 90_000);
@@ -67,7 +55,7 @@ describe('tributary start, status, stop', () => {
     expect(stop.code, stop.stderr).toBe(0);
     expect(stop.stdout).toContain('stopped');
     expect(existsSync(pidFile)).toBe(false);
-    expect(alive(pid as number)).toBe(false);
+    expect(isProcessAlive(pid as number)).toBe(false);
     // The launcher's own clean-up ran: it removes the URL files on stop.
     expect(existsSync(join(dataDir, 'bus-redis.url'))).toBe(false);
     expect(existsSync(join(dataDir, 'store-redis.url'))).toBe(false);

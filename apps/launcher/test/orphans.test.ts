@@ -5,6 +5,7 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, describe, expect, it } from 'vitest';
 import { waitFor } from 'tributary/testing';
 import { bundle } from '../src/bundle.mjs';
+import { isProcessAlive } from 'tributary';
 
 /**
  * A service process the launcher started ends when the launcher dies, with
@@ -19,14 +20,6 @@ const workDir = join(rootDir, 'node_modules', '.cache', 'tributary-orphans-test'
 
 afterAll(() => rmSync(workDir, { recursive: true, force: true }));
 
-const alive = (pid: number) => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
 
 describe('a service whose launcher dies', () => {
   it('shuts down through its own close, not left running', async () => {
@@ -60,11 +53,11 @@ setInterval(() => undefined, 1_000);
       // runService installs its handlers in the same turn as start() returns: none is missed.
       await waitFor(() => readFileSync(marker, { encoding: 'utf8', flag: 'a+' }) === 'started', { timeoutMs: 20_000, description: 'the service started' });
       launcher.kill('SIGKILL');
-      await waitFor(() => !alive(servicePid), { timeoutMs: 30_000, intervalMs: 100, description: 'the service gone after its launcher' });
+      await waitFor(() => !isProcessAlive(servicePid), { timeoutMs: 30_000, intervalMs: 100, description: 'the service gone after its launcher' });
       expect(readFileSync(marker, 'utf8')).toBe('closed');
     } finally {
       launcher.kill('SIGKILL');
-      if (alive(servicePid)) process.kill(servicePid, 'SIGKILL');
+      if (isProcessAlive(servicePid)) process.kill(servicePid, 'SIGKILL');
     }
   });
 });

@@ -2,6 +2,7 @@ export * from './streams/index.ts';
 export { TributaryError, errorCatalogue, type ErrorCode } from './errors.ts';
 export { createSerialQueue, type SerialQueue } from './serial.ts';
 export { abortableDelay } from './delay.ts';
+export { isProcessAlive } from './process-alive.ts';
 export { connectRedis, redactUrl, type RedisClient } from './redis/client.ts';
 export {
   parseInfo,

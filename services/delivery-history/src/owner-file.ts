@@ -1,5 +1,6 @@
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { isProcessAlive } from 'tributary';
 
 /**
  * PGlite is an embedded database: two processes opening one data directory
@@ -26,16 +27,6 @@ export function removeOwner(path: string): void {
   rmSync(path, { force: true });
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    // EPERM: the process exists but belongs to someone else.
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
 /** The live owner, or null when there is none (no file, or its process is gone). */
 export function readOwner(path: string): Owner | null {
   let parsed: unknown;
@@ -48,5 +39,5 @@ export function readOwner(path: string): Owner | null {
   const { pid, address } = parsed as Record<string, unknown>;
   if (typeof pid !== 'number' || !Number.isSafeInteger(pid) || pid <= 0) return null;
   if (address !== null && typeof address !== 'string') return null;
-  return alive(pid) ? { pid, address } : null;
+  return isProcessAlive(pid) ? { pid, address } : null;
 }

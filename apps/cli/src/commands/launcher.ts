@@ -8,6 +8,7 @@ import type { Output } from '../output.ts';
 import { BUS_URL_FILE, STORE_URL_FILE } from '@tributary/launcher/services';
 import { dataDir, describe, positiveInteger } from '../redis.ts';
 import { duration, table } from '../table.ts';
+import { isProcessAlive } from 'tributary';
 
 const repoRoot = resolve(import.meta.dirname, '..', '..', '..', '..');
 /** Exactly what `npm start` runs: installs what is missing, then runs apps/launcher. */
@@ -47,25 +48,6 @@ const paths = () => {
   return { dir, pidFile: join(dir, PID_FILE), logFile: join(dir, LOG_FILE) };
 };
 
-/**
- * Whether `pid` is a live process. A zombie (exited, not yet reaped: an
- * orphan in a container whose PID 1 does not reap) counts as gone.
- */
-export function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'EPERM') return false;
-  }
-  try {
-    // `pid (comm) S ...`: the state follows the last parenthesis.
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
-  } catch {
-    return true; // no /proc (macOS): kill(0) is all there is
-  }
-}
-
 /** What the pid file says, checked: a pid whose process is gone, or is not the launcher (a reused pid), is stale. */
 export function launcherState(pidFile: string): LauncherState {
   let text: string;
@@ -76,7 +58,7 @@ export function launcherState(pidFile: string): LauncherState {
   }
   const pid = Number(text);
   if (!Number.isInteger(pid) || pid <= 0) return { kind: 'stale', pid: 0, why: `the pid file holds "${text.slice(0, 40)}"` };
-  if (!isAlive(pid)) return { kind: 'stale', pid, why: `process ${pid} is gone` };
+  if (!isProcessAlive(pid)) return { kind: 'stale', pid, why: `process ${pid} is gone` };
   try {
     const commandLine = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
     if (!commandLine.includes('start.mjs')) return { kind: 'stale', pid, why: `process ${pid} is not the launcher (its pid was reused)` };
@@ -117,7 +99,7 @@ const pause = (ms: number) => new Promise((done) => setTimeout(done, ms));
 /** Waits for `pid` to exit; false at the deadline. */
 async function waitForExit(pid: number, timeoutMs: number): Promise<boolean> {
   const deadline = Date.now() + timeoutMs;
-  while (isAlive(pid)) {
+  while (isProcessAlive(pid)) {
     if (Date.now() > deadline) return false;
     await pause(100);
   }

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { openDatabase, type SqlDatabase, type SqlExecutor } from '../sql/database.ts';
+import { isProcessAlive } from '../process-alive.ts';
 import { createSerialQueue } from '../serial.ts';
 
 export interface TestDatabase {
@@ -77,22 +78,13 @@ function sharedInstance(): Promise<SharedPglite> {
     // process, and the directories of processes that are gone are removed here, by the next file.
     for (const name of readdirSync(tmpdir())) {
       const owner = /^tributary-pglite-shared-(\d+)-/.exec(name)?.[1];
-      if (owner !== undefined && !processAlive(Number(owner))) rmSync(join(tmpdir(), name), { recursive: true, force: true });
+      if (owner !== undefined && !isProcessAlive(Number(owner))) rmSync(join(tmpdir(), name), { recursive: true, force: true });
     }
     const dir = mkdtempSync(join(tmpdir(), `tributary-pglite-shared-${process.pid}-`));
     const db = await openDatabase(`pglite://${dir}`);
     return { db, queue: createSerialQueue(), searchPath: null };
   })();
   return sharedPglite;
-}
-
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 async function createPgliteSchema(): Promise<TestDatabase> {
