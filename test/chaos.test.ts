@@ -3,6 +3,7 @@ import { TERMINAL_STATUSES } from '@tributary/contracts';
 import { SERVICES, type ServiceName } from '@tributary/launcher';
 import { connectRedis, type Envelope } from 'tributary';
 import { readEnvelopes, waitFor } from 'tributary/testing';
+import { eventIdsByKey, orderEventKey, retryable, submitRetrying } from './support/invariants.ts';
 import { settledBookPlaces, startSupervisedTestSystem, type AccountReply as Account, type OrderReply as Order, type SupervisedTestSystem } from './support/system.ts';
 
 /**
@@ -53,25 +54,6 @@ const BOOKS = Array.from({ length: 8 }, (_, i) => `chaos-book-${i}`);
 /** Small, so returned books also overflow to shelving (BooksSentToShelving). */
 const STORAGE_CAPACITY = 2;
 
-/** Gateway answers a client retries with the same Idempotency-Key: a service or Redis restarting, or the first try still running. */
-function retryable(answer: { status: number; body: unknown }): boolean {
-  if (answer.status === 502 || answer.status === 503 || answer.status === 504) return true;
-  return answer.status === 409 && (answer.body as { error?: string } | null)?.error === 'IDEMPOTENCY_KEY_IN_PROGRESS';
-}
-
-/** Distinct event ids per key: a redelivered handler republishes under the same id, a doubled effect gets a new one. */
-function eventIdsByKey(entries: Envelope[], keyOf: (event: Envelope) => string | null): Map<string, Set<string>> {
-  const byKey = new Map<string, Set<string>>();
-  for (const event of entries) {
-    const key = keyOf(event);
-    if (key === null) continue;
-    const ids = byKey.get(key) ?? new Set<string>();
-    ids.add(event.id);
-    byKey.set(key, ids);
-  }
-  return byKey;
-}
-
 describe('chaos: kill -9 of each Redis server and each stateful service during a burst', { timeout: 300_000 }, () => {
   let t: SupervisedTestSystem;
   beforeAll(async () => {
@@ -81,16 +63,7 @@ describe('chaos: kill -9 of each Redis server and each stateful service during a
     await t?.stop();
   });
 
-  /** A POST as a careful client makes it: retried with its key until the answer is not "try again". */
-  async function submit<T>(path: string, body: unknown, key: string) {
-    return waitFor(
-      async () => {
-        const answer = await t.api<T>('POST', path, body, { 'idempotency-key': key });
-        return retryable(answer) ? null : answer;
-      },
-      { timeoutMs: 90_000, intervalMs: 100, description: `POST ${path} (${key}) answered` },
-    );
-  }
+  const submit = <T>(path: string, body: unknown, key: string) => submitRetrying<T>(t.api, path, body, key);
 
   async function streamEvents(stream: string): Promise<Envelope[]> {
     const bus = await connectRedis(t.system.busRedisUrl);
@@ -245,15 +218,9 @@ describe('chaos: kill -9 of each Redis server and each stateful service during a
     expect(books.filter((book) => book.places.length !== 1)).toEqual([]);
 
     // No event handled twice: one event per order (or request) and type, one terminal event per order.
-    const byOrder = (event: Envelope) => {
-      const data = event.data as { orderId?: string; deliveryId?: string; status?: string; kind?: string };
-      if (event.type === 'DeliveryStatusChanged') return `${event.type} ${data.deliveryId} ${data.status}`;
-      if (event.type === 'MailSent') return data.orderId ? `${event.type} ${data.orderId} ${data.kind}` : null;
-      return data.orderId ? `${event.type} ${data.orderId}` : null;
-    };
     for (const stream of ['ordering:events', 'accounts:payments', 'fulfillment:events', 'package:events', 'delivery:events', 'mailing:events']) {
       const events = await streamEvents(stream);
-      const doubled = [...eventIdsByKey(events, byOrder)].filter(([, ids]) => ids.size > 1).map(([key, ids]) => `${key}: ${[...ids].join(', ')}`);
+      const doubled = [...eventIdsByKey(events, orderEventKey)].filter(([, ids]) => ids.size > 1).map(([key, ids]) => `${key}: ${[...ids].join(', ')}`);
       expect(doubled, `${stream}: events published twice with different ids`).toEqual([]);
     }
     const finalEvents = await streamEvents('ordering:events');

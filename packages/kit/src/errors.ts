@@ -25,7 +25,7 @@ export const errorCatalogue = {
   TRIB_NO_HANDLER: 'no handler is registered for this event type and version',
   TRIB_UNKNOWN_STREAM: 'an outbox row names a stream this process has no publisher for (written by a newer version); it waits',
   TRIB_NOT_EMPTY: 'a dump is loaded only into an empty data directory',
-  TRIB_NOT_ON_CLUSTER: 'this command reads one node of a Redis Cluster, not the whole keyspace, so the kit does not send it to a cluster',
+  TRIB_NOT_ON_CLUSTER: 'this command answers for one node of a Redis Cluster (its keys, or its connection\'s writes), so the kit does not send it through a cluster client',
 } as const;
 
 export type ErrorCode = keyof typeof errorCatalogue;

@@ -61,6 +61,29 @@ export interface ConnectOptions {
   commandTimeoutMs?: number;
   /** End connect() with the first connection error instead of retrying until the server is there (one-off tools). */
   failFast?: boolean;
+  /**
+   * What every publisher on this connection waits for after its XADDs unless
+   * it says otherwise: `WAIT count timeoutMs` (BUS_REDIS_WAIT_REPLICAS). See
+   * createPublisher's `waitForReplicas` and docs/redis-deployments.md.
+   */
+  waitForReplicas?: ReplicaWait;
+}
+
+export interface ReplicaWait {
+  count: number;
+  timeoutMs: number;
+}
+
+const replicaWaits = new WeakMap<object, ReplicaWait>();
+
+/** The replica acknowledgement a connection was made with (`ConnectOptions.waitForReplicas`), if any. */
+export function replicaWaitOf(redis: RedisClient): ReplicaWait | undefined {
+  return replicaWaits.get(redis);
+}
+
+function withReplicaWait(client: RedisClient, options: ConnectOptions): RedisClient {
+  if (options.waitForReplicas && options.waitForReplicas.count > 0) replicaWaits.set(client, options.waitForReplicas);
+  return client;
 }
 
 /**
@@ -69,14 +92,14 @@ export interface ConnectOptions {
  * ride out, not a reason to exit.
  */
 export async function connectRedis(url: string, options: ConnectOptions = {}): Promise<RedisClient> {
-  if (url.startsWith(`${SENTINEL_SCHEME}//`)) return connectThroughSentinel(parseSentinelUrl(url), options);
+  if (url.startsWith(`${SENTINEL_SCHEME}//`)) return withReplicaWait(await connectThroughSentinel(parseSentinelUrl(url), options), options);
   if (url.startsWith(`${CLUSTER_SCHEME}//`)) return connectToCluster(parseClusterUrl(url), options);
   const state = { connected: false };
   const client = createResp2Client(url, options.name, options.commandTimeoutMs, state, options.failFast);
   client.on('error', (error: Error) => options.onError?.(error));
   await client.connect();
   state.connected = true;
-  return client;
+  return withReplicaWait(client, options);
 }
 
 /**
@@ -201,8 +224,12 @@ function follow(spec: SentinelUrl, initialUrl: string, options: ConnectOptions):
   return proxy;
 }
 
-/** Commands that would answer for one node only, read as if for the whole cluster. */
-const WHOLE_KEYSPACE = new Set(['SCAN', 'KEYS', 'DBSIZE', 'FLUSHDB', 'FLUSHALL', 'RANDOMKEY']);
+/**
+ * Commands whose answer is one node's, read as if for the whole cluster (the
+ * keyspace), or that mean nothing sent to a node picked at random (WAIT
+ * counts the replicas of that connection's own writes).
+ */
+const ONE_NODE_ONLY = new Set(['SCAN', 'KEYS', 'DBSIZE', 'FLUSHDB', 'FLUSHALL', 'RANDOMKEY', 'WAIT']);
 
 /**
  * A Redis Cluster behind the kit's one client type. node-redis's cluster
@@ -256,7 +283,7 @@ function clusterFacade(spec: ClusterUrl, options: ConnectOptions): RedisClient {
         case 'sendCommand':
           return (args: Array<string | Buffer>, commandOptions?: Parameters<ClusterClient['sendCommand']>[3]) => {
             const name = String(args[0] ?? '').toUpperCase();
-            if (WHOLE_KEYSPACE.has(name)) {
+            if (ONE_NODE_ONLY.has(name)) {
               return Promise.reject(new TributaryError('TRIB_NOT_ON_CLUSTER', name));
             }
             return target.sendCommand(routingKey(args), undefined, args, commandOptions);

@@ -1,5 +1,5 @@
 import { TributaryError } from '../errors.ts';
-import type { RedisClient } from '../redis/client.ts';
+import { replicaWaitOf, type RedisClient } from '../redis/client.ts';
 import { activeTraceparent, activeTraceSampled, SpanKind, withSpan } from '../telemetry/tracing.ts';
 import { xaddEnvelope } from './commands.ts';
 import {
@@ -51,7 +51,9 @@ export function createPublisher(options: {
   /** Another stream the service owns (e.g. `lending:requests`); default `<service>:events`. */
   stream?: string;
   /**
-   * WAIT for this many replicas after each batch (off by default). Redis
+   * WAIT for this many replicas after each batch (default: what the
+   * connection was made with, `ConnectOptions.waitForReplicas`, which
+   * services take from BUS_REDIS_WAIT_REPLICAS; off otherwise). Redis
    * replicates asynchronously, so without it an event the primary
    * acknowledged can vanish in a Sentinel failover; with it, publish()
    * resolves only once `count` replicas hold the event, and rejects with
@@ -62,7 +64,9 @@ export function createPublisher(options: {
    */
   waitForReplicas?: { count: number; timeoutMs: number };
 }): Publisher {
-  const { redis, service, waitForReplicas } = options;
+  const { redis, service } = options;
+  // The connection's own (BUS_REDIS_WAIT_REPLICAS) unless this publisher says otherwise.
+  const waitForReplicas = options.waitForReplicas ?? replicaWaitOf(redis);
   const stream = options.stream ?? streamKeys.events(service);
 
   function envelope<D extends EventDefinition>(definition: D, data: EventData<D>, publishOptions: PublishOptions = {}) {
@@ -98,7 +102,7 @@ export function createPublisher(options: {
     // Commands issued in the same tick are pipelined by node-redis: one round trip per batch.
     const write = async () => {
       const ids = await Promise.all(envelopes.map((item) => xaddEnvelope(redis, stream, item)));
-      if (waitForReplicas) {
+      if (waitForReplicas && waitForReplicas.count > 0) {
         const confirmed = Number(await redis.sendCommand(['WAIT', String(waitForReplicas.count), String(waitForReplicas.timeoutMs)]));
         if (confirmed < waitForReplicas.count) {
           throw new TributaryError('TRIB_NOT_REPLICATED', `${envelopes.length} event(s) on ${stream} reached ${confirmed} of ${waitForReplicas.count} replica(s) within ${waitForReplicas.timeoutMs} ms`);
