@@ -11,6 +11,13 @@ export interface ServiceConfig {
   port: number;
   busRedisUrl: string;
   storeRedisUrl: string;
+  /**
+   * CA, client certificate and key for a `rediss://` bus or store
+   * (`[<SERVICE>_]BUS_REDIS_TLS_*` > `[<SERVICE>_]REDIS_TLS_*`, redis/tls.ts);
+   * unset for other URLs. The files were readable when the config was read.
+   */
+  busRedisTls?: RedisTls;
+  storeRedisTls?: RedisTls;
   databaseUrl: string;
   /** Stable consumer-name prefix across restarts of this instance. */
   instance: string;
@@ -46,6 +53,7 @@ export const DEFAULT_IDEMPOTENCY_KEY_RETENTION_MS = 24 * 60 * 60 * 1000;
 
 import { TributaryError } from '../errors.ts';
 import { parseSentinelUrl, SENTINEL_SCHEME } from '../redis/sentinel.ts';
+import { checkRedisTls, redisTlsFromEnv, type RedisTls } from '../redis/tls.ts';
 
 const REDIS_SCHEMES = ['redis:', 'rediss:', SENTINEL_SCHEME];
 const DATABASE_SCHEMES = ['postgres:', 'postgresql:', 'pglite:', 'memory:'];
@@ -91,6 +99,15 @@ export function readServiceConfig(service: string, env: NodeJS.ProcessEnv = proc
   checkUrl(busVariable, busRedisUrl, REDIS_SCHEMES);
   const [storeVariable, storeRedisUrl = busRedisUrl] = pick('STORE_REDIS_URL');
   checkUrl(storeVariable, storeRedisUrl, REDIS_SCHEMES);
+  // Only a rediss:// URL reads its TLS files; an unreadable one stops the service here (exit 78), not in a retry loop.
+  const tlsFor = (role: 'bus' | 'store', url: string): RedisTls | undefined => {
+    if (!url.startsWith('rediss:')) return undefined;
+    const tls = redisTlsFromEnv(env, role, service);
+    checkRedisTls(tls);
+    return tls;
+  };
+  const busRedisTls = tlsFor('bus', busRedisUrl);
+  const storeRedisTls = tlsFor('store', storeRedisUrl);
   const own = env[`${prefix}_DATABASE_URL`];
   const shared = env.DATABASE_URL;
   if (own !== undefined) checkUrl(`${prefix}_DATABASE_URL`, own, DATABASE_SCHEMES);
@@ -125,6 +142,8 @@ export function readServiceConfig(service: string, env: NodeJS.ProcessEnv = proc
     port,
     busRedisUrl,
     storeRedisUrl,
+    ...(busRedisTls ? { busRedisTls } : {}),
+    ...(storeRedisTls ? { storeRedisTls } : {}),
     databaseUrl,
     instance: env.TRIBUTARY_INSTANCE ?? `${service}-${process.pid}`,
     streamRetentionMs,

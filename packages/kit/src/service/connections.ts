@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import { connectRedis, redactUrl, type RedisClient } from '../redis/client.ts';
+import type { RedisTls } from '../redis/tls.ts';
 import { startTrimmer } from '../streams/trimmer.ts';
 import type { ServiceConfig } from './config.ts';
 
@@ -10,6 +11,12 @@ export interface ServiceRedis {
   /** The service's own data, under its key prefix. */
   store: RedisClient;
   close(): Promise<void>;
+}
+
+/** The `tls` connect option for a role's Redis, when its URL is rediss:// (ServiceConfig.busRedisTls). */
+export function tlsOf(config: ServiceConfig, role: 'bus' | 'store'): { tls?: RedisTls } {
+  const tls = role === 'bus' ? config.busRedisTls : config.storeRedisTls;
+  return tls ? { tls } : {};
 }
 
 /**
@@ -26,6 +33,7 @@ export async function connectServiceRedis(
   const connect = (role: 'bus' | 'store', url: string) =>
     connectRedis(url, {
       name: `${config.service}:${config.instance}:${role}`,
+      ...tlsOf(config, role),
       onError: (error) => logger.warn({ err: error, redis: role, at: redactUrl(url) }, 'redis connection error'),
     });
   const bus = await connect('bus', config.busRedisUrl);

@@ -20,6 +20,7 @@ export interface SqlServiceConnections {
 export async function connectSqlService(config: ServiceConfig, logger: Logger): Promise<SqlServiceConnections> {
   const bus = await connectRedis(config.busRedisUrl, {
     name: `${config.service}:${config.instance}`,
+    ...(config.busRedisTls ? { tls: config.busRedisTls } : {}),
     onError: (error) => logger.warn({ err: error, bus: redactUrl(config.busRedisUrl) }, 'bus redis error'),
   });
   let db: SqlDatabase;
