@@ -95,6 +95,16 @@ describe('TLS settings', () => {
     expect(plain.storeRedisTls).toBeUndefined();
   });
 
+  it('a PostgreSQL URL whose sslrootcert cannot be read is a configuration error; sslmode and the rest pass through', () => {
+    const env = { BUS_REDIS_URL: 'redis://bus.example.com:6379', DATABASE_URL: 'postgres://app@db.example.com/tributary?sslmode=verify-full&sslrootcert=/nonexistent/pg-ca.pem' };
+    expect(() => readServiceConfig('accounts', env)).toThrow(expect.objectContaining({ code: 'TRIB_INVALID_CONFIG', message: expect.stringMatching(/DATABASE_URL: sslrootcert \/nonexistent\/pg-ca\.pem cannot be read \(ENOENT\)/) }));
+    const readable = readServiceConfig('accounts', { ...env, DATABASE_URL: `postgres://app@db.example.com/tributary?sslmode=verify-full&sslrootcert=${encodeURIComponent(import.meta.filename)}` });
+    const url = new URL(readable.databaseUrl);
+    expect(url.searchParams.get('sslmode')).toBe('verify-full');
+    expect(url.searchParams.get('sslrootcert')).toBe(import.meta.filename);
+    expect(url.searchParams.get('schema')).toBe('accounts');
+  });
+
   it('a client certificate without its key is a configuration error', () => {
     const dir = mkdtempSync(join(tmpdir(), 'tributary-tls-settings-'));
     try {

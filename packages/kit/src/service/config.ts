@@ -51,6 +51,7 @@ export const DEFAULT_HANDLED_MARKER_RETENTION_MS = 7 * 24 * 60 * 60 * 1000;
 /** IDEMPOTENCY_KEY_RETENTION_MS when unset: see ServiceConfig.idempotencyKeyRetentionMs. */
 export const DEFAULT_IDEMPOTENCY_KEY_RETENTION_MS = 24 * 60 * 60 * 1000;
 
+import { accessSync, constants } from 'node:fs';
 import { TributaryError } from '../errors.ts';
 import { parseSentinelUrl, SENTINEL_SCHEME } from '../redis/sentinel.ts';
 import { checkRedisTls, redisTlsFromEnv, type RedisTls } from '../redis/tls.ts';
@@ -87,6 +88,29 @@ function checkUrl(variable: string, value: string, schemes: string[]): void {
   }
 }
 
+/**
+ * `pg` reads `sslrootcert`, `sslcert` and `sslkey` from the URL only when it
+ * connects, and a file it cannot read would then fail every connection:
+ * checked here with the rest of the configuration.
+ */
+function checkDatabaseTlsFiles(variable: string, value: string): void {
+  let params: URLSearchParams;
+  try {
+    params = new URL(value).searchParams;
+  } catch {
+    return;
+  }
+  for (const name of ['sslrootcert', 'sslcert', 'sslkey']) {
+    const path = params.get(name);
+    if (!path) continue;
+    try {
+      accessSync(path, constants.R_OK);
+    } catch (error) {
+      throw new TributaryError('TRIB_INVALID_CONFIG', `${variable}: ${name} ${path} cannot be read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
+    }
+  }
+}
+
 export function readServiceConfig(service: string, env: NodeJS.ProcessEnv = process.env): ServiceConfig {
   const prefix = service.toUpperCase().replace(/-/g, '_');
   // The variable that was used, for error messages: the per-service override when set.
@@ -112,6 +136,8 @@ export function readServiceConfig(service: string, env: NodeJS.ProcessEnv = proc
   const shared = env.DATABASE_URL;
   if (own !== undefined) checkUrl(`${prefix}_DATABASE_URL`, own, DATABASE_SCHEMES);
   else if (shared) checkUrl('DATABASE_URL', shared, DATABASE_SCHEMES);
+  if (own !== undefined) checkDatabaseTlsFiles(`${prefix}_DATABASE_URL`, own);
+  else if (shared) checkDatabaseTlsFiles('DATABASE_URL', shared);
   let databaseUrl = own ?? `pglite://${env.TRIBUTARY_DATA_DIR ?? './.data'}/pg/${service}`;
   if (!own && shared) {
     const url = new URL(shared);
