@@ -4,7 +4,7 @@ import { InvalidArgumentError, type Command } from 'commander';
 import { createClient } from 'redis';
 // Only the service list, not the launcher (which would load the test Redis and SQL helpers).
 import { BUS_URL_FILE, PRIVATE_TLS_DIR, STORE_URL_FILE } from '@tributary/launcher/services';
-import { connectRedis, formatSentinelUrl, parseSentinelUrl, redactUrl, redisTlsFromEnv, SENTINEL_SCHEME, tlsSocketOptions, TributaryError, type RedisClient, type RedisTls } from 'tributary';
+import { connectRedis, formatSentinelUrl, parseSentinelUrl, redactUrl, redisTlsFromEnv, SENTINEL_SCHEME, sentinelAuthFromEnv, tlsSocketOptions, TributaryError, type RedisClient, type RedisTls } from 'tributary';
 import { CliError, EXIT } from './errors.ts';
 
 const repoRoot = resolve(import.meta.dirname, '..', '..', '..');
@@ -103,7 +103,8 @@ function cliTlsOptions(url: string, tls: RedisTls | undefined): ReturnType<typeo
  */
 export async function connectCliRedis(url: string, tls: RedisTls | undefined = cliRedisTls('bus', process.env, url)): Promise<RedisClient> {
   if (url.startsWith(`${SENTINEL_SCHEME}//`)) {
-    return connectRedis(url, { name: 'tributary-cli', failFast: true }).catch((error: unknown) => {
+    // The Sentinels' own password, if they have one: BUS_REDIS_SENTINEL_PASSWORD > REDIS_SENTINEL_PASSWORD (and _USERNAME).
+    return connectRedis(url, { name: 'tributary-cli', failFast: true, sentinelAuth: sentinelAuthFromEnv(process.env, 'bus') }).catch((error: unknown) => {
       throw new CliError(`cannot connect to Redis at ${redactUrl(url)}: ${describe(error)}`);
     });
   }

@@ -1,6 +1,6 @@
 import { createClient } from 'redis';
 import { isRedisError } from './reply-errors.ts';
-import { discoverPrimary, nodeUrl, parseSentinelUrl, SENTINEL_SCHEME, type SentinelUrl } from './sentinel.ts';
+import { discoverPrimary, nodeUrl, parseSentinelUrl, SENTINEL_SCHEME, type SentinelAuth, type SentinelUrl } from './sentinel.ts';
 import { tlsSocketOptions, type RedisTls } from './tls.ts';
 
 /**
@@ -72,6 +72,8 @@ export interface ConnectOptions {
    * against the system's CAs and no client certificate is shown.
    */
   tls?: RedisTls | undefined;
+  /** For a `redis+sentinel://` URL: the Sentinels' own credentials (their `requirepass` or ACL user); the URL's are the data nodes'. */
+  sentinelAuth?: SentinelAuth | undefined;
 }
 
 /**
@@ -80,7 +82,10 @@ export interface ConnectOptions {
  * ride out, not a reason to exit.
  */
 export async function connectRedis(url: string, options: ConnectOptions = {}): Promise<RedisClient> {
-  if (url.startsWith(`${SENTINEL_SCHEME}//`)) return connectThroughSentinel(parseSentinelUrl(url), options);
+  if (url.startsWith(`${SENTINEL_SCHEME}//`)) {
+    const spec = parseSentinelUrl(url);
+    return connectThroughSentinel(options.sentinelAuth ? { ...spec, sentinelAuth: options.sentinelAuth } : spec, options);
+  }
   const state = { connected: false };
   const client = createResp2Client(url, options, state);
   client.on('error', (error: Error) => options.onError?.(error));

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { TributaryError } from '../errors.ts';
+import { redisSetting } from './settings.ts';
 
 /**
  * Where the TLS material for a `rediss://` connection lives. Files, not
@@ -33,18 +34,12 @@ const ITEMS = [
  * Undefined when none is set. Used only for `rediss://` URLs.
  */
 export function redisTlsFromEnv(env: NodeJS.ProcessEnv, role: 'bus' | 'store' | undefined, service?: string): RedisTls | undefined {
-  const prefixes = service ? [`${service.toUpperCase().replace(/-/g, '_')}_`, ''] : [''];
-  const names = (item: string) => [
-    ...(role ? prefixes.map((prefix) => `${prefix}${role.toUpperCase()}_REDIS_TLS_${item}`) : []),
-    ...prefixes.map((prefix) => `${prefix}REDIS_TLS_${item}`),
-  ];
   const tls: RedisTls = {};
   const variables: NonNullable<RedisTls['variables']> = {};
   for (const [key, item] of ITEMS) {
-    const variable = names(item).find((name) => env[name] !== undefined && env[name] !== '');
-    if (!variable) continue;
-    tls[key] = env[variable] as string;
-    variables[key] = variable;
+    const found = redisSetting(env, role, service, `TLS_${item}`);
+    if (!found) continue;
+    [variables[key], tls[key]] = found;
   }
   if (Object.keys(variables).length === 0) return undefined;
   return { ...tls, variables };

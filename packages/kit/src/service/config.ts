@@ -18,6 +18,13 @@ export interface ServiceConfig {
    */
   busRedisTls?: RedisTls;
   storeRedisTls?: RedisTls;
+  /**
+   * The Sentinels' credentials for a `redis+sentinel://` bus or store
+   * (`[<SERVICE>_][BUS_|STORE_]REDIS_SENTINEL_USERNAME` / `_PASSWORD`);
+   * unset for other URLs or Sentinels without a password.
+   */
+  busSentinelAuth?: SentinelAuth;
+  storeSentinelAuth?: SentinelAuth;
   databaseUrl: string;
   /** Stable consumer-name prefix across restarts of this instance. */
   instance: string;
@@ -53,7 +60,7 @@ export const DEFAULT_IDEMPOTENCY_KEY_RETENTION_MS = 24 * 60 * 60 * 1000;
 
 import { accessSync, constants } from 'node:fs';
 import { TributaryError } from '../errors.ts';
-import { parseSentinelUrl, SENTINEL_SCHEME } from '../redis/sentinel.ts';
+import { parseSentinelUrl, SENTINEL_SCHEME, sentinelAuthFromEnv, type SentinelAuth } from '../redis/sentinel.ts';
 import { checkRedisTls, redisTlsFromEnv, type RedisTls } from '../redis/tls.ts';
 
 const REDIS_SCHEMES = ['redis:', 'rediss:', SENTINEL_SCHEME];
@@ -132,6 +139,9 @@ export function readServiceConfig(service: string, env: NodeJS.ProcessEnv = proc
   };
   const busRedisTls = tlsFor('bus', busRedisUrl);
   const storeRedisTls = tlsFor('store', storeRedisUrl);
+  const sentinelFor = (role: 'bus' | 'store', url: string) => (url.startsWith(`${SENTINEL_SCHEME}//`) ? sentinelAuthFromEnv(env, role, service) : undefined);
+  const busSentinelAuth = sentinelFor('bus', busRedisUrl);
+  const storeSentinelAuth = sentinelFor('store', storeRedisUrl);
   const own = env[`${prefix}_DATABASE_URL`];
   const shared = env.DATABASE_URL;
   if (own !== undefined) checkUrl(`${prefix}_DATABASE_URL`, own, DATABASE_SCHEMES);
@@ -170,6 +180,8 @@ export function readServiceConfig(service: string, env: NodeJS.ProcessEnv = proc
     storeRedisUrl,
     ...(busRedisTls ? { busRedisTls } : {}),
     ...(storeRedisTls ? { storeRedisTls } : {}),
+    ...(busSentinelAuth ? { busSentinelAuth } : {}),
+    ...(storeSentinelAuth ? { storeSentinelAuth } : {}),
     databaseUrl,
     instance: env.TRIBUTARY_INSTANCE ?? `${service}-${process.pid}`,
     streamRetentionMs,

@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import { connectRedis, redactUrl, type RedisClient } from '../redis/client.ts';
+import type { SentinelAuth } from '../redis/sentinel.ts';
 import type { RedisTls } from '../redis/tls.ts';
 import { startTrimmer } from '../streams/trimmer.ts';
 import type { ServiceConfig } from './config.ts';
@@ -13,10 +14,15 @@ export interface ServiceRedis {
   close(): Promise<void>;
 }
 
-/** The `tls` connect option for a role's Redis, when its URL is rediss:// (ServiceConfig.busRedisTls). */
-export function tlsOf(config: ServiceConfig, role: 'bus' | 'store'): { tls?: RedisTls } {
+/**
+ * The connect options a role's Redis needs beyond its URL: TLS files for a
+ * rediss:// URL (ServiceConfig.busRedisTls), the Sentinels' credentials for a
+ * redis+sentinel:// one (ServiceConfig.busSentinelAuth).
+ */
+export function redisOptionsOf(config: ServiceConfig, role: 'bus' | 'store'): { tls?: RedisTls; sentinelAuth?: SentinelAuth } {
   const tls = role === 'bus' ? config.busRedisTls : config.storeRedisTls;
-  return tls ? { tls } : {};
+  const sentinelAuth = role === 'bus' ? config.busSentinelAuth : config.storeSentinelAuth;
+  return { ...(tls ? { tls } : {}), ...(sentinelAuth ? { sentinelAuth } : {}) };
 }
 
 /**
@@ -33,7 +39,7 @@ export async function connectServiceRedis(
   const connect = (role: 'bus' | 'store', url: string) =>
     connectRedis(url, {
       name: `${config.service}:${config.instance}:${role}`,
-      ...tlsOf(config, role),
+      ...redisOptionsOf(config, role),
       onError: (error) => logger.warn({ err: error, redis: role, at: redactUrl(url) }, 'redis connection error'),
     });
   const bus = await connect('bus', config.busRedisUrl);
