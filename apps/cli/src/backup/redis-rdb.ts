@@ -30,11 +30,11 @@ const pause = (ms: number) => new Promise((done) => setTimeout(done, ms));
  * The password goes in REDISCLI_AUTH, never on a command line. Answers the
  * server's version.
  */
-export async function snapshotRedis(url: string, file: string, role: 'bus' | 'store' = 'bus'): Promise<string> {
+export async function snapshotRedis(url: string, file: string, role: 'bus' | 'store' = 'bus', settings: NodeJS.ProcessEnv = process.env): Promise<string> {
   if (url.startsWith(`${SENTINEL_SCHEME}//`)) {
     throw new CliError(`${redactUrl(url)}: a Redis behind Sentinel is not backed up by \`tributary backup\`; give the primary's redis:// URL (--bus-url/--store-url)`);
   }
-  const tls = cliRedisTls(role, process.env, url);
+  const tls = cliRedisTls(role, settings, url);
   const client = await connectCliRedis(url, tls);
   let version: string;
   try {
