@@ -31,7 +31,8 @@ beforeAll(async () => {
   bus = await startRedisServer({ appendOnly: true, tls });
   tlsEnv = { BUS_REDIS_TLS_CA_FILE: certs.caFile, BUS_REDIS_TLS_CERT_FILE: certs.clientCertFile, BUS_REDIS_TLS_KEY_FILE: certs.clientKeyFile };
   system = await startSystem({
-    readyTimeoutMs: 150_000,
+    // Three 75 s attempts per service: with other suites' systems on the machine, a PGlite service's start was seen to take longer than two.
+    readyTimeoutMs: 230_000,
     rootDir: resolve(import.meta.dirname, '..'),
     dataDir: join(dir, 'data'),
     gatewayPort: await freePort(),
@@ -39,7 +40,7 @@ beforeAll(async () => {
     env: { ...TEST_SYSTEM_ENV, ...tlsEnv, TRIBUTARY_REDIS_TLS: 'on' },
   });
   api = gatewayApi(system.gatewayUrl, system.adminKey);
-}, 240_000);
+}, 330_000);
 
 afterAll(async () => {
   await system?.stop();

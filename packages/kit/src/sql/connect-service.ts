@@ -1,7 +1,6 @@
 import type { Logger } from 'pino';
 import { connectRedis, redactUrl, type RedisClient } from '../redis/client.ts';
 import type { ServiceConfig } from '../service/config.ts';
-import { redisOptionsOf } from '../service/connections.ts';
 import { openDatabase, type SqlDatabase } from './database.ts';
 
 export interface SqlServiceConnections {
@@ -21,7 +20,9 @@ export interface SqlServiceConnections {
 export async function connectSqlService(config: ServiceConfig, logger: Logger): Promise<SqlServiceConnections> {
   const bus = await connectRedis(config.busRedisUrl, {
     name: `${config.service}:${config.instance}`,
-    ...redisOptionsOf(config, 'bus'),
+    // As redisOptionsOf (service/connections.ts), without loading the Redis services' module here.
+    ...(config.busRedisTls ? { tls: config.busRedisTls } : {}),
+    ...(config.busSentinelAuth ? { sentinelAuth: config.busSentinelAuth } : {}),
     onError: (error) => logger.warn({ err: error, bus: redactUrl(config.busRedisUrl) }, 'bus redis error'),
   });
   let db: SqlDatabase;
