@@ -1,6 +1,8 @@
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import { connectRedis, redactUrl, type RedisClient } from '../redis/client.ts';
+import type { SentinelAuth } from '../redis/sentinel.ts';
+import type { RedisTls } from '../redis/tls.ts';
 import { startTrimmer } from '../streams/trimmer.ts';
 import type { ServiceConfig } from './config.ts';
 
@@ -10,6 +12,17 @@ export interface ServiceRedis {
   /** The service's own data, under its key prefix. */
   store: RedisClient;
   close(): Promise<void>;
+}
+
+/**
+ * The connect options a role's Redis needs beyond its URL: TLS files for a
+ * rediss:// URL (ServiceConfig.busRedisTls), the Sentinels' credentials for a
+ * redis+sentinel:// one (ServiceConfig.busSentinelAuth).
+ */
+export function redisOptionsOf(config: ServiceConfig, role: 'bus' | 'store'): { tls?: RedisTls; sentinelAuth?: SentinelAuth } {
+  const tls = role === 'bus' ? config.busRedisTls : config.storeRedisTls;
+  const sentinelAuth = role === 'bus' ? config.busSentinelAuth : config.storeSentinelAuth;
+  return { ...(tls ? { tls } : {}), ...(sentinelAuth ? { sentinelAuth } : {}) };
 }
 
 /**
@@ -26,6 +39,7 @@ export async function connectServiceRedis(
   const connect = (role: 'bus' | 'store', url: string) =>
     connectRedis(url, {
       name: `${config.service}:${config.instance}:${role}`,
+      ...redisOptionsOf(config, role),
       onError: (error) => logger.warn({ err: error, redis: role, at: redactUrl(url) }, 'redis connection error'),
     });
   const bus = await connect('bus', config.busRedisUrl);

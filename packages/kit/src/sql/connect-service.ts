@@ -20,6 +20,9 @@ export interface SqlServiceConnections {
 export async function connectSqlService(config: ServiceConfig, logger: Logger): Promise<SqlServiceConnections> {
   const bus = await connectRedis(config.busRedisUrl, {
     name: `${config.service}:${config.instance}`,
+    // As redisOptionsOf (service/connections.ts), without loading the Redis services' module here.
+    ...(config.busRedisTls ? { tls: config.busRedisTls } : {}),
+    ...(config.busSentinelAuth ? { sentinelAuth: config.busSentinelAuth } : {}),
     onError: (error) => logger.warn({ err: error, bus: redactUrl(config.busRedisUrl) }, 'bus redis error'),
   });
   let db: SqlDatabase;

@@ -3,3 +3,4 @@ export { freePort } from './free-port.ts';
 export { startRedisServer, type RedisServer, type RedisServerOptions } from './redis-server.ts';
 export { createServerDatabase, testDatabases, type TestDatabase } from './databases.ts';
 export { readEnvelopes, readStreamEvents, type StreamEvent } from './stream-events.ts';
+export { generateTlsCertificates, type TlsCertificates } from './tls-certificates.ts';
