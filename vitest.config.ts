@@ -16,6 +16,7 @@ const LONGEST_FIRST = [
   'test/scale.test.ts',
   'test/pglite-system.test.ts',
   'test/saga.test.ts',
+  'test/tls-system.test.ts',
   'apps/cli/test/system.test.ts',
   'services/lending/test/crash.test.ts',
   'apps/cli/test/commands.test.ts',

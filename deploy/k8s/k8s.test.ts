@@ -267,6 +267,11 @@ describe('deploy/k8s', () => {
       ...['ACCOUNTS', 'CATALOG', 'ORDERING', 'FULFILLMENT', 'ORDER_MONITORING', 'BASKET', 'MAILING', 'PACKAGE', 'DELIVERY', 'DELIVERY_HISTORY', 'LENDING', 'DRONE_SIM', 'SHELVING'].map((name) => `${name}_URLS`),
       // Set by `npm start`'s service host for each service thread; in a pod a service is a process that logs to stdout.
       'TRIBUTARY_LOG_FD',
+      // TLS for a rediss:// bus or store (docs/redis-deployments.md, "TLS"): files mounted by the operator; a managed Redis
+      // with a public CA needs none of them. Built from parts by redis/tls.ts, so listed here by hand.
+      ...['', 'BUS_', 'STORE_'].flatMap((role) => ['CA_FILE', 'CERT_FILE', 'KEY_FILE', 'SERVERNAME'].map((item) => `${role}REDIS_TLS_${item}`)),
+      // The Sentinels' own credentials for a redis+sentinel:// URL (docs/redis-deployments.md); the cluster's Redis is no Sentinel's.
+      ...['', 'BUS_', 'STORE_'].flatMap((role) => ['USERNAME', 'PASSWORD'].map((item) => `${role}REDIS_SENTINEL_${item}`)),
       // Tests only.
       'TEST_DATABASE_URL', 'TRIBUTARY_TEST_HOOKS', 'LENDING_TEST_CRASH_AT', 'TRIBUTARY_TEST_REDIS',
     ]);

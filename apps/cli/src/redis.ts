@@ -1,10 +1,10 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { InvalidArgumentError, type Command } from 'commander';
 import { createClient } from 'redis';
 // Only the service list, not the launcher (which would load the test Redis and SQL helpers).
-import { BUS_URL_FILE } from '@tributary/launcher/services';
-import { connectRedis, formatSentinelUrl, parseSentinelUrl, redactUrl, SENTINEL_SCHEME, type RedisClient } from 'tributary';
+import { BUS_URL_FILE, PRIVATE_TLS_DIR, STORE_URL_FILE } from '@tributary/launcher/services';
+import { connectRedis, formatSentinelUrl, parseSentinelUrl, redactUrl, redisTlsFromEnv, SENTINEL_SCHEME, sentinelAuthFromEnv, tlsSocketOptions, TributaryError, type RedisClient, type RedisTls } from 'tributary';
 import { CliError, EXIT } from './errors.ts';
 
 const repoRoot = resolve(import.meta.dirname, '..', '..', '..');
@@ -63,17 +63,52 @@ export function resolveRedisUrl(options: RedisOptions, env: NodeJS.ProcessEnv = 
 }
 
 /**
+ * The TLS settings the CLI uses for a `rediss://` URL of the given role:
+ * `BUS_REDIS_TLS_*` (or `STORE_…`) > `REDIS_TLS_*`, as the services read them
+ * (docs/redis-deployments.md, "TLS"). Without any, a URL that `npm start`
+ * wrote for its own TLS-only servers (TRIBUTARY_REDIS_TLS=on) gets the
+ * certificates the launcher made beside it.
+ */
+export function cliRedisTls(role: 'bus' | 'store' = 'bus', env: NodeJS.ProcessEnv = process.env, url?: string): RedisTls | undefined {
+  const given = redisTlsFromEnv(env, role);
+  if (given || !url?.startsWith('rediss:')) return given;
+  const dir = dataDir(env);
+  const written = [BUS_URL_FILE, STORE_URL_FILE].map((file) => {
+    try {
+      return readFileSync(join(dir, file), 'utf8').trim();
+    } catch {
+      return null;
+    }
+  });
+  const tls = join(dir, PRIVATE_TLS_DIR);
+  if (!written.includes(url) || !existsSync(join(tls, 'ca.crt'))) return undefined;
+  return { caFile: join(tls, 'ca.crt'), certFile: join(tls, 'client.crt'), keyFile: join(tls, 'client.key') };
+}
+
+/** node-redis socket options for a rediss:// URL; an unreadable TLS file is a usage error naming its setting. */
+function cliTlsOptions(url: string, tls: RedisTls | undefined): ReturnType<typeof tlsSocketOptions> | Record<string, never> {
+  if (!url.startsWith('rediss:')) return {};
+  try {
+    return tlsSocketOptions(tls);
+  } catch (error) {
+    if (error instanceof TributaryError) throw new CliError(error.message, EXIT.usage);
+    throw error;
+  }
+}
+
+/**
  * A client for one command's lifetime. Unlike a service's client (which
  * reconnects forever: an outage to ride out), a CLI must fail fast and say
  * so: no reconnects, and a bounded connect.
  */
-export async function connectCliRedis(url: string): Promise<RedisClient> {
+export async function connectCliRedis(url: string, tls: RedisTls | undefined = cliRedisTls('bus', process.env, url)): Promise<RedisClient> {
   if (url.startsWith(`${SENTINEL_SCHEME}//`)) {
-    return connectRedis(url, { name: 'tributary-cli', failFast: true }).catch((error: unknown) => {
+    // The Sentinels' own password, if they have one: BUS_REDIS_SENTINEL_PASSWORD > REDIS_SENTINEL_PASSWORD (and _USERNAME).
+    return connectRedis(url, { name: 'tributary-cli', failFast: true, sentinelAuth: sentinelAuthFromEnv(process.env, 'bus') }).catch((error: unknown) => {
       throw new CliError(`cannot connect to Redis at ${redactUrl(url)}: ${describe(error)}`);
     });
   }
-  const client = createClient({ url, RESP: 2, name: 'tributary-cli', socket: { reconnectStrategy: false, connectTimeout: 5_000 } });
+  const client = createClient({ url, RESP: 2, name: 'tributary-cli', socket: { ...cliTlsOptions(url, tls), reconnectStrategy: false, connectTimeout: 5_000 } });
   // Without a listener an 'error' event would crash the process; the failed command reports it.
   client.on('error', () => undefined);
   try {

@@ -4,7 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { connectRedis } from 'tributary';
-import { startRedisServer } from 'tributary/testing';
+import { generateTlsCertificates, startRedisServer } from 'tributary/testing';
+import { PRIVATE_TLS_DIR, STORE_URL_FILE } from '@tributary/launcher/services';
+import { cliRedisTls } from '../src/redis.ts';
 import { describeFile, MANIFEST_FILE, MANIFEST_FORMAT, MANIFEST_VERSION, verifyBackup, writeManifest, type Manifest } from '../src/backup/manifest.ts';
 import { loadRdbIntoAof, snapshotRedis } from '../src/backup/redis-rdb.ts';
 import { runCli } from './harness.ts';
@@ -112,6 +114,42 @@ describe('a Redis snapshot and its restore', () => {
     } finally {
       await restored.stop();
     }
+  });
+
+  it('copies a TLS-only server that wants client certificates, with the STORE_REDIS_TLS_* files (redis-cli --tls --cacert --cert --key)', async () => {
+    const certs = await generateTlsCertificates(join(tempDir(), 'tls'));
+    const source = await startRedisServer({ tls: { caFile: certs.caFile, certFile: certs.serverCertFile, keyFile: certs.serverKeyFile } });
+    try {
+      const settings = { STORE_REDIS_TLS_CA_FILE: certs.caFile, STORE_REDIS_TLS_CERT_FILE: certs.clientCertFile, STORE_REDIS_TLS_KEY_FILE: certs.clientKeyFile };
+      const client = await connectRedis(source.url, { tls: { caFile: certs.caFile, certFile: certs.clientCertFile, keyFile: certs.clientKeyFile } });
+      await client.sendCommand(['SET', 'basket:tls', 'kept']);
+      await client.close();
+      const rdb = join(tempDir(), 'store.rdb');
+      expect(await snapshotRedis(source.url, rdb, 'store', settings)).toMatch(/^\d+\.\d+/);
+      expect(readFileSync(rdb).subarray(0, 5).toString()).toBe('REDIS');
+      expect(readFileSync(rdb).includes('basket:tls')).toBe(true);
+      // The bus's settings are not the store's.
+      await expect(snapshotRedis(source.url, join(tempDir(), 'no.rdb'), 'bus', settings)).rejects.toThrow(/cannot connect to Redis/);
+    } finally {
+      await source.stop();
+    }
+  });
+
+  it('uses the certificates `npm start` made for its TLS-only servers, for the URLs it wrote, when no REDIS_TLS_* is set', () => {
+    const dataDir = tempDir();
+    mkdirSync(join(dataDir, PRIVATE_TLS_DIR));
+    writeFileSync(join(dataDir, PRIVATE_TLS_DIR, 'ca.crt'), 'CA');
+    writeFileSync(join(dataDir, STORE_URL_FILE), 'rediss://tributary-launcher:pw@127.0.0.1:6390\n');
+    const env = { TRIBUTARY_DATA_DIR: dataDir };
+    expect(cliRedisTls('store', env, 'rediss://tributary-launcher:pw@127.0.0.1:6390')).toEqual({
+      caFile: join(dataDir, PRIVATE_TLS_DIR, 'ca.crt'),
+      certFile: join(dataDir, PRIVATE_TLS_DIR, 'client.crt'),
+      keyFile: join(dataDir, PRIVATE_TLS_DIR, 'client.key'),
+    });
+    // Another server: the system's CAs, not the launcher's private one.
+    expect(cliRedisTls('store', env, 'rediss://redis.example.com:6380')).toBeUndefined();
+    // Given settings win.
+    expect(cliRedisTls('store', { ...env, REDIS_TLS_CA_FILE: '/etc/ca.pem' }, 'rediss://tributary-launcher:pw@127.0.0.1:6390')).toMatchObject({ caFile: '/etc/ca.pem' });
   });
 
   it('says why when the server refuses SYNC to the user (no such password)', async () => {

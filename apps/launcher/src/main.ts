@@ -1,5 +1,6 @@
 import { join, resolve } from 'node:path';
-import { redactUrl } from 'tributary';
+import { redactUrl, TributaryError } from 'tributary';
+import { EXIT_CONFIG } from 'tributary/service';
 import { parseScale, SCALE_USAGE, ScaleError, SINGLE_INSTANCE, type Scale } from './scale.ts';
 import { adminAuthBanner } from './secrets.ts';
 import { startSystem } from './system.ts';
@@ -76,7 +77,8 @@ const system = await startSystem({
   onEvent: say,
 }).catch((error: Error) => {
   console.error(`[tributary] could not start: ${error.message}`);
-  process.exit(1);
+  // A setting that can never work (a bad URL, an unreadable TLS file) is exit 78, as a service's own: a supervisor should not retry it.
+  process.exit(error instanceof TributaryError && error.code === 'TRIB_INVALID_CONFIG' ? EXIT_CONFIG : 1);
 });
 
 writeUrlFiles(dataDir, system);

@@ -1,4 +1,4 @@
-import { adoptLegacyDeadLetters, connectRedis, redactUrl, replyMaps, streamKeys } from 'tributary';
+import { adoptLegacyDeadLetters, connectRedis, redactUrl, replyMaps, streamKeys, type RedisTls } from 'tributary';
 import { setUserCommands, STREAMS } from './acl.ts';
 import type { RedisRole } from './redis.ts';
 import type { ServiceName } from './services.ts';
@@ -20,10 +20,11 @@ export async function provisionExternalRedis(
   url: string,
   passwords: Partial<Record<ServiceName, string>>,
   say: (line: string) => void,
+  tls?: RedisTls,
 ): Promise<boolean> {
   let client: Awaited<ReturnType<typeof connectRedis>>;
   try {
-    client = await connectRedis(url, { name: `tributary-launcher:${role}`, failFast: true });
+    client = await connectRedis(url, { name: `tributary-launcher:${role}`, failFast: true, tls });
   } catch (error) {
     // The services meet the same problem and say it in their own words (a bad URL is refused before any starts).
     say(`${role} Redis ${redactUrl(url)}: cannot connect to create the per-service ACL users (${firstLine(error)}); every service gets the given URL unchanged`);
@@ -51,8 +52,8 @@ export async function provisionExternalRedis(
  * command and key or channel (ACL LOG): a service missing a permission shows
  * here instead of only as retries in its own log.
  */
-export async function aclDenials(url: string): Promise<string[]> {
-  const client = await connectRedis(url, { name: 'tributary-launcher:acl-log', failFast: true });
+export async function aclDenials(url: string, tls?: RedisTls): Promise<string[]> {
+  const client = await connectRedis(url, { name: 'tributary-launcher:acl-log', failFast: true, tls });
   try {
     return replyMaps(await client.sendCommand(['ACL', 'LOG', '128'])).map((fields) => {
       const command = /\bcmd=(\S+)/.exec(String(fields.get('client-info')))?.[1] ?? '?';
@@ -73,10 +74,10 @@ export async function aclDenials(url: string): Promise<string[]> {
  * (the old letters stay readable with XRANGE, and move when an operator
  * runs the launcher with an admin URL once).
  */
-export async function upgradeDeadLetters(url: string, say: (line: string) => void): Promise<void> {
+export async function upgradeDeadLetters(url: string, say: (line: string) => void, tls?: RedisTls): Promise<void> {
   let client: Awaited<ReturnType<typeof connectRedis>> | undefined;
   try {
-    client = await connectRedis(url, { name: 'tributary-launcher:upgrade', failFast: true });
+    client = await connectRedis(url, { name: 'tributary-launcher:upgrade', failFast: true, tls });
     const moved = await adoptLegacyDeadLetters(client, STREAMS);
     for (const [stream, count] of Object.entries(moved)) say(`moved ${count} dead letters of ${stream} to ${streamKeys.deadLetters(stream)} (the name they have since Redis Cluster support)`);
   } catch (error) {

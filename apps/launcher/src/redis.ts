@@ -1,6 +1,7 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { connect } from 'node:net';
+import { connect as connectTls } from 'node:tls';
 import { freePort, waitFor } from 'tributary/testing';
 import { Supervised } from './supervisor.ts';
 
@@ -24,9 +25,9 @@ function resp(parts: string[]): string {
  * client library would queue the command and reconnect while the server is
  * still loading its AOF, and the launcher only needs "answers now or not".
  */
-function answersPing(port: number, auth?: { user: string; password: string }): Promise<boolean> {
+function answersPing(port: number, auth?: { user: string; password: string }, tls?: { ca: Buffer; cert: Buffer; key: Buffer }): Promise<boolean> {
   return new Promise((resolve) => {
-    const socket = connect({ host: '127.0.0.1', port });
+    const socket = tls ? connectTls({ host: '127.0.0.1', port, ...tls }) : connect({ host: '127.0.0.1', port });
     let reply = '';
     const expected = auth ? 2 : 1;
     const done = (ok: boolean) => {
@@ -35,7 +36,7 @@ function answersPing(port: number, auth?: { user: string; password: string }): P
     };
     socket.setTimeout(1_000, () => done(false));
     socket.once('error', () => done(false));
-    socket.once('connect', () => socket.write(`${auth ? resp(['AUTH', auth.user, auth.password]) : ''}${resp(['PING'])}`));
+    socket.once(tls ? 'secureConnect' : 'connect', () => socket.write(`${auth ? resp(['AUTH', auth.user, auth.password]) : ''}${resp(['PING'])}`));
     socket.on('data', (chunk: Buffer) => {
       reply += chunk.toString();
       const lines = reply.split('\r\n').slice(0, -1);
@@ -61,11 +62,22 @@ export async function startPrivateRedis(options: {
    * launcher's own user, which health checks log in as.
    */
   acl?: { file: string; user: string; password: string };
+  /**
+   * TLS only (TRIBUTARY_REDIS_TLS=on): no plain port, and every client must
+   * show a certificate signed by `caFile` (`tls-auth-clients yes`). The
+   * launcher's health check shows the client certificate.
+   */
+  tls?: { caFile: string; certFile: string; keyFile: string; clientCertFile: string; clientKeyFile: string };
 }): Promise<PrivateRedis> {
   const dir = join(options.dataDir, 'redis', options.role);
   mkdirSync(dir, { recursive: true });
   const port = await freePort();
-  const url = `redis://127.0.0.1:${port}`;
+  const tls = options.tls;
+  const url = `${tls ? 'rediss' : 'redis'}://127.0.0.1:${port}`;
+  const listen = tls
+    ? ['--port', '0', '--tls-port', String(port), '--tls-cert-file', tls.certFile, '--tls-key-file', tls.keyFile, '--tls-ca-cert-file', tls.caFile, '--tls-auth-clients', 'yes']
+    : ['--port', String(port)];
+  const pingTls = tls ? { ca: readFileSync(tls.caFile), cert: readFileSync(tls.clientCertFile), key: readFileSync(tls.clientKeyFile) } : undefined;
   const aclPath = join(dir, 'users.acl');
   // Rewritten on every launcher start, read on every server (re)start: users come back after a crash.
   if (options.acl) writeFileSync(aclPath, options.acl.file, { mode: 0o600 });
@@ -74,7 +86,7 @@ export async function startPrivateRedis(options: {
     name: `${options.role}-redis`,
     command: 'redis-server',
     args: [
-      '--port', String(port),
+      ...listen,
       '--bind', '127.0.0.1',
       '--dir', dir,
       '--save', '',
@@ -95,7 +107,7 @@ export async function startPrivateRedis(options: {
     url,
     process,
     async waitReady(timeoutMs = 15_000) {
-      await waitFor(() => answersPing(port, auth), { timeoutMs, intervalMs: 50, description: `${options.role} redis-server on ${port} (log: ${join(options.logDir, `${options.role}-redis.log`)})` });
+      await waitFor(() => answersPing(port, auth, pingTls), { timeoutMs, intervalMs: 50, description: `${options.role} redis-server on ${port} (log: ${join(options.logDir, `${options.role}-redis.log`)})` });
     },
   };
   await redis.waitReady();

@@ -32,6 +32,13 @@ export const BUS_URL_FILE = 'bus-redis.url';
 /** Beside it: the store Redis URL (the launcher's own user), which `tributary backup` snapshots too. */
 export const STORE_URL_FILE = 'store-redis.url';
 
+/**
+ * Under the data directory with TRIBUTARY_REDIS_TLS=on: the private CA and the
+ * certificates of the launcher's TLS-only servers (`ca.crt`, `client.crt`,
+ * `client.key`, ...), which the CLI uses for those servers' URLs.
+ */
+export const PRIVATE_TLS_DIR = 'tls';
+
 /** Under the data directory: the admin key the launcher made on first start (mode 0600), read by the CLI and `tributary load`. */
 export const ADMIN_KEY_FILE = 'admin-key';
 

@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { appendFileSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { redactUrl, SENTINEL_SCHEME } from 'tributary';
+import { checkRedisTls, redactUrl, redisTlsFromEnv, SENTINEL_SCHEME, TributaryError, type RedisTls } from 'tributary';
 import { readServiceConfig } from 'tributary/service';
-import { freePort, waitFor } from 'tributary/testing';
+import { freePort, generateTlsCertificates, waitFor, type TlsCertificates } from 'tributary/testing';
 import { ADMIN_USER, aclFile, redisUsers } from './acl.ts';
 import { buildServices } from './build.ts';
 import { loadCredentials, withUser, type Credentials } from './credentials.ts';
@@ -13,7 +13,7 @@ import { startPrivateRedis, type PrivateRedis, type RedisRole } from './redis.ts
 import { aclDenials, provisionExternalRedis, upgradeDeadLetters } from './redis-users.ts';
 import { adminAuth, INTERNAL_KEY_FILE, readOrCreateKey, type AdminAuth } from './secrets.ts';
 import { instanceName, singleReason, singleScale, type Scale } from './scale.ts';
-import { SERVICES, portVariable, urlVariable, urlsVariable, type ServiceName } from './services.ts';
+import { PRIVATE_TLS_DIR, SERVICES, portVariable, urlVariable, urlsVariable, type ServiceName } from './services.ts';
 import { HostedService, ServiceHost } from './hosted.ts';
 import { Supervised, type Supervision } from './supervisor.ts';
 
@@ -125,6 +125,13 @@ function threadsSetting(value: string | undefined): 'on' | 'all' | 'off' {
   throw new Error(`TRIBUTARY_SERVICE_THREADS must be on, all or off, got "${value}"`);
 }
 
+/** TRIBUTARY_REDIS_TLS: on makes the launcher's own Redis servers TLS-only; off (the default) leaves them plain on loopback. */
+function privateTlsSetting(value: string | undefined): boolean {
+  if (value === undefined || value === '' || value === 'off') return false;
+  if (value === 'on') return true;
+  throw new TributaryError('TRIB_INVALID_CONFIG', `TRIBUTARY_REDIS_TLS must be on or off, got "${value}"`);
+}
+
 /** Whether two Redis URLs name the same server (host and port; the database number does not separate ACL users). */
 function sameServer(a: string, b: string): boolean {
   try {
@@ -174,6 +181,18 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
   const cpuProfileDir = options.cpuProfileDir ?? process.env.TRIBUTARY_CPU_PROF_DIR;
   const profiled = profiledServices(cpuProfileDir, setting('TRIBUTARY_CPU_PROF_SERVICES'));
   const threads = options.threads ?? threadsSetting(setting('TRIBUTARY_SERVICE_THREADS'));
+  // The launcher's own connections to a rediss:// server (ACL users, ACL LOG) use the same TLS settings as the services.
+  const launcherTls: Record<RedisRole, RedisTls | undefined> = {
+    bus: redisTlsFromEnv({ ...process.env, ...options.env }, 'bus'),
+    store: redisTlsFromEnv({ ...process.env, ...options.env }, 'store'),
+  };
+  for (const role of ['bus', 'store'] as const) {
+    if ((role === 'bus' ? options.busRedisUrl : options.storeRedisUrl)?.startsWith('rediss:')) checkRedisTls(launcherTls[role]);
+  }
+  const privateTls = privateTlsSetting(setting('TRIBUTARY_REDIS_TLS'));
+  // The TLS settings the services get for a private TLS server: per role, so a given (external) server of the other role keeps its own.
+  const privateTlsEnv: Record<string, string> = {};
+  let certificates: TlsCertificates | undefined;
   // Escape hatches (docs/least-privilege.md): everything as one Redis user / one PostgreSQL user, as before.
   const aclWanted = setting('TRIBUTARY_REDIS_ACL') !== 'off';
   const rolesWanted = Boolean(options.databaseUrl) && setting('TRIBUTARY_DATABASE_ROLES') !== 'off';
@@ -187,6 +206,14 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
   const ownedRedis: PrivateRedis[] = [];
   async function privateRedis(role: RedisRole): Promise<string> {
     const passwords = credentials?.redis[role];
+    if (privateTls) {
+      // Made once per data directory and kept: a restarted system, and the CLI, use the same CA.
+      certificates ??= await generateTlsCertificates(join(options.dataDir, PRIVATE_TLS_DIR));
+      const client = { caFile: certificates.caFile, certFile: certificates.clientCertFile, keyFile: certificates.clientKeyFile };
+      launcherTls[role] = client;
+      const prefix = `${role.toUpperCase()}_REDIS_TLS_`;
+      Object.assign(privateTlsEnv, { [`${prefix}CA_FILE`]: client.caFile, [`${prefix}CERT_FILE`]: client.certFile, [`${prefix}KEY_FILE`]: client.keyFile });
+    }
     const redis = await startPrivateRedis({
       role,
       dataDir: options.dataDir,
@@ -194,17 +221,20 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
       cwd: options.rootDir,
       ...(options.onEvent ? { onEvent: options.onEvent } : {}),
       ...(aclWanted && passwords ? { acl: { file: aclFile(role, passwords), user: ADMIN_USER, password: passwords.admin } } : {}),
+      ...(certificates
+        ? { tls: { caFile: certificates.caFile, certFile: certificates.serverCertFile, keyFile: certificates.serverKeyFile, clientCertFile: certificates.clientCertFile, clientKeyFile: certificates.clientKeyFile } }
+        : {}),
     });
     ownedRedis.push(redis);
     usersOn[role] = aclWanted;
-    say(`${role} redis ready on ${redis.url} (data in ${join(options.dataDir, 'redis', role)}, supervised, ${aclWanted ? 'one ACL user per service, default user off' : 'TRIBUTARY_REDIS_ACL=off: open default user'})`);
+    say(`${role} redis ready on ${redis.url} (data in ${join(options.dataDir, 'redis', role)}, supervised, ${aclWanted ? 'one ACL user per service, default user off' : 'TRIBUTARY_REDIS_ACL=off: open default user'}${certificates ? `, TLS only with client certificates from ${certificates.dir}` : ''})`);
     return aclWanted && passwords ? withUser(redis.url, ADMIN_USER, passwords.admin) : redis.url;
   }
   async function externalRedis(role: RedisRole, url: string): Promise<string> {
     const passwords = credentials?.redis[role];
     // ACL SETUSER is not replicated: users made on today's primary would be missing on the replica Sentinel promotes.
     if (url.startsWith(`${SENTINEL_SCHEME}//`)) say(`${role} Redis ${redactUrl(url)}: through Sentinel, every service uses the given URL (per-service ACL users would not survive a failover)`);
-    else if (aclWanted && passwords) usersOn[role] = await provisionExternalRedis(role, url, passwords.services, say);
+    else if (aclWanted && passwords) usersOn[role] = await provisionExternalRedis(role, url, passwords.services, say, launcherTls[role]);
     else say(`${role} Redis: TRIBUTARY_REDIS_ACL=off, every service uses the given URL`);
     return url;
   }
@@ -232,7 +262,7 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
       storeRedisUrl = options.storeRedisUrl ? await externalRedis('store', options.storeRedisUrl) : await privateRedis('store');
     }
     if (options.databaseUrl && credentials && rolesWanted) databaseRoles = await provisionDatabaseRoles(options.databaseUrl, credentials.postgres, say);
-    await upgradeDeadLetters(busRedisUrl, say);
+    await upgradeDeadLetters(busRedisUrl, say, launcherTls.bus);
   } catch (error) {
     await stopOwnedRedis();
     removeBuild();
@@ -270,6 +300,7 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
     ...serviceMallocEnv({ ...process.env, ...options.env }),
     ...process.env,
     ...options.env,
+    ...privateTlsEnv,
     BUS_REDIS_URL: anonymous(busRedisUrl, 'bus'),
     STORE_REDIS_URL: anonymous(storeRedisUrl, 'store'),
     TRIBUTARY_DATA_DIR: options.dataDir,
@@ -364,7 +395,7 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
   const reportDenials = async () => {
     for (const [role, url] of [['bus', busRedisUrl], ['store', storeRedisUrl]] as const) {
       if (!usersOn[role] || (role === 'store' && storeIsBus)) continue;
-      const denials = await aclDenials(url).catch(() => []);
+      const denials = await aclDenials(url, launcherTls[role]).catch(() => []);
       if (denials.length === 0) continue;
       say(`${role} Redis refused (ACL LOG): ${denials.join('; ')}`);
       appendFileSync(join(logDir, 'acl-denials.log'), denials.map((line) => `${new Date().toISOString()} ${role} ${line}\n`).join(''));

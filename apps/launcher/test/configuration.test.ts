@@ -24,6 +24,25 @@ describe('a setting the system cannot use', () => {
     expect(events.filter((line) => / ready on /.test(line))).toEqual([]);
   });
 
+  it('an unreadable TLS file for a rediss:// server, or a TRIBUTARY_REDIS_TLS it does not know, is TRIB_INVALID_CONFIG before anything starts', async () => {
+    const events: string[] = [];
+    const start = (env: Record<string, string>, busRedisUrl?: string) =>
+      startSystem({
+        rootDir: resolve(import.meta.dirname, '..', '..', '..'),
+        dataDir,
+        gatewayPort: 1,
+        ...(busRedisUrl ? { busRedisUrl } : {}),
+        env,
+        onEvent: (line) => events.push(line),
+      });
+    await expect(start({ BUS_REDIS_TLS_CA_FILE: join(dataDir, 'no-ca.pem') }, 'rediss://127.0.0.1:1')).rejects.toMatchObject({
+      code: 'TRIB_INVALID_CONFIG',
+      message: expect.stringMatching(/BUS_REDIS_TLS_CA_FILE: cannot read .*no-ca\.pem \(ENOENT\)/),
+    });
+    await expect(start({ TRIBUTARY_REDIS_TLS: 'yes' })).rejects.toMatchObject({ code: 'TRIB_INVALID_CONFIG', message: expect.stringMatching(/TRIBUTARY_REDIS_TLS must be on or off/) });
+    expect(events).toEqual([]);
+  });
+
   it('names a service to profile that does not exist, before anything starts', async () => {
     const events: string[] = [];
     const started = startSystem({

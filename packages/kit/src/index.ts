@@ -16,7 +16,8 @@ export {
   replyScores,
   replyStreams,
 } from './redis/replies.ts';
-export { formatSentinelUrl, parseSentinelUrl, SENTINEL_SCHEME, type SentinelUrl } from './redis/sentinel.ts';
+export { formatSentinelUrl, parseSentinelUrl, SENTINEL_SCHEME, sentinelAuthFromEnv, type SentinelAuth, type SentinelUrl } from './redis/sentinel.ts';
+export { checkRedisTls, redisTlsFromEnv, tlsSocketOptions, type RedisTls } from './redis/tls.ts';
 export { Type, type Static, type TSchema } from '@sinclair/typebox';
 export { checkKeyCount, loadLuaScript, runLuaScript, type LuaScript } from './redis/script.ts';
 export { fromScriptError, isNoSuchKey, isRedisError, type RedisErrorCode } from './redis/reply-errors.ts';

@@ -1,6 +1,6 @@
 import { trimmedStreamsOf } from '@tributary/contracts';
 import { connectRedis, redactUrl } from 'tributary';
-import { runService, startOwnStreamTrimmer } from 'tributary/service';
+import { runService, startOwnStreamTrimmer, redisOptionsOf } from 'tributary/service';
 import { SERVICE, startDroneSim } from './app.ts';
 import { readDroneSimConfig } from './config.ts';
 
@@ -10,6 +10,7 @@ await runService(SERVICE, async ({ config, logger }) => {
   const sim = readDroneSimConfig();
   const bus = await connectRedis(config.busRedisUrl, {
     name: `${SERVICE}:${config.instance}:bus`,
+    ...redisOptionsOf(config, 'bus'),
     onError: (error) => logger.warn({ err: error, bus: redactUrl(config.busRedisUrl) }, 'bus Redis connection error'),
   });
   const running = await startDroneSim({ bus, logger, instance: config.instance, config: sim }).catch(async (error: unknown) => {

@@ -1,6 +1,6 @@
 import { trimmedStreamsOf } from '@tributary/contracts';
 import { connectRedis, redactUrl } from 'tributary';
-import { runService, serveService } from 'tributary/service';
+import { runService, serveService, redisOptionsOf } from 'tributary/service';
 import { SERVICE, startLending } from './app.ts';
 import type { StepHook } from './domain/steps.ts';
 import { readCrashStep, readLendingSettings } from './settings.ts';
@@ -13,6 +13,7 @@ await runService(SERVICE, async ({ config, logger }) => {
   // STORE_REDIS_URL is not used.
   const bus = await connectRedis(config.busRedisUrl, {
     name: `${SERVICE}:${config.instance}:bus`,
+    ...redisOptionsOf(config, 'bus'),
     onError: (error) => logger.warn({ err: error, redis: 'bus', at: redactUrl(config.busRedisUrl) }, 'redis connection error'),
   });
   let onStep: StepHook | undefined;

@@ -1,4 +1,4 @@
-import { connectRedis, redactUrl, type RedisClient } from 'tributary';
+import { connectRedis, redactUrl, redisTlsFromEnv, type RedisClient } from 'tributary';
 import { connectServiceRedis, runService } from 'tributary/service';
 import { startOrderMonitoring } from './app.ts';
 import { parseRegionsEnv } from './regions-setting.ts';
@@ -13,6 +13,8 @@ await runService(SERVICE, async ({ config, logger }) => {
     // running, a peer that goes away is ridden out and caught up with on its return.
     const redis = await connectRedis(peer.url, {
       name: `${SERVICE}:peer:${peer.region}`,
+      // A peer region's store: the store's TLS settings, when its URL is rediss://.
+      tls: redisTlsFromEnv(process.env, 'store', SERVICE),
       // Reads queued while the peer is away fail after this instead of waiting for it (GET /regions answers).
       commandTimeoutMs: 2_000,
       onError: (error) => logger.warn({ region: peer.region, url: redactUrl(peer.url), err: error.message }, 'peer region store unreachable; replication from it waits'),

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { createClient } from 'redis';
 import { parseInfo, redactUrl, SENTINEL_SCHEME } from 'tributary';
 import { CliError } from '../errors.ts';
-import { connectCliRedis, describe } from '../redis.ts';
+import { cliRedisTls, connectCliRedis, describe } from '../redis.ts';
 
 /** Runs a program to its end; its stderr (and stdout) come back for an error message. */
 function run(command: string, args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number | null; output: string }> {
@@ -30,11 +30,12 @@ const pause = (ms: number) => new Promise((done) => setTimeout(done, ms));
  * The password goes in REDISCLI_AUTH, never on a command line. Answers the
  * server's version.
  */
-export async function snapshotRedis(url: string, file: string): Promise<string> {
+export async function snapshotRedis(url: string, file: string, role: 'bus' | 'store' = 'bus', settings: NodeJS.ProcessEnv = process.env): Promise<string> {
   if (url.startsWith(`${SENTINEL_SCHEME}//`)) {
     throw new CliError(`${redactUrl(url)}: a Redis behind Sentinel is not backed up by \`tributary backup\`; give the primary's redis:// URL (--bus-url/--store-url)`);
   }
-  const client = await connectCliRedis(url);
+  const tls = cliRedisTls(role, settings, url);
+  const client = await connectCliRedis(url, tls);
   let version: string;
   try {
     version = parseInfo(await client.sendCommand(['INFO', 'server'])).redis_version || 'unknown';
@@ -44,7 +45,13 @@ export async function snapshotRedis(url: string, file: string): Promise<string> 
   const parsed = new URL(url);
   const args = ['-h', parsed.hostname || '127.0.0.1', '-p', parsed.port || '6379'];
   if (parsed.username) args.push('--user', decodeURIComponent(parsed.username));
-  if (parsed.protocol === 'rediss:') args.push('--tls');
+  if (parsed.protocol === 'rediss:') {
+    // The same CA, client certificate and key as the CLI's own connection (checked readable by it just now).
+    args.push('--tls');
+    if (tls?.caFile) args.push('--cacert', tls.caFile);
+    if (tls?.certFile && tls.keyFile) args.push('--cert', tls.certFile, '--key', tls.keyFile);
+    if (tls?.servername) args.push('--sni', tls.servername);
+  }
   args.push('--rdb', file);
   const env: NodeJS.ProcessEnv = { ...process.env };
   if (parsed.password) env.REDISCLI_AUTH = decodeURIComponent(parsed.password);

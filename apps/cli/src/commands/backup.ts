@@ -128,7 +128,7 @@ async function backup(dir: string, options: BackupOptions, output: Output): Prom
     await Promise.all(
       (['bus', 'store'] as const).map(async (role) => {
         const path = join('redis', `${role}.rdb`);
-        redisVersions[role] = await snapshotRedis(urls[role], join(dir, path));
+        redisVersions[role] = await snapshotRedis(urls[role], join(dir, path), role);
         files.push({ path, kind: 'redis-rdb', role });
       }),
     );

@@ -2,7 +2,8 @@ import { createClient } from 'redis';
 import { TributaryError } from '../errors.ts';
 import { isRedisError } from './reply-errors.ts';
 import { CLUSTER_SCHEME, createClusterClient, parseClusterUrl, routingKey, type ClusterClient, type ClusterUrl } from './cluster.ts';
-import { discoverPrimary, nodeUrl, parseSentinelUrl, SENTINEL_SCHEME, type SentinelUrl } from './sentinel.ts';
+import { discoverPrimary, nodeUrl, parseSentinelUrl, SENTINEL_SCHEME, type SentinelAuth, type SentinelUrl } from './sentinel.ts';
+import { tlsSocketOptions, type RedisTls } from './tls.ts';
 
 /**
  * RESP2 on purpose: the kit parses raw replies in one place
@@ -11,19 +12,26 @@ import { discoverPrimary, nodeUrl, parseSentinelUrl, SENTINEL_SCHEME, type Senti
  */
 /** Errors that retrying cannot fix: wrong credentials or a server that wants some. */
 const AUTH_FAILURE = /WRONGPASS|NOAUTH|invalid password|invalid username-password/i;
+/** Nor can it fix a TLS handshake the server or we refused (no or wrong client certificate, untrusted server certificate). */
+const TLS_FAILURE = /SSL routines|certificate|ERR_TLS_|ERR_SSL_|self[- ]signed|Hostname\/IP does not match/i;
 
-function createResp2Client(url: string, name: string | undefined, commandTimeoutMs = 0, state = { connected: false }, failFast = false) {
+function createResp2Client(url: string, options: ConnectOptions, state = { connected: false }) {
+  const { name, commandTimeoutMs = 0, failFast = false } = options;
   return createClient({
     url,
     RESP: 2,
     ...(name ? { name } : {}),
     commandOptions: { timeout: commandTimeoutMs },
     socket: {
-      // Before the first connection, bad credentials end connect() with the
-      // error instead of a silent retry loop; afterwards every failure is
-      // ridden out (credentials may be fixed on the server side).
+      // node-redis turns TLS on for rediss:// itself; the CA, client certificate and key come from the settings (redis/tls.ts).
+      ...(url.startsWith('rediss:') ? tlsSocketOptions(options.tls) : {}),
+      // Before the first connection, bad credentials or a refused TLS handshake end connect() with the
+      // error instead of a silent retry loop; afterwards every failure is ridden out (credentials may be
+      // fixed on the server side).
       reconnectStrategy: (retries: number, cause: Error) =>
-        !state.connected && (failFast || AUTH_FAILURE.test(cause.message)) ? cause : Math.min(50 * 2 ** Math.min(retries, 6), 2_000),
+        !state.connected && (failFast || AUTH_FAILURE.test(cause.message) || TLS_FAILURE.test(`${cause.message} ${(cause as NodeJS.ErrnoException).code ?? ''}`))
+          ? cause
+          : Math.min(50 * 2 ** Math.min(retries, 6), 2_000),
     },
   });
 }
@@ -62,6 +70,14 @@ export interface ConnectOptions {
   /** End connect() with the first connection error instead of retrying until the server is there (one-off tools). */
   failFast?: boolean;
   /**
+   * CA, client certificate and key for a `rediss://` URL (mutual TLS);
+   * ignored for other URLs. Without it a `rediss://` server is checked
+   * against the system's CAs and no client certificate is shown.
+   */
+  tls?: RedisTls | undefined;
+  /** For a `redis+sentinel://` URL: the Sentinels' own credentials (their `requirepass` or ACL user); the URL's are the data nodes'. */
+  sentinelAuth?: SentinelAuth | undefined;
+  /**
    * What every publisher on this connection waits for after its XADDs unless
    * it says otherwise: `WAIT count timeoutMs` (BUS_REDIS_WAIT_REPLICAS). See
    * createPublisher's `waitForReplicas` and docs/redis-deployments.md.
@@ -92,10 +108,13 @@ function withReplicaWait(client: RedisClient, options: ConnectOptions): RedisCli
  * ride out, not a reason to exit.
  */
 export async function connectRedis(url: string, options: ConnectOptions = {}): Promise<RedisClient> {
-  if (url.startsWith(`${SENTINEL_SCHEME}//`)) return withReplicaWait(await connectThroughSentinel(parseSentinelUrl(url), options), options);
+  if (url.startsWith(`${SENTINEL_SCHEME}//`)) {
+    const spec = parseSentinelUrl(url);
+    return withReplicaWait(await connectThroughSentinel(options.sentinelAuth ? { ...spec, sentinelAuth: options.sentinelAuth } : spec, options), options);
+  }
   if (url.startsWith(`${CLUSTER_SCHEME}//`)) return connectToCluster(parseClusterUrl(url), options);
   const state = { connected: false };
-  const client = createResp2Client(url, options.name, options.commandTimeoutMs, state, options.failFast);
+  const client = createResp2Client(url, options, state);
   client.on('error', (error: Error) => options.onError?.(error));
   await client.connect();
   state.connected = true;
@@ -125,7 +144,7 @@ type Listener = (...args: unknown[]) => void;
 function follow(spec: SentinelUrl, initialUrl: string, options: ConnectOptions): RedisClient {
   let url = initialUrl;
   const state = { connected: false };
-  const make = (target: string) => createResp2Client(target, options.name, options.commandTimeoutMs, state, options.failFast);
+  const make = (target: string) => createResp2Client(target, options, state);
   let current = make(url);
   let wantOpen = false;
   let checking = false;

@@ -13,6 +13,7 @@ import { freePort } from '../testing/free-port.ts';
 import { startRedisServer, type RedisServer } from '../testing/redis-server.ts';
 import { waitFor } from '../testing/wait-for.ts';
 import { connectRedis, redactUrl, type RedisClient } from './client.ts';
+import { readServiceConfig } from '../service/config.ts';
 import { formatSentinelUrl, parseSentinelUrl } from './sentinel.ts';
 
 describe('redis+sentinel:// URLs', () => {
@@ -39,7 +40,7 @@ interface Sentinel {
 }
 
 /** A real `redis-server --sentinel` on a free port, watching `mymaster`; it rewrites its config file, so each gets its own. */
-async function startSentinel(dir: string, primaryPort: number): Promise<Sentinel> {
+async function startSentinel(dir: string, primaryPort: number, options: { lines?: string[]; password?: string; quorum?: number } = {}): Promise<Sentinel> {
   const port = await freePort();
   const conf = join(dir, `sentinel-${port}.conf`);
   writeFileSync(
@@ -49,16 +50,17 @@ async function startSentinel(dir: string, primaryPort: number): Promise<Sentinel
       'bind 127.0.0.1',
       'protected-mode no',
       `dir ${dir}`,
-      `sentinel monitor mymaster 127.0.0.1 ${primaryPort} 2`,
+      `sentinel monitor mymaster 127.0.0.1 ${primaryPort} ${options.quorum ?? 2}`,
       // Fast failover for the test; production keeps the defaults (30 s / 3 min).
       'sentinel down-after-milliseconds mymaster 1000',
       'sentinel failover-timeout mymaster 5000',
+      ...(options.lines ?? []),
       '',
     ].join('\n'),
   );
   const child: ChildProcess = spawn('redis-server', [conf, '--sentinel'], { stdio: 'ignore' });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  await waitFor(async () => (await askSentinel(port, ['SENTINEL', 'get-master-addr-by-name', 'mymaster'])) !== null, { timeoutMs: 15_000, description: `sentinel on ${port}` });
+  await waitFor(async () => (await askSentinel(port, ['SENTINEL', 'get-master-addr-by-name', 'mymaster'], options.password)) !== null, { timeoutMs: 15_000, description: `sentinel on ${port}` });
   return {
     port,
     async kill() {
@@ -68,8 +70,8 @@ async function startSentinel(dir: string, primaryPort: number): Promise<Sentinel
   };
 }
 
-async function askSentinel(port: number, command: string[]): Promise<unknown> {
-  const client = createClient({ socket: { host: '127.0.0.1', port, reconnectStrategy: false }, RESP: 2 });
+async function askSentinel(port: number, command: string[], password?: string): Promise<unknown> {
+  const client = createClient({ socket: { host: '127.0.0.1', port, reconnectStrategy: false }, RESP: 2, ...(password ? { password } : {}) });
   client.on('error', () => undefined);
   try {
     await client.connect();
@@ -78,6 +80,46 @@ async function askSentinel(port: number, command: string[]): Promise<unknown> {
     if (client.isOpen) client.destroy();
   }
 }
+
+describe('Sentinels that want a password', () => {
+  const cleanup: Array<() => Promise<void>> = [];
+  afterAll(async () => {
+    for (const step of cleanup.reverse()) await step().catch(() => undefined);
+  });
+
+  it('are asked with REDIS_SENTINEL_PASSWORD (requirepass) or REDIS_SENTINEL_USERNAME too (an ACL user); without, connecting fails saying so', { timeout: 60_000 }, async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tributary-sentinel-auth-'));
+    cleanup.push(async () => rmSync(dir, { recursive: true, force: true }));
+    const primary = await startRedisServer({ password: 'data-secret' });
+    cleanup.push(() => primary.stop());
+    const sentinel = await startSentinel(dir, primary.port, {
+      quorum: 1,
+      password: 'sentinel-secret',
+      lines: ['sentinel auth-pass mymaster data-secret', 'requirepass sentinel-secret', 'user watcher on >watcher-secret +@all'],
+    });
+    cleanup.push(() => sentinel.kill());
+    const url = `redis+sentinel://:data-secret@127.0.0.1:${sentinel.port}/mymaster`;
+
+    const env = { BUS_REDIS_URL: url, REDIS_SENTINEL_PASSWORD: 'sentinel-secret' };
+    const config = readServiceConfig('basket', env);
+    expect(config.busSentinelAuth).toEqual({ password: 'sentinel-secret' });
+    expect(config.storeSentinelAuth).toEqual({ password: 'sentinel-secret' });
+    const viaPassword = await connectRedis(url, { failFast: true, sentinelAuth: config.busSentinelAuth });
+    cleanup.push(async () => viaPassword.destroy());
+    expect(await viaPassword.sendCommand(['CONFIG', 'GET', 'port'])).toEqual(['port', String(primary.port)]);
+
+    const asUser = readServiceConfig('basket', { BUS_REDIS_URL: url, BUS_REDIS_SENTINEL_USERNAME: 'watcher', BUS_REDIS_SENTINEL_PASSWORD: 'watcher-secret', REDIS_SENTINEL_PASSWORD: 'other' }).busSentinelAuth;
+    expect(asUser).toEqual({ username: 'watcher', password: 'watcher-secret' });
+    const viaUser = await connectRedis(url, { failFast: true, sentinelAuth: asUser });
+    cleanup.push(async () => viaUser.destroy());
+    expect(await viaUser.sendCommand(['PING'])).toBe('PONG');
+
+    const refused = connectRedis(url, { failFast: true });
+    await expect(refused).rejects.toMatchObject({ code: 'TRIB_NO_PRIMARY' });
+    await expect(refused).rejects.toThrow(/NOAUTH|Authentication required/i);
+    await expect(connectRedis(url, { failFast: true, sentinelAuth: { password: 'wrong' } })).rejects.toThrow(/WRONGPASS|invalid/i);
+  });
+});
 
 describe('a primary found through Sentinel', () => {
   const cleanup: Array<() => Promise<void>> = [];

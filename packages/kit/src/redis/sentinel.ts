@@ -1,11 +1,15 @@
 import { createClient } from 'redis';
 import { TributaryError } from '../errors.ts';
+import { redisSetting } from './settings.ts';
 
 /**
  * `redis+sentinel://[user:pass@]host:port[,host:port...]/<master-name>[/<db>]`:
  * the primary is whatever the Sentinels name for `<master-name>`. The
- * credentials are for the data nodes; the Sentinels themselves are asked
- * without credentials. WHATWG `URL` cannot parse a host list, hence a parser.
+ * credentials are for the data nodes; the Sentinels' own (their
+ * `requirepass` or an ACL user on them) come from the settings
+ * (`REDIS_SENTINEL_USERNAME` / `REDIS_SENTINEL_PASSWORD`, sentinelAuthFromEnv),
+ * not the URL, which has room for one user. WHATWG `URL` cannot parse a host
+ * list, hence a parser.
  */
 export interface SentinelUrl {
   sentinels: Array<{ host: string; port: number }>;
@@ -13,6 +17,25 @@ export interface SentinelUrl {
   username?: string;
   password?: string;
   database?: number;
+  /** Whom to log in to the Sentinels as; without a username, `AUTH <password>` (Sentinel's `requirepass`). */
+  sentinelAuth?: SentinelAuth;
+}
+
+export interface SentinelAuth {
+  username?: string;
+  password: string;
+}
+
+/**
+ * The Sentinels' credentials for one role's Redis:
+ * `[<SERVICE>_][<ROLE>_]REDIS_SENTINEL_PASSWORD` and `…_SENTINEL_USERNAME`
+ * (redis/settings.ts). Undefined without a password.
+ */
+export function sentinelAuthFromEnv(env: NodeJS.ProcessEnv, role: 'bus' | 'store' | undefined, service?: string): SentinelAuth | undefined {
+  const password = redisSetting(env, role, service, 'SENTINEL_PASSWORD')?.[1];
+  if (password === undefined) return undefined;
+  const username = redisSetting(env, role, service, 'SENTINEL_USERNAME')?.[1];
+  return username === undefined ? { password } : { username, password };
 }
 
 export const SENTINEL_SCHEME = 'redis+sentinel:';
@@ -64,7 +87,12 @@ export function nodeUrl(spec: SentinelUrl, node: { host: string; port: number })
 export async function discoverPrimary(spec: SentinelUrl): Promise<{ host: string; port: number }> {
   const failures: string[] = [];
   for (const sentinel of spec.sentinels) {
-    const client = createClient({ socket: { host: sentinel.host, port: sentinel.port, reconnectStrategy: false, connectTimeout: 2_000 }, RESP: 2 });
+    const auth = spec.sentinelAuth;
+    const client = createClient({
+      socket: { host: sentinel.host, port: sentinel.port, reconnectStrategy: false, connectTimeout: 2_000 },
+      RESP: 2,
+      ...(auth ? { password: auth.password, ...(auth.username ? { username: auth.username } : {}) } : {}),
+    });
     client.on('error', () => undefined);
     try {
       await client.connect();

@@ -11,6 +11,27 @@ export interface ServiceConfig {
   port: number;
   busRedisUrl: string;
   storeRedisUrl: string;
+  /**
+   * CA, client certificate and key for a `rediss://` bus or store
+   * (`[<SERVICE>_]BUS_REDIS_TLS_*` > `[<SERVICE>_]REDIS_TLS_*`, redis/tls.ts);
+   * unset for other URLs. The files were readable when the config was read.
+   */
+  busRedisTls?: RedisTls;
+  storeRedisTls?: RedisTls;
+  /**
+   * The Sentinels' credentials for a `redis+sentinel://` bus or store
+   * (`[<SERVICE>_][BUS_|STORE_]REDIS_SENTINEL_USERNAME` / `_PASSWORD`);
+   * unset for other URLs or Sentinels without a password.
+   */
+  busSentinelAuth?: SentinelAuth;
+  storeSentinelAuth?: SentinelAuth;
+  /**
+   * `[<SERVICE>_]BUS_REDIS_WAIT_REPLICAS` (default 0: off) and
+   * `_WAIT_TIMEOUT_MS` (default 1 000): every publish on the bus waits until
+   * that many replicas hold it (WAIT), so an event a caller was told is
+   * accepted survives a Sentinel failover (docs/redis-deployments.md).
+   */
+  busWaitForReplicas?: { count: number; timeoutMs: number };
   databaseUrl: string;
   /** Stable consumer-name prefix across restarts of this instance. */
   instance: string;
@@ -44,8 +65,10 @@ export const DEFAULT_HANDLED_MARKER_RETENTION_MS = 7 * 24 * 60 * 60 * 1000;
 /** IDEMPOTENCY_KEY_RETENTION_MS when unset: see ServiceConfig.idempotencyKeyRetentionMs. */
 export const DEFAULT_IDEMPOTENCY_KEY_RETENTION_MS = 24 * 60 * 60 * 1000;
 
+import { accessSync, constants } from 'node:fs';
 import { TributaryError } from '../errors.ts';
-import { parseSentinelUrl, SENTINEL_SCHEME } from '../redis/sentinel.ts';
+import { parseSentinelUrl, SENTINEL_SCHEME, sentinelAuthFromEnv, type SentinelAuth } from '../redis/sentinel.ts';
+import { checkRedisTls, redisTlsFromEnv, type RedisTls } from '../redis/tls.ts';
 
 const REDIS_SCHEMES = ['redis:', 'rediss:', SENTINEL_SCHEME];
 const DATABASE_SCHEMES = ['postgres:', 'postgresql:', 'pglite:', 'memory:'];
@@ -79,6 +102,29 @@ function checkUrl(variable: string, value: string, schemes: string[]): void {
   }
 }
 
+/**
+ * `pg` reads `sslrootcert`, `sslcert` and `sslkey` from the URL only when it
+ * connects, and a file it cannot read would then fail every connection:
+ * checked here with the rest of the configuration.
+ */
+function checkDatabaseTlsFiles(variable: string, value: string): void {
+  let params: URLSearchParams;
+  try {
+    params = new URL(value).searchParams;
+  } catch {
+    return;
+  }
+  for (const name of ['sslrootcert', 'sslcert', 'sslkey']) {
+    const path = params.get(name);
+    if (!path) continue;
+    try {
+      accessSync(path, constants.R_OK);
+    } catch (error) {
+      throw new TributaryError('TRIB_INVALID_CONFIG', `${variable}: ${name} ${path} cannot be read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
+    }
+  }
+}
+
 export function readServiceConfig(service: string, env: NodeJS.ProcessEnv = process.env): ServiceConfig {
   const prefix = service.toUpperCase().replace(/-/g, '_');
   // The variable that was used, for error messages: the per-service override when set.
@@ -91,10 +137,24 @@ export function readServiceConfig(service: string, env: NodeJS.ProcessEnv = proc
   checkUrl(busVariable, busRedisUrl, REDIS_SCHEMES);
   const [storeVariable, storeRedisUrl = busRedisUrl] = pick('STORE_REDIS_URL');
   checkUrl(storeVariable, storeRedisUrl, REDIS_SCHEMES);
+  // Only a rediss:// URL reads its TLS files; an unreadable one stops the service here (exit 78), not in a retry loop.
+  const tlsFor = (role: 'bus' | 'store', url: string): RedisTls | undefined => {
+    if (!url.startsWith('rediss:')) return undefined;
+    const tls = redisTlsFromEnv(env, role, service);
+    checkRedisTls(tls);
+    return tls;
+  };
+  const busRedisTls = tlsFor('bus', busRedisUrl);
+  const storeRedisTls = tlsFor('store', storeRedisUrl);
+  const sentinelFor = (role: 'bus' | 'store', url: string) => (url.startsWith(`${SENTINEL_SCHEME}//`) ? sentinelAuthFromEnv(env, role, service) : undefined);
+  const busSentinelAuth = sentinelFor('bus', busRedisUrl);
+  const storeSentinelAuth = sentinelFor('store', storeRedisUrl);
   const own = env[`${prefix}_DATABASE_URL`];
   const shared = env.DATABASE_URL;
   if (own !== undefined) checkUrl(`${prefix}_DATABASE_URL`, own, DATABASE_SCHEMES);
   else if (shared) checkUrl('DATABASE_URL', shared, DATABASE_SCHEMES);
+  if (own !== undefined) checkDatabaseTlsFiles(`${prefix}_DATABASE_URL`, own);
+  else if (shared) checkDatabaseTlsFiles('DATABASE_URL', shared);
   let databaseUrl = own ?? `pglite://${env.TRIBUTARY_DATA_DIR ?? './.data'}/pg/${service}`;
   if (!own && shared) {
     const url = new URL(shared);
@@ -119,16 +179,35 @@ export function readServiceConfig(service: string, env: NodeJS.ProcessEnv = proc
     throw new TributaryError('TRIB_INVALID_CONFIG', `${markerVariable} (${handledMarkerRetentionMs}) must be longer than STREAM_RETENTION_MS (${streamRetentionMs})`);
   }
   const [, idempotencyKeyRetentionMs] = milliseconds('IDEMPOTENCY_KEY_RETENTION_MS', DEFAULT_IDEMPOTENCY_KEY_RETENTION_MS);
+  const [, waitReplicas] = milliseconds('BUS_REDIS_WAIT_REPLICAS', 0);
+  const [, waitTimeoutMs] = milliseconds('BUS_REDIS_WAIT_TIMEOUT_MS', 1_000);
   return {
     service,
     host: env.HOST ?? '127.0.0.1',
     port,
     busRedisUrl,
     storeRedisUrl,
+    ...(busRedisTls ? { busRedisTls } : {}),
+    ...(storeRedisTls ? { storeRedisTls } : {}),
+    ...(busSentinelAuth ? { busSentinelAuth } : {}),
+    ...(storeSentinelAuth ? { storeSentinelAuth } : {}),
+    ...(waitReplicas > 0 ? { busWaitForReplicas: { count: waitReplicas, timeoutMs: waitTimeoutMs } } : {}),
     databaseUrl,
     instance: env.TRIBUTARY_INSTANCE ?? `${service}-${process.pid}`,
     streamRetentionMs,
     handledMarkerRetentionMs,
     idempotencyKeyRetentionMs,
   };
+}
+
+/**
+ * The connect options a role's Redis needs beyond its URL: TLS files for a
+ * rediss:// URL, the Sentinels' credentials for a redis+sentinel:// one, and
+ * on the bus the replica acknowledgement its publishers wait for.
+ */
+export function redisOptionsOf(config: ServiceConfig, role: 'bus' | 'store'): { tls?: RedisTls; sentinelAuth?: SentinelAuth; waitForReplicas?: { count: number; timeoutMs: number } } {
+  const tls = role === 'bus' ? config.busRedisTls : config.storeRedisTls;
+  const sentinelAuth = role === 'bus' ? config.busSentinelAuth : config.storeSentinelAuth;
+  const waitForReplicas = role === 'bus' ? config.busWaitForReplicas : undefined;
+  return { ...(tls ? { tls } : {}), ...(sentinelAuth ? { sentinelAuth } : {}), ...(waitForReplicas ? { waitForReplicas } : {}) };
 }

@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import { connectRedis, redactUrl, type RedisClient } from '../redis/client.ts';
 import { startTrimmer } from '../streams/trimmer.ts';
-import type { ServiceConfig } from './config.ts';
+import { redisOptionsOf, type ServiceConfig } from './config.ts';
 
 export interface ServiceRedis {
   /** Streams only: the service publishes to its own stream and reads others'. */
@@ -26,6 +26,7 @@ export async function connectServiceRedis(
   const connect = (role: 'bus' | 'store', url: string) =>
     connectRedis(url, {
       name: `${config.service}:${config.instance}:${role}`,
+      ...redisOptionsOf(config, role),
       onError: (error) => logger.warn({ err: error, redis: role, at: redactUrl(url) }, 'redis connection error'),
     });
   const bus = await connect('bus', config.busRedisUrl);

@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import { connectRedis, redactUrl, type RedisClient } from '../redis/client.ts';
-import type { ServiceConfig } from '../service/config.ts';
+import { redisOptionsOf, type ServiceConfig } from '../service/config.ts';
 import { openDatabase, type SqlDatabase } from './database.ts';
 
 export interface SqlServiceConnections {
@@ -20,6 +20,7 @@ export interface SqlServiceConnections {
 export async function connectSqlService(config: ServiceConfig, logger: Logger): Promise<SqlServiceConnections> {
   const bus = await connectRedis(config.busRedisUrl, {
     name: `${config.service}:${config.instance}`,
+    ...redisOptionsOf(config, 'bus'),
     onError: (error) => logger.warn({ err: error, bus: redactUrl(config.busRedisUrl) }, 'bus redis error'),
   });
   let db: SqlDatabase;

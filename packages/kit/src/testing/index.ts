@@ -5,3 +5,4 @@ export { createServerDatabase, testDatabases, type TestDatabase } from './databa
 export { readEnvelopes, readStreamEvents, type StreamEvent } from './stream-events.ts';
 export { askRedis, SENTINEL_MASTER_NAME, startSentinel, startSentinelGroup, type Sentinel, type SentinelGroup } from './redis-sentinel.ts';
 export { startRedisCluster, type RedisCluster } from './redis-cluster.ts';
+export { generateTlsCertificates, type TlsCertificates } from './tls-certificates.ts';

@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, realpathSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, realpathSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createClient } from 'redis';
@@ -16,6 +16,12 @@ export interface RedisServerOptions {
   args?: string[];
   /** `requirepass`: clients must authenticate; `url` stays without it, `authenticatedUrl` carries it. */
   password?: string;
+  /**
+   * TLS only: no plain port, `port` is the `tls-port`, and the URLs are
+   * `rediss://`. With `authClients` (the default) a client must show a
+   * certificate signed by `caFile` (`tls-auth-clients yes`).
+   */
+  tls?: { caFile: string; certFile: string; keyFile: string; authClients?: boolean; clientCertFile?: string; clientKeyFile?: string };
 }
 
 export interface RedisServer {
@@ -70,8 +76,19 @@ async function clusterInPlaceOfServer(): Promise<RedisServer> {
 async function startOnce(options: RedisServerOptions, port: number): Promise<RedisServer> {
   const ownDir = options.dir === undefined;
   const dir = options.dir ?? mkdtempSync(join(tmpdir(), 'tributary-redis-'));
+  const tls = options.tls;
+  const listen = tls
+    ? [
+        '--port', '0',
+        '--tls-port', String(port),
+        '--tls-cert-file', tls.certFile,
+        '--tls-key-file', tls.keyFile,
+        '--tls-ca-cert-file', tls.caFile,
+        '--tls-auth-clients', tls.authClients === false ? 'no' : 'yes',
+      ]
+    : ['--port', String(port)];
   const args = [
-    '--port', String(port),
+    ...listen,
     '--bind', '127.0.0.1',
     '--dir', dir,
     '--save', '',
@@ -86,16 +103,21 @@ async function startOnce(options: RedisServerOptions, port: number): Promise<Red
   child.stdout?.on('data', (chunk: Buffer) => { output = (output + chunk.toString()).slice(-4000); });
   child.stderr?.on('data', (chunk: Buffer) => { output = (output + chunk.toString()).slice(-4000); });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  const url = `redis://127.0.0.1:${port}`;
-  const authenticatedUrl = options.password === undefined ? url : `redis://:${encodeURIComponent(options.password)}@127.0.0.1:${port}`;
+  const scheme = tls ? 'rediss' : 'redis';
+  const url = `${scheme}://127.0.0.1:${port}`;
+  const authenticatedUrl = options.password === undefined ? url : `${scheme}://:${encodeURIComponent(options.password)}@127.0.0.1:${port}`;
+  // The probe shows the client certificate the server wants (the server's own one when no client one is given: it carries clientAuth).
+  const probeSocket = tls
+    ? { tls: true as const, ca: readFileSync(tls.caFile), cert: readFileSync(tls.clientCertFile ?? tls.certFile), key: readFileSync(tls.clientKeyFile ?? tls.keyFile) }
+    : {};
 
   await waitFor(
     async () => {
       if (child.exitCode !== null) {
-        if (/already in use|Could not create server TCP listening socket/i.test(output)) throw new PortTakenError(output);
+        if (/already in use|Could not create server (TCP|TLS) listening socket/i.test(output)) throw new PortTakenError(output);
         throw new Error(`redis-server exited: ${output}`);
       }
-      const probe = createClient({ url: authenticatedUrl, socket: { reconnectStrategy: false } });
+      const probe = createClient({ url: authenticatedUrl, socket: { ...probeSocket, reconnectStrategy: false } });
       probe.on('error', () => undefined);
       try {
         await probe.connect();
