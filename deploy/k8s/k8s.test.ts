@@ -272,6 +272,8 @@ describe('deploy/k8s', () => {
       ...['', 'BUS_', 'STORE_'].flatMap((role) => ['CA_FILE', 'CERT_FILE', 'KEY_FILE', 'SERVERNAME'].map((item) => `${role}REDIS_TLS_${item}`)),
       // The Sentinels' own credentials for a redis+sentinel:// URL (docs/redis-deployments.md); the cluster's Redis is no Sentinel's.
       ...['', 'BUS_', 'STORE_'].flatMap((role) => ['USERNAME', 'PASSWORD'].map((item) => `${role}REDIS_SENTINEL_${item}`)),
+      // Off unless the operator runs the bus with replicas (docs/redis-deployments.md).
+      'BUS_REDIS_WAIT_REPLICAS', 'BUS_REDIS_WAIT_TIMEOUT_MS',
       // Tests only.
       'TEST_DATABASE_URL', 'TRIBUTARY_TEST_HOOKS', 'LENDING_TEST_CRASH_AT', 'TRIBUTARY_TEST_REDIS',
     ]);
