@@ -11,6 +11,7 @@ import { BaseSequencer, type TestSpecification } from 'vitest/node';
  */
 const LONGEST_FIRST = [
   'apps/cli/test/backup.test.ts',
+  'test/sentinel-system.test.ts',
   'test/chaos.test.ts',
   'apps/cli/test/launcher.test.ts',
   'test/scale.test.ts',
