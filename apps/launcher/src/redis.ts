@@ -8,6 +8,8 @@ export type RedisRole = 'bus' | 'store';
 
 export interface PrivateRedis {
   readonly role: RedisRole;
+  /** The role, or `region-<name>` for a region's Redis (which has the store's users): its directory and log name. */
+  readonly name: string;
   readonly url: string;
   readonly process: Supervised;
   /** Waits until the server answers PING (after a start or a restart). */
@@ -52,6 +54,8 @@ function answersPing(port: number, auth?: { user: string; password: string }): P
  */
 export async function startPrivateRedis(options: {
   role: RedisRole;
+  /** Default: the role. A region's Redis is a store-role server named `region-<name>`. */
+  name?: string;
   dataDir: string;
   logDir: string;
   cwd: string;
@@ -62,7 +66,8 @@ export async function startPrivateRedis(options: {
    */
   acl?: { file: string; user: string; password: string };
 }): Promise<PrivateRedis> {
-  const dir = join(options.dataDir, 'redis', options.role);
+  const name = options.name ?? options.role;
+  const dir = join(options.dataDir, 'redis', name);
   mkdirSync(dir, { recursive: true });
   const port = await freePort();
   const url = `redis://127.0.0.1:${port}`;
@@ -71,7 +76,7 @@ export async function startPrivateRedis(options: {
   if (options.acl) writeFileSync(aclPath, options.acl.file, { mode: 0o600 });
   const auth = options.acl ? { user: options.acl.user, password: options.acl.password } : undefined;
   const process = new Supervised({
-    name: `${options.role}-redis`,
+    name: `${name}-redis`,
     command: 'redis-server',
     args: [
       '--port', String(port),
@@ -86,16 +91,17 @@ export async function startPrivateRedis(options: {
     ],
     cwd: options.cwd,
     env: {},
-    logFile: join(options.logDir, `${options.role}-redis.log`),
+    logFile: join(options.logDir, `${name}-redis.log`),
     ...(options.onEvent ? { onEvent: options.onEvent } : {}),
   });
   process.start();
   const redis: PrivateRedis = {
     role: options.role,
+    name,
     url,
     process,
     async waitReady(timeoutMs = 15_000) {
-      await waitFor(() => answersPing(port, auth), { timeoutMs, intervalMs: 50, description: `${options.role} redis-server on ${port} (log: ${join(options.logDir, `${options.role}-redis.log`)})` });
+      await waitFor(() => answersPing(port, auth), { timeoutMs, intervalMs: 50, description: `${name} redis-server on ${port} (log: ${join(options.logDir, `${name}-redis.log`)})` });
     },
   };
   await redis.waitReady();
