@@ -20,9 +20,10 @@ const HELP = `npm start [-- options]: the whole system on this machine, until Ct
 Options:
   --scale <service>=<n>[,...]  run n instances of a service (consumer names <service>-0, <service>-1, ...)
   --scale all=<n>              n instances of every service that can have several; a named one wins
-  --regions <n>|<a>,<b>[,...]  Active/Active regions (book chapter 4): each region after the first gets its
-                               own gateway (PORT+1, PORT+2, ...), region Redis and order-monitoring; the
-                               bus and the databases stay central. Default 1: one region, as always
+  --regions <n>|<a>,<b>[,...]  Active/Active regions (book chapter 4): each region gets a region Redis and
+                               its own order-monitoring (and catalog, with DATABASE_URL); each after the
+                               first its own gateway (PORT+1, PORT+2, ...). The bus and the databases
+                               stay central. Default 1: one region, as always
   -h, --help                   this text
 
 Environment: PORT (gateway, 8080), TRIBUTARY_DATA_DIR (.data), TRIBUTARY_SCALE (as --scale, which wins),

@@ -8,9 +8,18 @@ import type { ServiceName } from './services.ts';
  * front of a central database). docs/architecture.md, "Regions".
  */
 
-/** The services that run once per region, keeping their Active/Active data in the region's Redis (the gateway also runs per region). */
-export const REGIONAL_SERVICES = ['order-monitoring'] as const satisfies readonly ServiceName[];
+/** The services that can run once per region, keeping their Active/Active data in the region's Redis (the gateway also runs per region). */
+export const REGIONAL_SERVICES = ['order-monitoring', 'catalog'] as const satisfies readonly ServiceName[];
 export type RegionalService = (typeof REGIONAL_SERVICES)[number];
+
+/**
+ * Those that do here: the catalog only with a PostgreSQL server (its PGlite
+ * database is a directory one process opens, so a second region's catalog
+ * has nothing to read); without one it stays central, as today.
+ */
+export function regionalServices(options: { database: boolean }): RegionalService[] {
+  return REGIONAL_SERVICES.filter((service) => service !== 'catalog' || options.database);
+}
 
 /** More regions than this on one machine is a typo: each costs a redis-server and a gateway. */
 export const MAX_REGIONS = 4;
@@ -51,8 +60,10 @@ export function envPrefix(service: ServiceName): string {
 
 /**
  * What makes a regional service Active/Active: its region, the other
- * regions' Redis (each URL with this service's own user there), and its own
- * store pointed at its region's Redis. `failedOverTo`: the region whose Redis
+ * regions' Redis (each URL with this service's own user there), and its
+ * region's Redis: order-monitoring's whole store (all it keeps is per
+ * region or Active/Active), the catalog's cache alone (its price index stays
+ * in the central store). `failedOverTo`: the region whose Redis
  * it writes while its own is down, as one more writer of that region, with no
  * peers (the region it moved to replicates with the rest).
  */
@@ -63,7 +74,7 @@ export function regionalEnv(service: RegionalService, region: string, redisUrls:
   if (!url) throw new Error(`no region Redis for region ${home}`);
   const peers = failedOverTo ? [] : [...redisUrls].filter(([name]) => name !== region).map(([name, peerUrl]) => `${name}=${peerUrl}`);
   return {
-    [`${prefix}_STORE_REDIS_URL`]: url,
+    [service === 'catalog' ? 'CATALOG_REGION_REDIS_URL' : `${prefix}_STORE_REDIS_URL`]: url,
     [`${prefix}_REGION`]: home,
     [`${prefix}_PEERS`]: peers.length > 0 ? peers.join(',') : 'none',
   };

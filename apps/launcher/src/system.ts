@@ -14,7 +14,7 @@ import { aclDenials, provisionExternalRedis } from './redis-users.ts';
 import { adminAuth, INTERNAL_KEY_FILE, readOrCreateKey, type AdminAuth } from './secrets.ts';
 import { instanceName, singleReason, singleScale, type Scale } from './scale.ts';
 import { SERVICES, portVariable, urlVariable, urlsVariable, type ServiceName } from './services.ts';
-import { REGIONAL_SERVICES, regionalEnv, regionalInstanceName, type RegionalService } from './regions.ts';
+import { regionalServices, regionalEnv, regionalInstanceName, type RegionalService } from './regions.ts';
 import { HostedService, ServiceHost } from './hosted.ts';
 import { Supervised, type Supervision } from './supervisor.ts';
 
@@ -62,8 +62,8 @@ export interface SystemOptions {
 export interface RunningRegion {
   readonly name: string;
   readonly gatewayUrl: string;
-  /** Its own instances: the gateway and the Active/Active services. */
-  readonly urls: Readonly<Record<RegionalService | 'gateway', string>>;
+  /** Its own instances: the gateway and the Active/Active services (the catalog only with a database URL). */
+  readonly urls: Readonly<Partial<Record<RegionalService, string>> & { gateway: string }>;
   /** Its region Redis (AOF, the store's ACL users): the Active/Active data of its services. */
   readonly redis: PrivateRedis;
   /** The launcher's own user on it (for the CLI, operators and tests). */
@@ -297,7 +297,8 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
   };
   const regionalSettings = (service: RegionalService, region: string, failedOverTo?: string) =>
     regionalEnv(service, region, new Map(regionNames.map((name) => [name, regionUrlFor(service, name)])), failedOverTo);
-  const isRegional = (name: ServiceName): name is RegionalService => (REGIONAL_SERVICES as readonly ServiceName[]).includes(name);
+  const regional = regionNames.length > 0 ? regionalServices({ database: Boolean(options.databaseUrl) }) : [];
+  const isRegional = (name: ServiceName): name is RegionalService => (regional as readonly ServiceName[]).includes(name);
   let busRedisUrl: string;
   let storeRedisUrl: string;
   let databaseRoles = false;
@@ -457,7 +458,7 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
     if (position === 0) continue;
     const units = regionUnits.get(region) as RegionUnit[];
     const regionalUrls = new Map<RegionalService, string>();
-    for (const name of REGIONAL_SERVICES) {
+    for (const name of regional) {
       const port = await freePort();
       const instance = regionalInstanceName(name, region);
       const serviceEnv: NodeJS.ProcessEnv = { ...env, ...ownConnections[name], [portVariable(name)]: String(port), TRIBUTARY_INSTANCE: instance, ...regionalSettings(name, region) };
@@ -475,7 +476,6 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
       TRIBUTARY_INSTANCE: instance,
       ...Object.fromEntries([...regionalUrls].flatMap(([name, url]) => [[urlVariable(name), url], [urlsVariable(name), url]])),
     };
-    readServiceConfig('gateway', gatewayServiceEnv);
     units.push({ service: 'gateway', instance, url: `http://127.0.0.1:${gatewayPort}`, env: gatewayServiceEnv, logFile: join(logDir, `${instance}.log`), supervision: supervise('gateway', instance, join(logDir, `${instance}.log`), gatewayServiceEnv) });
     for (const unit of units) unit.supervision.start();
   }
@@ -573,13 +573,17 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
   };
   regions.push(...regionNames.map((name) => {
     const units = regionUnits.get(name) as RegionUnit[];
-    const unitOf = (service: RegionalService | 'gateway') => units.find((unit) => unit.service === service) as RegionUnit;
+    const unitOf = (service: RegionalService | 'gateway'): RegionUnit => {
+      const unit = units.find((candidate) => candidate.service === service);
+      if (!unit) throw new Error(`region ${name} runs no ${service} of its own (the catalog needs a database URL)`);
+      return unit;
+    };
     const redis = regionRedis.get(name) as PrivateRedis;
     const passwords = credentials?.redis.store;
     return {
       name,
       gatewayUrl: unitOf('gateway').url,
-      urls: Object.fromEntries([...REGIONAL_SERVICES, 'gateway' as const].map((service) => [service, unitOf(service).url])) as Record<RegionalService | 'gateway', string>,
+      urls: Object.fromEntries(units.map((unit) => [unit.service, unit.url])) as Partial<Record<RegionalService, string>> & { gateway: string },
       redis,
       redisUrl: aclWanted && passwords ? withUser(redis.url, ADMIN_USER, passwords.admin) : redis.url,
       get failedOverTo() {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { MAX_REGIONS, parseRegions, regionalEnv, RegionsError } from '../src/regions.ts';
+import { MAX_REGIONS, parseRegions, regionalEnv, regionalServices, RegionsError } from '../src/regions.ts';
 
 describe('--regions', () => {
   it('takes a count or names; one region (or none given) starts nothing more', () => {
@@ -30,5 +30,12 @@ describe('--regions', () => {
       ORDER_MONITORING_REGION: 'a',
       ORDER_MONITORING_PEERS: 'none',
     });
+    // The catalog's store keeps its price index centrally: only its cache is the region's.
+    expect(regionalEnv('catalog', 'a', urls)).toEqual({ CATALOG_REGION_REDIS_URL: 'redis://om:pw@127.0.0.1:1', CATALOG_REGION: 'a', CATALOG_PEERS: 'b=redis://om:pw@127.0.0.1:2' });
+  });
+
+  it('runs a catalog per region only on a database server (PGlite is one process)', () => {
+    expect(regionalServices({ database: false })).toEqual(['order-monitoring']);
+    expect(regionalServices({ database: true })).toEqual(['order-monitoring', 'catalog']);
   });
 });
