@@ -16,6 +16,7 @@ const LONGEST_FIRST = [
   'apps/cli/test/launcher.test.ts',
   'test/scale.test.ts',
   'test/pglite-system.test.ts',
+  'test/regions.test.ts',
   'test/saga.test.ts',
   'test/tls-system.test.ts',
   'apps/cli/test/system.test.ts',

@@ -261,7 +261,7 @@ describe('deploy/k8s', () => {
       // Open mode is asked for by name; the cluster runs with the admin key.
       'TRIBUTARY_AUTH',
       // One region unless a second is set up (docs/kit/activeactive.md).
-      'ORDER_MONITORING_REGION', 'ORDER_MONITORING_PEERS',
+      'ORDER_MONITORING_REGION', 'ORDER_MONITORING_PEERS', 'CATALOG_REGION', 'CATALOG_PEERS', 'CATALOG_REGION_REDIS_URL',
       // The gateway's list of a service's instances (`<NAME>_URLS`, set by `npm start --scale`); in a cluster
       // `<NAME>_URL` is the Service's address, which spreads calls itself. The gateway reads all of them by name.
       ...['ACCOUNTS', 'CATALOG', 'ORDERING', 'FULFILLMENT', 'ORDER_MONITORING', 'BASKET', 'MAILING', 'PACKAGE', 'DELIVERY', 'DELIVERY_HISTORY', 'LENDING', 'DRONE_SIM', 'SHELVING'].map((name) => `${name}_URLS`),

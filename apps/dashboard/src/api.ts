@@ -220,7 +220,7 @@ export function errorText(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
-/** GET /api/monitoring/regions: order-monitoring's Active/Active region and its lag from each other region. */
+/** GET /api/monitoring/regions: order-monitoring's Active/Active region and the lag both ways with each other region. */
 export type RegionPair =
   | { source: string; target: string; cursor: string; pending: number; oldestPendingMs: number }
   | { source: string; target: string; unreachable: string };

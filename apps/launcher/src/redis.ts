@@ -9,6 +9,8 @@ export type RedisRole = 'bus' | 'store';
 
 export interface PrivateRedis {
   readonly role: RedisRole;
+  /** The role, or `region-<name>` for a region's Redis (which has the store's users): its directory and log name. */
+  readonly name: string;
   readonly url: string;
   readonly process: Supervised;
   /** Waits until the server answers PING (after a start or a restart). */
@@ -53,6 +55,8 @@ function answersPing(port: number, auth?: { user: string; password: string }, tl
  */
 export async function startPrivateRedis(options: {
   role: RedisRole;
+  /** Default: the role. A region's Redis is a store-role server named `region-<name>`. */
+  name?: string;
   dataDir: string;
   logDir: string;
   cwd: string;
@@ -69,7 +73,8 @@ export async function startPrivateRedis(options: {
    */
   tls?: { caFile: string; certFile: string; keyFile: string; clientCertFile: string; clientKeyFile: string };
 }): Promise<PrivateRedis> {
-  const dir = join(options.dataDir, 'redis', options.role);
+  const name = options.name ?? options.role;
+  const dir = join(options.dataDir, 'redis', name);
   mkdirSync(dir, { recursive: true });
   const port = await freePort();
   const tls = options.tls;
@@ -83,7 +88,7 @@ export async function startPrivateRedis(options: {
   if (options.acl) writeFileSync(aclPath, options.acl.file, { mode: 0o600 });
   const auth = options.acl ? { user: options.acl.user, password: options.acl.password } : undefined;
   const process = new Supervised({
-    name: `${options.role}-redis`,
+    name: `${name}-redis`,
     command: 'redis-server',
     args: [
       ...listen,
@@ -98,16 +103,17 @@ export async function startPrivateRedis(options: {
     ],
     cwd: options.cwd,
     env: {},
-    logFile: join(options.logDir, `${options.role}-redis.log`),
+    logFile: join(options.logDir, `${name}-redis.log`),
     ...(options.onEvent ? { onEvent: options.onEvent } : {}),
   });
   process.start();
   const redis: PrivateRedis = {
     role: options.role,
+    name,
     url,
     process,
     async waitReady(timeoutMs = 15_000) {
-      await waitFor(() => answersPing(port, auth, pingTls), { timeoutMs, intervalMs: 50, description: `${options.role} redis-server on ${port} (log: ${join(options.logDir, `${options.role}-redis.log`)})` });
+      await waitFor(() => answersPing(port, auth, pingTls), { timeoutMs, intervalMs: 50, description: `${name} redis-server on ${port} (log: ${join(options.logDir, `${name}-redis.log`)})` });
     },
   };
   await redis.waitReady();

@@ -14,6 +14,7 @@ import { aclDenials, provisionExternalRedis, upgradeDeadLetters } from './redis-
 import { adminAuth, INTERNAL_KEY_FILE, readOrCreateKey, type AdminAuth } from './secrets.ts';
 import { instanceName, singleReason, singleScale, type Scale } from './scale.ts';
 import { PRIVATE_TLS_DIR, SERVICES, portVariable, urlVariable, urlsVariable, type ServiceName } from './services.ts';
+import { regionalServices, regionalEnv, regionalInstanceName, type RegionalService } from './regions.ts';
 import { HostedService, ServiceHost } from './hosted.ts';
 import { Supervised, type Supervision } from './supervisor.ts';
 
@@ -46,6 +47,39 @@ export interface SystemOptions {
    * profile. docs/architecture.md, "How the processes run".
    */
   threads?: 'on' | 'all' | 'off';
+  /**
+   * Two or more region names (`npm start -- --regions 2`: a, b): each region
+   * gets a region Redis, its own gateway and its own Active/Active services
+   * (regions.ts); the first region's are the system's usual ones. Default:
+   * none, one region as always, and nothing more starts.
+   */
+  regions?: readonly string[];
+  /** The gateway port of each region after the first (default gatewayPort + 1, + 2, ...). */
+  regionGatewayPorts?: readonly number[];
+}
+
+/** One region of a system started with `regions` (Figure 4-1). */
+export interface RunningRegion {
+  readonly name: string;
+  readonly gatewayUrl: string;
+  /** Its own instances: the gateway and the Active/Active services (the catalog only with a database URL). */
+  readonly urls: Readonly<Partial<Record<RegionalService, string>> & { gateway: string }>;
+  /** Its region Redis (AOF, the store's ACL users): the Active/Active data of its services. */
+  readonly redis: PrivateRedis;
+  /** The launcher's own user on it (for the CLI, operators and tests). */
+  readonly redisUrl: string;
+  /** The region whose Redis its services write while its own is down (failOver), or null. */
+  readonly failedOverTo: string | null;
+  /** The supervised first instance of one of its services. */
+  process(service: RegionalService | 'gateway'): Supervision;
+  /**
+   * Figure 4-2: its Redis is killed (SIGKILL) and kept down, and its services
+   * are restarted on region `to`'s Redis as writers of that region; its
+   * gateway goes on serving, on the same port.
+   */
+  failOver(to: string): Promise<void>;
+  /** Its Redis back (from its AOF), its services back on it: replication catches up both ways. */
+  restore(): Promise<void>;
 }
 
 export interface RunningSystem {
@@ -76,6 +110,9 @@ export interface RunningSystem {
   readonly threaded: readonly ServiceName[];
   /** The private Redis server of this role, when the launcher started one (no URL was given). */
   redis(role: RedisRole): PrivateRedis | undefined;
+  /** The regions, in order (empty without `regions`): the first runs the system's usual instances. */
+  readonly regions: readonly RunningRegion[];
+  region(name: string): RunningRegion;
   /** Waits until every instance of the service (or the one given) answers /healthz. */
   waitReady(name: ServiceName, timeoutMs?: number, index?: number): Promise<void>;
   stop(): Promise<void>;
@@ -103,6 +140,17 @@ function cpuProfileFlags(dir: string | undefined, profiled: Set<ServiceName>): (
   mkdirSync(absolute, { recursive: true });
   // One directory per service: node names the file itself (time, pid), and a restarted process adds its own.
   return (service) => (profiled.has(service) ? ['--cpu-prof', `--cpu-prof-dir=${join(absolute, service)}`] : []);
+}
+
+/** A process (or thread) of a region: what failOver and restore restart with another environment. */
+interface RegionUnit {
+  service: ServiceName;
+  instance: string;
+  url: string;
+  /** The very object it is started with: changed in place before a restart. */
+  env: NodeJS.ProcessEnv;
+  logFile: string;
+  supervision: Supervision;
 }
 
 /** How long a service may take to answer /healthz before waitReady ends it and its supervisor starts it again. */
@@ -247,6 +295,40 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
     throw error;
   });
   const stopOwnedRedis = () => Promise.all(ownedRedis.map((redis) => redis.process.stop()));
+  const regionNames = options.regions && options.regions.length > 1 ? [...options.regions] : [];
+  if (new Set(regionNames).size !== regionNames.length) throw new Error(`regions: a region is named twice (${regionNames.join(', ')})`);
+  const regionRedis = new Map<string, PrivateRedis>();
+  /**
+   * A region's Redis: private and supervised like the store, with the store's
+   * ACL users (a service reaches its own prefix there), whatever bus and store
+   * were given: the regions are what this launcher runs on one machine.
+   */
+  async function startRegionRedis(region: string): Promise<PrivateRedis> {
+    const passwords = credentials?.redis.store;
+    const name = `region-${region}`;
+    const redis = await startPrivateRedis({
+      role: 'store',
+      name,
+      dataDir: options.dataDir,
+      logDir,
+      cwd: options.rootDir,
+      ...(options.onEvent ? { onEvent: options.onEvent } : {}),
+      ...(aclWanted && passwords ? { acl: { file: aclFile('store', passwords), user: ADMIN_USER, password: passwords.admin } } : {}),
+    });
+    ownedRedis.push(redis);
+    say(`region ${region}: redis ready on ${redis.url} (data in ${join(options.dataDir, 'redis', name)}, supervised)`);
+    return redis;
+  }
+  /** A service's URL of a region's Redis: as its own store user there (ACL on), or as is. */
+  const regionUrlFor = (service: ServiceName, region: string): string => {
+    const url = (regionRedis.get(region) as PrivateRedis).url;
+    const password = credentials?.redis.store.services[service];
+    return aclWanted && password ? withUser(url, service, password) : url;
+  };
+  const regionalSettings = (service: RegionalService, region: string, failedOverTo?: string) =>
+    regionalEnv(service, region, new Map(regionNames.map((name) => [name, regionUrlFor(service, name)])), failedOverTo);
+  const regional = regionNames.length > 0 ? regionalServices({ database: Boolean(options.databaseUrl) }) : [];
+  const isRegional = (name: ServiceName): name is RegionalService => (regional as readonly ServiceName[]).includes(name);
   let busRedisUrl: string;
   let storeRedisUrl: string;
   let databaseRoles = false;
@@ -263,6 +345,7 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
     }
     if (options.databaseUrl && credentials && rolesWanted) databaseRoles = await provisionDatabaseRoles(options.databaseUrl, credentials.postgres, say);
     await upgradeDeadLetters(busRedisUrl, say, launcherTls.bus);
+    for (const region of regionNames) regionRedis.set(region, await startRegionRedis(region));
   } catch (error) {
     await stopOwnedRedis();
     removeBuild();
@@ -319,10 +402,11 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
   if (options.databaseUrl && !databaseRoles) env.DATABASE_URL = options.databaseUrl;
   else delete env.DATABASE_URL;
 
+  const firstRegion = regionNames[0];
   // Every service's connection settings are checked here, before any starts:
   // one line naming the setting, instead of services that exit and restart.
   try {
-    for (const name of SERVICES) readServiceConfig(name, { ...env, ...ownConnections[name], ...(name === 'gateway' ? gatewayEnv : {}) });
+    for (const name of SERVICES) readServiceConfig(name, { ...env, ...ownConnections[name], ...(name === 'gateway' ? gatewayEnv : {}), ...(firstRegion && isRegional(name) ? regionalSettings(name, firstRegion) : {}) });
   } catch (error) {
     await stopOwnedRedis();
     removeBuild();
@@ -354,6 +438,8 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
     : null;
   host?.start();
   const processes = new Map<ServiceName, Supervision[]>();
+  /** Per region: its gateway and Active/Active instances, each with the environment it is (re)started with. */
+  const regionUnits = new Map<string, RegionUnit[]>(regionNames.map((region) => [region, []]));
   const logFile = (name: ServiceName, index: number) => join(logDir, index === 0 ? `${name}.log` : `${instanceName(name, index)}.log`);
   for (const name of SERVICES) {
     const instances: Supervision[] = [];
@@ -371,6 +457,7 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
         ...(name === 'gateway' ? gatewayEnv : {}),
         [portVariable(name)]: String(ports[name][index]),
         TRIBUTARY_INSTANCE: instanceName(name, index),
+        ...(firstRegion && isRegional(name) ? regionalSettings(name, firstRegion) : {}),
       };
       const supervised =
         host && threaded(name)
@@ -386,10 +473,45 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
             });
       supervised.start();
       instances.push(supervised);
+      if (firstRegion && (isRegional(name) || (name === 'gateway' && index === 0))) {
+        regionUnits.get(firstRegion)?.push({ service: name, instance: instanceName(name, index), url: instanceUrls[name][index] as string, env: serviceEnv, logFile: logFile(name, index), supervision: supervised });
+      }
     }
     processes.set(name, instances);
   }
-  const all = () => [...processes.values()].flat();
+  // The other regions: their own gateway and Active/Active services, on the central bus and databases.
+  const supervise = (name: ServiceName, instance: string, file: string, serviceEnv: NodeJS.ProcessEnv): Supervision => {
+    const policy = { name: instance, logFile: file, ...(options.onEvent ? { onEvent: options.onEvent } : {}), onGiveUp: gaveUp };
+    return host && threaded(name)
+      ? new HostedService(host, policy, { threadEntry: built.serviceThread, entry: built.entries[name], stackTraces: built.stackTraces, env: serviceEnv })
+      : new Supervised({ ...policy, command: process.execPath, args: [...profileFlags(name), ...serviceNodeOptions(built), built.entries[name]], cwd: options.rootDir, env: serviceEnv, ipc: true });
+  };
+  for (const [position, region] of regionNames.entries()) {
+    if (position === 0) continue;
+    const units = regionUnits.get(region) as RegionUnit[];
+    const regionalUrls = new Map<RegionalService, string>();
+    for (const name of regional) {
+      const port = await freePort();
+      const instance = regionalInstanceName(name, region);
+      const serviceEnv: NodeJS.ProcessEnv = { ...env, ...ownConnections[name], [portVariable(name)]: String(port), TRIBUTARY_INSTANCE: instance, ...regionalSettings(name, region) };
+      regionalUrls.set(name, `http://127.0.0.1:${port}`);
+      units.push({ service: name, instance, url: `http://127.0.0.1:${port}`, env: serviceEnv, logFile: join(logDir, `${instance}.log`), supervision: supervise(name, instance, join(logDir, `${instance}.log`), serviceEnv) });
+    }
+    const gatewayPort = options.regionGatewayPorts?.[position - 1] ?? options.gatewayPort + position;
+    const instance = `gateway-${region}`;
+    // Its region's Active/Active services; every other service is the central one.
+    const gatewayServiceEnv: NodeJS.ProcessEnv = {
+      ...env,
+      ...ownConnections.gateway,
+      ...gatewayEnv,
+      [portVariable('gateway')]: String(gatewayPort),
+      TRIBUTARY_INSTANCE: instance,
+      ...Object.fromEntries([...regionalUrls].flatMap(([name, url]) => [[urlVariable(name), url], [urlsVariable(name), url]])),
+    };
+    units.push({ service: 'gateway', instance, url: `http://127.0.0.1:${gatewayPort}`, env: gatewayServiceEnv, logFile: join(logDir, `${instance}.log`), supervision: supervise('gateway', instance, join(logDir, `${instance}.log`), gatewayServiceEnv) });
+    for (const unit of units) unit.supervision.start();
+  }
+  const all = () => [...processes.values()].flat().concat(regionNames.slice(1).flatMap((region) => (regionUnits.get(region) ?? []).map((unit) => unit.supervision)));
 
   // Said once at stop, and kept in the log directory: what a service was refused is a missing line in acl.ts or a bug.
   const reportDenials = async () => {
@@ -401,6 +523,43 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
       appendFileSync(join(logDir, 'acl-denials.log'), denials.map((line) => `${new Date().toISOString()} ${role} ${line}\n`).join(''));
     }
   };
+  async function waitInstance(name: ServiceName, url: string, instance: string, file: string, supervision: Supervision | undefined, timeoutMs: number): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const attemptMs = Math.min(STALLED_START_MS, deadline - Date.now());
+      try {
+        await waitFor(() => healthy(url, name, instance), { timeoutMs: attemptMs, intervalMs: 100, description: `${instance} /healthz (log: ${file})` });
+        return;
+      } catch (error) {
+        if (deadline - Date.now() < 5_000 || !supervision) {
+          // Said where the caller sees it (a test's output, a CI log): the data directory and its logs may be gone by the time someone looks.
+          const how = `${threaded(name) ? 'a thread of the service host' : 'a process'}, restarted ${supervision?.restartCount ?? 0} times`;
+          // A thread's own stderr (PGlite's and DuckDB's messages among it) goes to the host's log, not to the service's.
+          const hostLog = threaded(name) ? `\nthe end of the service host's log:\n${logTail(join(logDir, 'service-host.log'))}` : '';
+          throw new Error(`${(error as Error).message}; ${how}; the end of its log:\n${logTail(file)}${hostLog}`, { cause: error });
+        }
+        // A start that stalls is ended and made again, as a person would: seen on a loaded machine (a
+        // PGlite service not answering for minutes, as a thread and as a process; the cause is not known).
+        say(`${instance} not ready after ${Math.round(attemptMs / 1000)} s: killed, to be started again (log: ${file})`);
+        await supervision.signal('SIGKILL');
+      }
+    }
+  }
+  const readyTimeoutMs = options.readyTimeoutMs ?? 60_000;
+  const waitUnit = (unit: RegionUnit) => waitInstance(unit.service, unit.url, unit.instance, unit.logFile, unit.supervision, readyTimeoutMs);
+  /** Restarts a region's Active/Active services with the settings of `failedOverTo` (or their own). */
+  async function repoint(region: string, failedOverTo: string | undefined): Promise<void> {
+    const units = (regionUnits.get(region) ?? []).filter((unit) => unit.service !== 'gateway');
+    // Stopped first, so no instance writes the old Redis once another writes the new one; a few seconds, then SIGKILL (its Redis may be gone).
+    await Promise.all(units.map((unit) => unit.supervision.pause(5_000)));
+    for (const unit of units) {
+      if (isRegional(unit.service)) Object.assign(unit.env, regionalSettings(unit.service, region, failedOverTo));
+      unit.supervision.resume();
+    }
+    await Promise.all(units.map(waitUnit));
+  }
+  const failedOver = new Map<string, string>();
+  const regions: RunningRegion[] = [];
   const system: RunningSystem = {
     gatewayUrl: urls.gateway,
     urls,
@@ -421,42 +580,21 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
     instances: (name) => [...(processes.get(name) ?? [])],
     serviceHost: () => host?.supervised,
     threaded: SERVICES.filter(threaded),
-    redis: (role) => ownedRedis.find((redis) => redis.role === role),
+    redis: (role) => ownedRedis.find((redis) => redis.name === role),
     async waitReady(name, timeoutMs = options.readyTimeoutMs ?? 60_000, index) {
       const indexes = index === undefined ? instanceUrls[name].map((_url, i) => i) : [index];
-      await Promise.all(
-        indexes.map(async (i) => {
-          const deadline = Date.now() + timeoutMs;
-          for (;;) {
-            const attemptMs = Math.min(STALLED_START_MS, deadline - Date.now());
-            try {
-              await waitFor(() => healthy(instanceUrls[name][i] as string, name, instanceName(name, i)), {
-                timeoutMs: attemptMs,
-                intervalMs: 100,
-                description: `${instanceName(name, i)} /healthz (log: ${logFile(name, i)})`,
-              });
-              return;
-            } catch (error) {
-              const instance = processes.get(name)?.[i];
-              if (deadline - Date.now() < 5_000 || !instance) {
-                // Said where the caller sees it (a test's output, a CI log): the data directory and its logs may be gone by the time someone looks.
-                const how = `${threaded(name) ? 'a thread of the service host' : 'a process'}, restarted ${instance?.restartCount ?? 0} times`;
-                // A thread's own stderr (PGlite's and DuckDB's messages among it) goes to the host's log, not to the service's.
-                const hostLog = threaded(name) ? `\nthe end of the service host's log:\n${logTail(join(logDir, 'service-host.log'))}` : '';
-                throw new Error(`${(error as Error).message}; ${how}; the end of its log:\n${logTail(logFile(name, i))}${hostLog}`, { cause: error });
-              }
-              // A start that stalls is ended and made again, as a person would: seen on a loaded machine (a
-              // PGlite service not answering for minutes, as a thread and as a process; the cause is not known).
-              say(`${instanceName(name, i)} not ready after ${Math.round(attemptMs / 1000)} s: killed, to be started again (log: ${logFile(name, i)})`);
-              await instance.signal('SIGKILL');
-            }
-          }
-        }),
-      );
+      await Promise.all(indexes.map((i) => waitInstance(name, instanceUrls[name][i] as string, instanceName(name, i), logFile(name, i), processes.get(name)?.[i], timeoutMs)));
+    },
+    regions,
+    region(name) {
+      const region = system.regions.find((candidate) => candidate.name === name);
+      if (!region) throw new Error(`no region ${name} (regions: ${regionNames.join(', ') || 'none; start with regions'})`);
+      return region;
     },
     async stop() {
-      // Gateway first so no new work comes in, then the rest together.
-      await Promise.all((processes.get('gateway') ?? []).map((supervised) => supervised.stop()));
+      // Gateways first so no new work comes in, then the rest together.
+      const regionGateways = regionNames.slice(1).flatMap((region) => (regionUnits.get(region) ?? []).filter((unit) => unit.service === 'gateway').map((unit) => unit.supervision));
+      await Promise.all([...(processes.get('gateway') ?? []), ...regionGateways].map((supervised) => supervised.stop()));
       await Promise.all(all().map((supervised) => supervised.stop()));
       await host?.stop();
       await reportDenials();
@@ -465,13 +603,59 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
       removeBuild();
     },
   };
+  regions.push(...regionNames.map((name) => {
+    const units = regionUnits.get(name) as RegionUnit[];
+    const unitOf = (service: RegionalService | 'gateway'): RegionUnit => {
+      const unit = units.find((candidate) => candidate.service === service);
+      if (!unit) throw new Error(`region ${name} runs no ${service} of its own (the catalog needs a database URL)`);
+      return unit;
+    };
+    const redis = regionRedis.get(name) as PrivateRedis;
+    const passwords = credentials?.redis.store;
+    return {
+      name,
+      gatewayUrl: unitOf('gateway').url,
+      urls: Object.fromEntries(units.map((unit) => [unit.service, unit.url])) as Partial<Record<RegionalService, string>> & { gateway: string },
+      redis,
+      redisUrl: aclWanted && passwords ? withUser(redis.url, ADMIN_USER, passwords.admin) : redis.url,
+      get failedOverTo() {
+        return failedOver.get(name) ?? null;
+      },
+      process: (service) => unitOf(service).supervision,
+      async failOver(to) {
+        if (to === name || !regionRedis.has(to)) throw new Error(`region ${name} cannot fail over to "${to}" (regions: ${regionNames.join(', ')})`);
+        if (failedOver.has(name)) throw new Error(`region ${name} has failed over to ${failedOver.get(name)} already`);
+        if (failedOver.has(to)) throw new Error(`region ${to} is itself failed over`);
+        // Down as a crash is (kill -9), and kept down: the supervisor does not restart it until restore().
+        await redis.process.crash();
+        say(`region ${name}: redis down (SIGKILL, kept down); its services move to region ${to}'s Redis`);
+        failedOver.set(name, to);
+        await repoint(name, to);
+        say(`region ${name}: failed over to region ${to}`);
+      },
+      async restore() {
+        if (!failedOver.has(name)) throw new Error(`region ${name} is not failed over`);
+        redis.process.resume();
+        await redis.waitReady();
+        failedOver.delete(name);
+        await repoint(name, undefined);
+        say(`region ${name}: back on its own Redis; replication catches up both ways`);
+      },
+    } satisfies RunningRegion;
+  }));
   try {
-    const ready = Promise.all(
-      SERVICES.map(async (name) => {
+    const ready = Promise.all([
+      ...SERVICES.map(async (name) => {
         await system.waitReady(name);
         options.onEvent?.(`${name} ready on ${instanceUrls[name].join(', ')}`);
       }),
-    );
+      ...regionNames.slice(1).flatMap((region) =>
+        (regionUnits.get(region) ?? []).map(async (unit) => {
+          await waitUnit(unit);
+          options.onEvent?.(`${unit.instance} (region ${region}) ready on ${unit.url}`);
+        }),
+      ),
+    ]);
     ready.catch(() => undefined);
     await Promise.race([givenUp, ready]);
   } catch (error) {

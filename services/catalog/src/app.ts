@@ -7,7 +7,8 @@ import { productEventsHandler } from './handlers/product-events.ts';
 import { productRoutes } from './routes/products.ts';
 import { SERVICE } from './store/keys.ts';
 import { createPriceIndex } from './store/price-index.ts';
-import { createProductReader, type CatalogCacheOptions } from './store/product-reader.ts';
+import { createActiveActiveReader, type CatalogRegions } from './store/active-active-cache.ts';
+import { catalogCacheDefaults, createProductReader, type CatalogCacheOptions } from './store/product-reader.ts';
 import type { Product } from './store/products.ts';
 import { installSchema } from './store/schema.ts';
 
@@ -28,6 +29,12 @@ export interface CatalogDeps {
   cache?: boolean | CatalogCacheOptions;
   outboxPollIntervalMs?: number;
   consumer?: ConsumerTuning;
+  /**
+   * The product cache Active/Active in the region's Redis (CATALOG_REGION,
+   * CATALOG_PEERS, CATALOG_REGION_REDIS_URL; the book's Figure 4-3); the
+   * price index stays in the store.
+   */
+  regions?: CatalogRegions;
 }
 
 /**
@@ -57,7 +64,11 @@ export async function startCatalog(deps: CatalogDeps): Promise<{ app: HttpApp; c
     outbox: { pollIntervalMs: deps.outboxPollIntervalMs },
   });
   const registry = app.metricsRegistry;
-  const reader = createProductReader({
+  const cacheOptions = typeof deps.cache === 'object' ? deps.cache : {};
+  const reader =
+    deps.regions && deps.cache !== false
+      ? createActiveActiveReader({ db, regions: deps.regions, ttlMs: cacheOptions.ttlMs ?? catalogCacheDefaults.ttlMs, negativeTtlMs: cacheOptions.negativeTtlMs ?? catalogCacheDefaults.negativeTtlMs })
+      : createProductReader({
     db,
     store,
     cache: deps.cache === false ? false : deps.cache === true || deps.cache === undefined ? {} : deps.cache,
@@ -66,7 +77,7 @@ export async function startCatalog(deps: CatalogDeps): Promise<{ app: HttpApp; c
       if (report.kind === 'redis-error') logger.warn({ err: report.error }, 'cache: store redis error, reading from the database');
       else if (report.kind === 'corrupt') logger.warn({ key: report.key, reason: report.reason }, 'cache: corrupt entry replaced');
     },
-  });
+        });
   const index = createPriceIndex({ db, store });
 
   const afterWrite = async (product: Product) => {

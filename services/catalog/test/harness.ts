@@ -15,7 +15,7 @@ export interface Harness {
   another(options?: CatalogOptions): Promise<HttpApp>;
 }
 
-export type CatalogOptions = Pick<CatalogDeps, 'cache'>;
+export type CatalogOptions = Pick<CatalogDeps, 'cache' | 'regions'>;
 
 /**
  * Two redis-servers per test file, bus and store as in production (flushed

@@ -100,7 +100,8 @@ describe('order-monitoring Active/Active across two regions', () => {
       expect(failures.recent).toHaveLength(1);
       const status = await get<{ region: string; replication: Array<{ source: string; pending: number }> }>(region, '/regions');
       expect(status.region).toBe(region.name);
-      expect(status.replication).toMatchObject([{ source: region === eu ? 'us' : 'eu', target: region.name, pending: 0 }]);
+      const other = region === eu ? 'us' : 'eu';
+      expect(status.replication).toMatchObject([{ source: other, target: region.name, pending: 0 }, { source: region.name, target: other, pending: 0 }]);
     }
   });
 
@@ -126,6 +127,8 @@ describe('order-monitoring Active/Active across two regions', () => {
       region: 'eu',
       peers: [{ region: 'us', url: 'redis://10.0.0.2:6379' }, { region: 'ap', url: 'rediss://ap.example:6380' }],
     });
+    // A failed-over instance: one more writer of eu, replicating nothing itself.
+    expect(parseRegionsEnv({ ORDER_MONITORING_REGION: 'eu', ORDER_MONITORING_PEERS: 'none' })).toEqual({ region: 'eu', peers: [] });
     expect(() => parseRegionsEnv({ ORDER_MONITORING_REGION: 'eu' })).toThrow(/go together/);
     expect(() => parseRegionsEnv({ ORDER_MONITORING_REGION: 'eu', ORDER_MONITORING_PEERS: 'eu=redis://x' })).toThrow(/own region/);
     expect(() => parseRegionsEnv({ ORDER_MONITORING_REGION: 'eu', ORDER_MONITORING_PEERS: 'us=http://x' })).toThrow(/redis:\/\//);

@@ -11,7 +11,7 @@ export function RegionsPage(_props: PageProps) {
       <h2>Regions</h2>
       <p class="muted">
         order-monitoring's leaderboards and failure counts, kept Active/Active: each region writes its own Redis and applies every other
-        region's log (docs/kit/activeactive.md). Per pair: entries not yet applied here, and the age of the oldest.
+        region's log (docs/kit/activeactive.md). Per pair, both ways: entries its target has not applied yet, and the age of the oldest.
       </p>
       {error && <p class="error">{error}</p>}
       {data && data.region === null && <p class="empty" data-testid="regions-single">One region: ORDER_MONITORING_REGION is not set.</p>}

@@ -6,3 +6,4 @@ export { UnreadableEntryError, DEFAULT_REMEMBER_SECONDS, type LogEntry, type Rem
 export { scripts as activeActiveScripts } from './operations.ts';
 export { replicationStatus, type ReplicationStatus } from './status.ts';
 export { trimLog } from './trim.ts';
+export { parseRegionsEnv, type RegionsEnv } from './env.ts';

@@ -34,7 +34,7 @@ export const monitoringRoutes: FastifyPluginAsyncTypebox<RouteContext> = async (
       onRequest: requireAdmin,
       schema: {
         tags: ['monitoring'],
-        summary: "order-monitoring's Active/Active region and its replication lag from each other region",
+        summary: "order-monitoring's Active/Active region and the replication lag both ways between it and each other region",
         description: 'region is null when order-monitoring runs in one region (ORDER_MONITORING_REGION unset); pending is counted up to 1000.',
         security: ADMIN_SECURITY,
         response: { 200: RegionsStatus, ...errors(), ...adminErrors },

@@ -16,7 +16,8 @@ const RegionsReply = Type.Object({ region: Type.Union([Type.String(), Type.Null(
 
 /**
  * GET /regions (internal API): this instance's region (null when not
- * Active/Active) and, for each other region, how far this one is behind it.
+ * Active/Active) and, for each other region, how far this one is behind it
+ * and how far it is behind this one.
  */
 export function regionRoutes(deps: { region: string | null; status: ActiveActiveStore['status'] }) {
   return async (app: HttpApp): Promise<void> => {

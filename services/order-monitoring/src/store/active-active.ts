@@ -77,11 +77,17 @@ export function createActiveActiveStore(store: RedisClient, local: FailureStore,
         return { counts: Object.fromEntries(scores.map(({ member, score }) => [member, String(score)])), recent: recent.slice(0, RECENT_FAILURES_LIMIT) };
       },
     },
+    // Both directions of every pair this region is in: one region's page (the gateway reaches one) shows the others' lag from it too.
     status: () =>
       Promise.all(
-        setting.peers.map((peer) =>
-          replicationStatus(peer, region).catch((error: unknown) => ({ source: peer.region, target: region.id, unreachable: error instanceof Error ? error.message : String(error) })),
-        ),
+        setting.peers.flatMap((peer) => {
+          const unreachable = (source: string, target: string) => (error: unknown) => ({ source, target, unreachable: error instanceof Error ? error.message : String(error) });
+          const there = createRegion({ redis: peer.redis, region: peer.region, prefix: ACTIVE_ACTIVE_PREFIX });
+          return [
+            replicationStatus(peer, region).catch(unreachable(peer.region, region.id)),
+            replicationStatus({ region: region.id, redis: store }, there).catch(unreachable(region.id, peer.region)),
+          ];
+        }),
       ),
     async close() {
       await Promise.all(replicators.map((replicator) => replicator.close()));
