@@ -264,6 +264,16 @@ describe('PostgreSQL schemas', () => {
         { service: 'delivery-history', schema: 'delivery_history', file: join(dir, 'delivery-history.pgdump') },
       ];
       await expect(dumpSchemas(source.url, [...dumps, { service: 'catalog', schema: 'catalog', file: join(dir, 'catalog.pgdump') }])).rejects.toThrow(/has no schema catalog: is it the database the system runs on/);
+      // A pg_dump older than the server is refused before it runs, naming the package.
+      const oldTools = tempDir('tributary-old-pg-dump-');
+      writeFileSync(join(oldTools, 'pg_dump'), '#!/bin/sh\necho "pg_dump (PostgreSQL) 9.6.24"\n', { mode: 0o755 });
+      const path = process.env.PATH;
+      process.env.PATH = `${oldTools}:${path}`;
+      try {
+        await expect(dumpSchemas(source.url, dumps)).rejects.toThrow(/pg_dump 9\.6 cannot dump PostgreSQL \d+.* install postgresql-client-\d+/);
+      } finally {
+        process.env.PATH = path;
+      }
       const versions = await dumpSchemas(source.url, dumps);
       expect(versions.pgDump).toMatch(/^\d+\.\d+/);
 
