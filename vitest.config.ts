@@ -11,6 +11,8 @@ import { BaseSequencer, type TestSpecification } from 'vitest/node';
  */
 const LONGEST_FIRST = [
   'apps/cli/test/backup.test.ts',
+  // Two system starts with TEST_DATABASE_URL, none without it.
+  'apps/cli/test/backup-postgres.test.ts',
   'test/sentinel-system.test.ts',
   'test/chaos.test.ts',
   'apps/cli/test/launcher.test.ts',

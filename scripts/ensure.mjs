@@ -47,6 +47,37 @@ export function ensureRedis() {
   process.exit(1);
 }
 
+/**
+ * `tributary backup`/`restore` on a PostgreSQL server run pg_dump and
+ * pg_restore (Debian's postgresql-client); the tests that do need them only
+ * with TEST_DATABASE_URL. Installed from the distribution where we can;
+ * elsewhere we say what to install, and those tests skip with that reason.
+ */
+export function ensurePostgresClient() {
+  if (has('pg_dump') && has('pg_restore')) return true;
+  const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
+  if (has('apt-get')) {
+    const sudo = isRoot ? '' : has('sudo') ? 'sudo ' : null;
+    if (sudo !== null) {
+      try {
+        run(`${sudo}apt-get update`);
+        run(`${sudo}env DEBIAN_FRONTEND=noninteractive apt-get install -y postgresql-client`);
+      } catch {
+        // Reported below.
+      }
+      if (has('pg_dump') && has('pg_restore')) return true;
+    }
+  }
+  console.warn(
+    [
+      'Backing up a PostgreSQL server needs pg_dump and pg_restore; the tests that do will be skipped.',
+      '  Debian/Ubuntu: sudo apt-get install -y postgresql-client (postgresql-client-<major> from apt.postgresql.org for a newer server)',
+      '  macOS:         brew install libpq',
+    ].join('\n'),
+  );
+  return false;
+}
+
 /** Where the end-to-end tests look for Chromium: Debian's `chromium` package, or CHROMIUM_PATH. */
 export function chromiumPath() {
   if (process.env.CHROMIUM_PATH) return process.env.CHROMIUM_PATH;

@@ -3,13 +3,15 @@
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ensureChromium, ensureDashboard, ensureDependencies, ensureRedis, root } from './ensure.mjs';
+import { ensureChromium, ensureDashboard, ensureDependencies, ensurePostgresClient, ensureRedis, root } from './ensure.mjs';
 
 ensureDependencies();
 ensureRedis();
 // The dashboard e2e test drives Chromium against the gateway, which serves the built app.
 ensureChromium();
 ensureDashboard({ force: true });
+// The backup tests on a PostgreSQL server run pg_dump and pg_restore.
+if (process.env.TEST_DATABASE_URL) ensurePostgresClient();
 
 const bin = (name) => join(root, 'node_modules', '.bin', name);
 // The root project checks everything; the dashboard's own adds its browser libs and vite.config.ts.

@@ -4,12 +4,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { connectRedis } from 'tributary';
-import { generateTlsCertificates, startRedisServer } from 'tributary/testing';
+import { openDatabase } from 'tributary/sql';
+import { createServerDatabase, generateTlsCertificates, startRedisServer } from 'tributary/testing';
 import { PRIVATE_TLS_DIR, STORE_URL_FILE } from '@tributary/launcher/services';
 import { cliRedisTls } from '../src/redis.ts';
 import { describeFile, MANIFEST_FILE, MANIFEST_FORMAT, MANIFEST_VERSION, verifyBackup, writeManifest, type Manifest } from '../src/backup/manifest.ts';
-import { loadRdbIntoAof, snapshotRedis } from '../src/backup/redis-rdb.ts';
+import { checkRestoreTarget, dumpSchemas, restoreSchemas, toolVersion } from '../src/backup/postgres.ts';
+import { checkRedisTarget, loadRdbIntoAof, loadRdbIntoServer, snapshotRedis } from '../src/backup/redis-rdb.ts';
 import { runCli } from './harness.ts';
+import { pgToolsUnfit } from './pg-tools.ts';
 
 const dirs: string[] = [];
 const tempDir = (prefix = 'tributary-backup-test-') => {
@@ -79,6 +82,24 @@ describe('the backup manifest check', () => {
     await expect(verifyBackup(dir)).rejects.toThrow(/"\.\.\/outside\.rdb" is not a path inside the backup/);
     writeFileSync(join(dir, MANIFEST_FILE), JSON.stringify({ ...manifest, files: manifest.files.filter((file) => file.role !== 'store') }));
     await expect(verifyBackup(dir)).rejects.toThrow(/no store Redis snapshot/);
+  });
+});
+
+describe('manifest versions', () => {
+  it('reads a version 1 manifest (before PostgreSQL dumps), refuses a newer one by its version', async () => {
+    const { dir, manifest } = await fakeBackup();
+    writeManifest(dir, { ...manifest, version: 1 });
+    expect((await verifyBackup(dir)).version).toBe(1);
+    writeFileSync(join(dir, MANIFEST_FILE), JSON.stringify({ ...manifest, version: 3 }));
+    await expect(verifyBackup(dir)).rejects.toThrow(/manifest of version 3; this tributary reads versions 1 and 2: restore it with the tributary that wrote it/);
+  });
+
+  it('refuses PostgreSQL dumps without their schema, or without the pg_dump version', async () => {
+    const { dir, manifest } = await fakeBackup();
+    writeFileSync(join(dir, 'pg/accounts.pgdump'), 'PGDMP');
+    const dump = await describeFile(dir, { path: 'pg/accounts.pgdump', kind: 'pg-dump', service: 'accounts' });
+    writeManifest(dir, { ...manifest, files: [...manifest.files, dump] });
+    await expect(verifyBackup(dir)).rejects.toThrow(/pg\/accounts\.pgdump: a PostgreSQL dump without its service and schema\n\s+PostgreSQL dumps without versions\.postgres/);
   });
 });
 
@@ -152,6 +173,42 @@ describe('a Redis snapshot and its restore', () => {
     expect(cliRedisTls('store', { ...env, REDIS_TLS_CA_FILE: '/etc/ca.pem' }, 'rediss://tributary-launcher:pw@127.0.0.1:6390')).toMatchObject({ caFile: '/etc/ca.pem' });
   });
 
+  it('loads into another, empty server key by key (values, expiry, a stream with its group and pending entry), refuses one with keys unless forced', async () => {
+    const source = await startRedisServer();
+    const target = await startRedisServer();
+    try {
+      const client = await connectRedis(source.url);
+      await client.sendCommand(['SET', 'basket:1', 'full']);
+      await client.sendCommand(['SET', 'session:1', 'soon', 'PX', '3600000']);
+      await client.sendCommand(['HSET', 'fleet:drone-1', 'battery', '80']);
+      await client.sendCommand(['XADD', 'ordering:events', '*', 'type', 'x']);
+      await client.sendCommand(['XGROUP', 'CREATE', 'ordering:events', 'accounts', '0']);
+      await client.sendCommand(['XREADGROUP', 'GROUP', 'accounts', 'accounts-0', 'COUNT', '1', 'STREAMS', 'ordering:events', '>']);
+      await client.close();
+      const rdb = join(tempDir(), 'bus.rdb');
+      await snapshotRedis(source.url, rdb);
+
+      await checkRedisTarget(target.url, 'bus', false);
+      expect(await loadRdbIntoServer(rdb, target.url, false)).toBe(4);
+      const copy = await connectRedis(target.url);
+      expect(await copy.sendCommand(['GET', 'basket:1'])).toBe('full');
+      expect(await copy.sendCommand<number>(['PTTL', 'session:1'])).toBeGreaterThan(0);
+      expect(await copy.sendCommand<number>(['PTTL', 'basket:1'])).toBe(-1);
+      expect(await copy.sendCommand(['HGET', 'fleet:drone-1', 'battery'])).toBe('80');
+      expect((await copy.sendCommand<[number]>(['XPENDING', 'ordering:events', 'accounts']))[0]).toBe(1);
+
+      await expect(checkRedisTarget(target.url, 'bus', false)).rejects.toThrow(/the bus Redis .* holds 4 keys: restore into an empty server, or pass --force/);
+      await copy.sendCommand(['SET', 'stale', 'x']);
+      await checkRedisTarget(target.url, 'bus', true);
+      expect(await loadRdbIntoServer(rdb, target.url, true)).toBe(4);
+      expect(await copy.sendCommand(['EXISTS', 'stale'])).toBe(0);
+      await copy.close();
+      await expect(checkRedisTarget('redis+cluster://127.0.0.1:1', 'store', false)).rejects.toThrow(/restore loads a single redis:\/\/ or rediss:\/\/ server/);
+    } finally {
+      await Promise.all([source.stop(), target.stop()]);
+    }
+  });
+
   it('says why when the server refuses SYNC to the user (no such password)', async () => {
     const source = await startRedisServer({ password: 'right' });
     try {
@@ -199,5 +256,85 @@ describe('tributary restore refuses', () => {
     const run = await runCli(['backup', dir, '--bus-url', 'redis://127.0.0.1:1', '--store-url', 'redis://127.0.0.1:1'], { TRIBUTARY_DATA_DIR: tempDir() });
     expect(run.code).toBe(1);
     expect(run.stderr).toMatch(/is not empty: a backup goes into a new directory/);
+  });
+});
+
+describe('PostgreSQL schemas', () => {
+  it('says what to install when pg_dump is not there', async () => {
+    const path = process.env.PATH;
+    process.env.PATH = tempDir('tributary-no-tools-');
+    try {
+      await expect(toolVersion('pg_dump')).rejects.toThrow(/pg_dump is not installed .*apt-get install -y postgresql-client/);
+    } finally {
+      process.env.PATH = path;
+    }
+  });
+
+  it('restore asks for --database-url when the backup holds PostgreSQL schemas, before writing anything (exit 2)', async () => {
+    const { dir, manifest } = await fakeBackup();
+    writeFileSync(join(dir, 'pg/accounts.pgdump'), 'PGDMP');
+    const dump = await describeFile(dir, { path: 'pg/accounts.pgdump', kind: 'pg-dump', service: 'accounts', schema: 'accounts' });
+    writeManifest(dir, { ...manifest, versions: { ...manifest.versions, postgres: { server: '15.20', pgDump: '15.20' } }, files: [...manifest.files.filter((file) => file.kind !== 'pglite-datadir'), dump] });
+    const fresh = join(tempDir(), 'data');
+    const run = await runCli(['restore', dir], { TRIBUTARY_DATA_DIR: fresh });
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(/this backup holds PostgreSQL schemas \(accounts\): give the database they go into with --database-url/);
+    expect(() => readFileSync(join(fresh, 'redis', 'bus', 'appendonlydir', 'appendonly.aof.manifest'))).toThrow();
+  });
+
+  it.skipIf(!process.env.TEST_DATABASE_URL)('dumps schemas from one snapshot and restores them into another database; a failed restore drops what it made (TEST_DATABASE_URL; skipped without it)', async (context) => {
+    const serverUrl = process.env.TEST_DATABASE_URL as string;
+    const unfit = await pgToolsUnfit(serverUrl);
+    if (unfit) context.skip(unfit);
+    const [source, copy] = await Promise.all([createServerDatabase(serverUrl, 'parts_src'), createServerDatabase(serverUrl, 'parts_dst')]);
+    try {
+      const db = await openDatabase(source.url);
+      await db.query('CREATE SCHEMA accounts');
+      await db.query('CREATE TABLE accounts.balances (id text PRIMARY KEY, cents bigint NOT NULL)');
+      await db.query("INSERT INTO accounts.balances VALUES ('u1', 700), ('u2', 1600)");
+      await db.query('CREATE SCHEMA delivery_history');
+      await db.query('CREATE TABLE delivery_history.events (id serial PRIMARY KEY, what text)');
+      await db.query("INSERT INTO delivery_history.events (what) VALUES ('delivered')");
+      await db.close();
+      const dir = tempDir();
+      const dumps = [
+        { service: 'accounts', schema: 'accounts', file: join(dir, 'accounts.pgdump') },
+        { service: 'delivery-history', schema: 'delivery_history', file: join(dir, 'delivery-history.pgdump') },
+      ];
+      await expect(dumpSchemas(source.url, [...dumps, { service: 'catalog', schema: 'catalog', file: join(dir, 'catalog.pgdump') }])).rejects.toThrow(/has no schema catalog: is it the database the system runs on/);
+      // A pg_dump older than the server is refused before it runs, naming the package.
+      const oldTools = tempDir('tributary-old-pg-dump-');
+      writeFileSync(join(oldTools, 'pg_dump'), '#!/bin/sh\necho "pg_dump (PostgreSQL) 9.6.24"\n', { mode: 0o755 });
+      const path = process.env.PATH;
+      process.env.PATH = `${oldTools}:${path}`;
+      try {
+        await expect(dumpSchemas(source.url, dumps)).rejects.toThrow(/pg_dump 9\.6 cannot dump PostgreSQL \d+.* install postgresql-client-\d+/);
+      } finally {
+        process.env.PATH = path;
+      }
+      const versions = await dumpSchemas(source.url, dumps);
+      expect(versions.pgDump).toMatch(/^\d+\.\d+/);
+
+      // A failed second schema leaves the database as it was: the first is dropped again.
+      await checkRestoreTarget(copy.url, ['accounts', 'delivery_history'], versions.pgDump);
+      writeFileSync(join(dir, 'broken.pgdump'), 'not a dump');
+      await expect(restoreSchemas(copy.url, [dumps[0] as (typeof dumps)[number], { ...(dumps[1] as (typeof dumps)[number]), file: join(dir, 'broken.pgdump') }])).rejects.toThrow(/pg_restore of delivery-history \(schema delivery_history\) .* failed/);
+      const target = await openDatabase(copy.url);
+      expect((await target.query("SELECT 1 FROM pg_namespace WHERE nspname = 'accounts'")).rowCount).toBe(0);
+
+      // An empty schema (as a launcher makes at its start) is fine.
+      await target.query('CREATE SCHEMA accounts');
+      await checkRestoreTarget(copy.url, ['accounts', 'delivery_history'], versions.pgDump);
+      await restoreSchemas(copy.url, dumps);
+      expect((await target.query<{ id: string; cents: string }>('SELECT id, cents FROM accounts.balances ORDER BY id')).rows).toEqual([{ id: 'u1', cents: '700' }, { id: 'u2', cents: '1600' }]);
+      // The sequence came along: the next row does not collide.
+      await target.query("INSERT INTO delivery_history.events (what) VALUES ('again')");
+      expect((await target.query('SELECT id FROM delivery_history.events')).rowCount).toBe(2);
+      await target.close();
+      await expect(checkRestoreTarget(copy.url, ['accounts', 'delivery_history'], versions.pgDump)).rejects.toThrow(/already holds data in schema accounts, delivery_history: restore into a new database/);
+      await expect(checkRestoreTarget(copy.url, ['accounts'], '99.1')).rejects.toThrow(/written by pg_dump 99\.1, and pg_restore .* cannot read them: install postgresql-client-99/);
+    } finally {
+      await Promise.all([source.drop(), copy.drop()]);
+    }
   });
 });

@@ -8,7 +8,9 @@ import { CliError } from '../errors.ts';
 /** The file that describes a backup; written last, so a directory without it is not a (finished) backup. */
 export const MANIFEST_FILE = 'manifest.json';
 export const MANIFEST_FORMAT = 'tributary-backup';
-export const MANIFEST_VERSION = 1;
+/** 2 added PostgreSQL schema dumps (kind `pg-dump`, `versions.postgres`); a version 1 manifest is still read. */
+export const MANIFEST_VERSION = 2;
+const READ_VERSIONS = [1, 2];
 
 const Sha256 = Type.String({ pattern: '^[0-9a-f]{64}$' });
 
@@ -16,11 +18,13 @@ const Sha256 = Type.String({ pattern: '^[0-9a-f]{64}$' });
 export const BackupFile = Type.Object(
   {
     path: Type.String({ minLength: 1 }),
-    kind: Type.Union([Type.Literal('redis-rdb'), Type.Literal('pglite-datadir'), Type.Literal('lake-parquet')]),
+    kind: Type.Union([Type.Literal('redis-rdb'), Type.Literal('pglite-datadir'), Type.Literal('pg-dump'), Type.Literal('lake-parquet')]),
     /** redis-rdb: which server. */
     role: Type.Optional(Type.Union([Type.Literal('bus'), Type.Literal('store')])),
-    /** pglite-datadir: whose database. */
+    /** pglite-datadir, pg-dump: whose database. */
     service: Type.Optional(Type.String({ minLength: 1 })),
+    /** pg-dump: the schema on the PostgreSQL server (a plain identifier: restore names it in SQL). */
+    schema: Type.Optional(Type.String({ pattern: '^[a-z_][a-z0-9_]*$' })),
     bytes: Type.Integer({ minimum: 0 }),
     sha256: Sha256,
   },
@@ -31,13 +35,15 @@ export type BackupFile = Static<typeof BackupFile>;
 export const Manifest = Type.Object(
   {
     format: Type.Literal(MANIFEST_FORMAT),
-    version: Type.Literal(MANIFEST_VERSION),
+    version: Type.Union([Type.Literal(1), Type.Literal(MANIFEST_VERSION)]),
     createdAt: Type.String(),
     /** Each part's copy was taken in this order, each consistent in itself (docs/operations.md, "Backup and restore"). */
     order: Type.Array(Type.String()),
     versions: Type.Object({
       redis: Type.Record(Type.String(), Type.String()),
       pglite: Type.String(),
+      /** With pg-dump files: the server's version and pg_dump's (pg_restore must be as new). */
+      postgres: Type.Optional(Type.Object({ server: Type.String(), pgDump: Type.String() }, { additionalProperties: false })),
       services: Type.Record(Type.String(), Type.String()),
     }),
     /** Parts deliberately left out (a PostgreSQL server's database, backed up with pg_dump). */
@@ -84,6 +90,10 @@ export async function verifyBackup(dir: string): Promise<Manifest> {
   } catch (error) {
     throw new CliError(`${manifestPath} is not JSON: ${(error as Error).message}`);
   }
+  const header = raw as { format?: unknown; version?: unknown } | null;
+  if (header?.format === MANIFEST_FORMAT && typeof header.version === 'number' && !READ_VERSIONS.includes(header.version)) {
+    throw new CliError(`${manifestPath} is a backup manifest of version ${header.version}; this tributary reads versions ${READ_VERSIONS.join(' and ')}${header.version > MANIFEST_VERSION ? ': restore it with the tributary that wrote it, or a newer one' : ''}`);
+  }
   if (!Value.Check(Manifest, raw)) {
     const first = [...Value.Errors(Manifest, raw)].slice(0, 3).map((error) => `${error.path || '/'} ${error.message}`);
     throw new CliError(`${manifestPath} is not a Tributary backup manifest (format ${MANIFEST_FORMAT} version ${MANIFEST_VERSION}): ${first.join('; ')}`);
@@ -100,6 +110,7 @@ export async function verifyBackup(dir: string): Promise<Manifest> {
     seen.add(file.path);
     if (file.kind === 'redis-rdb' && file.role === undefined) problems.push(`${file.path}: a Redis snapshot without its role`);
     if (file.kind === 'pglite-datadir' && file.service === undefined) problems.push(`${file.path}: a database dump without its service`);
+    if (file.kind === 'pg-dump' && (file.service === undefined || file.schema === undefined)) problems.push(`${file.path}: a PostgreSQL dump without its service and schema`);
     const full = join(dir, file.path);
     if (!existsSync(full)) {
       problems.push(`${file.path} is missing`);
@@ -116,6 +127,7 @@ export async function verifyBackup(dir: string): Promise<Manifest> {
     const count = manifest.files.filter((file) => file.kind === 'redis-rdb' && file.role === role).length;
     if (count !== 1) problems.push(`${count === 0 ? 'no' : `${count}`} ${role} Redis snapshot${count === 0 ? '' : 's'} (expected one)`);
   }
+  if (manifest.files.some((file) => file.kind === 'pg-dump') && manifest.versions.postgres === undefined) problems.push('PostgreSQL dumps without versions.postgres (which pg_dump wrote them)');
   if (problems.length > 0) {
     const shown = problems.slice(0, 10);
     throw new CliError(`the backup in ${dir} does not match its manifest, nothing restored:\n  ${shown.join('\n  ')}${problems.length > shown.length ? `\n  …and ${problems.length - shown.length} more` : ''}`);

@@ -2,12 +2,14 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync
 import { createRequire } from 'node:module';
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
+import { schemaOf } from '@tributary/launcher/database-roles';
 import { BUS_URL_FILE, INTERNAL_KEY_FILE, SQL_SERVICES, STORE_URL_FILE } from '@tributary/launcher/services';
 import { redactUrl } from 'tributary';
 import { loadPgliteDump } from 'tributary/sql';
 import { copyInto, lakeDir, lakeFiles } from '../backup/lake.ts';
 import { describeFile, MANIFEST_FORMAT, MANIFEST_VERSION, verifyBackup, writeManifest, type BackupFile } from '../backup/manifest.ts';
-import { loadRdbIntoAof, snapshotRedis } from '../backup/redis-rdb.ts';
+import { checkRestoreTarget, dumpSchemas, restoreSchemas, type SchemaDump } from '../backup/postgres.ts';
+import { checkRedisTarget, loadRdbIntoAof, loadRdbIntoServer, snapshotRedis } from '../backup/redis-rdb.ts';
 import { CliError, EXIT } from '../errors.ts';
 import { getJson, resolveApiKey, resolveGatewayUrl, withApiKeyOption, withGatewayOption, type AdminOptions } from '../gateway.ts';
 import type { Output } from '../output.ts';
@@ -18,7 +20,15 @@ interface BackupOptions extends AdminOptions {
   busUrl?: string;
   storeUrl?: string;
   internalKey?: string;
+  databaseUrl?: string;
   skipSql: boolean;
+}
+
+interface RestoreOptions {
+  busUrl?: string;
+  storeUrl?: string;
+  databaseUrl?: string;
+  force: boolean;
 }
 
 type Role = 'bus' | 'store';
@@ -70,8 +80,8 @@ async function dumpDatabase(service: string, url: string, key: string, file: str
   }
   if (response.status === 404) {
     throw new CliError(
-      `${service} has no PGlite to dump: it runs on a PostgreSQL server (DATABASE_URL). Back that database up with pg_dump ` +
-        '(docs/operations.md, "Backup and restore") and run `tributary backup --skip-sql` for Redis and the lake',
+      `${service} has no PGlite to dump: it runs on a PostgreSQL server. Give that database (the system's DATABASE_URL) with --database-url ` +
+        'or $DATABASE_URL, and the backup takes its schemas with pg_dump (docs/operations.md, "Backup and restore")',
     );
   }
   if (response.status !== 200) throw new CliError(`${service} refused its database dump: HTTP ${response.status} ${(await response.text()).slice(0, 200)}`);
@@ -84,11 +94,12 @@ export function registerBackup(program: Command, output: Output): void {
       program
         .command('backup')
         .argument('<dir>', 'a new (or empty) directory for the backup')
-        .description('copy a running system: both Redis servers (RDB), every SQL service\'s PGlite database, the delivery lake, and a manifest with checksums')
+        .description('copy a running system: both Redis servers (RDB), every SQL service\'s database (its PGlite, or its schema on PostgreSQL with pg_dump), the delivery lake, and a manifest with checksums')
         .option('--bus-url <redis url>', `the bus Redis as a user that may run SYNC. Default: the URL \`npm start\` writes to .data/${BUS_URL_FILE}, else $BUS_REDIS_URL`)
         .option('--store-url <redis url>', `the store Redis, likewise (.data/${STORE_URL_FILE}, else $STORE_REDIS_URL)`)
         .option('--internal-key <key>', 'the key the services ask for. Default: $INTERNAL_API_KEY, else .data/internal-key (never printed)')
-        .option('--skip-sql', 'leave the SQL databases out: they are on a PostgreSQL server you back up with pg_dump', false),
+        .option('--database-url <postgres url>', 'the PostgreSQL database the system runs on (its DATABASE_URL), as a user that may read every service\'s schema: each schema is taken with pg_dump. Default: $DATABASE_URL; without either, each service dumps its PGlite')
+        .option('--skip-sql', 'leave the SQL databases out (you back them up yourself)', false),
     ),
   )
     .addHelpText(
@@ -101,19 +112,25 @@ export function registerBackup(program: Command, output: Output): void {
   program
     .command('restore')
     .argument('<dir>', 'a directory `tributary backup` wrote')
-    .description('make a new data directory ($TRIBUTARY_DATA_DIR, else .data) hold a backup, for the next `npm start`')
+    .description('bring new servers to a backup: a new data directory ($TRIBUTARY_DATA_DIR, else .data) for the next `npm start`, or empty Redis and PostgreSQL servers you name')
+    .option('--bus-url <redis url>', 'load the bus snapshot into this (empty) Redis server instead of the data directory\'s private one')
+    .option('--store-url <redis url>', 'likewise for the store snapshot')
+    .option('--force', 'empty (FLUSHALL) a --bus-url/--store-url server that holds keys, instead of refusing', false)
+    .option('--database-url <postgres url>', 'the PostgreSQL database the schemas of a PostgreSQL backup go into (the next start\'s DATABASE_URL). Default: $DATABASE_URL')
     .addHelpText(
       'after',
-      '\nRefuses a data directory a launcher runs on or that already holds data, and a backup whose files do not match its manifest.\n' +
-        'Exit status: 0 when restored, 1 when refused or failed.',
+      '\nRefuses, before writing anything: a data directory a launcher runs on or that already holds data, a Redis target with keys (without --force),\n' +
+        'a database whose service schemas hold tables, and a backup whose files do not match its manifest.\n' +
+        'Exit status: 0 when restored, 1 when refused or failed, 2 usage.',
     )
-    .action(async (dir: string) => restore(resolve(dir), output));
+    .action(async (dir: string, options: RestoreOptions) => restore(resolve(dir), options, output));
 }
 
 async function backup(dir: string, options: BackupOptions, output: Output): Promise<void> {
   if (!isEmptyOrAbsent(dir)) throw new CliError(`${dir} is not empty: a backup goes into a new directory`);
   const urls: Record<Role, string> = { bus: redisUrl('bus', options.busUrl), store: redisUrl('store', options.storeUrl) };
-  const key = options.skipSql ? null : internalKey(options);
+  const databaseUrl = options.skipSql ? null : (options.databaseUrl || process.env.DATABASE_URL || null);
+  const key = options.skipSql || databaseUrl !== null ? null : internalKey(options);
   const base = resolveGatewayUrl(options);
   const services = (await getJson<{ services: ServiceHealth[] }>(base, '/api/system/services', 'GET /api/system/services', resolveApiKey(options))).services;
   const down = services.filter((service) => !service.up && !service.name.endsWith('-redis')).map((service) => service.name);
@@ -123,6 +140,7 @@ async function backup(dir: string, options: BackupOptions, output: Output): Prom
   try {
     const files: Array<Omit<BackupFile, 'bytes' | 'sha256'>> = [];
     const redisVersions: Record<string, string> = {};
+    let postgres: { server: string; pgDump: string } | null = null;
     // Redis first: a database dumped after it may hold effects of events the snapshot still has as pending, which a restored consumer gets again and skips (handled markers).
     mkdirSync(join(dir, 'redis'));
     await Promise.all(
@@ -146,6 +164,12 @@ async function backup(dir: string, options: BackupOptions, output: Output): Prom
         }),
       );
       output.line(`databases: ${SQL_SERVICES.join(', ')} dumped`);
+    } else if (databaseUrl !== null) {
+      mkdirSync(join(dir, 'pg'));
+      const dumps: SchemaDump[] = SQL_SERVICES.map((service) => ({ service, schema: schemaOf(service), file: join('pg', `${service}.pgdump`) }));
+      postgres = await dumpSchemas(databaseUrl, dumps.map((dump) => ({ ...dump, file: join(dir, dump.file) })));
+      for (const dump of dumps) files.push({ path: dump.file, kind: 'pg-dump', service: dump.service, schema: dump.schema });
+      output.line(`databases: schemas ${dumps.map((dump) => dump.schema).join(', ')} of ${redactUrl(databaseUrl)} dumped from one snapshot (pg_dump ${postgres.pgDump}, server ${postgres.server})`);
     }
 
     // Last: every batch the dumped delivery-history database calls written is in the lake by now.
@@ -163,13 +187,14 @@ async function backup(dir: string, options: BackupOptions, output: Output): Prom
       format: MANIFEST_FORMAT,
       version: MANIFEST_VERSION,
       createdAt: new Date().toISOString(),
-      order: ['redis', ...(key === null ? [] : ['sql']), 'lake'],
+      order: ['redis', ...(options.skipSql ? [] : ['sql']), 'lake'],
       versions: {
         redis: redisVersions,
         pglite: pgliteVersion(),
+        ...(postgres ? { postgres } : {}),
         services: Object.fromEntries(services.filter((row) => row.version !== null && !row.name.endsWith('-redis')).map((row) => [row.name, row.version as string])),
       },
-      skipped: key === null ? ['sql'] : [],
+      skipped: options.skipSql ? ['sql'] : [],
       files: await Promise.all(files.map((file) => describeFile(dir, file))),
     });
   } catch (error) {
@@ -180,24 +205,49 @@ async function backup(dir: string, options: BackupOptions, output: Output): Prom
   output.line(`${output.green('backed up')} to ${dir} (manifest.json)`);
 }
 
-/** What makes a data directory not new: data of Redis, a database or the lake, or a system's URL files. */
-function inUse(target: string): string[] {
+/** What makes a data directory not new for the parts restored into it: data of Redis, a database or the lake, or a system's URL files. */
+function inUse(target: string, parts: { redis: boolean; pglite: boolean }): string[] {
   const found: string[] = [];
-  for (const part of ['redis', 'pg']) if (!isEmptyOrAbsent(join(target, part))) found.push(`${part}/`);
+  if (parts.redis && !isEmptyOrAbsent(join(target, 'redis'))) found.push('redis/');
+  if (parts.pglite && !isEmptyOrAbsent(join(target, 'pg'))) found.push('pg/');
   if (lakeFiles(lakeDir(target)).length > 0) found.push('lake files');
-  for (const file of [BUS_URL_FILE, STORE_URL_FILE]) if (existsSync(join(target, file))) found.push(`${file} (a system runs on it, or was killed: remove the file if none runs)`);
+  if (parts.redis) for (const file of [BUS_URL_FILE, STORE_URL_FILE]) if (existsSync(join(target, file))) found.push(`${file} (a system runs on it, or was killed: remove the file if none runs)`);
   return found;
 }
 
-async function restore(dir: string, output: Output): Promise<void> {
+async function restore(dir: string, options: RestoreOptions, output: Output): Promise<void> {
   const target = dataDir();
   const state = launcherState(join(target, PID_FILE));
   if (state.kind === 'running') throw new CliError(`a launcher runs on ${target} (pid ${state.pid}): \`tributary stop\` it, or restore into a new TRIBUTARY_DATA_DIR`);
-  const found = inUse(target);
-  if (found.length > 0) throw new CliError(`${target} already holds data (${found.join(', ')}): restore into a new data directory (set TRIBUTARY_DATA_DIR), or move this one away`);
   const manifest = await verifyBackup(dir);
+  const servers: Partial<Record<Role, string>> = { ...(options.busUrl ? { bus: options.busUrl } : {}), ...(options.storeUrl ? { store: options.storeUrl } : {}) };
+  const pgDumps = manifest.files.filter((file) => file.kind === 'pg-dump');
+  const pglite = manifest.files.some((file) => file.kind === 'pglite-datadir');
+  const databaseUrl = options.databaseUrl || process.env.DATABASE_URL || undefined;
+
+  // Everything that can refuse does so before anything is written anywhere.
+  const found = inUse(target, { redis: Object.keys(servers).length < 2, pglite });
+  if (found.length > 0) throw new CliError(`${target} already holds data (${found.join(', ')}): restore into a new data directory (set TRIBUTARY_DATA_DIR), or move this one away`);
+  if (pglite && databaseUrl) {
+    throw new CliError(`this backup holds PGlite databases, which go into ${target}/pg, and a PostgreSQL database is given (${options.databaseUrl ? '--database-url' : 'DATABASE_URL'}): a system on PGlite runs without one; unset it`);
+  }
+  if (pgDumps.length > 0 && !databaseUrl) {
+    throw new CliError(`this backup holds PostgreSQL schemas (${pgDumps.map((file) => file.schema).join(', ')}): give the database they go into with --database-url or $DATABASE_URL (a new one: CREATE DATABASE …)`, EXIT.usage);
+  }
+  for (const [role, url] of Object.entries(servers) as Array<[Role, string]>) await checkRedisTarget(url, role, options.force);
+  if (pgDumps.length > 0 && databaseUrl) await checkRestoreTarget(databaseUrl, pgDumps.map((file) => file.schema as string), manifest.versions.postgres?.pgDump);
 
   mkdirSync(target, { recursive: true });
+  const into: string[] = [];
+  for (const [role, url] of Object.entries(servers) as Array<[Role, string]>) {
+    const file = manifest.files.find((entry) => entry.kind === 'redis-rdb' && entry.role === role) as BackupFile;
+    try {
+      const keys = await loadRdbIntoServer(join(dir, file.path), url, options.force);
+      into.push(`${role} Redis ${redactUrl(url)} (${keys} keys)`);
+    } catch (error) {
+      throw new CliError(`restoring ${file.path} into ${redactUrl(url)} failed: ${describe(error)}. That server is partly loaded: restore again with --force`);
+    }
+  }
   const restoreFile = async (file: BackupFile) => {
     const from = join(dir, file.path);
     try {
@@ -209,13 +259,19 @@ async function restore(dir: string, output: Output): Promise<void> {
     }
   };
   // Two at a time: each PGlite started to load its dump holds a WebAssembly heap of its own.
-  const queue = [...manifest.files];
+  const queue = manifest.files.filter((file) => file.kind !== 'pg-dump' && !(file.kind === 'redis-rdb' && servers[file.role as Role]));
   await Promise.all([0, 1].map(async () => {
     for (let file = queue.shift(); file; file = queue.shift()) await restoreFile(file);
   }));
+  if (pgDumps.length > 0 && databaseUrl) {
+    await restoreSchemas(databaseUrl, pgDumps.map((file) => ({ service: file.service as string, schema: file.schema as string, file: join(dir, file.path) })));
+    into.push(`schemas ${pgDumps.map((file) => file.schema).join(', ')} into ${redactUrl(databaseUrl)}`);
+  }
   const count = (kind: BackupFile['kind']) => manifest.files.filter((file) => file.kind === kind).length;
+  const aof = (['bus', 'store'] as const).filter((role) => !servers[role]);
+  if (aof.length > 0) into.unshift(`${aof.join(' and ')} Redis${count('pglite-datadir') > 0 ? `, ${count('pglite-datadir')} database${count('pglite-datadir') === 1 ? '' : 's'}` : ''} into ${target}`);
   output.line(
-    `${output.green('restored')} the backup of ${manifest.createdAt} into ${target}: bus and store Redis, ${count('pglite-datadir')} database${count('pglite-datadir') === 1 ? '' : 's'}, ` +
-      `${count('lake-parquet')} lake file${count('lake-parquet') === 1 ? '' : 's'}${manifest.skipped.includes('sql') ? ' (the SQL databases were not in it: restore them with pg_restore)' : ''}; \`npm start\` runs on it`,
+    `${output.green('restored')} the backup of ${manifest.createdAt}: ${into.join('; ')}; ${count('lake-parquet')} lake file${count('lake-parquet') === 1 ? '' : 's'} into ${lakeDir(target)}` +
+      `${manifest.skipped.includes('sql') ? ' (the SQL databases were not in it: restore them yourself)' : ''}; \`npm start\` runs on it`,
   );
 }
