@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -176,5 +176,19 @@ describe('rotating a service key', () => {
 describe('a client with a password file', () => {
   it('fails to start with the file named when it cannot be read', async () => {
     await expect(connectRedis(servers.bus.url, { passwordFile: join(dataDir, 'nowhere'), failFast: true })).rejects.toThrow(/cannot read the Redis password file .*nowhere/);
+  });
+
+  it('reconnects with the last password it read when the file is gone at a reconnection', async () => {
+    const file = join(dataDir, 'basket-bus-copy');
+    writeFileSync(file, `${servicePassword('bus', 'basket')}\n`);
+    const client = await connectRedis(withUser(servers.bus.url, 'basket', ''), { passwordFile: file });
+    clients.push(client);
+    rmSync(file);
+    await killConnections('basket');
+    // Back, logged in with the password read before (no other basket client is open here).
+    const admin = await connectRedis(adminUrls.bus, { failFast: true });
+    clients.push(admin);
+    await waitFor(async () => String(await admin.sendCommand(['CLIENT', 'LIST'])).includes(' user=basket '), { timeoutMs: 20_000, description: 'basket reconnected' });
+    expect(await client.sendCommand(['SET', 'basket:after-kill', '1'])).toBe('OK');
   });
 });
