@@ -122,7 +122,8 @@ export interface ConnectOptions {
   /**
    * A file holding the password, read at every (re)connection and winning
    * over the URL's (`<SERVICE>_BUS_REDIS_PASSWORD_FILE`, ...): a rotated key
-   * is used from the next connection on. Not for `redis+sentinel://`.
+   * is used from the next connection on. Plain `redis://` and `rediss://` only:
+   * Sentinel and Cluster URLs carry their credentials themselves.
    */
   passwordFile?: string | undefined;
   /**
