@@ -274,6 +274,9 @@ describe('deploy/k8s', () => {
       ...['', 'BUS_', 'STORE_'].flatMap((role) => ['USERNAME', 'PASSWORD'].map((item) => `${role}REDIS_SENTINEL_${item}`)),
       // Off unless the operator runs the bus with replicas (docs/redis-deployments.md).
       'BUS_REDIS_WAIT_REPLICAS', 'BUS_REDIS_WAIT_TIMEOUT_MS',
+      // The password in a file read at every connection (`tributary keys rotate`, docs/least-privilege.md); in a cluster
+      // the Secret's URL carries it, or mount the Secret as a volume and point these at it to rotate without a restart.
+      'BUS_REDIS_PASSWORD_FILE', 'STORE_REDIS_PASSWORD_FILE',
       // Tests only.
       'TEST_DATABASE_URL', 'TRIBUTARY_TEST_HOOKS', 'LENDING_TEST_CRASH_AT', 'TRIBUTARY_TEST_REDIS',
     ]);

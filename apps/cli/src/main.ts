@@ -2,6 +2,7 @@ import { Command, CommanderError } from 'commander';
 import { registerBackup } from './commands/backup.ts';
 import { registerBench } from './commands/bench.ts';
 import { registerDlq } from './commands/dlq.ts';
+import { registerKeys } from './commands/keys.ts';
 import { registerLauncher } from './commands/launcher.ts';
 import { registerLending } from './commands/lending.ts';
 import { registerLoad } from './commands/load.ts';
@@ -16,7 +17,7 @@ import { terminalOutput } from './output.ts';
  */
 const output = terminalOutput();
 const program = new Command('tributary')
-  .description('Command line for a Tributary system: start and stop it, watch its services and streams, dead letters, load, benchmarks, backup and restore')
+  .description('Command line for a Tributary system: start and stop it, watch its services and streams, dead letters, load, benchmarks, backup and restore, key rotation')
   // Throw instead of exiting, so usage errors map to exit status 2 here.
   // Set before the groups register: subcommands inherit it.
   .exitOverride()
@@ -29,6 +30,7 @@ registerLending(program, output);
 registerLoad(program, output);
 registerRegions(program, output);
 registerBackup(program, output);
+registerKeys(program, output);
 registerBench(program);
 
 try {

@@ -132,3 +132,18 @@ export function positiveInteger(value: string): number {
   if (!Number.isInteger(number) || number <= 0) throw new InvalidArgumentError('expected a positive integer');
   return number;
 }
+
+/** --bus-url / --store-url, else what a running `npm start` wrote under the data directory, else BUS_REDIS_URL / STORE_REDIS_URL. */
+export function systemRedisUrl(role: 'bus' | 'store', given: string | undefined, env: NodeJS.ProcessEnv = process.env): string {
+  if (given) return given;
+  const file = join(dataDir(env), role === 'bus' ? BUS_URL_FILE : STORE_URL_FILE);
+  try {
+    const text = readFileSync(file, 'utf8').trim();
+    if (text) return text;
+  } catch {
+    // not started by `npm start` here
+  }
+  const variable = role === 'bus' ? env.BUS_REDIS_URL : env.STORE_REDIS_URL;
+  if (variable) return variable;
+  throw new CliError(`no ${role} Redis URL: pass --${role}-url, or run this where \`npm start\` runs (it writes ${file})`, EXIT.usage);
+}

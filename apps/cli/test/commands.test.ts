@@ -32,6 +32,8 @@ describe('tributary commands without a system', { timeout: 120_000 }, () => {
       ['regions', 'table-4-1', '--help'],
       ['backup', '--help'],
       ['restore', '--help'],
+      ['keys', '--help'],
+      ['keys', 'rotate', '--help'],
     ];
     // Side by side: each is a process of its own that only prints.
     const runs = await Promise.all(commands.map((args) => runCli(args)));

@@ -1,4 +1,8 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SERVICES } from '@tributary/launcher';
+import { connectRedis } from 'tributary';
 import { waitFor } from 'tributary/testing';
 import { startTestSystem, type TestSystem } from '../../../test/support/system.ts';
 import { runCli } from './harness.ts';
@@ -157,5 +161,71 @@ describe('tributary against a running system', { timeout: 180_000 }, () => {
       ordering.resume();
       await t.system.waitReady('ordering');
     }
+  });
+
+  it('keys rotate --all under load: forced reconnects use the new keys, the old are refused, no request fails, every order final', async () => {
+    type Passwords = Record<'bus' | 'store', { services: Record<string, string> }>;
+    const passwords = () => (JSON.parse(readFileSync(join(t.dataDir, 'service-credentials.json'), 'utf8')) as { redis: Passwords }).redis;
+    const old = passwords();
+    const admins = { bus: await connectRedis(t.bus.url, { failFast: true }), store: await connectRedis(t.store.url, { failFast: true }) };
+    try {
+      // Orders through the whole saga, and requests through the gateway to a service, throughout.
+      const load = runCli(['load', '--clients', '2', '--duration', '15', '--json'], gateway);
+      let requests = 0;
+      const failed: string[] = [];
+      let requesting = true;
+      const traffic = (async () => {
+        while (requesting) {
+          const reply = await t.publicApi('GET', '/api/products').catch((error: unknown) => ({ status: 0, body: String(error) }));
+          if (reply.status === 200) requests++;
+          else failed.push(`${reply.status} ${JSON.stringify(reply.body).slice(0, 200)}`);
+        }
+      })();
+      await waitFor(() => requests >= 5, { timeoutMs: 30_000, description: 'requests flowing' });
+
+      const rotated = await runCli(['keys', 'rotate', '--all', '--json', '--bus-url', t.bus.url, '--store-url', t.store.url], gateway);
+      expect(rotated.code, rotated.stderr).toBe(0);
+      expect(JSON.parse(rotated.stdout).rotated.map((result: { service: string }) => result.service)).toEqual([...SERVICES]);
+      const fresh = passwords();
+
+      // Every connection of every service ended: each comes back on its own, with the password its file now holds.
+      for (const service of SERVICES) for (const admin of Object.values(admins)) await admin.sendCommand(['CLIENT', 'KILL', 'USER', service]);
+      const connected = async (role: 'bus' | 'store', service: string) => String(await admins[role].sendCommand(['CLIENT', 'LIST'])).includes(` user=${service} `);
+      await waitFor(async () => (await Promise.all(SERVICES.map((service) => connected('bus', service)))).every(Boolean), { timeoutMs: 60_000, description: 'every service back on the bus' });
+      await waitFor(async () => (await Promise.all(['gateway', 'basket', 'catalog'].map((service) => connected('store', service)))).every(Boolean), { timeoutMs: 60_000, description: 'store users back' });
+      const after = requests;
+      await waitFor(() => requests >= after + 5, { timeoutMs: 30_000, description: 'requests flowing after the reconnects' });
+      requesting = false;
+      await traffic;
+
+      for (const role of ['bus', 'store'] as const) {
+        for (const service of ['ordering', 'gateway', 'basket']) {
+          expect(fresh[role].services[service]).not.toBe(old[role].services[service]);
+          const probe = await connectRedis(role === 'bus' ? t.bus.url : t.store.url, { failFast: true });
+          await expect(probe.sendCommand(['AUTH', service, old[role].services[service] as string])).rejects.toThrow(/WRONGPASS/);
+          expect(await probe.sendCommand(['AUTH', service, fresh[role].services[service] as string])).toBe('OK');
+          probe.destroy();
+        }
+      }
+      const run = await load;
+      expect(run.code, run.stderr).toBe(0);
+      const summary = JSON.parse(run.stdout);
+      expect(summary.placed).toBeGreaterThan(0);
+      expect(summary).toMatchObject({ terminal: summary.placed, notTerminal: 0, errors: { total: 0 } });
+      expect(failed).toEqual([]);
+    } finally {
+      await Promise.allSettled(Object.values(admins).map((admin) => admin.close()));
+    }
+  });
+
+  it('keys rotate: an unknown service is a usage error naming the services; no running system is said so', async () => {
+    const unknown = await runCli(['keys', 'rotate', 'orderin'], gateway);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toMatch(/no service "orderin"; the services are accounts, catalog, ordering/);
+    const nowhere = await runCli(['keys', 'rotate', 'ordering'], { TRIBUTARY_DATA_DIR: '/nonexistent/tributary-keys' });
+    expect(nowhere.code).toBe(1);
+    expect(nowhere.stderr).toMatch(/no running system found at \/nonexistent\/tributary-keys/);
+    const neither = await runCli(['keys', 'rotate'], gateway);
+    expect(neither.code).toBe(2);
   });
 });

@@ -21,7 +21,8 @@ const quote = (part: string) => `"${part.replace(/["\\]/g, '\\$&')}"`;
 
 if (what === 'redis' && (argument === 'bus' || argument === 'store')) {
   const credentials = loadCredentials(dataDir, wanted);
-  for (const command of setUserCommands(argument as RedisRole, credentials.redis[argument as RedisRole].services)) console.log(command.map(quote).join(' '));
+  const passwords = credentials.redis[argument as RedisRole];
+  for (const command of setUserCommands(argument as RedisRole, passwords.services, passwords.rotating)) console.log(command.map(quote).join(' '));
 } else if (what === 'sql' && argument) {
   const credentials = loadCredentials(dataDir, wanted);
   for (const statement of databaseRoleStatements(argument, credentials.postgres)) console.log(`${statement};`);

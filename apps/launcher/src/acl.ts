@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { streamKeys } from 'tributary';
+import { validPasswords, type Rotation } from './credentials.ts';
 import type { RedisRole } from './redis.ts';
 import { SERVICES, type ServiceName } from './services.ts';
 
@@ -125,12 +126,12 @@ export function passwordHash(password: string): string {
  * user per service, `default` off. Read again on every (re)start, so users
  * come back after the supervisor restarts a server.
  */
-export function aclFile(role: RedisRole, passwords: { admin: string; services: Partial<Record<ServiceName, string>> }): string {
+export function aclFile(role: RedisRole, passwords: { admin: string; services: Partial<Record<ServiceName, string>>; rotating?: Partial<Record<ServiceName, Rotation>> }): string {
   const lines = [`user default ${DEFAULT_USER_RULES.join(' ')}`, `user ${ADMIN_USER} on ${passwordHash(passwords.admin)} ${ADMIN_RULES.join(' ')}`];
   for (const service of redisUsers(role)) {
-    const password = passwords.services[service];
-    if (!password) throw new Error(`no ${role} Redis password for ${service}`);
-    lines.push(`user ${service} on ${passwordHash(password)} ${serviceRules(service, role).join(' ')}`);
+    const all = validPasswords(passwords, service);
+    if (all.length === 0) throw new Error(`no ${role} Redis password for ${service}`);
+    lines.push(`user ${service} on ${all.map(passwordHash).join(' ')} ${serviceRules(service, role).join(' ')}`);
   }
   return `${lines.join('\n')}\n`;
 }
@@ -140,10 +141,11 @@ export function aclFile(role: RedisRole, passwords: { admin: string; services: P
  * launcher runs on an external Redis; `tributary-acl` prints them for an
  * operator). The password goes in clear (`>`): Redis stores only its hash.
  */
-export function setUserCommands(role: RedisRole, passwords: Partial<Record<ServiceName, string>>): string[][] {
+export function setUserCommands(role: RedisRole, passwords: Partial<Record<ServiceName, string>>, rotating?: Partial<Record<ServiceName, Rotation>>): string[][] {
   return redisUsers(role).map((service) => {
-    const password = passwords[service];
-    if (!password) throw new Error(`no ${role} Redis password for ${service}`);
-    return ['ACL', 'SETUSER', service, 'reset', 'on', `>${password}`, ...serviceRules(service, role)];
+    // Both sides of a rotation under way: instances still on the old key keep logging in.
+    const all = validPasswords({ services: passwords, ...(rotating ? { rotating } : {}) }, service);
+    if (all.length === 0) throw new Error(`no ${role} Redis password for ${service}`);
+    return ['ACL', 'SETUSER', service, 'reset', 'on', ...all.map((password) => `>${password}`), ...serviceRules(service, role)];
   });
 }

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import type { RedisRole } from './redis.ts';
 import type { ServiceName } from './services.ts';
 
@@ -12,9 +12,18 @@ import type { ServiceName } from './services.ts';
  */
 export const CREDENTIALS_FILE = 'service-credentials.json';
 
+/** A key rotation under way on one server (`tributary keys rotate`): both passwords open the user until it ends. */
+export interface Rotation {
+  from: string;
+  to: string;
+}
+
 export interface RedisPasswords {
   admin: string;
+  /** The password each service is given (its password file): during a rotation, `from` until the server has `to`, then `to`. */
   services: Partial<Record<ServiceName, string>>;
+  /** Rotations begun and not finished: an interrupted one is finished by running the command again. */
+  rotating?: Partial<Record<ServiceName, Rotation>>;
 }
 
 export interface Credentials {
@@ -23,7 +32,7 @@ export interface Credentials {
 }
 
 /** URL-safe, so it goes into a connection string as it is. */
-function newPassword(): string {
+export function newPassword(): string {
   return randomBytes(24).toString('base64url');
 }
 
@@ -45,7 +54,14 @@ function parse(text: string, path: string): Credentials {
   for (const role of ['bus', 'store'] as const) {
     const entry = file.redis?.[role];
     if (!entry || typeof entry.admin !== 'string' || !isRecordOfStrings(entry.services)) return fail();
-    redis[role] = { admin: entry.admin, services: entry.services };
+    const rotating = (entry as { rotating?: unknown }).rotating;
+    if (rotating !== undefined) {
+      const valid =
+        typeof rotating === 'object' && rotating !== null && !Array.isArray(rotating) &&
+        Object.values(rotating).every((rotation) => typeof rotation === 'object' && rotation !== null && typeof (rotation as Rotation).from === 'string' && typeof (rotation as Rotation).to === 'string');
+      if (!valid) return fail();
+    }
+    redis[role] = { admin: entry.admin, services: entry.services, ...(rotating ? { rotating: rotating as Partial<Record<ServiceName, Rotation>> } : {}) };
   }
   if (!isRecordOfStrings(file.postgres)) return fail();
   return { redis, postgres: file.postgres };
@@ -73,16 +89,51 @@ export function loadCredentials(dataDir: string, wanted: { redis: Record<RedisRo
     credentials.postgres[service] = newPassword();
     changed = true;
   }
-  if (changed) {
-    mkdirSync(dataDir, { recursive: true });
-    // Written aside and renamed: a crash mid-write never leaves half a file.
-    const temporary = `${path}.${process.pid}.tmp`;
-    writeFileSync(temporary, `${JSON.stringify(credentials, null, 2)}\n`, { mode: 0o600 });
-    renameSync(temporary, path);
-  }
+  if (changed) saveCredentials(dataDir, credentials);
   // An older file made by hand may be readable by others.
   chmodSync(path, 0o600);
   return credentials;
+}
+
+/** The credentials file as it is, or null when the launcher never made one here (no per-service users). */
+export function readCredentials(dataDir: string): Credentials | null {
+  const path = join(dataDir, CREDENTIALS_FILE);
+  return existsSync(path) ? parse(readFileSync(path, 'utf8'), path) : null;
+}
+
+/** Written aside (mode 0600) and renamed over the old: a crash mid-write never leaves half a file. */
+function writeAtomically(path: string, text: string): void {
+  mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+  const temporary = `${path}.${process.pid}.tmp`;
+  writeFileSync(temporary, text, { mode: 0o600 });
+  renameSync(temporary, path);
+}
+
+export function saveCredentials(dataDir: string, credentials: Credentials): void {
+  writeAtomically(join(dataDir, CREDENTIALS_FILE), `${JSON.stringify(credentials, null, 2)}\n`);
+}
+
+/** Every password that opens the service's user on this server: its own, and both sides of a rotation under way. */
+export function validPasswords(passwords: Pick<RedisPasswords, 'services' | 'rotating'>, service: ServiceName): string[] {
+  const rotation = passwords.rotating?.[service];
+  const all = [passwords.services[service], rotation?.from, rotation?.to].filter((password): password is string => Boolean(password));
+  return [...new Set(all)];
+}
+
+/** Under the data directory, one directory per service (0700): its Redis passwords, one file each. */
+export const SERVICE_SECRETS_DIR = 'service-secrets';
+
+/**
+ * The file a service reads its Redis password from at every (re)connection
+ * (`<SERVICE>_BUS_REDIS_PASSWORD_FILE`): what `tributary keys rotate`
+ * rewrites to move every instance onto a new key without a restart.
+ */
+export function passwordFile(dataDir: string, service: ServiceName, role: RedisRole): string {
+  return join(dataDir, SERVICE_SECRETS_DIR, service, `${role}-redis-password`);
+}
+
+export function writePasswordFile(dataDir: string, service: ServiceName, role: RedisRole, password: string): void {
+  writeAtomically(passwordFile(dataDir, service, role), `${password}\n`);
 }
 
 /** `url` logged in as `user`. */
@@ -91,4 +142,14 @@ export function withUser(url: string, user: string, password: string): string {
   parsed.username = encodeURIComponent(user);
   parsed.password = encodeURIComponent(password);
   return parsed.toString();
+}
+
+/** Whether two Redis URLs name the same server (host and port; the database number does not separate ACL users). */
+export function sameServer(a: string, b: string): boolean {
+  try {
+    const [first, second] = [new URL(a), new URL(b)];
+    return first.hostname === second.hostname && (first.port || '6379') === (second.port || '6379');
+  } catch {
+    return false;
+  }
 }

@@ -1,5 +1,6 @@
 import { adoptLegacyDeadLetters, connectRedis, redactUrl, replyMaps, streamKeys, type RedisTls } from 'tributary';
 import { setUserCommands, STREAMS } from './acl.ts';
+import type { Rotation } from './credentials.ts';
 import type { RedisRole } from './redis.ts';
 import type { ServiceName } from './services.ts';
 
@@ -21,6 +22,7 @@ export async function provisionExternalRedis(
   passwords: Partial<Record<ServiceName, string>>,
   say: (line: string) => void,
   tls?: RedisTls,
+  rotating?: Partial<Record<ServiceName, Rotation>>,
 ): Promise<boolean> {
   let client: Awaited<ReturnType<typeof connectRedis>>;
   try {
@@ -31,7 +33,7 @@ export async function provisionExternalRedis(
     return false;
   }
   try {
-    for (const command of setUserCommands(role, passwords)) await client.sendCommand(command);
+    for (const command of setUserCommands(role, passwords, rotating)) await client.sendCommand(command);
   } catch (error) {
     say(`${role} Redis ${redactUrl(url)}: cannot create the per-service ACL users (${firstLine(error)}); every service gets the given URL unchanged`);
     await client.close();

@@ -6,7 +6,7 @@ import { readServiceConfig } from 'tributary/service';
 import { freePort, generateTlsCertificates, waitFor, type TlsCertificates } from 'tributary/testing';
 import { ADMIN_USER, aclFile, redisUsers } from './acl.ts';
 import { buildServices } from './build.ts';
-import { loadCredentials, withUser, type Credentials } from './credentials.ts';
+import { loadCredentials, passwordFile, sameServer, withUser, writePasswordFile, type Credentials } from './credentials.ts';
 import { provisionDatabaseRoles, serviceDatabaseUrl, SQL_SERVICES } from './database-roles.ts';
 import { serviceMallocEnv, serviceNodeOptions } from './node-options.ts';
 import { startPrivateRedis, type PrivateRedis, type RedisRole } from './redis.ts';
@@ -180,16 +180,6 @@ function privateTlsSetting(value: string | undefined): boolean {
   throw new TributaryError('TRIB_INVALID_CONFIG', `TRIBUTARY_REDIS_TLS must be on or off, got "${value}"`);
 }
 
-/** Whether two Redis URLs name the same server (host and port; the database number does not separate ACL users). */
-function sameServer(a: string, b: string): boolean {
-  try {
-    const [first, second] = [new URL(a), new URL(b)];
-    return first.hostname === second.hostname && (first.port || '6379') === (second.port || '6379');
-  } catch {
-    return false;
-  }
-}
-
 function withoutUser(url: string): string {
   const parsed = new URL(url);
   parsed.username = '';
@@ -282,7 +272,7 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
     const passwords = credentials?.redis[role];
     // ACL SETUSER is not replicated: users made on today's primary would be missing on the replica Sentinel promotes.
     if (url.startsWith(`${SENTINEL_SCHEME}//`)) say(`${role} Redis ${redactUrl(url)}: through Sentinel, every service uses the given URL (per-service ACL users would not survive a failover)`);
-    else if (aclWanted && passwords) usersOn[role] = await provisionExternalRedis(role, url, passwords.services, say, launcherTls[role]);
+    else if (aclWanted && passwords) usersOn[role] = await provisionExternalRedis(role, url, passwords.services, say, launcherTls[role], passwords.rotating);
     else say(`${role} Redis: TRIBUTARY_REDIS_ACL=off, every service uses the given URL`);
     return url;
   }
@@ -362,7 +352,11 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
       const userRole = role === 'store' && storeIsBus ? 'bus' : role;
       const password = credentials?.redis[userRole].services[name];
       if (usersOn[role] && password && redisUsers(userRole).includes(name)) {
-        ownConnections[name][`${prefix}_${role.toUpperCase()}_REDIS_URL`] = withUser(anonymous(role === 'bus' ? busRedisUrl : storeRedisUrl, role), name, password);
+        // The user in the URL, the password in a file read at every (re)connection: `tributary keys rotate` rewrites the file.
+        if (userRole === role) writePasswordFile(options.dataDir, name, role, password);
+        const url = withUser(anonymous(role === 'bus' ? busRedisUrl : storeRedisUrl, role), name, '');
+        ownConnections[name][`${prefix}_${role.toUpperCase()}_REDIS_URL`] = url;
+        ownConnections[name][`${prefix}_${role.toUpperCase()}_REDIS_PASSWORD_FILE`] = passwordFile(options.dataDir, name, userRole);
       }
     }
     const password = credentials?.postgres[name];

@@ -13,7 +13,7 @@ import { checkRedisTarget, loadRdbIntoAof, loadRdbIntoServer, snapshotRedis } fr
 import { CliError, EXIT } from '../errors.ts';
 import { getJson, resolveApiKey, resolveGatewayUrl, withApiKeyOption, withGatewayOption, type AdminOptions } from '../gateway.ts';
 import type { Output } from '../output.ts';
-import { dataDir, describe } from '../redis.ts';
+import { dataDir, describe, systemRedisUrl as redisUrl } from '../redis.ts';
 import { launcherState, PID_FILE, type ServiceHealth } from './launcher.ts';
 
 interface BackupOptions extends AdminOptions {
@@ -42,21 +42,6 @@ function pgliteVersion(): string {
 }
 
 const isEmptyOrAbsent = (dir: string) => !existsSync(dir) || readdirSync(dir).length === 0;
-
-/** --bus-url / --store-url, else what a running `npm start` wrote under the data directory, else BUS_REDIS_URL / STORE_REDIS_URL. */
-function redisUrl(role: Role, given: string | undefined, env: NodeJS.ProcessEnv = process.env): string {
-  if (given) return given;
-  const file = join(dataDir(env), role === 'bus' ? BUS_URL_FILE : STORE_URL_FILE);
-  try {
-    const text = readFileSync(file, 'utf8').trim();
-    if (text) return text;
-  } catch {
-    // not started by `npm start` here
-  }
-  const variable = role === 'bus' ? env.BUS_REDIS_URL : env.STORE_REDIS_URL;
-  if (variable) return variable;
-  throw new CliError(`no ${role} Redis URL: pass --${role}-url, or run this where \`npm start\` runs (it writes ${file})`, EXIT.usage);
-}
 
 function internalKey(options: BackupOptions, env: NodeJS.ProcessEnv = process.env): string {
   if (options.internalKey) return options.internalKey;

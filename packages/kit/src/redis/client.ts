@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { createClient } from 'redis';
 import { TributaryError } from '../errors.ts';
 import { isRedisError } from './reply-errors.ts';
@@ -15,10 +16,51 @@ const AUTH_FAILURE = /WRONGPASS|NOAUTH|invalid password|invalid username-passwor
 /** Nor can it fix a TLS handshake the server or we refused (no or wrong client certificate, untrusted server certificate). */
 const TLS_FAILURE = /SSL routines|certificate|ERR_TLS_|ERR_SSL_|self[- ]signed|Hostname\/IP does not match/i;
 
+/**
+ * The password in `file`, read again at every (re)connection: how a key is
+ * rotated without a restart (docs/least-privilege.md, "Rotating"). Written
+ * by renaming a whole file over it (the launcher, `tributary keys rotate`,
+ * a Kubernetes Secret volume), so a read never sees half of one.
+ */
+export function readPasswordFile(file: string): string {
+  const password = readFileSync(file, 'utf8').trim();
+  if (!password) throw new Error(`${file} is empty`);
+  return password;
+}
+
+/**
+ * node-redis's own credentials provider, asked at every handshake. The URL's
+ * user stays; its password is the file's. A file that cannot be read at a
+ * reconnection (being replaced by hand, say) leaves the last password read:
+ * the connection is tried with that rather than with none.
+ */
+function passwordFileAuth(url: string, file: string) {
+  const parsed = new URL(url);
+  const username = parsed.username ? decodeURIComponent(parsed.username) : undefined;
+  let password = readPasswordFile(file);
+  parsed.username = '';
+  parsed.password = '';
+  return {
+    // Without credentials in the URL: node-redis would otherwise put its own provider over this one.
+    url: parsed.toString(),
+    credentialsProvider: {
+      type: 'async-credentials-provider' as const,
+      credentials: async () => {
+        try {
+          password = readPasswordFile(file);
+        } catch {
+          // the last one read (see above)
+        }
+        return { ...(username ? { username } : {}), password };
+      },
+    },
+  };
+}
+
 function createResp2Client(url: string, options: ConnectOptions, state = { connected: false }) {
-  const { name, commandTimeoutMs = 0, failFast = false } = options;
+  const { name, commandTimeoutMs = 0, failFast = false, passwordFile } = options;
   return createClient({
-    url,
+    ...(passwordFile ? passwordFileAuth(url, passwordFile) : { url }),
     RESP: 2,
     ...(name ? { name } : {}),
     commandOptions: { timeout: commandTimeoutMs },
@@ -78,6 +120,13 @@ export interface ConnectOptions {
   /** For a `redis+sentinel://` URL: the Sentinels' own credentials (their `requirepass` or ACL user); the URL's are the data nodes'. */
   sentinelAuth?: SentinelAuth | undefined;
   /**
+   * A file holding the password, read at every (re)connection and winning
+   * over the URL's (`<SERVICE>_BUS_REDIS_PASSWORD_FILE`, ...): a rotated key
+   * is used from the next connection on. Plain `redis://` and `rediss://` only:
+   * Sentinel and Cluster URLs carry their credentials themselves.
+   */
+  passwordFile?: string | undefined;
+  /**
    * What every publisher on this connection waits for after its XADDs unless
    * it says otherwise: `WAIT count timeoutMs` (BUS_REDIS_WAIT_REPLICAS). See
    * createPublisher's `waitForReplicas` and docs/redis-deployments.md.
@@ -114,7 +163,13 @@ export async function connectRedis(url: string, options: ConnectOptions = {}): P
   }
   if (url.startsWith(`${CLUSTER_SCHEME}//`)) return connectToCluster(parseClusterUrl(url), options);
   const state = { connected: false };
-  const client = createResp2Client(url, options, state);
+  let client: RedisClient;
+  try {
+    client = createResp2Client(url, options, state);
+  } catch (error) {
+    if (options.passwordFile && (error as NodeJS.ErrnoException).code) throw new Error(`cannot read the Redis password file ${options.passwordFile}: ${(error as Error).message}`, { cause: error });
+    throw error;
+  }
   client.on('error', (error: Error) => options.onError?.(error));
   await client.connect();
   state.connected = true;

@@ -27,6 +27,17 @@ describe('readServiceConfig', () => {
     expect(readServiceConfig('ordering', base).databaseUrl).toBe('pglite:///tmp/data/pg/ordering');
   });
 
+  it('reads the Redis password files, the per-service ones first; the store shares the bus file only when it shares the bus', () => {
+    expect(readServiceConfig('ordering', { ...base, BUS_REDIS_PASSWORD_FILE: '/s/bus', ORDERING_BUS_REDIS_PASSWORD_FILE: '/s/ordering-bus' })).toMatchObject({
+      busRedisPasswordFile: '/s/ordering-bus',
+      storeRedisPasswordFile: '/s/ordering-bus',
+    });
+    const apart = readServiceConfig('ordering', { ...base, STORE_REDIS_URL: 'redis://127.0.0.1:6391', ORDERING_BUS_REDIS_PASSWORD_FILE: '/s/bus' });
+    expect(apart.busRedisPasswordFile).toBe('/s/bus');
+    expect(apart.storeRedisPasswordFile).toBeUndefined();
+    expect(readServiceConfig('ordering', base).busRedisPasswordFile).toBeUndefined();
+  });
+
   it('accepts a primary found through Sentinel', () => {
     const url = 'redis+sentinel://app:s%40cret@10.0.0.1:26379,10.0.0.2:26379/mymaster';
     expect(readServiceConfig('ordering', { ...base, BUS_REDIS_URL: url }).busRedisUrl).toBe(url);

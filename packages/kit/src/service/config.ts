@@ -32,6 +32,15 @@ export interface ServiceConfig {
    * accepted survives a Sentinel failover (docs/redis-deployments.md).
    */
   busWaitForReplicas?: { count: number; timeoutMs: number };
+  /**
+   * Files holding the bus and store Redis passwords (`BUS_REDIS_PASSWORD_FILE`,
+   * `STORE_REDIS_PASSWORD_FILE`, each with its `<SERVICE>_` override), read at
+   * every (re)connection and winning over the URL's password: a rotated key
+   * is picked up without a restart (docs/least-privilege.md, "Rotating").
+   * The launcher sets them; a Kubernetes Secret mounted as a volume works the same way.
+   */
+  busRedisPasswordFile?: string;
+  storeRedisPasswordFile?: string;
   databaseUrl: string;
   /** Stable consumer-name prefix across restarts of this instance. */
   instance: string;
@@ -149,6 +158,11 @@ export function readServiceConfig(service: string, env: NodeJS.ProcessEnv = proc
   const sentinelFor = (role: 'bus' | 'store', url: string) => (url.startsWith(`${SENTINEL_SCHEME}//`) ? sentinelAuthFromEnv(env, role, service) : undefined);
   const busSentinelAuth = sentinelFor('bus', busRedisUrl);
   const storeSentinelAuth = sentinelFor('store', storeRedisUrl);
+  const [, busRedisPasswordFile] = pick('BUS_REDIS_PASSWORD_FILE');
+  // The store defaults to the bus; so does its password file when the store has no URL of its own.
+  const [, ownStoreFile] = pick('STORE_REDIS_PASSWORD_FILE');
+  const storeIsBus = env[`${prefix}_STORE_REDIS_URL`] === undefined && env.STORE_REDIS_URL === undefined;
+  const storeRedisPasswordFile = ownStoreFile ?? (storeIsBus ? busRedisPasswordFile : undefined);
   const own = env[`${prefix}_DATABASE_URL`];
   const shared = env.DATABASE_URL;
   if (own !== undefined) checkUrl(`${prefix}_DATABASE_URL`, own, DATABASE_SCHEMES);
@@ -192,6 +206,8 @@ export function readServiceConfig(service: string, env: NodeJS.ProcessEnv = proc
     ...(busSentinelAuth ? { busSentinelAuth } : {}),
     ...(storeSentinelAuth ? { storeSentinelAuth } : {}),
     ...(waitReplicas > 0 ? { busWaitForReplicas: { count: waitReplicas, timeoutMs: waitTimeoutMs } } : {}),
+    ...(busRedisPasswordFile ? { busRedisPasswordFile } : {}),
+    ...(storeRedisPasswordFile ? { storeRedisPasswordFile } : {}),
     databaseUrl,
     instance: env.TRIBUTARY_INSTANCE ?? `${service}-${process.pid}`,
     streamRetentionMs,
@@ -205,9 +221,14 @@ export function readServiceConfig(service: string, env: NodeJS.ProcessEnv = proc
  * rediss:// URL, the Sentinels' credentials for a redis+sentinel:// one, and
  * on the bus the replica acknowledgement its publishers wait for.
  */
-export function redisOptionsOf(config: ServiceConfig, role: 'bus' | 'store'): { tls?: RedisTls; sentinelAuth?: SentinelAuth; waitForReplicas?: { count: number; timeoutMs: number } } {
+export function redisOptionsOf(
+  config: ServiceConfig,
+  role: 'bus' | 'store',
+): { tls?: RedisTls; sentinelAuth?: SentinelAuth; waitForReplicas?: { count: number; timeoutMs: number }; passwordFile?: string } {
   const tls = role === 'bus' ? config.busRedisTls : config.storeRedisTls;
   const sentinelAuth = role === 'bus' ? config.busSentinelAuth : config.storeSentinelAuth;
   const waitForReplicas = role === 'bus' ? config.busWaitForReplicas : undefined;
-  return { ...(tls ? { tls } : {}), ...(sentinelAuth ? { sentinelAuth } : {}), ...(waitForReplicas ? { waitForReplicas } : {}) };
+  // The password file (key rotation, docs/least-privilege.md) is read at every connection.
+  const passwordFile = role === 'bus' ? config.busRedisPasswordFile : config.storeRedisPasswordFile;
+  return { ...(tls ? { tls } : {}), ...(sentinelAuth ? { sentinelAuth } : {}), ...(waitForReplicas ? { waitForReplicas } : {}), ...(passwordFile ? { passwordFile } : {}) };
 }
