@@ -3,7 +3,7 @@ import { TERMINAL_STATUSES } from '@tributary/contracts';
 import { SERVICES, type ServiceName } from '@tributary/launcher';
 import { connectRedis, type Envelope } from 'tributary';
 import { readEnvelopes, waitFor } from 'tributary/testing';
-import { eventIdsByKey, orderEventKey, retryable, submitRetrying } from './support/invariants.ts';
+import { eventIdsByKey, orderEventKey, retryable, settledAccount, spentBy, submitRetrying } from './support/invariants.ts';
 import { settledBookPlaces, startSupervisedTestSystem, type AccountReply as Account, type OrderReply as Order, type SupervisedTestSystem } from './support/system.ts';
 
 /**
@@ -180,14 +180,7 @@ describe('chaos: kill -9 of each Redis server and each stateful service during a
     // Money: each buyer paid for exactly their completed orders, and nothing is left reserved.
     const completed = orders.filter((order) => order.status === 'COMPLETED_SUCCESSFULLY');
     for (const userId of buyers) {
-      const spent = completed.filter((order) => order.userId === userId).reduce((sum, order) => sum + order.totalCents, 0);
-      const account = await waitFor(
-        async () => {
-          const current = await api<Account>('GET', `/api/users/${userId}/account`);
-          return current.status === 200 && current.body.spentCents === spent && current.body.reservedCents === 0 ? current.body : null;
-        },
-        { timeoutMs: 60_000, description: `account of ${userId} settled at ${spent} spent` },
-      );
+      const account = await settledAccount(api, userId, spentBy(completed, userId));
       expect(account.availableCents + account.reservedCents + account.spentCents).toBe(BALANCE);
       expect(account.availableCents).toBeGreaterThanOrEqual(0);
     }

@@ -3,7 +3,8 @@ import { TERMINAL_STATUSES } from '@tributary/contracts';
 import { parseScale, SERVICES, type Scale, type ServiceName } from '@tributary/launcher';
 import { connectRedis, type Envelope, type RedisClient } from 'tributary';
 import { createServerDatabase, readEnvelopes, waitFor } from 'tributary/testing';
-import { settledBookPlaces, startSupervisedTestSystem, type AccountReply as Account, type OrderReply as Order, type SupervisedTestSystem } from './support/system.ts';
+import { settledAccount, spentBy } from './support/invariants.ts';
+import { settledBookPlaces, startSupervisedTestSystem, type OrderReply as Order, type SupervisedTestSystem } from './support/system.ts';
 
 /**
  * Two instances of every service that can have several (`npm start --scale
@@ -184,14 +185,7 @@ describe('N instances per service: one of each killed under load, its siblings t
       // Money: each buyer paid for exactly their completed orders, and nothing is left reserved.
       const completed = orders.filter((order) => order.status === 'COMPLETED_SUCCESSFULLY');
       for (const userId of buyers) {
-        const spent = completed.filter((order) => order.userId === userId).reduce((sum, order) => sum + order.totalCents, 0);
-        const account = await waitFor(
-          async () => {
-            const current = await api<Account>('GET', `/api/users/${userId}/account`);
-            return current.status === 200 && current.body.spentCents === spent && current.body.reservedCents === 0 ? current.body : null;
-          },
-          { timeoutMs: 60_000, description: `account of ${userId} settled at ${spent} spent` },
-        );
+        const account = await settledAccount(api, userId, spentBy(completed, userId));
         expect(account.availableCents + account.reservedCents + account.spentCents).toBe(BALANCE);
       }
       // Stock: what is left plus what was sold is what there was.

@@ -15,8 +15,8 @@ import { TERMINAL_STATUSES } from '@tributary/contracts';
 import { startSystem, type RunningSystem } from '@tributary/launcher';
 import { connectRedis, type Envelope } from 'tributary';
 import { freePort, readEnvelopes, startSentinelGroup, waitFor, type SentinelGroup } from 'tributary/testing';
-import { eventIdsByKey, orderEventKey, retryable } from './support/invariants.ts';
-import { gatewayApi, serviceFetcher, TEST_SYSTEM_ENV, type AccountReply, type GatewayApi, type OrderReply } from './support/system.ts';
+import { eventIdsByKey, orderEventKey, retryable, settledAccount, spentBy } from './support/invariants.ts';
+import { gatewayApi, serviceFetcher, TEST_SYSTEM_ENV, type GatewayApi, type OrderReply } from './support/system.ts';
 
 const BUYERS = 4;
 const BALANCE = 20_000;
@@ -150,14 +150,7 @@ describe('the whole system on Sentinel, its primary killed under load', { timeou
     // Money: each buyer paid for exactly their completed orders, nothing left reserved.
     const completed = orders.filter((order) => order.status === 'COMPLETED_SUCCESSFULLY');
     for (const userId of buyers) {
-      const spent = completed.filter((order) => order.userId === userId).reduce((sum, order) => sum + order.totalCents, 0);
-      const account = await waitFor(
-        async () => {
-          const current = await api<AccountReply>('GET', `/api/users/${userId}/account`);
-          return current.status === 200 && current.body.spentCents === spent && current.body.reservedCents === 0 ? current.body : null;
-        },
-        { timeoutMs: 60_000, description: `account of ${userId} settled at ${spent} spent` },
-      );
+      const account = await settledAccount(api, userId, spentBy(completed, userId));
       expect(account.availableCents + account.reservedCents + account.spentCents).toBe(BALANCE);
     }
     // Stock: what fulfillment has left plus what it shipped is what there was.

@@ -1,6 +1,6 @@
 import type { Envelope } from 'tributary';
 import { waitFor } from 'tributary/testing';
-import type { GatewayApi } from './system.ts';
+import type { AccountReply, GatewayApi, OrderReply } from './system.ts';
 
 /** Gateway answers a client retries with the same Idempotency-Key: a service or Redis restarting, or the first try still running. */
 export function retryable(answer: { status: number; body: unknown }): boolean {
@@ -38,4 +38,24 @@ export function orderEventKey(event: Envelope): string | null {
   if (event.type === 'DeliveryStatusChanged') return `${event.type} ${data.deliveryId} ${data.status}`;
   if (event.type === 'MailSent') return data.orderId ? `${event.type} ${data.orderId} ${data.kind}` : null;
   return data.orderId ? `${event.type} ${data.orderId}` : null;
+}
+
+/**
+ * A buyer's account once it has settled: `spent` spent and nothing left
+ * reserved (60 s at most). The caller checks that the three sums add up to
+ * what the buyer started with: money is conserved.
+ */
+export function settledAccount(api: GatewayApi, userId: string, spent: number): Promise<AccountReply> {
+  return waitFor(
+    async () => {
+      const current = await api<AccountReply>('GET', `/api/users/${userId}/account`);
+      return current.status === 200 && current.body.spentCents === spent && current.body.reservedCents === 0 ? current.body : null;
+    },
+    { timeoutMs: 60_000, description: `account of ${userId} settled at ${spent} spent` },
+  );
+}
+
+/** What the completed orders of one buyer cost. */
+export function spentBy(completed: readonly OrderReply[], userId: string): number {
+  return completed.filter((order) => order.userId === userId).reduce((sum, order) => sum + order.totalCents, 0);
 }

@@ -24,7 +24,7 @@ const TLS_FAILURE = /SSL routines|certificate|ERR_TLS_|ERR_SSL_|self[- ]signed|H
  */
 export function readPasswordFile(file: string): string {
   const password = readFileSync(file, 'utf8').trim();
-  if (!password) throw new Error(`${file} is empty`);
+  if (!password) throw new TributaryError('TRIB_INVALID_CONFIG', `${file} is empty`, { message: `${file} is empty` });
   return password;
 }
 
@@ -167,7 +167,10 @@ export async function connectRedis(url: string, options: ConnectOptions = {}): P
   try {
     client = createResp2Client(url, options, state);
   } catch (error) {
-    if (options.passwordFile && (error as NodeJS.ErrnoException).code) throw new Error(`cannot read the Redis password file ${options.passwordFile}: ${(error as Error).message}`, { cause: error });
+    if (options.passwordFile && (error as NodeJS.ErrnoException).code) {
+      const message = `cannot read the Redis password file ${options.passwordFile}: ${(error as Error).message}`;
+      throw new TributaryError('TRIB_INVALID_CONFIG', message, { cause: error, message });
+    }
     throw error;
   }
   client.on('error', (error: Error) => options.onError?.(error));

@@ -1,15 +1,13 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createClient } from 'redis';
 import { afterAll, describe, expect, it } from 'vitest';
 import { Type } from '@sinclair/typebox';
 import { createPubSubPublisher, createPubSubSubscriber, defineChannel } from '../pubsub/index.ts';
 import { createConsumer } from '../streams/consumer.ts';
 import { createPublisher } from '../streams/publisher.ts';
 import { orderPlaced } from '../streams/test-fixtures/harness-events.ts';
-import { freePort } from '../testing/free-port.ts';
+import { askRedis, startSentinel, startSentinelGroup } from '../testing/redis-sentinel.ts';
 import { startRedisServer, type RedisServer } from '../testing/redis-server.ts';
 import { waitFor } from '../testing/wait-for.ts';
 import { connectRedis, redactUrl, type RedisClient } from './client.ts';
@@ -33,53 +31,6 @@ describe('redis+sentinel:// URLs', () => {
     expect(redactUrl('redis+sentinel://app:secret@h:1,h:2/m')).toBe('redis+sentinel://app:***@h:1,h:2/m');
   });
 });
-
-interface Sentinel {
-  port: number;
-  kill(): Promise<void>;
-}
-
-/** A real `redis-server --sentinel` on a free port, watching `mymaster`; it rewrites its config file, so each gets its own. */
-async function startSentinel(dir: string, primaryPort: number, options: { lines?: string[]; password?: string; quorum?: number } = {}): Promise<Sentinel> {
-  const port = await freePort();
-  const conf = join(dir, `sentinel-${port}.conf`);
-  writeFileSync(
-    conf,
-    [
-      `port ${port}`,
-      'bind 127.0.0.1',
-      'protected-mode no',
-      `dir ${dir}`,
-      `sentinel monitor mymaster 127.0.0.1 ${primaryPort} ${options.quorum ?? 2}`,
-      // Fast failover for the test; production keeps the defaults (30 s / 3 min).
-      'sentinel down-after-milliseconds mymaster 1000',
-      'sentinel failover-timeout mymaster 5000',
-      ...(options.lines ?? []),
-      '',
-    ].join('\n'),
-  );
-  const child: ChildProcess = spawn('redis-server', [conf, '--sentinel'], { stdio: 'ignore' });
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  await waitFor(async () => (await askSentinel(port, ['SENTINEL', 'get-master-addr-by-name', 'mymaster'], options.password)) !== null, { timeoutMs: 15_000, description: `sentinel on ${port}` });
-  return {
-    port,
-    async kill() {
-      if (child.exitCode === null) child.kill('SIGKILL');
-      await exited;
-    },
-  };
-}
-
-async function askSentinel(port: number, command: string[], password?: string): Promise<unknown> {
-  const client = createClient({ socket: { host: '127.0.0.1', port, reconnectStrategy: false }, RESP: 2, ...(password ? { password } : {}) });
-  client.on('error', () => undefined);
-  try {
-    await client.connect();
-    return await client.sendCommand(command);
-  } finally {
-    if (client.isOpen) client.destroy();
-  }
-}
 
 describe('Sentinels that want a password', () => {
   const cleanup: Array<() => Promise<void>> = [];
@@ -128,35 +79,11 @@ describe('a primary found through Sentinel', () => {
   });
 
   it('survives kill -9 of the primary: the replica is promoted, the kit follows it, nothing acknowledged is lost or handled twice', { timeout: 90_000 }, async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'tributary-sentinel-'));
-    cleanup.push(async () => rmSync(dir, { recursive: true, force: true }));
-    const primary: RedisServer = await startRedisServer({ appendOnly: true });
-    cleanup.push(() => primary.stop());
-    const replica = await startRedisServer({ appendOnly: true, args: ['--replicaof', '127.0.0.1', String(primary.port)] });
-    cleanup.push(() => replica.stop());
-    await waitFor(async () => /master_link_status:up/.test(String(await askSentinel(replica.port, ['INFO', 'replication']))), { timeoutMs: 15_000, description: 'replica in sync' });
-
-    const sentinels: Sentinel[] = [];
-    for (let n = 0; n < 3; n++) {
-      const sentinel = await startSentinel(dir, primary.port);
-      sentinels.push(sentinel);
-      cleanup.push(() => sentinel.kill());
-    }
-    // A failover needs a quorum that knows the replica and each other (learned through the primary's hello channel).
-    await waitFor(
-      async () => {
-        for (const sentinel of sentinels) {
-          const peers = (await askSentinel(sentinel.port, ['SENTINEL', 'sentinels', 'mymaster'])) as unknown[];
-          const replicas = (await askSentinel(sentinel.port, ['SENTINEL', 'replicas', 'mymaster'])) as unknown[];
-          if (peers.length < 2 || replicas.length < 1) return false;
-        }
-        return true;
-      },
-      { timeoutMs: 30_000, description: 'sentinels know each other and the replica' },
-    );
-
-    const url = `redis+sentinel://${sentinels.map((sentinel) => `127.0.0.1:${sentinel.port}`).join(',')}/mymaster`;
-    const redis: RedisClient = await connectRedis(url, { name: 'sentinel-test' });
+    const group = await startSentinelGroup();
+    cleanup.push(() => group.stop());
+    const [primary, replica] = group.servers as [RedisServer, RedisServer];
+    const sentinels = group.sentinels;
+    const redis: RedisClient = await connectRedis(group.url, { name: 'sentinel-test' });
     cleanup.push(async () => {
       if (redis.isOpen) redis.destroy();
     });
@@ -195,7 +122,7 @@ describe('a primary found through Sentinel', () => {
     }
 
     await primary.kill();
-    await waitFor(async () => ((await askSentinel(sentinels[0]!.port, ['SENTINEL', 'get-master-addr-by-name', 'mymaster'])) as string[] | null)?.[1] === String(replica.port), {
+    await waitFor(async () => ((await askRedis(sentinels[0]!.port, ['SENTINEL', 'get-master-addr-by-name', 'mymaster'])) as string[] | null)?.[1] === String(replica.port), {
       timeoutMs: 30_000,
       description: 'replica promoted',
     });

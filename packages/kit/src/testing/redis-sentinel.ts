@@ -28,8 +28,8 @@ export interface SentinelGroup {
 }
 
 /** One command to a server or Sentinel on loopback, on a connection of its own. */
-export async function askRedis(port: number, command: string[]): Promise<unknown> {
-  const client = createClient({ socket: { host: '127.0.0.1', port, reconnectStrategy: false }, RESP: 2 });
+export async function askRedis(port: number, command: string[], password?: string): Promise<unknown> {
+  const client = createClient({ socket: { host: '127.0.0.1', port, reconnectStrategy: false }, RESP: 2, ...(password ? { password } : {}) });
   client.on('error', () => undefined);
   try {
     await client.connect();
@@ -39,8 +39,17 @@ export async function askRedis(port: number, command: string[]): Promise<unknown
   }
 }
 
+export interface SentinelOptions {
+  /** More lines of sentinel.conf (`requirepass`, `sentinel auth-pass`, users). */
+  lines?: readonly string[];
+  /** The Sentinel's own `requirepass`, for asking it whether it is up. */
+  password?: string;
+  /** Sentinels that must agree the primary is down (default 2). */
+  quorum?: number;
+}
+
 /** A real `redis-server --sentinel` on a free port watching the primary; it rewrites its config file, so each gets its own. */
-export async function startSentinel(dir: string, primaryPort: number, extraConfig: readonly string[] = []): Promise<Sentinel> {
+export async function startSentinel(dir: string, primaryPort: number, options: SentinelOptions = {}): Promise<Sentinel> {
   const port = await freePort();
   const conf = join(dir, `sentinel-${port}.conf`);
   writeFileSync(
@@ -50,17 +59,17 @@ export async function startSentinel(dir: string, primaryPort: number, extraConfi
       'bind 127.0.0.1',
       'protected-mode no',
       `dir ${dir}`,
-      `sentinel monitor ${SENTINEL_MASTER_NAME} 127.0.0.1 ${primaryPort} 2`,
+      `sentinel monitor ${SENTINEL_MASTER_NAME} 127.0.0.1 ${primaryPort} ${options.quorum ?? 2}`,
       // Fast failover for tests; production keeps the defaults (30 s / 3 min).
       `sentinel down-after-milliseconds ${SENTINEL_MASTER_NAME} 1000`,
       `sentinel failover-timeout ${SENTINEL_MASTER_NAME} 5000`,
-      ...extraConfig,
+      ...(options.lines ?? []),
       '',
     ].join('\n'),
   );
   const child: ChildProcess = spawn('redis-server', [conf, '--sentinel'], { stdio: 'ignore' });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  await waitFor(async () => (await askRedis(port, ['SENTINEL', 'get-master-addr-by-name', SENTINEL_MASTER_NAME])) !== null, {
+  await waitFor(async () => (await askRedis(port, ['SENTINEL', 'get-master-addr-by-name', SENTINEL_MASTER_NAME], options.password)) !== null, {
     timeoutMs: 15_000,
     description: `sentinel on ${port}`,
   });
