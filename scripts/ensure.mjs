@@ -16,6 +16,24 @@ function run(command) {
   execSync(command, { cwd: root, stdio: 'inherit' });
 }
 
+/**
+ * `apt-get install -y <pkg>` (as root, or through sudo) where apt is there;
+ * false when it cannot be tried or fails, for the caller to say what to do.
+ */
+function aptInstall(pkg) {
+  if (!has('apt-get')) return false;
+  const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
+  const sudo = isRoot ? '' : has('sudo') ? 'sudo ' : null;
+  if (sudo === null) return false;
+  try {
+    run(`${sudo}apt-get update`);
+    run(`${sudo}env DEBIAN_FRONTEND=noninteractive apt-get install -y ${pkg}`);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 export function ensureDependencies() {
   const marker = join(root, 'node_modules', '.package-lock.json');
   const lock = join(root, 'package-lock.json');
@@ -26,15 +44,7 @@ export function ensureDependencies() {
 
 export function ensureRedis() {
   if (has('redis-server')) return;
-  const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
-  if (has('apt-get')) {
-    const sudo = isRoot ? '' : has('sudo') ? 'sudo ' : null;
-    if (sudo !== null) {
-      run(`${sudo}apt-get update`);
-      run(`${sudo}env DEBIAN_FRONTEND=noninteractive apt-get install -y redis-server`);
-      if (has('redis-server')) return;
-    }
-  }
+  if (aptInstall('redis-server') && has('redis-server')) return;
   console.error(
     [
       'Tributary needs redis-server (Redis 7.0 or newer) on the PATH.',
@@ -55,19 +65,7 @@ export function ensureRedis() {
  */
 export function ensurePostgresClient() {
   if (has('pg_dump') && has('pg_restore')) return true;
-  const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
-  if (has('apt-get')) {
-    const sudo = isRoot ? '' : has('sudo') ? 'sudo ' : null;
-    if (sudo !== null) {
-      try {
-        run(`${sudo}apt-get update`);
-        run(`${sudo}env DEBIAN_FRONTEND=noninteractive apt-get install -y postgresql-client`);
-      } catch {
-        // Reported below.
-      }
-      if (has('pg_dump') && has('pg_restore')) return true;
-    }
-  }
+  if (aptInstall('postgresql-client') && has('pg_dump') && has('pg_restore')) return true;
   console.warn(
     [
       'Backing up a PostgreSQL server needs pg_dump and pg_restore; the tests that do will be skipped.',
@@ -92,19 +90,8 @@ export function chromiumPath() {
  */
 export function ensureChromium() {
   if (chromiumPath()) return true;
-  const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
-  if (has('apt-get')) {
-    const sudo = isRoot ? '' : has('sudo') ? 'sudo ' : null;
-    if (sudo !== null) {
-      try {
-        run(`${sudo}apt-get update`);
-        run(`${sudo}env DEBIAN_FRONTEND=noninteractive apt-get install -y chromium`);
-      } catch {
-        // Reported below: the e2e test skips rather than the whole run failing.
-      }
-      if (chromiumPath()) return true;
-    }
-  }
+  // A failed install is reported below: the e2e test skips rather than the whole run failing.
+  if (aptInstall('chromium') && chromiumPath()) return true;
   console.warn(
     [
       'The dashboard end-to-end test needs Chromium and will be skipped.',
