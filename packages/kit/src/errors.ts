@@ -76,6 +76,7 @@ export const kitHttpErrors = {
   RATE_LIMITED: { status: 429, meaning: 'too many requests from this client: wait as Retry-After says' },
   RATE_LIMITER_UNAVAILABLE: { status: 503, meaning: 'the rate limiter cannot be reached, try again' },
   SESSION_STORE_UNAVAILABLE: { status: 503, meaning: 'sessions cannot be read now, try again' },
+  NOT_REPLICATED: { status: 503, meaning: 'written, but not yet held by the replicas BUS_REDIS_WAIT_REPLICAS asks for: try again with the same Idempotency-Key' },
   IDEMPOTENCY_KEY_REQUIRED: { status: 400, meaning: 'this route needs an Idempotency-Key header' },
   INVALID_IDEMPOTENCY_KEY: { status: 400, meaning: 'Idempotency-Key must be 1-255 printable ASCII characters without spaces' },
   IDEMPOTENCY_KEY_REUSED: { status: 422, meaning: 'this Idempotency-Key was used for a different request' },

@@ -15,7 +15,7 @@ const upstreams = useUpstreams();
 const placed = { orderId: 'o-1', userId: 'u-1', items: [{ productId: 'p-1', quantity: 1, unitPriceCents: 100 }], totalCents: 100 };
 
 describe('GET /api/system/services', () => {
-  it("lists the gateway and every service with what their /healthz says; a service that does not answer is down, with why", async () => {
+  it("lists the gateway and every service with what their /healthz says; a service that does not answer, or answers as another, is down, with why", async () => {
     const ordering = await upstreams.start('ordering');
     const catalog = await upstreams.start('catalog');
     const down = await upstreams.down();
@@ -32,7 +32,8 @@ describe('GET /api/system/services', () => {
     expect(byName.get('ordering')?.heapUsedBytes).toBeGreaterThan(0);
     expect(byName.get('accounts')).toMatchObject({ url: down, up: false, version: null, pid: null, uptimeSeconds: null, rssBytes: null, error: 'ECONNREFUSED' });
     // Optional services are listed under their service names, camelCase keys in kebab-case.
-    expect(byName.get('shelving')).toMatchObject({ up: true });
+    // A port that answers as another service (a dead instance's port taken by another process) is not this one up.
+    expect(byName.get('shelving')).toMatchObject({ url: catalog.url, up: false, error: 'its port answers as catalog' });
     expect(byName.has('order-monitoring')).toBe(true);
     expect(byName.has('delivery-history')).toBe(true);
     expect(byName.has('drone-sim')).toBe(false);

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Type } from '@sinclair/typebox';
 import { createHttpApp, type HttpApp } from './index.ts';
+import { TributaryError } from '../errors.ts';
 
 describe('createHttpApp validation', () => {
   let app: HttpApp;
@@ -163,6 +164,28 @@ describe('createHttpApp readiness', () => {
       expect(reply.statusCode).toBe(503);
       expect(reply.json()).toMatchObject({ status: 'not ready', failures: { bus: expect.stringContaining('no answer within') } });
       expect(Object.keys((reply.json() as { failures: object }).failures)).toEqual(['bus']);
+    } finally {
+      await app.close();
+    }
+  });
+});
+
+describe('createHttpApp errors', () => {
+  it('answers a write the replicas do not hold yet with 503 NOT_REPLICATED (a retry may succeed), any other failure with 500 INTERNAL', async () => {
+    const app = createHttpApp({ service: 'replicated' });
+    app.post('/replicated', async () => {
+      throw new TributaryError('TRIB_NOT_REPLICATED', 'request 1-0 on lending:requests reached 0 of 1 replica(s) within 100 ms');
+    });
+    app.post('/broken', async () => {
+      throw new Error('a bug');
+    });
+    try {
+      const replicated = await app.inject({ method: 'POST', url: '/replicated' });
+      expect(replicated.statusCode).toBe(503);
+      expect(replicated.json()).toMatchObject({ error: 'NOT_REPLICATED' });
+      const broken = await app.inject({ method: 'POST', url: '/broken' });
+      expect(broken.statusCode).toBe(500);
+      expect(broken.json()).toMatchObject({ error: 'INTERNAL' });
     } finally {
       await app.close();
     }

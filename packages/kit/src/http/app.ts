@@ -9,7 +9,7 @@ import addFormats from 'ajv-formats';
 import { Type } from '@sinclair/typebox';
 import { currentTracing } from '../telemetry/tracing.ts';
 import { registerProcessMetrics } from '../telemetry/process-metrics.ts';
-import type { KitHttpErrorCode } from '../errors.ts';
+import { TributaryError, type KitHttpErrorCode } from '../errors.ts';
 import { HttpError, httpError, sendHttpError } from './errors.ts';
 import { traceRequests } from './tracing.ts';
 import { refuseControlCharacters } from './control-characters.ts';
@@ -171,6 +171,8 @@ export function createHttpApp(options: HttpAppOptions): HttpApp {
   app.setErrorHandler((error: FastifyError | HttpError, request, reply) => {
     if (error instanceof HttpError) return sendHttpError(reply, error);
     if ((error as FastifyError).validation) return sendHttpError(reply, httpError('VALIDATION_FAILED', error.message));
+    // A write the primary holds and the replicas do not yet: the client's retry (same key) finds it and waits again.
+    if (error instanceof TributaryError && error.code === 'TRIB_NOT_REPLICATED') return sendHttpError(reply, httpError('NOT_REPLICATED', error.message));
     const status = (error as FastifyError).statusCode ?? 500;
     if (status >= 400 && status < 500) {
       const code = FASTIFY_CLIENT_ERRORS[(error as FastifyError).code] ?? 'BAD_REQUEST';

@@ -146,6 +146,19 @@ export function replicaWaitOf(redis: RedisClient): ReplicaWait | undefined {
   return replicaWaits.get(redis);
 }
 
+/**
+ * `WAIT count timeoutMs` for this connection's writes so far (default: the
+ * wait it was made with; nothing without one), and TRIB_NOT_REPLICATED when
+ * fewer replicas hold them in time: they are on the primary, so the caller
+ * retries with the same ids or Idempotency-Key. For writes made by a script
+ * (XADD inside Lua) that a caller is about to be told are accepted.
+ */
+export async function confirmReplicated(redis: RedisClient, what: string, wait: ReplicaWait | undefined = replicaWaitOf(redis)): Promise<void> {
+  if (!wait || wait.count <= 0) return;
+  const confirmed = Number(await redis.sendCommand(['WAIT', String(wait.count), String(wait.timeoutMs)]));
+  if (confirmed < wait.count) throw new TributaryError('TRIB_NOT_REPLICATED', `${what} reached ${confirmed} of ${wait.count} replica(s) within ${wait.timeoutMs} ms`);
+}
+
 function withReplicaWait(client: RedisClient, options: ConnectOptions): RedisClient {
   if (options.waitForReplicas && options.waitForReplicas.count > 0) replicaWaits.set(client, options.waitForReplicas);
   return client;

@@ -1,5 +1,5 @@
 import { TributaryError } from '../errors.ts';
-import { replicaWaitOf, type RedisClient } from '../redis/client.ts';
+import { confirmReplicated, replicaWaitOf, type RedisClient } from '../redis/client.ts';
 import { activeTraceparent, activeTraceSampled, SpanKind, withSpan } from '../telemetry/tracing.ts';
 import { xaddEnvelope } from './commands.ts';
 import {
@@ -102,12 +102,7 @@ export function createPublisher(options: {
     // Commands issued in the same tick are pipelined by node-redis: one round trip per batch.
     const write = async () => {
       const ids = await Promise.all(envelopes.map((item) => xaddEnvelope(redis, stream, item)));
-      if (waitForReplicas && waitForReplicas.count > 0) {
-        const confirmed = Number(await redis.sendCommand(['WAIT', String(waitForReplicas.count), String(waitForReplicas.timeoutMs)]));
-        if (confirmed < waitForReplicas.count) {
-          throw new TributaryError('TRIB_NOT_REPLICATED', `${envelopes.length} event(s) on ${stream} reached ${confirmed} of ${waitForReplicas.count} replica(s) within ${waitForReplicas.timeoutMs} ms`);
-        }
-      }
+      await confirmReplicated(redis, `${envelopes.length} event(s) on ${stream}`, waitForReplicas);
       return ids;
     };
     if (!activeTraceSampled()) return write();

@@ -18,6 +18,11 @@ const integer = (value: unknown): number | null => (Number.isInteger(value) ? (v
 function health(name: string, url: string, answer: Awaited<ReturnType<typeof fetchJson>>): Health {
   if (!answer.ok) return { name, url, up: false, version: null, instance: null, pid: null, startedAt: null, uptimeSeconds: null, rssBytes: null, heapUsedBytes: null, error: answer.error };
   const body = (answer.body ?? {}) as Record<string, unknown>;
+  // A dead instance's port taken by another process (another service, another system) is not this service up.
+  const answeredAs = text(body.service);
+  if (answeredAs !== null && answeredAs !== name) {
+    return { name, url, up: false, version: null, instance: null, pid: null, startedAt: null, uptimeSeconds: null, rssBytes: null, heapUsedBytes: null, error: `its port answers as ${answeredAs}` };
+  }
   const pid = integer(body.pid);
   return {
     name,

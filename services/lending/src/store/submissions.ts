@@ -1,4 +1,4 @@
-import { encodeEnvelope, runLuaScript, type EventData, type Publisher, type RedisClient } from 'tributary';
+import { confirmReplicated, encodeEnvelope, runLuaScript, type EventData, type Publisher, type RedisClient } from 'tributary';
 import { LendingRequested, ReturnRequested } from '@tributary/contracts';
 import { lendingKeys as keys } from './keys.ts';
 import { submitRequestScript } from './scripts.ts';
@@ -32,5 +32,7 @@ export async function submitRequest(
     [keys.requests(), keys.idempotency(definition.type, idempotencyKey)],
     [fingerprint, IDEMPOTENCY_TTL_SECONDS, ...Object.entries(encodeEnvelope(envelope)).flat()],
   );
+  // The script's XADD skips the publisher's replica wait: a 202 must not come before a replica holds the request.
+  if (kind !== 'mismatch') await confirmReplicated(redis, `request ${requestId} on ${keys.requests()}`);
   return { kind, requestId };
 }
