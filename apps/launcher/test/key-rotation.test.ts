@@ -75,10 +75,18 @@ describe('rotating a service key', () => {
     const connections = { bus: await asService('bus', 'ordering'), store: await asService('store', 'ordering') };
     // Commands in a loop throughout, as a service under load sends them.
     let running = true;
+    // Paused around the forced reconnects below: CLIENT KILL fails a command in flight, which is the test's doing, not the rotation's.
+    let paused = false;
+    let idle = true;
     let done = 0;
     const failures: string[] = [];
     const traffic = (async () => {
       while (running) {
+        idle = paused;
+        if (paused) {
+          await new Promise((resolve) => setTimeout(resolve, 10));
+          continue;
+        }
         for (const role of roles) {
           await connections[role].sendCommand(['INCR', 'ordering:counter']).then(
             () => done++,
@@ -103,7 +111,10 @@ describe('rotating a service key', () => {
     }
 
     // Forced reconnects: the clients come back through their password files, on the new password.
+    paused = true;
+    await waitFor(() => idle, { timeoutMs: 10_000, description: 'traffic paused' });
     await killConnections('ordering');
+    paused = false;
     const before = done;
     await waitFor(() => done > before + 20, { timeoutMs: 20_000, description: 'traffic flowing again after CLIENT KILL' });
     for (const role of roles) {
