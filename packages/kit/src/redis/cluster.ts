@@ -1,5 +1,5 @@
 import { createCluster, type RedisClusterType } from 'redis';
-import { TributaryError } from '../errors.ts';
+import { parseHostList, urlProblem } from './host-list.ts';
 
 /**
  * `redis+cluster://[user:pass@]host:port[,host:port...]`: a Redis Cluster
@@ -16,20 +16,12 @@ export const CLUSTER_SCHEME = 'redis+cluster:';
 
 const CLUSTER_URL = /^redis\+cluster:\/\/(?:([^:@/]*)(?::([^@/]*))?@)?([^/@]+)\/?$/;
 
-/** TRIB_INVALID_CONFIG whose message reads after the URL's name: `BUS_REDIS_URL is not of the form …`. */
-const notAClusterUrl = (problem: string) => new TributaryError('TRIB_INVALID_CONFIG', problem, { message: problem });
-
 /** Parses a Cluster URL, or throws TRIB_INVALID_CONFIG saying what is wrong with it (without echoing the password). */
 export function parseClusterUrl(url: string): ClusterUrl {
   const match = CLUSTER_URL.exec(url);
-  if (!match) throw notAClusterUrl('is not of the form redis+cluster://[user:pass@]host:port[,host:port...] (a cluster has no database number)');
+  if (!match) throw urlProblem('is not of the form redis+cluster://[user:pass@]host:port[,host:port...] (a cluster has no database number)');
   const [, username, password, hosts = ''] = match;
-  const nodes = hosts.split(',').map((entry) => {
-    const hostPort = /^(\[[^\]]+\]|[^:]+):(\d+)$/.exec(entry);
-    const port = Number(hostPort?.[2]);
-    if (!hostPort?.[1] || !Number.isInteger(port) || port < 1 || port > 65_535) throw notAClusterUrl(`names the node "${entry}", expected host:port`);
-    return { host: hostPort[1].replace(/^\[|\]$/g, ''), port };
-  });
+  const nodes = parseHostList(hosts, 'node');
   return {
     nodes,
     ...(username ? { username: decodeURIComponent(username) } : {}),

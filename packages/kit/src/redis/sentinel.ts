@@ -1,5 +1,6 @@
 import { createClient } from 'redis';
 import { TributaryError } from '../errors.ts';
+import { parseHostList, urlProblem } from './host-list.ts';
 import { redisSetting } from './settings.ts';
 
 /**
@@ -42,20 +43,12 @@ export const SENTINEL_SCHEME = 'redis+sentinel:';
 
 const SENTINEL_URL = /^redis\+sentinel:\/\/(?:([^:@/]*)(?::([^@/]*))?@)?([^/@]+)\/([^/?#]+)(?:\/(\d+))?\/?$/;
 
-/** TRIB_INVALID_CONFIG whose message reads after the URL's name: `BUS_REDIS_URL is not of the form …`. */
-const notASentinelUrl = (problem: string) => new TributaryError('TRIB_INVALID_CONFIG', problem, { message: problem });
-
 /** Parses a Sentinel URL, or throws TRIB_INVALID_CONFIG saying what is wrong with it (without echoing the password). */
 export function parseSentinelUrl(url: string): SentinelUrl {
   const match = SENTINEL_URL.exec(url);
-  if (!match) throw notASentinelUrl('is not of the form redis+sentinel://[user:pass@]host:port[,host:port...]/<master-name>');
+  if (!match) throw urlProblem('is not of the form redis+sentinel://[user:pass@]host:port[,host:port...]/<master-name>');
   const [, username, password, hosts = '', masterName = '', database] = match;
-  const sentinels = hosts.split(',').map((entry) => {
-    const hostPort = /^(\[[^\]]+\]|[^:]+):(\d+)$/.exec(entry);
-    const port = Number(hostPort?.[2]);
-    if (!hostPort?.[1] || !Number.isInteger(port) || port < 1 || port > 65_535) throw notASentinelUrl(`names the Sentinel "${entry}", expected host:port`);
-    return { host: hostPort[1].replace(/^\[|\]$/g, ''), port };
-  });
+  const sentinels = parseHostList(hosts, 'Sentinel');
   return {
     sentinels,
     masterName: decodeURIComponent(masterName),
