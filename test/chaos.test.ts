@@ -3,7 +3,7 @@ import { TERMINAL_STATUSES } from '@tributary/contracts';
 import { SERVICES, type ServiceName } from '@tributary/launcher';
 import { connectRedis, type Envelope } from 'tributary';
 import { readEnvelopes, waitFor } from 'tributary/testing';
-import { eventIdsByKey, orderEventKey, retryable, settledAccount, spentBy, submitRetrying } from './support/invariants.ts';
+import { createdId, eventIdsByKey, orderEventKey, retryable, settledAccount, spentBy, submitRetrying } from './support/invariants.ts';
 import { settledBookPlaces, startSupervisedTestSystem, type AccountReply as Account, type OrderReply as Order, type SupervisedTestSystem } from './support/system.ts';
 
 /**
@@ -76,11 +76,7 @@ describe('chaos: kill -9 of each Redis server and each stateful service during a
 
   it('heals every part it kills; orders and requests end once, money, stock and books are conserved', async () => {
     const { system, api, serviceFetch } = t;
-    const create = async (path: string, body: unknown) => {
-      const created = await api<{ id: string }>('POST', path, body);
-      expect(created.status, `${path} ${JSON.stringify(created.body)}`).toBe(201);
-      return created.body.id;
-    };
+    const create = (path: string, body: unknown) => createdId(api, path, body);
     const buyers: string[] = [];
     for (let i = 0; i < BUYERS; i++) {
       buyers.push(await create('/api/users', { name: `Chaos buyer ${i}`, email: `chaos-buyer${i}@example.com`, country: 'GB', balanceCents: BALANCE }));

@@ -3,7 +3,7 @@ import { TERMINAL_STATUSES } from '@tributary/contracts';
 import { parseScale, SERVICES, type Scale, type ServiceName } from '@tributary/launcher';
 import { connectRedis, type Envelope, type RedisClient } from 'tributary';
 import { createServerDatabase, readEnvelopes, waitFor } from 'tributary/testing';
-import { settledAccount, spentBy } from './support/invariants.ts';
+import { createdId, settledAccount, spentBy } from './support/invariants.ts';
 import { settledBookPlaces, startSupervisedTestSystem, type OrderReply as Order, type SupervisedTestSystem } from './support/system.ts';
 
 /**
@@ -100,11 +100,7 @@ describe('N instances per service: one of each killed under load, its siblings t
       expect(rows.map((row) => row.url).sort()).toEqual([...system.instanceUrls[name]].sort());
     }
 
-    const create = async (path: string, body: unknown) => {
-      const created = await api<{ id: string }>('POST', path, body);
-      expect(created.status, `${path} ${JSON.stringify(created.body)}`).toBe(201);
-      return created.body.id;
-    };
+    const create = (path: string, body: unknown) => createdId(api, path, body);
     const submit = <T>(path: string, body: unknown, key: string) =>
       waitFor(
         async () => {

@@ -21,7 +21,7 @@ import { TERMINAL_STATUSES } from '@tributary/contracts';
 import { startSystem, type RunningSystem } from '@tributary/launcher';
 import { connectRedis, type Envelope } from 'tributary';
 import { freePort, readEnvelopes, startSentinelGroup, waitFor, type SentinelGroup } from 'tributary/testing';
-import { eventIdsByKey, orderEventKey, retryable, settledAccount, spentBy } from './support/invariants.ts';
+import { createdId, eventIdsByKey, orderEventKey, settledAccount, spentBy, submitRetrying } from './support/invariants.ts';
 import { gatewayApi, serviceFetcher, TEST_SYSTEM_ENV, type GatewayApi, type OrderReply } from './support/system.ts';
 
 const BUYERS = 4;
@@ -73,11 +73,7 @@ async function streamEvents(stream: string): Promise<Envelope[]> {
 describe.skipIf(!RUN)('the whole system on Sentinel, its primary killed under load (TRIBUTARY_FAILOVER_TESTS=1)', { timeout: 300_000 }, () => {
   it('follows the promoted replica: every order and request final, nothing lost or doubled, money and stock conserved', async () => {
     const running = system as RunningSystem;
-    const create = async (path: string, body: unknown) => {
-      const created = await api<{ id: string }>('POST', path, body);
-      expect(created.status, `${path} ${JSON.stringify(created.body)}`).toBe(201);
-      return created.body.id;
-    };
+    const create = (path: string, body: unknown) => createdId(api, path, body);
     const buyers: string[] = [];
     for (let i = 0; i < BUYERS; i++) {
       buyers.push(await create('/api/users', { name: `Failover buyer ${i}`, email: `failover${i}@example.com`, country: 'GB', balanceCents: BALANCE }));
@@ -93,13 +89,7 @@ describe.skipIf(!RUN)('the whole system on Sentinel, its primary killed under lo
     const requestIds: string[] = [];
     let sent = 0;
     const submit = async <T>(path: string, body: unknown, key: string) => {
-      const answer = await waitFor(
-        async () => {
-          const reply = await api<T>('POST', path, body, { 'idempotency-key': key });
-          return retryable(reply) ? null : reply;
-        },
-        { timeoutMs: 120_000, intervalMs: 100, description: `POST ${path} (${key}) answered` },
-      );
+      const answer = await submitRetrying<T>(api, path, body, key, 120_000);
       expect(answer.status, JSON.stringify(answer.body)).toBe(202);
       accepted.push(Date.now());
       sent++;

@@ -1,3 +1,4 @@
+import { expect } from 'vitest';
 import type { Envelope } from 'tributary';
 import { waitFor } from 'tributary/testing';
 import type { AccountReply, GatewayApi, OrderReply } from './system.ts';
@@ -8,15 +9,22 @@ export function retryable(answer: { status: number; body: unknown }): boolean {
   return answer.status === 409 && (answer.body as { error?: string } | null)?.error === 'IDEMPOTENCY_KEY_IN_PROGRESS';
 }
 
-/** A POST as a careful client makes it: retried with its key until the answer is not "try again" (90 s at most). */
-export function submitRetrying<T>(api: GatewayApi, path: string, body: unknown, key: string): Promise<{ status: number; body: T }> {
+/** A POST as a careful client makes it: retried with its key until the answer is not "try again" (90 s at most unless told). */
+export function submitRetrying<T>(api: GatewayApi, path: string, body: unknown, key: string, timeoutMs = 90_000): Promise<{ status: number; body: T }> {
   return waitFor(
     async () => {
       const answer = await api<T>('POST', path, body, { 'idempotency-key': key });
       return retryable(answer) ? null : answer;
     },
-    { timeoutMs: 90_000, intervalMs: 100, description: `POST ${path} (${key}) answered` },
+    { timeoutMs, intervalMs: 100, description: `POST ${path} (${key}) answered` },
   );
+}
+
+/** POSTs something that must be created (201) and answers its id. */
+export async function createdId(api: GatewayApi, path: string, body: unknown): Promise<string> {
+  const created = await api<{ id: string }>('POST', path, body);
+  expect(created.status, `${path} ${JSON.stringify(created.body)}`).toBe(201);
+  return created.body.id;
 }
 
 /** Distinct event ids per key: a redelivered handler republishes under the same id, a doubled effect gets a new one. */
