@@ -1,4 +1,4 @@
-import { adoptLegacyDeadLetters, connectRedis, redactUrl, replyMaps, streamKeys, type RedisTls } from 'tributary';
+import { adoptLegacyDeadLetters, connectRedis, nodeClients, redactUrl, replyMaps, streamKeys, type RedisTls } from 'tributary';
 import { setUserCommands, STREAMS } from './acl.ts';
 import type { Rotation } from './credentials.ts';
 import type { RedisRole } from './redis.ts';
@@ -14,7 +14,9 @@ function firstLine(error: unknown): string {
  * given connection. Its `default` user and any other user are left as they
  * are: the server is someone else's. Returns false, having said why, when
  * that connection may not manage users: the services then get the given URL
- * unchanged.
+ * unchanged. On a Redis Cluster the users are made on every node, replicas
+ * included: ACL users are not shared over the cluster bus, and a replica that
+ * takes over its shard must already know them.
  */
 export async function provisionExternalRedis(
   role: RedisRole,
@@ -32,20 +34,22 @@ export async function provisionExternalRedis(
     say(`${role} Redis ${redactUrl(url)}: cannot connect to create the per-service ACL users (${firstLine(error)}); every service gets the given URL unchanged`);
     return false;
   }
+  let nodes: Awaited<ReturnType<typeof nodeClients>>;
   try {
-    for (const command of setUserCommands(role, passwords, rotating)) await client.sendCommand(command);
+    nodes = await nodeClients(client, { replicas: true });
+    for (const node of nodes) for (const command of setUserCommands(role, passwords, rotating)) await node.sendCommand(command);
   } catch (error) {
     say(`${role} Redis ${redactUrl(url)}: cannot create the per-service ACL users (${firstLine(error)}); every service gets the given URL unchanged`);
     await client.close();
     return false;
   }
   // Users made by ACL SETUSER live in memory: kept over a restart only when the server has an aclfile.
-  const saved = await client.sendCommand(['ACL', 'SAVE']).then(
-    () => 'saved to its aclfile',
-    () => 'in memory only (the server has no aclfile: a restart of it forgets them)',
-  );
+  const saves = await Promise.all(nodes.map((node) => node.sendCommand(['ACL', 'SAVE']).then(() => true, () => false)));
+  const saved = saves.every(Boolean)
+    ? 'saved to its aclfile'
+    : `in memory only (${nodes.length > 1 ? 'a node' : 'the server'} has no aclfile: a restart of it forgets them)`;
   await client.close();
-  say(`${role} Redis ${redactUrl(url)}: one ACL user per service, ${saved}`);
+  say(`${role} Redis ${redactUrl(url)}: one ACL user per service${nodes.length > 1 ? ` on each of its ${nodes.length} nodes` : ''}, ${saved}`);
   return true;
 }
 

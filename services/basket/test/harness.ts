@@ -4,7 +4,7 @@ import { afterAll, afterEach, beforeAll, beforeEach } from 'vitest';
 import { connectRedis, createPublisher, groupsOf, type Envelope, type EventData, type Publisher, type RedisClient } from 'tributary';
 import type { HttpApp } from 'tributary/http';
 import { createLogger } from 'tributary/service';
-import { readEnvelopes, startRedisServer, waitFor, type RedisServer } from 'tributary/testing';
+import { flushRedis, readEnvelopes, type RedisServer, startRedisServer, waitFor } from 'tributary/testing';
 import { CheckoutRequested, ProductCreated, UserRegistered } from '@tributary/contracts';
 import { startBasket, type BasketDeps, type BasketService } from '../src/app.ts';
 import { createProductStore } from '../src/store/product-store.ts';
@@ -54,7 +54,7 @@ export function useBasket(): BasketTestEnv {
     env.accounts = createPublisher({ redis: env.bus, service: 'accounts' });
   });
   beforeEach(async () => {
-    await Promise.all([env.bus.sendCommand(['FLUSHALL']), env.store.sendCommand(['FLUSHALL'])]);
+    await Promise.all([flushRedis(env.bus), flushRedis(env.store)]);
   });
   afterEach(async () => {
     const closing = running;

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, beforeEach, expect } from 'vitest';
 import { connectRedis, createPublisher, deriveEventId, groupsOf, type Envelope, type EventData, type Publisher, type RedisClient } from 'tributary';
 import { createLogger } from 'tributary/service';
-import { readEnvelopes, startRedisServer, waitFor, type RedisServer } from 'tributary/testing';
+import { flushRedis, readEnvelopes, type RedisServer, startRedisServer, waitFor } from 'tributary/testing';
 import { DeliveryScheduled, DroneTelemetry } from '@tributary/contracts';
 import { startDroneSim, type DroneSim, type DroneSimConfig } from '../src/app.ts';
 import { telemetryEventId } from '../src/simulator.ts';
@@ -43,7 +43,7 @@ export function useDroneSim(): DroneSimTestEnv {
     env.delivery = createPublisher({ redis: env.bus, service: 'delivery' });
   });
   beforeEach(async () => {
-    await env.bus.sendCommand(['FLUSHALL']);
+    await flushRedis(env.bus);
   });
   afterEach(async () => {
     const closing = running;

@@ -2,7 +2,7 @@ import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import { afterAll, afterEach, beforeAll, beforeEach } from 'vitest';
 import { connectRedis, type RedisClient } from 'tributary';
 import type { HttpApp } from 'tributary/http';
-import { startRedisServer, type RedisServer } from 'tributary/testing';
+import { flushRedis, type RedisServer, startRedisServer } from 'tributary/testing';
 import { startGateway } from '../src/app.ts';
 import { gatewayDefaults, type GatewaySettings } from '../src/settings.ts';
 import type { Upstreams } from '../src/upstream.ts';
@@ -92,7 +92,7 @@ export function useGateway(): GatewayTestEnv {
     stubUrl = `http://127.0.0.1:${address.port}`;
   });
   beforeEach(async () => {
-    await Promise.all([env.bus.sendCommand(['FLUSHALL']), env.store.sendCommand(['FLUSHALL'])]);
+    await Promise.all([flushRedis(env.bus), flushRedis(env.store)]);
   });
   afterEach(async () => {
     handlers.clear();

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { groupsOf } from 'tributary';
-import { waitFor } from 'tributary/testing';
+import { flushRedis, waitFor } from 'tributary/testing';
 import { STEPS, type Step } from '../src/domain/steps.ts';
 import { spawnLending } from './child.ts';
 import { useLending, type LendingState } from './harness.ts';
@@ -86,7 +86,7 @@ async function expected(): Promise<RunResult> {
   baseline = await run(null);
   // Computed inside a test (when run alone with -t): start over from empty
   // servers. Shelving's consumer recreates its group after the flush (NOGROUP).
-  await Promise.all([t.bus.sendCommand(['FLUSHALL']), t.shelf.sendCommand(['FLUSHALL'])]);
+  await Promise.all([flushRedis(t.bus), flushRedis(t.shelf)]);
   await waitFor(async () => (await groupsOf(t.bus, 'lending:events')).some((group) => group.name === 'shelving'), { description: 'shelving group back' });
   return baseline;
 }

@@ -6,7 +6,7 @@ import {
   type Envelope, type Publisher, type RedisClient,
 } from 'tributary';
 import { createLogger } from 'tributary/service';
-import { readStreamEvents, startRedisServer, waitFor, type RedisServer, type RedisServerOptions } from 'tributary/testing';
+import { flushRedis, readStreamEvents, type RedisServer, type RedisServerOptions, startRedisServer, waitFor } from 'tributary/testing';
 import { LendingRequested, lendingEvents, LENDING_REQUESTS_STREAM, ReturnRequested } from '@tributary/contracts';
 import { startShelving, type ShelvingService } from '../../shelving/src/app.ts';
 import { startLending, type LendingDeps, type LendingService } from '../src/app.ts';
@@ -107,7 +107,7 @@ export function useLending(options: { bus?: RedisServerOptions; shelving?: boole
     env.requests = createPublisher({ redis: env.bus, service: 'lending', stream: LENDING_REQUESTS_STREAM });
   });
   beforeEach(async () => {
-    await Promise.all([env.bus.sendCommand(['FLUSHALL']), env.shelf.sendCommand(['FLUSHALL'])]);
+    await Promise.all([flushRedis(env.bus), flushRedis(env.shelf)]);
     if (options.shelving === false) return;
     shelving = await startShelving({ bus: env.bus, store: env.shelf, logger, instance: `shelving-${randomBytes(3).toString('hex')}`, consumer: { blockMs: 100 } });
     const address = await shelving.app.listen({ host: '127.0.0.1', port: 0 });

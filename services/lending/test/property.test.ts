@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { replyPairs } from 'tributary';
-import { waitFor } from 'tributary/testing';
+import { flushRedis, waitFor } from 'tributary/testing';
 import { startShelving } from '../../shelving/src/app.ts';
 import { startLending, type LendingService } from '../src/app.ts';
 import { lendingSettingsDefaults } from '../src/settings.ts';
@@ -67,7 +67,7 @@ describe('random sessions keep the invariants', () => {
   it('over many runs', async () => {
     await fc.assert(
       fc.asyncProperty(fc.array(command, { minLength: 1, maxLength: 12 }), async (commands) => {
-        await Promise.all([t.bus.sendCommand(['FLUSHALL']), t.shelf.sendCommand(['FLUSHALL'])]);
+        await Promise.all([flushRedis(t.bus), flushRedis(t.shelf)]);
         const shelving = await startShelving({ bus: t.bus, store: t.shelf, logger, instance: `shelving-${randomBytes(3).toString('hex')}`, consumer: { blockMs: 50 } });
         const shelvingUrl = await shelving.app.listen({ host: '127.0.0.1', port: 0 });
         const instances: LendingService[] = [];

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, beforeEach } from 'vitest';
 import { connectRedis, createPublisher, groupsOf, streamKeys, type Publisher, type RedisClient } from 'tributary';
 import { createLogger } from 'tributary/service';
-import { startRedisServer, waitFor, type RedisServer } from 'tributary/testing';
+import { flushRedis, type RedisServer, startRedisServer, waitFor } from 'tributary/testing';
 import { startOrderMonitoring, type ConsumerTuning } from '../src/app.ts';
 import { SERVICE } from '../src/store/keys.ts';
 
@@ -41,7 +41,7 @@ export function useOrderMonitoring(): MonitoringTestEnv {
       consumer: { blockMs: 200, ...consumer },
     });
   beforeEach(async () => {
-    await Promise.all([env.bus.sendCommand(['FLUSHALL']), env.store.sendCommand(['FLUSHALL'])]);
+    await Promise.all([flushRedis(env.bus), flushRedis(env.store)]);
     env.service = await start();
   });
   afterEach(async () => {

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, beforeEach, afterEach, describe, expect, it } from 'vitest';
 import { connectRedis, createPublisher, groupsOf, type Publisher, type RedisClient } from 'tributary';
 import { createLogger } from 'tributary/service';
-import { startRedisServer, waitFor, type RedisServer } from 'tributary/testing';
+import { flushRedis, type RedisServer, startRedisServer, waitFor } from 'tributary/testing';
 import { BooksSentToShelving, RequestRejected } from '@tributary/contracts';
 import { startShelving, type ShelvingService } from '../src/app.ts';
 import { shelvingKeys } from '../src/store/keys.ts';
@@ -20,7 +20,7 @@ beforeAll(async () => {
   lending = createPublisher({ redis: bus, service: 'lending' });
 });
 beforeEach(async () => {
-  await Promise.all([bus.sendCommand(['FLUSHALL']), store.sendCommand(['FLUSHALL'])]);
+  await Promise.all([flushRedis(bus), flushRedis(store)]);
   shelving = await startShelving({
     bus, store, logger: createLogger('shelving', process.env.TEST_LOG ?? 'silent'),
     instance: `shelving-test-${randomBytes(3).toString('hex')}`, consumer: { blockMs: 100 },

@@ -350,6 +350,21 @@ export async function clientForKey(redis: RedisClient, key: string): Promise<Red
   return cluster ? ((await cluster.getNodeClientForKey(key)) as unknown as RedisClient) : redis;
 }
 
+/**
+ * Every node behind a client, for what a server keeps per node and does not
+ * share over the cluster bus: ACL users, FLUSHALL in a test, INFO. On a
+ * cluster the clients of its primaries (and, with `replicas`, of its
+ * replicas too: a promoted replica must already hold the ACL users); on one
+ * server (or Sentinel's primary) the client itself. The node clients belong
+ * to the cluster client: they close with it.
+ */
+export async function nodeClients(redis: RedisClient, options: { replicas?: boolean } = {}): Promise<RedisClient[]> {
+  const cluster = (redis as unknown as { [CLUSTER]?: ClusterClient })[CLUSTER];
+  if (!cluster) return [redis];
+  const nodes = [...cluster.masters, ...(options.replicas ? cluster.replicas : [])];
+  return (await Promise.all(nodes.map((node) => cluster.nodeClient(node)))) as unknown as RedisClient[];
+}
+
 function clusterFacade(spec: ClusterUrl, options: ConnectOptions): RedisClient {
   const state = { connected: false };
   const cluster: ClusterClient = createClusterClient(spec, {

@@ -96,10 +96,7 @@ function checkUrl(variable: string, value: string, schemes: string[]): void {
     }
     return;
   }
-  if (value.startsWith('redis+cluster://')) {
-    // The kit connects to a cluster (connectRedis), but not every service's key layout keeps a script's keys in one slot yet.
-    throw new TributaryError('TRIB_INVALID_CONFIG', `${variable}: the reference services do not run on Redis Cluster (redis+cluster://) yet; use redis://, rediss:// or redis+sentinel:// (docs/redis-deployments.md, "Redis Cluster")`);
-  }
+  if (value.startsWith('redis+cluster://')) return;
   let scheme: string;
   try {
     scheme = new URL(value).protocol;

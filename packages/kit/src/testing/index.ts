@@ -6,3 +6,4 @@ export { readEnvelopes, readStreamEvents, type StreamEvent } from './stream-even
 export { askRedis, SENTINEL_MASTER_NAME, startSentinel, startSentinelGroup, type Sentinel, type SentinelGroup } from './redis-sentinel.ts';
 export { startRedisCluster, type RedisCluster } from './redis-cluster.ts';
 export { generateTlsCertificates, type TlsCertificates } from './tls-certificates.ts';
+export { flushRedis } from './flush.ts';
