@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSystem } from '@tributary/launcher';
-import { connectRedis, nodeClients } from 'tributary';
+import { connectRedis, forEachNode } from 'tributary';
 import { freePort, startRedisCluster, waitFor, type RedisCluster } from 'tributary/testing';
 import { finalOrder, gatewayApi, TEST_SYSTEM_ENV, type GatewayApi } from './support/system.ts';
 
@@ -61,9 +61,9 @@ describe('the whole system on two 3-master Redis Clusters', () => {
     for (const cluster of [bus, store] as RedisCluster[]) {
       const client = await connectRedis(cluster.url);
       try {
-        const nodes = await nodeClients(client);
-        expect(nodes).toHaveLength(3);
-        for (const node of nodes) expect(await node.sendCommand(['ACL', 'USERS'])).toEqual(expect.arrayContaining(['ordering', 'lending']));
+        const users = await forEachNode(client, (node) => node.sendCommand<string[]>(['ACL', 'USERS']));
+        expect(users).toHaveLength(3);
+        for (const list of users) expect(list).toEqual(expect.arrayContaining(['ordering', 'lending']));
       } finally {
         await client.close();
       }

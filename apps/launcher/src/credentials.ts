@@ -136,19 +136,44 @@ export function writePasswordFile(dataDir: string, service: ServiceName, role: R
   writeAtomically(passwordFile(dataDir, service, role), `${password}\n`);
 }
 
-/** `url` logged in as `user`. */
-export function withUser(url: string, user: string, password: string): string {
-  const parsed = new URL(url);
-  parsed.username = encodeURIComponent(user);
-  parsed.password = encodeURIComponent(password);
-  return parsed.toString();
+/**
+ * A Redis URL's parts around its credentials. Written out rather than with
+ * `new URL`, which refuses the host lists of `redis+cluster://` and
+ * `redis+sentinel://` URLs (`host:port,host:port`).
+ */
+function splitRedisUrl(url: string): { scheme: string; userInfo: string | undefined; hosts: string; rest: string } {
+  const match = /^([a-z][a-z0-9+.-]*:\/\/)([^/?#]*)(.*)$/i.exec(url);
+  if (!match) throw new Error(`not a URL: ${url.replace(/\/\/[^@/]*@/, '//***@')}`);
+  const [, scheme = '', authority = '', rest = ''] = match;
+  const at = authority.lastIndexOf('@');
+  return { scheme, userInfo: at === -1 ? undefined : authority.slice(0, at), hosts: authority.slice(at + 1), rest };
 }
 
-/** Whether two Redis URLs name the same server (host and port; the database number does not separate ACL users). */
+/** `url` logged in as `user` (with no password: an empty one, for a password file). */
+export function withUser(url: string, user: string, password: string): string {
+  const { scheme, hosts, rest } = splitRedisUrl(url);
+  return `${scheme}${encodeURIComponent(user)}${password ? `:${encodeURIComponent(password)}` : ''}@${hosts}${rest}`;
+}
+
+/** `url` without its user and password. */
+export function withoutUser(url: string): string {
+  const { scheme, hosts, rest } = splitRedisUrl(url);
+  return `${scheme}${hosts}${rest}`;
+}
+
+/**
+ * Whether two Redis URLs name the same server (host and port; the database
+ * number does not separate ACL users), or the same cluster or Sentinel
+ * group (a host in common).
+ */
 export function sameServer(a: string, b: string): boolean {
   try {
-    const [first, second] = [new URL(a), new URL(b)];
-    return first.hostname === second.hostname && (first.port || '6379') === (second.port || '6379');
+    const nodes = (url: string) => {
+      const { hosts } = splitRedisUrl(url);
+      return hosts.split(',').map((host) => (/:\d+$/.test(host) ? host : `${host}:6379`).toLowerCase());
+    };
+    const first = new Set(nodes(a));
+    return nodes(b).some((node) => first.has(node));
   } catch {
     return false;
   }

@@ -1,4 +1,4 @@
-import { adoptLegacyDeadLetters, connectRedis, nodeClients, redactUrl, replyMaps, streamKeys, type RedisTls } from 'tributary';
+import { adoptLegacyDeadLetters, connectRedis, forEachNode, redactUrl, replyMaps, streamKeys, type RedisTls } from 'tributary';
 import { setUserCommands, STREAMS } from './acl.ts';
 import type { Rotation } from './credentials.ts';
 import type { RedisRole } from './redis.ts';
@@ -34,22 +34,27 @@ export async function provisionExternalRedis(
     say(`${role} Redis ${redactUrl(url)}: cannot connect to create the per-service ACL users (${firstLine(error)}); every service gets the given URL unchanged`);
     return false;
   }
-  let nodes: Awaited<ReturnType<typeof nodeClients>>;
+  let saves: boolean[];
   try {
-    nodes = await nodeClients(client, { replicas: true });
-    for (const node of nodes) for (const command of setUserCommands(role, passwords, rotating)) await node.sendCommand(command);
+    saves = await forEachNode(
+      client,
+      async (node) => {
+        for (const command of setUserCommands(role, passwords, rotating)) await node.sendCommand(command);
+        // Users made by ACL SETUSER live in memory: kept over a restart only when the server has an aclfile.
+        return node.sendCommand(['ACL', 'SAVE']).then(() => true, () => false);
+      },
+      { replicas: true },
+    );
   } catch (error) {
     say(`${role} Redis ${redactUrl(url)}: cannot create the per-service ACL users (${firstLine(error)}); every service gets the given URL unchanged`);
     await client.close();
     return false;
   }
-  // Users made by ACL SETUSER live in memory: kept over a restart only when the server has an aclfile.
-  const saves = await Promise.all(nodes.map((node) => node.sendCommand(['ACL', 'SAVE']).then(() => true, () => false)));
   const saved = saves.every(Boolean)
     ? 'saved to its aclfile'
-    : `in memory only (${nodes.length > 1 ? 'a node' : 'the server'} has no aclfile: a restart of it forgets them)`;
+    : `in memory only (${saves.length > 1 ? 'a node' : 'the server'} has no aclfile: a restart of it forgets them)`;
   await client.close();
-  say(`${role} Redis ${redactUrl(url)}: one ACL user per service${nodes.length > 1 ? ` on each of its ${nodes.length} nodes` : ''}, ${saved}`);
+  say(`${role} Redis ${redactUrl(url)}: one ACL user per service${saves.length > 1 ? ` on each of its ${saves.length} nodes` : ''}, ${saved}`);
   return true;
 }
 

@@ -6,7 +6,7 @@ import { readServiceConfig } from 'tributary/service';
 import { freePort, generateTlsCertificates, waitFor, type TlsCertificates } from 'tributary/testing';
 import { ADMIN_USER, aclFile, redisUsers } from './acl.ts';
 import { buildServices } from './build.ts';
-import { loadCredentials, passwordFile, sameServer, withUser, writePasswordFile, type Credentials } from './credentials.ts';
+import { loadCredentials, passwordFile, sameServer, withoutUser, withUser, writePasswordFile, type Credentials } from './credentials.ts';
 import { provisionDatabaseRoles, serviceDatabaseUrl, SQL_SERVICES } from './database-roles.ts';
 import { serviceMallocEnv, serviceNodeOptions } from './node-options.ts';
 import { startPrivateRedis, type PrivateRedis, type RedisRole } from './redis.ts';
@@ -178,13 +178,6 @@ function privateTlsSetting(value: string | undefined): boolean {
   if (value === undefined || value === '' || value === 'off') return false;
   if (value === 'on') return true;
   throw new TributaryError('TRIB_INVALID_CONFIG', `TRIBUTARY_REDIS_TLS must be on or off, got "${value}"`);
-}
-
-function withoutUser(url: string): string {
-  const parsed = new URL(url);
-  parsed.username = '';
-  parsed.password = '';
-  return parsed.toString();
 }
 
 /** Up, and the instance asked for: while one restarts, another process may have been given its port for a moment. */

@@ -37,22 +37,24 @@ export function readPasswordFile(file: string): string {
 function passwordFileAuth(url: string, file: string) {
   const parsed = new URL(url);
   const username = parsed.username ? decodeURIComponent(parsed.username) : undefined;
-  let password = readPasswordFile(file);
   parsed.username = '';
   parsed.password = '';
+  // Without credentials in the URL: node-redis would otherwise put its own provider over this one.
+  return { url: parsed.toString(), credentialsProvider: passwordFileCredentials(username, file) };
+}
+
+/** The provider itself, for a client given its user apart from a URL (a cluster's nodes). */
+export function passwordFileCredentials(username: string | undefined, file: string) {
+  let password = readPasswordFile(file);
   return {
-    // Without credentials in the URL: node-redis would otherwise put its own provider over this one.
-    url: parsed.toString(),
-    credentialsProvider: {
-      type: 'async-credentials-provider' as const,
-      credentials: async () => {
-        try {
-          password = readPasswordFile(file);
-        } catch {
-          // the last one read (see above)
-        }
-        return { ...(username ? { username } : {}), password };
-      },
+    type: 'async-credentials-provider' as const,
+    credentials: async () => {
+      try {
+        password = readPasswordFile(file);
+      } catch {
+        // the last one read (see above)
+      }
+      return { ...(username ? { username } : {}), password };
     },
   };
 }
@@ -152,10 +154,21 @@ export function replicaWaitOf(redis: RedisClient): ReplicaWait | undefined {
  * fewer replicas hold them in time: they are on the primary, so the caller
  * retries with the same ids or Idempotency-Key. For writes made by a script
  * (XADD inside Lua) that a caller is about to be told are accepted.
+ *
+ * On a cluster, WAIT counts the replicas of one node's connection: `key` (a
+ * key the writes touched, e.g. the stream) names the node, whose connection
+ * is the one the cluster client sent those writes on. Without it the wait
+ * is refused rather than asked of a node picked at random.
  */
-export async function confirmReplicated(redis: RedisClient, what: string, wait: ReplicaWait | undefined = replicaWaitOf(redis)): Promise<void> {
+export async function confirmReplicated(
+  redis: RedisClient,
+  what: string,
+  options: { wait?: ReplicaWait | undefined; key?: string } = {},
+): Promise<void> {
+  const wait = 'wait' in options ? options.wait : replicaWaitOf(redis);
   if (!wait || wait.count <= 0) return;
-  const confirmed = Number(await redis.sendCommand(['WAIT', String(wait.count), String(wait.timeoutMs)]));
+  const node = options.key === undefined ? redis : await clientForKey(redis, options.key);
+  const confirmed = Number(await node.sendCommand(['WAIT', String(wait.count), String(wait.timeoutMs)]));
   if (confirmed < wait.count) throw new TributaryError('TRIB_NOT_REPLICATED', `${what} reached ${confirmed} of ${wait.count} replica(s) within ${wait.timeoutMs} ms`);
 }
 
@@ -174,17 +187,22 @@ export async function connectRedis(url: string, options: ConnectOptions = {}): P
     const spec = parseSentinelUrl(url);
     return withReplicaWait(await connectThroughSentinel(options.sentinelAuth ? { ...spec, sentinelAuth: options.sentinelAuth } : spec, options), options);
   }
-  if (url.startsWith(`${CLUSTER_SCHEME}//`)) return connectToCluster(parseClusterUrl(url), options);
   const state = { connected: false };
   let client: RedisClient;
   try {
-    client = createResp2Client(url, options, state);
+    if (url.startsWith(`${CLUSTER_SCHEME}//`)) client = clusterFacade(parseClusterUrl(url), options);
+    else client = createResp2Client(url, options, state);
   } catch (error) {
     if (options.passwordFile && (error as NodeJS.ErrnoException).code) {
       const message = `cannot read the Redis password file ${options.passwordFile}: ${(error as Error).message}`;
       throw new TributaryError('TRIB_INVALID_CONFIG', message, { cause: error, message });
     }
     throw error;
+  }
+  if (url.startsWith(`${CLUSTER_SCHEME}//`)) {
+    // The facade reports its own errors and knows when its first connection is made.
+    await client.connect();
+    return withReplicaWait(client, options);
   }
   client.on('error', (error: Error) => options.onError?.(error));
   await client.connect();
@@ -321,21 +339,6 @@ function follow(spec: SentinelUrl, initialUrl: string, options: ConnectOptions):
  */
 const ONE_NODE_ONLY = new Set(['SCAN', 'KEYS', 'DBSIZE', 'FLUSHDB', 'FLUSHALL', 'RANDOMKEY', 'WAIT']);
 
-/**
- * A Redis Cluster behind the kit's one client type. node-redis's cluster
- * client routes its typed commands by key already; what differs is the raw
- * `sendCommand` (it wants the routing key given) and `multi().addCommand`,
- * which every module of the kit uses. This Proxy supplies the key from the
- * command's shape (`routingKey`), so a module written for one server runs
- * on a cluster unchanged, provided the keys one script or transaction
- * touches share a slot (the kit's layouts hash-tag them; CROSSSLOT otherwise).
- */
-async function connectToCluster(spec: ClusterUrl, options: ConnectOptions): Promise<RedisClient> {
-  const client = clusterFacade(spec, options);
-  await client.connect();
-  return client;
-}
-
 const CLUSTER = Symbol('tributary.redis.cluster');
 
 /**
@@ -351,24 +354,65 @@ export async function clientForKey(redis: RedisClient, key: string): Promise<Red
 }
 
 /**
- * Every node behind a client, for what a server keeps per node and does not
- * share over the cluster bus: ACL users, FLUSHALL in a test, INFO. On a
- * cluster the clients of its primaries (and, with `replicas`, of its
- * replicas too: a promoted replica must already hold the ACL users); on one
- * server (or Sentinel's primary) the client itself. The node clients belong
- * to the cluster client: they close with it.
+ * The primaries behind a client: on a cluster the connection of each (the
+ * cluster client's own, closed with it), for what one asks of every shard
+ * (a SCAN of the whole keyspace); elsewhere the client itself.
  */
-export async function nodeClients(redis: RedisClient, options: { replicas?: boolean } = {}): Promise<RedisClient[]> {
+export async function nodeClients(redis: RedisClient): Promise<RedisClient[]> {
   const cluster = (redis as unknown as { [CLUSTER]?: ClusterClient })[CLUSTER];
   if (!cluster) return [redis];
-  const nodes = [...cluster.masters, ...(options.replicas ? cluster.replicas : [])];
-  return (await Promise.all(nodes.map((node) => cluster.nodeClient(node)))) as unknown as RedisClient[];
+  return (await Promise.all(cluster.masters.map((node) => cluster.nodeClient(node)))) as unknown as RedisClient[];
 }
 
+/**
+ * Runs `task` on every node behind a client, for what a server keeps per node
+ * and does not share over the cluster bus: ACL users, FLUSHALL in a test. On
+ * a cluster, each primary's connection (the cluster client's own) and, with
+ * `replicas`, a connection of the cluster's settings to each replica that
+ * CLUSTER NODES lists as up (a replica that takes over its shard must already
+ * hold the ACL users), closed when done. On one server (or Sentinel's
+ * primary), the client itself. Replies in node order, primaries first.
+ */
+export async function forEachNode<T>(redis: RedisClient, task: (node: RedisClient) => Promise<T>, options: { replicas?: boolean } = {}): Promise<T[]> {
+  const cluster = (redis as unknown as { [CLUSTER]?: ClusterClient })[CLUSTER];
+  const primaries = await nodeClients(redis);
+  const results = await Promise.all(primaries.map(task));
+  if (!cluster || !options.replicas || primaries.length === 0) return results;
+  const listing = String(await (primaries[0] as RedisClient).sendCommand(['CLUSTER', 'NODES']));
+  // `<id> <ip:port@cport[,hostname]> <flags> <primary id> ...`: replicas up, with an address.
+  const replicas = listing
+    .split('\n')
+    .map((line) => line.split(' '))
+    .filter(([, , flags = '']) => flags.split(',').includes('slave') && !/fail|noaddr|handshake/.test(flags))
+    .map(([, address = '']) => /^(.*):(\d+)@/.exec(address))
+    .filter((match): match is RegExpExecArray => match !== null);
+  for (const [, host = '', port = ''] of replicas) {
+    // A node object of our own: the cluster client makes a connection with its settings (credentials, TLS) but does not keep it.
+    const node = { host, port: Number(port), address: `${host}:${port}`, readonly: true } as unknown as Parameters<ClusterClient['nodeClient']>[0];
+    const client = (await cluster.nodeClient(node)) as unknown as RedisClient;
+    try {
+      results.push(await task(client));
+    } finally {
+      await client.close().catch(() => client.destroy());
+    }
+  }
+  return results;
+}
+
+/**
+ * A Redis Cluster behind the kit's one client type. node-redis's cluster
+ * client routes its typed commands by key already; what differs is the raw
+ * `sendCommand` (it wants the routing key given) and `multi().addCommand`,
+ * which every module of the kit uses. This Proxy supplies the key from the
+ * command's shape (`routingKey`), so a module written for one server runs
+ * on a cluster unchanged, provided the keys one script or transaction
+ * touches share a slot (the kit's layouts hash-tag them; CROSSSLOT otherwise).
+ */
 function clusterFacade(spec: ClusterUrl, options: ConnectOptions): RedisClient {
   const state = { connected: false };
   const cluster: ClusterClient = createClusterClient(spec, {
     ...(options.name ? { name: options.name } : {}),
+    ...(options.passwordFile ? { credentialsProvider: passwordFileCredentials(spec.username, options.passwordFile) } : {}),
     ...(options.commandTimeoutMs === undefined ? {} : { commandTimeoutMs: options.commandTimeoutMs }),
     reconnectStrategy: (retries, cause) =>
       !state.connected && (options.failFast || AUTH_FAILURE.test(cause.message)) ? cause : Math.min(50 * 2 ** Math.min(retries, 6), 2_000),

@@ -4,7 +4,7 @@ import { createPubSubPublisher, createPubSubSubscriber, defineChannel } from '..
 import { countDeadLetters, createConsumer, createPublisher, defineEvent, listDeadLetters, replayDeadLetters, streamKeys } from '../streams/index.ts';
 import { startRedisCluster, type RedisCluster } from '../testing/redis-cluster.ts';
 import { waitFor } from '../testing/wait-for.ts';
-import { connectRedis, redactUrl, type RedisClient } from './client.ts';
+import { confirmReplicated, connectRedis, forEachNode, nodeClients, redactUrl, type RedisClient } from './client.ts';
 import { keySlot, parseClusterUrl, routingKey } from './cluster.ts';
 
 describe('redis+cluster:// URLs', () => {
@@ -168,5 +168,43 @@ describe('a kit client on a 3-master Redis Cluster', () => {
     } finally {
       for (const subscriber of subscribers) await subscriber.close();
     }
+  });
+});
+
+describe('a 3-master cluster with a replica per master', () => {
+  let cluster: RedisCluster;
+  let redis: RedisClient;
+
+  beforeAll(async () => {
+    cluster = await startRedisCluster({ replicas: 1 });
+    redis = await connectRedis(cluster.url, { name: 'cluster-replicas-test', waitForReplicas: { count: 1, timeoutMs: 5_000 } });
+  }, 90_000);
+
+  afterAll(async () => {
+    await redis?.close();
+    await cluster?.stop();
+  });
+
+  it('reaches every node for what each keeps on its own (ACL users), replicas only when asked', async () => {
+    expect(await nodeClients(redis)).toHaveLength(3);
+    const role = async (node: RedisClient) => String((await node.sendCommand<unknown[]>(['ROLE']))[0]);
+    expect(await forEachNode(redis, role)).toEqual(['master', 'master', 'master']);
+    expect((await forEachNode(redis, role, { replicas: true })).sort()).toEqual(['master', 'master', 'master', 'slave', 'slave', 'slave']);
+  });
+
+  it('waits for the replica of the node each stream lives on, after publishing to streams on every master', async () => {
+    // One stream on each master (slot ranges of redis-cli --cluster create): each publish waits on its own stream's node.
+    const services = [0, 1, 2].map((third) => {
+      for (let n = 0; ; n++) if (Math.floor(keySlot(streamKeys.events(`replicated-${n}`)) / 5462) === third) return `replicated-${n}`;
+    });
+    for (const service of services) {
+      const publisher = createPublisher({ redis, service });
+      const Noted = defineEvent({ source: service, type: 'ReplicatedNote', schema: Type.Object({ n: Type.Integer() }) });
+      expect(await publisher.publishEnvelopes([publisher.envelope(Noted, { n: 1 })])).toHaveLength(1);
+    }
+    // A wait without the key it is for would ask a node picked at random: refused, not guessed.
+    await expect(confirmReplicated(redis, 'unrouted writes')).rejects.toMatchObject({ code: 'TRIB_NOT_ON_CLUSTER' });
+    // More replicas than the shard has: the writes are on the primary, and the caller is told they are not replicated.
+    await expect(confirmReplicated(redis, 'an impossible wait', { wait: { count: 2, timeoutMs: 200 }, key: streamKeys.events(services[0] as string) })).rejects.toMatchObject({ code: 'TRIB_NOT_REPLICATED' });
   });
 });

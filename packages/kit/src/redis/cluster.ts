@@ -88,6 +88,8 @@ export interface ClusterConnectOptions {
   name?: string;
   commandTimeoutMs?: number;
   reconnectStrategy: (retries: number, cause: Error) => number | Error;
+  /** The password from a file, read at every handshake of every node's connection (client.ts `passwordFileCredentials`). */
+  credentialsProvider?: { type: 'async-credentials-provider'; credentials: () => Promise<{ username?: string; password: string }> };
 }
 
 /** node-redis's own cluster client (slot map, MOVED/ASK, reconnects), RESP2 like every kit client. */
@@ -95,8 +97,9 @@ export function createClusterClient(spec: ClusterUrl, options: ClusterConnectOpt
   return createCluster({
     rootNodes: spec.nodes.map((node) => ({ socket: { host: node.host, port: node.port } })),
     defaults: {
-      ...(spec.username ? { username: spec.username } : {}),
-      ...(spec.password ? { password: spec.password } : {}),
+      ...(options.credentialsProvider
+        ? { credentialsProvider: options.credentialsProvider }
+        : { ...(spec.username ? { username: spec.username } : {}), ...(spec.password ? { password: spec.password } : {}) }),
       ...(options.name ? { name: options.name } : {}),
       socket: { reconnectStrategy: options.reconnectStrategy },
     },

@@ -102,7 +102,7 @@ export function createPublisher(options: {
     // Commands issued in the same tick are pipelined by node-redis: one round trip per batch.
     const write = async () => {
       const ids = await Promise.all(envelopes.map((item) => xaddEnvelope(redis, stream, item)));
-      await confirmReplicated(redis, `${envelopes.length} event(s) on ${stream}`, waitForReplicas);
+      await confirmReplicated(redis, `${envelopes.length} event(s) on ${stream}`, { wait: waitForReplicas, key: stream });
       return ids;
     };
     if (!activeTraceSampled()) return write();

@@ -1,4 +1,4 @@
-import { nodeClients, type RedisClient } from '../redis/client.ts';
+import { forEachNode, type RedisClient } from '../redis/client.ts';
 
 /**
  * Empties a test's Redis between cases: FLUSHALL on every primary of a
@@ -6,5 +6,5 @@ import { nodeClients, type RedisClient } from '../redis/client.ts';
  * picked at random), or on the one server.
  */
 export async function flushRedis(redis: RedisClient): Promise<void> {
-  await Promise.all((await nodeClients(redis)).map((node) => node.sendCommand(['FLUSHALL'])));
+  await forEachNode(redis, (node) => node.sendCommand(['FLUSHALL']));
 }

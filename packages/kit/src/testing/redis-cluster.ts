@@ -27,18 +27,20 @@ async function runRedisCli(args: string[]): Promise<string> {
 }
 
 /**
- * A real Redis Cluster of `masters` primaries (no replicas) on loopback, made
+ * A real Redis Cluster of `masters` primaries (and `replicas` per primary,
+ * none unless asked) on loopback, made
  * the way an operator makes one: `redis-server --cluster-enabled yes` per
  * node, then `redis-cli --cluster create`. Each node's cluster bus gets a free
  * port of its own (`cluster-port`) rather than the default port + 10000,
  * which may be taken or out of range.
  */
-export async function startRedisCluster(options: { masters?: number } = {}): Promise<RedisCluster> {
+export async function startRedisCluster(options: { masters?: number; replicas?: number } = {}): Promise<RedisCluster> {
   const masters = options.masters ?? 3;
+  const replicas = options.replicas ?? 0;
   if (masters < 3) throw new Error('redis-cli --cluster create needs at least 3 masters');
   const nodes: RedisServer[] = [];
   try {
-    for (let i = 0; i < masters; i++) {
+    for (let i = 0; i < masters * (1 + replicas); i++) {
       const busPort = await freePort();
       nodes.push(
         await startRedisServer({
@@ -46,7 +48,7 @@ export async function startRedisCluster(options: { masters?: number } = {}): Pro
         }),
       );
     }
-    await runRedisCli(['--cluster', 'create', ...nodes.map((node) => `127.0.0.1:${node.port}`), '--cluster-replicas', '0', '--cluster-yes']);
+    await runRedisCli(['--cluster', 'create', ...nodes.map((node) => `127.0.0.1:${node.port}`), '--cluster-replicas', String(replicas), '--cluster-yes']);
     // `create` returns once the slots are assigned; every node must also have heard of every other before a client's first CLUSTER SLOTS is whole.
     for (const node of nodes) {
       const probe = createClient({ url: node.url, socket: { reconnectStrategy: false } });
@@ -56,7 +58,13 @@ export async function startRedisCluster(options: { masters?: number } = {}): Pro
         await waitFor(
           async () => {
             const info = parseInfo(await probe.sendCommand(['CLUSTER', 'INFO']));
-            return info.cluster_state === 'ok' && info.cluster_slots_assigned === '16384' && Number(info.cluster_known_nodes) === masters;
+            if (info.cluster_state !== 'ok' || info.cluster_slots_assigned !== '16384' || Number(info.cluster_known_nodes) !== nodes.length) return false;
+            // Every replica known as one by this node, and each replica's copy in sync: a test may WAIT for it at once.
+            const listing = String(await probe.sendCommand(['CLUSTER', 'NODES']));
+            const replicasKnown = listing.split('\n').filter((line) => /^\S+ \S+ (\S*,)?slave(,\S*)? [0-9a-f]{40} /.test(line)).length;
+            if (replicasKnown !== masters * replicas) return false;
+            const replication = parseInfo(await probe.sendCommand(['INFO', 'replication']));
+            return replication.role === 'master' || replication.master_link_status === 'up';
           },
           { timeoutMs: 20_000, description: `cluster state ok on node ${node.port}` },
         );
@@ -69,6 +77,7 @@ export async function startRedisCluster(options: { masters?: number } = {}): Pro
     throw error;
   }
   return {
+    // Any node will do as a seed: the client learns the rest from CLUSTER SLOTS.
     url: `redis+cluster://${nodes.map((node) => `127.0.0.1:${node.port}`).join(',')}`,
     nodes,
     async stop() {

@@ -33,6 +33,6 @@ export async function submitRequest(
     [fingerprint, IDEMPOTENCY_TTL_SECONDS, ...Object.entries(encodeEnvelope(envelope)).flat()],
   );
   // The script's XADD skips the publisher's replica wait: a 202 must not come before a replica holds the request.
-  if (kind !== 'mismatch') await confirmReplicated(redis, `request ${requestId} on ${keys.requests()}`);
+  if (kind !== 'mismatch') await confirmReplicated(redis, `request ${requestId} on ${keys.requests()}`, { key: keys.requests() });
   return { kind, requestId };
 }
