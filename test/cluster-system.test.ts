@@ -10,8 +10,12 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSystem } from '@tributary/launcher';
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { passwordFile } from '@tributary/launcher/credentials';
 import { connectRedis, forEachNode } from 'tributary';
 import { freePort, startRedisCluster, waitFor, type RedisCluster } from 'tributary/testing';
+import { runCli } from '../apps/cli/test/harness.ts';
 import { finalOrder, gatewayApi, TEST_SYSTEM_ENV, type GatewayApi } from './support/system.ts';
 
 let dir: string;
@@ -54,7 +58,7 @@ async function product(sku: string, priceCents: number) {
   return created.body.id;
 }
 
-describe('the whole system on two 3-master Redis Clusters', () => {
+describe('the whole system on two 3-master Redis Clusters', { timeout: 180_000 }, () => {
   it('has each service as its own ACL user on every node of both clusters', async () => {
     const running = system as NonNullable<typeof system>;
     expect(running.redisUsers).toEqual({ bus: true, store: true });
@@ -64,6 +68,24 @@ describe('the whole system on two 3-master Redis Clusters', () => {
         const users = await forEachNode(client, (node) => node.sendCommand<string[]>(['ACL', 'USERS']));
         expect(users).toHaveLength(3);
         for (const list of users) expect(list).toEqual(expect.arrayContaining(['ordering', 'lending']));
+      } finally {
+        await client.close();
+      }
+    }
+  });
+
+  it('rotates a service\'s key on every node of both clusters', async () => {
+    const rotated = await runCli(['keys', 'rotate', 'ordering', '--bus-url', (bus as RedisCluster).url, '--store-url', (store as RedisCluster).url], { TRIBUTARY_DATA_DIR: join(dir, 'data') });
+    expect(rotated.code, rotated.stderr).toBe(0);
+    for (const [role, cluster] of [['bus', bus], ['store', store]] as const) {
+      const current = readFileSync(passwordFile(join(dir, 'data'), 'ordering', role), 'utf8').trim();
+      const client = await connectRedis((cluster as RedisCluster).url);
+      try {
+        const users = await forEachNode(client, async (node) => node.sendCommand<unknown[]>(['ACL', 'GETUSER', 'ordering']));
+        for (const user of users) {
+          const passwords = user[user.indexOf('passwords') + 1];
+          expect(passwords).toEqual([createHash('sha256').update(current).digest('hex')]);
+        }
       } finally {
         await client.close();
       }

@@ -1,4 +1,4 @@
-import { connectRedis, redactUrl, type RedisClient, type RedisTls } from 'tributary';
+import { connectRedis, forEachNode, redactUrl, type RedisClient, type RedisTls } from 'tributary';
 import { newPassword, readCredentials, saveCredentials, withUser, writePasswordFile, type Credentials } from './credentials.ts';
 import type { RedisRole } from './redis.ts';
 import type { ServiceName } from './services.ts';
@@ -97,8 +97,11 @@ export async function rotateServiceKey(options: RotateOptions): Promise<Rotation
     for (const role of rotating) {
       const { to } = credentials.redis[role].rotating?.[service] as { to: string };
       const client = clients.get(role) as RedisClient;
-      await client.sendCommand(['ACL', 'SETUSER', service, `>${to}`]);
-      await save(client);
+      // On a cluster, every node: ACL users are not shared over the cluster bus.
+      await forEachNode(client, async (node) => {
+        await node.sendCommand(['ACL', 'SETUSER', service, `>${to}`]);
+        await save(node);
+      }, { replicas: true });
       // Proof the server opens the user with it before any service is told to use it.
       const probe = await connectRedis(withUser(options.urls[role] as string, service, to), { name: 'tributary-cli:keys-probe', failFast: true, tls: options.tls?.[role] }).catch((error: unknown) => {
         throw new RotationError(`the ${role} Redis does not take ${service}'s new password (${(error as Error).message}); the old one still works`);
@@ -121,10 +124,12 @@ export async function rotateServiceKey(options: RotateOptions): Promise<Rotation
       const { from, to } = credentials.redis[role].rotating?.[service] as { from: string; to: string };
       if (from === to) continue;
       const client = clients.get(role) as RedisClient;
-      await client.sendCommand(['ACL', 'SETUSER', service, `<${from}`]).catch((error: unknown) => {
-        if (!ALREADY_REMOVED.test((error as Error).message)) throw error;
-      });
-      await save(client);
+      await forEachNode(client, async (node) => {
+        await node.sendCommand(['ACL', 'SETUSER', service, `<${from}`]).catch((error: unknown) => {
+          if (!ALREADY_REMOVED.test((error as Error).message)) throw error;
+        });
+        await save(node);
+      }, { replicas: true });
     }
     say(`${service}: old password removed (connections made with it stay open; a new one needs the new password)`);
     if (stop('retired')) return { service, roles, resumed };

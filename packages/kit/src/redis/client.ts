@@ -452,6 +452,12 @@ function clusterFacade(spec: ClusterUrl, options: ConnectOptions): RedisClient {
         case 'unsubscribe':
         case 'UNSUBSCRIBE':
           return target.sUnsubscribe.bind(target);
+        case 'on':
+          return (event: string, listener: (...args: unknown[]) => void) => {
+            if (event === 'ready') onClusterReady(target, listener);
+            else target.on(event as 'error', listener);
+            return proxy;
+          };
         case 'duplicate':
           // A duplicate (e.g. for blocking XREADGROUP) is a cluster client of its own: a blocked read holds its node's connection.
           return () => clusterFacade(spec, options);
@@ -461,6 +467,28 @@ function clusterFacade(spec: ClusterUrl, options: ConnectOptions): RedisClient {
     },
   });
   return proxy as unknown as RedisClient;
+}
+
+/**
+ * A cluster client's `ready`, as a single client's means it: once when it
+ * has first connected, then each time a node's connection is made again
+ * after it dropped. node-redis re-sends a connection's (S)SUBSCRIBEs before
+ * that node's `ready`, so a subscriber hears here that it was resubscribed
+ * (and missed what was published meanwhile); the cluster client itself only
+ * reports `node-ready` for every node's connection, reconnected or new.
+ */
+function onClusterReady(cluster: ClusterClient, listener: (...args: unknown[]) => void): void {
+  const dropped = new Set<string>();
+  const address = (node: unknown) => {
+    const { host, port } = node as { host?: string; port?: number };
+    return `${String(host)}:${String(port)}`;
+  };
+  cluster.on('connect', () => listener());
+  cluster.on('node-reconnecting', (node: unknown) => dropped.add(address(node)));
+  cluster.on('node-disconnect', (node: unknown) => dropped.add(address(node)));
+  cluster.on('node-ready', (node: unknown) => {
+    if (dropped.delete(address(node))) listener();
+  });
 }
 
 type ClusterMulti = ReturnType<ClusterClient['multi']>;

@@ -4,7 +4,7 @@ import { createPubSubPublisher, createPubSubSubscriber, defineChannel } from '..
 import { countDeadLetters, createConsumer, createPublisher, defineEvent, listDeadLetters, replayDeadLetters, streamKeys } from '../streams/index.ts';
 import { startRedisCluster, type RedisCluster } from '../testing/redis-cluster.ts';
 import { waitFor } from '../testing/wait-for.ts';
-import { confirmReplicated, connectRedis, forEachNode, nodeClients, redactUrl, type RedisClient } from './client.ts';
+import { clientForKey, confirmReplicated, connectRedis, forEachNode, nodeClients, redactUrl, type RedisClient } from './client.ts';
 import { keySlot, parseClusterUrl, routingKey } from './cluster.ts';
 
 describe('redis+cluster:// URLs', () => {
@@ -167,6 +167,32 @@ describe('a kit client on a 3-master Redis Cluster', () => {
       expect(seen.sort()).toEqual(['0:p1', '1:p1']);
     } finally {
       for (const subscriber of subscribers) await subscriber.close();
+    }
+  });
+
+  it('says a subscriber was resubscribed when the connection to its channel\'s node was cut, and delivers again', async () => {
+    const channel = defineChannel('clustered:stock-changed', Type.Object({ productId: Type.String() }));
+    const seen: string[] = [];
+    const subscriber = createPubSubSubscriber({ redis });
+    let resubscribed = 0;
+    subscriber.onResubscribed(() => resubscribed++);
+    try {
+      await subscriber.subscribe(channel, (message) => void seen.push(message.productId));
+      await subscriber.start();
+      const publisher = createPubSubPublisher({ redis });
+      expect(await publisher.publish(channel, { productId: 'before' })).toBe(1);
+      await waitFor(() => seen.includes('before'), { timeoutMs: 10_000, description: 'heard before the cut' });
+      expect(resubscribed).toBe(0);
+      // The node that holds the channel's slot drops its subscribers' connections.
+      const node = await clientForKey(redis, channel.name);
+      expect(Number(await node.sendCommand(['CLIENT', 'KILL', 'TYPE', 'pubsub']))).toBeGreaterThan(0);
+      await waitFor(() => resubscribed === 1, { timeoutMs: 15_000, description: 'resubscribed reported' });
+      await waitFor(async () => (await publisher.publish(channel, { productId: 'after' })) === 1 && seen.includes('after'), {
+        timeoutMs: 10_000,
+        description: 'heard after the cut',
+      });
+    } finally {
+      await subscriber.close();
     }
   });
 });
