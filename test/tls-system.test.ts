@@ -13,9 +13,10 @@ import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSystem } from '@tributary/launcher';
 import { connectRedis } from 'tributary';
-import { freePort, generateTlsCertificates, startRedisServer, waitFor, type RedisServer, type TlsCertificates } from 'tributary/testing';
+import { freePort, generateTlsCertificates, startRedisServer, type RedisServer, type TlsCertificates } from 'tributary/testing';
 import { runCli } from '../apps/cli/test/harness.ts';
-import { finalOrder, gatewayApi, TEST_SYSTEM_ENV, type GatewayApi } from './support/system.ts';
+import { basketCheckedOut, customer, lendingDecided, orderDelivered, product } from './support/journeys.ts';
+import { gatewayApi, TEST_SYSTEM_ENV, type GatewayApi } from './support/system.ts';
 
 let dir: string;
 let certs: TlsCertificates;
@@ -48,19 +49,6 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-async function customer(name: string, email: string) {
-  const created = await api<{ id: string }>('POST', '/api/users', { name, email, country: 'GB', balanceCents: 100_000 });
-  expect(created.status).toBe(201);
-  await api('PATCH', `/api/users/${created.body.id}`, { address: '221B Baker Street, London' });
-  return created.body.id;
-}
-
-async function product(sku: string, priceCents: number) {
-  const created = await api<{ id: string }>('POST', '/api/products', { sku, name: sku, priceCents, stock: 20, bannedCountries: [] });
-  expect(created.status).toBe(201);
-  return created.body.id;
-}
-
 describe('the whole system over rediss:// with client certificates', () => {
   it('runs on TLS-only servers, each service as its own ACL user made over TLS', async () => {
     const running = system as NonNullable<typeof system>;
@@ -80,35 +68,13 @@ describe('the whole system over rediss:// with client certificates', () => {
   });
 
   it('completes an order saga with a drone delivery, and a basket checkout', async () => {
-    const shopper = await customer('Tess Tls', 'tess@example.com');
-    const tea = await product('TLS-TEA', 450);
-    const placed = await api<{ orderId: string }>('POST', '/api/orders', { userId: shopper, items: [{ productId: tea, quantity: 2 }] });
-    expect(placed.status).toBe(202);
-    const order = await waitFor(async () => {
-      const current = await api<{ status: string; deliveryId: string | null }>('GET', `/api/orders/${placed.body.orderId}`);
-      return current.body.status === 'COMPLETED_SUCCESSFULLY' && current.body.deliveryId ? current.body : null;
-    }, { timeoutMs: 60_000, description: 'order completed with a delivery' });
-    const delivered = await waitFor(async () => {
-      const live = await api<{ status: string; orderId: string }>('GET', `/api/deliveries/${order.deliveryId as string}`);
-      return live.status === 200 && live.body.status === 'DELIVERED' ? live.body : null;
-    }, { timeoutMs: 60_000, description: 'delivery delivered' });
-    expect(delivered.orderId).toBe(placed.body.orderId);
-
-    const cups = await product('TLS-CUPS', 1_200);
-    await waitFor(async () => (await api('PUT', `/api/baskets/${shopper}/items/${cups}`, { quantity: 1 })).status === 200, { description: 'basket knows the user and the product' });
-    const checkout = await api<{ orderId: string }>('POST', `/api/baskets/${shopper}/checkout`);
-    expect(checkout.status).toBe(202);
-    expect(await finalOrder(api, checkout.body.orderId)).toMatchObject({ status: 'COMPLETED_SUCCESSFULLY', totalCents: 1_200 });
+    const shopper = await customer(api, 'Tess Tls', 'tess@example.com');
+    await orderDelivered(api, shopper, [{ productId: await product(api, 'TLS-TEA', 450), quantity: 2 }]);
+    expect(await basketCheckedOut(api, shopper, await product(api, 'TLS-CUPS', 1_200))).toMatchObject({ status: 'COMPLETED_SUCCESSFULLY', totalCents: 1_200 });
   });
 
   it('decides a lending request, asked through the gateway and with the CLI over TLS', async () => {
-    const requested = await api<{ requestId: string }>('POST', '/api/lending/requests', { userId: 'Tilda', bookIds: ['ofmiceandmen'] });
-    expect(requested.status).toBe(202);
-    const decided = await waitFor(async () => {
-      const current = await api<{ status: string }>('GET', `/api/lending/requests/${requested.body.requestId}`);
-      return current.status === 200 && current.body.status !== 'PENDING' ? current.body : null;
-    }, { timeoutMs: 30_000, description: 'lending request decided' });
-    expect(decided).toMatchObject({ status: 'ACCEPTED', bookIds: ['ofmiceandmen'] });
+    expect(await lendingDecided(api, '/api/lending/requests', { userId: 'Tilda', bookIds: ['ofmiceandmen'] })).toMatchObject({ status: 'ACCEPTED', bookIds: ['ofmiceandmen'] });
 
     const url = (system as NonNullable<typeof system>).busRedisUrl;
     const back = await runCli(['lending', 'return', '--url', url, 'Tilda', 'ofmiceandmen'], tlsEnv);
