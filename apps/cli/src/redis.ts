@@ -4,7 +4,7 @@ import { InvalidArgumentError, type Command } from 'commander';
 import { createClient } from 'redis';
 // Only the service list, not the launcher (which would load the test Redis and SQL helpers).
 import { BUS_URL_FILE, PRIVATE_TLS_DIR, STORE_URL_FILE } from '@tributary/launcher/services';
-import { connectRedis, formatSentinelUrl, parseSentinelUrl, redactUrl, redisTlsFromEnv, SENTINEL_SCHEME, sentinelAuthFromEnv, tlsSocketOptions, TributaryError, type RedisClient, type RedisTls } from 'tributary';
+import { CLUSTER_SCHEME, connectRedis, formatClusterUrl, formatSentinelUrl, parseClusterUrl, parseSentinelUrl, redactUrl, redisTlsFromEnv, SENTINEL_SCHEME, sentinelAuthFromEnv, tlsSocketOptions, TributaryError, type RedisClient, type RedisTls } from 'tributary';
 import { CliError, EXIT } from './errors.ts';
 
 const repoRoot = resolve(import.meta.dirname, '..', '..', '..');
@@ -41,6 +41,14 @@ export function resolveRedisUrl(options: RedisOptions, env: NodeJS.ProcessEnv = 
       throw new CliError(`no Redis URL: pass --url or set REDIS_URL, or start the system with \`npm start\` (it writes ${file})`, EXIT.usage);
     }
   }
+  if (raw.startsWith(`${CLUSTER_SCHEME}//`)) {
+    try {
+      const spec = parseClusterUrl(raw);
+      return formatClusterUrl(options.password === undefined ? spec : { ...spec, password: options.password });
+    } catch (error) {
+      throw new CliError(`not a Redis URL: ${redactUrl(raw)} ${(error as Error).message}`);
+    }
+  }
   if (raw.startsWith(`${SENTINEL_SCHEME}//`)) {
     try {
       const spec = parseSentinelUrl(raw);
@@ -56,7 +64,7 @@ export function resolveRedisUrl(options: RedisOptions, env: NodeJS.ProcessEnv = 
     throw new CliError(`not a Redis URL: ${redactUrl(raw)} (expected redis://host:port)`);
   }
   if (url.protocol !== 'redis:' && url.protocol !== 'rediss:') {
-    throw new CliError(`not a Redis URL: ${redactUrl(raw)} (expected redis://, rediss:// or redis+sentinel://)`);
+    throw new CliError(`not a Redis URL: ${redactUrl(raw)} (expected redis://, rediss://, redis+sentinel:// or redis+cluster://)`);
   }
   if (options.password !== undefined) url.password = options.password;
   return url.toString();
@@ -102,6 +110,12 @@ function cliTlsOptions(url: string, tls: RedisTls | undefined): ReturnType<typeo
  * so: no reconnects, and a bounded connect.
  */
 export async function connectCliRedis(url: string, tls: RedisTls | undefined = cliRedisTls('bus', process.env, url)): Promise<RedisClient> {
+  if (url.startsWith(`${CLUSTER_SCHEME}//`)) {
+    // The kit's cluster client: commands go to the node of their key; failFast ends the first connection's attempts at once.
+    return connectRedis(url, { name: 'tributary-cli', failFast: true }).catch((error: unknown) => {
+      throw new CliError(`cannot connect to Redis at ${redactUrl(url)}: ${describe(error)}`);
+    });
+  }
   if (url.startsWith(`${SENTINEL_SCHEME}//`)) {
     // The Sentinels' own password, if they have one: BUS_REDIS_SENTINEL_PASSWORD > REDIS_SENTINEL_PASSWORD (and _USERNAME).
     return connectRedis(url, { name: 'tributary-cli', failFast: true, sentinelAuth: sentinelAuthFromEnv(process.env, 'bus') }).catch((error: unknown) => {

@@ -3,9 +3,9 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { connectRedis } from 'tributary';
+import { connectRedis, forEachNode } from 'tributary';
 import { openDatabase } from 'tributary/sql';
-import { createServerDatabase, generateTlsCertificates, startRedisServer } from 'tributary/testing';
+import { createServerDatabase, generateTlsCertificates, startRedisCluster, startRedisServer } from 'tributary/testing';
 import { PRIVATE_TLS_DIR, STORE_URL_FILE } from '@tributary/launcher/services';
 import { cliRedisTls } from '../src/redis.ts';
 import { describeFile, MANIFEST_FILE, MANIFEST_FORMAT, MANIFEST_VERSION, verifyBackup, writeManifest, type Manifest } from '../src/backup/manifest.ts';
@@ -203,9 +203,43 @@ describe('a Redis snapshot and its restore', () => {
       expect(await loadRdbIntoServer(rdb, target.url, true)).toBe(4);
       expect(await copy.sendCommand(['EXISTS', 'stale'])).toBe(0);
       await copy.close();
-      await expect(checkRedisTarget('redis+cluster://127.0.0.1:1', 'store', false)).rejects.toThrow(/restore loads a single redis:\/\/ or rediss:\/\/ server/);
+      await expect(checkRedisTarget('redis+sentinel://127.0.0.1:1/mymaster', 'store', false)).rejects.toThrow(/a Sentinel's primary by its own URL/);
     } finally {
       await Promise.all([source.stop(), target.stop()]);
+    }
+  });
+
+  it('loads a server\'s snapshot into a 3-master cluster, each key on its own node; refuses to back a cluster up', async () => {
+    const source = await startRedisServer();
+    const cluster = await startRedisCluster();
+    try {
+      const client = await connectRedis(source.url);
+      const keys = Array.from({ length: 30 }, (_, i) => `basket:{user-${i}}`);
+      for (const key of keys) await client.sendCommand(['HSET', key, 'tea', '1']);
+      await client.sendCommand(['XADD', 'ordering:events', '*', 'type', 'x']);
+      await client.sendCommand(['XGROUP', 'CREATE', 'ordering:events', 'accounts', '0']);
+      await client.sendCommand(['XREADGROUP', 'GROUP', 'accounts', 'accounts-0', 'COUNT', '1', 'STREAMS', 'ordering:events', '>']);
+      await client.close();
+      const rdb = join(tempDir(), 'bus.rdb');
+      await snapshotRedis(source.url, rdb);
+
+      await checkRedisTarget(cluster.url, 'bus', false);
+      expect(await loadRdbIntoServer(rdb, cluster.url, false)).toBe(31);
+      const copy = await connectRedis(cluster.url);
+      try {
+        for (const key of keys) expect(await copy.sendCommand(['HGET', key, 'tea'])).toBe('1');
+        expect((await copy.sendCommand<[number]>(['XPENDING', 'ordering:events', 'accounts']))[0]).toBe(1);
+        // Spread over the primaries, not all on the node the client first asked.
+        const perNode = await forEachNode(copy, async (node) => Number(await node.sendCommand(['DBSIZE'])));
+        expect(perNode.filter((count) => count > 0).length).toBe(3);
+        expect(perNode.reduce((sum, count) => sum + count, 0)).toBe(31);
+      } finally {
+        await copy.close();
+      }
+      await expect(checkRedisTarget(cluster.url, 'bus', false)).rejects.toThrow(/the bus Redis .* holds 31 keys/);
+      await expect(snapshotRedis(cluster.url, join(tempDir(), 'cluster.rdb'))).rejects.toThrow(/a Redis Cluster is not backed up by `tributary backup`/);
+    } finally {
+      await Promise.all([source.stop(), cluster.stop()]);
     }
   });
 

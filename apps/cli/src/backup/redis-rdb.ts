@@ -3,7 +3,7 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync, copyFileSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createClient, RESP_TYPES } from 'redis';
-import { parseInfo, redactUrl, SENTINEL_SCHEME } from 'tributary';
+import { CLUSTER_SCHEME, forEachNode, parseInfo, redactUrl, SENTINEL_SCHEME } from 'tributary';
 import { CliError } from '../errors.ts';
 import { cliRedisTls, connectCliRedis, describe } from '../redis.ts';
 
@@ -33,6 +33,12 @@ const pause = (ms: number) => new Promise((done) => setTimeout(done, ms));
 export async function snapshotRedis(url: string, file: string, role: 'bus' | 'store' = 'bus', settings: NodeJS.ProcessEnv = process.env): Promise<string> {
   if (url.startsWith(`${SENTINEL_SCHEME}//`)) {
     throw new CliError(`${redactUrl(url)}: a Redis behind Sentinel is not backed up by \`tributary backup\`; give the primary's redis:// URL (--bus-url/--store-url)`);
+  }
+  if (url.startsWith(`${CLUSTER_SCHEME}//`)) {
+    // One snapshot per shard, each of its own moment, is not the one consistent copy a backup promises.
+    throw new CliError(
+      `${redactUrl(url)}: a Redis Cluster is not backed up by \`tributary backup\` (each shard would be a snapshot of its own moment); use the provider's export or redis-cli --rdb per primary. \`tributary restore --bus-url/--store-url redis+cluster://…\` loads a backup into a cluster`,
+    );
   }
   const tls = cliRedisTls(role, settings, url);
   const client = await connectCliRedis(url, tls);
@@ -178,12 +184,13 @@ function keyspace(info: string): Array<{ db: number; keys: number }> {
  * Cluster URL is refused with what to give instead.
  */
 export async function checkRedisTarget(url: string, role: string, force: boolean): Promise<void> {
-  if (!/^rediss?:\/\//.test(url)) {
-    throw new CliError(`--${role}-url ${redactUrl(url)}: restore loads a single redis:// or rediss:// server (a Sentinel's primary by its own URL; a Cluster is not a restore target)`, 2);
+  if (!/^(rediss?|redis\+cluster):\/\//.test(url)) {
+    throw new CliError(`--${role}-url ${redactUrl(url)}: restore loads a redis:// or rediss:// server or a redis+cluster:// cluster (a Sentinel's primary by its own URL)`, 2);
   }
   const client = await connectCliRedis(url);
   try {
-    const used = keyspace(await client.sendCommand<string>(['INFO', 'keyspace']));
+    // A cluster's keys are counted on each primary.
+    const used = (await forEachNode(client, async (node) => keyspace(await node.sendCommand<string>(['INFO', 'keyspace'])))).flat();
     if (used.length > 0 && !force) {
       const keys = used.reduce((sum, entry) => sum + entry.keys, 0);
       throw new CliError(`the ${role} Redis ${redactUrl(url)} holds ${keys} key${keys === 1 ? '' : 's'}: restore into an empty server, or pass --force to empty it first`);
@@ -207,7 +214,8 @@ export async function loadRdbIntoServer(rdb: string, url: string, force: boolean
   const target = await connectCliRedis(url);
   let copied = 0;
   try {
-    if (force) await target.sendCommand(['FLUSHALL']);
+    const cluster = url.startsWith(`${CLUSTER_SCHEME}//`);
+    if (force) await forEachNode(target, (node) => node.sendCommand(['FLUSHALL']));
     await withLoadedRdb(
       rdb,
       work,
@@ -215,7 +223,9 @@ export async function loadRdbIntoServer(rdb: string, url: string, force: boolean
         const binary = source.withTypeMapping({ [RESP_TYPES.BLOB_STRING]: Buffer });
         for (const { db } of keyspace(await source.sendCommand<string>(['INFO', 'keyspace']))) {
           await source.sendCommand(['SELECT', String(db)]);
-          await target.sendCommand(['SELECT', String(db)]);
+          // A cluster has database 0 only (Tributary writes nowhere else); its client routes each RESTORE to the key's node.
+          if (cluster && db !== 0) throw new CliError(`the backup holds keys in database ${db}, and a Redis Cluster has only database 0`);
+          if (!cluster) await target.sendCommand(['SELECT', String(db)]);
           let cursor = '0';
           do {
             const [next, keys] = await binary.sendCommand<[Buffer, Buffer[]]>(['SCAN', cursor, 'COUNT', '500']);

@@ -1,5 +1,5 @@
 import { createCluster, type RedisClusterType } from 'redis';
-import { parseHostList, urlProblem } from './host-list.ts';
+import { formatAuthority, parseHostList, urlProblem } from './host-list.ts';
 
 /**
  * `redis+cluster://[user:pass@]host:port[,host:port...]`: a Redis Cluster
@@ -27,6 +27,11 @@ export function parseClusterUrl(url: string): ClusterUrl {
     ...(username ? { username: decodeURIComponent(username) } : {}),
     ...(password ? { password: decodeURIComponent(password) } : {}),
   };
+}
+
+/** The URL `parseClusterUrl` reads back: how the CLI applies `--password` to a cluster URL. */
+export function formatClusterUrl(spec: ClusterUrl): string {
+  return `redis+cluster://${formatAuthority(spec, spec.nodes)}`;
 }
 
 type Argument = string | Buffer;

@@ -16,3 +16,12 @@ export function parseHostList(hosts: string, role: string): Array<{ host: string
     return { host: hostPort[1].replace(/^\[|\]$/g, ''), port };
   });
 }
+
+/**
+ * The part of a Sentinel or Cluster URL before its path, as `parseHostList`
+ * and the URL parsers read it back: `[user[:password]@]host:port,...`.
+ */
+export function formatAuthority(auth: { username?: string | undefined; password?: string | undefined }, hosts: ReadonlyArray<{ host: string; port: number }>): string {
+  const user = auth.password === undefined ? (auth.username ? `${encodeURIComponent(auth.username)}@` : '') : `${encodeURIComponent(auth.username ?? '')}:${encodeURIComponent(auth.password)}@`;
+  return `${user}${hosts.map((node) => `${node.host.includes(':') ? `[${node.host}]` : node.host}:${node.port}`).join(',')}`;
+}

@@ -1,6 +1,6 @@
 import { createClient } from 'redis';
 import { TributaryError } from '../errors.ts';
-import { parseHostList, urlProblem } from './host-list.ts';
+import { formatAuthority, parseHostList, urlProblem } from './host-list.ts';
 import { redisSetting } from './settings.ts';
 
 /**
@@ -60,16 +60,12 @@ export function parseSentinelUrl(url: string): SentinelUrl {
 
 /** The Sentinel URL for a parsed one (e.g. after changing its password). */
 export function formatSentinelUrl(spec: SentinelUrl): string {
-  const auth = spec.password === undefined ? (spec.username ? `${encodeURIComponent(spec.username)}@` : '') : `${encodeURIComponent(spec.username ?? '')}:${encodeURIComponent(spec.password)}@`;
-  const hosts = spec.sentinels.map((node) => `${node.host.includes(':') ? `[${node.host}]` : node.host}:${node.port}`).join(',');
-  return `redis+sentinel://${auth}${hosts}/${encodeURIComponent(spec.masterName)}${spec.database === undefined ? '' : `/${spec.database}`}`;
+  return `redis+sentinel://${formatAuthority(spec, spec.sentinels)}/${encodeURIComponent(spec.masterName)}${spec.database === undefined ? '' : `/${spec.database}`}`;
 }
 
 /** The `redis://` URL of a data node found through Sentinel, carrying the credentials and database of the Sentinel URL. */
 export function nodeUrl(spec: SentinelUrl, node: { host: string; port: number }): string {
-  const auth = spec.password === undefined ? (spec.username ? `${encodeURIComponent(spec.username)}@` : '') : `${encodeURIComponent(spec.username ?? '')}:${encodeURIComponent(spec.password)}@`;
-  const host = node.host.includes(':') ? `[${node.host}]` : node.host;
-  return `redis://${auth}${host}:${node.port}${spec.database === undefined ? '' : `/${spec.database}`}`;
+  return `redis://${formatAuthority(spec, [node])}${spec.database === undefined ? '' : `/${spec.database}`}`;
 }
 
 /**
