@@ -46,11 +46,29 @@ export async function freePort(): Promise<number> {
   const range = ephemeralRange();
   if (range && range.low - LOWEST >= 1_000) {
     for (let attempt = 0; attempt < 50; attempt++) {
-      const port = await tryListen(LOWEST + Math.floor(Math.random() * (range.low - LOWEST)));
-      if (port !== null) return port;
+      const candidate = LOWEST + Math.floor(Math.random() * (range.low - LOWEST));
+      if (handedOut.has(candidate)) continue;
+      const port = await tryListen(candidate);
+      if (port !== null) return handOut(port);
     }
   }
-  const port = await tryListen(0);
-  if (port === null) throw new Error('no port assigned');
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const port = await tryListen(0);
+    if (port !== null && !handedOut.has(port)) return handOut(port);
+  }
+  throw new Error('no port assigned');
+}
+
+/**
+ * Every port this process handed out. A port is free only until its server
+ * listens, so two picks made before either listens (the launcher picks one
+ * per service, then starts them all) could name the same port: one of the
+ * two would then fail on EADDRINUSE at every restart (seen: a service
+ * restarted 19 times). A port handed out once is never handed out again here.
+ */
+const handedOut = new Set<number>();
+
+function handOut(port: number): number {
+  handedOut.add(port);
   return port;
 }
