@@ -26,6 +26,7 @@ export const errorCatalogue = {
   TRIB_UNKNOWN_STREAM: 'an outbox row names a stream this process has no publisher for (written by a newer version); it waits',
   TRIB_NOT_EMPTY: 'a dump is loaded only into an empty data directory',
   TRIB_NOT_ON_CLUSTER: 'this command answers for one node of a Redis Cluster (its keys, or its connection\'s writes), so the kit does not send it through a cluster client',
+  TRIB_CROSSSLOT: 'a transaction on a Redis Cluster names keys of more than one hash slot; give them one hash tag, or make it separate steps',
 } as const;
 
 export type ErrorCode = keyof typeof errorCatalogue;

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { createClient } from 'redis';
 import { TributaryError } from '../errors.ts';
 import { isRedisError } from './reply-errors.ts';
-import { CLUSTER_SCHEME, createClusterClient, parseClusterUrl, routingKey, type ClusterClient, type ClusterUrl } from './cluster.ts';
+import { CLUSTER_SCHEME, createClusterClient, keySlot, parseClusterUrl, routingKey, type ClusterClient, type ClusterUrl } from './cluster.ts';
 import { discoverPrimary, nodeUrl, parseSentinelUrl, SENTINEL_SCHEME, type SentinelAuth, type SentinelUrl } from './sentinel.ts';
 import { tlsSocketOptions, type RedisTls } from './tls.ts';
 
@@ -493,15 +493,30 @@ function onClusterReady(cluster: ClusterClient, listener: (...args: unknown[]) =
 
 type ClusterMulti = ReturnType<ClusterClient['multi']>;
 
-/** A cluster transaction whose raw `addCommand(args)` is routed like `sendCommand`; typed commands route themselves. */
+/**
+ * A cluster transaction whose raw `addCommand(args)` is routed like
+ * `sendCommand`; typed commands route themselves. Keys of two slots in one
+ * transaction are refused before it is sent, naming two of them: the node
+ * would answer MOVED for the strangers, and node-redis would follow the
+ * redirection until it gives up with "Too many Cluster redirections".
+ */
 function clusterMulti(multi: ClusterMulti): ClusterMulti {
+  const keysBySlot = new Map<number, string>();
   const proxy: ClusterMulti = new Proxy(multi, {
     get(target, property) {
       if (property === 'addCommand') {
         return (args: Array<string | Buffer>, transformReply?: Parameters<ClusterMulti['addCommand']>[3]) => {
-          target.addCommand(routingKey(args), undefined, args, transformReply);
+          const key = routingKey(args);
+          if (key !== undefined && keysBySlot.size < 2) {
+            const name = key.toString();
+            if (!keysBySlot.has(keySlot(name))) keysBySlot.set(keySlot(name), name);
+          }
+          target.addCommand(key, undefined, args, transformReply);
           return proxy;
         };
+      }
+      if ((property === 'exec' || property === 'EXEC') && keysBySlot.size > 1) {
+        return () => Promise.reject(new TributaryError('TRIB_CROSSSLOT', [...keysBySlot.values()].join(' and ')));
       }
       const value: unknown = Reflect.get(target, property, target);
       if (typeof value !== 'function') return value;
