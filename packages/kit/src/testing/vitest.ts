@@ -1,6 +1,7 @@
 import { rmSync } from 'node:fs';
 import { afterAll, afterEach, beforeAll, beforeEach } from 'vitest';
 import { connectRedis, type RedisClient } from '../redis/client.ts';
+import { flushRedis } from './flush.ts';
 import type { SqlDatabase } from '../sql/database.ts';
 import { createLogger, type Logger } from '../telemetry/logger.ts';
 import type { TestDatabase } from './databases.ts';
@@ -41,7 +42,7 @@ export function useBusAndStore<Instance extends { close(): Promise<unknown> }>()
     env.store = await connectRedis(env.storeServer.url);
   });
   beforeEach(async () => {
-    await Promise.all([env.bus.sendCommand(['FLUSHALL']), env.store.sendCommand(['FLUSHALL'])]);
+    await Promise.all([flushRedis(env.bus), flushRedis(env.store)]);
   });
   afterEach(async () => {
     const closing = running;
@@ -77,7 +78,7 @@ export function useRedis(options: { clients?: number; flush?: boolean } = {}): P
   });
   if (options.flush) {
     beforeEach(async () => {
-      await env.redis.sendCommand(['FLUSHALL']);
+      await flushRedis(env.redis);
     });
   }
   afterAll(async () => {
@@ -185,7 +186,7 @@ export function useSqlService<Service extends { close(): Promise<unknown> }, Opt
       };
       const bus = await connect(lifecycle.busServer);
       const store = lifecycle.storeServer ? await connect(lifecycle.storeServer) : undefined;
-      await Promise.all([bus, store].map((client) => client?.sendCommand(['FLUSHALL'])));
+      await Promise.all([bus, store].map((client) => (client ? flushRedis(client) : undefined)));
       const db = await database.open();
       // Every instance closes before any connection it may still be using.
       const connections = [db];
