@@ -6,7 +6,7 @@ import { orderAwaitingShipmentHandler } from './handlers/order-awaiting-shipment
 import { productCreatedHandler } from './handlers/product-created.ts';
 import { stockRoutes } from './routes/stock.ts';
 import { SERVICE } from './store/keys.ts';
-import { createStockStore } from './store/stock-store.ts';
+import { createStockStore, legacyMarkersLeft } from './store/stock-store.ts';
 
 export type { ConsumerTuning };
 
@@ -34,7 +34,9 @@ export const fulfillmentConsumerDefaults = { maxAttempts: 10, backoffBaseMs: 100
 
 export async function startFulfillment(deps: FulfillmentDeps): Promise<{ app: HttpApp; close(): Promise<void> }> {
   const group = SERVICE;
-  const store = createStockStore(deps.store, deps.handledTtlSeconds);
+  const legacyMarkers = await legacyMarkersLeft(deps.store);
+  if (legacyMarkers) deps.logger.info('outcome markers of the layout before Cluster support are left: orders look there first until they expire');
+  const store = createStockStore(deps.store, deps.handledTtlSeconds, { legacyMarkers });
   const { app, consumers, publisher, start } = createServiceShell({
     service: SERVICE,
     bus: deps.bus,

@@ -7,10 +7,11 @@ import { createStockStore } from '../src/store/stock-store.ts';
 import { useRedis } from 'tributary/testing/vitest';
 
 /**
- * The Lua script against the pure model: for random catalogues (physical and
- * digital products) and random sequences of orders, the script answers what
- * `decideShipment` answers (digital products listed, never short of stock,
- * still banned) and leaves the same stock behind.
+ * The store (one script for a one-product order, steps for several) against
+ * the pure model: for random catalogues (physical and digital products) and
+ * random sequences of orders, the store answers what `decideShipment`
+ * answers (digital products listed, never short of stock, still banned) and
+ * leaves the same stock behind.
  */
 const env = useRedis();
 
@@ -28,7 +29,7 @@ const orders = (size: number) =>
     { minLength: 1, maxLength: 8 },
   );
 
-describe('shipOrder-N.lua', () => {
+describe('shipOrder (one script for one product, steps for several)', () => {
   it('agrees with decideShipment on replies and stock', async () => {
     const store = createStockStore(env.redis);
     await fc.assert(

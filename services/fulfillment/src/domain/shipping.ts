@@ -1,7 +1,7 @@
 /**
- * The shipping rules, as pure functions. The store runs the same rules inside
- * one Lua script (so they are atomic with the stock decrement); `decideShipment`
- * is the reference model the script is property-tested against.
+ * The shipping rules, as pure functions. The store runs the same rules in
+ * Redis, atomic with the stock decrement per product (store/stock-store.ts);
+ * `decideShipment` is the reference model the store is property-tested against.
  */
 
 export const SHIPMENT_FAILURES = ['SHIPMENT_FAILED_BANNED_PRODUCT', 'SHIPMENT_FAILED_OUT_OF_STOCK'] as const;

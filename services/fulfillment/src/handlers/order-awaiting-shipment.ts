@@ -12,7 +12,7 @@ export class UnknownProductError extends Error {
 }
 
 /**
- * decode → rules + stock (one script) → emit. The outcome is stored with the
+ * decode → rules + stock (stock-store.ts) → emit. The outcome is stored with the
  * dedup marker, so a redelivery after a crash between the script and the
  * publish gets the same outcome back and re-publishes the same event under
  * the same derived id (consumers deduplicate it).

@@ -6,7 +6,7 @@
   new event id) must not reset stock that orders already decremented: the
   product hash is written only if it does not exist yet.
 
-  KEYS[1] dedup key      fulfillment:handled:<group>:<eventId>
+  KEYS[1] dedup key      fulfillment:{fulfillment:product:<productId>}:created:<group>:<eventId> (the product's slot)
   KEYS[2] product hash   fulfillment:product:<productId>
   ARGV[1] initial stock  (integer >= 0)
   ARGV[2] banned countries, JSON array of strings

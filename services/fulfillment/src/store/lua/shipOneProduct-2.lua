@@ -1,40 +1,36 @@
 --[[
-  Ships one order atomically, or says why it cannot.
+  Ships an order of one product atomically, or says why it cannot: the
+  decision, the stock decrement and the stored outcome in one script, in the
+  product's slot. (An order of several products is shipped in steps, one
+  product at a time: stock-store.ts.)
 
-  Digital products (e-books) have no stock: they are never checked against
-  nor taken from stock, but a country that bans them still fails the order.
-  An all-digital order is "shipped" without touching stock; mailing delivers
-  the digital products (listed in the reply).
+  A digital product (an e-book) has no stock: it is never checked against
+  nor taken from stock, but a country that bans it still fails the order.
 
-  N: the number of keys varies, 1 + one per distinct product of the order.
-  Product keys are passed as KEYS (never built inside the script) so Redis
-  and a Cluster client know every key the script touches. On a Cluster, an
-  order's products would also have to share a slot (hash tags in keys.ts).
-
-  KEYS[1]       dedup key        fulfillment:handled:<group>:<eventId>
-  KEYS[1 + i]   product hash i   fulfillment:product:<productId> (stock, banned, digital)
-  ARGV[1]       destination country (ISO alpha-2)
-  ARGV[2]       dedup TTL in seconds
-  ARGV[1 + 2i]  product id i     (reported in failures)
-  ARGV[2 + 2i]  quantity i       (integer >= 1; ids are distinct, the caller merges lines)
+  KEYS[1] outcome key      fulfillment:{fulfillment:product:<productId>}:outcome:<group>:<eventId>
+  KEYS[2] product hash     fulfillment:product:<productId> (stock, banned, digital)
+  ARGV[1] destination country (ISO alpha-2)
+  ARGV[2] outcome TTL in seconds
+  ARGV[3] product id       (reported in failures)
+  ARGV[4] quantity         (integer >= 1)
 
   Reply: a JSON outcome string
     {"outcome":"SHIPPED"}                                          physical stock decremented
-    {"outcome":"SHIPPED","digitalProductIds":[..]}                 the same, with the order's digital products
-    {"outcome":"SHIPMENT_FAILED_BANNED_PRODUCT","productIds":[..]} stock untouched
-    {"outcome":"SHIPMENT_FAILED_OUT_OF_STOCK","productIds":[..]}   stock untouched
-    {"outcome":"UNKNOWN_PRODUCT","productIds":[..]}                nothing stored: retry later
-  The first three are stored in the dedup key; a second call for the same
+    {"outcome":"SHIPPED","digitalProductIds":[id]}                 a digital product: nothing taken
+    {"outcome":"SHIPMENT_FAILED_BANNED_PRODUCT","productIds":[id]} stock untouched
+    {"outcome":"SHIPMENT_FAILED_OUT_OF_STOCK","productIds":[id]}   stock untouched
+    {"outcome":"UNKNOWN_PRODUCT","productIds":[id]}                nothing stored: retry later
+  The first three are stored in the outcome key; a second call for the same
   event returns the stored outcome and changes nothing.
 
   Errors (raised before any write, since a Lua error does not roll back
   earlier writes): TRIB_BAD_ARGUMENTS, TRIB_CORRUPT_DATA
 ]]
-local n = #KEYS - 1
+local n = 1
 local country = ARGV[1]
 local ttl = tonumber(ARGV[2])
-if n < 1 or #ARGV ~= 2 + 2 * n or not ttl or ttl <= 0 then
-  return redis.error_reply('TRIB_BAD_ARGUMENTS shipOrder: expected 1 + n keys and 2 + 2n arguments')
+if #ARGV ~= 4 or not ttl or ttl <= 0 then
+  return redis.error_reply('TRIB_BAD_ARGUMENTS shipOneProduct: expected country, ttl, product id and quantity')
 end
 
 local done = redis.call('GET', KEYS[1])
@@ -49,7 +45,7 @@ for i = 1, n do
   local id = ARGV[1 + 2 * i]
   local quantity = tonumber(ARGV[2 + 2 * i])
   if not quantity or quantity < 1 or quantity % 1 ~= 0 then
-    return redis.error_reply('TRIB_BAD_ARGUMENTS shipOrder: quantity of ' .. id .. ' must be a positive integer')
+    return redis.error_reply('TRIB_BAD_ARGUMENTS shipOneProduct: quantity of ' .. id .. ' must be a positive integer')
   end
   local fields = redis.call('HMGET', KEYS[1 + i], 'stock', 'banned', 'digital')
   if not fields[1] then
@@ -58,7 +54,7 @@ for i = 1, n do
     local stock = tonumber(fields[1])
     local ok, banned = pcall(cjson.decode, fields[2] or '[]')
     if not stock or not ok or type(banned) ~= 'table' then
-      return redis.error_reply('TRIB_CORRUPT_DATA shipOrder: product ' .. id .. ' has an unreadable stock or banned list')
+      return redis.error_reply('TRIB_CORRUPT_DATA shipOneProduct: product ' .. id .. ' has an unreadable stock or banned list')
     end
     -- Products created before the flag existed have no field: physical.
     products[i] = { id = id, quantity = quantity, stock = stock, banned = banned, digital = fields[3] == '1' }
