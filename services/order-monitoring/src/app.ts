@@ -10,7 +10,7 @@ import { orderFailureRoutes } from './routes/order-failures.ts';
 import { regionRoutes } from './routes/regions.ts';
 import { SERVICE } from './store/keys.ts';
 import { createActiveActiveStore, type RegionsSetting } from './store/active-active.ts';
-import { createFailureStore } from './store/failure-store.ts';
+import { adoptLegacyRecentFailures, createFailureStore } from './store/failure-store.ts';
 import { createOrderLeaderboards } from './store/leaderboards.ts';
 import { createOrderLinesStore } from './store/order-lines-store.ts';
 
@@ -39,6 +39,8 @@ export interface OrderMonitoringDeps {
 export async function startOrderMonitoring(deps: OrderMonitoringDeps): Promise<{ app: HttpApp; close(): Promise<void> }> {
   const group = SERVICE;
   const stream = streamKeys.events('ordering');
+  const adopted = await adoptLegacyRecentFailures(deps.store);
+  if (adopted > 0) deps.logger.info({ adopted }, 'moved the recent failures to their key since Redis Cluster support');
   const localFailures = createFailureStore(deps.store, deps.handledTtlSeconds);
   const { app, consumers, start } = createServiceShell({ service: SERVICE, bus: deps.bus, store: deps.store, logger: deps.logger, instance: deps.instance, tuning: deps.consumer });
   const registry = app.metricsRegistry;

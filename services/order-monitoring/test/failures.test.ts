@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { encodeEnvelope, listDeadLetters } from 'tributary';
 import { FAILURE_REASONS, OrderAwaitingShipment, OrderBlocked, OrderCompleted, OrderFailed, OrderPlaced, OrderRefundRequested } from '@tributary/contracts';
-import { SERVICE } from '../src/store/keys.ts';
+import { adoptLegacyRecentFailures } from '../src/store/failure-store.ts';
+import { monitoringKeys, SERVICE } from '../src/store/keys.ts';
 import { useOrderMonitoring } from './harness.ts';
 
 interface Report {
@@ -97,5 +98,16 @@ describe('GET /order-failures', () => {
     const letters = await listDeadLetters(t.bus, OrderFailed.stream);
     expect(letters.map((letter) => [letter.group, letter.handler])).toEqual([[SERVICE, 'OrderFailed']]);
     expect((await report()).total).toBe(0);
+  });
+});
+
+describe('the recent failures under their name from before Cluster support', () => {
+  it('move to the new key once at start, and a second start finds nothing to move', async () => {
+    const entry = JSON.stringify({ orderId: randomUUID(), reason: 'FAILED_PAYMENT_NO_FUNDS', at: new Date(0).toISOString() });
+    await t.store.sendCommand(['RPUSH', monitoringKeys.legacyRecentFailures(), entry]);
+    expect(await adoptLegacyRecentFailures(t.store)).toBe(1);
+    expect(await adoptLegacyRecentFailures(t.store)).toBe(0);
+    expect(await t.store.sendCommand(['EXISTS', monitoringKeys.legacyRecentFailures()])).toBe(0);
+    expect((await report()).recent.map((failure) => JSON.stringify(failure))).toEqual([entry]);
   });
 });

@@ -12,6 +12,22 @@ export interface FailureStore {
   read(): Promise<{ counts: Record<string, string>; recent: RecentFailure[] }>;
 }
 
+/**
+ * Moves the recent list kept under its name from before Cluster support to
+ * its new one, once, at start. Not RENAME: on a cluster the two names are in
+ * different slots. A start that dies between the copy and the delete finds
+ * the new list filled and only deletes the old one.
+ */
+export async function adoptLegacyRecentFailures(redis: RedisClient): Promise<number> {
+  const legacy = monitoringKeys.legacyRecentFailures();
+  const entries = await redis.sendCommand<string[]>(['LRANGE', legacy, '0', String(RECENT_FAILURES_LIMIT - 1)]);
+  if (entries.length === 0) return 0;
+  const moved = Number(await redis.sendCommand(['LLEN', monitoringKeys.recentFailures()])) === 0;
+  if (moved) await redis.sendCommand(['RPUSH', monitoringKeys.recentFailures(), ...entries]);
+  await redis.sendCommand(['DEL', legacy]);
+  return moved ? entries.length : 0;
+}
+
 export function createFailureStore(redis: RedisClient, handledTtlSeconds = HANDLED_TTL_SECONDS): FailureStore {
   return {
     async record(group, eventId, failure) {

@@ -5,13 +5,25 @@
 export const SERVICE = 'order-monitoring';
 const PREFIX = `${SERVICE}:`;
 
+/**
+ * Redis Cluster: the failure counts, their recent list and the markers of the
+ * events counted into them change in one script, so they share one slot: the
+ * counts hash's own (a key without braces hashes whole, so the tag
+ * `{order-monitoring:failures}` lands where that hash, which kept its name,
+ * is). One small aggregate in one slot; the leaderboards (per board) and the
+ * orders' lines (per order) spread over the cluster.
+ */
+const FAILURES = `${PREFIX}failures`;
+
 export const monitoringKeys = {
   /** Hash: failure reason → number of orders that ended with it. */
-  failures: (): string => `${PREFIX}failures`,
+  failures: (): string => FAILURES,
   /** List, newest first, capped: JSON {orderId, reason, at}. */
-  recentFailures: (): string => `${PREFIX}recent-failures`,
-  /** String: marks an event a group already counted (with a TTL). */
-  handled: (group: string, eventId: string): string => `${PREFIX}handled:${group}:${eventId}`,
+  recentFailures: (): string => `${PREFIX}{${FAILURES}}:recent`,
+  /** String: marks a failure event a group already counted (with a TTL). */
+  handled: (group: string, eventId: string): string => `${PREFIX}{${FAILURES}}:handled:${group}:${eventId}`,
+  /** The recent list's name before Cluster support: moved to `recentFailures` at start (failure-store.ts). */
+  legacyRecentFailures: (): string => `${PREFIX}recent-failures`,
   /** Hash: `item:<productId>` → units, an order's lines kept from OrderPlaced until it completes (with a TTL). */
   orderLines: (orderId: string): string => `${PREFIX}order-lines:${orderId}`,
   /** Namespace of the kit leaderboards (`<this>:{<board>}:scores`, `:ops`). */

@@ -5,6 +5,13 @@
  * The library has every book one can imagine (the book's chapter 5), so a
  * book is on a shelf unless it is listed as handed out: shelving only
  * records the exceptions.
+ *
+ * Redis Cluster: applying a BooksSentToShelving changes the handed-out hash
+ * and marks the event in one script, so the marker carries the hash's name as
+ * its hash tag (`shelving:{shelving:out}:handled:…`, the hash's own slot; a
+ * key without braces hashes whole). Shelving's state is that one hash, a
+ * field per book out; were it to outgrow a shard, a hash per book (and a
+ * step per book of an event) would spread it.
  */
 export const SERVICE = 'shelving';
 const PREFIX = `${SERVICE}:`;
@@ -17,7 +24,7 @@ export const shelvingKeys = {
    * applied. Makes shelving exactly-once per event: a redelivery after the
    * book was handed out again must not put it back on the shelf.
    */
-  handled: (eventId: string): string => `${PREFIX}handled:${eventId}`,
+  handled: (eventId: string): string => `${PREFIX}{${PREFIX}out}:handled:${eventId}`,
 } as const;
 
 /** How long a handled marker is kept: far longer than any redelivery window (7 days). */

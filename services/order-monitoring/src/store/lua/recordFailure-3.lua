@@ -2,9 +2,9 @@
   Counts one failed order, once: the counter, the recent list and the dedup
   marker change together or not at all, so a redelivery never double counts.
 
-  KEYS[1] dedup key        order-monitoring:handled:<group>:<eventId>
+  KEYS[1] dedup key        order-monitoring:{order-monitoring:failures}:handled:<group>:<eventId>
   KEYS[2] counts hash      order-monitoring:failures (reason -> count)
-  KEYS[3] recent list      order-monitoring:recent-failures (newest first)
+  KEYS[3] recent list      order-monitoring:{order-monitoring:failures}:recent (newest first)
   ARGV[1] failure reason
   ARGV[2] recent entry     JSON {orderId, reason, at}
   ARGV[3] dedup TTL in seconds

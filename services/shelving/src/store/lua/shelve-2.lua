@@ -4,7 +4,7 @@
   redelivered event, arriving after one of its books was handed out again
   to a new request, must not put that book back on the shelf.
 
-  KEYS[1] handled marker     shelving:handled:<eventId>
+  KEYS[1] handled marker     shelving:{shelving:out}:handled:<eventId>
   KEYS[2] books handed out   shelving:out (hash bookId -> requestId)
   ARGV[1] marker TTL in seconds
   ARGV[2..] book ids
