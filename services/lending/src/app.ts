@@ -45,7 +45,6 @@ export async function startLending(deps: LendingDeps): Promise<LendingService> {
   const { settings } = deps;
   const store = createLendingStore({
     redis: deps.bus,
-    group: GROUP,
     maxBooksPerUser: settings.maxBooksPerUser,
     storageCapacity: settings.storageCapacity,
     outcomeTtlSeconds: settings.outcomeTtlSeconds,

@@ -25,12 +25,12 @@ const idMs = (id: string): number => Number(id.split('-')[0]);
  * One round of the releaser: walks `lending:requests`' dead letters from the
  * stored cursor, oldest first, and rejects every lending request of this
  * group dead-lettered at least `releaseAfterMs` ago and still undecided,
- * with HANDLING_FAILED, through the same script as any rejection: its
+ * with HANDLING_FAILED, through the same steps as any rejection: its
  * reserved books refill storage or go back to shelving (BooksSentToShelving),
  * the outcome is recorded, RequestRejected published. The books it asked for
  * and did not hold are named at fault, so shelving takes back any it handed
- * to the request. Idempotent: a decided request is skipped, and the script
- * itself does nothing twice. The dead letter stays (the operator still sees
+ * to the request. Idempotent: a decided request is skipped, and the steps
+ * themselves do nothing twice. The dead letter stays (the operator still sees
  * what failed and why); the cursor moves past it. Returns how many were released.
  */
 export async function releaseDeadLetteredRequests(deps: ReleaseDeps, now = Date.now()): Promise<number> {
@@ -49,13 +49,19 @@ export async function releaseDeadLetteredRequests(deps: ReleaseDeps, now = Date.
     const requestId = letter.originalId;
     if (await store.decided(requestId)) continue;
     const data = decoded.envelope.data as { userId: string; bookIds: string[] };
+    const request = { requestId, userId: data.userId, bookIds: data.bookIds, cause: decoded.envelope };
+    // Its books already on the user's count (the failure came after that step): an acceptance half done is not undone here.
+    if ((await store.loan(data.userId, requestId)) !== null) {
+      logger.warn({ requestId, userId: data.userId }, `Dead-lettered request [${requestId}] not released: its user already holds its books; replay it to finish the acceptance`);
+      continue;
+    }
     const held = new Set(await store.reservedBooks(requestId));
     const notHeld = data.bookIds.filter((bookId) => !held.has(bookId));
-    const decision = await store.reject({ requestId, userId: data.userId, bookIds: data.bookIds, cause: decoded.envelope }, 'HANDLING_FAILED', notHeld);
-    if (decision.kind !== 'rejected') continue;
+    const settled = await store.undoReservations(request, 'HANDLING_FAILED', notHeld);
+    if (settled.kind !== 'undone' || !(await store.recordRejected(request, settled))) continue;
     released += 1;
     logger.warn(
-      { requestId, userId: data.userId, error: letter.error, attempts: letter.attempts, deadLetteredAt: letter.at, storedBookIds: decision.storedBookIds, sentBookIds: decision.sentBookIds },
+      { requestId, userId: data.userId, error: letter.error, attempts: letter.attempts, deadLetteredAt: letter.at, storedBookIds: settled.stored, sentBookIds: settled.sent },
       `Dead-lettered request [${requestId}] released: its books are back (HANDLING_FAILED)`,
     );
   }

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Step } from '../src/domain/steps.ts';
 import { useLending } from './harness.ts';
+import { lendingKeys } from '../src/store/keys.ts';
 
 const t = useLending();
 
@@ -72,7 +73,7 @@ describe('two users asking for the same book at the same moment', () => {
         const loser = outcomes.find((outcome) => outcome.status === 'REJECTED');
         expect(loser).toMatchObject({ reason: 'NONE_AVAILABLE', bookIdsAtFault: [book] });
         const winner = outcomes.find((outcome) => outcome.status === 'ACCEPTED');
-        expect(await t.bus.hGet('lending:lent', book)).toBe(winner?.userId);
+        expect(await t.bus.hGet(lendingKeys.lent(), book)).toBe(winner?.userId);
         expect(await t.bus.sIsMember('lending:storage', book)).toBe(0);
         await t.stop(a);
         await t.stop(b);

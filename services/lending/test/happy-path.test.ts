@@ -3,6 +3,7 @@ import pino from 'pino';
 import { describe, expect, it } from 'vitest';
 import { waitFor } from 'tributary/testing';
 import { useLending } from './harness.ts';
+import { lendingKeys } from '../src/store/keys.ts';
 
 const t = useLending();
 
@@ -65,7 +66,7 @@ describe('the book session: Salvatore borrows and returns ofmiceandmen', () => {
     const state = await t.state();
     expect(state).toMatchObject({ lent: {}, storage: ['ofmiceandmen'], leftovers: [] });
     // The outcome hash expires (LENDING_OUTCOME_TTL_SECONDS).
-    expect(await t.bus.ttl(`lending:request:${requestId}`)).toBeGreaterThan(600_000);
+    expect(await t.bus.ttl(lendingKeys.outcome(requestId))).toBeGreaterThan(600_000);
   });
 
   it('returns a book from storage when there is room, sends it to shelving when not', async () => {

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { rmSync } from 'node:fs';
 import { afterAll, afterEach, beforeAll, beforeEach } from 'vitest';
 import {
-  connectRedis, createPublisher, groupsOf, lastEntryId,
+  connectRedis, createPublisher, forEachNode, groupsOf, lastEntryId, replyRecord,
   type Envelope, type Publisher, type RedisClient,
 } from 'tributary';
 import { createLogger } from 'tributary/service';
@@ -11,7 +11,7 @@ import { LendingRequested, lendingEvents, LENDING_REQUESTS_STREAM, ReturnRequest
 import { startShelving, type ShelvingService } from '../../shelving/src/app.ts';
 import { startLending, type LendingDeps, type LendingService } from '../src/app.ts';
 import { lendingSettingsDefaults, type LendingSettings } from '../src/settings.ts';
-import { lendingKeys } from '../src/store/keys.ts';
+import { lendingKeys, lendingPatterns } from '../src/store/keys.ts';
 import { createLendingStore } from '../src/store/lending.ts';
 import type { Outcome } from '../src/domain/outcome.ts';
 
@@ -52,21 +52,35 @@ export interface LendingState {
   out: Record<string, string>;
 }
 
+/** Every key matching `pattern`, on every primary of a cluster (KEYS would answer for one node). */
+async function keysMatching(redis: RedisClient, pattern: string): Promise<string[]> {
+  const keys = await forEachNode(redis, async (node) => {
+    const found: string[] = [];
+    let cursor = '0';
+    do {
+      const [next, page] = await node.sendCommand<[string, string[]]>(['SCAN', cursor, 'MATCH', pattern, 'COUNT', '1000']);
+      found.push(...page);
+      cursor = next;
+    } while (cursor !== '0');
+    return found;
+  });
+  return keys.flat();
+}
+
 export async function readState(bus: RedisClient, shelf: RedisClient): Promise<LendingState> {
-  const lent = await bus.hGetAll(lendingKeys.lent());
-  const storage = (await bus.sMembers(lendingKeys.storage())).sort();
+  const lent = replyRecord(await bus.sendCommand(['HGETALL', lendingKeys.lent()]));
+  const storage = (await bus.sendCommand<string[]>(['SMEMBERS', lendingKeys.storage()])).sort();
   const users: LendingState['users'] = {};
-  for (const key of await bus.keys('lending:user:*:count')) {
-    const userId = key.slice('lending:user:'.length, -':count'.length);
-    users[userId] = { count: Number(await bus.get(key)), books: [] };
+  for (const key of await keysMatching(bus, lendingPatterns.userCounts())) {
+    users[lendingPatterns.userOf(key)] = { count: Number(await bus.sendCommand(['GET', key])), books: [] };
   }
-  for (const key of await bus.keys('lending:user:*:books')) {
-    const userId = key.slice('lending:user:'.length, -':books'.length);
+  for (const key of await keysMatching(bus, lendingPatterns.userBooks())) {
+    const userId = lendingPatterns.userOf(key);
     users[userId] ??= { count: 0, books: [] };
-    users[userId].books = (await bus.sMembers(key)).sort();
+    users[userId].books = (await bus.sendCommand<string[]>(['SMEMBERS', key])).sort();
   }
-  const leftovers = [...(await bus.keys('lending:request:*:reserved')), ...(await bus.keys('lending:return:*'))].sort();
-  const out = await shelf.hGetAll('shelving:out');
+  const leftovers = (await keysMatching(bus, lendingPatterns.reserved())).sort();
+  const out = replyRecord(await shelf.sendCommand(['HGETALL', 'shelving:out']));
   return { lent: { ...lent }, storage, users, leftovers, out: { ...out } };
 }
 
@@ -151,7 +165,7 @@ export function useLending(options: { bus?: RedisServerOptions; shelving?: boole
 
   env.outcome = async (requestId, timeoutMs = 15_000) => {
     // A store that is never opened reads outcomes without a lending instance (child-process tests).
-    const reader = createLendingStore({ redis: env.bus, group: 'lending', ...lendingSettingsDefaults });
+    const reader = createLendingStore({ redis: env.bus, ...lendingSettingsDefaults });
     return waitFor(() => reader.outcome(requestId), { timeoutMs, description: `outcome of ${requestId}` });
   };
 

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { encodeEnvelope, listDeadLetters, newEventId, newTraceparent } from 'tributary';
 import { waitFor } from 'tributary/testing';
 import { useLending } from './harness.ts';
+import { lendingKeys } from '../src/store/keys.ts';
 
 const t = useLending();
 
@@ -42,7 +43,7 @@ describe('a malformed entry on lending:requests', () => {
     const state = await t.state();
     expect(state.lent).toEqual({ ofmiceandmen: 'Salvatore' });
     expect(state.leftovers).toEqual([]);
-    expect(await t.bus.keys('lending:request:*')).toEqual([`lending:request:${good}`]);
+    expect(await t.bus.keys(lendingKeys.outcome('*'))).toEqual([lendingKeys.outcome(good)]);
     expect((await t.events()).map((event) => event.type)).toEqual(['RequestAccepted']);
   });
 });

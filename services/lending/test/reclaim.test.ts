@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { waitFor } from 'tributary/testing';
 import { spawnLending } from './child.ts';
 import { useLending } from './harness.ts';
+import { lendingKeys } from '../src/store/keys.ts';
 
 const t = useLending();
 
@@ -17,7 +18,7 @@ describe('a dead instance', () => {
       expect((await doomed.exited).signal).toBe('SIGKILL');
       const [pending] = await t.bus.sendCommand<Array<[string, string]>>(['XPENDING', 'lending:requests', 'lending', '-', '+', '10']);
       expect(pending?.slice(0, 2)).toEqual([requestId, 'lending-doomed']);
-      expect(await t.bus.sMembers(`lending:request:${requestId}:reserved`)).toEqual(['ofmiceandmen']);
+      expect(await t.bus.sMembers(lendingKeys.reserved(requestId))).toEqual(['ofmiceandmen']);
 
       // Another instance, under another name: it never restarts the dead one,
       // it claims the idle entry (XAUTOCLAIM) and handles it from its reservations.

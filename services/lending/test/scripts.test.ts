@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { MultiErrorReply } from 'redis';
 import type { Step } from '../src/domain/steps.ts';
-import { commitLendingScript } from '../src/store/scripts.ts';
+import { lendingKeys } from '../src/store/keys.ts';
+import { takeLoanScript } from '../src/store/scripts.ts';
 import { execScriptAlone } from '../src/store/transaction.ts';
 import { useLending, type LendingState } from './harness.ts';
 
@@ -38,7 +39,9 @@ describe('the script cache goes away (SCRIPT FLUSH, Redis restart)', () => {
   });
 
   for (const path of ['commit', 'compensation'] as const) {
-    it(`SCRIPT FLUSH between WATCH and EXEC (${path}): NOSCRIPT, nothing applied, loaded and decided again`, async () => {
+    // Commit: the user's step is alone in MULTI under WATCH, so NOSCRIPT fails it whole and the limit is read again.
+    // Compensation: the limit read refuses before any MULTI; the undo is a plain EVALSHA, which loads the script itself.
+    it(`SCRIPT FLUSH between WATCH and EXEC (${path}): nothing applied twice, the scripts loaded again`, async () => {
       const target = path === 'commit' ? 'B' : 'A';
       let checks = 0;
       let armed = false;
@@ -54,8 +57,8 @@ describe('the script cache goes away (SCRIPT FLUSH, Redis restart)', () => {
       const id = await t.submit('lend', target, ['wanted']);
       const outcome = await t.outcome(id);
       expect(outcome.status).toBe(path === 'commit' ? 'ACCEPTED' : 'REJECTED');
-      // The limit was read twice: the first EXEC failed with NOSCRIPT and the decision was taken again.
-      expect(checks).toBe(2);
+      // Commit: the limit was read twice, the first EXEC having failed with NOSCRIPT.
+      expect(checks).toBe(path === 'commit' ? 2 : 1);
       await t.settled();
       const state = await t.state();
       expectConsistent(state, ['held', 'wanted']);
@@ -68,7 +71,7 @@ describe('the script cache goes away (SCRIPT FLUSH, Redis restart)', () => {
     const first = await t.outcome(await t.submit('lend', 'A', ['a', 'b']));
     expect(first.status).toBe('ACCEPTED');
     await t.restartBus();
-    expect(await t.bus.sendCommand<number[]>(['SCRIPT', 'EXISTS', commitLendingScript.sha])).toEqual([0]);
+    expect(await t.bus.sendCommand<number[]>(['SCRIPT', 'EXISTS', takeLoanScript.sha])).toEqual([0]);
     // The service's connections (and its consumer's) reconnect by themselves.
     const back = await t.outcome(await t.submit('return', 'A', ['a', 'b']), 30_000);
     expect(back).toMatchObject({ status: 'PROCESSED', returnedBookIds: ['a', 'b'] });
@@ -93,7 +96,7 @@ describe('the trap this design avoids', () => {
     let trapped: MultiErrorReply | null = null;
     try {
       await t.bus.multi()
-        .addCommand(['EVALSHA', commitLendingScript.sha, '7', 'k1', 'k2', 'k3', 'k4', 'k5', 'k6', 'k7'])
+        .addCommand(['EVALSHA', takeLoanScript.sha, '3', lendingKeys.userCount('Salvatore'), lendingKeys.userBooks('Salvatore'), lendingKeys.userStep('Salvatore', requestId), '5', '60', 'ofmiceandmen'])
         .addCommand(['XACK', 'lending:requests', 'lending', requestId])
         .exec();
     } catch (error) {
@@ -105,8 +108,8 @@ describe('the trap this design avoids', () => {
     expect(trapped!.replies[1]).toBe(1); // the XACK ran: EXEC is not all-or-nothing on command errors
     // The entry is acked, so no consumer will ever see it again, yet nothing was decided.
     expect(await t.bus.sendCommand(['XPENDING', 'lending:requests', 'lending', '-', '+', '10'])).toEqual([]);
-    expect(await t.bus.exists(`lending:request:${requestId}`)).toBe(0);
-    expect(await t.bus.hGetAll('lending:lent')).toEqual({});
+    expect(await t.bus.exists(lendingKeys.outcome(requestId))).toBe(0);
+    expect(await t.bus.exists(lendingKeys.userCount('Salvatore'))).toBe(0);
   });
 
   it('the same situation with the script ALONE in MULTI: nothing happens, the entry stays pending', async () => {
@@ -117,13 +120,13 @@ describe('the trap this design avoids', () => {
     const connection = t.bus.duplicate();
     await connection.connect();
     try {
-      const keys = [`lending:request:${requestId}`, `lending:request:${requestId}:reserved`, 'lending:user:Salvatore:count', 'lending:user:Salvatore:books', 'lending:lent', 'lending:events', 'lending:requests'];
-      const result = await execScriptAlone(connection, commitLendingScript, keys, [requestId, 'lending', 'Salvatore', '5', '60', new Date().toISOString(), 'id', 'RequestAccepted', '1', 'now', 'lending', 'c', 'c', 't', 'ofmiceandmen']);
+      const keys = [lendingKeys.userCount('Salvatore'), lendingKeys.userBooks('Salvatore'), lendingKeys.userStep('Salvatore', requestId)];
+      const result = await execScriptAlone(connection, takeLoanScript, keys, ['5', '60', 'ofmiceandmen']);
       expect(result).toEqual({ kind: 'noscript' });
       const pending = await t.bus.sendCommand<Array<[string]>>(['XPENDING', 'lending:requests', 'lending', '-', '+', '10']);
       expect(pending.map(([id]) => id)).toEqual([requestId]);
       // ...and it was loaded for the next round.
-      expect(await t.bus.sendCommand<number[]>(['SCRIPT', 'EXISTS', commitLendingScript.sha])).toEqual([1]);
+      expect(await t.bus.sendCommand<number[]>(['SCRIPT', 'EXISTS', takeLoanScript.sha])).toEqual([1]);
     } finally {
       await connection.close();
     }

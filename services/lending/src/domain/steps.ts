@@ -13,18 +13,28 @@ export const LENDING_STEPS = [
   'fetched-from-shelving',
   /** A book from shelving added to the reserved set. */
   'reserved-from-shelving',
-  /** The user's count read under WATCH, before the deciding transaction. */
+  /** The user's count read under WATCH, before the user's step (takeLoan). */
   'limit-checked',
-  /** The request was accepted: books lent, outcome written, entry acked. */
+  /** The user's step done: the books on the user's count and set. */
+  'loan-taken',
+  /** The inventory's step of an acceptance done: the books lent. */
+  'books-lent',
+  /** The inventory's step of a rejection done: reservations back to storage or bound for shelving. */
+  'reservations-undone',
+  /** The request was accepted: outcome recorded and RequestAccepted published. */
   'lending-committed',
-  /** The request was rejected: reservations undone, outcome written, entry acked. */
+  /** The request was rejected: outcome recorded, RequestRejected (and BooksSentToShelving) published. */
   'lending-compensated',
 ] as const;
 
 export const RETURN_STEPS = [
   /** A return entry reached its handler. */
   'return-received',
-  /** The return script ran: books taken back, outcome written, entry acked. */
+  /** The user's step done: the books the user held taken off the count and set. */
+  'books-given-back',
+  /** The inventory's step done: the books off the lent hash, into storage or bound for shelving. */
+  'return-shelved',
+  /** Outcome recorded, ReturnProcessed (and BooksSentToShelving) published. */
   'return-applied',
 ] as const;
 

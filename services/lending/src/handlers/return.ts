@@ -3,28 +3,32 @@ import type { Logger } from 'tributary/service';
 import type { ReturnRequested } from '@tributary/contracts';
 import { describeOutcome } from '../domain/outcome.ts';
 import type { StepHook } from '../domain/steps.ts';
-import type { LendingStore } from '../store/lending.ts';
+import type { LendingStore, RequestInHand } from '../store/lending.ts';
 
 /**
- * ReturnRequested (the book's return transaction): one script takes back the
- * books lent to this user, refuses the others, refills storage, publishes
- * and acks. Nothing happens outside it, so a crash before it changes nothing
- * and a crash after it leaves a decided request that is only acked again.
+ * ReturnRequested (the book's return transaction), in the steps of
+ * store/lending.ts: the user gives back the books they hold (the others are
+ * refused), the books leave the lent hash and refill storage (the rest go to
+ * shelving), then the outcome is recorded with its events. Each step answers
+ * what it did the first time, so a crash anywhere is repaired by handling
+ * the entry again.
  */
 export function returnHandler(deps: { store: LendingStore; logger: Logger; step: StepHook }): Handler<typeof ReturnRequested> {
   const { store, logger, step } = deps;
   return async (event, context) => {
     const requestId = context.entryId;
     await step('return-received', requestId);
-    const result = await store.applyReturn({ requestId, userId: event.data.userId, bookIds: event.data.bookIds, cause: event });
-    if (result.kind === 'already') return;
+    if (await store.decided(requestId)) return;
+    const request: RequestInHand = { requestId, userId: event.data.userId, bookIds: event.data.bookIds, cause: event };
+    const given = await store.giveBack(request);
+    await step('books-given-back', requestId);
+    const settled = await store.shelveReturned(request, given.returned);
+    await step('return-shelved', requestId);
+    if (!(await store.recordReturn(request, given, settled))) return;
     await step('return-applied', requestId);
     logger.info(
-      { requestId, userId: event.data.userId, ...result },
-      describeOutcome({
-        requestId, kind: 'return', status: 'PROCESSED', userId: event.data.userId,
-        returnedBookIds: result.returnedBookIds, refusedBookIds: result.refusedBookIds, processedAt: '',
-      }),
+      { requestId, userId: request.userId, returnedBookIds: given.returned, refusedBookIds: given.refused, ...(settled.kind === 'returned' ? { storedBookIds: settled.stored, sentBookIds: settled.sent } : {}) },
+      describeOutcome({ requestId, kind: 'return', status: 'PROCESSED', userId: request.userId, returnedBookIds: given.returned, refusedBookIds: given.refused, processedAt: '' }),
     );
   };
 }

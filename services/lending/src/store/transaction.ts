@@ -42,17 +42,3 @@ export async function execScriptAlone<Reply>(
     throw error;
   }
 }
-
-/**
- * Runs a script alone in MULTI until it has run: on NOSCRIPT it was loaded
- * and runs again. No WATCH: for decisions that no concurrent change can
- * invalidate (the script re-reads everything it depends on).
- */
-export async function runScriptAlone<Reply>(connection: RedisClient, script: LuaScript, keys: string[], args: string[]): Promise<Reply> {
-  for (let attempt = 1; ; attempt++) {
-    const result = await execScriptAlone<Reply>(connection, script, keys, args);
-    if (result.kind === 'ok') return result.reply;
-    // Loaded and flushed again in between, over and over: something else is wrong.
-    if (attempt >= 5) throw new Error(`${script.name}: EXEC did not run it in ${attempt} attempts (${result.kind})`);
-  }
-}

@@ -1,15 +1,7 @@
 --[[
-  Helpers shared by lending's deciding scripts (inlined by the kit's
+  Helpers shared by lending's scripts (inlined by the kit's
   loadLuaScript through `--- @include "includes/lending"`).
 ]]
-
--- A request decided before (by an earlier attempt, or by another instance
--- that reclaimed it) has its outcome hash: then only the XACK is repeated.
-local function ackIfDecided(outcomeKey, requestsKey, group, requestId)
-  if redis.call('EXISTS', outcomeKey) == 0 then return false end
-  redis.call('XACK', requestsKey, group, requestId)
-  return true
-end
 
 -- A JSON array of strings; cjson would encode an empty table as {}.
 local function jsonArray(list)
