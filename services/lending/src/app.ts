@@ -11,6 +11,7 @@ import type { LendingSettings } from './settings.ts';
 import { startReleaser } from './release.ts';
 import { createShelvingClient } from './shelving-client.ts';
 import { GROUP, SERVICE } from './store/keys.ts';
+import { adoptLegacyLayout } from './store/legacy.ts';
 import { createLendingStore, type LendingStore } from './store/lending.ts';
 
 export { SERVICE };
@@ -43,6 +44,9 @@ export interface LendingService {
 /** Builds and starts lending without listening: main.ts listens, tests use inject() or listen on port 0. */
 export async function startLending(deps: LendingDeps): Promise<LendingService> {
   const { settings } = deps;
+  // Before anything reads lending's state: the keys of the layout before Redis Cluster support move to their new names.
+  const adopted = await adoptLegacyLayout(deps.bus);
+  if (adopted > 0) deps.logger.info({ adopted }, 'moved lending keys to their names since Redis Cluster support');
   const store = createLendingStore({
     redis: deps.bus,
     maxBooksPerUser: settings.maxBooksPerUser,

@@ -85,10 +85,10 @@ export const lendingPatterns = {
 
 /**
  * The layout before Cluster support: every key plain, `lending:lent`,
- * `lending:user:<id>:count|books`, `lending:request:<id>[:reserved]`,
+ * `lending:user:<id>:count|books`, `lending:request:<id>[:reserved]`, `lending:return:<id>:temp`,
  * `lending:idempotency:<type>:<key>`. Adopted once at start (legacy.ts).
  */
 export const legacyLendingKeys = {
   lent: (): string => `${PREFIX}lent`,
-  patterns: [`${PREFIX}user:*`, `${PREFIX}request:*`, `${PREFIX}idempotency:*`],
+  patterns: [`${PREFIX}user:*`, `${PREFIX}request:*`, `${PREFIX}return:*`, `${PREFIX}idempotency:*`],
 } as const;
