@@ -56,10 +56,10 @@ function kindOf(figure: string): 'data' | 'ttl' | 'backlog' | 'heap' | 'bookkeep
   if (/^db bytes /.test(figure)) return 'data';
   // Mails, recipients, baskets, deliveries, stock, the library's state: what the services are there to keep.
   if (/^keys store (mailing:\{(mails|recipients)\}|basket:\*$|delivery:\*$|fulfillment:product|catalog:|order-monitoring:leaderboard)/.test(figure)) return 'data';
-  if (/^keys bus lending:(lent|storage|user)/.test(figure)) return 'data';
-  // Keys with a TTL of days that the soak does not shorten (LENDING_OUTCOME_TTL_SECONDS, delivery's SCHEDULED/FLIGHT TTLs, order lines).
+  if (/^keys bus lending:(lent|storage|user|\{lending:storage\}:lent|\{user:)/.test(figure) && !/:step:/.test(figure)) return 'data';
+  // Keys with a TTL of days that the soak does not shorten (LENDING_OUTCOME_TTL_SECONDS, with lending's step markers; delivery's SCHEDULED/FLIGHT TTLs, order lines).
   // Handled markers are judged: their TTL is HANDLED_MARKER_RETENTION_MS, shortened here.
-  if (/^keys \w+ .*(:scheduled$|:flight:|order-monitoring:order-lines|lending:request:\*$)/.test(figure)) return 'ttl';
+  if (/^keys \w+ .*(:scheduled$|:flight:|order-monitoring:order-lines|lending:request:\*$|lending:\{lending:events\}:request:\*$|lending:\{user:\*:step:\*$|lending:\{lending:storage\}:settled:\*$)/.test(figure)) return 'ttl';
   if (/^keys store basket:product:\*$/.test(figure)) return 'data';
   // The sum of all of the above, and the servers' size with it: it follows the data.
   if (/^redis (bus|store) used_memory$/.test(figure) || /^rss redis-/.test(figure)) return 'ttl';
