@@ -12,8 +12,9 @@ import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSystem } from '@tributary/launcher';
 import { passwordFile } from '@tributary/launcher/credentials';
-import { connectRedis, forEachNode } from 'tributary';
-import { freePort, startRedisCluster, type RedisCluster } from 'tributary/testing';
+import { SERVICES } from '@tributary/launcher';
+import { connectRedis, countDeadLetters, forEachNode, groupsOf } from 'tributary';
+import { freePort, startRedisCluster, waitFor, type RedisCluster } from 'tributary/testing';
 import { runCli } from '../apps/cli/test/harness.ts';
 import { basketCheckedOut, customer, lendingDecided, orderDelivered, product } from './support/journeys.ts';
 import { gatewayApi, TEST_SYSTEM_ENV, type GatewayApi } from './support/system.ts';
@@ -92,5 +93,27 @@ describe('the whole system on two 3-master Redis Clusters', { timeout: 180_000 }
     expect(await lendingDecided(api, '/api/lending/requests', { userId: 'Cato', bookIds: ['dune'] })).toMatchObject({ status: 'REJECTED' });
     expect(await lendingDecided(api, '/api/lending/returns', { userId: 'Cleo', bookIds: ['dune'] })).toMatchObject({ status: 'PROCESSED' });
     expect(await lendingDecided(api, '/api/lending/requests', { userId: 'Cato', bookIds: ['dune'] })).toMatchObject({ status: 'ACCEPTED', bookIds: ['dune'] });
+  });
+
+  it('leaves every event handled: nothing pending, behind or dead-lettered on any stream', async () => {
+    const client = await connectRedis((bus as RedisCluster).url);
+    try {
+      const streams = [...SERVICES.map((name) => `${name}:events`), 'lending:requests', 'accounts:payments'];
+      const stuck = await waitFor(
+        async () => {
+          const left: string[] = [];
+          for (const stream of streams) {
+            for (const group of await groupsOf(client, stream)) if (group.pending > 0 || (group.lag ?? 0) > 0) left.push(`${stream} ${group.name}: ${group.pending} pending, ${group.lag} behind`);
+            const letters = await countDeadLetters(client, stream);
+            if (letters > 0) left.push(`${stream}: ${letters} dead letters`);
+          }
+          return left.length === 0 ? left : null;
+        },
+        { timeoutMs: 30_000, description: 'every stream handled' },
+      ).catch((error: unknown) => [String(error)]);
+      expect(stuck).toEqual([]);
+    } finally {
+      await client.close();
+    }
   });
 });
