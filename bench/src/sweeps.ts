@@ -9,7 +9,7 @@ import { basketKeys } from '../../services/basket/src/store/keys.ts';
 import { createSilenceWatchdog, watchdogDefaults } from '../../services/delivery/src/handlers/watchdog.ts';
 import { createDeliveryStore } from '../../services/delivery/src/store/deliveries.ts';
 import { createFleetStore } from '../../services/delivery/src/store/fleet.ts';
-import { deliveryKeys } from '../../services/delivery/src/store/keys.ts';
+import { deliveryKeys, fleetShard } from '../../services/delivery/src/store/keys.ts';
 import { createArchiver } from '../../services/delivery-history/src/archiver.ts';
 import { claimBatch } from '../../services/delivery-history/src/store/lake-batches.ts';
 import { installSchema } from '../../services/delivery-history/src/store/schema.ts';
@@ -53,7 +53,7 @@ const redisJobs: Job[] = [
     name: 'delivery watchdog',
     stored: 'deliveries in flight, none due',
     async prepare(redis, size) {
-      await inChunks(size, (i) => ['ZADD', deliveryKeys.due(), later(), `d-${i}`], redis);
+      await inChunks(size, (i) => ['ZADD', deliveryKeys.due(fleetShard(`d-${i}`)), later(), `d-${i}`], redis);
       const watchdog = createSilenceWatchdog({
         deliveries: createDeliveryStore(redis), fleet: createFleetStore(redis), publisher: createPublisher({ redis, service: 'delivery' }),
         logger, options: watchdogDefaults,

@@ -5,7 +5,7 @@ import { DeliveryScheduled, PackageCreated } from '@tributary/contracts';
 import { scheduledEventId, statusEventId } from '../src/handlers/status-events.ts';
 import { createDeliveryStore } from '../src/store/deliveries.ts';
 import { watchdogDefaults } from '../src/handlers/watchdog.ts';
-import { deliveryKeys } from '../src/store/keys.ts';
+import { deliveryKeys, fleetShard } from '../src/store/keys.ts';
 import { createDeliveryScript } from '../src/store/scripts.ts';
 import { DROPOFF, PICKUP, useDelivery } from './harness.ts';
 
@@ -36,8 +36,8 @@ describe('PackageCreated -> delivery', () => {
     // Traced back to the package.
     expect(events.every((published) => published.causationId === event.id && published.correlationId === event.correlationId)).toBe(true);
     // Queued for a drone, and in the watchdog's deadline index at creation + the wait limit.
-    expect(Number(await env.store.sendCommand(['ZSCORE', deliveryKeys.due(), deliveryId]))).toBe((delivery?.heardAtMs as number) + watchdogDefaults.waitingTimeoutMs);
-    expect(Number(await env.store.sendCommand(['ZSCORE', deliveryKeys.waiting(), deliveryId]))).toBe(delivery?.heardAtMs);
+    expect(Number(await env.store.sendCommand(['ZSCORE', deliveryKeys.due(fleetShard(deliveryId)), deliveryId]))).toBe((delivery?.heardAtMs as number) + watchdogDefaults.waitingTimeoutMs);
+    expect(Number(await env.store.sendCommand(['ZSCORE', deliveryKeys.waiting(fleetShard(deliveryId)), deliveryId]))).toBe(delivery?.heardAtMs);
   });
 
   it('a repeated PackageCreated (same event twice, or a replay) creates and announces nothing more', async () => {

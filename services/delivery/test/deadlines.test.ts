@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createDeliveryStore } from '../src/store/deliveries.ts';
-import { deliveryKeys } from '../src/store/keys.ts';
+import { deliveryKeys, fleetShard } from '../src/store/keys.ts';
 import { useDelivery } from './harness.ts';
 
 /**
@@ -60,7 +60,7 @@ describe('the watchdog judges by deadline', () => {
     const heardAt = createdAt + WAIT_MS - 1_000;
     await createDeliveryStore(env.store).applyReading(env.reading(deliveryId, 0, 'TO_PICKUP'), heardAt);
     expect(await service.watchdog.runOnce(createdAt + WAIT_MS)).toEqual({ due: 1, judged: 1, failed: 0 });
-    expect(Number(await env.store.sendCommand(['ZSCORE', deliveryKeys.due(), deliveryId]))).toBe(heardAt + SILENCE_MS);
+    expect(Number(await env.store.sendCommand(['ZSCORE', deliveryKeys.due(fleetShard(deliveryId)), deliveryId]))).toBe(heardAt + SILENCE_MS);
     for (let i = 0; i < 10; i++) expect((await service.watchdog.runOnce(heardAt + SILENCE_MS - 1)).judged).toBe(0);
 
     // At that deadline: judged once more, and lost.

@@ -4,7 +4,7 @@ import { waitFor } from 'tributary/testing';
 import { DronePositions, DroneTelemetry } from '@tributary/contracts';
 import { statusEventId } from '../src/handlers/status-events.ts';
 import { createDeliveryStore } from '../src/store/deliveries.ts';
-import { deliveryKeys } from '../src/store/keys.ts';
+import { deliveryKeys, fleetShard } from '../src/store/keys.ts';
 import { DROPOFF, useDelivery, type Reading } from './harness.ts';
 
 const env = useDelivery();
@@ -36,9 +36,9 @@ describe('drone telemetry -> delivery status', () => {
     );
     expect(events[1]?.data).toMatchObject({ droneId: 'drone-7', position: readings[3]?.position, at: readings[3]?.at });
     // Finished: off the map and out of the watchdog's index.
-    expect(await env.store.sendCommand(['ZSCORE', deliveryKeys.due(), deliveryId])).toBeNull();
-    expect(await env.store.sendCommand(['ZSCORE', deliveryKeys.waiting(), deliveryId])).toBeNull();
-    expect(await env.store.sendCommand(['GEOPOS', deliveryKeys.drones(), deliveryId])).toEqual([null]);
+    expect(await env.store.sendCommand(['ZSCORE', deliveryKeys.due(fleetShard(deliveryId)), deliveryId])).toBeNull();
+    expect(await env.store.sendCommand(['ZSCORE', deliveryKeys.waiting(fleetShard(deliveryId)), deliveryId])).toBeNull();
+    expect(await env.store.sendCommand(['GEOPOS', deliveryKeys.drones(fleetShard(deliveryId)), deliveryId])).toEqual([null]);
   });
 
   it('a skipped step is filled in at the time of the reading that skipped it', async () => {

@@ -5,7 +5,7 @@ import { waitFor } from 'tributary/testing';
 import { createSilenceWatchdog } from '../src/handlers/watchdog.ts';
 import { createDeliveryStore } from '../src/store/deliveries.ts';
 import { createFleetStore } from '../src/store/fleet.ts';
-import { deliveryKeys, SERVICE } from '../src/store/keys.ts';
+import { deliveryKeys, FLEET_SHARDS, fleetShard, SERVICE } from '../src/store/keys.ts';
 import { DROPOFF, useDelivery } from './harness.ts';
 
 const env = useDelivery();
@@ -32,7 +32,7 @@ describe('silence watchdog', () => {
     const events = await env.statusEvents(deliveryId);
     const distinct = [...new Map(events.map((event) => [event.id, event])).values()];
     expect(distinct.map((event) => [event.data.status, event.data.reason ?? null])).toEqual([['CREATED', null], ['FAILED', 'DRONE_LOST']]);
-    expect(await env.store.sendCommand(['ZSCORE', deliveryKeys.due(), deliveryId])).toBeNull();
+    expect(await env.store.sendCommand(['ZSCORE', deliveryKeys.due(fleetShard(deliveryId)), deliveryId])).toBeNull();
   });
 
   it('judges by the last reading heard: quiet for less than the timeout is fine, more is DRONE_LOST', async () => {
@@ -49,7 +49,7 @@ describe('silence watchdog', () => {
     const failed = (await env.statusEvents(deliveryId)).filter((event) => event.data.status === 'FAILED');
     expect(failed).toHaveLength(1);
     expect(failed[0]?.data).toMatchObject({ reason: 'DRONE_LOST', droneId: 'drone-7', position: delivery?.position });
-    expect(await env.store.sendCommand(['GEOPOS', deliveryKeys.drones(), deliveryId])).toEqual([null]);
+    expect(await env.store.sendCommand(['GEOPOS', deliveryKeys.drones(fleetShard(deliveryId)), deliveryId])).toEqual([null]);
   });
 
   it('a reading applied after the watchdog listed the delivery wins: the script checks again', async () => {
@@ -88,7 +88,7 @@ describe('silence watchdog', () => {
     const deliveryId = await env.createDelivery();
     // A telemetry handler applied DELIVERED and died before publishing and before the fleet update.
     await createDeliveryStore(env.store).applyReading(env.reading(deliveryId, 3, 'DELIVERED', { position: DROPOFF }), Date.now());
-    expect(Number(await env.store.sendCommand(['ZSCORE', deliveryKeys.due(), deliveryId]))).toBeGreaterThan(0);
+    expect(Number(await env.store.sendCommand(['ZSCORE', deliveryKeys.due(fleetShard(deliveryId)), deliveryId]))).toBeGreaterThan(0);
 
     const watchdog = createSilenceWatchdog({
       deliveries: createDeliveryStore(env.store),
@@ -100,7 +100,7 @@ describe('silence watchdog', () => {
     expect((await watchdog.runOnce(Date.now() + TIMEOUT_MS)).failed).toBe(0);
     expect((await env.get(deliveryId))?.status).toBe('DELIVERED');
     expect((await env.statusEvents(deliveryId)).map((event) => event.data.status)).toEqual(['CREATED', 'PICKED_UP', 'IN_TRANSIT', 'DELIVERED']);
-    expect(await env.store.sendCommand(['ZSCORE', deliveryKeys.due(), deliveryId])).toBeNull();
+    expect(await env.store.sendCommand(['ZSCORE', deliveryKeys.due(fleetShard(deliveryId)), deliveryId])).toBeNull();
     // Nothing left to repair: a second round publishes nothing more.
     await watchdog.runOnce(Date.now() + TIMEOUT_MS);
     expect(await env.statusEvents(deliveryId)).toHaveLength(4);
@@ -122,7 +122,7 @@ describe('silence watchdog', () => {
     const runs = [await watchdog.runOnce(later), await watchdog.runOnce(later), await watchdog.runOnce(later), await watchdog.runOnce(later)];
     expect(runs.map((run) => run.judged)).toEqual([2, 2, 1, 0]);
     expect(runs.reduce((sum, run) => sum + run.failed, 0)).toBe(4);
-    expect(Number(await env.store.sendCommand(['ZCARD', deliveryKeys.due()]))).toBe(0);
+    for (let shard = 0; shard < FLEET_SHARDS; shard++) expect(Number(await env.store.sendCommand(['ZCARD', deliveryKeys.due(shard)]))).toBe(0);
     await watchdog.close();
   });
 

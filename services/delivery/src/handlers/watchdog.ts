@@ -54,10 +54,11 @@ const CATCH_UP_DELAY_MS = 100;
 
 /**
  * Judges each delivery in flight once per deadline (see `domain/deadline.ts`):
- * a run takes only the deliveries whose deadline passed (`takeDue-1.lua`, at
- * most `batchSize`), and each verdict moves the delivery on: out of the index
- * once it failed or ended, or to its next deadline once heard from. An idle
- * run is one claim on the index, whatever it holds.
+ * a run takes only the deliveries whose deadline passed (the oldest of every
+ * fleet shard, claimed with `claimDue-1.lua`, at most `batchSize`), and each
+ * verdict moves the delivery on: out of the index once it failed or ended,
+ * or to its next deadline once heard from. An idle run is one count per
+ * fleet shard (one pipeline), whatever the index holds.
  *
  * Several instances may run it at once: the claim hands each delivery to one
  * of them, the verdict script decides on the hash (first terminal status

@@ -1,18 +1,48 @@
+import { keySlot } from 'tributary';
+
 /**
  * Every Redis key of the delivery store is built here and nowhere else. All
  * live in the service's own store Redis, under the prefix `delivery:`.
  *
  * A delivery's keys share the hash tag `{<deliveryId>}`, so its scripts run
- * on one Redis Cluster slot. The fleet-wide indexes (the geo set of drones
- * and the watchdog's deadline and queue sets) cannot share a slot with every delivery:
- * they share the tag `{fleet}` instead, and are kept in step by a second
- * script call (`syncFleet-3.lua`) guarded by the reading's seq. The price in
- * a cluster: the fleet indexes live on one node, and between the two calls
- * they lag the delivery hash by a moment (the hash is the truth; readers of
- * the indexes check it).
+ * on one Redis Cluster slot. The fleet-wide indexes (the geo set of drones,
+ * the watchdog's deadline index, the queue for a drone) cannot share a slot
+ * with every delivery: they are split into FLEET_SHARDS shards, tagged
+ * `{fleet:<n>}`, and a delivery's entries and its fleet marker are in the
+ * shard its id hashes to (`fleetShard`), so one script keeps them in step
+ * (`syncFleet-4.lua`, a second call guarded by the reading's seq). Readers of
+ * the whole fleet ask every shard and merge (fleet.ts). The price: between
+ * the two calls the indexes lag the delivery hash by a moment (the hash is
+ * the truth; readers of the indexes check it).
  */
 export const SERVICE = 'delivery';
 const PREFIX = `${SERVICE}:`;
+
+/**
+ * How many shards the fleet indexes are split into: enough to spread them
+ * over a cluster of up to this many primaries, few enough that a reader of
+ * the whole fleet asks every shard in one pipeline. A constant: a different
+ * count would put deliveries in other shards, which needs a re-index.
+ */
+export const FLEET_SHARDS = 16;
+
+/** The fleet shard of a delivery: stable, from the CRC16 Redis Cluster uses. */
+export function fleetShard(deliveryId: string): number {
+  return keySlot(deliveryId) % FLEET_SHARDS;
+}
+
+/**
+ * The fleet indexes of versions before they were sharded, all under one
+ * tag: adopted into the shards once at start (fleet.ts `adoptLegacyIndex`).
+ */
+export const legacyFleetKeys = {
+  drones: (): string => `${PREFIX}{fleet}:drones`,
+  due: (): string => `${PREFIX}{fleet}:due`,
+  waiting: (): string => `${PREFIX}{fleet}:waiting`,
+  /** The last-heard sorted set of versions before the deadline index: joins `due`. */
+  heard: (): string => `${PREFIX}{fleet}:heard`,
+  flightPattern: (): string => `${PREFIX}{fleet}:flight:*`,
+} as const;
 
 export const deliveryKeys = {
   /**
@@ -28,21 +58,19 @@ export const deliveryKeys = {
    * package again.
    */
   scheduled: (deliveryId: string): string => `${PREFIX}{${deliveryId}}:scheduled`,
-  /** Geo set: member = deliveryId, at the drone's last applied position; deliveries in flight only. */
-  drones: (): string => `${PREFIX}{fleet}:drones`,
+  /** Geo set of one shard: member = deliveryId, at the drone's last applied position; deliveries in flight only. */
+  drones: (shard: number): string => `${PREFIX}{fleet:${shard}}:drones`,
   /**
-   * Sorted set, the watchdog's deadline index: member = deliveryId, score =
-   * when (ms, service clock) the watchdog must next judge it: created + the
-   * drone wait limit while no drone has reported, last heard + the silence
-   * timeout once one has. Deliveries in flight only.
+   * Sorted set of one shard, the watchdog's deadline index: member =
+   * deliveryId, score = when (ms, service clock) the watchdog must next judge
+   * it: created + the drone wait limit while no drone has reported, last
+   * heard + the silence timeout once one has. Deliveries in flight only.
    */
-  due: (): string => `${PREFIX}{fleet}:due`,
-  /** Sorted set, the queue for a drone: member = deliveryId, score = created (ms); deliveries no drone has reported on yet. */
-  waiting: (): string => `${PREFIX}{fleet}:waiting`,
-  /** The last-heard sorted set of earlier versions: adopted into `due` once at start (see fleet.ts `adoptLegacyIndex`). */
-  legacyHeard: (): string => `${PREFIX}{fleet}:heard`,
-  /** String with a TTL: the seq last written to the fleet indexes for a delivery, or `done` once it ended. */
-  flight: (deliveryId: string): string => `${PREFIX}{fleet}:flight:${deliveryId}`,
+  due: (shard: number): string => `${PREFIX}{fleet:${shard}}:due`,
+  /** Sorted set of one shard, the queue for a drone: member = deliveryId, score = created (ms); deliveries no drone has reported on yet. */
+  waiting: (shard: number): string => `${PREFIX}{fleet:${shard}}:waiting`,
+  /** String with a TTL: the seq last written to the fleet indexes for a delivery, or `done` once it ended; in the delivery's shard. */
+  flight: (deliveryId: string): string => `${PREFIX}{fleet:${fleetShard(deliveryId)}}:flight:${deliveryId}`,
 } as const;
 
 /** How long the scheduled marker is kept: far longer than any redelivery or replay window. */

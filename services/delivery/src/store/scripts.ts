@@ -8,6 +8,5 @@ export const applyReadingScript: LuaScript = loadLuaScript(luaFile('applyReading
 export const failSilentScript: LuaScript = loadLuaScript(luaFile('failSilent-1.lua'));
 export const expireDeliveryScript: LuaScript = loadLuaScript(luaFile('expireDelivery-1.lua'));
 export const syncFleetScript: LuaScript = loadLuaScript(luaFile('syncFleet-4.lua'));
-export const takeDueScript: LuaScript = loadLuaScript(luaFile('takeDue-1.lua'));
-export const adoptLegacyIndexScript: LuaScript = loadLuaScript(luaFile('adoptLegacyIndex-2.lua'));
+export const claimDueScript: LuaScript = loadLuaScript(luaFile('claimDue-1.lua'));
 export const markSentScript: LuaScript = loadLuaScript(luaFile('markSent-1.lua'));

@@ -11,10 +11,10 @@
   deadline again, and a newer seq may move it earlier: a delivery's first
   reading turns the long wait for a drone into the short silence timeout.
 
-  KEYS[1] geo set of drones in flight   delivery:{fleet}:drones
-  KEYS[2] deadline index, sorted set    delivery:{fleet}:due
-  KEYS[3] queue for a drone, sorted set delivery:{fleet}:waiting
-  KEYS[4] fleet marker                  delivery:{fleet}:flight:<deliveryId>
+  KEYS[1] geo set of drones in flight   delivery:{fleet:<n>}:drones (n: the delivery's shard, keys.ts fleetShard)
+  KEYS[2] deadline index, sorted set    delivery:{fleet:<n>}:due
+  KEYS[3] queue for a drone, sorted set delivery:{fleet:<n>}:waiting
+  KEYS[4] fleet marker                  delivery:{fleet:<n>}:flight:<deliveryId>
   ARGV[1] deliveryId
   ARGV[2] state: a status, or GONE (the delivery hash no longer exists)
   ARGV[3] seq of that state (-1 before the first reading)
