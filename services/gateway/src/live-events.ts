@@ -1,4 +1,4 @@
-import { decodeEnvelope, lastEntryId, replyRecord, replyStreams, type RedisClient } from 'tributary';
+import { decodeEnvelope, isCluster, keySlot, lastEntryId, replyRecord, replyStreams, type RedisClient } from 'tributary';
 
 /** One stream entry as GET /api/events/live sends it: the envelope, decoded, with where it sits. */
 export interface LiveEntry {
@@ -19,7 +19,7 @@ export interface LiveEntry {
 /**
  * Every new entry on the observed streams, for every browser watching, from
  * ONE loop of `XREAD BLOCK` per gateway on a connection of its own (a blocked
- * connection can run nothing else). Started by the first listener, stopped
+ * connection can run nothing else; on a Redis Cluster, one per stream's slot). Started by the first listener, stopped
  * with the last: a gateway nobody watches does not poll the bus. Like the
  * drone positions it is a view, not a delivery guarantee: no consumer group,
  * nothing acked, a listener sees entries from (about) the moment it joined.
@@ -89,7 +89,29 @@ export function liveEvents(bus: RedisClient, streams: readonly string[], options
     }
   }
 
+  /**
+   * One loop for all streams on one server. On a Redis Cluster an XREAD may
+   * only name keys of one slot, and every stream is on a slot of its own:
+   * there, one loop per slot, each on a connection of its own.
+   */
   async function start(): Promise<Loop> {
+    const slotOf = (stream: string) => (isCluster(bus) ? keySlot(stream) : 0);
+    const bySlot = new Map<number, string[]>();
+    for (const stream of streams) bySlot.set(slotOf(stream), [...(bySlot.get(slotOf(stream)) ?? []), stream]);
+    const loops = await Promise.allSettled([...bySlot.values()].map((group) => startLoop(group)));
+    const started = loops.flatMap((result) => (result.status === 'fulfilled' ? [result.value] : []));
+    const failed = loops.find((result): result is PromiseRejectedResult => result.status === 'rejected');
+    const stopAll = async () => {
+      await Promise.all(started.map((running) => running.stop()));
+    };
+    if (failed) {
+      await stopAll();
+      throw failed.reason;
+    }
+    return { stop: stopAll };
+  }
+
+  async function startLoop(streams: readonly string[]): Promise<Loop> {
     const connection = bus.duplicate();
     // node-redis reconnects by itself; a failing XREAD below is what we act on.
     connection.on('error', (error: Error) => options.onError?.(error));

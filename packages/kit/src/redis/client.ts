@@ -353,6 +353,11 @@ export async function clientForKey(redis: RedisClient, key: string): Promise<Red
   return cluster ? ((await cluster.getNodeClientForKey(key)) as unknown as RedisClient) : redis;
 }
 
+/** Whether a client is the kit's Redis Cluster client (a command or script must keep to one slot). */
+export function isCluster(redis: RedisClient): boolean {
+  return (redis as unknown as { [CLUSTER]?: ClusterClient })[CLUSTER] !== undefined;
+}
+
 /**
  * The primaries behind a client: on a cluster the connection of each (the
  * cluster client's own, closed with it), for what one asks of every shard
