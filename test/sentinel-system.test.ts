@@ -8,14 +8,10 @@
 // stock conserved; and the test prints how long no request was accepted
 // (docs/redis-deployments.md, "A failover, measured").
 //
-// Before that, in every `npm test`: the shop's saga with a drone delivery, a
-// basket checkout and lending requests complete on the Sentinel-managed
-// primary. The failover itself is not part of a plain `npm test`: run it with
-// TRIBUTARY_FAILOVER_TESTS=1.
-// It passed in 12 of 15 runs here; one failure was at start-up, one left a
-// lending request undecided (the 202-before-replication gap that
-// confirmReplicated now closes), and one after that fix went unrecorded. Until
-// that last one is understood it must not decide whether a change lands.
+// Before that: the shop's saga with a drone delivery, a basket checkout and
+// lending requests complete on the Sentinel-managed primary. Both run in
+// every `npm test`; TRIBUTARY_FAILOVER_TESTS=0 leaves the failover out (the
+// record of its runs is in docs/redis-deployments.md).
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -41,7 +37,7 @@ let group: SentinelGroup;
 let system: RunningSystem | undefined;
 let api: GatewayApi;
 
-const RUN = process.env.TRIBUTARY_FAILOVER_TESTS === '1';
+const RUN = process.env.TRIBUTARY_FAILOVER_TESTS !== '0';
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'tributary-sentinel-system-'));
