@@ -21,6 +21,7 @@ const LONGEST_FIRST = [
   'test/regions.test.ts',
   'test/saga.test.ts',
   'test/tls-system.test.ts',
+  'test/cluster-system.test.ts',
   'apps/cli/test/system.test.ts',
   'services/lending/test/crash.test.ts',
   'apps/cli/test/commands.test.ts',
