@@ -103,6 +103,19 @@ describe('manifest versions', () => {
   });
 });
 
+/** An RDB of `source` after `commands`, with a stream holding a consumer group and one pending entry. */
+async function snapshotOf(source: { url: string }, commands: string[][]): Promise<string> {
+  const client = await connectRedis(source.url);
+  for (const command of commands) await client.sendCommand(command);
+  await client.sendCommand(['XADD', 'ordering:events', '*', 'type', 'x']);
+  await client.sendCommand(['XGROUP', 'CREATE', 'ordering:events', 'accounts', '0']);
+  await client.sendCommand(['XREADGROUP', 'GROUP', 'accounts', 'accounts-0', 'COUNT', '1', 'STREAMS', 'ordering:events', '>']);
+  await client.close();
+  const rdb = join(tempDir(), 'bus.rdb');
+  await snapshotRedis(source.url, rdb);
+  return rdb;
+}
+
 describe('a Redis snapshot and its restore', () => {
   it('copies a server with ACL users through SYNC as the admin user, and the restored directory starts with the data, consumer groups and pending entries', async () => {
     // As the launcher's private servers, an admin user with a password (the default user stays open for the test helper's probe).
@@ -177,16 +190,7 @@ describe('a Redis snapshot and its restore', () => {
     const source = await startRedisServer();
     const target = await startRedisServer();
     try {
-      const client = await connectRedis(source.url);
-      await client.sendCommand(['SET', 'basket:1', 'full']);
-      await client.sendCommand(['SET', 'session:1', 'soon', 'PX', '3600000']);
-      await client.sendCommand(['HSET', 'fleet:drone-1', 'battery', '80']);
-      await client.sendCommand(['XADD', 'ordering:events', '*', 'type', 'x']);
-      await client.sendCommand(['XGROUP', 'CREATE', 'ordering:events', 'accounts', '0']);
-      await client.sendCommand(['XREADGROUP', 'GROUP', 'accounts', 'accounts-0', 'COUNT', '1', 'STREAMS', 'ordering:events', '>']);
-      await client.close();
-      const rdb = join(tempDir(), 'bus.rdb');
-      await snapshotRedis(source.url, rdb);
+      const rdb = await snapshotOf(source, [['SET', 'basket:1', 'full'], ['SET', 'session:1', 'soon', 'PX', '3600000'], ['HSET', 'fleet:drone-1', 'battery', '80']]);
 
       await checkRedisTarget(target.url, 'bus', false);
       expect(await loadRdbIntoServer(rdb, target.url, false)).toBe(4);
@@ -213,15 +217,8 @@ describe('a Redis snapshot and its restore', () => {
     const source = await startRedisServer();
     const cluster = await startRedisCluster();
     try {
-      const client = await connectRedis(source.url);
       const keys = Array.from({ length: 30 }, (_, i) => `basket:{user-${i}}`);
-      for (const key of keys) await client.sendCommand(['HSET', key, 'tea', '1']);
-      await client.sendCommand(['XADD', 'ordering:events', '*', 'type', 'x']);
-      await client.sendCommand(['XGROUP', 'CREATE', 'ordering:events', 'accounts', '0']);
-      await client.sendCommand(['XREADGROUP', 'GROUP', 'accounts', 'accounts-0', 'COUNT', '1', 'STREAMS', 'ordering:events', '>']);
-      await client.close();
-      const rdb = join(tempDir(), 'bus.rdb');
-      await snapshotRedis(source.url, rdb);
+      const rdb = await snapshotOf(source, keys.map((key) => ['HSET', key, 'tea', '1']));
 
       await checkRedisTarget(cluster.url, 'bus', false);
       expect(await loadRdbIntoServer(rdb, cluster.url, false)).toBe(31);

@@ -43,6 +43,11 @@ describe('readServiceConfig', () => {
     expect(readServiceConfig('ordering', { ...base, BUS_REDIS_URL: url }).busRedisUrl).toBe(url);
   });
 
+  it('accepts a Redis Cluster named by some of its nodes', () => {
+    const url = 'redis+cluster://app:s%40cret@10.0.0.1:7000,10.0.0.2:7000';
+    expect(readServiceConfig('ordering', { ...base, STORE_REDIS_URL: url }).storeRedisUrl).toBe(url);
+  });
+
   it('keeps consumed stream entries two minutes unless STREAM_RETENTION_MS says otherwise', () => {
     expect(readServiceConfig('ordering', base).streamRetentionMs).toBe(120_000);
     expect(readServiceConfig('ordering', { ...base, STREAM_RETENTION_MS: '0' }).streamRetentionMs).toBe(0);
@@ -59,7 +64,8 @@ describe('readServiceConfig', () => {
     [{ HANDLED_MARKER_RETENTION_MS: '120000' }, 'HANDLED_MARKER_RETENTION_MS (120000) must be longer than STREAM_RETENTION_MS (120000)'],
     [{ ORDERING_HANDLED_MARKER_RETENTION_MS: '1h' }, 'ORDERING_HANDLED_MARKER_RETENTION_MS must be a whole number'],
     [{ IDEMPOTENCY_KEY_RETENTION_MS: '-5' }, 'IDEMPOTENCY_KEY_RETENTION_MS must be a whole number'],
-    [{ BUS_REDIS_URL: 'redis+cluster://127.0.0.1:7000,127.0.0.1:7001' }, 'BUS_REDIS_URL: the reference services do not run on Redis Cluster (redis+cluster://) yet'],
+    [{ BUS_REDIS_URL: 'redis+cluster://127.0.0.1:7000,127.0.0.1' }, 'BUS_REDIS_URL names the node "127.0.0.1", expected host:port'],
+    [{ STORE_REDIS_URL: 'redis+cluster://127.0.0.1:7000/0' }, 'STORE_REDIS_URL is not of the form redis+cluster://'],
     [{ BUS_REDIS_URL: 'redis+sentinel://127.0.0.1:26379' }, 'BUS_REDIS_URL is not of the form redis+sentinel://'],
     [{ STORE_REDIS_URL: 'redis+sentinel://127.0.0.1:26379,127.0.0.1/mymaster' }, 'STORE_REDIS_URL names the Sentinel "127.0.0.1", expected host:port'],
     [{ ORDERING_BUS_REDIS_URL: 'not a url' }, 'ORDERING_BUS_REDIS_URL is not a URL'],

@@ -76,10 +76,11 @@ export const DEFAULT_IDEMPOTENCY_KEY_RETENTION_MS = 24 * 60 * 60 * 1000;
 
 import { accessSync, constants } from 'node:fs';
 import { TributaryError } from '../errors.ts';
+import { CLUSTER_SCHEME, parseClusterUrl } from '../redis/cluster.ts';
 import { parseSentinelUrl, SENTINEL_SCHEME, sentinelAuthFromEnv, type SentinelAuth } from '../redis/sentinel.ts';
 import { checkRedisTls, redisTlsFromEnv, type RedisTls } from '../redis/tls.ts';
 
-const REDIS_SCHEMES = ['redis:', 'rediss:', SENTINEL_SCHEME];
+const REDIS_SCHEMES = ['redis:', 'rediss:', SENTINEL_SCHEME, CLUSTER_SCHEME];
 const DATABASE_SCHEMES = ['postgres:', 'postgresql:', 'pglite:', 'memory:'];
 
 /**
@@ -96,7 +97,14 @@ function checkUrl(variable: string, value: string, schemes: string[]): void {
     }
     return;
   }
-  if (value.startsWith('redis+cluster://')) return;
+  if (schemes.includes(CLUSTER_SCHEME) && value.startsWith(`${CLUSTER_SCHEME}//`)) {
+    try {
+      parseClusterUrl(value);
+    } catch (error) {
+      throw new TributaryError('TRIB_INVALID_CONFIG', `${variable} ${(error as Error).message}`);
+    }
+    return;
+  }
   let scheme: string;
   try {
     scheme = new URL(value).protocol;
