@@ -4,7 +4,7 @@ import { InvalidArgumentError, type Command } from 'commander';
 import { createClient } from 'redis';
 // Only the service list, not the launcher (which would load the test Redis and SQL helpers).
 import { BUS_URL_FILE, PRIVATE_TLS_DIR, STORE_URL_FILE } from '@tributary/launcher/services';
-import { CLUSTER_SCHEME, connectRedis, formatClusterUrl, formatSentinelUrl, parseClusterUrl, parseSentinelUrl, redactUrl, redisTlsFromEnv, SENTINEL_SCHEME, sentinelAuthFromEnv, tlsSocketOptions, TributaryError, type RedisClient, type RedisTls } from 'tributary';
+import { connectRedis, formatClusterUrl, formatSentinelUrl, isClusterUrl, parseClusterUrl, parseSentinelUrl, redactUrl, redisTlsFromEnv, SENTINEL_SCHEME, sentinelAuthFromEnv, tlsSocketOptions, TributaryError, wantsTls, type RedisClient, type RedisTls } from 'tributary';
 import { CliError, EXIT } from './errors.ts';
 
 const repoRoot = resolve(import.meta.dirname, '..', '..', '..');
@@ -41,7 +41,7 @@ export function resolveRedisUrl(options: RedisOptions, env: NodeJS.ProcessEnv = 
       throw new CliError(`no Redis URL: pass --url or set REDIS_URL, or start the system with \`npm start\` (it writes ${file})`, EXIT.usage);
     }
   }
-  if (raw.startsWith(`${CLUSTER_SCHEME}//`)) {
+  if (isClusterUrl(raw)) {
     try {
       const spec = parseClusterUrl(raw);
       return formatClusterUrl(options.password === undefined ? spec : { ...spec, password: options.password });
@@ -79,7 +79,7 @@ export function resolveRedisUrl(options: RedisOptions, env: NodeJS.ProcessEnv = 
  */
 export function cliRedisTls(role: 'bus' | 'store' = 'bus', env: NodeJS.ProcessEnv = process.env, url?: string): RedisTls | undefined {
   const given = redisTlsFromEnv(env, role);
-  if (given || !url?.startsWith('rediss:')) return given;
+  if (given || !url || !wantsTls(url)) return given;
   const dir = dataDir(env);
   const written = [BUS_URL_FILE, STORE_URL_FILE].map((file) => {
     try {
@@ -95,7 +95,7 @@ export function cliRedisTls(role: 'bus' | 'store' = 'bus', env: NodeJS.ProcessEn
 
 /** node-redis socket options for a rediss:// URL; an unreadable TLS file is a usage error naming its setting. */
 function cliTlsOptions(url: string, tls: RedisTls | undefined): ReturnType<typeof tlsSocketOptions> | Record<string, never> {
-  if (!url.startsWith('rediss:')) return {};
+  if (!wantsTls(url)) return {};
   try {
     return tlsSocketOptions(tls);
   } catch (error) {
@@ -110,9 +110,9 @@ function cliTlsOptions(url: string, tls: RedisTls | undefined): ReturnType<typeo
  * so: no reconnects, and a bounded connect.
  */
 export async function connectCliRedis(url: string, tls: RedisTls | undefined = cliRedisTls('bus', process.env, url)): Promise<RedisClient> {
-  if (url.startsWith(`${CLUSTER_SCHEME}//`)) {
+  if (isClusterUrl(url)) {
     // The kit's cluster client: commands go to the node of their key; failFast ends the first connection's attempts at once.
-    return connectRedis(url, { name: 'tributary-cli', failFast: true }).catch((error: unknown) => {
+    return connectRedis(url, { name: 'tributary-cli', failFast: true, tls }).catch((error: unknown) => {
       throw new CliError(`cannot connect to Redis at ${redactUrl(url)}: ${describe(error)}`);
     });
   }

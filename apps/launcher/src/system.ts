@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { appendFileSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { checkRedisTls, redactUrl, redisTlsFromEnv, SENTINEL_SCHEME, TributaryError, type RedisTls } from 'tributary';
+import { checkRedisTls, redactUrl, redisTlsFromEnv, SENTINEL_SCHEME, TributaryError, wantsTls, type RedisTls } from 'tributary';
 import { readServiceConfig } from 'tributary/service';
 import { freePort, generateTlsCertificates, waitFor, type TlsCertificates } from 'tributary/testing';
 import { ADMIN_USER, aclFile, redisUsers } from './acl.ts';
@@ -218,7 +218,8 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
     store: redisTlsFromEnv({ ...process.env, ...options.env }, 'store'),
   };
   for (const role of ['bus', 'store'] as const) {
-    if ((role === 'bus' ? options.busRedisUrl : options.storeRedisUrl)?.startsWith('rediss:')) checkRedisTls(launcherTls[role]);
+    const given = role === 'bus' ? options.busRedisUrl : options.storeRedisUrl;
+    if (given && wantsTls(given)) checkRedisTls(launcherTls[role]);
   }
   const privateTls = privateTlsSetting(setting('TRIBUTARY_REDIS_TLS'));
   // The TLS settings the services get for a private TLS server: per role, so a given (external) server of the other role keeps its own.

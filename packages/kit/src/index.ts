@@ -17,8 +17,8 @@ export {
   replyStreams,
 } from './redis/replies.ts';
 export { formatSentinelUrl, parseSentinelUrl, SENTINEL_SCHEME, sentinelAuthFromEnv, type SentinelAuth, type SentinelUrl } from './redis/sentinel.ts';
-export { CLUSTER_SCHEME, formatClusterUrl, keySlot, parseClusterUrl, type ClusterUrl } from './redis/cluster.ts';
-export { checkRedisTls, redisTlsFromEnv, tlsSocketOptions, type RedisTls } from './redis/tls.ts';
+export { CLUSTER_SCHEME, formatClusterUrl, isClusterUrl, keySlot, parseClusterUrl, TLS_CLUSTER_SCHEME, type ClusterUrl } from './redis/cluster.ts';
+export { checkRedisTls, redisTlsFromEnv, tlsSocketOptions, wantsTls, type RedisTls } from './redis/tls.ts';
 export { Type, type Static, type TSchema } from '@sinclair/typebox';
 export { checkKeyCount, loadLuaScript, runLuaScript, type LuaScript } from './redis/script.ts';
 export { fromScriptError, isNoSuchKey, isRedisError, type RedisErrorCode } from './redis/reply-errors.ts';

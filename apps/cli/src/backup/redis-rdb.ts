@@ -3,7 +3,7 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync, copyFileSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createClient, RESP_TYPES } from 'redis';
-import { CLUSTER_SCHEME, forEachNode, parseInfo, redactUrl, SENTINEL_SCHEME } from 'tributary';
+import { forEachNode, isClusterUrl, parseInfo, redactUrl, SENTINEL_SCHEME } from 'tributary';
 import { CliError } from '../errors.ts';
 import { cliRedisTls, connectCliRedis, describe } from '../redis.ts';
 
@@ -34,7 +34,7 @@ export async function snapshotRedis(url: string, file: string, role: 'bus' | 'st
   if (url.startsWith(`${SENTINEL_SCHEME}//`)) {
     throw new CliError(`${redactUrl(url)}: a Redis behind Sentinel is not backed up by \`tributary backup\`; give the primary's redis:// URL (--bus-url/--store-url)`);
   }
-  if (url.startsWith(`${CLUSTER_SCHEME}//`)) {
+  if (isClusterUrl(url)) {
     // One snapshot per shard, each of its own moment, is not the one consistent copy a backup promises.
     throw new CliError(
       `${redactUrl(url)}: a Redis Cluster is not backed up by \`tributary backup\` (each shard would be a snapshot of its own moment); use the provider's export or redis-cli --rdb per primary. \`tributary restore --bus-url/--store-url redis+cluster://…\` loads a backup into a cluster`,
@@ -184,7 +184,7 @@ function keyspace(info: string): Array<{ db: number; keys: number }> {
  * Cluster URL is refused with what to give instead.
  */
 export async function checkRedisTarget(url: string, role: string, force: boolean): Promise<void> {
-  if (!/^(rediss?|redis\+cluster):\/\//.test(url)) {
+  if (!/^rediss?(\+cluster)?:\/\//.test(url)) {
     throw new CliError(`--${role}-url ${redactUrl(url)}: restore loads a redis:// or rediss:// server or a redis+cluster:// cluster (a Sentinel's primary by its own URL)`, 2);
   }
   const client = await connectCliRedis(url);
@@ -214,7 +214,7 @@ export async function loadRdbIntoServer(rdb: string, url: string, force: boolean
   const target = await connectCliRedis(url);
   let copied = 0;
   try {
-    const cluster = url.startsWith(`${CLUSTER_SCHEME}//`);
+    const cluster = isClusterUrl(url);
     if (force) await forEachNode(target, (node) => node.sendCommand(['FLUSHALL']));
     await withLoadedRdb(
       rdb,

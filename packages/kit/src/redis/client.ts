@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { createClient } from 'redis';
 import { TributaryError } from '../errors.ts';
 import { isRedisError } from './reply-errors.ts';
-import { CLUSTER_SCHEME, createClusterClient, keySlot, parseClusterUrl, routingKey, type ClusterClient, type ClusterUrl } from './cluster.ts';
+import { createClusterClient, isClusterUrl, keySlot, parseClusterUrl, routingKey, type ClusterClient, type ClusterUrl } from './cluster.ts';
 import { discoverPrimary, nodeUrl, parseSentinelUrl, SENTINEL_SCHEME, type SentinelAuth, type SentinelUrl } from './sentinel.ts';
 import { tlsSocketOptions, type RedisTls } from './tls.ts';
 
@@ -84,7 +84,7 @@ export type RedisClient = ReturnType<typeof createResp2Client>;
 
 /** Removes the password from a connection string so it can be logged. */
 export function redactUrl(url: string): string {
-  if (url.startsWith(`${CLUSTER_SCHEME}//`)) return url.replace(/^(redis\+cluster:\/\/[^:@/]*:)[^@/]*@/, '$1***@');
+  if (isClusterUrl(url)) return url.replace(/^(rediss?\+cluster:\/\/[^:@/]*:)[^@/]*@/, '$1***@');
   if (url.startsWith(`${SENTINEL_SCHEME}//`)) return url.replace(/^(redis\+sentinel:\/\/[^:@/]*:)[^@/]*@/, '$1***@');
   try {
     const parsed = new URL(url);
@@ -190,7 +190,7 @@ export async function connectRedis(url: string, options: ConnectOptions = {}): P
   const state = { connected: false };
   let client: RedisClient;
   try {
-    if (url.startsWith(`${CLUSTER_SCHEME}//`)) client = clusterFacade(parseClusterUrl(url), options);
+    if (isClusterUrl(url)) client = clusterFacade(parseClusterUrl(url), options);
     else client = createResp2Client(url, options, state);
   } catch (error) {
     if (options.passwordFile && (error as NodeJS.ErrnoException).code) {
@@ -199,7 +199,7 @@ export async function connectRedis(url: string, options: ConnectOptions = {}): P
     }
     throw error;
   }
-  if (url.startsWith(`${CLUSTER_SCHEME}//`)) {
+  if (isClusterUrl(url)) {
     // The facade reports its own errors and knows when its first connection is made.
     await client.connect();
     return withReplicaWait(client, options);
@@ -418,6 +418,7 @@ function clusterFacade(spec: ClusterUrl, options: ConnectOptions): RedisClient {
   const cluster: ClusterClient = createClusterClient(spec, {
     ...(options.name ? { name: options.name } : {}),
     ...(options.passwordFile ? { credentialsProvider: passwordFileCredentials(spec.username, options.passwordFile) } : {}),
+    ...(spec.tls ? { tls: tlsSocketOptions(options.tls) } : {}),
     ...(options.commandTimeoutMs === undefined ? {} : { commandTimeoutMs: options.commandTimeoutMs }),
     reconnectStrategy: (retries, cause) =>
       !state.connected && (options.failFast || AUTH_FAILURE.test(cause.message)) ? cause : Math.min(50 * 2 ** Math.min(retries, 6), 2_000),

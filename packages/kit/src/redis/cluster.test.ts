@@ -1,8 +1,12 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Type } from '@sinclair/typebox';
 import { createPubSubPublisher, createPubSubSubscriber, defineChannel } from '../pubsub/index.ts';
 import { countDeadLetters, createConsumer, createPublisher, defineEvent, listDeadLetters, replayDeadLetters, streamKeys } from '../streams/index.ts';
 import { startRedisCluster, type RedisCluster } from '../testing/redis-cluster.ts';
+import { generateTlsCertificates, type TlsCertificates } from '../testing/tls-certificates.ts';
 import { waitFor } from '../testing/wait-for.ts';
 import { clientForKey, confirmReplicated, connectRedis, forEachNode, nodeClients, redactUrl, type RedisClient } from './client.ts';
 import { keySlot, parseClusterUrl, routingKey } from './cluster.ts';
@@ -234,5 +238,49 @@ describe('a 3-master cluster with a replica per master', () => {
     await expect(confirmReplicated(redis, 'unrouted writes')).rejects.toMatchObject({ code: 'TRIB_NOT_ON_CLUSTER' });
     // More replicas than the shard has: the writes are on the primary, and the caller is told they are not replicated.
     await expect(confirmReplicated(redis, 'an impossible wait', { wait: { count: 2, timeoutMs: 200 }, key: streamKeys.events(services[0] as string) })).rejects.toMatchObject({ code: 'TRIB_NOT_REPLICATED' });
+  });
+});
+
+describe('a 3-master cluster that speaks TLS only and wants client certificates (rediss+cluster://)', () => {
+  let dir: string;
+  let cluster: RedisCluster;
+  let certs: TlsCertificates;
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'tributary-tls-cluster-'));
+    certs = await generateTlsCertificates(dir);
+    cluster = await startRedisCluster({
+      tls: { caFile: certs.caFile, certFile: certs.serverCertFile, keyFile: certs.serverKeyFile, clientCertFile: certs.clientCertFile, clientKeyFile: certs.clientKeyFile },
+    });
+  }, 90_000);
+
+  afterAll(async () => {
+    await cluster?.stop();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('publishes and consumes over TLS to every node, with the CA, client certificate and key of the settings', async () => {
+    expect(cluster.url).toMatch(/^rediss\+cluster:\/\//);
+    const redis = await connectRedis(cluster.url, { tls: { caFile: certs.caFile, certFile: certs.clientCertFile, keyFile: certs.clientKeyFile } });
+    try {
+      expect(await forEachNode(redis, async (node) => String(await node.sendCommand(['PING'])))).toEqual(['PONG', 'PONG', 'PONG']);
+      const Noted = defineEvent({ source: 'tls-clustered', type: 'TlsNote', schema: Type.Object({ n: Type.Integer() }) });
+      const publisher = createPublisher({ redis, service: 'tls-clustered' });
+      const seen: number[] = [];
+      const consumer = createConsumer({ redis, stream: publisher.stream, group: 'tls-test', consumer: 'c-1', blockMs: 100 }).on(Noted, async (event) => {
+        seen.push(event.data.n);
+      });
+      await consumer.start();
+      try {
+        await publisher.publishEnvelopes([1, 2, 3].map((n) => publisher.envelope(Noted, { n })));
+        await waitFor(() => seen.length === 3, { timeoutMs: 10_000, description: 'three events handled' });
+      } finally {
+        await consumer.close();
+      }
+    } finally {
+      await redis.close();
+    }
+    // Without the client certificate every node refuses the handshake.
+    await expect(connectRedis(cluster.url, { failFast: true, tls: { caFile: certs.caFile } })).rejects.toThrow();
   });
 });

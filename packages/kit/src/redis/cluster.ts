@@ -1,29 +1,39 @@
 import { createCluster, type RedisClusterType } from 'redis';
+import type { tlsSocketOptions } from './tls.ts';
 import { formatAuthority, parseHostList, urlProblem } from './host-list.ts';
 
 /**
  * `redis+cluster://[user:pass@]host:port[,host:port...]`: a Redis Cluster
  * found from any of the listed nodes (seed nodes; the rest are learnt from
- * CLUSTER SLOTS). WHATWG `URL` cannot parse a host list, hence a parser.
+ * CLUSTER SLOTS). `rediss+cluster://` is the same over TLS, to every node.
+ * WHATWG `URL` cannot parse a host list, hence a parser.
  */
 export interface ClusterUrl {
   nodes: Array<{ host: string; port: number }>;
+  tls?: boolean;
   username?: string;
   password?: string;
 }
 
 export const CLUSTER_SCHEME = 'redis+cluster:';
+export const TLS_CLUSTER_SCHEME = 'rediss+cluster:';
 
-const CLUSTER_URL = /^redis\+cluster:\/\/(?:([^:@/]*)(?::([^@/]*))?@)?([^/@]+)\/?$/;
+/** Whether a URL names a Redis Cluster (over TLS or not). */
+export function isClusterUrl(url: string): boolean {
+  return url.startsWith(`${CLUSTER_SCHEME}//`) || url.startsWith(`${TLS_CLUSTER_SCHEME}//`);
+}
+
+const CLUSTER_URL = /^(rediss?)\+cluster:\/\/(?:([^:@/]*)(?::([^@/]*))?@)?([^/@]+)\/?$/;
 
 /** Parses a Cluster URL, or throws TRIB_INVALID_CONFIG saying what is wrong with it (without echoing the password). */
 export function parseClusterUrl(url: string): ClusterUrl {
   const match = CLUSTER_URL.exec(url);
-  if (!match) throw urlProblem('is not of the form redis+cluster://[user:pass@]host:port[,host:port...] (a cluster has no database number)');
-  const [, username, password, hosts = ''] = match;
+  if (!match) throw urlProblem('is not of the form redis+cluster://[user:pass@]host:port[,host:port...] (or rediss+cluster:// for TLS; a cluster has no database number)');
+  const [, scheme, username, password, hosts = ''] = match;
   const nodes = parseHostList(hosts, 'node');
   return {
     nodes,
+    ...(scheme === 'rediss' ? { tls: true } : {}),
     ...(username ? { username: decodeURIComponent(username) } : {}),
     ...(password ? { password: decodeURIComponent(password) } : {}),
   };
@@ -31,7 +41,7 @@ export function parseClusterUrl(url: string): ClusterUrl {
 
 /** The URL `parseClusterUrl` reads back: how the CLI applies `--password` to a cluster URL. */
 export function formatClusterUrl(spec: ClusterUrl): string {
-  return `redis+cluster://${formatAuthority(spec, spec.nodes)}`;
+  return `${spec.tls ? 'rediss' : 'redis'}+cluster://${formatAuthority(spec, spec.nodes)}`;
 }
 
 type Argument = string | Buffer;
@@ -95,6 +105,8 @@ export interface ClusterConnectOptions {
   reconnectStrategy: (retries: number, cause: Error) => number | Error;
   /** The password from a file, read at every handshake of every node's connection (client.ts `passwordFileCredentials`). */
   credentialsProvider?: { type: 'async-credentials-provider'; credentials: () => Promise<{ username?: string; password: string }> };
+  /** For a `rediss+cluster://` URL: TLS to every node, with the CA, client certificate and key of the settings. */
+  tls?: ReturnType<typeof tlsSocketOptions>;
 }
 
 /** node-redis's own cluster client (slot map, MOVED/ASK, reconnects), RESP2 like every kit client. */
@@ -106,7 +118,7 @@ export function createClusterClient(spec: ClusterUrl, options: ClusterConnectOpt
         ? { credentialsProvider: options.credentialsProvider }
         : { ...(spec.username ? { username: spec.username } : {}), ...(spec.password ? { password: spec.password } : {}) }),
       ...(options.name ? { name: options.name } : {}),
-      socket: { reconnectStrategy: options.reconnectStrategy },
+      socket: { reconnectStrategy: options.reconnectStrategy, ...(options.tls ?? {}) },
     },
     RESP: 2,
     commandOptions: { timeout: options.commandTimeoutMs ?? 0 },

@@ -72,6 +72,11 @@ export function tlsSocketOptions(tls: RedisTls | undefined): { tls: true; ca?: B
   return { tls: true, ...(ca ? { ca } : {}), ...(cert ? { cert } : {}), ...(key ? { key } : {}), ...(tls.servername ? { servername: tls.servername } : {}) };
 }
 
+/** Whether a Redis URL asks for TLS: `rediss://`, or a cluster's `rediss+cluster://`. */
+export function wantsTls(url: string): boolean {
+  return /^rediss(\+cluster)?:\/\//.test(url);
+}
+
 /** Throws what tlsSocketOptions would, without keeping the files: for checking settings before anything starts. */
 export function checkRedisTls(tls: RedisTls | undefined): void {
   tlsSocketOptions(tls);

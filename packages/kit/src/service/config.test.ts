@@ -46,6 +46,9 @@ describe('readServiceConfig', () => {
   it('accepts a Redis Cluster named by some of its nodes', () => {
     const url = 'redis+cluster://app:s%40cret@10.0.0.1:7000,10.0.0.2:7000';
     expect(readServiceConfig('ordering', { ...base, STORE_REDIS_URL: url }).storeRedisUrl).toBe(url);
+    // Over TLS: the store's TLS settings are read (and checked) for it as for a rediss:// URL.
+    const tls = 'rediss+cluster://10.0.0.1:7000';
+    expect(readServiceConfig('ordering', { ...base, STORE_REDIS_URL: tls, STORE_REDIS_TLS_SERVERNAME: 'redis.internal' })).toMatchObject({ storeRedisUrl: tls, storeRedisTls: { servername: 'redis.internal' } });
   });
 
   it('keeps consumed stream entries two minutes unless STREAM_RETENTION_MS says otherwise', () => {

@@ -76,11 +76,11 @@ export const DEFAULT_IDEMPOTENCY_KEY_RETENTION_MS = 24 * 60 * 60 * 1000;
 
 import { accessSync, constants } from 'node:fs';
 import { TributaryError } from '../errors.ts';
-import { CLUSTER_SCHEME, parseClusterUrl } from '../redis/cluster.ts';
+import { CLUSTER_SCHEME, isClusterUrl, parseClusterUrl, TLS_CLUSTER_SCHEME } from '../redis/cluster.ts';
 import { parseSentinelUrl, SENTINEL_SCHEME, sentinelAuthFromEnv, type SentinelAuth } from '../redis/sentinel.ts';
-import { checkRedisTls, redisTlsFromEnv, type RedisTls } from '../redis/tls.ts';
+import { checkRedisTls, redisTlsFromEnv, wantsTls, type RedisTls } from '../redis/tls.ts';
 
-const REDIS_SCHEMES = ['redis:', 'rediss:', SENTINEL_SCHEME, CLUSTER_SCHEME];
+const REDIS_SCHEMES = ['redis:', 'rediss:', SENTINEL_SCHEME, CLUSTER_SCHEME, TLS_CLUSTER_SCHEME];
 const DATABASE_SCHEMES = ['postgres:', 'postgresql:', 'pglite:', 'memory:'];
 
 /**
@@ -97,7 +97,7 @@ function checkUrl(variable: string, value: string, schemes: string[]): void {
     }
     return;
   }
-  if (schemes.includes(CLUSTER_SCHEME) && value.startsWith(`${CLUSTER_SCHEME}//`)) {
+  if (schemes.includes(CLUSTER_SCHEME) && isClusterUrl(value)) {
     try {
       parseClusterUrl(value);
     } catch (error) {
@@ -153,7 +153,7 @@ export function readServiceConfig(service: string, env: NodeJS.ProcessEnv = proc
   checkUrl(storeVariable, storeRedisUrl, REDIS_SCHEMES);
   // Only a rediss:// URL reads its TLS files; an unreadable one stops the service here (exit 78), not in a retry loop.
   const tlsFor = (role: 'bus' | 'store', url: string): RedisTls | undefined => {
-    if (!url.startsWith('rediss:')) return undefined;
+    if (!wantsTls(url)) return undefined;
     const tls = redisTlsFromEnv(env, role, service);
     checkRedisTls(tls);
     return tls;

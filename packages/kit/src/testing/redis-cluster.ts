@@ -1,8 +1,9 @@
 import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { createClient } from 'redis';
 import { parseInfo } from '../redis/replies.ts';
 import { freePort } from './free-port.ts';
-import { startRedisServer, type RedisServer } from './redis-server.ts';
+import { startRedisServer, type RedisServer, type RedisServerOptions } from './redis-server.ts';
 import { waitFor } from './wait-for.ts';
 
 export interface RedisCluster {
@@ -34,9 +35,13 @@ async function runRedisCli(args: string[]): Promise<string> {
  * port of its own (`cluster-port`) rather than the default port + 10000,
  * which may be taken or out of range.
  */
-export async function startRedisCluster(options: { masters?: number; replicas?: number } = {}): Promise<RedisCluster> {
+export async function startRedisCluster(options: { masters?: number; replicas?: number; tls?: RedisServerOptions['tls'] } = {}): Promise<RedisCluster> {
   const masters = options.masters ?? 3;
   const replicas = options.replicas ?? 0;
+  const tls = options.tls;
+  // TLS on the clients' port, the cluster bus and replication alike: nothing between the nodes is plain.
+  const tlsArgs = tls ? ['--tls-cluster', 'yes', '--tls-replication', 'yes'] : [];
+  const cliTls = tls ? ['--tls', '--cacert', tls.caFile, '--cert', tls.clientCertFile ?? tls.certFile, '--key', tls.clientKeyFile ?? tls.keyFile] : [];
   if (masters < 3) throw new Error('redis-cli --cluster create needs at least 3 masters');
   const nodes: RedisServer[] = [];
   try {
@@ -44,14 +49,18 @@ export async function startRedisCluster(options: { masters?: number; replicas?: 
       const busPort = await freePort();
       nodes.push(
         await startRedisServer({
-          args: ['--cluster-enabled', 'yes', '--cluster-config-file', 'nodes.conf', '--cluster-port', String(busPort), '--cluster-node-timeout', '5000'],
+          args: ['--cluster-enabled', 'yes', '--cluster-config-file', 'nodes.conf', '--cluster-port', String(busPort), '--cluster-node-timeout', '5000', ...tlsArgs],
+          ...(tls ? { tls } : {}),
         }),
       );
     }
-    await runRedisCli(['--cluster', 'create', ...nodes.map((node) => `127.0.0.1:${node.port}`), '--cluster-replicas', String(replicas), '--cluster-yes']);
+    await runRedisCli([...cliTls, '--cluster', 'create', ...nodes.map((node) => `127.0.0.1:${node.port}`), '--cluster-replicas', String(replicas), '--cluster-yes']);
     // `create` returns once the slots are assigned; every node must also have heard of every other before a client's first CLUSTER SLOTS is whole.
     for (const node of nodes) {
-      const probe = createClient({ url: node.url, socket: { reconnectStrategy: false } });
+      const probeTls = tls
+        ? { tls: true as const, ca: readFileSync(tls.caFile), cert: readFileSync(tls.clientCertFile ?? tls.certFile), key: readFileSync(tls.clientKeyFile ?? tls.keyFile) }
+        : {};
+      const probe = createClient({ url: node.url, socket: { reconnectStrategy: false, ...probeTls } });
       probe.on('error', () => undefined);
       await probe.connect();
       try {
@@ -78,7 +87,7 @@ export async function startRedisCluster(options: { masters?: number; replicas?: 
   }
   return {
     // Any node will do as a seed: the client learns the rest from CLUSTER SLOTS.
-    url: `redis+cluster://${nodes.map((node) => `127.0.0.1:${node.port}`).join(',')}`,
+    url: `${tls ? 'rediss' : 'redis'}+cluster://${nodes.map((node) => `127.0.0.1:${node.port}`).join(',')}`,
     nodes,
     async stop() {
       await Promise.all(nodes.map((node) => node.stop()));
