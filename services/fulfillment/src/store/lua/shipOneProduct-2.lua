@@ -26,11 +26,12 @@
   Errors (raised before any write, since a Lua error does not roll back
   earlier writes): TRIB_BAD_ARGUMENTS, TRIB_CORRUPT_DATA
 ]]
-local n = 1
-local country = ARGV[1]
-local ttl = tonumber(ARGV[2])
+local country, ttl, id, quantity = ARGV[1], tonumber(ARGV[2]), ARGV[3], tonumber(ARGV[4])
 if #ARGV ~= 4 or not ttl or ttl <= 0 then
   return redis.error_reply('TRIB_BAD_ARGUMENTS shipOneProduct: expected country, ttl, product id and quantity')
+end
+if not quantity or quantity < 1 or quantity % 1 ~= 0 then
+  return redis.error_reply('TRIB_BAD_ARGUMENTS shipOneProduct: quantity of ' .. id .. ' must be a positive integer')
 end
 
 local done = redis.call('GET', KEYS[1])
@@ -38,69 +39,33 @@ if done then
   return done
 end
 
--- Read and validate everything first; decide; only then write.
-local products = {}
-local unknown = {}
-for i = 1, n do
-  local id = ARGV[1 + 2 * i]
-  local quantity = tonumber(ARGV[2 + 2 * i])
-  if not quantity or quantity < 1 or quantity % 1 ~= 0 then
-    return redis.error_reply('TRIB_BAD_ARGUMENTS shipOneProduct: quantity of ' .. id .. ' must be a positive integer')
-  end
-  local fields = redis.call('HMGET', KEYS[1 + i], 'stock', 'banned', 'digital')
-  if not fields[1] then
-    table.insert(unknown, id)
-  else
-    local stock = tonumber(fields[1])
-    local ok, banned = pcall(cjson.decode, fields[2] or '[]')
-    if not stock or not ok or type(banned) ~= 'table' then
-      return redis.error_reply('TRIB_CORRUPT_DATA shipOneProduct: product ' .. id .. ' has an unreadable stock or banned list')
-    end
-    -- Products created before the flag existed have no field: physical.
-    products[i] = { id = id, quantity = quantity, stock = stock, banned = banned, digital = fields[3] == '1' }
-  end
+-- Read and validate first; decide; only then write.
+local fields = redis.call('HMGET', KEYS[2], 'stock', 'banned', 'digital')
+if not fields[1] then
+  return cjson.encode({ outcome = 'UNKNOWN_PRODUCT', productIds = { id } })
 end
-if #unknown > 0 then
-  return cjson.encode({ outcome = 'UNKNOWN_PRODUCT', productIds = unknown })
+local stock = tonumber(fields[1])
+local ok, banned = pcall(cjson.decode, fields[2] or '[]')
+if not stock or not ok or type(banned) ~= 'table' then
+  return redis.error_reply('TRIB_CORRUPT_DATA shipOneProduct: product ' .. id .. ' has an unreadable stock or banned list')
 end
+-- Products created before the flag existed have no field: physical.
+local digital = fields[3] == '1'
 
 local outcome
-local banned = {}
-for i = 1, n do
-  for _, code in ipairs(products[i].banned) do
-    if code == country then
-      table.insert(banned, products[i].id)
-      break
-    end
-  end
+local isBanned = false
+for _, code in ipairs(banned) do
+  if code == country then isBanned = true end
 end
-if #banned > 0 then
-  outcome = cjson.encode({ outcome = 'SHIPMENT_FAILED_BANNED_PRODUCT', productIds = banned })
+if isBanned then
+  outcome = cjson.encode({ outcome = 'SHIPMENT_FAILED_BANNED_PRODUCT', productIds = { id } })
+elseif digital then
+  outcome = cjson.encode({ outcome = 'SHIPPED', digitalProductIds = { id } })
+elseif stock < quantity then
+  outcome = cjson.encode({ outcome = 'SHIPMENT_FAILED_OUT_OF_STOCK', productIds = { id } })
 else
-  local short = {}
-  for i = 1, n do
-    if not products[i].digital and products[i].stock < products[i].quantity then
-      table.insert(short, products[i].id)
-    end
-  end
-  if #short > 0 then
-    outcome = cjson.encode({ outcome = 'SHIPMENT_FAILED_OUT_OF_STOCK', productIds = short })
-  else
-    local digital = {}
-    for i = 1, n do
-      if products[i].digital then
-        table.insert(digital, products[i].id)
-      else
-        redis.call('HINCRBY', KEYS[1 + i], 'stock', -products[i].quantity)
-      end
-    end
-    -- cjson encodes an empty table as {}, not []: the list is left out when empty.
-    if #digital > 0 then
-      outcome = cjson.encode({ outcome = 'SHIPPED', digitalProductIds = digital })
-    else
-      outcome = '{"outcome":"SHIPPED"}'
-    end
-  end
+  redis.call('HINCRBY', KEYS[2], 'stock', -quantity)
+  outcome = '{"outcome":"SHIPPED"}'
 end
 
 redis.call('SET', KEYS[1], outcome, 'EX', ttl)
