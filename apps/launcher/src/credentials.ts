@@ -141,12 +141,12 @@ export function writePasswordFile(dataDir: string, service: ServiceName, role: R
  * `new URL`, which refuses the host lists of `redis+cluster://` and
  * `redis+sentinel://` URLs (`host:port,host:port`).
  */
-function splitRedisUrl(url: string): { scheme: string; userInfo: string | undefined; hosts: string; rest: string } {
+function splitRedisUrl(url: string): { scheme: string; hosts: string; rest: string } {
   const match = /^([a-z][a-z0-9+.-]*:\/\/)([^/?#]*)(.*)$/i.exec(url);
   if (!match) throw new Error(`not a URL: ${url.replace(/\/\/[^@/]*@/, '//***@')}`);
   const [, scheme = '', authority = '', rest = ''] = match;
   const at = authority.lastIndexOf('@');
-  return { scheme, userInfo: at === -1 ? undefined : authority.slice(0, at), hosts: authority.slice(at + 1), rest };
+  return { scheme, hosts: authority.slice(at + 1), rest };
 }
 
 /** `url` logged in as `user` (with no password: an empty one, for a password file). */

@@ -3,7 +3,7 @@ export { TributaryError, errorCatalogue, type ErrorCode } from './errors.ts';
 export { createSerialQueue, type SerialQueue } from './serial.ts';
 export { abortableDelay } from './delay.ts';
 export { isProcessAlive } from './process-alive.ts';
-export { clientForKey, confirmReplicated, connectRedis, forEachNode, isCluster, nodeClients, redactUrl, type RedisClient } from './redis/client.ts';
+export { clientForKey, confirmReplicated, connectRedis, forEachNode, isCluster, nodeClients, redactUrl, scanKeys, type RedisClient } from './redis/client.ts';
 export {
   parseInfo,
   replyEntries,

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { rmSync } from 'node:fs';
 import { afterAll, afterEach, beforeAll, beforeEach } from 'vitest';
 import {
-  connectRedis, createPublisher, forEachNode, groupsOf, lastEntryId, replyRecord,
+  connectRedis, createPublisher, groupsOf, lastEntryId, replyRecord, scanKeys,
   type Envelope, type Publisher, type RedisClient,
 } from 'tributary';
 import { createLogger } from 'tributary/service';
@@ -54,17 +54,9 @@ export interface LendingState {
 
 /** Every key matching `pattern`, on every primary of a cluster (KEYS would answer for one node). */
 async function keysMatching(redis: RedisClient, pattern: string): Promise<string[]> {
-  const keys = await forEachNode(redis, async (node) => {
-    const found: string[] = [];
-    let cursor = '0';
-    do {
-      const [next, page] = await node.sendCommand<[string, string[]]>(['SCAN', cursor, 'MATCH', pattern, 'COUNT', '1000']);
-      found.push(...page);
-      cursor = next;
-    } while (cursor !== '0');
-    return found;
-  });
-  return keys.flat();
+  const found = new Set<string>();
+  for await (const keys of scanKeys(redis, pattern)) for (const key of keys) found.add(key);
+  return [...found];
 }
 
 export async function readState(bus: RedisClient, shelf: RedisClient): Promise<LendingState> {

@@ -370,6 +370,22 @@ export async function nodeClients(redis: RedisClient): Promise<RedisClient[]> {
 }
 
 /**
+ * The keys matching `pattern`, page by page (SCAN with MATCH), from every
+ * primary of a cluster, or from the one server. A key may come twice (SCAN's
+ * promise); none that existed throughout is missed.
+ */
+export async function* scanKeys(redis: RedisClient, pattern: string, count = 1_000): AsyncGenerator<string[]> {
+  for (const node of await nodeClients(redis)) {
+    let cursor = '0';
+    do {
+      const [next, keys] = await node.sendCommand<[string, string[]]>(['SCAN', cursor, 'MATCH', pattern, 'COUNT', String(count)]);
+      cursor = next;
+      if (keys.length > 0) yield keys;
+    } while (cursor !== '0');
+  }
+}
+
+/**
  * Runs `task` on every node behind a client, for what a server keeps per node
  * and does not share over the cluster bus: ACL users, FLUSHALL in a test. On
  * a cluster, each primary's connection (the cluster client's own) and, with

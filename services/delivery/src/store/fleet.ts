@@ -1,4 +1,4 @@
-import { nodeClients, replyScores, runLuaScript, type RedisClient } from 'tributary';
+import { replyScores, runLuaScript, scanKeys, type RedisClient } from 'tributary';
 import { deadlineRuleDefaults, nextDeadline, type DeadlineRule } from '../domain/deadline.ts';
 import type { Point } from '../domain/geo.ts';
 import { isTerminal } from '../domain/status.ts';
@@ -75,18 +75,13 @@ async function adoptLegacyFleet(redis: RedisClient): Promise<number> {
     moved += added.reduce<number>((sum, count) => sum + Number(count), 0);
     if (entries.length > 0) await redis.sendCommand(['DEL', legacy]);
   }
-  for (const node of await nodeClients(redis)) {
-    let cursor = '0';
-    do {
-      const [next, keys] = await node.sendCommand<[string, string[]]>(['SCAN', cursor, 'MATCH', legacyFleetKeys.flightPattern(), 'COUNT', '1000']);
-      cursor = next;
-      for (const key of keys) {
-        const deliveryId = key.slice(legacyFleetKeys.flightPattern().length - 1);
-        const [marker, ttl] = await Promise.all([redis.sendCommand<string | null>(['GET', key]), redis.sendCommand<number>(['PTTL', key])]);
-        if (marker !== null) await redis.sendCommand(['SET', deliveryKeys.flight(deliveryId), marker, 'NX', 'PX', String(Number(ttl) > 0 ? ttl : FLIGHT_TTL_SECONDS * 1_000)]);
-        await redis.sendCommand(['DEL', key]);
-      }
-    } while (cursor !== '0');
+  for await (const keys of scanKeys(redis, legacyFleetKeys.flightPattern())) {
+    for (const key of keys) {
+      const deliveryId = key.slice(legacyFleetKeys.flightPattern().length - 1);
+      const [marker, ttl] = await Promise.all([redis.sendCommand<string | null>(['GET', key]), redis.sendCommand<number>(['PTTL', key])]);
+      if (marker !== null) await redis.sendCommand(['SET', deliveryKeys.flight(deliveryId), marker, 'NX', 'PX', String(Number(ttl) > 0 ? ttl : FLIGHT_TTL_SECONDS * 1_000)]);
+      await redis.sendCommand(['DEL', key]);
+    }
   }
   return moved;
 }

@@ -1,4 +1,4 @@
-import { nodeClients, runLuaScript, type RedisClient } from 'tributary';
+import { runLuaScript, scanKeys, type RedisClient } from 'tributary';
 import { parseShipReply, type OrderLine, type ShipReply, type ShipmentOutcome } from '../domain/shipping.ts';
 import { HANDLED_TTL_SECONDS, fulfillmentKeys } from './keys.ts';
 import { createProductScript, holdStockScript, releaseStockScript, shipOneProductScript } from './scripts.ts';
@@ -31,14 +31,7 @@ const CREATE_RESULTS: Record<number, CreateProductResult> = { 0: 'duplicate-even
  * looks again. One SCAN of each primary, at start.
  */
 export async function legacyMarkersLeft(redis: RedisClient): Promise<boolean> {
-  for (const node of await nodeClients(redis)) {
-    let cursor = '0';
-    do {
-      const [next, keys] = await node.sendCommand<[string, string[]]>(['SCAN', cursor, 'MATCH', fulfillmentKeys.legacyHandledPattern(), 'COUNT', '1000']);
-      if (keys.length > 0) return true;
-      cursor = next;
-    } while (cursor !== '0');
-  }
+  for await (const _keys of scanKeys(redis, fulfillmentKeys.legacyHandledPattern())) return true;
   return false;
 }
 

@@ -1,4 +1,4 @@
-import { nodeClients, type RedisClient } from 'tributary';
+import { scanKeys, type RedisClient } from 'tributary';
 import { legacyLendingKeys, lendingKeys } from './keys.ts';
 
 /** The new name of a key of the layout before Cluster support, or null for one to drop. */
@@ -39,19 +39,14 @@ async function copyKey(redis: RedisClient, from: string, to: string): Promise<vo
  */
 export async function adoptLegacyLayout(redis: RedisClient): Promise<number> {
   let moved = 0;
-  for (const node of await nodeClients(redis)) {
-    for (const pattern of [legacyLendingKeys.lent(), ...legacyLendingKeys.patterns]) {
-      let cursor = '0';
-      do {
-        const [next, keys] = await node.sendCommand<[string, string[]]>(['SCAN', cursor, 'MATCH', pattern, 'COUNT', '1000']);
-        cursor = next;
-        for (const key of keys) {
-          const to = renamed(key);
-          if (to) await copyKey(redis, key, to);
-          await redis.sendCommand(['DEL', key]);
-          moved += to ? 1 : 0;
-        }
-      } while (cursor !== '0');
+  for (const pattern of [legacyLendingKeys.lent(), ...legacyLendingKeys.patterns]) {
+    for await (const keys of scanKeys(redis, pattern)) {
+      for (const key of keys) {
+        const to = renamed(key);
+        if (to) await copyKey(redis, key, to);
+        await redis.sendCommand(['DEL', key]);
+        moved += to ? 1 : 0;
+      }
     }
   }
   return moved;
