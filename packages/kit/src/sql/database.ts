@@ -2,6 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import { dumpPglite } from './pglite-dump.ts';
+import { pgliteStatements, type PgliteStatements } from './pglite-statements.ts';
 import { seedFromTemplate } from './pglite-template.ts';
 import pg from 'pg';
 import { SpanKind, tracingEnabled, withSpan } from '../telemetry/tracing.ts';
@@ -91,22 +92,42 @@ async function openPglite(url: string): Promise<SqlDatabase> {
   // WASM memory, which never shrinks: 16 MB holds a service's hot rows (docs/benchmarks.md, Memory).
   const startParams = [...PGlite.defaultStartParams, '-c', 'shared_buffers=16MB'];
   const db = await PGlite.create(dataDir ? { dataDir, startParams } : { startParams });
-  const executor = (target: Pick<PGlite, 'query'>, traced: boolean, counted?: () => void): SqlExecutor => ({
+  const statements = pgliteStatements(db);
+  const executor = (run: PgliteStatements['query'], traced: boolean, counted?: () => void): SqlExecutor => ({
     query: <Row>(text: string, params: unknown[] = []) => {
       counted?.();
       return traceQuery(text, async () => {
-        const result = await target.query<Row>(text, params);
+        const result = await run<Row>(text, params);
         return { rows: result.rows, rowCount: result.affectedRows ?? result.rows.length };
       }, traced);
     },
   });
   return {
     kind: 'pglite',
-    ...executor(db, true),
-    transaction: (work) => traceTransaction((counted) => db.transaction((tx) => work(executor(tx, false, counted)))),
+    ...executor(statements.query, true),
+    transaction: (work) => traceTransaction((counted) => statements.transaction((query) => work(executor(query, false, counted)))),
     close: () => db.close(),
     dump: () => dumpPglite(db),
   };
+}
+
+/**
+ * Statements with parameters run as named prepared statements on a server:
+ * each connection parses and plans a text once (node-postgres remembers which
+ * it prepared). The names are shared by every pool of the process; past
+ * PREPARED_TEXTS distinct texts the rest run unnamed, so a connection never
+ * holds more. Not for a pooler in transaction mode (PgBouncer), which moves
+ * statements between server connections; the system connects directly.
+ */
+const PREPARED_TEXTS = 512;
+const statementNames = new Map<string, string>();
+function statementName(text: string): string | undefined {
+  let name = statementNames.get(text);
+  if (name === undefined && statementNames.size < PREPARED_TEXTS) {
+    name = `tributary_${statementNames.size + 1}`;
+    statementNames.set(text, name);
+  }
+  return name;
 }
 
 async function openPostgres(url: string): Promise<SqlDatabase> {
@@ -141,7 +162,8 @@ async function openPostgres(url: string): Promise<SqlDatabase> {
     query: <Row>(text: string, params: unknown[] = []) => {
       counted?.();
       return traceQuery(text, async () => {
-        const result = await target.query(text, params);
+        const name = params.length > 0 ? statementName(text) : undefined;
+        const result = await target.query(name ? { name, text, values: params } : { text, values: params });
         return { rows: result.rows as Row[], rowCount: result.rowCount ?? 0 };
       }, traced);
     },

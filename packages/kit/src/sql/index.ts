@@ -4,6 +4,7 @@ export { markHandled, markHandledMany, ensureHandledTable, handledMarkersTarget 
 export { installTables } from './install.ts';
 export { databaseStats, type DatabaseStats } from './stats.ts';
 export { dumpPglite, loadPgliteDump } from './pglite-dump.ts';
+export { pgliteStatements, type PgliteStatements, type PgliteResult } from './pglite-statements.ts';
 export { pruneBatch, pruneCutoff, pruneTarget, startSqlPruner, PRUNE_BATCH_ROWS, type PruneTarget } from './retention.ts';
 export {
   sqlBatchHandlers,
