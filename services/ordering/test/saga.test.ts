@@ -223,6 +223,8 @@ describe.each(testDatabases())('GET /orders/:id?waitMs= ($kind)', ({ create }) =
     const answer = await waiting;
     expect(answer.status).toBe(200);
     expect(answer.body.status).toBe('COMPLETED_SUCCESSFULLY');
+    // The whole order as it is at the end, its timeline included.
+    expect(answer.body.history.map((entry: { status: string }) => entry.status)).toEqual(['AWAITING_PAYMENT', 'AWAITING_SHIPMENT', 'COMPLETED_SUCCESSFULLY']);
   });
 
   it('answers at once for a final or unknown order and refuses a wait beyond 20 s', async () => {

@@ -5,6 +5,7 @@ import {
   ALLOWED_TRANSITIONS,
   isTerminal,
   orderOutputs,
+  STATUS_AFTER,
   transition,
   type OrderEvent,
   type OrderSnapshot,
@@ -118,7 +119,7 @@ describe('order machine: properties over random event sequences', () => {
     ['AWAITING_PAYMENT', 'AWAITING_SHIPMENT', 'AWAITING_REFUND', 'COMPLETED_WITH_FAILURE'],
   ];
 
-  it('never leaves a terminal status, never skips a status, and emits only valid events', () => {
+  it('never leaves a terminal status, never skips a status, emits only valid events, each announcing its status', () => {
     fc.assert(
       fc.property(fc.array(arbitraryEvent, { maxLength: 40 }), (events) => {
         let state = order('AWAITING_PAYMENT');
@@ -129,6 +130,7 @@ describe('order machine: properties over random event sequences', () => {
           if (!step) continue;
           expect(allowed.has(`${state.status}→${step.status}`)).toBe(true);
           expect(orderOutputs[step.output.type].validate(step.output.data)).toBeNull();
+          expect(STATUS_AFTER[step.output.type]).toBe(step.status);
           state = { ...state, status: step.status, failureReason: step.failureReason };
           visited.push(state.status);
         }

@@ -51,6 +51,19 @@ export const orderOutputs = { OrderAwaitingShipment, OrderBlocked, OrderComplete
 type Outputs = typeof orderOutputs;
 export type OrderOutput = { [K in keyof Outputs]: { type: K; data: EventData<Outputs[K]> } }[keyof Outputs];
 
+/**
+ * The status an order is in once the event a transition emits is committed:
+ * each output is emitted by exactly one edge (the property test checks it).
+ * Ordering's long-poll hears it with the commit and need not read it back.
+ */
+export const STATUS_AFTER: Readonly<Record<OrderOutput['type'], OrderStatus>> = {
+  OrderAwaitingShipment: 'AWAITING_SHIPMENT',
+  OrderBlocked: 'BLOCKED_NO_FUNDS',
+  OrderCompleted: 'COMPLETED_SUCCESSFULLY',
+  OrderRefundRequested: 'AWAITING_REFUND',
+  OrderFailed: 'COMPLETED_WITH_FAILURE',
+};
+
 export interface Transition {
   status: OrderStatus;
   failureReason: FailureReason | null;

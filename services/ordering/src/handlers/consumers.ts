@@ -23,6 +23,7 @@ import { userProfileChangedHandler, userRegisteredHandler } from './customers.ts
 import { deliveryScheduledHandler } from './delivery-scheduled.ts';
 import { productChangedHandler, productCreatedHandler } from './products.ts';
 import { applyOrderEvents } from './saga-events.ts';
+import { STATUS_AFTER } from '../domain/order-machine.ts';
 
 /**
  * Registers ordering's handlers, one consumer per stream it listens to, all in
@@ -31,11 +32,12 @@ import { applyOrderEvents } from './saga-events.ts';
  */
 export function registerOrderingHandlers(ctx: OrderingContext, consumers: ServiceConsumers): void {
   const make = (service: string) => consumers.consumer(streamKeys.events(service));
-  // Every event ordering emits names its order: those orders changed, waiting readers look again.
+  // Every event ordering emits names its order: those orders changed, and a
+  // transition's event says to what (waiting readers need not read it back).
   const afterCommit = (emitted: readonly Envelope[]) => {
     for (const envelope of emitted) {
       const orderId = (envelope.data as { orderId?: unknown } | null)?.orderId;
-      if (typeof orderId === 'string') ctx.watch.changed(orderId);
+      if (typeof orderId === 'string') ctx.watch.changed(orderId, STATUS_AFTER[envelope.type as keyof typeof STATUS_AFTER]);
     }
   };
   const batchedOn = (stream: string) => sqlBatchHandlers(consumers.consumer(stream), { outbox: ctx.outbox, group: GROUP, afterCommit });

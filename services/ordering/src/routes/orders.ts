@@ -44,17 +44,21 @@ export function ordersRoutes(ctx: OrderingContext, owners: OwnerLookups | null =
       { schema: { params: OrderParams, querystring: OrderReadQuery, response: { 200: OrderView, 404: ErrorBody } } },
       async (request) => {
         const { id } = request.params;
-        const deadline = Date.now() + (request.query.waitMs ?? 0);
-        let order = await findOrderWithHistory(ctx.db, id);
-        if (!order) throw orderingError('ORDER_NOT_FOUND', `no order ${id}`);
-        // Long-poll: a client that wants the outcome asks once and is answered when it is there.
-        // Each wake reads the status alone; the whole order with its history once more at the end.
-        let status = order.status;
-        while (!TERMINAL_STATUSES.includes(status) && Date.now() < deadline) {
-          await ctx.watch.next(id, Math.min(RECHECK_MS, deadline - Date.now()));
-          status = (await findOrderStatus(ctx.db, id)) ?? status;
+        const waitMs = request.query.waitMs ?? 0;
+        if (waitMs > 0) {
+          // Long-poll: a client that wants the outcome asks once and is answered when it is there.
+          // The status alone first; a wake by this instance's commit tells the new one, a
+          // recheck (another instance's commit) reads it. The whole order is read once, at the end.
+          const deadline = Date.now() + waitMs;
+          let status = await findOrderStatus(ctx.db, id);
+          if (status === null) throw orderingError('ORDER_NOT_FOUND', `no order ${id}`);
+          while (!TERMINAL_STATUSES.includes(status) && Date.now() < deadline) {
+            const told = await ctx.watch.next(id, Math.min(RECHECK_MS, deadline - Date.now()));
+            status = told ?? (await findOrderStatus(ctx.db, id)) ?? status;
+          }
         }
-        if (status !== order.status) order = (await findOrderWithHistory(ctx.db, id)) ?? order;
+        const order = await findOrderWithHistory(ctx.db, id);
+        if (!order) throw orderingError('ORDER_NOT_FOUND', `no order ${id}`);
         return {
           id: order.id,
           userId: order.userId,
