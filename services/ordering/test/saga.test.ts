@@ -224,7 +224,7 @@ describe.each(testDatabases())('GET /orders/:id?waitMs= ($kind)', ({ create }) =
     expect(answer.status).toBe(200);
     expect(answer.body.status).toBe('COMPLETED_SUCCESSFULLY');
     // The whole order as it is at the end, its timeline included.
-    expect(answer.body.history.map((entry: { status: string }) => entry.status)).toEqual(['AWAITING_PAYMENT', 'AWAITING_SHIPMENT', 'COMPLETED_SUCCESSFULLY']);
+    expect((answer.body.history as Array<{ status: string }>).map((entry) => entry.status)).toEqual(['AWAITING_PAYMENT', 'AWAITING_SHIPMENT', 'COMPLETED_SUCCESSFULLY']);
   });
 
   it('answers at once for a final or unknown order and refuses a wait beyond 20 s', async () => {
