@@ -1,5 +1,5 @@
 import { DeliveryStatusChanged } from '@tributary/contracts';
-import type { RedisClient } from 'tributary';
+import { BACKGROUND_LINGER_MS, type RedisClient } from 'tributary';
 import { createSqlServiceShell, type ConsumerTuning, type Logger, type StartedService } from 'tributary/service';
 import { ensureHandledTable, type SqlDatabase } from 'tributary/sql';
 import { createArchiver, type Archiver } from './archiver.ts';
@@ -59,7 +59,8 @@ export async function startDeliveryHistory(deps: DeliveryHistoryDeps): Promise<R
     bus,
     logger: deps.logger,
     instance: deps.instance,
-    tuning: deps.consumer,
+    // The history and the lake are read later: several delivery steps per transaction.
+    tuning: { lingerMs: BACKGROUND_LINGER_MS, ...deps.consumer },
     tables: [ensureHandledTable, installSchema],
     outbox: { pollIntervalMs: deps.outboxPollIntervalMs },
   });

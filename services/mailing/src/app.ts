@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { streamKeys, type RedisClient } from 'tributary';
+import { BACKGROUND_LINGER_MS, streamKeys, type RedisClient } from 'tributary';
 import type { HttpApp } from 'tributary/http';
 import { createServiceShell, type ConsumerTuning, type Logger } from 'tributary/service';
 import { createWorker, queueMetrics, type WorkerOptions, type Worker } from 'tributary/queue';
@@ -61,7 +61,8 @@ export async function startMailing(deps: MailingDeps): Promise<RunningMailing> {
     // A mailing deployed into a running shop must not mail every order in
     // the streams' history: its groups start at the tip when first created.
     // Once created, a group keeps its place, so downtime loses nothing.
-    tuning: { startFrom: '$', ...deps.consumer },
+    // Mail may leave a few tens of milliseconds later: several events per read.
+    tuning: { startFrom: '$', lingerMs: BACKGROUND_LINGER_MS, ...deps.consumer },
   });
   const registry = app.metricsRegistry;
 

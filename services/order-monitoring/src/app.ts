@@ -1,4 +1,4 @@
-import { streamKeys, type RedisClient } from 'tributary';
+import { BACKGROUND_LINGER_MS, streamKeys, type RedisClient } from 'tributary';
 import type { HttpApp } from 'tributary/http';
 import { createServiceShell, type ConsumerTuning, type Logger } from 'tributary/service';
 import { OrderBlocked, OrderCompleted, OrderFailed, OrderPlaced } from '@tributary/contracts';
@@ -42,7 +42,9 @@ export async function startOrderMonitoring(deps: OrderMonitoringDeps): Promise<{
   const adopted = await adoptLegacyRecentFailures(deps.store);
   if (adopted > 0) deps.logger.info({ adopted }, 'moved the recent failures to their key since Redis Cluster support');
   const localFailures = createFailureStore(deps.store, deps.handledTtlSeconds);
-  const { app, consumers, start } = createServiceShell({ service: SERVICE, bus: deps.bus, store: deps.store, logger: deps.logger, instance: deps.instance, tuning: deps.consumer });
+  // Counters and leaderboards are looked at, not waited for: several events per read.
+  const tuning = { lingerMs: BACKGROUND_LINGER_MS, ...deps.consumer };
+  const { app, consumers, start } = createServiceShell({ service: SERVICE, bus: deps.bus, store: deps.store, logger: deps.logger, instance: deps.instance, tuning });
   const registry = app.metricsRegistry;
   const orderLines = createOrderLinesStore(deps.store);
   const activeActive = deps.regions ? createActiveActiveStore(deps.store, localFailures, deps.regions) : undefined;

@@ -1,5 +1,5 @@
 import { OrderShipped } from '@tributary/contracts';
-import { streamKeys, type RedisClient } from 'tributary';
+import { BACKGROUND_LINGER_MS, streamKeys, type RedisClient } from 'tributary';
 import type { Outbox, OutboxOptions } from 'tributary/outbox';
 import { createSqlServiceShell, type ConsumerTuning, type Logger, type StartedService } from 'tributary/service';
 import { sqlBatchHandlers, type SqlDatabase } from 'tributary/sql';
@@ -45,7 +45,8 @@ export async function startPackage(deps: PackageDeps): Promise<PackageService> {
     bus,
     logger,
     instance: deps.instance,
-    tuning: deps.consumerOptions,
+    // A parcel is made after its order completed, off the order's path: several per transaction.
+    tuning: { lingerMs: BACKGROUND_LINGER_MS, ...deps.consumerOptions },
     tables: [installSchema],
     outbox: deps.outboxOptions,
     // With the bus down packages are still readable and new ones wait in the outbox.

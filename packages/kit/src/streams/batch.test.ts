@@ -31,6 +31,28 @@ describe('batch handlers (onBatch)', () => {
     expect(calls).toEqual([Array.from({ length: 50 }, (_, n) => n)]);
   });
 
+  it('with lingerMs, events arriving one by one after a read gather for the next read instead of one read each', async () => {
+    const service = uniqueService('batch-linger');
+    const placed = orderPlaced(service);
+    const publisher = createPublisher({ redis: t.redis, service });
+    const calls: number[][] = [];
+    await t
+      .track(
+        // The linger is long against five XADDs, so they all land inside it.
+        createConsumer({ redis: t.redis, stream: publisher.stream, group: 'g', consumer: 'g-1', blockMs: 50, batchSize: 100, lingerMs: 1_500, startFrom: '0' }).onBatch(
+          placed,
+          async (events) => void calls.push(events.map((event) => event.data.n)),
+        ),
+      )
+      .start();
+    // A lone event on a quiet stream is read at once.
+    await publisher.publish(placed, { n: 0, orderId: 'o-0' });
+    await waitFor(() => calls.length === 1, { description: 'the first event handled' });
+    for (let n = 1; n <= 5; n++) await publisher.publish(placed, { n, orderId: `o-${n}` });
+    await waitFor(async () => calls.flat().length === 6 && (await pendingCount(t.redis, publisher.stream, 'g')) === 0, { description: 'all handled and acked' });
+    expect(calls).toEqual([[0], [1, 2, 3, 4, 5]]);
+  });
+
   it('retries each event of a failed call on its own, then dead-letters what keeps failing', async () => {
     const service = uniqueService('batch-retry');
     const placed = orderPlaced(service);

@@ -36,6 +36,15 @@ export interface ConsumerOptions {
   consumer?: string;
   batchSize?: number;
   blockMs?: number;
+  /**
+   * After a read that found entries but fewer than `batchSize`, wait this
+   * long before reading again, so that under steady load each read (one
+   * transaction, one ack) takes more entries. An event arriving on a quiet
+   * stream is still read at once: the wait comes after a read, never before
+   * it. 0 (the default) reads again at once. For consumers off the latency
+   * path (history, mail, projections); see docs/kit/sql-batch.md.
+   */
+  lingerMs?: number;
   /** Entries idle this long on any consumer (a dead one) are reclaimed. */
   claimIdleMs?: number;
   claimIntervalMs?: number;
@@ -58,6 +67,7 @@ export interface ConsumerOptions {
 export const consumerDefaults = {
   batchSize: 100,
   blockMs: 1_000,
+  lingerMs: 0,
   claimIdleMs: 30_000,
   maxAttempts: 5,
   backoffBaseMs: 100,
@@ -65,6 +75,13 @@ export const consumerDefaults = {
   startFrom: '0' as '0' | '$',
   shutdownTimeoutMs: 10_000,
 };
+
+/**
+ * The `lingerMs` for consumers off the latency path (history, mail,
+ * projections, the delivery side of an order): a few tens of milliseconds
+ * later, several events per read and per transaction instead of one.
+ */
+export const BACKGROUND_LINGER_MS = 25;
 
 /** The instance part of a consumer name: TRIBUTARY_INSTANCE if set (stable across restarts), else host, pid and a nonce. */
 export function defaultConsumerName(): string {
@@ -219,7 +236,7 @@ export function createConsumer(options: ConsumerOptions): Consumer {
           ? Promise.resolve()
           : runReadLoop({
               redis: own, stream, group, consumer: name,
-              batchSize: config.batchSize, blockMs: config.blockMs, claimIdleMs: config.claimIdleMs, claimIntervalMs, startFrom: config.startFrom,
+              batchSize: config.batchSize, blockMs: config.blockMs, lingerMs: config.lingerMs, claimIdleMs: config.claimIdleMs, claimIntervalMs, startFrom: config.startFrom,
               router, schedule,
               onClaimed: (count) => report({ kind: 'claimed', count }),
               retryMeter: periodicJob(`consumer-retry:${stream}:${group}`, options.registry ? { registry: options.registry } : {}),

@@ -12,6 +12,7 @@ export { createPublisher, type Publisher, type PublishOptions } from './publishe
 export {
   createConsumer,
   consumerDefaults,
+  BACKGROUND_LINGER_MS,
   defaultConsumerName,
   type Consumer,
   type ConsumerOptions,

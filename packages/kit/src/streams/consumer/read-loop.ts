@@ -15,6 +15,8 @@ export interface ReadLoopOptions {
   consumer: string;
   batchSize: number;
   blockMs: number;
+  /** A pause after a read that found fewer entries than batchSize (ConsumerOptions.lingerMs). */
+  lingerMs: number;
   claimIdleMs: number;
   claimIntervalMs: number;
   startFrom: '0' | '$';
@@ -101,6 +103,10 @@ export async function runReadLoop(options: ReadLoopOptions): Promise<void> {
       const entries = await xreadgroup(redis, { stream, group, consumer, id: '>', count: batchSize, blockMs: nextWakeIn() });
       await handle(entries, true);
       failures = 0;
+      // Entries kept coming but did not fill the read: let the next ones gather.
+      if (options.lingerMs > 0 && entries.length > 0 && entries.length < batchSize && !stopping()) {
+        await new Promise((resolve) => setTimeout(resolve, options.lingerMs));
+      }
     } catch (caught) {
       const error = caught instanceof Error ? caught : new Error(String(caught));
       // NOGROUP: the stream or group vanished (e.g. a Redis without persistence restarted).
