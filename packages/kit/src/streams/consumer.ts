@@ -179,7 +179,8 @@ export function createConsumer(options: ConsumerOptions): Consumer {
   }
 
   function single<D extends EventDefinition>(handler: Handler<D>): HandlerFunc {
-    return (delivery: Delivery) => handler(delivery.event as Envelope<EventData<D>>, delivery);
+    // Promise.resolve: the middlewares chain with `.then`, and a handler written without async returns no promise.
+    return (delivery: Delivery) => Promise.resolve(handler(delivery.event as Envelope<EventData<D>>, delivery));
   }
 
   // The same handler registered for several types stays one function, so consecutive

@@ -33,12 +33,16 @@ export async function deadLetter(
 
 /** What fails past the retry middleware (the last attempt) goes to the dead-letter stream. */
 export function deadLetterOnFailure(box: DeadLetterBox): Middleware {
-  return (next) => async (delivery) => {
-    try {
-      return await next(delivery);
-    } catch (caught) {
+  return (next) => (delivery) => {
+    const failed = (caught: unknown) => {
       const { entryId, fields, event, deliveryCount } = delivery;
       return deadLetter(box, { entryId, fields, type: event.type }, event.type, asError(caught).message, deliveryCount);
+    };
+    // `.then` rather than an async function with await: one promise per event instead of two (the bus's hot path).
+    try {
+      return next(delivery).then(undefined, failed);
+    } catch (caught) {
+      return failed(caught);
     }
   };
 }

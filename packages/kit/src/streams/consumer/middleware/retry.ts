@@ -61,12 +61,16 @@ function scheduleRetry(policy: RetryPolicy, schedule: RetrySchedule, report: Ret
 
 /** A failed attempt is retried after a backoff; the last one's error goes on (to the dead-letter middleware). */
 export function retry(policy: RetryPolicy, schedule: RetrySchedule, report: RetryReport): Middleware {
-  return (next) => async (delivery) => {
-    try {
-      return await next(delivery);
-    } catch (caught) {
+  return (next) => (delivery) => {
+    const failed = (caught: unknown): 'retry' => {
       if (!scheduleRetry(policy, schedule, report, delivery, asError(caught))) throw caught;
       return 'retry';
+    };
+    // `.then` rather than an async function with await: one promise per event instead of two (the bus's hot path).
+    try {
+      return next(delivery).then(undefined, failed);
+    } catch (caught) {
+      return Promise.resolve().then(() => failed(caught));
     }
   };
 }
