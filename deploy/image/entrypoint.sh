@@ -13,4 +13,7 @@ if [ -z "$service" ] || [ ! -f "$bundles/$service.mjs" ]; then
   exit 64
 fi
 shift
-exec node --import "file://$bundles/stack-traces.mjs" --max-semi-space-size=2 --wasm-lazy-compilation "$bundles/$service.mjs" "$@"
+# The gateway takes every request: larger semi-spaces, fewer scavenges (apps/launcher/src/node-options.ts).
+semi=2
+[ "$service" = gateway ] && semi=16
+exec node --import "file://$bundles/stack-traces.mjs" --max-semi-space-size=$semi --wasm-lazy-compilation "$bundles/$service.mjs" "$@"

@@ -8,12 +8,23 @@ import type { BuiltServices } from './build.ts';
  * - V8's young generation may grow to 3 × 16 MB per process under load and
  *   stays that size; 2 MB semi-spaces keep fifteen processes' worth of it
  *   small. Our handlers' garbage dies young (one batch, one request), so
- *   more frequent scavenges cost little.
+ *   more frequent scavenges cost little; the gateway's are 16 MB (below).
  * - WebAssembly (PGlite's Postgres) is compiled function by function when
  *   first called, not all of Postgres at start: most of it never runs here.
  */
-export function serviceNodeOptions(built: BuiltServices): string[] {
-  return ['--import', pathToFileURL(built.stackTraces).href, '--max-semi-space-size=2', '--wasm-lazy-compilation'];
+export function serviceNodeOptions(built: BuiltServices, service?: string): string[] {
+  return ['--import', pathToFileURL(built.stackTraces).href, `--max-semi-space-size=${semiSpaceMb(service)}`, '--wasm-lazy-compilation'];
+}
+
+/**
+ * The gateway is the exception: every request of the system passes through
+ * it (two HTTP hops per order, each a parse, a proxy call and an answer), and
+ * with 2 MB semi-spaces a sixth of its CPU under load was scavenges. 16 MB
+ * cost it about 20 MB of RSS and a quarter of its CPU per order
+ * (docs/benchmarks.md, tenth run).
+ */
+function semiSpaceMb(service: string | undefined): number {
+  return service === 'gateway' ? 16 : 2;
 }
 
 /**

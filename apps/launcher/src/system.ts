@@ -453,7 +453,7 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
           : new Supervised({
               ...policy,
               command: process.execPath,
-              args: [...profileFlags(name), ...serviceNodeOptions(built), built.entries[name]],
+              args: [...profileFlags(name), ...serviceNodeOptions(built, name), built.entries[name]],
               cwd: options.rootDir,
               env: serviceEnv,
               // Its closing tells the service the launcher is gone (runService).
@@ -472,7 +472,7 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
     const policy = { name: instance, logFile: file, ...(options.onEvent ? { onEvent: options.onEvent } : {}), onGiveUp: gaveUp };
     return host && threaded(name)
       ? new HostedService(host, policy, { threadEntry: built.serviceThread, entry: built.entries[name], stackTraces: built.stackTraces, env: serviceEnv })
-      : new Supervised({ ...policy, command: process.execPath, args: [...profileFlags(name), ...serviceNodeOptions(built), built.entries[name]], cwd: options.rootDir, env: serviceEnv, ipc: true });
+      : new Supervised({ ...policy, command: process.execPath, args: [...profileFlags(name), ...serviceNodeOptions(built, name), built.entries[name]], cwd: options.rootDir, env: serviceEnv, ipc: true });
   };
   for (const [position, region] of regionNames.entries()) {
     if (position === 0) continue;

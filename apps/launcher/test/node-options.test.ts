@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { SERVICE_MALLOC_ENV, serviceMallocEnv } from '../src/node-options.ts';
+import { SERVICE_MALLOC_ENV, serviceMallocEnv, serviceNodeOptions } from '../src/node-options.ts';
 
 describe('malloc settings of the service processes', () => {
   it('gives every service one arena and returns large blocks at free', () => {
@@ -11,5 +11,14 @@ describe('malloc settings of the service processes', () => {
     const env = serviceMallocEnv({ MALLOC_ARENA_MAX: '4' });
     expect(env.MALLOC_ARENA_MAX).toBeUndefined();
     expect(env.MALLOC_MMAP_THRESHOLD_).toBe(SERVICE_MALLOC_ENV.MALLOC_MMAP_THRESHOLD_);
+  });
+});
+
+describe('Node flags of the service processes', () => {
+  const built = { stackTraces: '/bundles/stack-traces.mjs' } as Parameters<typeof serviceNodeOptions>[0];
+  it('keeps young generations small, but the gateway\'s, which takes every request', () => {
+    expect(serviceNodeOptions(built, 'ordering')).toContain('--max-semi-space-size=2');
+    expect(serviceNodeOptions(built)).toContain('--max-semi-space-size=2');
+    expect(serviceNodeOptions(built, 'gateway')).toContain('--max-semi-space-size=16');
   });
 });
