@@ -58,7 +58,7 @@ export function serviceFetcher(internalKey: string): (url: string, init?: Reques
  * What system tests want: drones that fly fast and never fail, a lake that
  * flushes often, every trace recorded (the dashboard test opens one order's trace).
  */
-export const TEST_SYSTEM_ENV = { LOG_LEVEL: 'warn', DRONE_TIME_SCALE: '200', DRONE_FAILURE_RATE: '0', LAKE_FLUSH_INTERVAL_MS: '500', TRIBUTARY_TRACE_SAMPLE_RATIO: '1' };
+export const TEST_SYSTEM_ENV = { LOG_LEVEL: 'warn', DRONE_TIME_SCALE: '200', DRONE_FAILURE_RATE: '0', LAKE_FLUSH_INTERVAL_MS: '500', TRIBUTARY_TRACE_SAMPLE_RATIO: '1', TRIBUTARY_TRACE_MAX_PER_SECOND: '0' };
 
 /** The whole reference system as real processes, on private Redis servers and databases. */
 export async function startTestSystem(database: 'pglite' | 'postgres'): Promise<TestSystem> {

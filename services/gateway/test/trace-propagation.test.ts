@@ -5,7 +5,7 @@ import { useGateway } from './harness.ts';
 import { useUpstreams } from './upstreams.ts';
 
 // Tracing is process-wide (one OpenTelemetry provider): this file is the only gateway test that turns it on.
-initTracing({ service: 'gateway', env: {}, sampleRatio: 1 });
+initTracing({ service: 'gateway', env: {}, sampleRatio: 1, maxTracesPerSecond: 0 });
 
 const t = useGateway();
 const upstreams = useUpstreams();

@@ -16,7 +16,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 // Tracing is process-wide; Vitest gives each test file its own worker.
-const tracing = initTracing({ service: 'tracing-test', sampleRatio: 1 });
+const tracing = initTracing({ service: 'tracing-test', sampleRatio: 1, maxTracesPerSecond: 0 });
 const t = useRedis();
 
 describe('one flow is one trace: HTTP request -> event -> handler -> SQL and Redis', () => {

@@ -19,11 +19,12 @@ import {
   BasicTracerProvider,
   BatchSpanProcessor,
   ParentBasedSampler,
-  TraceIdRatioBasedSampler,
+  SamplingDecision,
+  type Sampler,
   type SpanProcessor,
 } from '@opentelemetry/sdk-trace-base';
 import { ATTR_SERVICE_NAME } from '@opentelemetry/semantic-conventions';
-import { setSampleRatio } from './sampling.ts';
+import { sampleNewTrace, setSampleRatio } from './sampling.ts';
 import { SpanRing } from './span-ring.ts';
 import { TributaryError } from '../errors.ts';
 
@@ -38,6 +39,30 @@ const TRACER_NAME = 'tributary';
  * docs/kit/telemetry.md for the measurements).
  */
 export const DEFAULT_SAMPLE_RATIO = 0.1;
+
+/**
+ * New traces recorded per second at most, per process, when
+ * `TRIBUTARY_TRACE_MAX_PER_SECOND` is not set: at a few orders a second every
+ * sampled one is kept, at saturation recording stays a few traces a second
+ * (a tenth of a hundred orders a second cost a seventh of the system's CPU).
+ */
+export const DEFAULT_MAX_TRACES_PER_SECOND = 2;
+
+/** Parses the cap on new traces per second: a number ≥ 0, 0 for no cap. */
+export function parseMaxTracesPerSecond(text: string | undefined): number {
+  if (text === undefined || text.trim() === '') return DEFAULT_MAX_TRACES_PER_SECOND;
+  const perSecond = Number(text);
+  if (!Number.isFinite(perSecond) || perSecond < 0) {
+    throw new TributaryError('TRIB_INVALID_CONFIG', `TRIBUTARY_TRACE_MAX_PER_SECOND must be a number ≥ 0 (0: no cap), got "${text}"`);
+  }
+  return perSecond;
+}
+
+/** Where a trace starts, the kit's decision (ratio and cap, `sampleNewTrace`) for OpenTelemetry's spans too. */
+const rootSampler: Sampler = {
+  shouldSample: () => ({ decision: sampleNewTrace() ? SamplingDecision.RECORD_AND_SAMPLED : SamplingDecision.NOT_RECORD }),
+  toString: () => 'TributaryRootSampler',
+};
 
 /** Parses the sample ratio setting: a number from 0 to 1. */
 export function parseSampleRatio(text: string | undefined): number {
@@ -65,14 +90,14 @@ let installed: { tracing: Tracing; provider: BasicTracerProvider } | null = null
  * over HTTP, which reads its standard variables itself. Without this call the
  * OpenTelemetry API is a no-op and events carry the kit's own traceparents.
  */
-export function initTracing(options: { service: string; ringSize?: number; env?: NodeJS.ProcessEnv; sampleRatio?: number }): Tracing {
+export function initTracing(options: { service: string; ringSize?: number; env?: NodeJS.ProcessEnv; sampleRatio?: number; maxTracesPerSecond?: number }): Tracing {
   if (installed) return installed.tracing;
   const env = options.env ?? process.env;
   // Head sampling, parent-based: a trace's first span decides (ratio), every
   // later one follows the sampled flag its parent carries, across services.
   const ratio = options.sampleRatio ?? parseSampleRatio(env.TRIBUTARY_TRACE_SAMPLE_RATIO);
   if (!(ratio >= 0 && ratio <= 1)) throw new TributaryError('TRIB_INVALID_CONFIG', `sampleRatio must be from 0 to 1, got ${ratio}`);
-  setSampleRatio(ratio);
+  setSampleRatio(ratio, options.maxTracesPerSecond ?? parseMaxTracesPerSecond(env.TRIBUTARY_TRACE_MAX_PER_SECOND));
   const ring = new SpanRing(options.ringSize ?? Number(env.TRIBUTARY_TRACE_BUFFER ?? 2_000));
   const spanProcessors: SpanProcessor[] = [ring];
   if (env.OTEL_EXPORTER_OTLP_ENDPOINT || env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT) {
@@ -80,7 +105,7 @@ export function initTracing(options: { service: string; ringSize?: number; env?:
   }
   const provider = new BasicTracerProvider({
     resource: resourceFromAttributes({ [ATTR_SERVICE_NAME]: options.service }),
-    sampler: new ParentBasedSampler({ root: new TraceIdRatioBasedSampler(ratio) }),
+    sampler: new ParentBasedSampler({ root: rootSampler }),
     spanProcessors,
   });
   context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
