@@ -53,6 +53,8 @@ describe.each(testDatabases())('catalog Active/Active cache on $kind', (entry) =
     // A price change in a: its invalidation reaches b by replication, with no read in either region.
     expect((await h.app.inject({ method: 'PATCH', url: `/products/${product.id}`, payload: { priceCents: 250 } })).statusCode).toBe(200);
     await waitFor(async () => (await regionA.get(entryKey(product.id))) === '' && (await regionB.get(entryKey(product.id))) === '', { description: 'invalidated in both regions' });
+    // Catalog's own consumer invalidates once more from ProductChanged: let it pass before the refill below.
+    await waitForSettled(h.bus, 2);
     const changed = { ...product, name: 'Changed in SQL', priceCents: 250 };
     expect((await inB.inject({ method: 'GET', url: `/products/${product.id}` })).json()).toEqual(changed);
     // b's reload is a's cache too.

@@ -1,6 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
+import { connectRedis } from '../redis/client.ts';
 import { waitFor } from '../testing/wait-for.ts';
 import { createConsumer, type ConsumerReport } from './consumer.ts';
 import { createPublisher } from './publisher.ts';
@@ -146,5 +148,51 @@ describe('crash recovery', () => {
       ...[5, 6, 7, 8].map((n) => ({ n, deliveryCount: 2 })),
       ...Array.from({ length: total + 3 - 8 }, (_, i) => ({ n: 9 + i, deliveryCount: 1 })),
     ]);
+  });
+
+  it('an XACK lost after the handler ran (here refused by the server): the live consumer reads its own pending entry again, without waiting for claimIdleMs', async () => {
+    const service = uniqueService('shop');
+    const placed = orderPlaced(service);
+    const publisher = createPublisher({ redis: t.redis, service });
+    // Its own user, so that XACK can be taken from this consumer alone (ACL applies to live connections at once).
+    const user = `worker-${randomBytes(3).toString('hex')}`;
+    await t.redis.sendCommand(['ACL', 'SETUSER', user, 'on', '>secret', '~*', '&*', '+@all']);
+    const url = new URL(t.server.url);
+    url.username = user;
+    url.password = 'secret';
+    const workerRedis = await connectRedis(url.toString());
+    const handled: Array<{ n: number; deliveryCount: number }> = [];
+    const reports: ConsumerReport[] = [];
+    const consumer = createConsumer({
+      redis: workerRedis,
+      stream: publisher.stream,
+      group: 'workers',
+      consumer: 'worker-1',
+      batchSize: 4,
+      blockMs: 100,
+      claimIdleMs: 3_600_000, // no reclaiming: only the consumer's own pending read can pick the entry up
+      onReport: (report) => reports.push(report),
+    }).on(placed, async (event, context) => {
+      handled.push({ n: event.data.n, deliveryCount: context.deliveryCount });
+      if (handled.length === 1) await t.redis.sendCommand(['ACL', 'SETUSER', user, '-xack']);
+    });
+    try {
+      await consumer.start();
+      await publisher.publish(placed, { n: 1, orderId: 'o-1' });
+      await waitFor(() => reports.some((report) => report.kind === 'loop-error'), { description: 'the refused XACK reported' });
+      expect(await pendingCount(t.redis, publisher.stream, 'workers')).toBe(1);
+
+      await t.redis.sendCommand(['ACL', 'SETUSER', user, '+xack']);
+      await waitFor(async () => (await pendingCount(t.redis, publisher.stream, 'workers')) === 0, { timeoutMs: 10_000, description: 'the entry handled again and acked' });
+      await publisher.publish(placed, { n: 2, orderId: 'o-2' });
+      await waitFor(() => handled.some((item) => item.n === 2), { description: 'a new event after it' });
+      const first = handled.filter((item) => item.n === 1);
+      expect(first.length).toBeGreaterThanOrEqual(2);
+      expect(first.map((item) => item.deliveryCount)).toEqual(first.map((_item, i) => i + 1));
+      expect(handled.filter((item) => item.n === 2)).toEqual([{ n: 2, deliveryCount: 1 }]);
+    } finally {
+      await consumer.close();
+      await workerRedis.close();
+    }
   });
 });

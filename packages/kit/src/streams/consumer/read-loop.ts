@@ -1,5 +1,4 @@
 import type { RedisClient } from '../../redis/client.ts';
-import { isRedisError } from '../../redis/reply-errors.ts';
 import { backoffDelay } from '../backoff.ts';
 import { ensureGroup, xackArgs, xreadgroup, type RawEntry } from '../commands.ts';
 import { claimDueRetries, claimIdleEntries, deliveryCounts, type ClaimTarget } from './claims.ts';
@@ -32,7 +31,7 @@ export interface ReadLoopOptions {
 
 /**
  * The consumer's loop: first its own pending entries (those it read before a
- * crash), then, round after round, retries whose backoff is over, entries
+ * crash, or before an error of the loop such as a lost connection), then, round after round, retries whose backoff is over, entries
  * idle on dead consumers (XAUTOCLAIM, every `claimIntervalMs`), and new
  * entries (XREADGROUP `>`). Each read is routed and acked with one XACK.
  */
@@ -58,7 +57,8 @@ export async function runReadLoop(options: ReadLoopOptions): Promise<void> {
     while (!stopping()) {
       const entries = await xreadgroup(redis, { stream, group, consumer, id: cursor, count: batchSize });
       if (entries.length === 0) return;
-      await handle(entries, false);
+      // Entries waiting for their retry backoff are pending here too: they keep their schedule.
+      await handle(schedule.size > 0 ? entries.filter(([id]) => !schedule.has(id)) : entries, false);
       cursor = (entries[entries.length - 1] as RawEntry)[0];
     }
   }
@@ -109,8 +109,11 @@ export async function runReadLoop(options: ReadLoopOptions): Promise<void> {
       }
     } catch (caught) {
       const error = caught instanceof Error ? caught : new Error(String(caught));
-      // NOGROUP: the stream or group vanished (e.g. a Redis without persistence restarted).
-      if (isRedisError(error, 'NOGROUP')) drained = false;
+      // Read its own pending entries again before new ones: an XACK lost with the connection (a Redis
+      // restart, a failover, a refused command) leaves a handled entry pending on this live consumer,
+      // which no one else claims before claimIdleMs. NOGROUP: the stream or group vanished (a Redis
+      // without persistence restarted), so the group is made again first.
+      drained = false;
       options.onLoopError(error);
       failures++;
       await new Promise((resolve) => setTimeout(resolve, backoffDelay(failures, 50, 2_000)));
