@@ -1,4 +1,5 @@
 import { parentPort, workerData } from 'node:worker_threads';
+import { writeSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 
 /**
@@ -16,6 +17,13 @@ parentPort?.on('message', (message: unknown) => {
 });
 // The port must not keep a service alive that has nothing else left to do.
 parentPort?.unref();
+
+// Written straight to the service's log (the host's pipes need its main thread): a start that stalls
+// shows whether the thread ran at all, and since when.
+const logFd = Number(process.env.TRIBUTARY_LOG_FD);
+if (Number.isSafeInteger(logFd) && logFd > 2) {
+  writeSync(logFd, `${new Date().toISOString()} [service-host] thread started, loading ${entry}\n`);
+}
 
 await import(pathToFileURL(stackTraces).href);
 await import(pathToFileURL(entry).href);

@@ -37,6 +37,7 @@ export async function connectServiceRedis(
     await bus.close();
     throw error;
   }
+  logger.info({ bus: redactUrl(config.busRedisUrl), store: redactUrl(config.storeRedisUrl) }, 'connected to Redis');
   if (config.storeRedisUrl === config.busRedisUrl) {
     logger.warn(`STORE_REDIS_URL is not set: ${options.storeHolds} share the bus Redis (fine for a demo, not for production)`);
   }

@@ -62,6 +62,8 @@ export async function runService(
   const logger = createLogger(service);
   let running: RunningService;
   let config: ServiceConfig;
+  // Said before anything that can wait (a connection, a lock): a start that stalls shows in the log how far it came.
+  logger.info('starting');
   try {
     config = readServiceConfig(service);
     running = await start({ config, logger });
