@@ -1,4 +1,5 @@
 import type { RedisClient } from '../../redis/client.ts';
+import { isRedisError } from '../../redis/reply-errors.ts';
 import { backoffDelay } from '../backoff.ts';
 import { ensureGroup, xackArgs, xreadgroup, type RawEntry } from '../commands.ts';
 import { claimDueRetries, claimIdleEntries, deliveryCounts, type ClaimTarget } from './claims.ts';
@@ -31,14 +32,28 @@ export interface ReadLoopOptions {
 
 /**
  * The consumer's loop: first its own pending entries (those it read before a
- * crash, or before an error of the loop such as a lost connection), then, round after round, retries whose backoff is over, entries
+ * crash), then, round after round, retries whose backoff is over, entries
  * idle on dead consumers (XAUTOCLAIM, every `claimIntervalMs`), and new
- * entries (XREADGROUP `>`). Each read is routed and acked with one XACK.
+ * entries (XREADGROUP `>`). Each read is routed and acked with one XACK; an
+ * XACK that failed is sent again before the next read.
  */
 export async function runReadLoop(options: ReadLoopOptions): Promise<void> {
   const { redis, stream, group, consumer, batchSize, router, schedule, stopping } = options;
   const target: ClaimTarget = { redis, stream, group, consumer, batchSize };
   let nextClaimAt = 0;
+
+  // Entries handled whose XACK did not get through (the connection dropped with it in flight, as in a
+  // Redis restart or failover; the server refused it): acked again before the next read, not handled
+  // again. Left alone they would stay pending on this live consumer until claimIdleMs.
+  let unacked: string[] = [];
+  async function ack(ids: string[]) {
+    try {
+      await redis.sendCommand(xackArgs(stream, group, ids));
+    } catch (error) {
+      unacked = unacked.concat(ids);
+      throw error;
+    }
+  }
 
   async function handle(entries: RawEntry[], countsKnown: boolean) {
     if (entries.length === 0) return;
@@ -48,7 +63,7 @@ export async function runReadLoop(options: ReadLoopOptions): Promise<void> {
     try {
       await router.dispatch(entries, counts, acks);
     } finally {
-      if (acks.length > 0) await redis.sendCommand(xackArgs(stream, group, acks));
+      if (acks.length > 0) await ack(acks);
     }
   }
 
@@ -57,8 +72,7 @@ export async function runReadLoop(options: ReadLoopOptions): Promise<void> {
     while (!stopping()) {
       const entries = await xreadgroup(redis, { stream, group, consumer, id: cursor, count: batchSize });
       if (entries.length === 0) return;
-      // Entries waiting for their retry backoff are pending here too: they keep their schedule.
-      await handle(schedule.size > 0 ? entries.filter(([id]) => !schedule.has(id)) : entries, false);
+      await handle(entries, false);
       cursor = (entries[entries.length - 1] as RawEntry)[0];
     }
   }
@@ -97,6 +111,11 @@ export async function runReadLoop(options: ReadLoopOptions): Promise<void> {
         await drainOwnPending();
         drained = true;
       }
+      if (unacked.length > 0) {
+        const ids = unacked;
+        unacked = [];
+        await ack(ids);
+      }
       if (schedule.size > 0 && schedule.nextDueIn() === 0) await retryDue();
       if (Date.now() >= nextClaimAt) await claimIdle();
       if (stopping()) break;
@@ -109,11 +128,12 @@ export async function runReadLoop(options: ReadLoopOptions): Promise<void> {
       }
     } catch (caught) {
       const error = caught instanceof Error ? caught : new Error(String(caught));
-      // Read its own pending entries again before new ones: an XACK lost with the connection (a Redis
-      // restart, a failover, a refused command) leaves a handled entry pending on this live consumer,
-      // which no one else claims before claimIdleMs. NOGROUP: the stream or group vanished (a Redis
-      // without persistence restarted), so the group is made again first.
-      drained = false;
+      // NOGROUP: the stream or group vanished (e.g. a Redis without persistence restarted).
+      // Its pending list went with it: nothing is left to ack.
+      if (isRedisError(error, 'NOGROUP')) {
+        drained = false;
+        unacked = [];
+      }
       options.onLoopError(error);
       failures++;
       await new Promise((resolve) => setTimeout(resolve, backoffDelay(failures, 50, 2_000)));

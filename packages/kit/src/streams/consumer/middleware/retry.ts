@@ -25,11 +25,6 @@ export class RetrySchedule {
     this.waiting.set(entryId, { at: Date.now() + delayMs, delayMs });
   }
 
-  /** Whether the entry waits for its backoff (it is pending on this consumer meanwhile). */
-  has(entryId: string): boolean {
-    return this.waiting.has(entryId);
-  }
-
   /** The entry is being handled again (read, claimed): its schedule no longer applies. */
   forget(entryId: string): void {
     if (this.waiting.size > 0) this.waiting.delete(entryId);
