@@ -12,7 +12,7 @@
 // lending requests complete on the Sentinel-managed primary. Both run in
 // every `npm test`; TRIBUTARY_FAILOVER_TESTS=0 leaves the failover out (the
 // record of its runs is in docs/redis-deployments.md).
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -151,7 +151,13 @@ describe('the whole system on a primary found through Sentinel', { timeout: 300_
         return all.every((answer) => answer.status === 200 && answer.body.status !== 'PENDING') ? all.map((answer) => answer.body.status) : null;
       },
       { timeoutMs: 120_000, intervalMs: 250, description: 'every lending request decided' },
-    );
+    ).catch(async (error: Error) => {
+      // Where the undecided ones are (pending on whom, delivered how often) and what lending said: a failure here is rare and slow to reproduce.
+      const bus = await connectRedis(group.url);
+      const pending = await bus.sendCommand(['XPENDING', 'lending:requests', 'lending', '-', '+', '20']).catch(String).finally(() => bus.close());
+      const log = readFileSync(join(dir, 'data', 'logs', 'lending.log'), 'utf8').split('\n').slice(-40).join('\n');
+      throw new Error(`${error.message}; pending: ${JSON.stringify(pending)}; the end of lending's log:\n${log}`, { cause: error });
+    });
     expect(decided.filter((status) => status !== 'ACCEPTED' && status !== 'REJECTED')).toEqual([]);
 
     // Money: each buyer paid for exactly their completed orders, nothing left reserved.
