@@ -10,6 +10,7 @@ import { printTable } from './table.ts';
  */
 const MESSAGES = Number(process.env.BENCH_MESSAGES ?? 100_000);
 const BATCH = 500;
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
 const traceparent = '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01';
 const payload = (i: number) => ({ orderId: `order-${i}`, userId: `user-${i % 100}`, totalCents: i * 7 });
 
@@ -19,7 +20,19 @@ const BenchEvent = defineEvent({
   schema: Type.Object({ orderId: Type.String(), userId: Type.String(), totalCents: Type.Integer({ minimum: 0 }) }),
 });
 
-export async function kitRun(redis: RedisClient, round: number): Promise<number> {
+/** Messages a second, and this process's CPU (user + system) per message: the steadier figure on a shared machine. */
+export interface BusRun {
+  rate: number;
+  cpuUsPerMessage: number;
+}
+
+function measured(started: number, cpu: NodeJS.CpuUsage): BusRun {
+  const elapsed = performance.now() - started;
+  const used = process.cpuUsage(cpu);
+  return { rate: (MESSAGES / elapsed) * 1000, cpuUsPerMessage: (used.user + used.system) / MESSAGES };
+}
+
+export async function kitRun(redis: RedisClient, round: number): Promise<BusRun> {
   const publisher = createPublisher({ redis, service: 'bench' });
   let handled = 0;
   let done!: () => void;
@@ -29,6 +42,7 @@ export async function kitRun(redis: RedisClient, round: number): Promise<number>
       if (++handled === MESSAGES) done();
     });
   await consumer.start();
+  const cpu = process.cpuUsage();
   const started = performance.now();
   for (let i = 0; i < MESSAGES; i += BATCH) {
     const envelopes = [];
@@ -36,13 +50,13 @@ export async function kitRun(redis: RedisClient, round: number): Promise<number>
     await publisher.publishEnvelopes(envelopes);
   }
   await finished;
-  const elapsed = performance.now() - started;
+  const run = measured(started, cpu);
   await consumer.close();
   await redis.del(publisher.stream);
-  return (MESSAGES / elapsed) * 1000;
+  return run;
 }
 
-async function bareRun(redis: RedisClient, round: number): Promise<number> {
+export async function bareRun(redis: RedisClient, round: number): Promise<BusRun> {
   const stream = `bare-${round}`;
   const group = 'bare';
   await redis.sendCommand(['XGROUP', 'CREATE', stream, group, '$', 'MKSTREAM']);
@@ -64,6 +78,7 @@ async function bareRun(redis: RedisClient, round: number): Promise<number> {
       if (ids.length) await reader.sendCommand(['XACK', stream, group, ...ids]);
     }
   })();
+  const cpu = process.cpuUsage();
   const started = performance.now();
   for (let i = 0; i < MESSAGES; i += BATCH) {
     const adds = [];
@@ -79,10 +94,10 @@ async function bareRun(redis: RedisClient, round: number): Promise<number> {
     await Promise.all(adds);
   }
   await consume;
-  const elapsed = performance.now() - started;
+  const run = measured(started, cpu);
   await reader.close();
   await redis.del(stream);
-  return (MESSAGES / elapsed) * 1000;
+  return run;
 }
 
 function redisBenchmark(port: number): number | null {
@@ -95,22 +110,29 @@ export async function benchBus(): Promise<void> {
   const server = await startRedisServer();
   const redis = await connectRedis(server.url);
   try {
-    const kit: number[] = [];
-    const bare: number[] = [];
-    // Alternate, warm up once, keep the best of three: fair to both on a shared machine.
+    const kit: BusRun[] = [];
+    const bare: BusRun[] = [];
+    // Alternate, warm up once; rounds in pairs (bare, then kit), so that each pair saw about the same machine.
     await kitRun(redis, 0);
     await bareRun(redis, 0);
-    for (let round = 1; round <= 3; round++) {
+    for (let round = 1; round <= ROUNDS; round++) {
       bare.push(await bareRun(redis, round));
       kit.push(await kitRun(redis, round));
     }
-    const kitBest = Math.max(...kit);
-    const bareBest = Math.max(...bare);
+    const best = (runs: BusRun[]) => Math.max(...runs.map((run) => run.rate));
+    const all = (runs: BusRun[]) => runs.map((run) => run.rate.toFixed(0)).join(' / ');
+    const median = (values: number[]) => values.sort((a, b) => a - b)[Math.floor(values.length / 2)] as number;
+    // This VM's speed moves by ±15 % from one minute to the next: the ratio within each pair, then their median.
+    const pairedRate = median(kit.map((run, i) => run.rate / (bare[i] as BusRun).rate));
+    const pairedCpu = median(kit.map((run, i) => run.cpuUsPerMessage / (bare[i] as BusRun).cpuUsPerMessage));
+    const medianCpu = (runs: BusRun[]) => median(runs.map((run) => run.cpuUsPerMessage));
     const xadd = redisBenchmark(server.port);
-    printTable(`bus: ${MESSAGES} messages, batch ${BATCH}, one Redis ${server.url}`, ['path', 'msgs/s (best of 3)', 'all runs', 'ratio to bare'], [
-      ['bare node-redis loop (XADD → XREADGROUP → JSON.parse → XACK)', bareBest.toFixed(0), bare.map((v) => v.toFixed(0)).join(' / '), '1.00'],
-      ['tributary kit (publish+validate → consume+validate → handle → ack)', kitBest.toFixed(0), kit.map((v) => v.toFixed(0)).join(' / '), (kitBest / bareBest).toFixed(2)],
-      ['redis-benchmark XADD only (-P 500), reference', xadd === null ? 'n/a' : xadd.toFixed(0), '', ''],
+    printTable(`bus: ${MESSAGES} messages, batch ${BATCH}, one Redis ${server.url}, ${ROUNDS} rounds`, [
+      'path', `msgs/s (best of ${ROUNDS})`, 'all runs', 'ratio to bare (best)', 'ratio to bare (median of pairs)', 'CPU µs/msg (this process, median)', 'CPU ratio (median of pairs)',
+    ], [
+      ['bare node-redis loop (XADD → XREADGROUP → JSON.parse → XACK)', best(bare).toFixed(0), all(bare), '1.00', '1.00', medianCpu(bare).toFixed(2), '1.00'],
+      ['tributary kit (publish+validate → consume+validate → handle → ack)', best(kit).toFixed(0), all(kit), (best(kit) / best(bare)).toFixed(2), pairedRate.toFixed(2), medianCpu(kit).toFixed(2), pairedCpu.toFixed(2)],
+      ['redis-benchmark XADD only (-P 500), reference', xadd === null ? 'n/a' : xadd.toFixed(0), '', '', '', '', ''],
     ]);
   } finally {
     await redis.close();

@@ -31,7 +31,7 @@ async function runSetting(): Promise<void> {
   try {
     await kitRun(redis, 0);
     const rates: number[] = [];
-    for (let round = 1; round <= ROUNDS; round++) rates.push(await kitRun(redis, round));
+    for (let round = 1; round <= ROUNDS; round++) rates.push((await kitRun(redis, round)).rate);
     console.log(JSON.stringify(rates));
   } finally {
     await redis.close();

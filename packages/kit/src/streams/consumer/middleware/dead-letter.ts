@@ -1,7 +1,7 @@
 import type { RedisClient } from '../../../redis/client.ts';
 import { replyRecord } from '../../../redis/replies.ts';
 import { moveToDeadLetters } from '../../dead-letters.ts';
-import { asError, settleBatch, type BatchMiddleware, type Middleware } from '../pipeline.ts';
+import { asError, settleBatch, type BatchMiddleware, type Delivery, type Middleware } from '../pipeline.ts';
 
 export interface DeadLetterBox {
   /** The consumer's own connection (set once it has started). */
@@ -33,16 +33,17 @@ export async function deadLetter(
 
 /** What fails past the retry middleware (the last attempt) goes to the dead-letter stream. */
 export function deadLetterOnFailure(box: DeadLetterBox): Middleware {
+  const failed = (delivery: Delivery, caught: unknown) => {
+    const { entryId, fields, event, deliveryCount } = delivery;
+    return deadLetter(box, { entryId, fields, type: event.type }, event.type, asError(caught).message, deliveryCount);
+  };
   return (next) => (delivery) => {
-    const failed = (caught: unknown) => {
-      const { entryId, fields, event, deliveryCount } = delivery;
-      return deadLetter(box, { entryId, fields, type: event.type }, event.type, asError(caught).message, deliveryCount);
-    };
-    // `.then` rather than an async function with await: one promise per event instead of two (the bus's hot path).
+    // `.then` rather than an async function with await: one promise per event instead of two (the bus's
+    // hot path); the rejection handler is an unnamed arrow, as a named one is renamed per call under tsx.
     try {
-      return next(delivery).then(undefined, failed);
+      return next(delivery).then(undefined, (caught: unknown) => failed(delivery, caught));
     } catch (caught) {
-      return failed(caught);
+      return failed(delivery, caught);
     }
   };
 }

@@ -61,16 +61,17 @@ function scheduleRetry(policy: RetryPolicy, schedule: RetrySchedule, report: Ret
 
 /** A failed attempt is retried after a backoff; the last one's error goes on (to the dead-letter middleware). */
 export function retry(policy: RetryPolicy, schedule: RetrySchedule, report: RetryReport): Middleware {
+  const failed = (delivery: Delivery, caught: unknown): 'retry' => {
+    if (!scheduleRetry(policy, schedule, report, delivery, asError(caught))) throw caught;
+    return 'retry';
+  };
   return (next) => (delivery) => {
-    const failed = (caught: unknown): 'retry' => {
-      if (!scheduleRetry(policy, schedule, report, delivery, asError(caught))) throw caught;
-      return 'retry';
-    };
-    // `.then` rather than an async function with await: one promise per event instead of two (the bus's hot path).
+    // `.then` rather than an async function with await: one promise per event instead of two (the bus's
+    // hot path); the rejection handler is an unnamed arrow, as a named one is renamed per call under tsx.
     try {
-      return next(delivery).then(undefined, failed);
+      return next(delivery).then(undefined, (caught: unknown) => failed(delivery, caught));
     } catch (caught) {
-      return Promise.resolve().then(() => failed(caught));
+      return Promise.resolve().then(() => failed(delivery, caught));
     }
   };
 }
