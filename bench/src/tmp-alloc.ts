@@ -1,0 +1,17 @@
+import { Session } from 'node:inspector/promises';
+import { writeFileSync } from 'node:fs';
+import { connectRedis } from 'tributary';
+import { startRedisServer } from 'tributary/testing';
+import { bareRun, kitRun } from './bus.ts';
+const server = await startRedisServer();
+const redis = await connectRedis(server.url);
+const run = process.env.WHICH === 'bare' ? bareRun : kitRun;
+await run(redis, 0);
+const session = new Session();
+session.connect();
+await session.post('HeapProfiler.startSampling', { samplingInterval: 4096, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: true });
+for (let round = 1; round < 3; round++) console.log(round, JSON.stringify(await run(redis, round)));
+const { profile } = await session.post('HeapProfiler.stopSampling');
+writeFileSync(`/tmp/alloc-${process.env.WHICH ?? 'kit'}.json`, JSON.stringify(profile));
+await redis.close();
+await server.stop();
