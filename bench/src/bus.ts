@@ -56,7 +56,7 @@ export async function kitRun(redis: RedisClient, round: number): Promise<BusRun>
   return run;
 }
 
-export async function bareRun(redis: RedisClient, round: number): Promise<BusRun> {
+async function bareRun(redis: RedisClient, round: number): Promise<BusRun> {
   const stream = `bare-${round}`;
   const group = 'bare';
   await redis.sendCommand(['XGROUP', 'CREATE', stream, group, '$', 'MKSTREAM']);
