@@ -1,4 +1,4 @@
-import { streamKeys, type RedisClient } from 'tributary';
+import { BACKGROUND_LINGER_MS, streamKeys, type RedisClient } from 'tributary';
 import type { HttpApp } from 'tributary/http';
 import { createServiceShell, type ConsumerTuning, type Logger } from 'tributary/service';
 import { OrderPlaced, ProductChanged, ProductCreated, UserRegistered } from '@tributary/contracts';
@@ -58,7 +58,8 @@ export async function startBasket(deps: BasketDeps): Promise<BasketService> {
     .consumer(streamKeys.events('catalog'))
     .on(ProductCreated, productCreatedHandler({ products, group }))
     .on(ProductChanged, productChangedHandler({ products, group }));
-  consumers.consumer(streamKeys.events('ordering')).on(OrderPlaced, orderPlacedHandler({ basket }));
+  // Emptying a basket after its order is placed is off the order's latency path: a few events per read.
+  consumers.consumer(streamKeys.events('ordering'), { lingerMs: BACKGROUND_LINGER_MS, ...deps.consumer }).on(OrderPlaced, orderPlacedHandler({ basket }));
   consumers.consumer(streamKeys.events('accounts')).on(UserRegistered, userRegisteredHandler({ users }));
   await app.register(basketRoutes({ basket, products, users, checkout }));
   // The sweep's start-up round finds checkouts a previous process recorded but never published.

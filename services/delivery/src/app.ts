@@ -1,4 +1,4 @@
-import { streamKeys, type RedisClient } from 'tributary';
+import { BACKGROUND_LINGER_MS, streamKeys, type RedisClient } from 'tributary';
 import type { HttpApp } from 'tributary/http';
 import { createPubSubPublisher } from 'tributary/pubsub';
 import { createServiceShell, type ConsumerTuning, type Logger } from 'tributary/service';
@@ -56,7 +56,7 @@ export async function startDelivery(deps: DeliveryDeps): Promise<DeliveryService
   const rule = { silenceTimeoutMs: watchdogOptions.timeoutMs, droneWaitTimeoutMs: watchdogOptions.waitingTimeoutMs };
   const deliveries = createDeliveryStore(deps.store);
   const fleet = createFleetStore(deps.store, rule);
-  const { app, consumers, publisher, start } = createServiceShell({ service: SERVICE, bus: deps.bus, store: deps.store, logger: deps.logger, instance: deps.instance, tuning: deps.consumer });
+  const { app, consumers, publisher, start } = createServiceShell({ service: SERVICE, bus: deps.bus, store: deps.store, logger: deps.logger, instance: deps.instance, tuning: { lingerMs: BACKGROUND_LINGER_MS, ...deps.consumer } });
   const positions = createPubSubPublisher({ redis: deps.bus, registry: app.metricsRegistry });
   const readings = new Counter({
     name: 'delivery_telemetry_readings_total',
@@ -86,7 +86,7 @@ export async function startDelivery(deps: DeliveryDeps): Promise<DeliveryService
   });
 
   consumers.consumer(streamKeys.events('package')).on(PackageCreated, packageCreatedHandler({ deliveries, fleet, publisher }));
-  const drones = consumers.consumer(streamKeys.events('drone-sim'), { ...deps.consumer, ...telemetryConsumerDefaults, ...deps.telemetryConsumer });
+  const drones = consumers.consumer(streamKeys.events('drone-sim'), { lingerMs: BACKGROUND_LINGER_MS, ...deps.consumer, ...telemetryConsumerDefaults, ...deps.telemetryConsumer });
   if (deps.telemetryIngest === 'one-by-one') drones.on(DroneTelemetry, telemetry.single);
   else drones.onBatch(DroneTelemetry, telemetry.batch);
   consumers.consumer(streamKeys.events('delivery-history')).on(DeliveryRecorded, deliveryRecordedHandler({ deliveries, retentionSeconds, logger: deps.logger }));

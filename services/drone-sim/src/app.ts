@@ -1,4 +1,4 @@
-import { streamKeys, type RedisClient } from 'tributary';
+import { BACKGROUND_LINGER_MS, streamKeys, type RedisClient } from 'tributary';
 import type { HttpApp } from 'tributary/http';
 import { createServiceShell, type ConsumerTuning, type Logger } from 'tributary/service';
 import { Counter, Gauge } from 'prom-client';
@@ -65,7 +65,7 @@ export async function startDroneSim(deps: DroneSimDeps): Promise<DroneSim> {
     seed: config.seed,
     seenLimit: config.seenLimit,
   });
-  const { app, consumers, publisher, start } = createServiceShell({ service: SERVICE, bus, logger, instance: deps.instance, tuning: deps.consumer });
+  const { app, consumers, publisher, start } = createServiceShell({ service: SERVICE, bus, logger, instance: deps.instance, tuning: { lingerMs: BACKGROUND_LINGER_MS, ...deps.consumer } });
   const readings = fleetMetrics(app, fleet);
   const simulator = createSimulator({ fleet, publisher, tickMs: config.tickMs, logger, onPublished: (count) => readings.inc(count) });
   await app.register(fleetRoutes({ snapshot: () => fleet.snapshot() }));
