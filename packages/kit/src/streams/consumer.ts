@@ -6,7 +6,7 @@ import { ensureGroup } from './commands.ts';
 import type { Envelope } from './envelope.ts';
 import type { EventData, EventDefinition } from './events.ts';
 import { correlate } from './consumer/middleware/correlation.ts';
-import { deadLetterBatch, deadLetterOnFailure, type DeadLetterBox } from './consumer/middleware/dead-letter.ts';
+import { deadLetterBatch, deadLetterFailed, type DeadLetterBox } from './consumer/middleware/dead-letter.ts';
 import type { BatchHandlerFunc, BatchMiddleware, BatchResult, Delivery, HandlerContext, HandlerFunc, Middleware } from './consumer/pipeline.ts';
 import { runReadLoop } from './consumer/read-loop.ts';
 import { reportHandled, reportHandledBatch } from './consumer/middleware/reporting.ts';
@@ -127,7 +127,9 @@ export interface Consumer {
 /**
  * A consumer group member: a router of event types to handlers, each
  * wrapped in the consumer's middlewares (outermost first): reporting (only
- * with `onReport`), dead letter, retry, tracing, correlation. The read loop
+ * with `onReport`), retry (which hands the last failed attempt to the dead
+ * letter's handler), tracing, correlation; batches: reporting, dead letter,
+ * retry, tracing. The read loop
  * (consumer/read-loop.ts) feeds it reads, claims and retries.
  */
 export function createConsumer(options: ConsumerOptions): Consumer {
@@ -164,8 +166,8 @@ export function createConsumer(options: ConsumerOptions): Consumer {
     return {
       single: [
         ...(config.onReport ? [reportHandled(onHandled)] : []),
-        deadLetterOnFailure(deadLetters),
-        retry(config, schedule, onRetry),
+        // Retry hands the last failed attempt to the dead-letter handler itself (one promise per event fewer).
+        retry(config, schedule, onRetry, deadLetterFailed(deadLetters)),
         traceHandler(names),
         correlate,
       ],

@@ -1,4 +1,4 @@
-import { context, createContextKey } from '@opentelemetry/api';
+import { context, createContextKey, type Context } from '@opentelemetry/api';
 import { tracingEnabled } from './tracing.ts';
 
 /**
@@ -19,7 +19,20 @@ const CORRELATION = createContextKey('tributary.correlationId');
 export function withCorrelation<A extends unknown[], T>(correlationId: string, work: (...args: A) => T, ...args: A): T {
   // Without tracing nothing would keep it: not even a context object per event.
   if (!tracingEnabled()) return work(...args);
-  return context.with(context.active().setValue(CORRELATION, correlationId), work, undefined, ...args);
+  // Already in scope (the consumer's tracing middleware put it in the context it switched to): no second switch.
+  const active = context.active();
+  if (active.getValue(CORRELATION) === correlationId) return work(...args);
+  return context.with(active.setValue(CORRELATION, correlationId), work, undefined, ...args);
+}
+
+/**
+ * `parent` with a correlation id in it, for a caller that switches the
+ * active context anyway (the consumer's tracing middleware): one switch per
+ * event instead of two, each of which costs a context and an
+ * AsyncLocalStorage run.
+ */
+export function contextWithCorrelation(parent: Context, correlationId: string): Context {
+  return parent.setValue(CORRELATION, correlationId);
 }
 
 export function currentCorrelationId(): string | undefined {

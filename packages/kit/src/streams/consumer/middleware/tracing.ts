@@ -1,5 +1,6 @@
-import { ROOT_CONTEXT } from '@opentelemetry/api';
-import { contextFromTraceparent, SpanKind, tracingEnabled, withSpan, withTraceparent } from '../../../telemetry/tracing.ts';
+import { context, ROOT_CONTEXT } from '@opentelemetry/api';
+import { contextWithCorrelation } from '../../../telemetry/correlation.ts';
+import { contextFromTraceparent, SpanKind, tracingEnabled, withSpan } from '../../../telemetry/tracing.ts';
 import { traceparentSampled } from '../../../telemetry/sampling.ts';
 import type { BatchMiddleware, Middleware } from '../pipeline.ts';
 
@@ -8,17 +9,20 @@ import type { BatchMiddleware, Middleware } from '../pipeline.ts';
  * one trace across services. In a trace that is not sampled no span and no
  * attributes are made; the handler still runs under the event's trace
  * context, so what it publishes or calls carries the "not sampled" flag on.
+ * Either way the event's correlation id is in that context already.
  */
 export function traceHandler(names: { stream: string; group: string }): Middleware {
   return (next) => (delivery) => {
     if (!tracingEnabled()) return next(delivery);
     const { event } = delivery;
-    if (!traceparentSampled(event.traceparent)) return withTraceparent(event.traceparent, next, delivery);
+    // The event's correlation id goes into the same context (the correlation middleware then has nothing to switch).
+    const parent = contextWithCorrelation(contextFromTraceparent(event.traceparent), event.correlationId);
+    if (!traceparentSampled(event.traceparent)) return context.with(parent, next, undefined, delivery);
     return withSpan(
       `handle ${event.type}`,
       {
         kind: SpanKind.CONSUMER,
-        parent: contextFromTraceparent(event.traceparent),
+        parent,
         attributes: {
           'messaging.system': 'redis',
           'messaging.destination.name': names.stream,
