@@ -22,6 +22,8 @@ await runService(SERVICE, async ({ config, logger }) => {
   const regionRedis = regionUrl ? await connectRedis(regionUrl, { name: `${SERVICE}:region` }) : store;
   const db = await openDatabase(config.databaseUrl);
   const catalog = await startCatalog({ db, bus, store, logger, instance: config.instance, ...(regions ? { regions: { region: regions.region, redis: regionRedis, peers } } : {}) });
+  // No bookkeeping rows to prune (runService's retention), but a PGlite database's autovacuum reports to /metrics.
+  db.meterInto?.(catalog.app.metricsRegistry);
   const address = await catalog.app.listen({ host: config.host, port: config.port });
   return {
     address,

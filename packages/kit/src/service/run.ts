@@ -26,7 +26,8 @@ export interface RunningService {
    * may still be delivered, and any further targets of its own.
    */
   retention?: {
-    db: SqlExecutor;
+    /** With `meterInto` (a PGlite database), its autovacuum's rounds go to `registry` too. */
+    db: SqlExecutor & { meterInto?(registry: Registry): void };
     registry: Registry;
     handledMarkers?: { holdFrom?: () => Promise<number | null> };
     targets?: readonly PruneTarget[];
@@ -37,6 +38,7 @@ export interface RunningService {
 function startRetention(running: RunningService, config: ServiceConfig, logger: Logger): { close(): Promise<void> } | null {
   const retention = running.retention;
   if (!retention) return null;
+  retention.db.meterInto?.(retention.registry);
   const targets: PruneTarget[] = [...(retention.targets ?? [])];
   if (retention.handledMarkers) targets.unshift(handledMarkersTarget(config.handledMarkerRetentionMs, retention.handledMarkers.holdFrom));
   if (targets.length === 0) return null;

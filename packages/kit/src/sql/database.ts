@@ -1,6 +1,8 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
+import type { Registry } from 'prom-client';
+import { startPgliteAutovacuum } from './pglite-autovacuum.ts';
 import { dumpPglite } from './pglite-dump.ts';
 import { pgliteStatements, type PgliteStatements } from './pglite-statements.ts';
 import { seedFromTemplate } from './pglite-template.ts';
@@ -34,6 +36,11 @@ export interface SqlDatabase extends SqlExecutor {
    * A server's database is dumped by the server's own tools.
    */
   dump?(): Promise<Uint8Array<ArrayBuffer>>;
+  /**
+   * PGlite only: reports its autovacuum's rounds (pglite-autovacuum.ts) to
+   * this registry (the service's /metrics). A server runs its own autovacuum.
+   */
+  meterInto?(registry: Registry): void;
 }
 
 const RETRYABLE_CODES = new Set(['40001', '40P01']);
@@ -93,6 +100,7 @@ async function openPglite(url: string): Promise<SqlDatabase> {
   const startParams = [...PGlite.defaultStartParams, '-c', 'shared_buffers=16MB'];
   const db = await PGlite.create(dataDir ? { dataDir, startParams } : { startParams });
   const statements = pgliteStatements(db);
+  const autovacuum = startPgliteAutovacuum(db, { onError: (error) => process.emitWarning(`PGlite autovacuum: ${error.message}`) });
   const executor = (run: PgliteStatements['query'], traced: boolean, counted?: () => void): SqlExecutor => ({
     query: <Row>(text: string, params: unknown[] = []) => {
       counted?.();
@@ -106,8 +114,12 @@ async function openPglite(url: string): Promise<SqlDatabase> {
     kind: 'pglite',
     ...executor(statements.query, true),
     transaction: (work) => traceTransaction((counted) => statements.transaction((query) => work(executor(query, false, counted)))),
-    close: () => db.close(),
+    async close() {
+      await autovacuum.stop();
+      await db.close();
+    },
     dump: () => dumpPglite(db),
+    meterInto: (registry) => autovacuum.meterInto(registry),
   };
 }
 

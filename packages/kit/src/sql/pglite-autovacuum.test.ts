@@ -1,0 +1,78 @@
+import { PGlite } from '@electric-sql/pglite';
+import { Registry } from 'prom-client';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startPgliteAutovacuum, tablesDue, type PgliteAutovacuum } from './pglite-autovacuum.ts';
+
+describe('autovacuum for PGlite', () => {
+  it("takes a table past PostgreSQL's default thresholds, and only then", () => {
+    const due = tablesDue([
+      { table: 'quiet', live: 10_000, dead: 100, modified: 900, inserted: 900 },
+      { table: 'churned', live: 10, dead: 60, modified: 40, inserted: 0 },
+      { table: 'changed', live: 10_000, dead: 0, modified: 1_100, inserted: 0 },
+      { table: 'grown', live: 100, dead: 0, modified: 0, inserted: 1_100 },
+    ]);
+    expect(due).toEqual([
+      { table: 'churned', vacuum: true, analyze: false },
+      { table: 'changed', vacuum: false, analyze: true },
+      { table: 'grown', vacuum: true, analyze: false },
+    ]);
+  });
+
+  describe('on a database', () => {
+    let db: PGlite;
+    let autovacuum: PgliteAutovacuum;
+    beforeAll(async () => {
+      db = await PGlite.create();
+      // The loop's own timer stays out of the way: rounds run when the test asks.
+      autovacuum = startPgliteAutovacuum(db, { intervalMs: 3_600_000 });
+    });
+    afterAll(async () => {
+      await autovacuum.stop();
+      await db.close();
+    });
+
+    it('replans a prepared statement that was planned while its table was empty', async () => {
+      await db.exec(`
+        CREATE TABLE orders (id text PRIMARY KEY, status text NOT NULL);
+        SET plan_cache_mode = force_generic_plan;
+        PREPARE mark(text[], text[]) AS UPDATE orders SET status = u.status FROM unnest($1, $2) AS u(id, status) WHERE orders.id = u.id;
+      `);
+      const plan = async () => (await db.query<{ 'QUERY PLAN': string }>(`EXPLAIN EXECUTE mark(ARRAY['o1'], ARRAY['PAID'])`)).rows.map((row) => row['QUERY PLAN']).join('\n');
+      expect(await plan()).toContain('Seq Scan on orders');
+      await db.exec(`INSERT INTO orders SELECT 'o' || n, 'NEW' FROM generate_series(1, 5000) AS n`);
+      // Nothing else would ever replan it: PGlite has no autovacuum of its own.
+      expect(await plan()).toContain('Seq Scan on orders');
+
+      const maintained = await autovacuum.runOnce();
+      expect(maintained).toContainEqual({ table: 'orders', vacuum: true, analyze: true });
+      expect(await plan()).toContain('Index Scan using orders_pkey on orders');
+      const { rows } = await db.query<{ vacuumed: boolean; analyzed: boolean }>(
+        `SELECT last_vacuum IS NOT NULL AS vacuumed, last_analyze IS NOT NULL AS analyzed FROM pg_stat_user_tables WHERE relname = 'orders'`,
+      );
+      expect(rows[0]).toEqual({ vacuumed: true, analyzed: true });
+      // Its counters start again: the next round leaves the table alone.
+      expect(await autovacuum.runOnce()).not.toContainEqual(expect.objectContaining({ table: 'orders' }));
+    });
+
+    it('vacuums a queue-like table whose rows are inserted and deleted', async () => {
+      await db.exec(`CREATE TABLE outbox (position bigserial PRIMARY KEY, body text NOT NULL)`);
+      for (let round = 0; round < 20; round++) {
+        await db.exec(`INSERT INTO outbox (body) SELECT 'event' FROM generate_series(1, 10); DELETE FROM outbox;`);
+      }
+      const dead = async () => {
+        await db.query('SELECT pg_stat_force_next_flush()');
+        return (await db.query<{ dead: number }>(`SELECT n_dead_tup::int AS dead FROM pg_stat_user_tables WHERE relname = 'outbox'`)).rows[0]?.dead;
+      };
+      expect(await dead()).toBe(200);
+      expect(await autovacuum.runOnce()).toContainEqual({ table: 'outbox', vacuum: true, analyze: true });
+      expect(await dead()).toBe(0);
+    });
+
+    it('reports its rounds to the registry it is given', async () => {
+      const registry = new Registry();
+      autovacuum.meterInto(registry);
+      await autovacuum.runOnce();
+      expect(await registry.metrics()).toContain('tributary_periodic_run_seconds_count{job="pglite-autovacuum"} 1');
+    });
+  });
+});
