@@ -26,7 +26,7 @@ import { periodicJob, type PeriodicJobMeter } from '../telemetry/periodic.ts';
 export interface PgliteAutovacuum {
   /** Reports its rounds (`tributary_periodic_*{job="pglite-autovacuum"}`) to this registry (the service's /metrics). */
   meterInto(registry: Registry): void;
-  /** One round now: the tables it vacuumed or analyzed (tests, and `close`). */
+  /** One round now: the tables it vacuumed or analyzed (tests). */
   runOnce(): Promise<MaintainedTable[]>;
   /** Stops the loop after the round in progress, if any. */
   stop(): Promise<void>;

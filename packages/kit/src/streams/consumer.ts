@@ -129,8 +129,8 @@ export interface Consumer {
  * wrapped in the consumer's middlewares (outermost first): reporting (only
  * with `onReport`), retry (which hands the last failed attempt to the dead
  * letter's handler), tracing, correlation; batches: reporting, dead letter,
- * retry, tracing. The read loop
- * (consumer/read-loop.ts) feeds it reads, claims and retries.
+ * retry, tracing. The read loop (consumer/read-loop.ts) feeds it reads,
+ * claims and retries.
  */
 export function createConsumer(options: ConsumerOptions): Consumer {
   const config = { ...consumerDefaults, ...options };

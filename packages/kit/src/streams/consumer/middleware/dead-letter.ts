@@ -39,6 +39,7 @@ export function deadLetterFailed(box: DeadLetterBox): (delivery: Delivery, caugh
   };
 }
 
+/** A batch's failed deliveries, each on its own, go to the dead-letter stream. */
 export function deadLetterBatch(box: DeadLetterBox): BatchMiddleware {
   return (next) => async (deliveries) => {
     const results = await settleBatch(next, deliveries);
