@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { waitFor } from '../testing/wait-for.ts';
 import { unsettledSinceOf } from '../service/consumers.ts';
 import { useRedis } from '../streams/test-fixtures/harness.ts';
 import { testDatabases, type TestDatabase } from '../testing/databases.ts';
@@ -81,6 +82,25 @@ describe.each(testDatabases())('pruning handled markers ($kind)', ({ create }) =
     await markerAged(group, 'after-a', 9 * DAY - 500);
     await pruneTarget(db, handledMarkersTarget(WINDOW, () => unsettledSinceOf(t.redis, stream, group)));
     expect(await markersOf(group)).toEqual(['after-a']);
+  });
+
+  it('follows a round that used its whole budget with the next one soon, not an interval later', async () => {
+    await db.query('DELETE FROM tributary_handled_events');
+    // More than one round may remove (20 batches of 500): markers written faster than a round a minute removes them.
+    await db.query(
+      `INSERT INTO tributary_handled_events (consumer_group, event_id, handled_at)
+       SELECT 'backlog', 'old-' || n, now() - interval '8 days' FROM generate_series(1, 12500) AS n`,
+    );
+    await markHandled(db, 'backlog', 'fresh');
+    const pruner = startSqlPruner({ db, intervalMs: 3_600_000, targets: [handledMarkersTarget(WINDOW)] });
+    try {
+      expect(await pruner.runOnce()).toBe(10_000);
+      // The next round is not an hour away.
+      await waitFor(async () => (await markersOf('backlog')).length === 1, { timeoutMs: 30_000, description: 'the backlog pruned' });
+      expect(await markersOf('backlog')).toEqual(['fresh']);
+    } finally {
+      await pruner.close();
+    }
   });
 
   it('runs as a periodic job that reports what it removed and goes on after a failing target', async () => {

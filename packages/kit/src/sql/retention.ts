@@ -7,6 +7,14 @@ import { TributaryError } from '../errors.ts';
 export const PRUNE_BATCH_ROWS = 500;
 /** Batches per round at most: a backlog (first run after an upgrade) is worked off over several rounds. */
 const MAX_BATCHES_PER_ROUND = 20;
+/**
+ * The pause before the next round when a target used its whole budget: at
+ * 73 orders/s ordering writes about 20 000 markers a minute, twice what one
+ * round a minute may remove (the 10-minute soak, docs/benchmarks.md), and
+ * the table grew without bound. Rounds follow each other this closely until
+ * the backlog is gone, each still small.
+ */
+export const CATCH_UP_MS = 1_000;
 
 /** A table of bookkeeping rows that may go once `column` is older than the cutoff. */
 export interface PruneTarget {
@@ -64,7 +72,8 @@ export async function pruneTarget(db: SqlExecutor, target: PruneTarget, options:
 /**
  * Prunes bookkeeping tables every `intervalMs` (default one minute), one
  * target after another, as the periodic job `sql-prune` (run time and rows
- * removed in /metrics). A failed target is reported and tried next round.
+ * removed in /metrics); again after CATCH_UP_MS while a round used a
+ * target's whole budget. A failed target is reported and tried next round.
  */
 export function startSqlPruner(options: {
   db: SqlExecutor;
@@ -75,15 +84,19 @@ export function startSqlPruner(options: {
 }): { close(): Promise<void>; runOnce(): Promise<number> } {
   const meter = periodicJob('sql-prune', options.registry ? { registry: options.registry } : {});
   let running: Promise<number> | null = null;
+  // Whether the last round left rows it had no budget for.
+  let behind = false;
   const round = () =>
     meter.run(async (run) => {
       let total = 0;
+      behind = false;
       for (const target of options.targets) {
         try {
           const removed = await pruneTarget(options.db, target);
           run.note(target.name, removed);
           run.items(removed);
           total += removed;
+          if (removed >= MAX_BATCHES_PER_ROUND * PRUNE_BATCH_ROWS) behind = true;
         } catch (error) {
           options.onError?.(error as Error, target.name);
         }
@@ -91,20 +104,35 @@ export function startSqlPruner(options: {
       return total;
     });
   // One round at a time: a slow round is not overtaken by the next tick.
+  let closed = false;
+  let timer: NodeJS.Timeout | undefined;
+  const intervalMs = options.intervalMs ?? 60_000;
+  // A round that ends behind (timed or asked for) brings the next one forward.
   const runOnce = () => {
     running ??= round().finally(() => {
       running = null;
+      if (behind) schedule(CATCH_UP_MS);
     });
     return running;
   };
-  const timer = setInterval(() => {
-    runOnce().catch(() => undefined);
-  }, options.intervalMs ?? 60_000);
-  timer.unref();
+  function schedule(delayMs: number) {
+    if (closed) return;
+    clearTimeout(timer);
+    timer = setTimeout(() => {
+      runOnce()
+        .catch(() => undefined)
+        .finally(() => {
+          if (!behind) schedule(intervalMs);
+        });
+    }, delayMs);
+    timer.unref();
+  }
+  schedule(intervalMs);
   return {
     // Waits for a round in progress, so the service closes its database after the pruner's last statement.
     async close() {
-      clearInterval(timer);
+      closed = true;
+      clearTimeout(timer);
       await running?.catch(() => undefined);
     },
     runOnce,
