@@ -103,30 +103,24 @@ export function startSqlPruner(options: {
       }
       return total;
     });
-  // One round at a time: a slow round is not overtaken by the next tick.
   let closed = false;
   let timer: NodeJS.Timeout | undefined;
   const intervalMs = options.intervalMs ?? 60_000;
-  // A round that ends behind (timed or asked for) brings the next one forward.
-  const runOnce = () => {
-    running ??= round().finally(() => {
-      running = null;
-      if (behind) schedule(CATCH_UP_MS);
-    });
-    return running;
-  };
   function schedule(delayMs: number) {
     if (closed) return;
     clearTimeout(timer);
-    timer = setTimeout(() => {
-      runOnce()
-        .catch(() => undefined)
-        .finally(() => {
-          if (!behind) schedule(intervalMs);
-        });
-    }, delayMs);
+    timer = setTimeout(() => void runOnce().catch(() => undefined), delayMs);
     timer.unref();
   }
+  // One round at a time: a slow round is not overtaken by the next tick. Each
+  // round, timed or asked for, sets the next: soon while it ended behind.
+  const runOnce = () => {
+    running ??= round().finally(() => {
+      running = null;
+      schedule(behind ? CATCH_UP_MS : intervalMs);
+    });
+    return running;
+  };
   schedule(intervalMs);
   return {
     // Waits for a round in progress, so the service closes its database after the pruner's last statement.
