@@ -101,7 +101,13 @@ export async function playTable42(regions: TwoRegions): Promise<SetRow[]> {
   const both = { a: regions.a, b: regions.b };
   const members = async (region: Region): Promise<SetCell> => ({ command: 'SMEMBERS', members: await region.members('group') });
   const add = async (region: Region, member: string): Promise<SetCell> => {
-    return { command: 'SADD', member, outcome: await region.addToSet('group', member) };
+    const cell: SetCell = { command: 'SADD', member, outcome: await region.addToSet('group', member) };
+    // SMEMBERS lists members by the millisecond of their first add (then by
+    // name), taken from each region's log. The book's rows happen one after
+    // another; two adds in the same millisecond on a fast machine would list
+    // [jorma, paul] where the table shows [paul, jorma].
+    await new Promise((resolve) => setTimeout(resolve, 2));
+    return cell;
   };
   const remove = async (region: Region, member: string): Promise<SetCell> => ({
     command: 'SREM',
