@@ -46,7 +46,7 @@ export interface LendingState {
   lent: Record<string, string>;
   storage: string[];
   users: Record<string, { count: number; books: string[] }>;
-  /** Keys that must not outlive a request: reserved and temporary sets. */
+  /** Keys that must not outlive a request: reservations and pending loans. */
   leftovers: string[];
   /** Shelving's handed-out books: bookId -> request id. */
   out: Record<string, string>;
@@ -71,7 +71,8 @@ export async function readState(bus: RedisClient, shelf: RedisClient): Promise<L
     users[userId] ??= { count: 0, books: [] };
     users[userId].books = (await bus.sendCommand<string[]>(['SMEMBERS', key])).sort();
   }
-  const leftovers = (await keysMatching(bus, lendingPatterns.reserved())).sort();
+  // Reservations and pending loans: both are gone once every request is decided.
+  const leftovers = [...(await keysMatching(bus, lendingPatterns.reserved())), ...(await keysMatching(bus, lendingPatterns.userPending()))].sort();
   const out = replyRecord(await shelf.sendCommand(['HGETALL', 'shelving:out']));
   return { lent: { ...lent }, storage, users, leftovers, out: { ...out } };
 }

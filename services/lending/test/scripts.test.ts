@@ -96,7 +96,7 @@ describe('the trap this design avoids', () => {
     let trapped: MultiErrorReply | null = null;
     try {
       await t.bus.multi()
-        .addCommand(['EVALSHA', takeLoanScript.sha, '3', lendingKeys.userCount('Salvatore'), lendingKeys.userBooks('Salvatore'), lendingKeys.userStep('Salvatore', requestId), '5', '60', 'ofmiceandmen'])
+        .addCommand(['EVALSHA', takeLoanScript.sha, '4', lendingKeys.userCount('Salvatore'), lendingKeys.userBooks('Salvatore'), lendingKeys.userStep('Salvatore', requestId), lendingKeys.userPending('Salvatore'), '5', '60', 'ofmiceandmen'])
         .addCommand(['XACK', 'lending:requests', 'lending', requestId])
         .exec();
     } catch (error) {
@@ -120,7 +120,7 @@ describe('the trap this design avoids', () => {
     const connection = t.bus.duplicate();
     await connection.connect();
     try {
-      const keys = [lendingKeys.userCount('Salvatore'), lendingKeys.userBooks('Salvatore'), lendingKeys.userStep('Salvatore', requestId)];
+      const keys = [lendingKeys.userCount('Salvatore'), lendingKeys.userBooks('Salvatore'), lendingKeys.userStep('Salvatore', requestId), lendingKeys.userPending('Salvatore')];
       const result = await execScriptAlone(connection, takeLoanScript, keys, ['5', '60', 'ofmiceandmen']);
       expect(result).toEqual({ kind: 'noscript' });
       const pending = await t.bus.sendCommand<Array<[string]>>(['XPENDING', 'lending:requests', 'lending', '-', '+', '10']);

@@ -30,6 +30,8 @@ export function lendHandler(deps: LendDeps): Handler<typeof LendingRequested> {
     const settled = await store.lendReserved(request, bookIds);
     await step('books-lent', request.requestId);
     if (settled.kind !== 'lent') throw new Error(`request ${request.requestId}: lent after it was settled as ${settled.kind}`);
+    // Before the outcome: once it is recorded a redelivery only acks, and the books would stay unreturnable.
+    await store.loanLent(request, settled.lent);
     if (!(await store.recordAccepted(request, settled.lent))) return;
     await step('lending-committed', request.requestId);
     const unavailable = request.bookIds.filter((bookId) => !settled.lent.includes(bookId));

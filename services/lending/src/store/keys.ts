@@ -56,6 +56,12 @@ export const lendingKeys = {
   userCount: (userId: string): string => `${user(userId)}:count`,
   /** Set: the books the user holds, for the read API and returns; changed by the same scripts as the counter. */
   userBooks: (userId: string): string => `${user(userId)}:books`,
+  /**
+   * Set: the user's books whose lending request has done the user's step
+   * but not yet the inventory's (takeLoan adds them, loanLent removes them);
+   * a return refuses them meanwhile. Empty (gone) at rest.
+   */
+  userPending: (userId: string): string => `${user(userId)}:pending`,
   /** String with a TTL: what a request did to the user (books taken, or returned and refused), as JSON. */
   userStep: (userId: string, requestId: string): string => `${user(userId)}:step:${requestId}`,
   /**
@@ -78,6 +84,7 @@ export const lendingKeys = {
 export const lendingPatterns = {
   userCounts: (): string => `${PREFIX}{user:*}:count`,
   userBooks: (): string => `${PREFIX}{user:*}:books`,
+  userPending: (): string => `${PREFIX}{user:*}:pending`,
   reserved: (): string => `${INVENTORY}:reserved:*`,
   /** The user id in a user key. */
   userOf: (key: string): string => key.slice(`${PREFIX}{user:`.length, key.indexOf('}:')),

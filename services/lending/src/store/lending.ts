@@ -57,6 +57,11 @@ export interface LendingStore {
   takeLoan(request: RequestInHand, bookIds: string[], limitChecked: () => Promise<void>): Promise<Loan>;
   /** The inventory's step of an accepted request: the books leave the reservation and are lent. */
   lendReserved(request: RequestInHand, bookIds: string[]): Promise<Settled>;
+  /**
+   * After lendReserved, on the user's slot: the books are lent, no longer
+   * pending, so a return may give them back. Idempotent (SREM).
+   */
+  loanLent(request: RequestInHand, bookIds: string[]): Promise<void>;
   /** The inventory's step of a rejected request: reservations back to storage, or to shelving. */
   undoReservations(request: RequestInHand, reason: Rejection, bookIdsAtFault: string[]): Promise<Settled>;
   /** The user's step of a return: the books the user holds are given back, the others refused. */
@@ -176,7 +181,7 @@ export function createLendingStore(options: LendingStoreOptions): LendingStore {
             result = await execScriptAlone<[string, string]>(
               connection,
               takeLoanScript,
-              [counter, keys.userBooks(userId), keys.userStep(userId, requestId)],
+              [counter, keys.userBooks(userId), keys.userStep(userId, requestId), keys.userPending(userId)],
               [String(options.maxBooksPerUser), String(ttl), ...bookIds],
             );
           } catch (error) {
@@ -195,6 +200,9 @@ export function createLendingStore(options: LendingStoreOptions): LendingStore {
       const json = await runLuaScript<string>(redis, lendReservedScript, [keys.reserved(request.requestId), keys.lent(), keys.settled(request.requestId)], [request.userId, ttl, ...bookIds]);
       return parseSettled(json);
     },
+    async loanLent(request, bookIds) {
+      await redis.sendCommand(['SREM', keys.userPending(request.userId), ...bookIds]);
+    },
     async undoReservations(request, reason, bookIdsAtFault) {
       const json = await runLuaScript<string>(
         redis,
@@ -208,7 +216,7 @@ export function createLendingStore(options: LendingStoreOptions): LendingStore {
       const json = await runLuaScript<string>(
         redis,
         giveBackScript,
-        [keys.userCount(request.userId), keys.userBooks(request.userId), keys.userStep(request.userId, request.requestId)],
+        [keys.userCount(request.userId), keys.userBooks(request.userId), keys.userStep(request.userId, request.requestId), keys.userPending(request.userId)],
         [ttl, ...request.bookIds],
       );
       return JSON.parse(json) as { returned: string[]; refused: string[] };
