@@ -85,11 +85,14 @@ export async function startDelivery(deps: DeliveryDeps): Promise<DeliveryService
     },
   });
 
-  consumers.consumer(streamKeys.events('package')).on(PackageCreated, packageCreatedHandler({ deliveries, fleet, publisher }));
+  // Keyed: each package's few round trips (create, sync, publish, mark) overlap with other packages'; one package's events stay in order.
+  consumers.consumer(streamKeys.events('package')).on(PackageCreated, packageCreatedHandler({ deliveries, fleet, publisher }), { key: (event) => event.data.packageId });
   const drones = consumers.consumer(streamKeys.events('drone-sim'), { lingerMs: BACKGROUND_LINGER_MS, ...deps.consumer, ...telemetryConsumerDefaults, ...deps.telemetryConsumer });
   if (deps.telemetryIngest === 'one-by-one') drones.on(DroneTelemetry, telemetry.single);
   else drones.onBatch(DroneTelemetry, telemetry.batch);
-  consumers.consumer(streamKeys.events('delivery-history')).on(DeliveryRecorded, deliveryRecordedHandler({ deliveries, retentionSeconds, logger: deps.logger }));
+  consumers
+    .consumer(streamKeys.events('delivery-history'))
+    .on(DeliveryRecorded, deliveryRecordedHandler({ deliveries, retentionSeconds, logger: deps.logger }), { key: (event) => event.data.deliveryId });
 
   await app.register(queueRoutes({ fleet, waitLimitMs: rule.droneWaitTimeoutMs }));
   await app.register(deliveryRoutes({ deliveries }));

@@ -46,7 +46,12 @@ export async function startFulfillment(deps: FulfillmentDeps): Promise<{ app: Ht
     tuning: { ...fulfillmentConsumerDefaults, ...deps.consumer },
   });
   consumers.consumer(streamKeys.events('catalog')).on(ProductCreated, productCreatedHandler({ store, group }));
-  consumers.consumer(streamKeys.events('ordering')).on(OrderAwaitingShipment, orderAwaitingShipmentHandler({ store, publisher, group }));
+  // Keyed by order: each order's script and publish overlap with other orders' (one order's events stay in
+  // order). Stock stays exact (each hold is one script); two orders after the last units of a product in
+  // one read may be decided in either order.
+  consumers
+    .consumer(streamKeys.events('ordering'))
+    .on(OrderAwaitingShipment, orderAwaitingShipmentHandler({ store, publisher, group }), { key: (event) => event.data.orderId });
   await app.register(stockRoutes({ store }));
   // Closed the other way round: consumers first (they finish in-flight handlers), then HTTP; connections belong to the caller.
   return start(['http', 'consumers']);

@@ -55,8 +55,10 @@ export async function startOrderMonitoring(deps: OrderMonitoringDeps): Promise<{
     .consumer(stream)
     .on(OrderBlocked, orderFailedHandler<typeof OrderBlocked>({ store, group }))
     .on(OrderFailed, orderFailedHandler<typeof OrderFailed>({ store, group }))
-    .on(OrderPlaced, orderPlacedHandler({ orderLines }))
-    .on(OrderCompleted, orderCompletedHandler({ orderLines, boards, logger: deps.logger }));
+    // Keyed by order: an order's lines are kept before its completion reads them, while different
+    // orders' round trips overlap (board increments commute; the failure list keeps stream order, unkeyed).
+    .on(OrderPlaced, orderPlacedHandler({ orderLines }), { key: (event) => event.data.orderId })
+    .on(OrderCompleted, orderCompletedHandler({ orderLines, boards, logger: deps.logger }), { key: (event) => event.data.orderId });
 
   await app.register(orderFailureRoutes({ store }));
   await app.register(leaderboardRoutes({ boards }));

@@ -11,7 +11,7 @@ import type { BatchHandlerFunc, BatchMiddleware, BatchResult, Delivery, HandlerC
 import { runReadLoop } from './consumer/read-loop.ts';
 import { reportHandled, reportHandledBatch } from './consumer/middleware/reporting.ts';
 import { retry, retryBatch, RetrySchedule, type RetryReport } from './consumer/middleware/retry.ts';
-import { createRouter } from './consumer/router.ts';
+import { createRouter, type KeyOf } from './consumer/router.ts';
 import { traceBatch, traceHandler } from './consumer/middleware/tracing.ts';
 import type { Registry } from 'prom-client';
 import { periodicJob } from '../telemetry/periodic.ts';
@@ -19,6 +19,19 @@ import { periodicJob } from '../telemetry/periodic.ts';
 export type { HandlerContext } from './consumer/pipeline.ts';
 
 export type Handler<D extends EventDefinition> = (event: Envelope<EventData<D>>, context: HandlerContext) => Promise<void>;
+
+export interface HandlerOptions<D extends EventDefinition> {
+  /**
+   * The aggregate an event belongs to (an order id, a delivery id). Events
+   * with the same key are handled one after the other in stream order;
+   * events with different keys may be handled at once, up to the
+   * consumer's `concurrency` (consumer/lanes.ts). Without a key, the
+   * handler takes one event at a time, in stream order. Give one only when
+   * events of different keys may be applied in any order (their effects
+   * commute: per-key records, counters, idempotent writes).
+   */
+  key?: (event: Envelope<EventData<D>>) => string;
+}
 
 /** What a consumer reports, for logs and metrics. */
 export type ConsumerReport =
@@ -50,6 +63,11 @@ export interface ConsumerOptions {
   claimIntervalMs?: number;
   /** Deliveries before an entry goes to the dead-letter stream. */
   maxAttempts?: number;
+  /**
+   * Most keys whose events are handled at once, for handlers registered
+   * with a `key` (HandlerOptions); other handlers take one event at a time.
+   */
+  concurrency?: number;
   backoffBaseMs?: number;
   backoffMaxMs?: number;
   /** Where a new group starts: '0' replays the stream's history (catch-up), '$' only new entries. */
@@ -70,6 +88,7 @@ export const consumerDefaults = {
   lingerMs: 0,
   claimIdleMs: 30_000,
   maxAttempts: 5,
+  concurrency: 16,
   backoffBaseMs: 100,
   backoffMaxMs: 5_000,
   startFrom: '0' as '0' | '$',
@@ -112,7 +131,7 @@ export type BatchHandler<D extends EventDefinition> = (events: Array<Envelope<Ev
 
 export interface Consumer {
   readonly name: string;
-  on<D extends EventDefinition>(definition: D, handler: Handler<D>): Consumer;
+  on<D extends EventDefinition>(definition: D, handler: Handler<D>, options?: HandlerOptions<D>): Consumer;
   /**
    * Handles every valid event of this type from one read in one call, for
    * handlers that pipeline their writes (high-rate telemetry). All are acked
@@ -156,7 +175,7 @@ export function createConsumer(options: ConsumerOptions): Consumer {
     consumer: name,
     onDeadLettered: (type, entryId, reason) => report({ kind: 'dead-lettered', type, entryId, reason }),
   };
-  const router = createRouter({ stream, group, consumer: name, signal: abort.signal, maxAttempts: config.maxAttempts, deadLetters, forget: (entryId) => schedule.forget(entryId) });
+  const router = createRouter({ stream, group, consumer: name, signal: abort.signal, maxAttempts: config.maxAttempts, concurrency: config.concurrency, deadLetters, forget: (entryId) => schedule.forget(entryId) });
 
   function middlewares(): { single: Middleware[]; batch: BatchMiddleware[] } {
     const onRetry: RetryReport = (delivery, delayMs, error) =>
@@ -216,8 +235,9 @@ export function createConsumer(options: ConsumerOptions): Consumer {
 
   const consumer: Consumer = {
     name,
-    on(definition, handler) {
-      return register(() => router.add('single', definition, single(handler)));
+    on(definition, handler, handlerOptions) {
+      const key = handlerOptions?.key as KeyOf | undefined;
+      return register(() => router.add('single', definition, single(handler), key));
     },
     onBatch(definition, handler) {
       return register(() => router.add('batch', definition, batch(handler)));

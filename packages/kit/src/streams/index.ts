@@ -19,6 +19,7 @@ export {
   type ConsumerReport,
   type Handler,
   type HandlerContext,
+  type HandlerOptions,
   type BatchHandler,
   type BatchContext,
   type BatchOutcome,

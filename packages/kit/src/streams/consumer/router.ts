@@ -5,10 +5,14 @@ import { REPLAY_GROUP_FIELD } from '../dead-letters.ts';
 import { decodeEnvelopeFields, isKitEntry, type Envelope } from '../envelope.ts';
 import type { EventDefinition } from '../events.ts';
 import { deadLetter, type DeadLetterBox } from './middleware/dead-letter.ts';
+import { runInLanes, type Keyed } from './lanes.ts';
 import { compose, type BatchHandlerFunc, type BatchMiddleware, type BatchResult, type Delivery, type HandlerFunc, type Middleware } from './pipeline.ts';
 
+/** Events with the same key are handled in stream order; different keys may be handled at once (lanes.ts). */
+export type KeyOf = (event: Envelope<unknown>) => string;
+
 type Route =
-  | { kind: 'single'; definition: EventDefinition; handle: HandlerFunc }
+  | { kind: 'single'; definition: EventDefinition; handle: HandlerFunc; key?: KeyOf }
   | { kind: 'batch'; definition: EventDefinition; handle: BatchHandlerFunc };
 
 /**
@@ -16,11 +20,12 @@ type Route =
  * the checks every entry gets: decoded from Redis's reply, its data validated
  * against the event's schema (the contract: nothing from a stream reaches a
  * handler unchecked), its delivery count under the limit. Consecutive
- * entries for one batch handler go to it together, so stream order holds
- * across both kinds of handler.
+ * entries for one batch handler go to it together, and consecutive entries
+ * for keyed single handlers run in lanes, one per key (lanes.ts), so stream
+ * order holds across all kinds of handler (for keyed ones, per key).
  */
 export interface Router {
-  add(kind: 'single', definition: EventDefinition, handle: HandlerFunc): void;
+  add(kind: 'single', definition: EventDefinition, handle: HandlerFunc, key?: KeyOf): void;
   add(kind: 'batch', definition: EventDefinition, handle: BatchHandlerFunc): void;
   /** Wraps every route's handler in the middlewares, the first outermost. Once, before the first dispatch. */
   wrap(middlewares: Middleware[], batchMiddlewares: BatchMiddleware[]): void;
@@ -32,12 +37,23 @@ export interface Router {
   dispatch(entries: RawEntry[], counts: Map<string, number> | null, acks: string[]): Promise<void>;
 }
 
+/** A key function that throws (a bug) costs its events their parallelism, not their handling: they share one lane. */
+function keyOf(key: KeyOf, event: Envelope<unknown>): string {
+  try {
+    return String(key(event));
+  } catch {
+    return '';
+  }
+}
+
 export function createRouter(options: {
   stream: string;
   group: string;
   consumer: string;
   signal: AbortSignal;
   maxAttempts: number;
+  /** Most keys whose handlers run at once (lanes.ts). */
+  concurrency: number;
   deadLetters: DeadLetterBox;
   forget(entryId: string): void;
 }): Router {
@@ -61,12 +77,12 @@ export function createRouter(options: {
     deadLetter(deadLetters, { entryId, fields, type }, handler, reason, attempts);
 
   return {
-    add(kind: 'single' | 'batch', definition: EventDefinition, handle: HandlerFunc | BatchHandlerFunc) {
+    add(kind: 'single' | 'batch', definition: EventDefinition, handle: HandlerFunc | BatchHandlerFunc, key?: KeyOf) {
       if (definition.stream !== stream) {
         throw new TributaryError('TRIB_INVALID_CONFIG', `${definition.type} is published on ${definition.stream}, not ${stream}`);
       }
       const versions = routes.get(definition.type) ?? new Map<number, Route>();
-      versions.set(definition.version, { kind, definition, handle } as Route);
+      versions.set(definition.version, (key ? { kind, definition, handle, key } : { kind, definition, handle }) as Route);
       routes.set(definition.type, versions);
     },
 
@@ -91,6 +107,19 @@ export function createRouter(options: {
 
     async dispatch(entries, counts, acks) {
       let run: Run | null = null;
+      let keyed: Keyed[] = [];
+      // A run of either kind ends where an entry of another kind of handler starts.
+      const flush = async () => {
+        if (run) {
+          await runBatch(run, acks);
+          run = null;
+        }
+        if (keyed.length > 0) {
+          const items = keyed;
+          keyed = [];
+          await runInLanes(items, options.concurrency, acks);
+        }
+      };
       for (const [entryId, fields] of entries) {
         options.forget(entryId);
         const deliveryCount = counts?.get(entryId) ?? 1;
@@ -139,24 +168,23 @@ export function createRouter(options: {
         if (event && route?.kind === 'batch') {
           // A redelivered entry runs alone: one poison entry must not keep failing its neighbours.
           const alone = deliveryCount > 1;
-          if (run && (run.handle !== route.handle || alone || run.alone)) {
-            await runBatch(run, acks);
-            run = null;
-          }
+          if (keyed.length > 0 || (run && (run.handle !== route.handle || alone || run.alone))) await flush();
           run ??= { handle: route.handle, alone, deliveries: [] };
           run.deliveries.push({ stream, group, consumer, signal, entryId, deliveryCount, fields, event });
           continue;
         }
-        if (run) {
-          await runBatch(run, acks);
-          run = null;
+        if (event && route?.kind === 'single' && route.key) {
+          if (run) await flush();
+          keyed.push({ key: keyOf(route.key, event), handle: route.handle, delivery: { stream, group, consumer, signal, entryId, deliveryCount, fields, event } });
+          continue;
         }
+        await flush();
         if (event && route?.kind === 'single') {
           const outcome = await route.handle({ stream, group, consumer, signal, entryId, deliveryCount, fields, event });
           if (outcome === undefined) acks.push(entryId);
         }
       }
-      if (run) await runBatch(run, acks);
+      await flush();
     },
   };
 }
