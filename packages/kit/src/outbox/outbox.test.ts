@@ -142,6 +142,23 @@ describe.each(testDatabases())('outbox relay ($kind)', ({ create }) => {
     expect(await published(client, publisher.stream)).toEqual([{ n: 1 }, { n: 2 }, { n: 3 }]);
   });
 
+  it('a commit behind another commit\'s waiting row goes out after it, never before, though its own probe ran before its COMMIT', async () => {
+    const { client, db, publisher } = await setUp();
+    // Another process committed n = 1 and died before publishing it.
+    const dying = createOutbox({ db, publisher });
+    await db.transaction(async (tx) => dying.addMany(tx, [publisher.envelope(Noted, { n: 1 })]));
+    // This process's relay has looked once: the leftover is too young to take (its writer may be publishing it).
+    const outbox = createOutbox({ db, publisher, pollIntervalMs: 20, relayMinAgeMs: 1_000 });
+    expect(await outbox.relayOnce()).toBe(0);
+    await outbox.transaction(async (_tx, emit) => emit(publisher.envelope(Noted, { n: 2 })));
+    // The INSERT saw the older row: n = 2 waits for the relay, behind it.
+    expect(await client.xLen(publisher.stream)).toBe(0);
+    outbox.start();
+    await waitFor(async () => (await outbox.backlog()) === 0, { description: 'both published by the relay' });
+    await outbox.close();
+    expect(await published(client, publisher.stream)).toEqual([{ n: 1 }, { n: 2 }]);
+  });
+
   it('routes each row to its own stream, in order on each, by the fast path and by the relay; rows of an older version go to the main stream', async () => {
     const { client, db, publisher, outbox: plain } = await setUp({ pollIntervalMs: 60_000 });
     // A row an older version wrote (no stream column then): it was meant for the main stream.

@@ -15,11 +15,15 @@ import { TributaryError } from '../errors.ts';
  * Transactional outbox: a service whose truth is SQL writes its events into
  * `tributary_outbox` in the same transaction as the rows they describe.
  *
- * Hot path: `transaction()` inserts a commit's envelopes in one statement and,
- * right after COMMIT, publishes them in one pipeline and deletes them in one
- * statement: no polling transaction per publication. The polling relay is the
- * safety net: rows left by a crash between COMMIT and publish, or by a bus
- * outage, are published by it in position order.
+ * Hot path: `transaction()` inserts a commit's envelopes in one statement
+ * (which also asks whether an older row of another commit is still waiting)
+ * and, right after COMMIT, publishes them in one pipeline; it returns then,
+ * and the published rows are deleted in one statement behind it (the
+ * deletes of several commits share one while one is running). No polling
+ * transaction per publication, and no round trip after the publish on the
+ * caller's path. The polling relay is the safety net: rows left by a crash
+ * between COMMIT and publish, or by a bus outage, are published by it in
+ * position order.
  *
  * A service that owns several streams (accounts: users on `accounts:events`,
  * payments on `accounts:payments`) gives one publisher per stream
@@ -87,6 +91,12 @@ export interface OutboxRow {
   /** The stream it goes to, decided when it was written. */
   stream: string;
   envelope: Envelope;
+  /**
+   * Whether, when the row was inserted, another commit's row with a lower
+   * position was still waiting (addMany asks in the same statement). Absent:
+   * not known, publishCommitted asks after the commit.
+   */
+  olderWaiting?: boolean;
 }
 
 /** Collects a transaction's outgoing events; they are inserted in one statement before COMMIT. */
@@ -105,8 +115,9 @@ export interface Outbox {
    */
   transaction<T>(work: (tx: SqlExecutor, emit: Emit) => Promise<T>): Promise<T>;
   /**
-   * Publishes committed rows in one pipeline and deletes them in one
-   * statement. Never throws: if the bus is down the rows stay for the relay.
+   * Publishes committed rows in one pipeline; resolves then, and deletes them
+   * in one statement behind it. Never throws: if the bus is down the rows stay
+   * for the relay.
    */
   publishCommitted(rows: readonly OutboxRow[]): Promise<void>;
   /** Publishes rows added with add() now instead of at the next poll (call after a commit). */
@@ -178,6 +189,11 @@ export function createOutbox(options: OutboxOptions): Outbox {
   const serially = createSerialQueue();
   // Rows this process committed and is about to publish itself: the relay leaves them alone.
   const inFlight = new Set<string>();
+  // Rows this process published whose DELETE has not run yet: not waiting any more, so neither the
+  // relay nor any probe of this process counts them; a crash before the DELETE publishes them again
+  // (same event ids, which consumers deduplicate).
+  const deleting = new Set<string>();
+  let deletes: Promise<void> | null = null;
   let waiting: OutboxRow[] = [];
   // True until the relay has drained what an earlier run left, and again after
   // the fast path failed: then fast-path rows go to the relay, behind the
@@ -206,19 +222,15 @@ export function createOutbox(options: OutboxOptions): Outbox {
       // instance's being published, or a leftover) goes first: ours then wait
       // for the relay, which keeps position order. For one aggregate,
       // position order is commit order (its lock is held from the insert to
-      // the commit).
-      const positions = rows.map((row) => row.position);
-      const older = await db.query<{ older: boolean }>(
-        'SELECT EXISTS (SELECT 1 FROM tributary_outbox WHERE position < $1::bigint AND NOT (position = ANY($2::bigint[]))) AS older',
-        [positions[positions.length - 1], positions],
-      );
-      if (older.rows[0]?.older) {
+      // the commit). Rows of ours the relay was left go first too.
+      if (deferred.size > 0 || (await olderRowWaiting(rows))) {
         for (const row of rows) deferred.add(row.position);
         wakeRelay(false);
         return;
       }
       await publishBounded(rows);
-      await db.query('DELETE FROM tributary_outbox WHERE position = ANY($1::bigint[])', [rows.map((row) => row.position)]);
+      for (const row of rows) deleting.add(row.position);
+      deletePublished();
       options.onPublished?.(rows.length);
     } catch (error) {
       backlogSuspected = true;
@@ -229,9 +241,44 @@ export function createOutbox(options: OutboxOptions): Outbox {
     }
   }
 
+  // addMany asked in its INSERT (before COMMIT: a commit that must go first,
+  // holding a lock we waited for, had committed by then). Rows handed in
+  // without the answer are asked about now.
+  async function olderRowWaiting(rows: readonly OutboxRow[]): Promise<boolean> {
+    if (rows.every((row) => row.olderWaiting !== undefined)) return rows.some((row) => row.olderWaiting);
+    const positions = rows.map((row) => row.position);
+    const older = await db.query<{ older: boolean }>(
+      'SELECT EXISTS (SELECT 1 FROM tributary_outbox WHERE position < $1::bigint AND NOT (position = ANY($2::bigint[]))) AS older',
+      [positions[positions.length - 1], [...positions, ...deleting]],
+    );
+    return older.rows[0]?.older === true;
+  }
+
+  // One DELETE at a time; rows published meanwhile go in the next one. A
+  // failed DELETE leaves its rows to the relay, which publishes them again
+  // once they are relayMinAgeMs old (duplicates by event id, deduplicated).
+  function deletePublished(): void {
+    if (deletes) return;
+    deletes = (async () => {
+      while (deleting.size > 0) {
+        const positions = [...deleting];
+        try {
+          await db.query('DELETE FROM tributary_outbox WHERE position = ANY($1::bigint[])', [positions]);
+        } catch (error) {
+          reportError(error);
+        } finally {
+          for (const position of positions) deleting.delete(position);
+        }
+      }
+      deletes = null;
+    })();
+  }
+
   function lowestInFlight(): string | null {
     let lowest: string | null = null;
-    for (const position of inFlight) if (lowest === null || comparePositions(position, lowest) < 0) lowest = position;
+    for (const set of [inFlight, deleting]) {
+      for (const position of set) if (lowest === null || comparePositions(position, lowest) < 0) lowest = position;
+    }
     return lowest;
   }
 
@@ -246,13 +293,24 @@ export function createOutbox(options: OutboxOptions): Outbox {
         // one a live process is publishing itself (ours in flight, or another's
         // younger than relayMinAgeMs). Skipping it would publish out of order.
         // Taken: old rows (crash leftovers), ours left to the relay, or all after nudge().
+        const bound = lowestInFlight();
         const { rows } = await tx.query<{ position: string; stream: string | null; envelope: unknown; takeable: boolean }>(
           `SELECT position::text AS position, stream, envelope,
                   ($3::boolean OR created_at < now() - make_interval(secs => $4::double precision) OR position = ANY($5::bigint[])) AS takeable
            FROM tributary_outbox WHERE ($2::bigint IS NULL OR tributary_outbox.position < $2::bigint)
            ORDER BY tributary_outbox.position LIMIT $1`,
-          [batchSize, lowestInFlight(), takeAll, relayMinAgeMs / 1000, [...deferred]],
+          [batchSize, bound, takeAll, relayMinAgeMs / 1000, [...deferred]],
         );
+        // A round that saw every row below the bound knows which of ours it
+        // was left are gone (another instance's relay took them once they
+        // were old): forgotten, or this process's fast path would wait for
+        // them forever.
+        if (rows.length < batchSize) {
+          const present = new Set(rows.map((row) => row.position));
+          for (const position of deferred) {
+            if (!present.has(position) && (bound === null || comparePositions(position, bound) < 0)) deferred.delete(position);
+          }
+        }
         const stop = rows.findIndex((row) => !row.takeable);
         const taken = stop < 0 ? rows : rows.slice(0, stop);
         // Nothing of ours or of a dead process is left below a live process's rows: the fast path may resume.
@@ -286,17 +344,26 @@ export function createOutbox(options: OutboxOptions): Outbox {
   async function addMany(tx: SqlExecutor, envelopes: readonly Envelope[]): Promise<OutboxRow[]> {
     if (envelopes.length === 0) return [];
     const streams = envelopes.map((envelope) => routing.streamOf(envelope));
-    const { rows } = await tx.query<{ position: string; event_id: string }>(
-      `INSERT INTO tributary_outbox (event_id, stream, envelope)
-       SELECT item.value->>'id', ($2::text[])[item.n], item.value FROM jsonb_array_elements($1::jsonb) WITH ORDINALITY AS item(value, n) ORDER BY item.n
-       RETURNING position::text AS position, event_id`,
-      [JSON.stringify(envelopes), streams],
+    // The statement's scan of the table sees it as it was before the INSERT
+    // (a data-modifying WITH): `older` asks about other commits' rows only.
+    // This process's rows not yet deleted are its own to order (the serial
+    // chain): left out.
+    const { rows } = await tx.query<{ position: string; event_id: string; older: boolean }>(
+      `WITH inserted AS (
+         INSERT INTO tributary_outbox (event_id, stream, envelope)
+         SELECT item.value->>'id', ($2::text[])[item.n], item.value FROM jsonb_array_elements($1::jsonb) WITH ORDINALITY AS item(value, n) ORDER BY item.n
+         RETURNING position, event_id)
+       SELECT inserted.position::text AS position, inserted.event_id,
+              EXISTS (SELECT 1 FROM tributary_outbox o WHERE o.position < (SELECT min(position) FROM inserted) AND NOT (o.position = ANY($3::bigint[]))) AS older
+       FROM inserted`,
+      [JSON.stringify(envelopes), streams, [...inFlight, ...deleting]],
     );
     const positions = new Map(rows.map((row) => [row.event_id, row.position]));
+    const olderWaiting = rows.some((row) => row.older);
     return envelopes.map((envelope, index) => {
       const position = positions.get(envelope.id);
       if (position === undefined) throw new TributaryError('TRIB_UNEXPECTED_REPLY', `outbox: no row came back for event ${envelope.id}`);
-      return { position, stream: streams[index] as string, envelope };
+      return { position, stream: streams[index] as string, envelope, olderWaiting };
     });
   }
 
@@ -396,7 +463,8 @@ export function createOutbox(options: OutboxOptions): Outbox {
     nudge: () => wakeRelay(true),
     relayOnce,
     async backlog() {
-      const { rows } = await db.query<{ count: string }>('SELECT count(*)::text AS count FROM tributary_outbox');
+      // Published rows whose DELETE is on its way are not waiting.
+      const { rows } = await db.query<{ count: string }>('SELECT count(*)::text AS count FROM tributary_outbox WHERE NOT (position = ANY($1::bigint[]))', [[...deleting]]);
       return Number(rows[0]?.count ?? 0);
     },
     start() {
@@ -410,6 +478,7 @@ export function createOutbox(options: OutboxOptions): Outbox {
       wake?.();
       await running;
       await serially.idle();
+      await deletes;
     },
   };
 }
