@@ -73,6 +73,15 @@ describe('leaderboards from ordering events', () => {
     expect(await board('top-spenders')).toEqual([{ member: ann, score: 600, rank: 1 }]);
   });
 
+  it("drops an order's lines once the order is ranked", async () => {
+    const { placed, completed } = order(ann, [{ productId: tea, quantity: 2, unitPriceCents: 300 }]);
+    await publishAll([placed]);
+    expect(await t.store.exists(monitoringKeys.orderLines(placed.data.orderId))).toBe(1);
+    await publishAll([completed]);
+    expect(await board('best-sellers')).toEqual([{ member: tea, score: 2, rank: 1 }]);
+    expect(await t.store.exists(monitoringKeys.orderLines(placed.data.orderId))).toBe(0);
+  });
+
   it('OrderCompleted whose OrderPlaced was never seen: counted for top-spenders, skipped for best-sellers, no dead letter', async () => {
     const { completed } = order(bob, [{ productId: haggis, quantity: 4, unitPriceCents: 1_000 }]);
     await publishAll([completed]);

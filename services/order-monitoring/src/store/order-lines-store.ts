@@ -14,6 +14,8 @@ export interface OrderLinesStore {
   remember(orderId: string, lines: readonly OrderLine[]): Promise<void>;
   /** The order's lines, or null when OrderPlaced was never seen (or its lines expired). */
   read(orderId: string): Promise<OrderLine[] | null>;
+  /** Drops the order's lines once it has been ranked: kept only for that, not for the expiry's week. */
+  forget(orderId: string): Promise<void>;
 }
 
 /** Parses the hash read back; our own data, so anything malformed is a loud error (the handler retries, then dead-letters). */
@@ -47,6 +49,10 @@ export function createOrderLinesStore(redis: RedisClient): OrderLinesStore {
 
     async read(orderId) {
       return parseOrderLines(orderId, await redis.sendCommand(['HGETALL', monitoringKeys.orderLines(orderId)]));
+    },
+
+    async forget(orderId) {
+      await redis.sendCommand(['DEL', monitoringKeys.orderLines(orderId)]);
     },
   };
 }
