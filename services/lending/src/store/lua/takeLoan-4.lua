@@ -3,10 +3,10 @@
   the request's books onto the user's count and set, once. The books are
   also marked on loan but not yet lent (the pending set) until the
   inventory's step has lent them (lendReserved, then loanLent clears them):
-  a return of the same user handled meanwhile refuses them (giveBack). The caller runs
-  it as the ONLY command of a MULTI/EXEC under WATCH of the user's counter
-  (the book's optimistic concurrency control); the limit is checked again
-  here all the same.
+  a return of the same user handled meanwhile refuses them (giveBack). The
+  caller runs it as the ONLY command of a MULTI/EXEC under WATCH of the
+  user's counter (the book's optimistic concurrency control); the limit is
+  checked again here all the same.
 
   KEYS[1] user's counter     lending:{user:<userId>}:count
   KEYS[2] user's books set   lending:{user:<userId>}:books
