@@ -15,7 +15,7 @@ export const mailsRoutes: FastifyPluginAsyncTypebox<RouteContext> = async (app, 
       ...access.ownedBy(owner.query('userId')),
       schema: {
         tags: ['mails'],
-        summary: "Mails sent, newest first, by user and/or order (without userId: every user's, admin only)",
+        summary: "Mails sent, newest first, by user and/or order (without userId: every user's, admin only); a user's 100 newest are kept, each for 30 days",
         security: CUSTOMER_SECURITY,
         querystring: MailsQuery,
         response: { 200: MailList, ...errors(400, 404), ...customerErrors },

@@ -36,7 +36,9 @@ const StoredMail = TypeCompiler.Compile(
 export interface MailLogLimits {
   /** A mail (and a user's or order's index) is kept this long after the last write. */
   ttlSeconds: number;
+  /** A user's newest mails kept; an older one leaves the log (its order's index too). */
   perUser: number;
+  /** The newest mails listed without a user or order (their hashes stay while their users keep them). */
   global: number;
 }
 
@@ -93,7 +95,17 @@ export function createMailLog(redis: RedisClient, limits: MailLogLimits = mailLo
           mailingKeys.orderMails(mail.orderId ?? '-'),
           mailingKeys.allMails,
         ],
-        [mail.mailId, Date.parse(mail.sentAt), limits.ttlSeconds, limits.perUser, limits.global, mail.orderId === null ? '0' : '1', ...toFields(mail)],
+        [
+          mail.mailId,
+          Date.parse(mail.sentAt),
+          limits.ttlSeconds,
+          limits.perUser,
+          limits.global,
+          mail.orderId === null ? '0' : '1',
+          mailingKeys.mail(''),
+          mailingKeys.orderMails(''),
+          ...toFields(mail),
+        ],
       );
       return Number(reply) === 1;
     },
