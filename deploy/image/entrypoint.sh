@@ -13,7 +13,8 @@ if [ -z "$service" ] || [ ! -f "$bundles/$service.mjs" ]; then
   exit 64
 fi
 shift
-# The gateway takes every request: larger semi-spaces, fewer scavenges (apps/launcher/src/node-options.ts).
+# The gateway takes every request: larger semi-spaces, fewer scavenges; old generations grow by half
+# their live size, not up to four times (apps/launcher/src/node-options.ts).
 semi=2
 [ "$service" = gateway ] && semi=16
-exec node --import "file://$bundles/stack-traces.mjs" --max-semi-space-size=$semi --wasm-lazy-compilation "$bundles/$service.mjs" "$@"
+exec node --import "file://$bundles/stack-traces.mjs" --max-semi-space-size=$semi --wasm-lazy-compilation --heap-growing-percent=50 "$bundles/$service.mjs" "$@"

@@ -11,10 +11,25 @@ import type { BuiltServices } from './build.ts';
  *   more frequent scavenges cost little; the gateway's are 16 MB (below).
  * - WebAssembly (PGlite's Postgres) is compiled function by function when
  *   first called, not all of Postgres at start: most of it never runs here.
+ * - V8 lets an old generation grow up to 4× its live size before the next
+ *   full collection. Thirteen isolates share the service host, each with
+ *   20–40 MB live, so that headroom was 130–200 MB of the host's RSS at half
+ *   the saturation rate (ordering alone up to 130 MB of heap). A fixed factor
+ *   of 1.5 keeps it at half the live size; the closed loop's throughput and
+ *   CPU per order did not move beyond the noise, where 1.2 cost about 5% of
+ *   both (docs/benchmarks.md, Memory).
  */
 export function serviceNodeOptions(built: BuiltServices, service?: string): string[] {
-  return ['--import', pathToFileURL(built.stackTraces).href, `--max-semi-space-size=${semiSpaceMb(service)}`, '--wasm-lazy-compilation'];
+  return [
+    '--import',
+    pathToFileURL(built.stackTraces).href,
+    `--max-semi-space-size=${semiSpaceMb(service)}`,
+    '--wasm-lazy-compilation',
+    `--heap-growing-percent=${HEAP_GROWING_PERCENT}`,
+  ];
 }
+
+const HEAP_GROWING_PERCENT = 50;
 
 /**
  * The gateway is the exception: every request of the system passes through

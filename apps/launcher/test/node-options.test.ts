@@ -21,4 +21,8 @@ describe('Node flags of the service processes', () => {
     expect(serviceNodeOptions(built)).toContain('--max-semi-space-size=2');
     expect(serviceNodeOptions(built, 'gateway')).toContain('--max-semi-space-size=16');
   });
+
+  it('lets an old generation grow by half its live size before the next full collection, not up to four times', () => {
+    for (const service of ['ordering', 'gateway', undefined]) expect(serviceNodeOptions(built, service)).toContain('--heap-growing-percent=50');
+  });
 });
