@@ -50,7 +50,7 @@ function orderEventOf(envelope: Envelope): OrderEvent {
  * kit has marked them handled there), set-based: one statement locks every
  * order they name, one reads the addresses a payment needs, the machine runs
  * in memory in stream order (an order named twice sees its own earlier
- * step), and two statements write the statuses and the timeline. The result
+ * step), and one statement writes the statuses and the timeline. The result
  * equals applying them one by one: the same locks, the same transitions, the
  * same outputs (returned, for the outbox). An event that does not fit its
  * order's status changes nothing.

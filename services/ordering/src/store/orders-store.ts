@@ -100,10 +100,10 @@ export interface StatusChange {
 }
 
 /**
- * Applies a batch's transitions with two statements: each order's last
- * status, and every timeline row. `changes` is in event order; an order may
- * appear more than once (its rows get consecutive seq numbers after the
- * stored ones). Call with the orders locked.
+ * Applies a batch's transitions in one statement: each order's last status
+ * and every timeline row. `changes` is in event order; an order may appear
+ * more than once (its rows get consecutive seq numbers after the stored
+ * ones). Call with the orders locked.
  */
 export async function applyStatusChanges(tx: SqlExecutor, changes: readonly StatusChange[]): Promise<void> {
   if (changes.length === 0) return;
@@ -117,17 +117,25 @@ export async function applyStatusChanges(tx: SqlExecutor, changes: readonly Stat
     ordinal.push(n);
   }
   const finals = [...last.values()];
+  // A data-modifying WITH runs once, whether or not the INSERT reads it: one
+  // round trip instead of two. The subquery sees order_history as it was
+  // before the statement, so max(seq) + n numbers this batch's rows after the stored ones.
   await tx.query(
-    `UPDATE orders SET status = u.status, failure_reason = u.reason, updated_at = now()
-     FROM unnest($1::text[], $2::text[], $3::text[]) AS u(id, status, reason) WHERE orders.id = u.id`,
-    [finals.map((change) => change.orderId), finals.map((change) => change.status), finals.map((change) => change.failureReason)],
-  );
-  // The subquery sees the table as it was before this statement, so max(seq) + n numbers this batch's rows after the stored ones.
-  await tx.query(
-    `INSERT INTO order_history (order_id, seq, status, cause_event_id)
+    `WITH statuses AS (
+       UPDATE orders SET status = u.status, failure_reason = u.reason, updated_at = now()
+       FROM unnest($1::text[], $2::text[], $3::text[]) AS u(id, status, reason) WHERE orders.id = u.id)
+     INSERT INTO order_history (order_id, seq, status, cause_event_id)
      SELECT u.order_id, coalesce((SELECT max(h.seq) FROM order_history h WHERE h.order_id = u.order_id), 0) + u.n, u.status, u.cause
-     FROM unnest($1::text[], $2::int[], $3::text[], $4::text[]) AS u(order_id, n, status, cause)`,
-    [changes.map((change) => change.orderId), ordinal, changes.map((change) => change.status), changes.map((change) => change.causeEventId)],
+     FROM unnest($4::text[], $5::int[], $6::text[], $7::text[]) AS u(order_id, n, status, cause)`,
+    [
+      finals.map((change) => change.orderId),
+      finals.map((change) => change.status),
+      finals.map((change) => change.failureReason),
+      changes.map((change) => change.orderId),
+      ordinal,
+      changes.map((change) => change.status),
+      changes.map((change) => change.causeEventId),
+    ],
   );
 }
 
@@ -270,13 +278,16 @@ export async function findKeyOwners(
   return new Map(rows.map((row) => [row.key, { requestHash: row.request_hash, orderId: row.order_id, status: toStatus(row.status) }]));
 }
 
-/** Inserts new orders (fresh ids) and the first timeline row of each: two statements for all. */
+/** Inserts new orders (fresh ids) and the first timeline row of each: one statement for all (a data-modifying WITH runs once). */
 export async function insertNewOrders(tx: SqlExecutor, orders: readonly OrderSnapshot[]): Promise<void> {
   if (orders.length === 0) return;
   await tx.query(
-    `INSERT INTO orders (id, user_id, items, total_cents, status, failure_reason)
-     SELECT u.id, u.user_id, u.items::jsonb, u.total_cents::bigint, u.status, u.reason
-     FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[]) AS u(id, user_id, items, total_cents, status, reason)`,
+    `WITH inserted AS (
+       INSERT INTO orders (id, user_id, items, total_cents, status, failure_reason)
+       SELECT u.id, u.user_id, u.items::jsonb, u.total_cents::bigint, u.status, u.reason
+       FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[]) AS u(id, user_id, items, total_cents, status, reason))
+     INSERT INTO order_history (order_id, seq, status, cause_event_id)
+     SELECT u.id, 1, u.status, NULL FROM unnest($1::text[], $5::text[]) AS u(id, status)`,
     [
       orders.map((order) => order.id),
       orders.map((order) => order.userId),
@@ -285,11 +296,6 @@ export async function insertNewOrders(tx: SqlExecutor, orders: readonly OrderSna
       orders.map((order) => order.status),
       orders.map((order) => order.failureReason),
     ],
-  );
-  await tx.query(
-    `INSERT INTO order_history (order_id, seq, status, cause_event_id)
-     SELECT u.id, 1, u.status, NULL FROM unnest($1::text[], $2::text[]) AS u(id, status)`,
-    [orders.map((order) => order.id), orders.map((order) => order.status)],
   );
 }
 
