@@ -13,7 +13,10 @@ import type { FlightCause } from '../simulator.ts';
 export function deliveryScheduledHandler(deps: { fleet: Fleet<FlightCause>; logger: Logger }): Handler<typeof DeliveryScheduled> {
   return async (event) => {
     const { data } = event;
-    const outcome = deps.fleet.accept({ deliveryId: data.deliveryId, pickup: data.pickup, dropoff: data.dropoff, cause: event });
+    // A readings' cause needs the envelope's ids and trace only, not its data: a job
+    // may wait minutes in the queue, tens of thousands of them when deliveries outrun the fleet.
+    const cause = { ...event, data: null };
+    const outcome = deps.fleet.accept({ deliveryId: data.deliveryId, pickup: data.pickup, dropoff: data.dropoff, cause });
     if (outcome === 'duplicate') deps.logger.info({ deliveryId: data.deliveryId }, 'delivery already flown or flying: no second flight');
     // Normal under load (every delivery beyond the fleet's size waits): a line per job would be most of the log.
     else if (outcome === 'queued') deps.logger.debug({ deliveryId: data.deliveryId }, 'every drone is busy: job queued');
