@@ -15,9 +15,9 @@ import type { BuiltServices } from './build.ts';
  *   full collection. Thirteen isolates share the service host, each with
  *   20–40 MB live, so that headroom was 130–200 MB of the host's RSS at half
  *   the saturation rate (ordering alone up to 130 MB of heap). A fixed factor
- *   of 1.5 keeps it at half the live size; the closed loop's throughput and
- *   CPU per order did not move beyond the noise, where 1.2 cost about 5% of
- *   both (docs/benchmarks.md, Memory).
+ *   of 1.5 keeps it at half the live size. At saturation it costs a few per
+ *   cent of the host's CPU with PostgreSQL and nothing the noise shows with
+ *   PGlite or in throughput; 1.2 cost about 5% of both (docs/benchmarks.md, Memory).
  */
 export function serviceNodeOptions(built: BuiltServices, service?: string): string[] {
   return [

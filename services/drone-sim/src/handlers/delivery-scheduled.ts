@@ -13,7 +13,7 @@ import type { FlightCause } from '../simulator.ts';
 export function deliveryScheduledHandler(deps: { fleet: Fleet<FlightCause>; logger: Logger }): Handler<typeof DeliveryScheduled> {
   return async (event) => {
     const { data } = event;
-    // A readings' cause needs the envelope's ids and trace only, not its data: a job
+    // A reading's cause needs the envelope's ids and trace only, not its data: a job
     // may wait minutes in the queue, tens of thousands of them when deliveries outrun the fleet.
     const cause = { ...event, data: null };
     const outcome = deps.fleet.accept({ deliveryId: data.deliveryId, pickup: data.pickup, dropoff: data.dropoff, cause });
