@@ -16,8 +16,8 @@ import type { BuiltServices } from './build.ts';
  *   20–40 MB live, so that headroom was 130–200 MB of the host's RSS at half
  *   the saturation rate (ordering alone up to 130 MB of heap). A fixed factor
  *   of 1.5 keeps it at half the live size. At saturation it costs a few per
- *   cent of the host's CPU with PostgreSQL and nothing the noise shows with
- *   PGlite or in throughput; 1.2 cost about 5% of both (docs/benchmarks.md, Memory).
+ *   cent of CPU per order, within the machine's noise but seen in most
+ *   alternated runs; 1.2 cost about 5% of throughput (docs/benchmarks.md, Memory).
  */
 export function serviceNodeOptions(built: BuiltServices, service?: string): string[] {
   return [
