@@ -1,7 +1,8 @@
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { PGlite } from '@electric-sql/pglite';
 
 const READY_MARKER = '.tributary-template-ready';
@@ -32,14 +33,59 @@ function pgliteVersion(): string {
  * PGlite version starts identical, so we initialise one template per version
  * in the temp directory and copy it (well under a second). The template is
  * built aside and renamed into place, so concurrent processes never see half
- * of one; the loser of that race just uses the winner's.
+ * of one. One process builds it at a time (a lock directory): on a fresh
+ * machine the five SQL services start at once, and five initdbs side by side
+ * took the service host to 3.6 GB for a moment (docs/benchmarks.md, Memory).
  */
-export async function seedFromTemplate(dataDir: string): Promise<void> {
+export async function seedFromTemplate(dataDir: string, templateRoot = tmpdir()): Promise<void> {
   if (existsSync(dataDir) && readdirSync(dataDir).length > 0) return;
-  const template = join(tmpdir(), `tributary-pglite-template-${pgliteVersion()}`);
-  if (!existsSync(join(template, READY_MARKER))) await buildTemplate(template);
+  const template = join(templateRoot, `tributary-pglite-template-${pgliteVersion()}`);
+  await ensureTemplate(template);
   mkdirSync(dataDir, { recursive: true });
   cpSync(template, dataDir, { recursive: true, filter: (source) => !source.endsWith(READY_MARKER) });
+}
+
+/** A lock older than this was left by a builder that died: an initdb takes seconds. */
+const STALE_LOCK_MS = 120_000;
+const LOCK_POLL_MS = 100;
+
+/**
+ * Builds the template unless it is there, or waits while another process
+ * builds it. Polling a file is the only signal two unrelated processes share here.
+ */
+async function ensureTemplate(template: string): Promise<void> {
+  const lock = `${template}.lock`;
+  while (!existsSync(join(template, READY_MARKER))) {
+    if (takeLock(lock)) {
+      try {
+        if (!existsSync(join(template, READY_MARKER))) await buildTemplate(template);
+      } finally {
+        rmSync(lock, { recursive: true, force: true });
+      }
+      return;
+    }
+    await sleep(LOCK_POLL_MS);
+  }
+}
+
+function takeLock(lock: string): boolean {
+  try {
+    mkdirSync(lock);
+    return true;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+  }
+  const age = lockAgeMs(lock);
+  if (age !== null && age > STALE_LOCK_MS) rmSync(lock, { recursive: true, force: true });
+  return false;
+}
+
+function lockAgeMs(lock: string): number | null {
+  try {
+    return Date.now() - statSync(lock).mtimeMs;
+  } catch {
+    return null;
+  }
 }
 
 async function buildTemplate(template: string): Promise<void> {
