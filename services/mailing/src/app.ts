@@ -17,7 +17,7 @@ import { createMailQueue, type MailQueue } from './store/mail-queue.ts';
 import { createRecipientStore } from './store/recipient-store.ts';
 
 export type { ConsumerTuning };
-export type WorkerTuning = Partial<Pick<WorkerOptions<typeof MailJob>, 'blockMs' | 'heartbeatTtlMs' | 'maxAttempts' | 'backoffBaseMs' | 'backoffMaxMs' | 'sweepIntervalMs'>>;
+export type WorkerTuning = Partial<Pick<WorkerOptions<typeof MailJob>, 'blockMs' | 'heartbeatTtlMs' | 'maxAttempts' | 'backoffBaseMs' | 'backoffMaxMs' | 'sweepIntervalMs' | 'concurrency'>>;
 
 export interface MailingDeps {
   /** The bus Redis: streams only. */
@@ -48,7 +48,8 @@ export interface RunningMailing {
  * A catch-up after a long outage can take a while; the worker's attempts
  * are spaced so that about two minutes pass before a mail is given up.
  */
-export const mailWorkerDefaults = { maxAttempts: 8, backoffBaseMs: 500, backoffMaxMs: 30_000 } satisfies WorkerTuning;
+// Eight mails at once: one at a time, the worker sent fewer mails than the shop makes at 100 orders/s (docs/benchmarks.md, Memory).
+export const mailWorkerDefaults = { maxAttempts: 8, backoffBaseMs: 500, backoffMaxMs: 30_000, concurrency: 8 } satisfies WorkerTuning;
 
 export async function startMailing(deps: MailingDeps): Promise<RunningMailing> {
   const { logger } = deps;

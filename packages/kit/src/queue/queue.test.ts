@@ -97,6 +97,37 @@ describe('processing', () => {
     expect(await t.redis.hLen(queue.keys.attempts)).toBe(0);
   });
 
+  it('with concurrency, several items are in hand at once, at most that many, and a failing one does not hold up the rest', async () => {
+    const name = uniqueQueue();
+    const queue = createQueue({ redis: t.redis, name, schema: TestJob });
+    for (let n = 1; n <= 6; n++) await queue.push({ n, label: `job ${n}` }, { id: `job-${n}` });
+    const release = deferred();
+    let inHand = 0;
+    let mostInHand = 0;
+    const done: number[] = [];
+    const handler: JobHandler<typeof TestJob> = async (job, context) => {
+      inHand++;
+      mostInHand = Math.max(mostInHand, inHand);
+      try {
+        await release.promise;
+        if (job.n === 2 && context.attempt === 1) throw new Error('first take of job 2 fails');
+        done.push(job.n);
+      } finally {
+        inHand--;
+      }
+    };
+    await startWorker({ name, handler, concurrency: 3 });
+    // Three taken and waiting together: one at a time, the second would never start.
+    await waitFor(() => inHand === 3, { description: 'three items in hand at once' });
+    expect(await queue.counts()).toMatchObject({ processing: 3, pending: 3 });
+    release.resolve();
+    await waitFor(() => done.length === 6, { description: 'every item done, job 2 on its retry' });
+    expect(mostInHand).toBe(3);
+    expect([...done].sort()).toEqual([1, 2, 3, 4, 5, 6]);
+    await waitFor(async () => (await queue.counts()).processing === 0, { description: 'nothing in hand' });
+    expect(await queue.counts()).toMatchObject({ pending: 0, processing: 0, delayed: 0, dead: 0 });
+  });
+
   it('retries a failing item with backoff and completes it once the handler succeeds', async () => {
     const name = uniqueQueue();
     const queue = createQueue({ redis: t.redis, name, schema: TestJob });
