@@ -45,7 +45,10 @@ function fleetMetrics(app: HttpApp, fleet: Fleet<FlightCause>) {
       this.set(fleet.snapshot().queued);
     },
   });
-  return new Counter({ name: 'drone_sim_readings_total', help: 'Telemetry readings written to the bus', registers });
+  return {
+    readings: new Counter({ name: 'drone_sim_readings_total', help: 'Telemetry readings written to the bus', registers }),
+    refused: new Counter({ name: 'drone_sim_jobs_refused_total', help: 'Deliveries refused because every drone was busy and the queue full', registers }),
+  };
 }
 
 /**
@@ -64,15 +67,16 @@ export async function startDroneSim(deps: DroneSimDeps): Promise<DroneSim> {
     failureRate: config.failureRate,
     seed: config.seed,
     seenLimit: config.seenLimit,
+    queueLimit: config.queuePerDrone * config.fleetSize,
   });
   const { app, consumers, publisher, start } = createServiceShell({ service: SERVICE, bus, logger, instance: deps.instance, tuning: { lingerMs: BACKGROUND_LINGER_MS, ...deps.consumer } });
-  const readings = fleetMetrics(app, fleet);
+  const { readings, refused } = fleetMetrics(app, fleet);
   const simulator = createSimulator({ fleet, publisher, tickMs: config.tickMs, logger, onPublished: (count) => readings.inc(count) });
   await app.register(fleetRoutes({ snapshot: () => fleet.snapshot() }));
 
   consumers
     .consumer(streamKeys.events('delivery'))
-    .on(DeliveryScheduled, deliveryScheduledHandler({ fleet, logger }))
+    .on(DeliveryScheduled, deliveryScheduledHandler({ fleet, logger, onRefused: () => refused.inc() }))
     .on(DeliveryStatusChanged, deliveryFailedHandler({ fleet, logger }));
   // Closed the other way round: consumers first (no job arrives after), then the clock, then HTTP.
   return { ...(await start(['http', simulator, 'consumers'])), fleet: () => fleet.snapshot() };

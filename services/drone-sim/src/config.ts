@@ -11,6 +11,7 @@ export const droneSimSettingsSchema = Type.Object({
   timeScale: Type.Number({ env: 'DRONE_TIME_SCALE', default: 10, exclusiveMinimum: 0, maximum: 10_000, description: 'Simulated seconds per wall second.' }),
   failureRate: Type.Number({ env: 'DRONE_FAILURE_RATE', default: 0.05, minimum: 0, maximum: 1, description: 'The share of flights that fail.' }),
   seed: Type.String({ env: 'DRONE_SEED', default: 'tributary', minLength: 1, description: 'Decides which deliveries fail.' }),
+  queuePerDrone: Type.Integer({ env: 'DRONE_QUEUE_PER_DRONE', default: 100, minimum: 1, maximum: 100_000, description: 'Jobs waiting for a free drone, at most, per drone of the fleet; a job beyond is refused and its delivery fails NO_DRONE_AVAILABLE after its wait.' }),
   seenLimit: Type.Integer({ env: 'DRONE_SEEN_LIMIT', default: 100_000, minimum: 1, maximum: 10_000_000, description: 'Delivery ids remembered to refuse a second flight.' }),
 });
 

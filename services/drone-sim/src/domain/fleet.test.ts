@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createFleet, type FleetOptions, type Job } from './fleet.ts';
 
-const options: FleetOptions = { size: 2, idPrefix: 'drone', speedMps: 20, stepSeconds: 30, failureRate: 0, seed: 'tributary', seenLimit: 100 };
+const options: FleetOptions = { size: 2, idPrefix: 'drone', speedMps: 20, stepSeconds: 30, failureRate: 0, seed: 'tributary', seenLimit: 100, queueLimit: 100 };
 const warehouse = { lat: 51.5072, lon: -0.1276 };
 const job = (deliveryId: string, dropoff = { lat: 51.52, lon: -0.1 }, pickup = warehouse): Job<string> => ({ deliveryId, pickup, dropoff, cause: `cause-${deliveryId}` });
 
@@ -93,6 +93,19 @@ describe('fleet', () => {
     flyAll(fleet);
     expect(fleet.accept(job('a'))).toBe('duplicate');
     expect(fleet.due()).toEqual([]);
+  });
+
+  it('refuses a job while every drone is busy and the queue is full; takes one again once there is room', () => {
+    const fleet = createFleet<string>({ ...options, queueLimit: 2 });
+    expect(['a', 'b', 'c', 'd'].map((id) => fleet.accept(job(id)))).toEqual(['started', 'started', 'queued', 'queued']);
+    expect(fleet.accept(job('e'))).toBe('refused');
+    expect(fleet.snapshot().queued).toBe(2);
+    // Refused is not flown: the same delivery is taken once a place frees up.
+    expect(fleet.withdraw('c')).toBe(true);
+    expect(fleet.accept(job('e'))).toBe('queued');
+    expect(fleet.accept(job('f'))).toBe('refused');
+    const flown = new Set(flyAll(fleet).map((reading) => reading.deliveryId));
+    expect([...flown].sort()).toEqual(['a', 'b', 'd', 'e']);
   });
 
   it('a failed drone is back in service for the next job', () => {

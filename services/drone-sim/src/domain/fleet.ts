@@ -22,6 +22,12 @@ export interface FleetOptions {
   seed: string;
   /** How many delivery ids are remembered to refuse a second flight. */
   seenLimit: number;
+  /**
+   * Jobs waiting for a free drone, at most. Ten drones fly a few deliveries
+   * a minute: a queue of thousands would never be flown before delivery
+   * gives up on them, and held 0.7 KB of heap each (docs/benchmarks.md, Memory).
+   */
+  queueLimit: number;
 }
 
 interface Flight<Cause> {
@@ -53,10 +59,11 @@ export interface FleetSnapshot {
   queued: number;
 }
 
-export type AcceptOutcome = 'started' | 'queued' | 'duplicate';
+/** `refused`: every drone busy and the queue full; the job is dropped (delivery's wait for a drone runs out). */
+export type AcceptOutcome = 'started' | 'queued' | 'duplicate' | 'refused';
 
 export interface Fleet<Cause> {
-  /** Takes a job: flies it on a free drone, or queues it (FIFO) while every drone is busy. */
+  /** Takes a job: flies it on a free drone, queues it (FIFO) while every drone is busy, or refuses it when the queue is full. */
   accept(job: Job<Cause>): AcceptOutcome;
   /**
    * Takes a job out of the queue (delivery gave up on it: NO_DRONE_AVAILABLE),
@@ -125,7 +132,9 @@ export function createFleet<Cause>(options: FleetOptions): Fleet<Cause> {
 
   return {
     accept(job) {
-      if (!seen.add(job.deliveryId)) return 'duplicate';
+      if (seen.has(job.deliveryId)) return 'duplicate';
+      if (queue.length >= options.queueLimit && nearestFree(job.pickup) === null) return 'refused';
+      seen.add(job.deliveryId);
       queue.push(job);
       dispatch();
       // FIFO: if anything is left, the job just pushed (the last) is among it.
