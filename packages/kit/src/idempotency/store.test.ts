@@ -25,11 +25,30 @@ describe('idempotency store (real Redis)', () => {
     if (claim.kind !== 'acquired') throw new Error('expected to acquire');
     expect(await store.complete('client-a', 'k2', claim.token, response)).toBe(true);
     expect(await store.begin('client-a', 'k2', 'fp')).toEqual({ kind: 'replay', response });
-    const stored = await redis().hGetAll('test:idem:client-a:k2');
-    expect(stored).toMatchObject({ state: 'done', fingerprint: 'fp', status: '201', body: '{"id":"o1"}' });
-    expect(stored.token).toBeUndefined();
+    // One compact string once done: status, fingerprint, content type, body; no token left.
+    expect(await redis().get('test:idem:client-a:k2')).toBe('201\nfp\napplication/json\n{"id":"o1"}');
     await waitFor(async () => Number(await redis().sendCommand(['EXISTS', 'test:idem:client-a:k2'])) === 0, { timeoutMs: 5_000 });
     expect((await store.begin('client-a', 'k2', 'another request')).kind).toBe('acquired');
+  });
+
+  it('replays a body with newlines exactly, refuses another request on a done key, and leaves a done key to release', async () => {
+    const store = storeOn(redis());
+    const claim = await store.begin('client-a', 'k6', 'fp');
+    if (claim.kind !== 'acquired') throw new Error('expected to acquire');
+    const multiline = { status: 200, contentType: 'text/plain; charset=utf-8', body: 'line one\n\nline three\n' };
+    expect(await store.complete('client-a', 'k6', claim.token, multiline)).toBe(true);
+    expect(await store.begin('client-a', 'k6', 'fp')).toEqual({ kind: 'replay', response: multiline });
+    expect(await store.begin('client-a', 'k6', 'fp-other')).toEqual({ kind: 'mismatch' });
+    expect(await store.release('client-a', 'k6', claim.token)).toBe(false);
+    expect(await store.complete('client-a', 'k6', claim.token, response)).toBe(false);
+    expect(await store.begin('client-a', 'k6', 'fp')).toEqual({ kind: 'replay', response: multiline });
+  });
+
+  it('still replays a record kept as a hash (the layout before the compact string)', async () => {
+    const store = storeOn(redis());
+    await redis().hSet('test:idem:client-a:k7', { state: 'done', fingerprint: 'fp', status: '201', contentType: 'application/json', body: '{"id":"o7"}', startedAt: '1', completedAt: '2' });
+    expect(await store.begin('client-a', 'k7', 'fp')).toEqual({ kind: 'replay', response: { ...response, body: '{"id":"o7"}' } });
+    expect(await store.begin('client-a', 'k7', 'fp-other')).toEqual({ kind: 'mismatch' });
   });
 
   it('answers mismatch for the same key on a different request, and scopes keys', async () => {

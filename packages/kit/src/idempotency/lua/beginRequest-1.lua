@@ -5,9 +5,11 @@
   exactly one is told 'acquired'. The claim is an in-flight marker with a
   short expiry: if its holder dies before finishing, the key frees itself.
 
-  KEYS[1] record hash    <prefix>:<scope>:<key>
-          fields: state ('in-flight'|'done'), fingerprint, token, startedAt,
-                  and once done: status, contentType, body, completedAt
+  KEYS[1] record         <prefix>:<scope>:<key>
+          in flight: a hash (state 'in-flight', fingerprint, token, startedAt)
+          done: a string "<status>\n<fingerprint>\n<contentType>\n<body>"
+          (completeRequest); a hash with state 'done' and those fields is
+          the older layout, still read
   ARGV[1] fingerprint    hash of method, path and body
   ARGV[2] token          random, identifies this holder to complete/release
   ARGV[3] in-flight ttl ms, integer >= 1
@@ -22,6 +24,22 @@
 local ttl = tonumber(ARGV[3])
 if not ARGV[1] or ARGV[1] == '' or not ARGV[2] or ARGV[2] == '' or not ttl or ttl < 1 or ttl % 1 ~= 0 then
   return redis.error_reply('TRIB_BAD_ARGUMENTS beginRequest: fingerprint, token and an integer ttl are required')
+end
+
+local kind = redis.call('TYPE', KEYS[1])
+if type(kind) == 'table' then kind = kind.ok end
+if kind == 'string' then
+  local done = redis.call('GET', KEYS[1])
+  local afterStatus = string.find(done, '\n', 1, true)
+  local afterFingerprint = afterStatus and string.find(done, '\n', afterStatus + 1, true)
+  local afterType = afterFingerprint and string.find(done, '\n', afterFingerprint + 1, true)
+  if not afterType then
+    return redis.error_reply('TRIB_UNEXPECTED_REPLY beginRequest: a done record without its four parts')
+  end
+  if string.sub(done, afterStatus + 1, afterFingerprint - 1) ~= ARGV[1] then
+    return {'mismatch'}
+  end
+  return {'done', string.sub(done, 1, afterStatus - 1), string.sub(done, afterFingerprint + 1, afterType - 1), string.sub(done, afterType + 1)}
 end
 
 local record = redis.call('HMGET', KEYS[1], 'state', 'fingerprint', 'status', 'contentType', 'body')

@@ -2,11 +2,16 @@
   Gives a key back without recording anything (the request failed in a way a
   retry may fix, e.g. a 503), so the next request with it runs afresh.
 
-  KEYS[1] record hash    <prefix>:<scope>:<key>
+  KEYS[1] record         <prefix>:<scope>:<key> (a hash while in flight)
   ARGV[1] token
 
   Reply: 1 released, 0 this caller no longer holds the key (nothing written)
 ]]
+local kind = redis.call('TYPE', KEYS[1])
+if type(kind) == 'table' then kind = kind.ok end
+if kind ~= 'hash' then
+  return 0
+end
 local record = redis.call('HMGET', KEYS[1], 'state', 'token')
 if record[1] ~= 'in-flight' or record[2] ~= ARGV[1] then
   return 0
