@@ -1,4 +1,4 @@
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -45,8 +45,9 @@ export async function seedFromTemplate(dataDir: string, templateRoot = tmpdir())
   cpSync(template, dataDir, { recursive: true, filter: (source) => !source.endsWith(READY_MARKER) });
 }
 
-/** A lock older than this was left by a builder that died: an initdb takes seconds. */
-const STALE_LOCK_MS = 120_000;
+/** The builder touches its lock this often; one untouched for STALE_LOCK_MS was left by a builder that died. */
+const LOCK_TOUCH_MS = 5_000;
+const STALE_LOCK_MS = 30_000;
 const LOCK_POLL_MS = 100;
 
 /**
@@ -57,9 +58,19 @@ async function ensureTemplate(template: string): Promise<void> {
   const lock = `${template}.lock`;
   while (!existsSync(join(template, READY_MARKER))) {
     if (takeLock(lock)) {
+      // A loaded machine may take longer than the stale age to initdb: the touch keeps the lock fresh.
+      const touch = setInterval(() => {
+        const now = new Date();
+        try {
+          utimesSync(lock, now, now);
+        } catch {
+          // Broken as stale after all: the worst case is a second builder, as before the lock.
+        }
+      }, LOCK_TOUCH_MS);
       try {
         if (!existsSync(join(template, READY_MARKER))) await buildTemplate(template);
       } finally {
+        clearInterval(touch);
         rmSync(lock, { recursive: true, force: true });
       }
       return;
