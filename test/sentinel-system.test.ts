@@ -153,10 +153,21 @@ describe('the whole system on a primary found through Sentinel', { timeout: 300_
       { timeoutMs: 120_000, intervalMs: 250, description: 'every lending request decided' },
     ).catch(async (error: Error) => {
       // Where the undecided ones are (pending on whom, delivered how often) and what lending said: a failure here is rare and slow to reproduce.
+      const answers = await Promise.all(requestIds.map(async (id) => ({ id, answer: await api<{ status: string }>('GET', `/api/lending/requests/${id}`) })));
+      const undecided = answers.filter(({ answer }) => answer.status !== 200 || answer.body.status === 'PENDING');
       const bus = await connectRedis(group.url);
-      const pending = await bus.sendCommand(['XPENDING', 'lending:requests', 'lending', '-', '+', '20']).catch(String).finally(() => bus.close());
+      const [pending, groups, entries] = await Promise.all([
+        bus.sendCommand(['XPENDING', 'lending:requests', 'lending', '-', '+', '20']).catch(String),
+        bus.sendCommand(['XINFO', 'GROUPS', 'lending:requests']).catch(String),
+        // Is the entry itself on the promoted primary, or was it lost with the old one?
+        Promise.all(undecided.map(({ id }) => bus.sendCommand(['XRANGE', 'lending:requests', id, id]).catch(String))),
+      ]).finally(() => bus.close());
+      const seen = undecided.map(({ id, answer }, index) => ({ id, status: answer.status, body: answer.body, entry: entries[index] }));
       const log = readFileSync(join(dir, 'data', 'logs', 'lending.log'), 'utf8').split('\n').slice(-40).join('\n');
-      throw new Error(`${error.message}; pending: ${JSON.stringify(pending)}; the end of lending's log:\n${log}`, { cause: error });
+      throw new Error(
+        `${error.message}; undecided: ${JSON.stringify(seen)}; pending: ${JSON.stringify(pending)}; groups: ${JSON.stringify(groups)}; the end of lending's log:\n${log}`,
+        { cause: error },
+      );
     });
     expect(decided.filter((status) => status !== 'ACCEPTED' && status !== 'REJECTED')).toEqual([]);
 

@@ -218,8 +218,11 @@ export async function connectRedis(url: string, options: ConnectOptions = {}): P
  * current primary behind a Proxy and swaps it when the Sentinels name another
  * one. Failover itself stays Sentinel's: this only asks whom they promoted,
  * each time the connection fails (every failed reconnect attempt is an
- * 'error'), so a client stuck on a dead primary moves on within one
- * reconnect delay of the promotion.
+ * 'error'), every SENTINEL_POLL_MS while it stays down, and once more after
+ * every reconnection. The last two are for the old primary coming back: it
+ * restarts as a primary with its own data until the Sentinels make it a
+ * replica, seconds later. A client whose reconnect timer (up to 2 s) fired
+ * into that window would otherwise have written there, and lost it.
  */
 async function connectThroughSentinel(spec: SentinelUrl, options: ConnectOptions): Promise<RedisClient> {
   const primary = await discoverPrimary(spec);
@@ -229,6 +232,9 @@ async function connectThroughSentinel(spec: SentinelUrl, options: ConnectOptions
 }
 
 type Listener = (...args: unknown[]) => void;
+
+/** How often a follower whose connection is down asks the Sentinels, between node-redis's reconnect attempts. */
+const SENTINEL_POLL_MS = 200;
 
 function follow(spec: SentinelUrl, initialUrl: string, options: ConnectOptions): RedisClient {
   let url = initialUrl;
@@ -263,10 +269,30 @@ function follow(spec: SentinelUrl, initialUrl: string, options: ConnectOptions):
       checking = false;
     }
   };
+  let polling: NodeJS.Timeout | null = null;
+  const pollWhileDown = () => {
+    if (polling) return;
+    polling = setInterval(() => {
+      if (!wantOpen || current.isReady) {
+        if (polling) clearInterval(polling);
+        polling = null;
+        return;
+      }
+      void recheck();
+    }, SENTINEL_POLL_MS);
+    polling.unref();
+  };
   const attach = (client: RedisClient) => {
+    let readyBefore = false;
     client.on('error', (error: Error) => {
       options.onError?.(error);
       void recheck();
+      pollWhileDown();
+    });
+    client.on('ready', () => {
+      // A reconnection may have reached a node the Sentinels no longer name (the old primary, back before its demotion).
+      if (readyBefore) void recheck();
+      readyBefore = true;
     });
   };
   attach(current);
