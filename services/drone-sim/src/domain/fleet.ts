@@ -23,9 +23,10 @@ export interface FleetOptions {
   /** How many delivery ids are remembered to refuse a second flight. */
   seenLimit: number;
   /**
-   * Jobs waiting for a free drone, at most. Ten drones fly a few deliveries
-   * a minute: a queue of thousands would never be flown before delivery
-   * gives up on them, and held 0.7 KB of heap each (docs/benchmarks.md, Memory).
+   * Jobs waiting for a free drone, at most. Ten drones at the default time
+   * scale fly about twelve deliveries a minute: a queue of thousands would
+   * never be flown before delivery gives up on them, and held 0.7 KB of heap
+   * each (docs/benchmarks.md, Memory).
    */
   queueLimit: number;
 }
