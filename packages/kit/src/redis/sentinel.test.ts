@@ -7,7 +7,7 @@ import { createPubSubPublisher, createPubSubSubscriber, defineChannel } from '..
 import { createConsumer } from '../streams/consumer.ts';
 import { createPublisher } from '../streams/publisher.ts';
 import { orderPlaced } from '../streams/test-fixtures/harness-events.ts';
-import { askRedis, startSentinel, startSentinelGroup } from '../testing/redis-sentinel.ts';
+import { askRedis, SENTINEL_MASTER_NAME, startSentinel, startSentinelGroup } from '../testing/redis-sentinel.ts';
 import { startRedisServer, type RedisServer } from '../testing/redis-server.ts';
 import { waitFor } from '../testing/wait-for.ts';
 import { connectRedis, redactUrl, type RedisClient } from './client.ts';
@@ -141,5 +141,44 @@ describe('a primary found through Sentinel', () => {
     await waitFor(() => effects.length >= before.length + after.length, { timeoutMs: 30_000, description: 'every acknowledged event handled' });
     expect([...effects].sort()).toEqual([...before, ...after].sort());
     expect(new Set(effects).size).toBe(effects.length);
+  });
+  it('moves on from a node the Sentinels stopped naming when a reconnect reaches it (the old primary back before its demotion)', { timeout: 60_000 }, async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tributary-sentinel-stale-'));
+    cleanup.push(async () => rmSync(dir, { recursive: true, force: true }));
+    let old = await startRedisServer();
+    cleanup.push(() => old.stop());
+    const named = await startRedisServer();
+    cleanup.push(() => named.stop());
+    const sentinel = await startSentinel(dir, old.port, { quorum: 1 });
+    cleanup.push(() => sentinel.kill());
+    let failures = 0;
+    let onFailure: (() => void) | null = null;
+    const redis: RedisClient = await connectRedis(`redis+sentinel://127.0.0.1:${sentinel.port}/${SENTINEL_MASTER_NAME}`, {
+      onError: () => {
+        failures++;
+        onFailure?.();
+      },
+    });
+    cleanup.push(async () => {
+      if (redis.isOpen) redis.destroy();
+    });
+    const portOf = async () => Number(((await redis.sendCommand(['CONFIG', 'GET', 'port'])) as string[])[1]);
+    expect(await portOf()).toBe(old.port);
+
+    await old.kill();
+    // Once several attempts have failed, node-redis waits 2 s between them.
+    await waitFor(() => failures >= 8, { timeoutMs: 30_000, description: 'reconnect attempts at their longest delay' });
+    // Right after a failed attempt, and before the next: the Sentinel names another node, and the old one is back.
+    await new Promise<void>((resolve) => {
+      onFailure = resolve;
+    });
+    onFailure = null;
+    await askRedis(sentinel.port, ['SENTINEL', 'REMOVE', SENTINEL_MASTER_NAME]);
+    await askRedis(sentinel.port, ['SENTINEL', 'MONITOR', SENTINEL_MASTER_NAME, '127.0.0.1', String(named.port), '1']);
+    old = await old.restart();
+    // Asking the Sentinels only when a connection fails, the client would stay on the old node: the reconnect to it succeeds.
+    await waitFor(async () => (await portOf()) === named.port, { timeoutMs: 10_000, description: 'the client on the node the Sentinel names' });
+    await redis.sendCommand(['SET', 'written-after-the-switch', 'kept']);
+    expect(await askRedis(named.port, ['GET', 'written-after-the-switch'])).toBe('kept');
   });
 });
