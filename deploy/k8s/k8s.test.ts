@@ -3,7 +3,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createClient } from 'redis';
+import { createClient } from '@redis/client';
 import { createHttpApp } from 'tributary/http';
 import { readServiceConfig } from 'tributary/service';
 import { startRedisServer, type RedisServer } from 'tributary/testing';

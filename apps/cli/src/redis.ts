@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { InvalidArgumentError, type Command } from 'commander';
-import { createClient } from 'redis';
+import { createClient } from '@redis/client';
 // Only the service list, not the launcher (which would load the test Redis and SQL helpers).
 import { BUS_URL_FILE, PRIVATE_TLS_DIR, STORE_URL_FILE } from '@tributary/launcher/services';
 import { connectRedis, formatClusterUrl, formatSentinelUrl, isClusterUrl, parseClusterUrl, parseSentinelUrl, redactUrl, redisTlsFromEnv, SENTINEL_SCHEME, sentinelAuthFromEnv, tlsSocketOptions, TributaryError, wantsTls, type RedisClient, type RedisTls } from 'tributary';

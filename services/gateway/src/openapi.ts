@@ -1,4 +1,4 @@
-import { createClient } from 'redis';
+import { createClient } from '@redis/client';
 import type { RedisClient } from 'tributary';
 import { startGateway } from './app.ts';
 import type { Upstreams } from './upstream.ts';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { MultiErrorReply } from 'redis';
+import { MultiErrorReply } from '@redis/client';
 import type { Step } from '../src/domain/steps.ts';
 import { lendingKeys } from '../src/store/keys.ts';
 import { takeLoanScript } from '../src/store/scripts.ts';

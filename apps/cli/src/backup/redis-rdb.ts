@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, copyFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createClient, RESP_TYPES } from 'redis';
+import { createClient, RESP_TYPES } from '@redis/client';
 import { forEachNode, isClusterUrl, parseInfo, redactUrl, SENTINEL_SCHEME } from 'tributary';
 import { CliError } from '../errors.ts';
 import { cliRedisTls, connectCliRedis, describe } from '../redis.ts';

@@ -1,4 +1,4 @@
-import { MultiErrorReply, WatchError } from 'redis';
+import { MultiErrorReply, WatchError } from '@redis/client';
 import { TributaryError } from '../errors.ts';
 import { clientForKey, type RedisClient } from '../redis/client.ts';
 import type { ApplyEntry, ApplyResult, ProjectionStore } from './store.ts';

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { createClient } from 'redis';
+import { createClient } from '@redis/client';
 import { TributaryError } from '../errors.ts';
 import { isRedisError } from './reply-errors.ts';
 import { createClusterClient, isClusterUrl, keySlot, parseClusterUrl, routingKey, type ClusterClient, type ClusterUrl } from './cluster.ts';

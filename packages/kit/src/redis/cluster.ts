@@ -1,4 +1,4 @@
-import { createCluster, type RedisClusterType } from 'redis';
+import { createCluster, type RedisClusterType } from '@redis/client';
 import type { tlsSocketOptions } from './tls.ts';
 import { formatAuthority, parseHostList, urlProblem } from './host-list.ts';
 

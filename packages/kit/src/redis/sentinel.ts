@@ -1,4 +1,4 @@
-import { createClient } from 'redis';
+import { createClient } from '@redis/client';
 import { TributaryError } from '../errors.ts';
 import { formatAuthority, parseHostList, urlProblem } from './host-list.ts';
 import { redisSetting } from './settings.ts';

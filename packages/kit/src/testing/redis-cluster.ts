@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { createClient } from 'redis';
+import { createClient } from '@redis/client';
 import { parseInfo } from '../redis/replies.ts';
 import { freePort } from './free-port.ts';
 import { startRedisServer, type RedisServer, type RedisServerOptions } from './redis-server.ts';

@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createClient } from 'redis';
+import { createClient } from '@redis/client';
 import { freePort } from './free-port.ts';
 import { startRedisServer, type RedisServer } from './redis-server.ts';
 import { waitFor } from './wait-for.ts';

@@ -1,4 +1,4 @@
-import { MultiErrorReply, WatchError } from 'redis';
+import { MultiErrorReply, WatchError } from '@redis/client';
 import { checkKeyCount, fromScriptError, isRedisError, type LuaScript, type RedisClient } from 'tributary';
 
 export type AloneResult<Reply> = { kind: 'ok'; reply: Reply } | { kind: 'conflict' } | { kind: 'noscript' };
