@@ -128,6 +128,28 @@ describe('processing', () => {
     expect(await queue.counts()).toMatchObject({ pending: 0, processing: 0, delayed: 0, dead: 0 });
   });
 
+  it('with a backlog, a worker takes as many items as it has room for in one call instead of blocking for each', async () => {
+    const name = uniqueQueue();
+    const queue = createQueue({ redis: t.redis, name, schema: TestJob });
+    const total = 30;
+    for (let n = 1; n <= total; n++) await queue.push({ n, label: `job ${n}` });
+    // An id whose payload is gone (finished elsewhere after a sweep gave it back) is dropped by the take, not handled.
+    await t.redis.lPush(queue.keys.pending, 'gone');
+    await t.redis.sendCommand(['CONFIG', 'RESETSTAT']);
+    const done: number[] = [];
+    const reports: WorkerReport[] = [];
+    await startWorker({ name, concurrency: 3, onReport: (report) => reports.push(report), handler: async (job) => { done.push(job.n); } });
+    await waitFor(() => done.length === total, { description: 'every item handled' });
+    const stats = await t.redis.sendCommand<string>(['INFO', 'commandstats']);
+    const calls = (command: string) => Number(new RegExp(`cmdstat_${command}:calls=(\\d+)`).exec(stats)?.[1] ?? 0);
+    // One blocking take per item would be 30; the worker blocks only once pending is empty (every 50 ms here).
+    expect(calls('blmove')).toBeLessThan(10);
+    expect(reports).toContainEqual({ kind: 'stale', id: 'gone' });
+    await waitFor(async () => (await queue.counts()).processing === 0, { description: 'nothing in hand' });
+    expect(await t.redis.hExists(queue.keys.attempts, 'gone')).toBe(0);
+    expect(await queue.counts()).toMatchObject({ pending: 0, processing: 0, delayed: 0, dead: 0 });
+  });
+
   it('retries a failing item with backoff and completes it once the handler succeeds', async () => {
     const name = uniqueQueue();
     const queue = createQueue({ redis: t.redis, name, schema: TestJob });

@@ -9,7 +9,7 @@ export const queueScripts = {
   complete: load('complete-5.lua'),
   retry: load('retry-3.lua'),
   bury: load('bury-4.lua'),
-  promote: load('promote-2.lua'),
+  take: load('take-5.lua'),
   recover: load('recover-4.lua'),
   register: load('register-4.lua'),
   replayDead: load('replayDead-4.lua'),

@@ -107,16 +107,20 @@ export function createWorker<S extends TSchema>(options: WorkerOptions<S>): Work
     report({ kind: 'dead', id, attempt, reason });
   }
 
-  async function handle(id: string) {
+  /** After a blocking take, which moved the id only: its count and payload, read together. */
+  async function handleMoved(id: string) {
     // One MULTI: the count and the payload are read together, so an item
     // finished meanwhile is seen as gone rather than half there.
     const [counted, raw] = (await redis.multi().hIncrBy(keys.attempts, id, 1).hGet(keys.items, id).exec()) as unknown as [number, string | null];
-    const attempt = Number(counted);
     if (raw === null || raw === undefined) {
       await redis.multi().lRem(processing, 1, id).hDel(keys.attempts, id).exec();
       report({ kind: 'stale', id });
       return;
     }
+    await handle(id, Number(counted), raw);
+  }
+
+  async function handle(id: string, attempt: number, raw: string) {
     const parsed = queue.parse(raw);
     if (!parsed.ok) return bury(id, attempt, parsed.reason);
     if (attempt > config.maxAttempts) {
@@ -147,15 +151,35 @@ export function createWorker<S extends TSchema>(options: WorkerOptions<S>): Work
     if (moved > 0) report({ kind: 'recovered', count: moved });
   }
 
-  /** Items being handled; the loop takes another only while there is room. */
+  /** Items being handled; the loop takes more only while there is room. */
   const inHand = new Set<Promise<void>>();
 
-  function handleBeside(id: string) {
-    const task: Promise<void> = handle(id)
+  /** One at a time the loop waits for the item; with `concurrency` above 1 it goes on taking beside it. */
+  async function dispatch(work: () => Promise<void>) {
+    if (config.concurrency === 1) return work();
+    const task: Promise<void> = work()
       // The item stays in this worker's processing list: a restart or the sweep gives it back.
       .catch((caught: unknown) => report({ kind: 'loop-error', error: caught instanceof Error ? caught : new Error(String(caught)) }))
       .finally(() => inHand.delete(task));
     inHand.add(task);
+  }
+
+  /** take-5.lua: due retries promoted and up to `room` items taken in one call. */
+  async function takeWithoutWaiting(room: number): Promise<{ taken: number; nextDueInMs: number }> {
+    const [dueInMs, ...taken] = await runLuaScript<[number, ...Array<string | number | null>]>(
+      redis,
+      queueScripts.take,
+      [keys.delayed, keys.pending, processing, keys.items, keys.attempts],
+      [100, room],
+    );
+    for (let i = 0; i < taken.length; i += 3) {
+      const id = String(taken[i]);
+      const attempt = Number(taken[i + 1]);
+      const raw = taken[i + 2];
+      if (raw === null || raw === undefined) report({ kind: 'stale', id });
+      else await dispatch(() => handle(id, attempt, String(raw)));
+    }
+    return { taken: taken.length / 3, nextDueInMs: Number(dueInMs) };
   }
 
   async function run() {
@@ -167,9 +191,12 @@ export function createWorker<S extends TSchema>(options: WorkerOptions<S>): Work
           continue;
         }
         if (sweepIntervalMs > 0 && Date.now() >= nextSweepAt) await sweep();
-        const [, dueInMs] = await runLuaScript<[number, number]>(redis, queueScripts.promote, [keys.delayed, keys.pending], [100]);
+        const { taken, nextDueInMs } = await takeWithoutWaiting(config.concurrency - inHand.size);
+        failures = 0;
+        // Something was taken: look again at once, a backlog is likely.
+        if (taken > 0) continue;
         let waitMs = config.blockMs;
-        if (Number(dueInMs) >= 0) waitMs = Math.min(waitMs, Math.max(1, Number(dueInMs)));
+        if (nextDueInMs >= 0) waitMs = Math.min(waitMs, Math.max(1, nextDueInMs));
         if (sweepIntervalMs > 0) waitMs = Math.min(waitMs, Math.max(1, nextSweepAt - Date.now()));
         if (stopping) break;
         waitingForItem = true;
@@ -177,11 +204,7 @@ export function createWorker<S extends TSchema>(options: WorkerOptions<S>): Work
           'BLMOVE', keys.pending, processing, 'RIGHT', 'LEFT', (waitMs / 1000).toFixed(3),
         ]);
         waitingForItem = false;
-        if (id !== null && id !== undefined) {
-          if (config.concurrency === 1) await handle(id);
-          else handleBeside(id);
-        }
-        failures = 0;
+        if (id !== null && id !== undefined) await dispatch(() => handleMoved(id));
       } catch (caught) {
         waitingForItem = false;
         if (stopping) break;
