@@ -170,6 +170,27 @@ describe('catch-up', () => {
   });
 });
 
+describe('tips', () => {
+  it('callers at once share a read, and each gets tips read after its call', async () => {
+    const s = scenario();
+    const projection = s.build();
+    const first = await s.publisher.publish(s.Registered, { userId: 'u1', name: 'Ada' });
+    await bus.sendCommand(['CONFIG', 'RESETSTAT']);
+    const together = await Promise.all(Array.from({ length: 8 }, () => projection.tips()));
+    for (const tips of together) expect(tips).toEqual({ [s.stream]: first });
+    const stats = await bus.sendCommand<string>(['INFO', 'commandstats']);
+    // One read, or two when the others arrived while the first was in flight; not eight.
+    expect(Number(/cmdstat_xrevrange:calls=(\d+)/.exec(stats)?.[1])).toBeLessThanOrEqual(2);
+
+    // A caller after an append sees it, though a read from before the append was in flight.
+    const before = projection.tips();
+    const appended = await s.publisher.publish(s.Registered, { userId: 'u2', name: 'Bo' });
+    const after = projection.tips();
+    expect((await before)[s.stream]).toBe(first);
+    expect((await after)[s.stream]).toBe(appended);
+  });
+});
+
 describe('at most once', () => {
   it('two instances running side by side apply every entry exactly once', async () => {
     const s = scenario();

@@ -221,10 +221,14 @@ export function createProjection<Tx>(options: ProjectionOptions<Tx>): Projection
     }
   }
 
-  async function tips(): Promise<Record<string, string>> {
+  async function readTips(): Promise<Record<string, string>> {
     const last = await Promise.all(streams.map((stream) => lastEntryId(bus, stream)));
     return Object.fromEntries(streams.map((stream, i) => [stream, last[i] ?? '0']));
   }
+  // Callers of tips() want the tips as they are at or after their call (a
+  // mail worker, before each of its mails): callers arriving while a read is
+  // in flight share the next read, so eight mails in hand make one read, not eight.
+  const tips = sharedFreshRead(readTips);
 
   const self: Projection<Tx> = {
     name,
@@ -294,4 +298,31 @@ export function createProjection<Tx>(options: ProjectionOptions<Tx>): Projection
   };
   if (config.registry) metrics = projectionMetrics(config.registry, self);
   return self;
+}
+
+/**
+ * Wraps a read so that concurrent callers share it, while each still gets a
+ * result read entirely after its own call: a caller arriving while a read is
+ * in flight waits for that one to end and shares the read that starts then.
+ */
+function sharedFreshRead<T>(read: () => Promise<T>): () => Promise<T> {
+  let current: Promise<T> | null = null;
+  let next: Promise<T> | null = null;
+  const start = (): Promise<T> => {
+    const started: Promise<T> = read().finally(() => {
+      if (current === started) current = null;
+    });
+    current = started;
+    return started;
+  };
+  return () => {
+    if (!current) return start();
+    next ??= current
+      .then(() => undefined, () => undefined)
+      .then(() => {
+        next = null;
+        return start();
+      });
+    return next;
+  };
 }
