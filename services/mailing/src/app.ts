@@ -86,10 +86,10 @@ export async function startMailing(deps: MailingDeps): Promise<RunningMailing> {
 
   consumers
     .consumer(streamKeys.events('ordering'))
-    .on(OrderCompleted, orderCompletedHandler(queue))
-    .on(OrderFailed, orderFailedHandler(queue))
-    .on(OrderBlocked, orderFailedHandler(queue));
-  consumers.consumer(streamKeys.events('fulfillment')).on(OrderShipped, orderShippedHandler(queue));
+    .onBatch(OrderCompleted, orderCompletedHandler(queue))
+    .onBatch(OrderFailed, orderFailedHandler(queue))
+    .onBatch(OrderBlocked, orderFailedHandler(queue));
+  consumers.consumer(streamKeys.events('fulfillment')).onBatch(OrderShipped, orderShippedHandler(queue));
 
   const queueReport = queueMetrics(registry, queue);
   const worker: Worker = createWorker({
