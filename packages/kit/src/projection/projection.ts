@@ -75,7 +75,10 @@ export interface Projection<Tx> {
    */
   rebuild(): Promise<Record<string, string>>;
   checkpoints(): Promise<Record<string, string>>;
-  /** The id of each source stream's last entry ('0' for an empty stream). */
+  /**
+   * The id of each source stream's last entry ('0' for an empty stream),
+   * read after the call; callers at the same moment share one read.
+   */
   tips(): Promise<Record<string, string>>;
   /** Resolves true once every stored checkpoint has reached its target, false on timeout or abort. */
   waitFor(targets: Record<string, string>, options?: { timeoutMs?: number; intervalMs?: number; signal?: AbortSignal }): Promise<boolean>;

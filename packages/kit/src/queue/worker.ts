@@ -192,9 +192,11 @@ export function createWorker<S extends TSchema>(options: WorkerOptions<S>): Work
         }
         if (sweepIntervalMs > 0 && Date.now() >= nextSweepAt) await sweep();
         const { taken, nextDueInMs } = await takeWithoutWaiting(config.concurrency - inHand.size);
-        failures = 0;
-        // Something was taken: look again at once, a backlog is likely.
-        if (taken > 0) continue;
+        // Something was taken (and, one at a time, handled): look again at once, a backlog is likely.
+        if (taken > 0) {
+          failures = 0;
+          continue;
+        }
         let waitMs = config.blockMs;
         if (nextDueInMs >= 0) waitMs = Math.min(waitMs, Math.max(1, nextDueInMs));
         if (sweepIntervalMs > 0) waitMs = Math.min(waitMs, Math.max(1, nextSweepAt - Date.now()));
@@ -205,6 +207,7 @@ export function createWorker<S extends TSchema>(options: WorkerOptions<S>): Work
         ]);
         waitingForItem = false;
         if (id !== null && id !== undefined) await dispatch(() => handleMoved(id));
+        failures = 0;
       } catch (caught) {
         waitingForItem = false;
         if (stopping) break;
