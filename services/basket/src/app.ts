@@ -59,7 +59,11 @@ export async function startBasket(deps: BasketDeps): Promise<BasketService> {
     .on(ProductCreated, productCreatedHandler({ products, group }))
     .on(ProductChanged, productChangedHandler({ products, group }));
   // Emptying a basket after its order is placed is off the order's latency path: a few events per read.
-  consumers.consumer(streamKeys.events('ordering'), { lingerMs: BACKGROUND_LINGER_MS, ...deps.consumer }).on(OrderPlaced, orderPlacedHandler({ basket }));
+  // Keyed by user: each completion touches only that user's basket and checkout, so different users'
+  // run at once (their scripts go out in one pipeline) and one user's stay in stream order.
+  consumers
+    .consumer(streamKeys.events('ordering'), { lingerMs: BACKGROUND_LINGER_MS, ...deps.consumer })
+    .on(OrderPlaced, orderPlacedHandler({ basket }), { key: (event) => event.data.userId });
   consumers.consumer(streamKeys.events('accounts')).on(UserRegistered, userRegisteredHandler({ users }));
   await app.register(basketRoutes({ basket, products, users, checkout }));
   // The sweep's start-up round finds checkouts a previous process recorded but never published.
