@@ -4,6 +4,7 @@ import { TributaryError } from '../errors.ts';
 import type { RedisClient } from '../redis/client.ts';
 import { runLuaScript } from '../redis/script.ts';
 import { backoffDelay } from '../streams/backoff.ts';
+import { asError } from '../streams/consumer/pipeline.ts';
 import { defaultConsumerName } from '../streams/consumer.ts';
 import { PermanentJobError } from './errors.ts';
 import type { Queue } from './queue.ts';
@@ -130,7 +131,7 @@ export function createWorker<S extends TSchema>(options: WorkerOptions<S>): Work
     try {
       await handler(parsed.value, { id, attempt, workerId, signal: abort.signal });
     } catch (caught) {
-      const error = caught instanceof Error ? caught : new Error(String(caught));
+      const error = asError(caught);
       if (error instanceof PermanentJobError || attempt >= config.maxAttempts) return bury(id, attempt, error.message);
       const delayMs = backoffDelay(attempt, config.backoffBaseMs, config.backoffMaxMs);
       await runLuaScript(redis, queueScripts.retry, [processing, keys.delayed, keys.items], [id, delayMs]);
@@ -159,7 +160,7 @@ export function createWorker<S extends TSchema>(options: WorkerOptions<S>): Work
     if (config.concurrency === 1) return work();
     const task: Promise<void> = work()
       // The item stays in this worker's processing list: a restart or the sweep gives it back.
-      .catch((caught: unknown) => report({ kind: 'loop-error', error: caught instanceof Error ? caught : new Error(String(caught)) }))
+      .catch((caught: unknown) => report({ kind: 'loop-error', error: asError(caught) }))
       .finally(() => inHand.delete(task));
     inHand.add(task);
   }
@@ -211,7 +212,7 @@ export function createWorker<S extends TSchema>(options: WorkerOptions<S>): Work
       } catch (caught) {
         waitingForItem = false;
         if (stopping) break;
-        report({ kind: 'loop-error', error: caught instanceof Error ? caught : new Error(String(caught)) });
+        report({ kind: 'loop-error', error: asError(caught) });
         failures++;
         await sleep(backoffDelay(failures, 50, 2_000));
       }
