@@ -19,10 +19,10 @@ export class RecipientsBehindError extends Error {
  * The mail worker's handler. Before rendering it takes the accounts
  * stream's tip as it is *now* (read after the job started) and waits until
  * the recipients projection has applied up to it, so a name changed while
- * mailing was down (or before the order completed) is in the mail. Then: render, write to the mail log
- * (idempotent by mail id), publish MailSent under an id derived from the
- * cause. A job that ran before and crashed after the log write re-publishes
- * the same MailSent without rendering again.
+ * mailing was down (or before the order completed) is in the mail. Then:
+ * render, write to the mail log (idempotent by mail id), publish MailSent
+ * under an id derived from the cause. A job that ran before and crashed
+ * after the log write re-publishes the same MailSent without rendering again.
  */
 export function sendMailHandler(deps: {
   recipients: RecipientsProjection;
