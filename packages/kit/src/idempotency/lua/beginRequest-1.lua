@@ -21,13 +21,13 @@
     {'in-flight', pttl}                            another holder is running it
   Errors (raised before any write): TRIB_BAD_ARGUMENTS
 ]]
+--- @include "includes/record-type"
 local ttl = tonumber(ARGV[3])
 if not ARGV[1] or ARGV[1] == '' or not ARGV[2] or ARGV[2] == '' or not ttl or ttl < 1 or ttl % 1 ~= 0 then
   return redis.error_reply('TRIB_BAD_ARGUMENTS beginRequest: fingerprint, token and an integer ttl are required')
 end
 
-local kind = redis.call('TYPE', KEYS[1])
-if type(kind) == 'table' then kind = kind.ok end
+local kind = recordType(KEYS[1])
 if kind == 'string' then
   local done = redis.call('GET', KEYS[1])
   local afterStatus = string.find(done, '\n', 1, true)

@@ -21,12 +21,12 @@
   Reply: 1 recorded, 0 this caller no longer holds the key (nothing written)
   Errors (raised before any write): TRIB_BAD_ARGUMENTS
 ]]
+--- @include "includes/record-type"
 local ttl = tonumber(ARGV[5])
 if not tonumber(ARGV[2]) or not ARGV[4] or not ttl or ttl < 1 or ttl % 1 ~= 0 or string.find(ARGV[3], '\n', 1, true) then
   return redis.error_reply('TRIB_BAD_ARGUMENTS completeRequest: status, a content type without newlines, body and an integer ttl are required')
 end
-local kind = redis.call('TYPE', KEYS[1])
-if type(kind) == 'table' then kind = kind.ok end
+local kind = recordType(KEYS[1])
 if kind ~= 'hash' then
   return 0
 end

@@ -7,8 +7,8 @@
 
   Reply: 1 released, 0 this caller no longer holds the key (nothing written)
 ]]
-local kind = redis.call('TYPE', KEYS[1])
-if type(kind) == 'table' then kind = kind.ok end
+--- @include "includes/record-type"
+local kind = recordType(KEYS[1])
 if kind ~= 'hash' then
   return 0
 end
