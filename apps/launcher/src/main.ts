@@ -121,3 +121,5 @@ const stop = async () => {
 };
 process.on('SIGINT', stop);
 process.on('SIGTERM', stop);
+// The private Redis servers have a process group of their own (supervisor.ts): a closed terminal must stop them too.
+process.on('SIGHUP', stop);

@@ -103,6 +103,7 @@ export async function startPrivateRedis(options: {
     ],
     cwd: options.cwd,
     env: {},
+    ownProcessGroup: true,
     logFile: join(options.logDir, `${name}-redis.log`),
     ...(options.onEvent ? { onEvent: options.onEvent } : {}),
   });

@@ -118,6 +118,13 @@ export interface SupervisedOptions extends RestartPolicy {
   /** An IPC channel to the child (`process.send` there), handed to `onSpawn` with each new child. */
   ipc?: boolean;
   onSpawn?: (child: ChildProcess) => void;
+  /**
+   * A process group of its own: Ctrl-C at the terminal reaches the whole
+   * foreground group, and a server the services still flush to while they
+   * stop (a private Redis) must stop after them, when the launcher says so,
+   * not with them (and be restarted meanwhile).
+   */
+  ownProcessGroup?: boolean;
 }
 
 /** One child process kept alive, its output appended to its log file. */
@@ -134,6 +141,7 @@ export class Supervised extends Supervision {
       cwd: this.options.cwd,
       env: this.options.env,
       stdio: this.options.ipc ? ['ignore', 'pipe', 'pipe', 'ipc'] : ['ignore', 'pipe', 'pipe'],
+      detached: this.options.ownProcessGroup === true,
     });
     child.stdout?.pipe(this.log, { end: false });
     child.stderr?.pipe(this.log, { end: false });
