@@ -2,7 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import type { Registry } from 'prom-client';
-import { startPgliteAutovacuum } from './pglite-autovacuum.ts';
+import { startAutovacuum, type Autovacuum } from './autovacuum.ts';
 import { dumpPglite } from './pglite-dump.ts';
 import { pgliteStatements, type PgliteStatements } from './pglite-statements.ts';
 import { seedFromTemplate } from './pglite-template.ts';
@@ -37,8 +37,9 @@ export interface SqlDatabase extends SqlExecutor {
    */
   dump?(): Promise<Uint8Array<ArrayBuffer>>;
   /**
-   * PGlite only: reports its autovacuum's rounds (pglite-autovacuum.ts) to
-   * this registry (the service's /metrics). A server runs its own autovacuum.
+   * Reports the kit's autovacuum's rounds (autovacuum.ts) to this registry
+   * (the service's /metrics): PGlite, and a server whose own autovacuum is
+   * off; absent where the server runs its own.
    */
   meterInto?(registry: Registry): void;
 }
@@ -100,7 +101,10 @@ async function openPglite(url: string): Promise<SqlDatabase> {
   const startParams = [...PGlite.defaultStartParams, '-c', 'shared_buffers=16MB'];
   const db = await PGlite.create(dataDir ? { dataDir, startParams } : { startParams });
   const statements = pgliteStatements(db);
-  const autovacuum = startPgliteAutovacuum(db, { onError: (error) => process.emitWarning(`PGlite autovacuum: ${error.message}`) });
+  const autovacuum = startAutovacuum(
+    { query: (text) => db.query(text), flushesStatsOnlyWhenAsked: true },
+    { onError: (error) => process.emitWarning(`PGlite autovacuum: ${error.message}`) },
+  );
   const executor = (run: PgliteStatements['query'], traced: boolean, counted?: () => void): SqlExecutor => ({
     query: <Row>(text: string, params: unknown[] = []) => {
       counted?.();
@@ -170,6 +174,7 @@ async function openPostgres(url: string): Promise<SqlDatabase> {
       await admin.end();
     }
   }
+  const autovacuum = await startAutovacuumUnlessServerRunsIt(pool);
   const executor = (target: pg.Pool | pg.PoolClient, traced: boolean, counted?: () => void): SqlExecutor => ({
     query: <Row>(text: string, params: unknown[] = []) => {
       counted?.();
@@ -200,6 +205,29 @@ async function openPostgres(url: string): Promise<SqlDatabase> {
           }
         }
       }),
-    close: () => pool.end(),
+    async close() {
+      await autovacuum?.stop();
+      await pool.end();
+    },
+    ...(autovacuum ? { meterInto: (registry: Registry) => autovacuum.meterInto(registry) } : {}),
   };
+}
+
+/**
+ * The kit's autovacuum (autovacuum.ts) for a server whose operator turned its
+ * own off: nothing would ever analyze the service's tables, and statements
+ * planned while they were empty would scan them whole for ever. Needs the
+ * statistics `track_counts` gathers (on by default); without them there is
+ * nothing to go by, and the service runs as it did.
+ */
+async function startAutovacuumUnlessServerRunsIt(pool: pg.Pool): Promise<Autovacuum | null> {
+  const { rows } = await pool.query<{ autovacuum: string; track_counts: string }>(
+    `SELECT current_setting('autovacuum') AS autovacuum, current_setting('track_counts') AS track_counts`,
+  );
+  const settings = rows[0];
+  if (!settings || settings.autovacuum === 'on' || settings.track_counts !== 'on') return null;
+  return startAutovacuum(
+    { query: async <Row>(text: string) => ({ rows: (await pool.query(text)).rows as Row[] }), flushesStatsOnlyWhenAsked: false },
+    { onError: (error) => process.emitWarning(`autovacuum (the server's is off): ${error.message}`) },
+  );
 }

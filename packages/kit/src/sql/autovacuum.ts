@@ -1,11 +1,11 @@
-import type { PGlite } from '@electric-sql/pglite';
 import type { Registry } from 'prom-client';
 import { periodicJob, type PeriodicJobMeter } from '../telemetry/periodic.ts';
 
 /**
- * PostgreSQL's autovacuum for PGlite, which runs Postgres in one process
- * without its background workers: nothing else ever vacuums or analyzes a
- * PGlite database.
+ * PostgreSQL's autovacuum where the database has none: PGlite, which runs
+ * Postgres in one process without its background workers, and a server
+ * whose operator turned `autovacuum` off (this project's own test machines
+ * do). Nothing else would ever vacuum or analyze such a database.
  *
  * Why it matters: a table that was small when a prepared statement was first
  * planned keeps its plan until ANALYZE invalidates it. In the whole system
@@ -14,17 +14,20 @@ import { periodicJob, type PeriodicJobMeter } from '../telemetry/periodic.ts';
  * empty), and the outbox's "older rows?" probe from 0.8 to 18 ms (the dead
  * index entries of rows inserted and deleted thousands of times a minute):
  * throughput fell from 136 to 87 orders a second (docs/benchmarks.md,
- * eleventh run). On a PostgreSQL server autovacuum does this; the kit only
- * runs this loop for PGlite.
+ * eleventh run). On a server with `autovacuum` off the same plans stayed:
+ * 4 000 sequential scans of `orders` in 8 500 orders, 225 orders a second
+ * where 254 after one `VACUUM ANALYZE` (fourteenth run). A server whose own
+ * autovacuum runs does not get this loop (database.ts).
  *
  * Each round reads `pg_stat_user_tables` of the current schema and vacuums
  * or analyzes the tables past PostgreSQL's own default thresholds
  * (`autovacuum_vacuum_threshold` 50 + `autovacuum_vacuum_scale_factor` 0.2
  * of the live rows; 1 000 + 0.2 for inserts; 50 + 0.1 for ANALYZE), one
- * statement per table, each waiting for PGlite's lock like any statement.
+ * statement per table (on PGlite each waits for its lock like any statement).
+ * A service vacuums only what its own role owns: its schema's tables.
  */
-export interface PgliteAutovacuum {
-  /** Reports its rounds (`tributary_periodic_*{job="pglite-autovacuum"}`) to this registry (the service's /metrics). */
+export interface Autovacuum {
+  /** Reports its rounds (`tributary_periodic_*{job="autovacuum"}`) to this registry (the service's /metrics). */
   meterInto(registry: Registry): void;
   /** One round now: the tables it vacuumed or analyzed (tests). */
   runOnce(): Promise<MaintainedTable[]>;
@@ -80,22 +83,32 @@ const ACTIVITY = `SELECT relname AS table, n_live_tup::float8 AS live, n_dead_tu
 /** Between rounds: a table churned by a few hundred events a second needs a vacuum within seconds, and a round that finds nothing is one small query. */
 export const AUTOVACUUM_INTERVAL_MS = 5_000;
 
-export function startPgliteAutovacuum(db: PGlite, options: { intervalMs?: number; onError?: (error: Error) => void } = {}): PgliteAutovacuum {
+/** What the loop runs its statements on: outside any transaction (VACUUM cannot run inside one). */
+export interface MaintainedDatabase {
+  query<Row>(text: string): Promise<{ rows: Row[] }>;
+  /**
+   * PGlite: a backend hands its counts to the statistics only now and then,
+   * and PGlite's one backend only when asked (`pg_stat_force_next_flush()`).
+   * A server's backends flush their own within a second.
+   */
+  flushesStatsOnlyWhenAsked: boolean;
+}
+
+export function startAutovacuum(db: MaintainedDatabase, options: { intervalMs?: number; onError?: (error: Error) => void } = {}): Autovacuum {
   const intervalMs = options.intervalMs ?? AUTOVACUUM_INTERVAL_MS;
-  let meter: PeriodicJobMeter = periodicJob('pglite-autovacuum');
+  let meter: PeriodicJobMeter = periodicJob('autovacuum');
   let stopped = false;
   let round: Promise<unknown> = Promise.resolve();
   let timer: NodeJS.Timeout | undefined;
 
   async function runOnce(): Promise<MaintainedTable[]> {
     return meter.run(async (run) => {
-      // A backend hands its counts to the statistics only now and then; PGlite's one backend, when asked.
-      await db.query('SELECT pg_stat_force_next_flush()');
+      if (db.flushesStatsOnlyWhenAsked) await db.query('SELECT pg_stat_force_next_flush()');
       const { rows } = await db.query<TableActivity>(ACTIVITY);
       const due = tablesDue(rows);
       for (const table of due) {
         if (stopped) break;
-        await db.exec(maintenanceStatement(table));
+        await db.query(maintenanceStatement(table));
       }
       run.items(due.length);
       return due;
@@ -116,7 +129,7 @@ export function startPgliteAutovacuum(db: PGlite, options: { intervalMs?: number
 
   return {
     meterInto(registry) {
-      meter = periodicJob('pglite-autovacuum', { registry });
+      meter = periodicJob('autovacuum', { registry });
     },
     runOnce,
     async stop() {
