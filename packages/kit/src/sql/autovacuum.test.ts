@@ -1,4 +1,5 @@
 import { PGlite } from '@electric-sql/pglite';
+import pg from 'pg';
 import { Registry } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startAutovacuum, tablesDue, type Autovacuum } from './autovacuum.ts';
@@ -114,6 +115,30 @@ describe('the kit\'s autovacuum', () => {
       const plan = (await db.query<{ 'QUERY PLAN': string }>(`EXPLAIN SELECT status FROM orders WHERE id = ANY(ARRAY['o1'])`)).rows.map((row) => row['QUERY PLAN']).join('\n');
       expect(plan).toMatch(/Index Scan|Bitmap Index Scan/);
       expect((await lookup()).rows).toEqual([{ status: 'NEW' }]);
+    });
+
+    it('skips a table another replica is vacuuming instead of waiting for it', { timeout: 60_000 }, async () => {
+      const pool = new pg.Pool({ connectionString: server.url, max: 2 });
+      const replica = new pg.Client({ connectionString: server.url });
+      await replica.connect();
+      const loop = startAutovacuum({ query: async <Row>(text: string) => ({ rows: (await pool.query(text)).rows as Row[] }), flushesStatsOnlyWhenAsked: false }, { intervalMs: 3_600_000 });
+      try {
+        await pool.query(`CREATE TABLE outbox (position bigserial PRIMARY KEY, body text NOT NULL)`);
+        await pool.query(`INSERT INTO outbox (body) SELECT 'event' FROM generate_series(1, 500)`);
+        await pool.query(`DELETE FROM outbox`);
+        // The lock a VACUUM or ANALYZE takes, held as another replica's VACUUM would hold it.
+        await replica.query(`BEGIN; LOCK TABLE outbox IN SHARE UPDATE EXCLUSIVE MODE`);
+        // Without SKIP_LOCKED this round would wait for the lock, and the test would time out.
+        await waitFor(async () => (await loop.runOnce()).some((table) => table.table === 'outbox'), { timeoutMs: 30_000, intervalMs: 200, description: 'a round that found outbox due' });
+        await replica.query('COMMIT');
+        const { rows } = await pool.query<{ vacuumed: boolean }>(`SELECT last_vacuum IS NOT NULL AS vacuumed FROM pg_stat_user_tables WHERE relname = 'outbox'`);
+        expect(rows[0]?.vacuumed).toBe(false);
+      } finally {
+        await replica.query('ROLLBACK').catch(() => undefined);
+        await loop.stop();
+        await replica.end();
+        await pool.end();
+      }
     });
   });
 });

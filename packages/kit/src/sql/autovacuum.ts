@@ -70,10 +70,16 @@ export function tablesDue(activity: readonly TableActivity[]): MaintainedTable[]
   return due;
 }
 
+/**
+ * SKIP_LOCKED: replicas of a service each run this loop on the same tables,
+ * and a second VACUUM of a table waits for the first's lock, holding one of
+ * its service's pooled connections meanwhile. It skips the table instead;
+ * the replica that holds it is doing the work.
+ */
 function maintenanceStatement({ table, vacuum, analyze }: MaintainedTable): string {
   const name = `"${table.replaceAll('"', '""')}"`;
-  if (vacuum && analyze) return `VACUUM (ANALYZE) ${name}`;
-  return vacuum ? `VACUUM ${name}` : `ANALYZE ${name}`;
+  if (vacuum && analyze) return `VACUUM (SKIP_LOCKED, ANALYZE) ${name}`;
+  return vacuum ? `VACUUM (SKIP_LOCKED) ${name}` : `ANALYZE (SKIP_LOCKED) ${name}`;
 }
 
 const ACTIVITY = `SELECT relname AS table, n_live_tup::float8 AS live, n_dead_tup::float8 AS dead,
