@@ -1,7 +1,9 @@
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { connect } from 'node:net';
 import { connect as connectTls } from 'node:tls';
+import { isProcessAlive } from 'tributary';
 import { freePort, waitFor } from 'tributary/testing';
 import { Supervised } from './supervisor.ts';
 
@@ -47,6 +49,63 @@ function answersPing(port: number, auth?: { user: string; password: string }, tl
   });
 }
 
+/** The pid file a private server writes in its directory while it runs (it removes it on a clean stop). */
+export const REDIS_PID_FILE = 'redis-server.pid';
+
+/** A process's parent and command, or null when it is gone: /proc on Linux (slim images have no `ps`), `ps` elsewhere. */
+function processInfo(pid: number): { parent: number; command: string } | null {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const command = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').join(' ').trim();
+    // The command name in parentheses may hold spaces: the fields after its closing one are state, then the parent.
+    return { parent: Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]), command };
+  } catch {
+    if (existsSync('/proc/self')) return null;
+  }
+  try {
+    const line = execFileSync('ps', ['-p', String(pid), '-o', 'ppid=,command='], { encoding: 'utf8' }).trim();
+    const match = /^(\d+)\s+(.*)$/.exec(line);
+    return match ? { parent: Number(match[1]), command: match[2] as string } : null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * A server an earlier launcher started on the same directory and left
+ * running (that launcher was killed with SIGKILL, or crashed: services
+ * follow their launcher through their IPC channel, a `redis-server` cannot).
+ * Two servers appending to one AOF would corrupt it, so the old one is
+ * stopped first (SIGTERM: it fsyncs and exits cleanly) and the new one loads
+ * everything it acknowledged. Only a live `redis-server` whose parent is no
+ * longer a Node process (an orphan, adopted by init) is stopped: a pid file
+ * outlives its process, pids are reused, and a server whose launcher still
+ * runs belongs to a system that is up, so this start is refused instead.
+ */
+async function stopLeftoverServer(dir: string, say: (line: string) => void): Promise<void> {
+  let pid: number;
+  try {
+    pid = Number(readFileSync(join(dir, REDIS_PID_FILE), 'utf8').trim());
+  } catch {
+    return;
+  }
+  if (!Number.isInteger(pid) || pid <= 0 || !isProcessAlive(pid)) return;
+  const server = processInfo(pid);
+  if (!server?.command.includes('redis-server')) return;
+  const parent = processInfo(server.parent);
+  if (parent && /\bnode\b/.test(parent.command)) {
+    throw new Error(`another launcher (pid ${server.parent}) runs a redis-server (pid ${pid}) on ${dir}: stop that system first, or give this one another data directory (TRIBUTARY_DATA_DIR)`);
+  }
+  say(`stopping a redis-server an earlier launcher left running on ${dir} (pid ${pid})`);
+  process.kill(pid, 'SIGTERM');
+  try {
+    await waitFor(() => !isProcessAlive(pid), { timeoutMs: 15_000, intervalMs: 50, description: `redis-server ${pid} to stop` });
+  } catch {
+    process.kill(pid, 'SIGKILL');
+    await waitFor(() => !isProcessAlive(pid), { timeoutMs: 5_000, intervalMs: 50, description: `redis-server ${pid} to die` });
+  }
+}
+
 /**
  * A private `redis-server` kept alive like every service: the supervisor
  * restarts it with backoff on the same port and the same AOF directory, so
@@ -76,6 +135,7 @@ export async function startPrivateRedis(options: {
   const name = options.name ?? options.role;
   const dir = join(options.dataDir, 'redis', name);
   mkdirSync(dir, { recursive: true });
+  await stopLeftoverServer(dir, options.onEvent ?? (() => undefined));
   const port = await freePort();
   const tls = options.tls;
   const url = `${tls ? 'rediss' : 'redis'}://127.0.0.1:${port}`;
@@ -94,6 +154,7 @@ export async function startPrivateRedis(options: {
       ...listen,
       '--bind', '127.0.0.1',
       '--dir', dir,
+      '--pidfile', join(dir, REDIS_PID_FILE),
       '--save', '',
       '--appendonly', 'yes',
       '--appendfsync', 'always',

@@ -1,9 +1,11 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { isProcessAlive } from 'tributary';
-import { startPrivateRedis } from '../src/redis.ts';
+import { connectRedis, isProcessAlive } from 'tributary';
+import { freePort, waitFor } from 'tributary/testing';
+import { REDIS_PID_FILE, startPrivateRedis } from '../src/redis.ts';
 
 const dataDir = mkdtempSync(join(tmpdir(), 'tributary-private-redis-'));
 afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
@@ -34,4 +36,61 @@ describe.runIf(process.platform === 'linux')("a launcher's private Redis", () =>
     expect(isProcessAlive(pid)).toBe(false);
     expect(events.filter((line) => line.includes('restarting'))).toEqual([]);
   });
+
+  it('stops a server an earlier launcher left running on its directory, and loads what that one acknowledged', async () => {
+    const dir = join(dataDir, 'redis', 'store');
+    mkdirSync(dir, { recursive: true });
+    const port = await freePort();
+    // What a launcher killed with SIGKILL leaves: its redis-server, adopted by init, still appending to the directory's AOF.
+    const shell = spawnSync('sh', ['-c', `${serverCommand(dir, port)} >/dev/null 2>&1 & echo $!`], { encoding: 'utf8' });
+    const leftoverPid = Number(shell.stdout.trim());
+    try {
+      await writeAcknowledged(port, dir, leftoverPid);
+      const events: string[] = [];
+      const redis = await startPrivateRedis({ role: 'store', dataDir, logDir: dataDir, cwd: dataDir, onEvent: (line) => events.push(line) });
+      try {
+        expect(isProcessAlive(leftoverPid)).toBe(false);
+        expect(events).toContainEqual(expect.stringContaining(`left running on ${dir} (pid ${leftoverPid})`));
+        const fresh = await connectRedis(redis.url);
+        expect(await fresh.get('acknowledged')).toBe('before the launcher died');
+        await fresh.close();
+      } finally {
+        await redis.process.stop();
+      }
+    } finally {
+      if (isProcessAlive(leftoverPid)) process.kill(leftoverPid, 'SIGKILL');
+    }
+  });
+
+  it('refuses to start on a directory whose server belongs to a launcher that still runs, and leaves that server alone', async () => {
+    const dir = join(dataDir, 'redis', 'bus');
+    mkdirSync(dir, { recursive: true });
+    const port = await freePort();
+    // This test's own process stands for the other launcher: the server is its child.
+    const [command, ...args] = serverCommand(dir, port).split(' ') as [string, ...string[]];
+    const running = spawn(command, args, { stdio: 'ignore' });
+    const runningPid = running.pid as number;
+    try {
+      await writeAcknowledged(port, dir, runningPid);
+      await expect(startPrivateRedis({ role: 'bus', dataDir, logDir: dataDir, cwd: dataDir })).rejects.toThrow(
+        new RegExp(`another launcher \\(pid ${process.pid}\\) runs a redis-server \\(pid ${runningPid}\\)`),
+      );
+      expect(isProcessAlive(runningPid)).toBe(true);
+    } finally {
+      running.kill('SIGKILL');
+    }
+  });
 });
+
+/** The launcher's own way of running a server (redis.ts), in a directory of its own. */
+function serverCommand(dir: string, port: number): string {
+  return `redis-server --port ${port} --bind 127.0.0.1 --dir ${dir} --pidfile ${join(dir, REDIS_PID_FILE)} --save '' --appendonly yes --appendfsync always`;
+}
+
+/** A write the server acknowledged (appendfsync always), once it runs and has written its pid file. */
+async function writeAcknowledged(port: number, dir: string, pid: number): Promise<void> {
+  await waitFor(() => existsSync(join(dir, REDIS_PID_FILE)) && readFileSync(join(dir, REDIS_PID_FILE), 'utf8').trim() === String(pid), { timeoutMs: 15_000, description: 'the server up, its pid file written' });
+  const client = await connectRedis(`redis://127.0.0.1:${port}`);
+  await client.set('acknowledged', 'before the launcher died');
+  await client.close();
+}
