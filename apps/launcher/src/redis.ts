@@ -97,11 +97,18 @@ async function stopLeftoverServer(dir: string, say: (line: string) => void): Pro
     throw new Error(`another launcher (pid ${server.parent}) runs a redis-server (pid ${pid}) on ${dir}: stop that system first, or give this one another data directory (TRIBUTARY_DATA_DIR)`);
   }
   say(`stopping a redis-server an earlier launcher left running on ${dir} (pid ${pid})`);
-  process.kill(pid, 'SIGTERM');
+  const signal = (name: NodeJS.Signals) => {
+    try {
+      process.kill(pid, name);
+    } catch {
+      // Gone meanwhile: what the signal was for.
+    }
+  };
+  signal('SIGTERM');
   try {
     await waitFor(() => !isProcessAlive(pid), { timeoutMs: 15_000, intervalMs: 50, description: `redis-server ${pid} to stop` });
   } catch {
-    process.kill(pid, 'SIGKILL');
+    signal('SIGKILL');
     await waitFor(() => !isProcessAlive(pid), { timeoutMs: 5_000, intervalMs: 50, description: `redis-server ${pid} to die` });
   }
 }
