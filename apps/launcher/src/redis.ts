@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readlinkSync, realpathSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { connect } from 'node:net';
 import { connect as connectTls } from 'node:tls';
@@ -72,15 +72,30 @@ function processInfo(pid: number): { parent: number; command: string } | null {
 }
 
 /**
+ * Whether a process works in `dir`: a `redis-server` changes into its
+ * `--dir`, so one whose pid a stale pid file names but that serves another
+ * directory (pids are reused, and a machine running tests has many
+ * servers) is told apart. Where /proc is not there to ask, assumed.
+ */
+function workingIn(pid: number, dir: string): boolean {
+  try {
+    return readlinkSync(`/proc/${pid}/cwd`) === realpathSync(dir);
+  } catch {
+    return !existsSync('/proc/self');
+  }
+}
+
+/**
  * A server an earlier launcher started on the same directory and left
  * running (that launcher was killed with SIGKILL, or crashed: services
  * follow their launcher through their IPC channel, a `redis-server` cannot).
  * Two servers appending to one AOF would corrupt it, so the old one is
  * stopped first (SIGTERM: it fsyncs and exits cleanly) and the new one loads
- * everything it acknowledged. Only a live `redis-server` whose parent is no
- * longer a Node process (an orphan, adopted by init) is stopped: a pid file
- * outlives its process, pids are reused, and a server whose launcher still
- * runs belongs to a system that is up, so this start is refused instead.
+ * everything it acknowledged. Only a live `redis-server` of this directory
+ * whose parent is no longer a Node process (an orphan, adopted by init) is
+ * stopped: a pid file outlives its process, pids are reused, and a server
+ * whose launcher still runs belongs to a system that is up, so this start is
+ * refused instead.
  */
 async function stopLeftoverServer(dir: string, say: (line: string) => void): Promise<void> {
   let pid: number;
@@ -91,7 +106,7 @@ async function stopLeftoverServer(dir: string, say: (line: string) => void): Pro
   }
   if (!Number.isInteger(pid) || pid <= 0 || !isProcessAlive(pid)) return;
   const server = processInfo(pid);
-  if (!server?.command.includes('redis-server')) return;
+  if (!server?.command.includes('redis-server') || !workingIn(pid, dir)) return;
   const parent = processInfo(server.parent);
   if (parent && /\bnode\b/.test(parent.command)) {
     throw new Error(`another launcher (pid ${server.parent}) runs a redis-server (pid ${pid}) on ${dir}: stop that system first, or give this one another data directory (TRIBUTARY_DATA_DIR)`);

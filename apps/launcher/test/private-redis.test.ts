@@ -1,5 +1,5 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -78,6 +78,27 @@ describe.runIf(process.platform === 'linux')("a launcher's private Redis", () =>
       expect(isProcessAlive(runningPid)).toBe(true);
     } finally {
       running.kill('SIGKILL');
+    }
+  });
+
+  it("leaves alone a server that a stale pid file names but that serves another directory", async () => {
+    const otherDir = join(dataDir, 'elsewhere');
+    mkdirSync(otherDir, { recursive: true });
+    const port = await freePort();
+    const [command, ...args] = serverCommand(otherDir, port).split(' ') as [string, ...string[]];
+    const other = spawn(command, args, { stdio: 'ignore' });
+    const otherPid = other.pid as number;
+    try {
+      await writeAcknowledged(port, otherDir, otherPid);
+      // A pid file left by a server of this directory that died, whose pid another system's server now has.
+      const dir = join(dataDir, 'redis', 'region-stale');
+      mkdirSync(dir, { recursive: true });
+      writeFileSync(join(dir, REDIS_PID_FILE), `${otherPid}\n`);
+      const redis = await startPrivateRedis({ role: 'store', name: 'region-stale', dataDir, logDir: dataDir, cwd: dataDir });
+      await redis.process.stop();
+      expect(isProcessAlive(otherPid)).toBe(true);
+    } finally {
+      other.kill('SIGKILL');
     }
   });
 });
