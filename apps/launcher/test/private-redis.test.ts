@@ -39,13 +39,9 @@ describe.runIf(process.platform === 'linux')("a launcher's private Redis", () =>
 
   it('stops a server an earlier launcher left running on its directory, and loads what that one acknowledged', async () => {
     const dir = join(dataDir, 'redis', 'store');
-    mkdirSync(dir, { recursive: true });
-    const port = await freePort();
     // What a launcher killed with SIGKILL leaves: its redis-server, adopted by init, still appending to the directory's AOF.
-    const shell = spawnSync('sh', ['-c', `${serverCommand(dir, port)} >/dev/null 2>&1 & echo $!`], { encoding: 'utf8' });
-    const leftoverPid = Number(shell.stdout.trim());
+    const { pid: leftoverPid } = await serverWithAWrite(dir, 'orphan');
     try {
-      await writeAcknowledged(port, dir, leftoverPid);
       const events: string[] = [];
       const redis = await startPrivateRedis({ role: 'store', dataDir, logDir: dataDir, cwd: dataDir, onEvent: (line) => events.push(line) });
       try {
@@ -64,32 +60,21 @@ describe.runIf(process.platform === 'linux')("a launcher's private Redis", () =>
 
   it('refuses to start on a directory whose server belongs to a launcher that still runs, and leaves that server alone', async () => {
     const dir = join(dataDir, 'redis', 'bus');
-    mkdirSync(dir, { recursive: true });
-    const port = await freePort();
     // This test's own process stands for the other launcher: the server is its child.
-    const [command, ...args] = serverCommand(dir, port).split(' ') as [string, ...string[]];
-    const running = spawn(command, args, { stdio: 'ignore' });
-    const runningPid = running.pid as number;
+    const { pid: runningPid } = await serverWithAWrite(dir, 'child');
     try {
-      await writeAcknowledged(port, dir, runningPid);
       await expect(startPrivateRedis({ role: 'bus', dataDir, logDir: dataDir, cwd: dataDir })).rejects.toThrow(
         new RegExp(`another launcher \\(pid ${process.pid}\\) runs a redis-server \\(pid ${runningPid}\\)`),
       );
       expect(isProcessAlive(runningPid)).toBe(true);
     } finally {
-      running.kill('SIGKILL');
+      process.kill(runningPid, 'SIGKILL');
     }
   });
 
   it("leaves alone a server that a stale pid file names but that serves another directory", async () => {
-    const otherDir = join(dataDir, 'elsewhere');
-    mkdirSync(otherDir, { recursive: true });
-    const port = await freePort();
-    const [command, ...args] = serverCommand(otherDir, port).split(' ') as [string, ...string[]];
-    const other = spawn(command, args, { stdio: 'ignore' });
-    const otherPid = other.pid as number;
+    const { pid: otherPid } = await serverWithAWrite(join(dataDir, 'elsewhere'), 'child');
     try {
-      await writeAcknowledged(port, otherDir, otherPid);
       // A pid file left by a server of this directory that died, whose pid another system's server now has.
       const dir = join(dataDir, 'redis', 'region-stale');
       mkdirSync(dir, { recursive: true });
@@ -98,20 +83,38 @@ describe.runIf(process.platform === 'linux')("a launcher's private Redis", () =>
       await redis.process.stop();
       expect(isProcessAlive(otherPid)).toBe(true);
     } finally {
-      other.kill('SIGKILL');
+      process.kill(otherPid, 'SIGKILL');
     }
   });
 });
 
-/** The launcher's own way of running a server (redis.ts), in a directory of its own. */
-function serverCommand(dir: string, port: number): string {
-  return `redis-server --port ${port} --bind 127.0.0.1 --dir ${dir} --pidfile ${join(dir, REDIS_PID_FILE)} --save '' --appendonly yes --appendfsync always`;
+/** The launcher's own way of running a server (redis.ts), in `dir`. */
+function serverArgs(dir: string, port: number): string[] {
+  return ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--pidfile', join(dir, REDIS_PID_FILE), '--save', '', '--appendonly', 'yes', '--appendfsync', 'always'];
 }
 
-/** A write the server acknowledged (appendfsync always), once it runs and has written its pid file. */
-async function writeAcknowledged(port: number, dir: string, pid: number): Promise<void> {
-  await waitFor(() => existsSync(join(dir, REDIS_PID_FILE)) && readFileSync(join(dir, REDIS_PID_FILE), 'utf8').trim() === String(pid), { timeoutMs: 15_000, description: 'the server up, its pid file written' });
-  const client = await connectRedis(`redis://127.0.0.1:${port}`);
-  await client.set('acknowledged', 'before the launcher died');
-  await client.close();
+/**
+ * A redis-server on `dir` holding one write it acknowledged (appendfsync
+ * always), up and with its pid file written: this test process's child, or
+ * an orphan adopted by init (started through a shell that exits at once).
+ */
+async function serverWithAWrite(dir: string, parent: 'child' | 'orphan'): Promise<{ pid: number }> {
+  mkdirSync(dir, { recursive: true });
+  const port = await freePort();
+  const args = serverArgs(dir, port);
+  const quoted = (arg: string) => `'${arg.replaceAll("'", "'\\''")}'`;
+  const pid =
+    parent === 'child'
+      ? (spawn('redis-server', args, { stdio: 'ignore' }).pid as number)
+      : Number(spawnSync('sh', ['-c', `redis-server ${args.map(quoted).join(' ')} >/dev/null 2>&1 & echo $!`], { encoding: 'utf8' }).stdout.trim());
+  try {
+    await waitFor(() => existsSync(join(dir, REDIS_PID_FILE)) && readFileSync(join(dir, REDIS_PID_FILE), 'utf8').trim() === String(pid), { timeoutMs: 15_000, description: 'the server up, its pid file written' });
+    const client = await connectRedis(`redis://127.0.0.1:${port}`);
+    await client.set('acknowledged', 'before the launcher died');
+    await client.close();
+  } catch (error) {
+    if (isProcessAlive(pid)) process.kill(pid, 'SIGKILL');
+    throw error;
+  }
+  return { pid };
 }
