@@ -3,7 +3,7 @@ import pg from 'pg';
 import { Registry } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startAutovacuum, tablesDue, type Autovacuum } from './autovacuum.ts';
-import { openDatabase, type SqlDatabase } from './database.ts';
+import { openDatabase, serverMaintenance, type SqlDatabase } from './database.ts';
 import { createServerDatabase } from '../testing/databases.ts';
 import { waitFor } from '../testing/wait-for.ts';
 
@@ -121,7 +121,7 @@ describe('the kit\'s autovacuum', () => {
       const pool = new pg.Pool({ connectionString: server.url, max: 2 });
       const replica = new pg.Client({ connectionString: server.url });
       await replica.connect();
-      const loop = startAutovacuum({ query: async <Row>(text: string) => ({ rows: (await pool.query(text)).rows as Row[] }), flushesStatsOnlyWhenAsked: false }, { intervalMs: 3_600_000 });
+      const loop = startAutovacuum(serverMaintenance(pool), { intervalMs: 3_600_000 });
       try {
         await pool.query(`CREATE TABLE outbox (position bigserial PRIMARY KEY, body text NOT NULL)`);
         await pool.query(`INSERT INTO outbox (body) SELECT 'event' FROM generate_series(1, 500)`);

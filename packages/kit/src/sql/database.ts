@@ -2,7 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import type { Registry } from 'prom-client';
-import { startAutovacuum, type Autovacuum } from './autovacuum.ts';
+import { startAutovacuum, type Autovacuum, type MaintainedDatabase } from './autovacuum.ts';
 import { dumpPglite } from './pglite-dump.ts';
 import { pgliteStatements, type PgliteStatements } from './pglite-statements.ts';
 import { seedFromTemplate } from './pglite-template.ts';
@@ -213,6 +213,11 @@ async function openPostgres(url: string): Promise<SqlDatabase> {
   };
 }
 
+/** The kit's autovacuum's statements on a server's pool (each outside a transaction, as VACUUM needs). */
+export function serverMaintenance(pool: pg.Pool): MaintainedDatabase {
+  return { query: async <Row>(text: string) => ({ rows: (await pool.query(text)).rows as Row[] }), flushesStatsOnlyWhenAsked: false };
+}
+
 /**
  * The kit's autovacuum (autovacuum.ts) for a server whose operator turned its
  * own off: nothing would ever analyze the service's tables, and statements
@@ -227,7 +232,7 @@ async function startAutovacuumUnlessServerRunsIt(pool: pg.Pool): Promise<Autovac
   const settings = rows[0];
   if (!settings || settings.autovacuum === 'on' || settings.track_counts !== 'on') return null;
   return startAutovacuum(
-    { query: async <Row>(text: string) => ({ rows: (await pool.query(text)).rows as Row[] }), flushesStatsOnlyWhenAsked: false },
+    serverMaintenance(pool),
     { onError: (error) => process.emitWarning(`autovacuum (the server's is off): ${error.message}`) },
   );
 }
