@@ -1,2 +1,2 @@
-export { createOutbox, type Emit, type Outbox, type OutboxOptions, type OutboxRoute, type OutboxRow } from './outbox.ts';
+export { createOutbox, type Emit, type Outbox, type OutboxOptions, type OutboxRoute, type OutboxRow, type TransactionOptions } from './outbox.ts';
 export { registerOutboxMetrics } from './metrics.ts';

@@ -107,6 +107,26 @@ describe.each(testDatabases())('outbox relay ($kind)', ({ create }) => {
     await outbox.close();
   });
 
+  it('with waitForPublish: false resolves at its COMMIT, before the bus has taken the rows; they follow in commit order', async () => {
+    const { server, client, publisher, outbox } = await setUp({ pollIntervalMs: 60_000 });
+    expect(await outbox.relayOnce()).toBe(0);
+    // Writes held at the bus: a transaction that waited for its publication would not resolve before the pause ends.
+    const admin = await connectRedis(server.url);
+    await admin.sendCommand(['CLIENT', 'PAUSE', '60000', 'WRITE']);
+    try {
+      await outbox.transaction(async (_tx, emit) => emit(publisher.envelope(Noted, { n: 1 })), { waitForPublish: false });
+      await outbox.transaction(async (_tx, emit) => emit([publisher.envelope(Noted, { n: 2 }), publisher.envelope(Noted, { n: 3 })]), { waitForPublish: false });
+      expect(await admin.xLen(publisher.stream)).toBe(0);
+    } finally {
+      await admin.sendCommand(['CLIENT', 'UNPAUSE']);
+    }
+    await waitFor(async () => (await admin.xLen(publisher.stream)) === 3, { description: 'both published once the bus takes writes' });
+    expect(await published(client, publisher.stream)).toEqual([{ n: 1 }, { n: 2 }, { n: 3 }]);
+    await waitFor(async () => (await outbox.backlog()) === 0, { description: 'their rows deleted' });
+    await admin.close();
+    await outbox.close();
+  });
+
   it('keeps the rows of a commit made while the bus is down; the relay publishes them, before later commits, once it is back', async () => {
     const { server, client, publisher, outbox } = await setUp({ pollIntervalMs: 20 });
     outbox.start();

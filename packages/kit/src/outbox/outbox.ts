@@ -102,6 +102,16 @@ export interface OutboxRow {
 /** Collects a transaction's outgoing events; they are inserted in one statement before COMMIT. */
 export type Emit = (envelopes: Envelope | readonly Envelope[]) => void;
 
+export interface TransactionOptions {
+  /**
+   * Whether the transaction's promise waits for the publication (default
+   * true). Publication never fails the caller either way: rows it could not
+   * publish stay for the relay. Publications keep their order whether waited
+   * for or not (one chain per outbox).
+   */
+  waitForPublish?: boolean;
+}
+
 export interface Outbox {
   /** Creates the outbox table if it is missing (on `executor`, e.g. inside `installTables`; default the database). */
   install(executor?: SqlExecutor): Promise<void>;
@@ -112,8 +122,11 @@ export interface Outbox {
   /**
    * Runs `work` in a transaction; what it emits is inserted in one statement
    * at its end and, once committed, published at once (publishCommitted).
+   * Resolves once the publication has its reply, or, with
+   * `waitForPublish: false`, once the COMMIT has (a consumer's handler: its
+   * XACK and next read then leave with the XADDs instead of after them).
    */
-  transaction<T>(work: (tx: SqlExecutor, emit: Emit) => Promise<T>): Promise<T>;
+  transaction<T>(work: (tx: SqlExecutor, emit: Emit) => Promise<T>, options?: TransactionOptions): Promise<T>;
   /**
    * Publishes committed rows in one pipeline; resolves then, and deletes them
    * in one statement behind it. Never throws: if the bus is down the rows stay
@@ -376,7 +389,7 @@ export function createOutbox(options: OutboxOptions): Outbox {
     return serially(flushWaiting);
   }
 
-  async function transaction<T>(work: (tx: SqlExecutor, emit: Emit) => Promise<T>): Promise<T> {
+  async function transaction<T>(work: (tx: SqlExecutor, emit: Emit) => Promise<T>, transactionOptions: TransactionOptions = {}): Promise<T> {
     let written: OutboxRow[] = [];
     try {
       const result = await db.transaction(async (tx) => {
@@ -391,7 +404,10 @@ export function createOutbox(options: OutboxOptions): Outbox {
         for (const row of written) inFlight.add(row.position);
         return value;
       });
-      await publishCommitted(written);
+      const published = publishCommitted(written);
+      if (transactionOptions.waitForPublish !== false) await published;
+      // Nobody waits on it: a rejection (publishCommitted reports its own, so a bug) must still be reported, not crash the process.
+      else published.catch(reportError);
       return result;
     } catch (error) {
       for (const row of written) inFlight.delete(row.position);

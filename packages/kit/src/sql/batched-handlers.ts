@@ -66,7 +66,8 @@ interface IndexedItem extends SqlBatchItem {
  * marked before are skipped: idempotency by event id), the handlers apply
  * the effects in stream order, one statement adds every outgoing event to
  * the outbox; one COMMIT, then the outbox publishes those rows at once and
- * the consumer acks the batch with one XACK.
+ * the consumer acks the batch with one XACK, sent with the publication
+ * rather than after its reply.
  *
  * Every type goes to one batch function, so the consumer hands a whole read
  * to one call. If the shared transaction fails, the batch is run again one
@@ -112,7 +113,8 @@ export function sqlBatchHandlers(consumer: Consumer, options: SqlBatchOptions): 
         }
         emitAll(keep, await route.handle(tx, run));
       }
-    });
+      // Committed is enough for the ack: the XADDs, the XACK and the next read leave together.
+    }, { waitForPublish: false });
     options.afterCommit?.(emitted);
   }
 

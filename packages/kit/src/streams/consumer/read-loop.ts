@@ -34,8 +34,9 @@ export interface ReadLoopOptions {
  * The consumer's loop: first its own pending entries (those it read before a
  * crash), then, round after round, retries whose backoff is over, entries
  * idle on dead consumers (XAUTOCLAIM, every `claimIntervalMs`), and new
- * entries (XREADGROUP `>`). Each read is routed and acked with one XACK; an
- * XACK that failed is sent again before the next read.
+ * entries (XREADGROUP `>`). Each read is routed and acked with one XACK,
+ * sent with the next read; an XACK that failed is sent again before the
+ * next read.
  */
 export async function runReadLoop(options: ReadLoopOptions): Promise<void> {
   const { redis, stream, group, consumer, batchSize, router, schedule, stopping } = options;
@@ -46,13 +47,28 @@ export async function runReadLoop(options: ReadLoopOptions): Promise<void> {
   // Redis restart or failover; the server refused it): acked again before the next read, not handled
   // again. Left alone they would stay pending on this live consumer until claimIdleMs.
   let unacked: string[] = [];
-  async function ack(ids: string[]) {
-    try {
-      await redis.sendCommand(xackArgs(stream, group, ids));
-    } catch (error) {
-      unacked = unacked.concat(ids);
-      throw error;
-    }
+  // The XACK is sent, not waited for: node-redis writes what was sent within
+  // one turn of the event loop together, so the ack and the next XREADGROUP
+  // leave in one write and Redis answers both in one pass (with
+  // `appendfsync always`, after one fsync). The connection answers in
+  // order: once any later command has its reply, so has the ack.
+  let ackInFlight: Promise<void> = Promise.resolve();
+  let ackError: Error | null = null;
+  function ack(ids: string[]) {
+    ackInFlight = redis.sendCommand(xackArgs(stream, group, ids)).then(
+      () => undefined,
+      (error: unknown) => {
+        unacked = unacked.concat(ids);
+        ackError ??= error instanceof Error ? error : new Error(String(error));
+      },
+    );
+  }
+  /** Waits for the last XACK sent, and throws what the last failed one threw (its ids are in `unacked`). */
+  async function settleAcks() {
+    await ackInFlight;
+    const error = ackError;
+    ackError = null;
+    if (error) throw error;
   }
 
   async function handle(entries: RawEntry[], countsKnown: boolean) {
@@ -63,7 +79,7 @@ export async function runReadLoop(options: ReadLoopOptions): Promise<void> {
     try {
       await router.dispatch(entries, counts, acks);
     } finally {
-      if (acks.length > 0) await ack(acks);
+      if (acks.length > 0) ack(acks);
     }
   }
 
@@ -111,10 +127,12 @@ export async function runReadLoop(options: ReadLoopOptions): Promise<void> {
         await drainOwnPending();
         drained = true;
       }
+      if (ackError) await settleAcks();
       if (unacked.length > 0) {
         const ids = unacked;
         unacked = [];
-        await ack(ids);
+        ack(ids);
+        await settleAcks();
       }
       if (schedule.size > 0 && schedule.nextDueIn() === 0) await retryDue();
       if (Date.now() >= nextClaimAt) await claimIdle();
@@ -133,10 +151,14 @@ export async function runReadLoop(options: ReadLoopOptions): Promise<void> {
       if (isRedisError(error, 'NOGROUP')) {
         drained = false;
         unacked = [];
+        ackError = null;
       }
       options.onLoopError(error);
       failures++;
       await new Promise((resolve) => setTimeout(resolve, backoffDelay(failures, 50, 2_000)));
     }
   }
+  // The last read's ack has its reply before the loop ends: whoever stops the
+  // consumer closes its connection next, and an ack still queued would be lost.
+  await settleAcks().catch((error: Error) => options.onLoopError(error));
 }
