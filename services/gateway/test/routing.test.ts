@@ -290,6 +290,32 @@ describe('proxied routes', () => {
     expect(t.calls).toHaveLength(0);
   });
 
+  it('answers GET /api/deliveries/:id from delivery-history once delivery no longer holds the finished delivery', async () => {
+    t.stub('delivery', () => ({ status: 404, body: { error: 'DELIVERY_NOT_FOUND', message: 'not here' } }));
+    t.stub('deliveryHistory', () => ({ status: 200, body: history }));
+    const app = await t.start();
+    const reply = await app.inject({ method: 'GET', url: '/api/deliveries/d-1' });
+    expect(t.calls.map((call) => `${call.service} ${call.method} ${call.path}`)).toEqual(['delivery GET /deliveries/d-1', 'deliveryHistory GET /deliveries/d-1/history']);
+    expect(reply.statusCode).toBe(200);
+    expect(reply.json()).toEqual({
+      deliveryId: 'd-1', packageId: 'pk-1', orderId: 'o-1', status: 'DELIVERED', droneId: null, position: null,
+      batteryPct: null, etaSeconds: null, reason: null, updatedAt: history.finishedAt, steps,
+    });
+  });
+
+  it('answers delivery\'s 404 for a delivery neither service knows, and 503 for a history record of an unexpected shape', async () => {
+    t.stub('delivery', () => ({ status: 404, body: { error: 'DELIVERY_NOT_FOUND', message: 'delivery d-1 is not here' } }));
+    t.stub('deliveryHistory', () => ({ status: 404, body: { error: 'NOT_FOUND', message: 'no history' } }));
+    const app = await t.start();
+    const unknown = await app.inject({ method: 'GET', url: '/api/deliveries/d-1' });
+    expect(unknown.statusCode).toBe(404);
+    expect(unknown.json()).toMatchObject({ error: 'DELIVERY_NOT_FOUND' });
+    t.stub('deliveryHistory', () => ({ status: 200, body: { ...history, steps: 'not a list' } }));
+    const odd = await app.inject({ method: 'GET', url: '/api/deliveries/d-1' });
+    expect(odd.statusCode).toBe(503);
+    expect(odd.json()).toMatchObject({ error: 'SERVICE_UNAVAILABLE' });
+  });
+
   it('answers 503 when a service is down, never 500', async () => {
     t.stub('basket', () => ({ status: 500, body: { error: 'INTERNAL', message: 'boom' } }));
     const app = await t.start();

@@ -24,7 +24,7 @@ export const DeliveryReply = Type.Object({
 
 /**
  * GET /deliveries/:id: the live status customers poll. Finished deliveries
- * stay readable until DELIVERY_RETENTION_SECONDS after history recorded
+ * stay readable here until DELIVERY_RETENTION_SECONDS after history recorded
  * them; after that, 404 here and delivery-history has them.
  */
 export function deliveryRoutes(deps: { deliveries: DeliveryStore }) {

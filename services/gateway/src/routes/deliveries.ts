@@ -1,7 +1,10 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { Static } from '@sinclair/typebox';
+import { TypeCompiler } from '@sinclair/typebox/compiler';
 import { serverSentEvents, type SendEvent } from 'tributary/http';
 import { CUSTOMER_SECURITY, ownerOf } from '../access.ts';
 import { ADMIN_SECURITY } from '../admin.ts';
+import { gatewayError } from '../errors.ts';
 import { callUpstream, relay, type UpstreamReply, type Upstreams } from '../upstream.ts';
 import { adminErrors, customerErrors, errors, unavailableAs503, type RouteContext } from './context.ts';
 import {
@@ -32,6 +35,37 @@ function deliveryOwner(upstreams: Upstreams, answer: UpstreamReply): () => Promi
     const order = await callUpstream(upstreams.ordering, 'GET', `/orders/${encodeURIComponent(orderId)}`);
     return order.status === 200 ? ownerOf(order.body) : undefined;
   };
+}
+
+const HistoryRecord = TypeCompiler.Compile(DeliveryHistory);
+
+/**
+ * A delivery that delivery no longer holds: it keeps a finished one only
+ * DELIVERY_RETENTION_SECONDS after history recorded it. delivery-history has
+ * it from then on, so the live view answers from there (no drone, position,
+ * battery or ETA: the flight is over) and a customer's link keeps working.
+ * Unknown to history too: delivery's own 404.
+ */
+async function finishedFromHistory(upstreams: Upstreams, deliveryId: string, notLive: UpstreamReply): Promise<UpstreamReply> {
+  const answer = await callUpstream(upstreams.deliveryHistory, 'GET', `/deliveries/${encodeURIComponent(deliveryId)}/history`);
+  if (answer.status === 404) return notLive;
+  if (answer.status !== 200) return answer;
+  if (!HistoryRecord.Check(answer.body)) throw gatewayError('SERVICE_UNAVAILABLE', 'delivery-history answered an unexpected shape');
+  const finished = answer.body;
+  const view: Static<typeof DeliveryView> = {
+    deliveryId: finished.deliveryId,
+    packageId: finished.packageId,
+    orderId: finished.orderId,
+    status: finished.status,
+    droneId: null,
+    position: null,
+    batteryPct: null,
+    etaSeconds: null,
+    reason: finished.reason,
+    updatedAt: finished.finishedAt,
+    steps: finished.steps,
+  };
+  return { status: 200, body: view };
 }
 
 /**
@@ -110,7 +144,7 @@ export const deliveriesRoutes: FastifyPluginAsyncTypebox<RouteContext> = async (
     {
       schema: {
         tags: ['delivery'],
-        summary: 'Live status of a delivery in flight: status, drone, position, ETA',
+        summary: 'Live status of a delivery: status, drone, position, ETA while in flight; a finished one from delivery-history once delivery let it go (drone, position, battery and ETA null)',
         security: CUSTOMER_SECURITY,
         params: IdParams,
         response: { 200: DeliveryView, ...errors(400, 404), ...customerErrors },
@@ -118,7 +152,8 @@ export const deliveriesRoutes: FastifyPluginAsyncTypebox<RouteContext> = async (
     },
     async (request, reply) => {
       await access.requireSignedIn(request, reply);
-      const answer = await callUpstream(upstreams.delivery, 'GET', `/deliveries/${request.params.id}`);
+      const live = await callUpstream(upstreams.delivery, 'GET', `/deliveries/${request.params.id}`);
+      const answer = live.status === 404 ? await finishedFromHistory(upstreams, request.params.id, live) : live;
       if (answer.status === 200) await access.requireCustomer(request, reply, deliveryOwner(upstreams, answer));
       return relay(reply, answer);
     },
