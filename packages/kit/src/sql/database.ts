@@ -96,9 +96,12 @@ async function openPglite(url: string): Promise<SqlDatabase> {
     mkdirSync(dirname(dataDir), { recursive: true });
     await seedFromTemplate(dataDir);
   }
-  // Postgres's default 128 MB of shared buffers is touched at start in PGlite's
-  // WASM memory, which never shrinks: 16 MB holds a service's hot rows (docs/benchmarks.md, Memory).
-  const startParams = [...PGlite.defaultStartParams, '-c', 'shared_buffers=16MB'];
+  // PGlite's WASM memory never shrinks: what Postgres touches once stays resident.
+  // Its shared buffers are touched at start (128 MB by default); 8 MB holds a service's hot pages.
+  // ANALYZE holds a sample of 300 × default_statistics_target rows: at the default 100 that is
+  // 30 000 rows, 17 MB more per service once a table is that large; 10 (3 000 rows) is plenty
+  // for plans that look rows up by key (docs/benchmarks.md, Memory).
+  const startParams = [...PGlite.defaultStartParams, '-c', 'shared_buffers=8MB', '-c', 'default_statistics_target=10'];
   const db = await PGlite.create(dataDir ? { dataDir, startParams } : { startParams });
   const statements = pgliteStatements(db);
   const autovacuum = startAutovacuum(

@@ -23,6 +23,15 @@ describe('fresh PGlite directories seeded from the template', () => {
     expect((await reopened.query<{ body: string }>('SELECT body FROM notes')).rows).toEqual([{ body: 'kept' }]);
     await reopened.close();
   });
+
+  it("run with the kit's memory settings: small shared buffers and ANALYZE samples (WASM memory never shrinks)", async () => {
+    const db = await openDatabase(`pglite://${join(root, 'settings')}`);
+    const { rows } = await db.query<{ buffers: string; target: string }>(
+      "SELECT current_setting('shared_buffers') AS buffers, current_setting('default_statistics_target') AS target",
+    );
+    expect(rows).toEqual([{ buffers: '8MB', target: '10' }]);
+    await db.close();
+  });
 });
 
 describe('building the template', () => {
