@@ -3,7 +3,7 @@ import { deliverySettingsDefaults, readDeliverySettings } from './settings.ts';
 
 describe('readDeliverySettings', () => {
   it('has the documented defaults', () => {
-    expect(readDeliverySettings({})).toEqual({ silenceTimeoutMs: 60_000, droneWaitTimeoutMs: 600_000, watchdogIntervalMs: 5_000, watchdogBatch: 200, retentionSeconds: 3_600 });
+    expect(readDeliverySettings({})).toEqual({ silenceTimeoutMs: 60_000, droneWaitTimeoutMs: 600_000, watchdogIntervalMs: 5_000, watchdogBatch: 200, retentionSeconds: 120 });
     expect(readDeliverySettings({})).toEqual(deliverySettingsDefaults);
   });
 
