@@ -66,7 +66,10 @@ describe('rateLimitHook (real Redis)', () => {
   });
 
   it('admits the client again after Retry-After', async () => {
-    const limiter = createTokenBucketLimiter({ redis: env.redis, prefix: 'test:hook', capacity: 1, refillPerSecond: 20 });
+    // One token a second: slow enough that a loaded machine cannot refill the
+    // bucket between the first two requests (at 20 a second it once did, in
+    // CI), quick enough to wait for.
+    const limiter = createTokenBucketLimiter({ redis: env.redis, prefix: 'test:hook', capacity: 1, refillPerSecond: 1 });
     const app = await appWith(rateLimitHook({ limiter }));
     expect((await app.inject({ method: 'GET', url: '/limited' })).statusCode).toBe(200);
     expect((await app.inject({ method: 'GET', url: '/limited' })).statusCode).toBe(429);
