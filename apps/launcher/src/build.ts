@@ -12,10 +12,11 @@ export interface BuiltServices {
 }
 
 /**
- * Compiles every service once into one JavaScript file (with a source map)
- * under `outDir`. A service process then loads plain JavaScript: no tsx
- * loader, no esbuild helper process per service, no per-module compilation,
- * and a good part less memory per process (docs/benchmarks.md, Memory).
+ * Compiles every service once into an entry file per service and shared
+ * chunks, dependencies included (with source maps), under `outDir`. A
+ * service then loads plain JavaScript: no tsx loader, no esbuild helper
+ * process per service, no per-module compilation or resolution, and a good
+ * part less memory per process (docs/benchmarks.md, Memory and Start-up).
  */
 export async function buildServices(rootDir: string, outDir: string): Promise<BuiltServices> {
   await bundle(
@@ -26,6 +27,7 @@ export async function buildServices(rootDir: string, outDir: string): Promise<Bu
       'service-thread': join(rootDir, 'apps', 'launcher', 'src', 'service-thread.ts'),
     },
     outDir,
+    { dependencies: 'bundle' },
   );
   return {
     entries: Object.fromEntries(SERVICES.map((name) => [name, join(outDir, `${name}.mjs`)])) as Record<ServiceName, string>,

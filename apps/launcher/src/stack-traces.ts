@@ -11,17 +11,31 @@ import { fileURLToPath } from 'node:url';
  * docs/benchmarks.md, Memory); here only a bundle's own map is read, and only
  * when a stack trace is first formatted.
  */
-const maps = new Map<string, SourceMap | null>();
+const maps = new Map<string, { map: SourceMap | null; release: NodeJS.Timeout }>();
+/**
+ * A parsed map is dropped this long after its last use. The map of the chunk
+ * that holds the dependencies (apps/launcher/src/bundle.mjs) takes some 30 MB
+ * once parsed: kept forever, one outage's error logs would leave that in every
+ * thread that logged one.
+ */
+const KEEP_UNUSED_MAP_MS = 60_000;
 
 function sourceMapOf(file: string): SourceMap | null {
-  if (!maps.has(file)) {
-    try {
-      maps.set(file, new SourceMap(JSON.parse(readFileSync(`${file}.map`, 'utf8'))));
-    } catch {
-      maps.set(file, null);
-    }
+  const cached = maps.get(file);
+  if (cached) {
+    cached.release.refresh();
+    return cached.map;
   }
-  return maps.get(file) ?? null;
+  let map: SourceMap | null = null;
+  try {
+    map = new SourceMap(JSON.parse(readFileSync(`${file}.map`, 'utf8')));
+  } catch {
+    map = null;
+  }
+  const release = setTimeout(() => maps.delete(file), KEEP_UNUSED_MAP_MS);
+  release.unref();
+  maps.set(file, { map, release });
+  return map;
 }
 
 function formatFrame(site: NodeJS.CallSite): string {
