@@ -44,11 +44,12 @@ const keepSourceLocation = {
 /**
  * Dependencies that find files next to their own code: WebAssembly and its
  * data (PGlite), native addons (DuckDB), static assets and their own
- * package.json (the Swagger UI), worker scripts (pino's transports). Inside
+ * package.json (the Swagger UI), worker scripts (pino's transports),
+ * executable subcommands (commander, the CLI's parser). Inside
  * a bundle their `__dirname` or `import.meta.url` would name the bundle, so
  * they stay in node_modules and load from there.
  */
-const LOCATE_THEIR_OWN_FILES = ['@electric-sql/pglite', '@duckdb/', 'pg-native', '@fastify/swagger', '@fastify/swagger-ui', 'pino', 'thread-stream'];
+const LOCATE_THEIR_OWN_FILES = ['@electric-sql/pglite', '@duckdb/', 'pg-native', '@fastify/swagger', '@fastify/swagger-ui', 'pino', 'thread-stream', 'commander'];
 
 const locatesItsOwnFiles = (specifier) =>
   LOCATE_THEIR_OWN_FILES.some((name) => (name.endsWith('/') ? specifier.startsWith(name) : specifier === name || specifier.startsWith(`${name}/`)));

@@ -69,8 +69,8 @@ function pruneStale(cacheDir, keep, key) {
  * once: each builds aside, and the last to finish names its bundle as the
  * newest.
  */
-export async function cachedBundle(entries, cacheDir) {
-  const key = JSON.stringify({ node: process.version, entries });
+export async function cachedBundle(entries, cacheDir, options = {}) {
+  const key = JSON.stringify({ node: process.version, entries, dependencies: options.dependencies ?? 'external' });
   const pointerFile = join(cacheDir, `${LATEST}${createHash('sha256').update(key).digest('hex').slice(0, 16)}`);
   mkdirSync(cacheDir, { recursive: true });
   let latest = null;
@@ -84,7 +84,7 @@ export async function cachedBundle(entries, cacheDir) {
   const started = Date.now();
   const dir = mkdtempSync(join(cacheDir, 'bundle-'));
   const { bundle } = await import('./bundle.mjs');
-  const inputs = [...(await bundle(entries, dir)), ...builders].map(stamp);
+  const inputs = [...(await bundle(entries, dir, options)), ...builders].map(stamp);
   // A source saved while esbuild read it may be in the bundle half old: used this once, never cached.
   if (inputs.every(([, mtimeMs]) => mtimeMs < started)) {
     writeFileSync(join(dir, MANIFEST), JSON.stringify({ key, inputs }));
@@ -108,6 +108,8 @@ export async function bundledEntryArgs(entry) {
   const dir = await cachedBundle(
     { entry, 'stack-traces': join(repositoryRoot, 'apps', 'launcher', 'src', 'stack-traces.ts') },
     join(repositoryRoot, 'node_modules', '.cache', 'tributary-entries'),
+    // As the launcher runs a service: its dependencies in the bundle.
+    { dependencies: 'bundle' },
   );
   return ['--import', pathToFileURL(join(dir, 'stack-traces.mjs')).href, join(dir, 'entry.mjs')];
 }
