@@ -73,7 +73,7 @@ const bundleDependencies = {
  * or of an external package needs a real `require`, made here for the bundle's
  * own location (node_modules/.cache/…), from which node_modules resolves as
  * from the sources. `__dirname` and `__filename` are left undefined on
- * purpose: a dependency that uses them fails the build (checkedInputs) rather
+ * purpose: a dependency that uses them fails the build (selfLocating) rather
  * than reading the wrong directory at run time.
  */
 const REQUIRE_BANNER = "import { createRequire as __tributaryCreateRequire } from 'node:module'; const require = __tributaryCreateRequire(import.meta.url);";
