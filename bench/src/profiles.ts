@@ -1,9 +1,11 @@
-import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { basename, join } from 'node:path';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { SourceMap } from 'node:module';
+import { basename, dirname, join, resolve } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 
 /** The parts of a V8 `.cpuprofile` (what `node --cpu-prof` writes) this reads. */
 interface CpuProfile {
-  nodes: Array<{ id: number; callFrame: { functionName: string; url: string; lineNumber: number }; children?: number[] }>;
+  nodes: Array<{ id: number; callFrame: { functionName: string; url: string; lineNumber: number; columnNumber: number }; children?: number[] }>;
   startTime: number;
   endTime: number;
   samples: number[];
@@ -60,6 +62,41 @@ export function categoryOf(functionName: string, url: string): string {
   return 'other';
 }
 
+type Frame = { url: string; lineNumber: number; columnNumber: number };
+
+/**
+ * The launcher runs services as bundles (apps/launcher/src/bundle.mjs), so a
+ * profile's frames name a bundle or a shared chunk under
+ * `node_modules/.cache/tributary-services/<build id>/`. Their linked source
+ * maps give each frame's own file back (`node_modules/pg/…`,
+ * `packages/kit/…`), which is what the categories are made of. The
+ * launcher removes its build when it stops and keeps a profiled run's maps
+ * under `<profile dir>/source-maps/<build id>/`; a running build's maps are
+ * read where they are. A frame without a map keeps its bundle's name.
+ */
+export function bundleSources(savedMapsDir?: string): (frame: Frame) => { url: string; lineNumber: number } {
+  const maps = new Map<string, SourceMap | null>();
+  const mapOf = (file: string): SourceMap | null => {
+    const cached = maps.get(file);
+    if (cached !== undefined) return cached;
+    const inBuild = /tributary-services\/([^/]+)\/(.+)$/.exec(file);
+    const candidates = [`${file}.map`, ...(savedMapsDir && inBuild ? [join(savedMapsDir, inBuild[1] as string, `${inBuild[2]}.map`)] : [])];
+    const found = candidates.find((candidate) => existsSync(candidate));
+    const map = found ? new SourceMap(JSON.parse(readFileSync(found, 'utf8'))) : null;
+    maps.set(file, map);
+    return map;
+  };
+  return ({ url, lineNumber, columnNumber }) => {
+    if (!url.startsWith('file:') || !url.endsWith('.mjs')) return { url, lineNumber };
+    const file = fileURLToPath(url);
+    const entry = mapOf(file)?.findEntry(lineNumber, columnNumber);
+    if (!entry || !('originalSource' in entry)) return { url, lineNumber };
+    // esbuild writes sources relative to the map; resolved against the bundle's own path, removed or not.
+    const source = entry.originalSource.startsWith('file:') ? entry.originalSource : pathToFileURL(resolve(dirname(file), entry.originalSource)).href;
+    return { url: source, lineNumber: entry.originalLine };
+  };
+}
+
 function profilesUnder(dir: string): string[] {
   return readdirSync(dir)
     .filter((name) => name.endsWith('.cpuprofile'))
@@ -72,13 +109,19 @@ function profilesUnder(dir: string): string[] {
  * taken between `since` and `until` (µs on the monotonic clock, the one
  * `tributary load --json` reports its window on).
  */
-export function summarizeProfiles(service: string, files: readonly string[], window: { since?: number; until?: number } = {}): ProfileSummary {
+export function summarizeProfiles(
+  service: string,
+  files: readonly string[],
+  window: { since?: number; until?: number } = {},
+  sourceOf: (frame: Frame) => { url: string; lineNumber: number } = bundleSources(),
+): ProfileSummary {
   const categories = new Map<string, number>();
   const functions = new Map<string, { name: string; where: string; category: string; ms: number }>();
   let busyUs = 0;
   for (const file of files) {
     const profile = JSON.parse(readFileSync(file, 'utf8')) as CpuProfile;
-    const nodes = new Map(profile.nodes.map((node) => [node.id, node]));
+    // Each node's source once, not each sample's: a profile has far more samples than nodes.
+    const nodes = new Map(profile.nodes.map((node) => [node.id, { functionName: node.callFrame.functionName, ...sourceOf(node.callFrame) }]));
     let at = profile.startTime;
     for (let i = 0; i < profile.samples.length; i += 1) {
       at += profile.timeDeltas[i] ?? 0;
@@ -87,7 +130,7 @@ export function summarizeProfiles(service: string, files: readonly string[], win
       if ((window.since !== undefined && at < window.since) || (window.until !== undefined && at > window.until)) continue;
       const node = nodes.get(profile.samples[i] as number);
       if (!node) continue;
-      const { functionName, url, lineNumber } = node.callFrame;
+      const { functionName, url, lineNumber } = node;
       const category = categoryOf(functionName, url);
       if (category === 'idle') continue;
       busyUs += weight;
@@ -111,9 +154,10 @@ export function summarizeProfiles(service: string, files: readonly string[], win
 
 /** Every service directory under `root` (the launcher writes `<root>/<service>/*.cpuprofile`). */
 export function summarizeProfileDir(root: string, window: { since?: number; until?: number } = {}): ProfileSummary[] {
+  const sourceOf = bundleSources(join(root, 'source-maps'));
   return readdirSync(root)
     .filter((name) => statSync(join(root, name)).isDirectory())
-    .map((service) => summarizeProfiles(basename(service), profilesUnder(join(root, service)), window))
+    .map((service) => summarizeProfiles(basename(service), profilesUnder(join(root, service)), window, sourceOf))
     .filter((summary) => summary.files > 0)
     .sort((a, b) => b.busyMs - a.busyMs);
 }

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { appendFileSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { appendFileSync, cpSync, mkdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { basename, join, resolve } from 'node:path';
 import { checkRedisTls, redactUrl, redisTlsFromEnv, SENTINEL_SCHEME, TributaryError, wantsTls, type RedisTls } from 'tributary';
 import { readServiceConfig } from 'tributary/service';
 import { freePort, generateTlsCertificates, waitFor, type TlsCertificates } from 'tributary/testing';
@@ -140,6 +140,19 @@ function cpuProfileFlags(dir: string | undefined, profiled: Set<ServiceName>): (
   mkdirSync(absolute, { recursive: true });
   // One directory per service: node names the file itself (time, pid), and a restarted process adds its own.
   return (service) => (profiled.has(service) ? ['--cpu-prof', `--cpu-prof-dir=${join(absolute, service)}`] : []);
+}
+
+/**
+ * The bundles' source maps, kept beside a profiled run's profiles as
+ * `<dir>/source-maps/<build id>/`: the launcher removes its build when it
+ * stops, and without the maps a profile's frames name only a bundle or a
+ * shared chunk (bench/src/profiles.ts maps them back to their sources).
+ */
+function keepSourceMaps(buildDir: string, cpuProfileDir: string): void {
+  cpSync(buildDir, join(resolve(cpuProfileDir), 'source-maps', basename(buildDir)), {
+    recursive: true,
+    filter: (source) => source.endsWith('.map') || statSync(source).isDirectory(),
+  });
 }
 
 /** A process (or thread) of a region: what failOver and restore restart with another environment. */
@@ -588,6 +601,7 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
       await reportDenials();
       // Last: services flush to them while they stop. SIGTERM makes Redis fsync and exit cleanly.
       await Promise.all(ownedRedis.map((redis) => redis.process.stop()));
+      if (cpuProfileDir && profiled.size > 0) keepSourceMaps(buildDir, cpuProfileDir);
       removeBuild();
     },
   };
