@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { SqlDatabase, SqlExecutor } from 'tributary/sql';
 import { testDatabases, type TestDatabase } from 'tributary/testing';
 import { findCustomerAddresses, findCustomerName, parseStreamPosition, saveCustomerAddress } from '../src/store/customers-store.ts';
-import { findOrderWithHistory, recordDeliveries } from '../src/store/orders-store.ts';
+import { findOrdersWithHistory, recordDeliveries } from '../src/store/orders-store.ts';
 import { installSchema } from '../src/store/schema.ts';
 
 /** Ordering's copy of one customer's address; null while unknown or when the user has none. */
@@ -55,6 +55,6 @@ describe.each(testDatabases())('ordering schema upgrade ($kind)', ({ create }) =
     });
     expect(await addressOf(db, 'user-1')).toBe('Somewhere 1');
     expect(await findCustomerName(db, 'user-2')).toBeNull();
-    expect(await findOrderWithHistory(db, 'order-1')).toMatchObject({ deliveryId: 'delivery-1', customerName: 'Ada', status: 'AWAITING_SHIPMENT' });
+    expect((await findOrdersWithHistory(db, ['order-1'])).get('order-1')).toMatchObject({ deliveryId: 'delivery-1', customerName: 'Ada', status: 'AWAITING_SHIPMENT' });
   });
 });

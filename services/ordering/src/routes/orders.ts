@@ -4,7 +4,8 @@ import { createOrderPlacer } from '../handlers/place-orders-together.ts';
 import type { OwnerLookups } from '../owner-lookups.ts';
 import { TERMINAL_STATUSES } from '@tributary/contracts';
 import { RECHECK_MS } from '../order-watch.ts';
-import { findOrderStatus, findOrderWithHistory, ordersOfUser } from '../store/orders-store.ts';
+import { createOrderReads } from '../store/order-reads.ts';
+import { ordersOfUser } from '../store/orders-store.ts';
 import {
   ErrorBody,
   NewOrderBody,
@@ -25,6 +26,8 @@ import { orderingError } from '../errors.ts';
 export function ordersRoutes(ctx: OrderingContext, owners: OwnerLookups | null = null) {
   // Concurrent POSTs share one transaction (handlers/place-orders-together.ts).
   const placer = createOrderPlacer(ctx, owners);
+  // Concurrent reads share statements too (store/order-reads.ts).
+  const reads = createOrderReads(ctx.db);
   return async function plugin(app: HttpApp): Promise<void> {
     app.post(
       '/orders',
@@ -50,14 +53,14 @@ export function ordersRoutes(ctx: OrderingContext, owners: OwnerLookups | null =
           // The status alone first; a wake by this instance's commit tells the new one, a
           // recheck (another instance's commit) reads it. The whole order is read once, at the end.
           const deadline = Date.now() + waitMs;
-          let status = await findOrderStatus(ctx.db, id);
+          let status = await reads.status(id);
           if (status === null) throw orderingError('ORDER_NOT_FOUND', `no order ${id}`);
           while (!TERMINAL_STATUSES.includes(status) && Date.now() < deadline) {
             const told = await ctx.watch.next(id, Math.min(RECHECK_MS, deadline - Date.now()));
-            status = told ?? (await findOrderStatus(ctx.db, id)) ?? status;
+            status = told ?? (await reads.status(id)) ?? status;
           }
         }
-        const order = await findOrderWithHistory(ctx.db, id);
+        const order = await reads.withHistory(id);
         if (!order) throw orderingError('ORDER_NOT_FOUND', `no order ${id}`);
         return {
           id: order.id,

@@ -179,40 +179,42 @@ export async function recordDeliveries(
   return new Map(rows.map((row) => [row.order_id, row.recorded ? 'recorded' : row.known ? 'already-recorded' : 'unknown-order']));
 }
 
+export type OrderWithHistory = OrderRecord & { history: HistoryEntry[]; customerName: string | null; deliveryId: string | null };
+
 /**
- * An order with its timeline, its customer's name (ordering's copy, null
- * while unknown) and its delivery (null until scheduled), read in one
- * statement so all come from the same snapshot.
+ * Orders with their timelines, their customers' names (ordering's copy, null
+ * while unknown) and their deliveries (null until scheduled), each row read
+ * in one statement so all of an order comes from the same snapshot. Several
+ * at once: the long-poll's reads go together (store/order-reads.ts).
  */
-export async function findOrderWithHistory(
-  db: SqlExecutor,
-  id: string,
-): Promise<(OrderRecord & { history: HistoryEntry[]; customerName: string | null; deliveryId: string | null }) | null> {
+export async function findOrdersWithHistory(db: SqlExecutor, ids: readonly string[]): Promise<Map<string, OrderWithHistory>> {
   const { rows } = await db.query<OrderRow & { history: unknown; customer_name: unknown; delivery_id: unknown }>(
     `SELECT ${ORDER_COLUMNS}, delivery_id,
        (SELECT coalesce(json_agg(json_build_object('status', h.status, 'at', h.at) ORDER BY h.seq), '[]'::json)
           FROM order_history h WHERE h.order_id = orders.id) AS history,
        (SELECT c.name FROM customers c WHERE c.user_id = orders.user_id) AS customer_name
-     FROM orders WHERE id = $1`,
-    [id],
+     FROM orders WHERE id = ANY($1::text[])`,
+    [ids],
   );
-  const row = rows[0];
-  if (!row) return null;
-  const history: unknown = typeof row.history === 'string' ? JSON.parse(row.history) : row.history;
-  if (!Array.isArray(history)) throw new Error('order history is not an array');
-  return {
-    ...toOrder(row),
-    customerName: typeof row.customer_name === 'string' ? row.customer_name : null,
-    deliveryId: typeof row.delivery_id === 'string' ? row.delivery_id : null,
-    history: history.map((entry: { status: string; at: string }) => ({ status: toStatus(entry.status), at: toIso(entry.at) })),
-  };
+  return new Map(
+    rows.map((row) => {
+      const history: unknown = typeof row.history === 'string' ? JSON.parse(row.history) : row.history;
+      if (!Array.isArray(history)) throw new Error('order history is not an array');
+      const order: OrderWithHistory = {
+        ...toOrder(row),
+        customerName: typeof row.customer_name === 'string' ? row.customer_name : null,
+        deliveryId: typeof row.delivery_id === 'string' ? row.delivery_id : null,
+        history: history.map((entry: { status: string; at: string }) => ({ status: toStatus(entry.status), at: toIso(entry.at) })),
+      };
+      return [row.id, order];
+    }),
+  );
 }
 
-/** The order's status alone: what a long-poll reads each time it wakes. */
-export async function findOrderStatus(db: SqlExecutor, id: string): Promise<OrderRecord['status'] | null> {
-  const { rows } = await db.query<{ status: string }>('SELECT status FROM orders WHERE id = $1', [id]);
-  const row = rows[0];
-  return row ? toStatus(row.status) : null;
+/** Orders' statuses alone: what a long-poll reads when it starts and each time it wakes untold. */
+export async function findOrderStatuses(db: SqlExecutor, ids: readonly string[]): Promise<Map<string, OrderStatus>> {
+  const { rows } = await db.query<{ id: string; status: string }>('SELECT id, status FROM orders WHERE id = ANY($1::text[])', [ids]);
+  return new Map(rows.map((row) => [row.id, toStatus(row.status)]));
 }
 
 export async function ordersOfUser(db: SqlExecutor, userId: string, limit: number): Promise<OrderRecord[]> {
