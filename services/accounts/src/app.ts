@@ -1,5 +1,5 @@
 import { OrderPlaced, PAYMENTS_STREAM, paymentEvents } from '@tributary/contracts';
-import { createPublisher, type RedisClient } from 'tributary';
+import { createPublisher, SAGA_LINGER_MS, type RedisClient } from 'tributary';
 import { createSqlServiceShell, type ConsumerTuning, type Logger, type StartedService } from 'tributary/service';
 import { ensureHandledTable, type SqlDatabase } from 'tributary/sql';
 import { registerPaymentHandlers } from './handlers/payments.ts';
@@ -38,7 +38,7 @@ export async function startAccounts(deps: AccountsDeps): Promise<StartedService>
     bus,
     logger: deps.logger,
     instance: deps.instance,
-    tuning: deps.consumer,
+    tuning: { lingerMs: SAGA_LINGER_MS, ...deps.consumer },
     tables: [ensureHandledTable, installSchema],
     outbox: { routes: [{ publisher: payments, events: paymentEvents }], pollIntervalMs: deps.outboxPollIntervalMs },
   });

@@ -1,4 +1,4 @@
-import { streamKeys, type RedisClient } from 'tributary';
+import { SAGA_LINGER_MS, streamKeys, type RedisClient } from 'tributary';
 import type { HttpApp } from 'tributary/http';
 import { createServiceShell, type ConsumerTuning, type Logger } from 'tributary/service';
 import { OrderAwaitingShipment, ProductCreated } from '@tributary/contracts';
@@ -30,7 +30,7 @@ export interface FulfillmentDeps {
  * kit's default give that event about twenty seconds to arrive before the
  * order is dead-lettered.
  */
-export const fulfillmentConsumerDefaults = { maxAttempts: 10, backoffBaseMs: 100, backoffMaxMs: 5_000 } satisfies ConsumerTuning;
+export const fulfillmentConsumerDefaults = { maxAttempts: 10, backoffBaseMs: 100, backoffMaxMs: 5_000, lingerMs: SAGA_LINGER_MS } satisfies ConsumerTuning;
 
 export async function startFulfillment(deps: FulfillmentDeps): Promise<{ app: HttpApp; close(): Promise<void> }> {
   const group = SERVICE;

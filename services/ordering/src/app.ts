@@ -1,4 +1,4 @@
-import type { RedisClient } from 'tributary';
+import { SAGA_LINGER_MS, type RedisClient } from 'tributary';
 import type { Outbox, OutboxOptions } from 'tributary/outbox';
 import { createSqlServiceShell, type ConsumerTuning, type Logger, type StartedService } from 'tributary/service';
 import type { SqlDatabase } from 'tributary/sql';
@@ -40,7 +40,7 @@ export async function startOrdering(deps: OrderingDeps): Promise<OrderingService
     bus,
     logger,
     instance: deps.instance,
-    tuning: deps.consumerOptions,
+    tuning: { lingerMs: SAGA_LINGER_MS, ...deps.consumerOptions },
     tables: [installSchema],
     outbox: deps.outboxOptions,
     // With the bus down orders are still accepted (the outbox holds their events), so the instance stays in service.

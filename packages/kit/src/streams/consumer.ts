@@ -102,6 +102,17 @@ export const consumerDefaults = {
  */
 export const BACKGROUND_LINGER_MS = 25;
 
+/**
+ * The `lingerMs` for the consumers an order waits on (ordering, accounts,
+ * fulfillment): a few milliseconds after a read that found entries, so that
+ * under load the next read finds several and they share one transaction.
+ * A lone event is not held: the pause comes after it was handled, before the
+ * next read. Measured with PostgreSQL (docs/benchmarks.md, seventeenth run):
+ * 8% more orders a second at saturation, and the same saga p50 / p99 at half
+ * that rate.
+ */
+export const SAGA_LINGER_MS = 5;
+
 /** The instance part of a consumer name: TRIBUTARY_INSTANCE if set (stable across restarts), else host, pid and a nonce. */
 export function defaultConsumerName(): string {
   return process.env.TRIBUTARY_INSTANCE ?? `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;

@@ -13,6 +13,7 @@ export {
   createConsumer,
   consumerDefaults,
   BACKGROUND_LINGER_MS,
+  SAGA_LINGER_MS,
   defaultConsumerName,
   type Consumer,
   type ConsumerOptions,
