@@ -108,7 +108,7 @@ export const BACKGROUND_LINGER_MS = 25;
  * under load the next read finds several and they share one transaction.
  * A lone event is not held: the pause comes after it was handled, before the
  * next read. Measured with PostgreSQL (docs/benchmarks.md, seventeenth run):
- * 8% more orders a second at saturation, and the same saga p50 / p99 at half
+ * 7% more orders a second at saturation, and the same saga p50 / p99 at half
  * that rate.
  */
 export const SAGA_LINGER_MS = 5;

@@ -16,10 +16,11 @@ const MOST_PER_STATEMENT = 500;
  * The long-poll's reads, together. Under load dozens of GET /orders/:id?waitMs=
  * run at once: each reads its order's status when it arrives and the whole
  * order when it ends, and one commit that finishes ten orders wakes ten
- * waiters in the same tick. One statement per request was a third of
- * ordering's statements (docs/benchmarks.md). Reads asked for in one tick go
- * in one statement (`WHERE id = ANY($1)`), and reads asked for while that
- * statement runs wait for it and go in the next. A lone read is not held back.
+ * waiters in the same tick. One statement per read was two of the five
+ * statements ordering sent per order (docs/benchmarks.md). Reads asked for
+ * in one tick go in one statement (`WHERE id = ANY($1)`), and reads asked
+ * for while that statement runs wait for it and go in the next. A lone read
+ * is not held back.
  *
  * DataLoader does the gathering (no cache: a status must be read fresh);
  * its `batchScheduleFn` holds a new batch while the previous one runs.
