@@ -1,7 +1,8 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { SourceMap } from 'node:module';
-import { basename, dirname, join, resolve } from 'node:path';
+import type { SourceMap } from 'node:module';
+import { basename, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { originalPosition, readSourceMap } from '@tributary/launcher/source-maps';
 
 /** The parts of a V8 `.cpuprofile` (what `node --cpu-prof` writes) this reads. */
 interface CpuProfile {
@@ -82,18 +83,16 @@ export function bundleSources(savedMapsDir?: string): (frame: Frame) => { url: s
     const inBuild = /tributary-services\/([^/]+)\/(.+)$/.exec(file);
     const candidates = [`${file}.map`, ...(savedMapsDir && inBuild ? [join(savedMapsDir, inBuild[1] as string, `${inBuild[2]}.map`)] : [])];
     const found = candidates.find((candidate) => existsSync(candidate));
-    const map = found ? new SourceMap(JSON.parse(readFileSync(found, 'utf8'))) : null;
+    const map = found ? readSourceMap(found) : null;
     maps.set(file, map);
     return map;
   };
   return ({ url, lineNumber, columnNumber }) => {
     if (!url.startsWith('file:') || !url.endsWith('.mjs')) return { url, lineNumber };
     const file = fileURLToPath(url);
-    const entry = mapOf(file)?.findEntry(lineNumber, columnNumber);
-    if (!entry || !('originalSource' in entry)) return { url, lineNumber };
-    // esbuild writes sources relative to the map; resolved against the bundle's own path, removed or not.
-    const source = entry.originalSource.startsWith('file:') ? entry.originalSource : pathToFileURL(resolve(dirname(file), entry.originalSource)).href;
-    return { url: source, lineNumber: entry.originalLine };
+    const map = mapOf(file);
+    const original = map ? originalPosition(map, file, lineNumber, columnNumber) : null;
+    return original ? { url: pathToFileURL(original.source).href, lineNumber: original.line } : { url, lineNumber };
   };
 }
 

@@ -1,7 +1,6 @@
-import { readFileSync } from 'node:fs';
-import { SourceMap } from 'node:module';
-import { dirname, resolve } from 'node:path';
+import type { SourceMap } from 'node:module';
 import { fileURLToPath } from 'node:url';
+import { originalPosition, readSourceMap } from './source-maps.ts';
 
 /**
  * Loaded first (`--import`) in every process that runs a bundle: stack
@@ -26,12 +25,7 @@ function sourceMapOf(file: string): SourceMap | null {
     cached.release.refresh();
     return cached.map;
   }
-  let map: SourceMap | null = null;
-  try {
-    map = new SourceMap(JSON.parse(readFileSync(`${file}.map`, 'utf8')));
-  } catch {
-    map = null;
-  }
+  const map = readSourceMap(`${file}.map`);
   const release = setTimeout(() => maps.delete(file), KEEP_UNUSED_MAP_MS);
   release.unref();
   maps.set(file, { map, release });
@@ -44,10 +38,10 @@ function formatFrame(site: NodeJS.CallSite): string {
   const column = site.getColumnNumber();
   if (!location?.endsWith('.mjs') || line === null || column === null) return String(site);
   const file = location.startsWith('file:') ? fileURLToPath(location) : location;
-  const entry = sourceMapOf(file)?.findEntry(line - 1, column - 1);
-  if (!entry || !('originalSource' in entry)) return String(site);
-  const source = resolve(dirname(file), entry.originalSource);
-  const where = `${source}:${entry.originalLine + 1}:${entry.originalColumn + 1}`;
+  const map = sourceMapOf(file);
+  const original = map ? originalPosition(map, file, line - 1, column - 1) : null;
+  if (!original) return String(site);
+  const where = `${original.source}:${original.line + 1}:${original.column + 1}`;
   const typeName = site.getTypeName();
   const functionName = site.getFunctionName();
   const method = functionName && typeName && !site.isToplevel() && !site.isConstructor() ? `${typeName}.${functionName}` : functionName;
