@@ -35,6 +35,8 @@ export interface DeliveryDeps {
   telemetryConsumer?: ConsumerTuning;
   watchdog?: Partial<WatchdogOptions>;
   retentionSeconds?: number;
+  /** How long a delivery's scheduled marker is kept, so a redelivered PackageCreated schedules nothing (HANDLED_MARKER_RETENTION_MS in seconds, see docs/operations.md); default 7 days. */
+  handledTtlSeconds?: number;
   /**
    * `pipelined` (the default) hands every reading of a read to one call
    * that pipelines its writes; `one-by-one` handles them one at a time. Only
@@ -54,7 +56,7 @@ export async function startDelivery(deps: DeliveryDeps): Promise<DeliveryService
   if (!Number.isSafeInteger(retentionSeconds) || retentionSeconds < 1) throw new Error(`retention must be a positive whole number of seconds, got ${retentionSeconds}`);
   const watchdogOptions = { ...watchdogDefaults, ...deps.watchdog };
   const rule = { silenceTimeoutMs: watchdogOptions.timeoutMs, droneWaitTimeoutMs: watchdogOptions.waitingTimeoutMs };
-  const deliveries = createDeliveryStore(deps.store);
+  const deliveries = createDeliveryStore(deps.store, deps.handledTtlSeconds);
   const fleet = createFleetStore(deps.store, rule);
   const { app, consumers, publisher, start } = createServiceShell({ service: SERVICE, bus: deps.bus, store: deps.store, logger: deps.logger, instance: deps.instance, tuning: { lingerMs: BACKGROUND_LINGER_MS, ...deps.consumer } });
   const positions = createPubSubPublisher({ redis: deps.bus, registry: app.metricsRegistry });

@@ -13,6 +13,7 @@ await runService(SERVICE, async ({ config, logger }) => {
     logger,
     instance: config.instance,
     retentionSeconds: settings.retentionSeconds,
+    handledTtlSeconds: Math.ceil(config.handledMarkerRetentionMs / 1000),
     watchdog: { timeoutMs: settings.silenceTimeoutMs, waitingTimeoutMs: settings.droneWaitTimeoutMs, intervalMs: settings.watchdogIntervalMs, batchSize: settings.watchdogBatch },
   });
   return serveService(service, { bus, streams: trimmedStreamsOf(SERVICE), config, logger, disconnect });

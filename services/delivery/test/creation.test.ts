@@ -5,7 +5,7 @@ import { DeliveryScheduled, PackageCreated } from '@tributary/contracts';
 import { scheduledEventId, statusEventId } from '../src/handlers/status-events.ts';
 import { createDeliveryStore } from '../src/store/deliveries.ts';
 import { watchdogDefaults } from '../src/handlers/watchdog.ts';
-import { deliveryKeys, fleetShard } from '../src/store/keys.ts';
+import { deliveryKeys, fleetShard, SCHEDULED_TTL_SECONDS } from '../src/store/keys.ts';
 import { createDeliveryScript } from '../src/store/scripts.ts';
 import { DROPOFF, PICKUP, useDelivery } from './harness.ts';
 
@@ -38,6 +38,19 @@ describe('PackageCreated -> delivery', () => {
     // Queued for a drone, and in the watchdog's deadline index at creation + the wait limit.
     expect(Number(await env.store.sendCommand(['ZSCORE', deliveryKeys.due(fleetShard(deliveryId)), deliveryId]))).toBe((delivery?.heardAtMs as number) + watchdogDefaults.waitingTimeoutMs);
     expect(Number(await env.store.sendCommand(['ZSCORE', deliveryKeys.waiting(fleetShard(deliveryId)), deliveryId]))).toBe(delivery?.heardAtMs);
+  });
+
+  it('keeps the scheduled marker for the handled-marker retention it was given (HANDLED_MARKER_RETENTION_MS), not a fixed week', async () => {
+    const defaults = await env.start();
+    const week = await env.createDelivery();
+    expect(await env.store.ttl(deliveryKeys.scheduled(week))).toBeGreaterThan(3_600);
+    await env.stop(defaults);
+    await env.start({ handledTtlSeconds: 300 });
+    const configured = await env.createDelivery();
+    const ttl = await env.store.ttl(deliveryKeys.scheduled(configured));
+    expect(ttl).toBeGreaterThan(0);
+    expect(ttl).toBeLessThanOrEqual(300);
+    expect(SCHEDULED_TTL_SECONDS).toBeGreaterThan(3_600);
   });
 
   it('a repeated PackageCreated (same event twice, or a replay) creates and announces nothing more', async () => {

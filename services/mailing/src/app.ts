@@ -35,6 +35,8 @@ export interface MailingDeps {
   catchUpTimeoutMs?: number;
   /** How long POST /projections/recipients/rebuild waits for the replay before answering. */
   rebuildWaitMs?: number;
+  /** How long a mail's id is remembered, so a redelivered event mails once (HANDLED_MARKER_RETENTION_MS in seconds, see docs/operations.md); default 7 days. */
+  handledTtlSeconds?: number;
 }
 
 export interface RunningMailing {
@@ -69,7 +71,7 @@ export async function startMailing(deps: MailingDeps): Promise<RunningMailing> {
 
   const mailLog = createMailLog(deps.store, { ...mailLogDefaults, ...deps.mailLog });
   const recipientStore = createRecipientStore(deps.store);
-  const queue = createMailQueue(deps.store);
+  const queue = createMailQueue(deps.store, deps.handledTtlSeconds === undefined ? undefined : deps.handledTtlSeconds * 1000);
   const recipients = createRecipientsProjection({
     bus: deps.bus,
     store: deps.store,

@@ -10,6 +10,6 @@ import { SERVICE } from './store/keys.ts';
  */
 await runService(SERVICE, async ({ config, logger }) => {
   const { bus, store, close: disconnect } = await connectServiceRedis(config, logger, { storeHolds: 'recipients and mails' });
-  const service = await startMailing({ bus, store, logger, instance: config.instance });
+  const service = await startMailing({ bus, store, logger, instance: config.instance, handledTtlSeconds: Math.ceil(config.handledMarkerRetentionMs / 1000) });
   return serveService(service, { bus, streams: trimmedStreamsOf(SERVICE), config, logger, disconnect });
 });

@@ -9,7 +9,7 @@ import { startMailing, type MailingDeps, type RunningMailing } from '../src/app.
 import type { SentMail } from '../src/store/mail-log.ts';
 
 export type TestUser = EventData<typeof UserRegistered>;
-type StartOptions = Partial<Pick<MailingDeps, 'instance' | 'consumer' | 'projection' | 'worker' | 'catchUpTimeoutMs'>>;
+type StartOptions = Partial<Pick<MailingDeps, 'instance' | 'consumer' | 'projection' | 'worker' | 'catchUpTimeoutMs' | 'handledTtlSeconds'>>;
 
 export interface MailingTestEnv {
   /** Streams only. */
@@ -56,6 +56,7 @@ export function useMailing(): MailingTestEnv {
       worker: { blockMs: 50, backoffBaseMs: 20, backoffMaxMs: 100, ...options.worker },
       rebuildWaitMs: 10_000,
       ...(options.catchUpTimeoutMs ? { catchUpTimeoutMs: options.catchUpTimeoutMs } : {}),
+      ...(options.handledTtlSeconds ? { handledTtlSeconds: options.handledTtlSeconds } : {}),
     });
     const close = instance.close.bind(instance);
     let closing: Promise<void> | null = null;

@@ -1,10 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { deriveEventId } from 'tributary';
+import { queueKeys } from 'tributary/queue';
 import { waitFor } from 'tributary/testing';
 import { OrderBlocked, OrderCompleted, OrderFailed, OrderShipped } from '@tributary/contracts';
 import { mailIdFor } from '../src/domain/mail-job.ts';
 import { createMailLog } from '../src/store/mail-log.ts';
+import { mailingKeys } from '../src/store/keys.ts';
 import { useMailing } from './harness.ts';
 
 const t = useMailing();
@@ -57,6 +59,22 @@ describe('order mails', () => {
     expect((await t.mailSentEvents()).map((event) => event.id).sort()).toEqual(
       [deriveEventId(order.id, 'MailSent'), deriveEventId(later.id, 'MailSent')].sort(),
     );
+  });
+
+  it('remembers a mail id for the handled-marker retention it was given (HANDLED_MARKER_RETENTION_MS), not a fixed week', async () => {
+    const mailing = await t.start({ handledTtlSeconds: 1 });
+    const seen = queueKeys(mailingKeys.mailQueue).seen;
+    const user = await t.register();
+    const first = await t.completeOrder(user.userId);
+    await t.waitForMails(mailing, { userId: user.userId }, 1);
+    expect(await t.store.zScore(seen, mailIdFor(first.id))).not.toBeNull();
+    // Each mail queued forgets the ids older than the window: a second past the first, it is gone.
+    let mailed = 1;
+    await waitFor(async () => {
+      await t.completeOrder(user.userId);
+      await t.waitForMails(mailing, { userId: user.userId }, ++mailed);
+      return (await t.store.zScore(seen, mailIdFor(first.id))) === null;
+    }, { description: "the first mail's id forgotten after its second", timeoutMs: 20_000 });
   });
 
   it('the mail log records a mail id once, however often the job runs', async () => {

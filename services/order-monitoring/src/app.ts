@@ -47,9 +47,9 @@ export async function startOrderMonitoring(deps: OrderMonitoringDeps): Promise<{
   const { app, consumers, start } = createServiceShell({ service: SERVICE, bus: deps.bus, store: deps.store, logger: deps.logger, instance: deps.instance, tuning });
   const registry = app.metricsRegistry;
   const orderLines = createOrderLinesStore(deps.store);
-  const activeActive = deps.regions ? createActiveActiveStore(deps.store, localFailures, deps.regions) : undefined;
+  const activeActive = deps.regions ? createActiveActiveStore(deps.store, localFailures, deps.regions, deps.handledTtlSeconds) : undefined;
   const store = activeActive?.failures ?? localFailures;
-  const boards = activeActive?.boards ?? createOrderLeaderboards(deps.store, registry);
+  const boards = activeActive?.boards ?? createOrderLeaderboards(deps.store, { registry, handledTtlSeconds: deps.handledTtlSeconds });
 
   consumers
     .consumer(stream)

@@ -25,13 +25,15 @@ interface RegionUnderTest {
 
 const servers: RedisServer[] = [];
 const regions: RegionUnderTest[] = [];
+/** The handled-marker retention both regions run with (HANDLED_MARKER_RETENTION_MS in seconds). */
+const HANDLED_TTL_SECONDS = 600;
 
 beforeAll(async () => {
   servers.push(...(await Promise.all(Array.from({ length: 4 }, () => startRedisServer()))));
   const clients = await Promise.all(servers.map((server) => connectRedis(server.url)));
   const [busEu, storeEu, busUs, storeUs] = clients as [RedisClient, RedisClient, RedisClient, RedisClient];
   const start = (name: string, bus: RedisClient, store: RedisClient, peer: { region: string; redis: RedisClient }) =>
-    startOrderMonitoring({ bus, store, logger: createLogger(SERVICE, process.env.TEST_LOG ?? 'silent'), instance: `om-${name}`, consumer: { blockMs: 200 }, regions: { region: name, peers: [peer] } });
+    startOrderMonitoring({ bus, store, logger: createLogger(SERVICE, process.env.TEST_LOG ?? 'silent'), instance: `om-${name}`, consumer: { blockMs: 200 }, handledTtlSeconds: HANDLED_TTL_SECONDS, regions: { region: name, peers: [peer] } });
   regions.push(
     { name: 'eu', bus: busEu, store: storeEu, ordering: createPublisher({ redis: busEu, service: 'ordering' }), service: await start('eu', busEu, storeEu, { region: 'us', redis: storeUs }) },
     { name: 'us', bus: busUs, store: storeUs, ordering: createPublisher({ redis: busUs, service: 'ordering' }), service: await start('us', busUs, storeUs, { region: 'eu', redis: storeEu }) },
@@ -102,6 +104,19 @@ describe('order-monitoring Active/Active across two regions', () => {
       expect(status.region).toBe(region.name);
       const other = region === eu ? 'us' : 'eu';
       expect(status.replication).toMatchObject([{ source: other, target: region.name, pending: 0 }, { source: region.name, target: other, pending: 0 }]);
+    }
+  });
+
+  it('remembers the operation ids of what it counted for the handled-marker retention it was given', async () => {
+    const [eu] = regions as [RegionUnderTest, RegionUnderTest];
+    const orderId = randomUUID();
+    await handled(eu, (await eu.ordering.publishEnvelopes([eu.ordering.envelope(OrderCompleted, { orderId, userId: 'dee', totalCents: 100 })]))[0] as string);
+    const markers = await eu.store.keys('order-monitoring:aa*:op:*');
+    expect(markers.length).toBeGreaterThan(0);
+    for (const marker of markers) {
+      const ttl = await eu.store.ttl(marker);
+      expect(ttl).toBeGreaterThan(0);
+      expect(ttl).toBeLessThanOrEqual(HANDLED_TTL_SECONDS);
     }
   });
 

@@ -16,8 +16,8 @@ export interface MonitoringTestEnv {
   ordering: Publisher;
   /** The instance started for the current test (flushed servers, fresh group). */
   service: Running;
-  /** Closes the instance and starts another (same servers, same group) with this consumer tuning. */
-  restart(consumer?: ConsumerTuning): Promise<void>;
+  /** Closes the instance and starts another (same servers, same group) with this consumer tuning and marker TTL. */
+  restart(consumer?: ConsumerTuning, handledTtlSeconds?: number): Promise<void>;
   /** Waits until the group has read and acked everything up to `entryId`. */
   handledUpTo(entryId: string): Promise<void>;
 }
@@ -32,8 +32,9 @@ export function useOrderMonitoring(): MonitoringTestEnv {
     env.store = await connectRedis((servers[1] as RedisServer).url);
     env.ordering = createPublisher({ redis: env.bus, service: 'ordering' });
   });
-  const start = (consumer: ConsumerTuning = {}) =>
+  const start = (consumer: ConsumerTuning = {}, handledTtlSeconds?: number) =>
     startOrderMonitoring({
+      ...(handledTtlSeconds === undefined ? {} : { handledTtlSeconds }),
       bus: env.bus,
       store: env.store,
       logger: createLogger(SERVICE, process.env.TEST_LOG ?? 'silent'),
@@ -52,9 +53,9 @@ export function useOrderMonitoring(): MonitoringTestEnv {
     await Promise.all(servers.map((server) => server.stop()));
   });
 
-  env.restart = async (consumer) => {
+  env.restart = async (consumer, handledTtlSeconds) => {
     await env.service.close();
-    env.service = await start(consumer);
+    env.service = await start(consumer, handledTtlSeconds);
   };
 
   env.handledUpTo = async (entryId) => {

@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { listDeadLetters, type Envelope, type EventData } from 'tributary';
+import { leaderboardKeys } from 'tributary/leaderboard';
 import { OrderBlocked, OrderCompleted, OrderPlaced } from '@tributary/contracts';
-import { ORDER_LINES_TTL_SECONDS, monitoringKeys } from '../src/store/keys.ts';
+import { HANDLED_TTL_SECONDS, ORDER_LINES_TTL_SECONDS, monitoringKeys } from '../src/store/keys.ts';
 import { useOrderMonitoring } from './harness.ts';
 
 const t = useOrderMonitoring();
@@ -71,6 +72,21 @@ describe('leaderboards from ordering events', () => {
     await publishAll([placed, placed, completed, completed, placed, completed]);
     expect(await board('best-sellers')).toEqual([{ member: tea, score: 2, rank: 1 }]);
     expect(await board('top-spenders')).toEqual([{ member: ann, score: 600, rank: 1 }]);
+  });
+
+  it('remembers the event ids it counted for the handled-marker retention it was given (HANDLED_MARKER_RETENTION_MS), not a fixed week', async () => {
+    const remembered = async () => Promise.all(['best-sellers', 'top-spenders'].map((name) => t.store.pTTL(leaderboardKeys(monitoringKeys.leaderboards(), name).operations)));
+    const first = order(ann, [{ productId: tea, quantity: 1, unitPriceCents: 300 }]);
+    await publishAll([first.placed, first.completed]);
+    for (const ttl of await remembered()) expect(ttl).toBeGreaterThan(60_000);
+    await t.restart({}, 60);
+    const second = order(bob, [{ productId: tea, quantity: 1, unitPriceCents: 300 }]);
+    await publishAll([second.placed, second.completed]);
+    for (const ttl of await remembered()) {
+      expect(ttl).toBeGreaterThan(0);
+      expect(ttl).toBeLessThanOrEqual(60_000);
+    }
+    expect(HANDLED_TTL_SECONDS).toBeGreaterThan(60);
   });
 
   it("drops an order's lines once the order is ranked", async () => {

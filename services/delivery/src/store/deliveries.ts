@@ -51,7 +51,8 @@ export interface DeliveryStore {
   get(deliveryId: string): Promise<DeliveryRecord | null>;
 }
 
-export function createDeliveryStore(redis: RedisClient): DeliveryStore {
+/** `scheduledTtlSeconds`: how long a delivery's scheduled marker outlives it (the service's handled-marker retention). */
+export function createDeliveryStore(redis: RedisClient, scheduledTtlSeconds = SCHEDULED_TTL_SECONDS): DeliveryStore {
   return {
     async create(delivery, now) {
       const { deliveryId } = delivery;
@@ -62,7 +63,7 @@ export function createDeliveryStore(redis: RedisClient): DeliveryStore {
         [
           deliveryId, delivery.packageId, delivery.orderId,
           delivery.pickup.lat, delivery.pickup.lon, delivery.dropoff.lat, delivery.dropoff.lon,
-          now.toISOString(), now.getTime(), SCHEDULED_TTL_SECONDS,
+          now.toISOString(), now.getTime(), scheduledTtlSeconds,
         ],
       );
       const code = parseCode('createDelivery', reply[0], [0, 1, 2]);

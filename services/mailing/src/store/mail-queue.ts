@@ -5,7 +5,11 @@ import { mailingKeys } from './keys.ts';
 
 export type MailQueue = Queue<typeof MailJob>;
 
-/** Mails to send, in the store Redis (`mailing:{mail-jobs}:…`); a job's id is its mail id. */
-export function createMailQueue(redis: RedisClient): MailQueue {
-  return createQueue({ redis, name: mailingKeys.mailQueue, schema: MailJob });
+/**
+ * Mails to send, in the store Redis (`mailing:{mail-jobs}:…`); a job's id is
+ * its mail id, remembered `dedupWindowMs` (the kit queue's week by default)
+ * so a redelivered event mails once.
+ */
+export function createMailQueue(redis: RedisClient, dedupWindowMs?: number): MailQueue {
+  return createQueue({ redis, name: mailingKeys.mailQueue, schema: MailJob, ...(dedupWindowMs === undefined ? {} : { dedupWindowMs }) });
 }

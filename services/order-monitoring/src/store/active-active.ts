@@ -27,9 +27,9 @@ export const ACTIVE_ACTIVE_PREFIX = `${SERVICE}:aa`;
 const FAILURES = 'failures';
 
 /** A plain sorted set ranked as the kit's leaderboard ranks (equal scores by member ascending). */
-function rankedBoard(region: Region, board: LeaderboardName): RankedBoard {
+function rankedBoard(region: Region, board: LeaderboardName, rememberSeconds: number): RankedBoard {
   const key = region.keys.value(`board:${board}`);
-  const remember = { rememberSeconds: HANDLED_TTL_SECONDS };
+  const remember = { rememberSeconds };
   const membersAt = (score: number) => region.redis.sendCommand<string[]>(['ZRANGE', key, String(score), String(score), 'BYSCORE']);
   return {
     increment: (member, by, { operationId }) => region.incrMember(`board:${board}`, member, by, { operationId, ...remember }),
@@ -59,17 +59,18 @@ function rankedBoard(region: Region, board: LeaderboardName): RankedBoard {
  * its own store, and runs one replicator per peer into it, so every region's
  * boards and failure counts converge to the whole system's.
  */
-export function createActiveActiveStore(store: RedisClient, local: FailureStore, setting: RegionsSetting): ActiveActiveStore {
+/** Operation ids are remembered `handledTtlSeconds` (the service's handled-marker retention), as the local markers are. */
+export function createActiveActiveStore(store: RedisClient, local: FailureStore, setting: RegionsSetting, handledTtlSeconds = HANDLED_TTL_SECONDS): ActiveActiveStore {
   const region = createRegion({ redis: store, region: setting.region, prefix: ACTIVE_ACTIVE_PREFIX });
   const replicators: Replicator[] = setting.peers.map((peer) => createReplicator({ source: peer, target: region }));
   for (const replicator of replicators) replicator.start();
-  const boards = Object.fromEntries(LEADERBOARDS.map((board) => [board, rankedBoard(region, board)])) as Record<LeaderboardName, RankedBoard>;
+  const boards = Object.fromEntries(LEADERBOARDS.map((board) => [board, rankedBoard(region, board, handledTtlSeconds)])) as Record<LeaderboardName, RankedBoard>;
   return {
     boards,
     failures: {
       async record(group, eventId, failure) {
         // Both steps are idempotent on their own, so a crash between them is completed by the redelivery.
-        await region.incrMember(FAILURES, failure.reason, 1, { operationId: `${group}/${eventId}`, rememberSeconds: HANDLED_TTL_SECONDS });
+        await region.incrMember(FAILURES, failure.reason, 1, { operationId: `${group}/${eventId}`, rememberSeconds: handledTtlSeconds });
         return local.record(group, eventId, failure);
       },
       async read() {

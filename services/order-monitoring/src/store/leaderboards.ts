@@ -18,16 +18,19 @@ export type OrderLeaderboards = Readonly<Record<LeaderboardName, RankedBoard>>;
 
 /**
  * The kit leaderboards, under this service's key prefix. Operation ids (event
- * ids) are remembered as long as the failure counters remember theirs.
+ * ids) are remembered as long as the failure counters remember theirs: the
+ * service's handled-marker retention (HANDLED_MARKER_RETENTION_MS), so an
+ * operator who shortens it bounds these sets too.
  */
-export function createOrderLeaderboards(redis: RedisClient, registry?: Registry): OrderLeaderboards {
+export function createOrderLeaderboards(redis: RedisClient, options: { handledTtlSeconds?: number | undefined; registry?: Registry } = {}): OrderLeaderboards {
+  const { handledTtlSeconds = HANDLED_TTL_SECONDS, registry } = options;
   const boards = LEADERBOARDS.map((board) => [
     board,
     createLeaderboard({
       redis,
       prefix: monitoringKeys.leaderboards(),
       board,
-      dedupWindowMs: HANDLED_TTL_SECONDS * 1000,
+      dedupWindowMs: handledTtlSeconds * 1000,
       ...(registry ? { registry } : {}),
     }),
   ]);
