@@ -57,9 +57,10 @@ function rankedBoard(region: Region, board: LeaderboardName, rememberSeconds: nu
 /**
  * Order-monitoring's counts kept Active/Active: each region's instance writes
  * its own store, and runs one replicator per peer into it, so every region's
- * boards and failure counts converge to the whole system's.
+ * boards and failure counts converge to the whole system's. Operation ids
+ * are remembered `handledTtlSeconds` (the service's handled-marker
+ * retention), as the local markers are.
  */
-/** Operation ids are remembered `handledTtlSeconds` (the service's handled-marker retention), as the local markers are. */
 export function createActiveActiveStore(store: RedisClient, local: FailureStore, setting: RegionsSetting, handledTtlSeconds = HANDLED_TTL_SECONDS): ActiveActiveStore {
   const region = createRegion({ redis: store, region: setting.region, prefix: ACTIVE_ACTIVE_PREFIX });
   const replicators: Replicator[] = setting.peers.map((peer) => createReplicator({ source: peer, target: region }));
