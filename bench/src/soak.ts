@@ -59,7 +59,7 @@ function kindOf(figure: string): 'data' | 'ttl' | 'backlog' | 'heap' | 'bookkeep
   // Mails, recipients, baskets, deliveries, stock, the library's state: what the services are there to keep.
   if (/^keys store (mailing:\{(mails|recipients)\}|basket:\*$|delivery:\*$|fulfillment:product|catalog:|order-monitoring:leaderboard)/.test(figure)) return 'data';
   if (/^keys bus lending:(lent|storage|user|\{lending:storage\}:lent|\{user:)/.test(figure) && !/:step:/.test(figure)) return 'data';
-  // Keys with a TTL of days that the soak does not shorten (LENDING_OUTCOME_TTL_SECONDS, with lending's step markers; delivery's flight markers, order lines).
+  // Keys with a TTL the soak does not shorten (LENDING_OUTCOME_TTL_SECONDS, with lending's step markers; order lines: days; delivery's fleet markers: an hour).
   // Handled markers, delivery's `scheduled` among them, are judged: their TTL is HANDLED_MARKER_RETENTION_MS, shortened here.
   if (/^keys \w+ .*(:flight:|order-monitoring:order-lines|lending:request:\*$|lending:\{lending:events\}:request:\*$|lending:\{user:\*:step:\*$|lending:\{lending:storage\}:settled:\*$)/.test(figure)) return 'ttl';
   if (/^keys store basket:product:\*$/.test(figure)) return 'data';

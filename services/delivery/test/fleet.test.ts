@@ -64,6 +64,20 @@ describe('syncFleet-4.lua', () => {
     expect((await fleet.takeDue(Number.MAX_SAFE_INTEGER - 1, 100, Number.MAX_SAFE_INTEGER)).ids).not.toContain('d-3');
   });
 
+  it('a finished delivery\'s marker is kept an hour, not a day; a live one past its longest gap between writes', async () => {
+    const fleet = createFleetStore(env.redis, rule);
+    await fleet.sync('d-6', state(2, 'IN_TRANSIT', 55.2, 2_000));
+    await fleet.sync('d-6', state(3, 'DELIVERED', 55.3, 3_000));
+    const finishedTtl = await env.redis.sendCommand<number>(['TTL', deliveryKeys.flight('d-6')]);
+    expect(finishedTtl).toBeGreaterThan(3_500);
+    expect(finishedTtl).toBeLessThanOrEqual(3_600);
+    // A wait for a drone of two hours: the marker of a queued delivery outlives it.
+    const patient = createFleetStore(env.redis, { ...rule, droneWaitTimeoutMs: 2 * 3_600_000 });
+    await patient.sync('d-7', { ...state(-1, 'CREATED', 0, 1_000), position: null });
+    expect(await env.redis.sendCommand<number>(['TTL', deliveryKeys.flight('d-7')])).toBeGreaterThan(2 * 3_600);
+    await patient.sync('d-7', null); // out of the queue the next test counts
+  });
+
   it('a delivery that is gone is taken out', async () => {
     const fleet = createFleetStore(env.redis, rule);
     await fleet.sync('d-4', state(1, 'CREATED', 55.1, 1_000));

@@ -2,7 +2,7 @@ import { replyScores, runLuaScript, scanKeys, type RedisClient } from 'tributary
 import { deadlineRuleDefaults, nextDeadline, type DeadlineRule } from '../domain/deadline.ts';
 import type { Point } from '../domain/geo.ts';
 import { isTerminal } from '../domain/status.ts';
-import { deliveryKeys, FLEET_SHARDS, fleetShard, FLIGHT_TTL_SECONDS, legacyFleetKeys } from './keys.ts';
+import { deliveryKeys, FLEET_SHARDS, fleetShard, FLIGHT_TTL_SECONDS, flightMarkerTtlSeconds, legacyFleetKeys } from './keys.ts';
 import { parseNumber, parsePoint, parseStatus, StoreReplyError, type Snapshot } from './replies.ts';
 import { claimDueScript, syncFleetScript } from './scripts.ts';
 
@@ -88,6 +88,7 @@ async function adoptLegacyFleet(redis: RedisClient): Promise<number> {
 
 /** `rule`: the limits that turn a delivery's state into its next deadline. */
 export function createFleetStore(redis: RedisClient, rule: DeadlineRule = deadlineRuleDefaults): FleetStore {
+  const markerTtlSeconds = flightMarkerTtlSeconds(rule);
   return {
     async sync(deliveryId, state) {
       const reply = await runLuaScript<number>(
@@ -102,7 +103,7 @@ export function createFleetStore(redis: RedisClient, rule: DeadlineRule = deadli
           state ? nextDeadline(state, rule) : 0,
           state?.position?.lon ?? '',
           state?.position?.lat ?? '',
-          FLIGHT_TTL_SECONDS,
+          markerTtlSeconds,
         ],
       );
       return Number(reply) === 1;

@@ -1,4 +1,5 @@
 import { keySlot } from 'tributary';
+import type { DeadlineRule } from '../domain/deadline.ts';
 
 /**
  * Every Redis key of the delivery store is built here and nowhere else. All
@@ -76,8 +77,23 @@ export const deliveryKeys = {
 /** How long the scheduled marker is kept: far longer than any redelivery or replay window. */
 export const SCHEDULED_TTL_SECONDS = 7 * 24 * 60 * 60;
 
-/** How long a fleet marker outlives its last write: longer than any flight, so a finished one stays `done`. */
-export const FLIGHT_TTL_SECONDS = 24 * 60 * 60;
+/**
+ * How long a fleet marker outlives its last write, at least. `done` only has
+ * to outlast a late second call: one whose delivery script replied before
+ * the delivery ended, held up between its two calls (seconds; a process
+ * paused for longer still does no lasting harm: the watchdog takes a finished
+ * delivery out of the index at its deadline). A live delivery's marker is
+ * rewritten at every reading; `flightMarkerTtlSeconds` keeps it past the
+ * longest gap between two writes too. An hour, not the day it was until
+ * 2026-12-06: a marker per delivery for a day is 1.5 GB of the store Redis
+ * at 150 orders a second.
+ */
+export const FLIGHT_TTL_SECONDS = 60 * 60;
+
+/** The fleet marker's TTL under a deadline rule: an hour, or twice the longest a live delivery goes unwritten. */
+export function flightMarkerTtlSeconds(rule: DeadlineRule): number {
+  return Math.max(FLIGHT_TTL_SECONDS, Math.ceil((2 * Math.max(rule.silenceTimeoutMs, rule.droneWaitTimeoutMs)) / 1000));
+}
 
 /**
  * The fields every delivery script replies with after its change, in this
