@@ -1,5 +1,5 @@
 import { trimmedStreamsOf } from '@tributary/contracts';
-import { connectServiceRedis, runService, serveService } from 'tributary/service';
+import { connectServiceRedis, handledMarkerTtlSeconds, runService, serveService } from 'tributary/service';
 import { startDelivery } from './app.ts';
 import { readDeliverySettings } from './settings.ts';
 import { SERVICE } from './store/keys.ts';
@@ -13,7 +13,7 @@ await runService(SERVICE, async ({ config, logger }) => {
     logger,
     instance: config.instance,
     retentionSeconds: settings.retentionSeconds,
-    handledTtlSeconds: Math.ceil(config.handledMarkerRetentionMs / 1000),
+    handledTtlSeconds: handledMarkerTtlSeconds(config),
     watchdog: { timeoutMs: settings.silenceTimeoutMs, waitingTimeoutMs: settings.droneWaitTimeoutMs, intervalMs: settings.watchdogIntervalMs, batchSize: settings.watchdogBatch },
   });
   return serveService(service, { bus, streams: trimmedStreamsOf(SERVICE), config, logger, disconnect });

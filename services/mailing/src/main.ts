@@ -1,5 +1,5 @@
 import { trimmedStreamsOf } from '@tributary/contracts';
-import { connectServiceRedis, runService, serveService } from 'tributary/service';
+import { connectServiceRedis, handledMarkerTtlSeconds, runService, serveService } from 'tributary/service';
 import { startMailing } from './app.ts';
 import { SERVICE } from './store/keys.ts';
 
@@ -10,6 +10,6 @@ import { SERVICE } from './store/keys.ts';
  */
 await runService(SERVICE, async ({ config, logger }) => {
   const { bus, store, close: disconnect } = await connectServiceRedis(config, logger, { storeHolds: 'recipients and mails' });
-  const service = await startMailing({ bus, store, logger, instance: config.instance, handledTtlSeconds: Math.ceil(config.handledMarkerRetentionMs / 1000) });
+  const service = await startMailing({ bus, store, logger, instance: config.instance, handledTtlSeconds: handledMarkerTtlSeconds(config) });
   return serveService(service, { bus, streams: trimmedStreamsOf(SERVICE), config, logger, disconnect });
 });

@@ -1,5 +1,5 @@
 import { connectRedis, redactUrl, redisTlsFromEnv, type RedisClient } from 'tributary';
-import { connectServiceRedis, runService } from 'tributary/service';
+import { connectServiceRedis, handledMarkerTtlSeconds, runService } from 'tributary/service';
 import { startOrderMonitoring } from './app.ts';
 import { parseRegionsEnv } from './regions-setting.ts';
 import { SERVICE } from './store/keys.ts';
@@ -21,7 +21,7 @@ await runService(SERVICE, async ({ config, logger }) => {
     });
     peers.push({ region: peer.region, redis });
   }
-  const service = await startOrderMonitoring({ bus, store, logger, instance: config.instance, handledTtlSeconds: Math.ceil(config.handledMarkerRetentionMs / 1000), ...(regions ? { regions: { region: regions.region, peers } } : {}) });
+  const service = await startOrderMonitoring({ bus, store, logger, instance: config.instance, handledTtlSeconds: handledMarkerTtlSeconds(config), ...(regions ? { regions: { region: regions.region, peers } } : {}) });
   const address = await service.app.listen({ host: config.host, port: config.port });
   return {
     address,

@@ -1,10 +1,10 @@
-import { connectServiceRedis, runService } from 'tributary/service';
+import { connectServiceRedis, handledMarkerTtlSeconds, runService } from 'tributary/service';
 import { SERVICE, startShelving } from './app.ts';
 
 await runService(SERVICE, async ({ config, logger }) => {
   // Its books in its own store Redis; lending's events on the bus.
   const { bus, store, close: disconnect } = await connectServiceRedis(config, logger, { storeHolds: 'the books handed out' });
-  const service = await startShelving({ bus, store, logger, instance: config.instance, handledTtlSeconds: Math.ceil(config.handledMarkerRetentionMs / 1000) }).catch(async (error: unknown) => {
+  const service = await startShelving({ bus, store, logger, instance: config.instance, handledTtlSeconds: handledMarkerTtlSeconds(config) }).catch(async (error: unknown) => {
     await disconnect();
     throw error;
   });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { TributaryError } from '../errors.ts';
-import { readServiceConfig } from './config.ts';
+import { handledMarkerTtlSeconds, readServiceConfig } from './config.ts';
 
 const base = { BUS_REDIS_URL: 'redis://127.0.0.1:6390', TRIBUTARY_DATA_DIR: '/tmp/data' };
 
@@ -87,5 +87,12 @@ describe('readServiceConfig', () => {
 
   it('says so when the bus is not set at all', () => {
     expect(configError({}).message).toContain('BUS_REDIS_URL is not set');
+  });
+});
+
+describe('handledMarkerTtlSeconds', () => {
+  it('is the retention in whole seconds, rounded up so no marker goes before its window', () => {
+    expect(handledMarkerTtlSeconds({ handledMarkerRetentionMs: 604_800_000 })).toBe(604_800);
+    expect(handledMarkerTtlSeconds({ handledMarkerRetentionMs: 180_001 })).toBe(181);
   });
 });

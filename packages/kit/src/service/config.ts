@@ -71,6 +71,14 @@ export interface ServiceConfig {
 export const DEFAULT_STREAM_RETENTION_MS = 120_000;
 /** HANDLED_MARKER_RETENTION_MS when unset: see ServiceConfig.handledMarkerRetentionMs. */
 export const DEFAULT_HANDLED_MARKER_RETENTION_MS = 7 * 24 * 60 * 60 * 1000;
+/**
+ * The handled-marker retention as a Redis TTL in whole seconds (rounded up, so
+ * a marker never goes before the window): what the Redis services pass to
+ * their marker keys, id sets and queues.
+ */
+export function handledMarkerTtlSeconds(config: Pick<ServiceConfig, 'handledMarkerRetentionMs'>): number {
+  return Math.ceil(config.handledMarkerRetentionMs / 1000);
+}
 /** IDEMPOTENCY_KEY_RETENTION_MS when unset: see ServiceConfig.idempotencyKeyRetentionMs. */
 export const DEFAULT_IDEMPOTENCY_KEY_RETENTION_MS = 24 * 60 * 60 * 1000;
 

@@ -1,4 +1,4 @@
-export { readServiceConfig, redisOptionsOf, type ServiceConfig } from './config.ts';
+export { handledMarkerTtlSeconds, readServiceConfig, redisOptionsOf, type ServiceConfig } from './config.ts';
 export { EXIT_CONFIG, runService, type RunningService } from './run.ts';
 export { createLogger, type Logger } from '../telemetry/logger.ts';
 export { consumerMetrics } from '../telemetry/consumer-metrics.ts';
